@@ -1,0 +1,35 @@
+import type { Config } from '../config.js';
+import type { Recommendation } from '../events/types.js';
+import type { ModelDigest, SimilarItem } from '../model/types.js';
+import type { Metrics } from '../serve/metrics.js';
+
+export interface IngestResult {
+  accepted: number;
+  rejected: Array<{ index: number; error: string }>;
+}
+
+export interface Readiness {
+  ready: boolean;
+  /** Why not ready, for /readyz and logs. */
+  reason?: string;
+}
+
+/**
+ * What the HTTP and WebSocket faces may use. They read from the engine through this and never reach
+ * into the model.
+ */
+export interface EngineApi {
+  readonly config: Config;
+  readonly metrics: Metrics;
+  /** Validates JSON events from the collector and appends the valid ones to the input topics. */
+  ingest(events: unknown[]): Promise<IngestResult>;
+  /** The latest list pushed for the user, or one computed now if there is none. */
+  recommendationsFor(userId: string, limit?: number): Recommendation;
+  similarItems(itemId: string, limit: number): SimilarItem[];
+  /** Forgets the user everywhere (model state, latest list, changelog tombstone). */
+  eraseUser(userId: string): Promise<boolean>;
+  digest(): ModelDigest;
+  readiness(): Readiness;
+  /** Every fresh list for any user, whichever process produced it. Returns an unsubscribe function. */
+  onRecommendation(listener: (rec: Recommendation) => void): () => void;
+}

@@ -1,0 +1,92 @@
+/**
+ * The event-log interface. Only src/log/ knows whether the embedded log or Kafka is underneath;
+ * everything above speaks these types.
+ */
+
+export type Headers = Record<string, string>;
+
+export interface LogRecord {
+  topic: string;
+  partition: number;
+  /** Offsets are strings as in Kafka (int64). */
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Headers;
+  /** Append (broker) time, epoch millis. */
+  timestamp: number;
+}
+
+export interface OutgoingRecord {
+  topic: string;
+  key: string | Buffer | null;
+  value: Buffer | null;
+  headers?: Headers;
+  /** Explicit partition; default: Kafka's murmur2 partitioner on the key. */
+  partition?: number;
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  compacted?: boolean;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface PartitionBatch extends TopicPartition {
+  records: LogRecord[];
+  /** Offset of the next record the log will append to this partition. */
+  highWatermark: string;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  topics: string[];
+  /** Where to start when the group has no committed offset. Default: earliest. */
+  fromBeginning?: boolean;
+}
+
+export interface AssignmentListener {
+  /** Partitions newly assigned to this member; called before any batch from them is delivered. */
+  onAssigned?(partitions: TopicPartition[]): Promise<void> | void;
+  /** Partitions taken away; called after the last batch from them was handled and committed. */
+  onRevoked?(partitions: TopicPartition[]): Promise<void> | void;
+}
+
+/**
+ * Handles one batch of one partition. When it resolves, the consumer commits the offset after the
+ * batch's last record: the handler must only resolve once the batch's effects are durable.
+ */
+export type BatchHandler = (batch: PartitionBatch) => Promise<void>;
+
+export interface GroupConsumer {
+  run(handler: BatchHandler, listener?: AssignmentListener): Promise<void>;
+  /** Finishes the batch in hand, commits, leaves the group. */
+  stop(): Promise<void>;
+  assignment(): TopicPartition[];
+  /** Committed offset of the group per assigned partition (next offset to read), null if none. */
+  committed(partitions: TopicPartition[]): Promise<Array<TopicPartition & { offset: string | null }>>;
+  /** high watermark − committed offset for each assigned partition. */
+  lag(): Promise<Array<TopicPartition & { lag: number }>>;
+}
+
+export interface EventLog {
+  readonly kind: 'embedded' | 'kafka';
+  connect(): Promise<void>;
+  ensureTopics(specs: TopicSpec[]): Promise<void>;
+  produce(records: OutgoingRecord[]): Promise<void>;
+  consumer(options: ConsumerOptions): GroupConsumer;
+  /**
+   * Reads a partition from `fromOffset` up to (not including) `toOffset`, outside any group:
+   * used to rebuild state from the source topics and to follow topics every process must see.
+   */
+  readRange(tp: TopicPartition, fromOffset: string, toOffset: string, onBatch: (records: LogRecord[]) => Promise<void> | void): Promise<void>;
+  partitionsFor(topic: string): Promise<number>;
+  /** Earliest and next offsets of a partition. */
+  offsets(tp: TopicPartition): Promise<{ low: string; high: string }>;
+  close(): Promise<void>;
+}

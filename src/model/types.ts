@@ -1,0 +1,108 @@
+import type { EventType, RecommendedItem, TrackingEvent, UserScores } from '../events/types.js';
+
+/** Knobs of the learning state. Every memory bound is here; 0 switches a cap or the decay off. */
+export interface ModelConfig {
+  /** Recent distinct items kept per user (0 = unbounded). */
+  historyLength: number;
+  /** Neighbours kept per item. */
+  neighbors: number;
+  /** Space-Saving capacity of each item's co-occurrence counters (0 = unbounded). */
+  maxCountersPerItem: number;
+  /** Half-life of co-occurrence and affinity weights, on event time (0 = no decay). */
+  halfLifeHours: number;
+  /** Half-life of the trending counters. */
+  trendingHalfLifeHours: number;
+  /** Users with no event for this long are forgotten by expireIdle (0 = never). */
+  userIdleDays: number;
+  /** Weight of each event type in co-occurrence and affinity. */
+  weights: Record<EventType, number>;
+  /** Shrinkage of cosine towards 0 for pairs with little support: sim * n / (n + shrinkage). */
+  shrinkage: number;
+  /** Items already purchased by a user are not recommended to them. */
+  excludePurchased: boolean;
+  /** Online ranker (FTRL-Proximal logistic regression) reorders candidates when true. */
+  ranker: boolean;
+  /** Unchosen candidates sampled as negatives per positive. */
+  negativesPerPositive: number;
+  ftrl: { alpha: number; beta: number; l1: number; l2: number };
+  /** Forgetting factor of the order-value RLS regression (1 = none). */
+  rlsForgetting: number;
+}
+
+export interface LearnResult {
+  /** False when the event was a duplicate (same eventId seen for the user) and changed nothing. */
+  applied: boolean;
+  /** Items whose neighbour lists may have changed. */
+  touchedItems: string[];
+}
+
+export interface RecommendOptions {
+  limit: number;
+  /** Clock value for decay; the model never reads a clock itself. */
+  now: number;
+  /** Items never to return (business exclusions). */
+  exclude?: Iterable<string>;
+  /** Also drop items the user has interacted with at all (evaluation protocol). */
+  excludeSeen?: boolean;
+}
+
+export interface RecommendResult {
+  items: RecommendedItem[];
+  userScores: UserScores;
+}
+
+export interface SimilarItem {
+  itemId: string;
+  score: number;
+}
+
+export interface ModelDigest {
+  users: number;
+  items: number;
+  eventsApplied: number;
+  /** Hash of the canonical, order-independent state: equal for runs that applied the same events. */
+  stateHash: string;
+}
+
+export interface ModelStats {
+  users: number;
+  items: number;
+  neighborEntries: number;
+  counterEntries: number;
+  approxBytes: number;
+  eventsApplied: number;
+  rankerLogLoss: number | null;
+  rlsRmse: number | null;
+}
+
+/** What the engine needs from the learning state (River-style: learn one, answer one). */
+export interface OnlineRecommender {
+  readonly config: ModelConfig;
+  learnOne(event: TrackingEvent): LearnResult;
+  recommend(userId: string, options: RecommendOptions): RecommendResult;
+  similar(itemId: string, limit: number): SimilarItem[];
+  knowsUser(userId: string): boolean;
+  forgetUser(userId: string): boolean;
+  /** Forgets users idle for longer than userIdleDays before `now`; returns how many. */
+  expireIdle(now: number): number;
+  digest(): ModelDigest;
+  stats(): ModelStats;
+  /** A plain-JSON snapshot; restore(snapshot) gives a model that answers identically. */
+  snapshot(): unknown;
+}
+
+export const DEFAULT_MODEL_CONFIG: ModelConfig = {
+  historyLength: 50,
+  neighbors: 50,
+  maxCountersPerItem: 300,
+  halfLifeHours: 24 * 14,
+  trendingHalfLifeHours: 24,
+  userIdleDays: 90,
+  weights: { view: 1, click: 2, add_to_cart: 4, remove_from_cart: 0.5, purchase: 8 },
+  shrinkage: 5,
+  excludePurchased: true,
+  ranker: true,
+  negativesPerPositive: 3,
+  ftrl: { alpha: 0.1, beta: 1, l1: 0.5, l2: 1 },
+  rlsForgetting: 0.995,
+};

@@ -1,0 +1,94 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Buckets from 1 ms to 30 s, for both processing and event-time → push latency. */
+export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * The metric catalogue (docs/METRICS.md). One instance per engine process, on its own registry so
+ * tests can run several engines in one process. No user or item id is ever a label.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly eventsTotal = new Counter({
+    name: 'recstream_events_total',
+    help: 'Events handled, by source topic, event type and outcome (applied, duplicate, invalid).',
+    labelNames: ['topic', 'type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly eventProcessingSeconds = new Histogram({
+    name: 'recstream_event_processing_seconds',
+    help: 'Time from decoding an event to its recommendation being emitted.',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly eventToPushSeconds = new Histogram({
+    name: 'recstream_event_to_push_seconds',
+    help: 'Event time to the WebSocket send of the recommendation it caused.',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({
+    name: 'recstream_consumer_lag',
+    help: 'High watermark minus committed offset, per input partition owned by this process.',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+  readonly dlqTotal = new Counter({
+    name: 'recstream_dlq_total',
+    help: 'Messages sent to the dead-letter topic, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly recommendationsTotal = new Counter({
+    name: 'recstream_recommendations_total',
+    help: 'Recommendation lists emitted, by sink (topic, websocket, http).',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
+  readonly wsConnections = new Gauge({
+    name: 'recstream_ws_connections',
+    help: 'Open WebSocket connections.',
+    registers: [this.registry],
+  });
+  readonly wsSubscriptions = new Gauge({
+    name: 'recstream_ws_subscriptions',
+    help: 'Active user subscriptions over all WebSocket connections.',
+    registers: [this.registry],
+  });
+  readonly wsDroppedTotal = new Counter({
+    name: 'recstream_ws_dropped_total',
+    help: 'Recommendation updates not sent because a newer list replaced them (slow client) or the socket died.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly modelUsers = new Gauge({ name: 'recstream_model_users', help: 'Users held in the model.', registers: [this.registry] });
+  readonly modelItems = new Gauge({ name: 'recstream_model_items', help: 'Items held in the model.', registers: [this.registry] });
+  readonly modelNeighborEntries = new Gauge({ name: 'recstream_model_neighbor_entries', help: 'Co-occurrence counter entries over all items.', registers: [this.registry] });
+  readonly modelBytes = new Gauge({ name: 'recstream_model_bytes', help: 'Approximate bytes of model state.', registers: [this.registry] });
+  readonly rankerLogLoss = new Gauge({ name: 'recstream_ranker_logloss', help: 'Running log-loss of the online ranker.', registers: [this.registry] });
+  readonly rlsRmse = new Gauge({ name: 'recstream_rls_rmse', help: 'Running RMSE of the order-value regression.', registers: [this.registry] });
+  readonly prequentialRecall = new Gauge({
+    name: 'recstream_prequential_recall',
+    help: 'Live test-then-learn recall@k over the recent stream.',
+    labelNames: ['k'] as const,
+    registers: [this.registry],
+  });
+  readonly restoreSeconds = new Histogram({
+    name: 'recstream_restore_seconds',
+    help: 'Time to restore state for newly assigned partitions.',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  readonly rebalancesTotal = new Counter({ name: 'recstream_rebalances_total', help: 'Partition assignments received.', registers: [this.registry] });
+  readonly httpEventsTotal = new Counter({
+    name: 'recstream_collector_requests_total',
+    help: 'POST /v1/events requests, by status code.',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+}
