@@ -56,9 +56,10 @@ export class Metrics {
     help: 'Active user subscriptions over all WebSocket connections.',
     registers: [this.registry],
   });
+  /** reason: `coalesced` (a newer list replaced an unsent one for a slow client) or `closed` (socket gone). */
   readonly wsDroppedTotal = new Counter({
     name: 'recstream_ws_dropped_total',
-    help: 'Recommendation updates not sent because a newer list replaced them (slow client) or the socket died.',
+    help: 'Recommendation updates not sent because a newer list replaced them (coalesced) or the socket died (closed).',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
@@ -80,7 +81,15 @@ export class Metrics {
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
+  readonly checkpointSeconds = new Histogram({
+    name: 'recstream_checkpoint_seconds',
+    help: 'Time to make state durable (changelog flush) before offsets are committed.',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
   readonly rebalancesTotal = new Counter({ name: 'recstream_rebalances_total', help: 'Partition assignments received.', registers: [this.registry] });
+  /** 1 when /readyz would answer 200. Read at scrape time from the probe given to trackReadiness(). */
+  readonly ready: Gauge;
   readonly httpEventsTotal = new Counter({
     name: 'recstream_collector_requests_total',
     help: 'POST /v1/events requests, by status code.',
@@ -88,7 +97,24 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readinessProbe: (() => boolean) | null = null;
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
+    const metrics = this;
+    this.ready = new Gauge({
+      name: 'recstream_ready',
+      help: 'Whether this process is ready (partitions assigned, state restored, lag below READY_MAX_LAG): 1 or 0.',
+      registers: [this.registry],
+      collect() {
+        if (metrics.readinessProbe !== null) this.set(metrics.readinessProbe() ? 1 : 0);
+      },
+    });
+    this.ready.set(0);
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Makes recstream_ready follow the probe on every scrape, e.g. `() => engine.readiness().ready`. */
+  trackReadiness(probe: () => boolean): void {
+    this.readinessProbe = probe;
   }
 }
