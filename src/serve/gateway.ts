@@ -1,0 +1,205 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { EngineApi } from '../engine/api.js';
+import { verifyToken } from './tokens.js';
+import { WsConnection, type ConnectionLoad } from './ws-connection.js';
+import { parseClientFrame, type ClientMessage, type ErrorFrame } from './ws-protocol.js';
+
+export const STREAM_PATH = '/v1/stream';
+
+export interface GatewayOptions {
+  /** Socket bufferedAmount above which lists are coalesced instead of sent (default 64 KiB). */
+  highWaterBytes?: number;
+  /**
+   * Frames larger than config.ws.maxFrameBytes get a `frame-too-large` error and the connection is
+   * kept; frames larger than this hard cap (default 4 × maxFrameBytes) are refused by ws itself, which
+   * closes the connection with 1009, because it would otherwise have to buffer them whole.
+   */
+  hardFrameBytes?: number;
+  /** Clock for token expiry and event → push latency (epoch millis). */
+  clock?: () => number;
+}
+
+export interface GatewayStats extends ConnectionLoad {
+  connections: number;
+  /** Largest bufferedAmount over all connections. */
+  maxBufferedAmount: number;
+}
+
+export interface Gateway {
+  /** Terminates every client and stops listening for upgrades. */
+  close(): void;
+  /** The gateway's own accounting: what it holds for clients right now. */
+  stats(): GatewayStats;
+}
+
+const DEFAULT_HIGH_WATER_BYTES = 64 * 1024;
+
+const gateways = new WeakMap<Server, Gateway>();
+
+/** The gateway attached to a server, for operators' tooling and tests that only hold the server. */
+export function gatewayOf(server: Server): Gateway | undefined {
+  return gateways.get(server);
+}
+
+function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+  const body = JSON.stringify({ error: reason });
+  socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Bad Request'}\r\nConnection: close\r\n`
+    + `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.destroy();
+}
+
+/**
+ * The WebSocket gateway on GET /v1/stream (DESIGN.md §5): storefronts subscribe to users with a
+ * storefront token and receive every fresh list for them. It owns the server's `upgrade` event: any
+ * other upgrade path is answered 404.
+ */
+export function attachGateway(server: Server, engine: EngineApi, options: GatewayOptions = {}): Gateway {
+  const { config, metrics } = engine;
+  const clock = options.clock ?? Date.now;
+  const highWater = options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
+  const softFrameBytes = config.ws.maxFrameBytes;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.hardFrameBytes ?? softFrameBytes * 4,
+    perMessageDeflate: false,
+  });
+  const connections = new Set<WsConnection>();
+  const byUser = new Map<string, Set<WsConnection>>();
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    let pathname: string;
+    try {
+      pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      refuseUpgrade(socket, 400, 'bad request target');
+      return;
+    }
+    if (pathname !== STREAM_PATH) {
+      refuseUpgrade(socket, 404, `no WebSocket endpoint at ${pathname}; use ${STREAM_PATH}`);
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  };
+  server.on('upgrade', onUpgrade);
+
+  const detach = (conn: WsConnection, userId: string): void => {
+    metrics.wsSubscriptions.dec();
+    const set = byUser.get(userId);
+    set?.delete(conn);
+    if (set?.size === 0) byUser.delete(userId);
+  };
+  const unsubscribe = (conn: WsConnection, userId: string): void => {
+    if (conn.subscriptions.delete(userId)) detach(conn, userId);
+  };
+
+  const refusal = (message: Extract<ClientMessage, { op: 'subscribe' }>): ErrorFrame | null => {
+    const { userId } = message;
+    if (config.authSecret === null) return null;
+    const check = verifyToken(config.authSecret, message.token, clock());
+    if (check.ok) {
+      return check.sub === userId ? null : { op: 'error', code: 'forbidden', message: 'the token was issued for another user', userId };
+    }
+    switch (check.code) {
+      case 'expired':
+        return { op: 'error', code: 'token-expired', message: 'the token has expired; fetch a fresh one from the storefront backend', userId };
+      case 'missing':
+        return { op: 'error', code: 'unauthorized', message: 'a token is required to subscribe', userId };
+      default:
+        return { op: 'error', code: 'unauthorized', message: `the token is not valid (${check.code})`, userId };
+    }
+  };
+
+  const subscribe = (conn: WsConnection, message: Extract<ClientMessage, { op: 'subscribe' }>): void => {
+    const { userId } = message;
+    const refused = refusal(message);
+    if (refused !== null) return conn.sendError(refused);
+    if (!conn.subscriptions.has(userId)) {
+      if (conn.subscriptions.size >= config.ws.maxSubscriptions) {
+        return conn.sendError({ op: 'error', code: 'too-many-subscriptions', message: `at most ${config.ws.maxSubscriptions} subscriptions per connection`, userId });
+      }
+      conn.subscriptions.set(userId, { pending: null });
+      metrics.wsSubscriptions.inc();
+      let set = byUser.get(userId);
+      if (set === undefined) byUser.set(userId, (set = new Set()));
+      set.add(conn);
+    }
+    let current;
+    try {
+      current = engine.recommendationsFor(userId);
+    } catch {
+      return conn.sendError({ op: 'error', code: 'internal', message: 'could not compute the current list', userId });
+    }
+    conn.deliver(userId, JSON.stringify({ op: 'recommendations', ...current }), undefined);
+  };
+
+  wss.on('connection', (ws: WebSocket) => {
+    const conn = new WsConnection(ws, metrics, highWater, clock);
+    connections.add(conn);
+    metrics.wsConnections.inc();
+
+    ws.on('pong', () => { conn.alive = true; });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      conn.alive = true;
+      if (data.length > softFrameBytes) {
+        return conn.sendError({ op: 'error', code: 'frame-too-large', message: `frames are limited to ${softFrameBytes} bytes` });
+      }
+      const parsed = parseClientFrame(data, isBinary);
+      if (!parsed.ok) return conn.sendError(parsed.error);
+      if (parsed.message.op === 'subscribe') return subscribe(conn, parsed.message);
+      unsubscribe(conn, parsed.message.userId);
+    });
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      if (!connections.delete(conn)) return;
+      metrics.wsConnections.dec();
+      for (const userId of conn.clear()) detach(conn, userId);
+    });
+  });
+
+  const stopListening = engine.onRecommendation((rec, meta) => {
+    const subscribers = byUser.get(rec.userId);
+    if (subscribers === undefined) return;
+    const frame = JSON.stringify({ op: 'recommendations', ...rec });
+    for (const conn of subscribers) conn.deliver(rec.userId, frame, meta.eventTime);
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const conn of connections) {
+      if (!conn.alive) {
+        conn.socket.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.socket.ping();
+    }
+  }, config.ws.pingIntervalMs);
+  heartbeat.unref();
+
+  const gateway: Gateway = {
+    close() {
+      gateways.delete(server);
+      clearInterval(heartbeat);
+      stopListening();
+      server.off('upgrade', onUpgrade);
+      for (const conn of connections) conn.socket.terminate();
+      wss.close();
+    },
+    stats() {
+      const total: GatewayStats = { connections: connections.size, subscriptions: 0, pendingLists: 0, pendingBytes: 0, bufferedAmount: 0, maxBufferedAmount: 0 };
+      for (const conn of connections) {
+        const load = conn.load();
+        total.subscriptions += load.subscriptions;
+        total.pendingLists += load.pendingLists;
+        total.pendingBytes += load.pendingBytes;
+        total.bufferedAmount += load.bufferedAmount;
+        total.maxBufferedAmount = Math.max(total.maxBufferedAmount, load.bufferedAmount);
+      }
+      return total;
+    },
+  };
+  gateways.set(server, gateway);
+  return gateway;
+}
