@@ -1,0 +1,279 @@
+/**
+ * The behaviour every EventLog must show, run against each implementation with its own factory.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Partitioners } from 'kafkajs';
+import type { EventLog, GroupConsumer, LogRecord, PartitionBatch, TopicPartition } from '../../src/log/types.js';
+
+export interface LogUnderTest {
+  log: EventLog;
+  /** Makes a topic exist with exactly this many partitions. */
+  createTopic(topic: string, partitions: number): Promise<void>;
+  teardown(): Promise<void>;
+}
+
+/** kafkajs's own choice of partition for a key, as the reference. */
+function kafkajsPartition(key: string, numPartitions: number): number {
+  const pick = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: numPartitions }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+  return pick({ topic: 't', partitionMetadata, message: { key, value: null } });
+}
+
+/** Records seen by group members; tests wait on it instead of sleeping. */
+class Received {
+  readonly records: Array<LogRecord & { member: string }> = [];
+  private waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
+
+  add(member: string, batch: PartitionBatch): void {
+    for (const r of batch.records) this.records.push({ ...r, member });
+    this.poke();
+  }
+
+  poke(): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.check()) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+    if (check()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; have ${this.records.length} records`)), timeoutMs);
+      this.waiters.push({ check, resolve: () => { clearTimeout(timer); resolve(); } });
+    });
+  }
+
+  count(): number {
+    return this.records.length;
+  }
+}
+
+function positions(records: LogRecord[]): string[] {
+  return records.map((r) => `${r.partition}:${r.offset}`);
+}
+
+function values(records: LogRecord[]): string[] {
+  return records.map((r) => r.value!.toString());
+}
+
+function sortedTps(tps: TopicPartition[]): string[] {
+  return tps.map((tp) => `${tp.topic}:${tp.partition}`).sort();
+}
+
+export function describeEventLogConformance(name: string, create: () => Promise<LogUnderTest>): void {
+  describe(`EventLog conformance: ${name}`, () => {
+    let target: LogUnderTest;
+    let log: EventLog;
+    let seq = 0;
+    const unique = (prefix: string) => `${prefix}-${name}-${Date.now().toString(36)}-${++seq}`;
+    const running: GroupConsumer[] = [];
+
+    beforeAll(async () => {
+      target = await create();
+      log = target.log;
+      await log.connect();
+    });
+
+    afterAll(async () => {
+      await Promise.all(running.map((c) => c.stop()));
+      await target?.teardown();
+    });
+
+    async function start(groupId: string, topic: string, received: Received, member: string, assignments?: { assigned: TopicPartition[][]; revoked: TopicPartition[][] }): Promise<GroupConsumer> {
+      const consumer = log.consumer({ groupId, topics: [topic], fromBeginning: true });
+      running.push(consumer);
+      await consumer.run(
+        async (batch) => received.add(member, batch),
+        {
+          onAssigned: (tps) => {
+            assignments?.assigned.push(tps);
+            received.poke();
+          },
+          onRevoked: (tps) => {
+            assignments?.revoked.push(tps);
+            received.poke();
+          },
+        },
+      );
+      return consumer;
+    }
+
+    async function stop(consumer: GroupConsumer): Promise<void> {
+      await consumer.stop();
+      running.splice(running.indexOf(consumer), 1);
+    }
+
+    it('keeps per-partition order and puts a key on the partition kafkajs would pick', async () => {
+      const topic = unique('order');
+      await target.createTopic(topic, 4);
+      const users = Array.from({ length: 12 }, (_, i) => `user-${i}`);
+      const produced: Array<{ key: string; value: string }> = [];
+      for (let round = 0; round < 5; round++) {
+        const batch = users.map((key, i) => ({ key, value: `${key}#${round * users.length + i}` }));
+        produced.push(...batch);
+        await log.produce(batch.map((r) => ({ topic, key: r.key, value: Buffer.from(r.value) })));
+      }
+      expect(await log.partitionsFor(topic)).toBe(4);
+
+      const received = new Received();
+      await start(unique('g'), topic, received, 'a');
+      await received.until(() => received.count() >= produced.length, 'all records');
+      expect(received.count()).toBe(produced.length);
+
+      for (const r of received.records) {
+        expect(r.topic).toBe(topic);
+        expect(r.partition).toBe(kafkajsPartition(r.key!.toString(), 4));
+        expect(typeof r.offset).toBe('string');
+        expect(r.timestamp).toBeGreaterThan(0);
+      }
+      for (let p = 0; p < 4; p++) {
+        const inPartition = received.records.filter((r) => r.partition === p);
+        expect(inPartition.map((r) => Number(r.offset))).toEqual(inPartition.map((_, i) => i));
+      }
+      for (const user of users) {
+        const expected = produced.filter((r) => r.key === user).map((r) => r.value);
+        expect(values(received.records.filter((r) => r.key!.toString() === user))).toEqual(expected);
+      }
+    });
+
+    it('carries headers, null keys and explicit partitions', async () => {
+      const topic = unique('shape');
+      await target.createTopic(topic, 3);
+      await log.produce([
+        { topic, key: null, value: Buffer.from('keyless'), partition: 2, headers: { reason: 'test', source: 'x' } },
+        { topic, key: Buffer.from([0xff, 0x00]), value: null, partition: 1 },
+      ]);
+      const got: LogRecord[] = [];
+      await log.readRange({ topic, partition: 2 }, '0', '1', (records) => { got.push(...records); });
+      await log.readRange({ topic, partition: 1 }, '0', '1', (records) => { got.push(...records); });
+      expect(got).toHaveLength(2);
+      expect(got[0].key).toBeNull();
+      expect(got[0].value!.toString()).toBe('keyless');
+      expect(got[0].headers).toEqual({ reason: 'test', source: 'x' });
+      expect(got[1].key).toEqual(Buffer.from([0xff, 0x00]));
+      expect(got[1].value).toBeNull();
+    });
+
+    it('commits after each batch and a new member of the group resumes after the commit', async () => {
+      const topic = unique('resume');
+      const groupId = unique('g');
+      await target.createTopic(topic, 2);
+      const first = Array.from({ length: 40 }, (_, i) => ({ topic, key: `k${i}`, value: Buffer.from(`first-${i}`) }));
+      await log.produce(first);
+
+      const before = new Received();
+      const a = await start(groupId, topic, before, 'a');
+      await before.until(() => before.count() === 40, 'first 40');
+      const tps = [0, 1].map((partition) => ({ topic, partition }));
+      await vi.waitFor(async () => {
+        const committed = await a.committed(tps);
+        const highs = await Promise.all(tps.map((tp) => log.offsets(tp)));
+        expect(committed.map((c) => c.offset)).toEqual(highs.map((h) => h.high));
+      }, { timeout: 10_000, interval: 50 });
+      await stop(a);
+
+      await log.produce(Array.from({ length: 10 }, (_, i) => ({ topic, key: `k${i}`, value: Buffer.from(`second-${i}`) })));
+      const after = new Received();
+      const b = await start(groupId, topic, after, 'b');
+      await after.until(() => after.count() >= 10, 'the 10 new records');
+      expect(values(after.records).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `second-${i}`).sort());
+      await stop(b);
+    });
+
+    it('splits partitions between two members and hands all to the survivor, losing and repeating nothing', async () => {
+      const topic = unique('split');
+      const groupId = unique('g');
+      await target.createTopic(topic, 4);
+      let n = 0;
+      const produceSome = (count: number) =>
+        log.produce(Array.from({ length: count }, () => ({ topic, key: `user-${n % 17}`, value: Buffer.from(`v${n++}`) })));
+
+      const received = new Received();
+      const aEvents = { assigned: [] as TopicPartition[][], revoked: [] as TopicPartition[][] };
+      const bEvents = { assigned: [] as TopicPartition[][], revoked: [] as TopicPartition[][] };
+      await produceSome(40);
+      const a = await start(groupId, topic, received, 'a', aEvents);
+      await received.until(() => received.count() === 40 && a.assignment().length === 4, 'member a to own all and read 40');
+
+      const b = await start(groupId, topic, received, 'b', bEvents);
+      await received.until(() => a.assignment().length === 2 && b.assignment().length === 2, 'a 2/2 split');
+      expect(sortedTps([...a.assignment(), ...b.assignment()])).toEqual(sortedTps([0, 1, 2, 3].map((partition) => ({ topic, partition }))));
+      expect(sortedTps(aEvents.revoked.flat())).toEqual(sortedTps(b.assignment()));
+
+      await produceSome(60);
+      await received.until(() => received.count() === 100, '100 records across both members');
+      const byB = received.records.filter((r) => r.member === 'b');
+      expect(byB.length).toBeGreaterThan(0);
+      const bOwned = new Set(b.assignment().map((tp) => tp.partition));
+      for (const r of byB) expect(bOwned.has(r.partition)).toBe(true);
+
+      const bHad = b.assignment();
+      await stop(b);
+      expect(sortedTps(bEvents.revoked.flat())).toEqual(sortedTps(bHad));
+      await received.until(() => a.assignment().length === 4, 'a to own all 4 again');
+      await produceSome(50);
+      await received.until(() => received.count() >= 150, 'all 150 records');
+
+      expect(received.count()).toBe(150);
+      const seen = positions(received.records);
+      expect(new Set(seen).size).toBe(150);
+      expect(values(received.records).sort()).toEqual(Array.from({ length: 150 }, (_, i) => `v${i}`).sort());
+      await stop(a);
+    });
+
+    it('reads a range of a partition outside any group and reports offsets', async () => {
+      const topic = unique('range');
+      await target.createTopic(topic, 2);
+      await log.produce(Array.from({ length: 30 }, (_, i) => ({ topic, key: null, value: Buffer.from(`r${i}`), partition: 1 })));
+      expect(await log.offsets({ topic, partition: 1 })).toEqual({ low: '0', high: '30' });
+      expect(await log.offsets({ topic, partition: 0 })).toEqual({ low: '0', high: '0' });
+
+      const got: LogRecord[] = [];
+      await log.readRange({ topic, partition: 1 }, '10', '20', (records) => { got.push(...records); });
+      expect(got.map((r) => r.offset)).toEqual(Array.from({ length: 10 }, (_, i) => String(10 + i)));
+      expect(values(got)).toEqual(Array.from({ length: 10 }, (_, i) => `r${10 + i}`));
+
+      const whole: LogRecord[] = [];
+      await log.readRange({ topic, partition: 1 }, '0', '30', (records) => { whole.push(...records); });
+      expect(whole).toHaveLength(30);
+
+      const none: LogRecord[] = [];
+      await log.readRange({ topic, partition: 1 }, '30', '30', (records) => { none.push(...records); });
+      await log.readRange({ topic, partition: 0 }, '0', '0', (records) => { none.push(...records); });
+      expect(none).toHaveLength(0);
+    });
+
+    it('reports lag as high watermark minus committed offset', async () => {
+      const topic = unique('lag');
+      await target.createTopic(topic, 1);
+      const tp = { topic, partition: 0 };
+      let releaseGate: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => { releaseGate = resolve; });
+      const received = new Received();
+      const consumer = log.consumer({ groupId: unique('g'), topics: [topic] });
+      running.push(consumer);
+      await consumer.run(async (batch) => {
+        received.add('a', batch);
+        if (batch.records.some((r) => r.value?.toString() === 'block')) await gate;
+      });
+
+      await log.produce(Array.from({ length: 10 }, (_, i) => ({ topic, key: null, value: Buffer.from(`x${i}`), partition: 0 })));
+      await received.until(() => received.count() === 10, 'first 10');
+      await vi.waitFor(async () => expect(await consumer.lag()).toEqual([{ ...tp, lag: 0 }]), { timeout: 10_000, interval: 50 });
+
+      await log.produce([{ topic, key: null, value: Buffer.from('block'), partition: 0 }]);
+      await received.until(() => received.count() === 11, 'the blocking record');
+      await log.produce(Array.from({ length: 4 }, (_, i) => ({ topic, key: null, value: Buffer.from(`y${i}`), partition: 0 })));
+      await vi.waitFor(async () => expect((await log.offsets(tp)).high).toBe('15'), { timeout: 10_000, interval: 50 });
+      expect(await consumer.lag()).toEqual([{ ...tp, lag: 5 }]);
+      expect(await consumer.committed([tp])).toEqual([{ ...tp, offset: '10' }]);
+
+      releaseGate();
+      await received.until(() => received.count() === 15, 'the rest');
+      await vi.waitFor(async () => expect(await consumer.lag()).toEqual([{ ...tp, lag: 0 }]), { timeout: 10_000, interval: 50 });
+      await stop(consumer);
+    });
+  });
+}

@@ -1,0 +1,211 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryLog } from '../../src/log/memory.js';
+import type { LogRecord, PartitionBatch, TopicPartition } from '../../src/log/types.js';
+import { describeEventLogConformance } from './conformance.js';
+
+describeEventLogConformance('memory', async () => {
+  const log = new MemoryLog({ partitions: 4 });
+  return {
+    log,
+    createTopic: (topic, partitions) => log.ensureTopics([{ topic, partitions }]),
+    teardown: () => log.close(),
+  };
+});
+
+function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => { resolve = r; });
+  return { promise, resolve };
+}
+
+async function readAll(log: MemoryLog, tp: TopicPartition): Promise<LogRecord[]> {
+  const { high } = await log.offsets(tp);
+  const out: LogRecord[] = [];
+  await log.readRange(tp, '0', high, (records) => { out.push(...records); });
+  return out;
+}
+
+describe('MemoryLog', () => {
+  const dirs: string[] = [];
+  const logs: MemoryLog[] = [];
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recstream-log-'));
+    dirs.push(dir);
+    return dir;
+  };
+  const open = (options: ConstructorParameters<typeof MemoryLog>[0]) => {
+    const log = new MemoryLog(options);
+    logs.push(log);
+    return log;
+  };
+
+  afterEach(async () => {
+    await Promise.all(logs.splice(0).map((l) => l.close()));
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates topics on demand with the default partition count and stamps records with the clock', async () => {
+    let t = 1_000;
+    const log = open({ partitions: 3, now: () => t });
+    await log.produce([{ topic: 'clicks', key: 'u1', value: Buffer.from('a') }]);
+    t = 2_000;
+    await log.produce([{ topic: 'clicks', key: 'u1', value: Buffer.from('b') }]);
+    expect(await log.partitionsFor('clicks')).toBe(3);
+    expect(await log.partitionsFor('missing')).toBe(0);
+    const records = (await Promise.all([0, 1, 2].map((partition) => readAll(log, { topic: 'clicks', partition })))).flat();
+    expect(records.map((r) => [r.offset, r.timestamp])).toEqual([['0', 1_000], ['1', 2_000]]);
+  });
+
+  it('wakes a waiting consumer when records arrive', async () => {
+    const log = open({ partitions: 1 });
+    const got = deferred<PartitionBatch>();
+    const consumer = log.consumer({ groupId: 'g', topics: ['t'] });
+    await consumer.run(async (batch) => got.resolve(batch));
+    expect(consumer.assignment()).toEqual([{ topic: 't', partition: 0 }]);
+    await log.produce([{ topic: 't', key: 'k', value: Buffer.from('hello') }]);
+    const batch = await got.promise;
+    expect(batch.records.map((r) => r.value!.toString())).toEqual(['hello']);
+    expect(batch.highWatermark).toBe('1');
+  });
+
+  it('starts at the end when fromBeginning is false and nothing is committed', async () => {
+    const log = open({ partitions: 1 });
+    await log.produce([{ topic: 't', key: null, value: Buffer.from('old') }]);
+    const got = deferred<string[]>();
+    const consumer = log.consumer({ groupId: 'g', topics: ['t'], fromBeginning: false });
+    await consumer.run(async (batch) => got.resolve(batch.records.map((r) => r.value!.toString())));
+    await log.produce([{ topic: 't', key: null, value: Buffer.from('new') }]);
+    expect(await got.promise).toEqual(['new']);
+  });
+
+  it('offers a failed batch again and commits only once the handler succeeds', async () => {
+    const log = open({ partitions: 1 });
+    await log.produce([{ topic: 't', key: null, value: Buffer.from('x') }]);
+    let attempts = 0;
+    const done = deferred();
+    const consumer = log.consumer({ groupId: 'g', topics: ['t'] });
+    await consumer.run(async () => {
+      attempts++;
+      if (attempts === 1) {
+        expect(await consumer.committed([{ topic: 't', partition: 0 }])).toEqual([{ topic: 't', partition: 0, offset: null }]);
+        throw new Error('not durable yet');
+      }
+      done.resolve();
+    });
+    await done.promise;
+    expect(attempts).toBe(2);
+  });
+
+  it('revokes only after the batch in hand is handled and committed, then assigns to the newcomer', async () => {
+    const log = open({ partitions: 2 });
+    const events: string[] = [];
+    const inHandler = deferred();
+    const release = deferred();
+    const a = log.consumer({ groupId: 'g', topics: ['t'] });
+    await a.run(
+      async (batch) => {
+        events.push(`a handles ${batch.partition}`);
+        inHandler.resolve();
+        await release.promise;
+        events.push(`a done ${batch.partition}`);
+      },
+      { onRevoked: (tps) => { events.push(`a revoked ${tps.map((tp) => tp.partition).join(',')}`); } },
+    );
+    await log.produce([{ topic: 't', key: null, value: Buffer.from('x'), partition: 1 }]);
+    await inHandler.promise;
+
+    const b = log.consumer({ groupId: 'g', topics: ['t'] });
+    const bJoined = b.run(async () => undefined, {
+      onAssigned: async (tps) => {
+        const committed = await b.committed(tps);
+        events.push(`b assigned ${tps.map((tp) => tp.partition).join(',')} at ${committed.map((c) => c.offset).join(',')}`);
+      },
+    });
+    release.resolve();
+    await bJoined;
+    expect(events).toEqual(['a handles 1', 'a done 1', 'a revoked 1', 'b assigned 1 at 1']);
+    expect(a.assignment()).toEqual([{ topic: 't', partition: 0 }]);
+    expect(b.assignment()).toEqual([{ topic: 't', partition: 1 }]);
+  });
+
+  it('rebalances a running group when a subscribed topic gains partitions', async () => {
+    const log = open({ partitions: 1 });
+    const assigned: TopicPartition[][] = [];
+    const grown = deferred();
+    const consumer = log.consumer({ groupId: 'g', topics: ['t'] });
+    await consumer.run(async () => undefined, {
+      onAssigned: (tps) => {
+        assigned.push(tps);
+        if (assigned.length === 2) grown.resolve();
+      },
+    });
+    await log.ensureTopics([{ topic: 't', partitions: 3 }]);
+    await grown.promise;
+    expect(assigned[1]).toEqual([{ topic: 't', partition: 1 }, { topic: 't', partition: 2 }]);
+    expect(consumer.assignment()).toHaveLength(3);
+  });
+
+  it('persists records and commits under dataDir and resumes from them in a new instance', async () => {
+    const dataDir = tempDir();
+    const first = open({ partitions: 2, dataDir, now: () => 42 });
+    await first.ensureTopics([{ topic: 'events', partitions: 3 }]);
+    await first.produce(Array.from({ length: 30 }, (_, i) => ({ topic: 'events', key: `user-${i % 7}`, value: Buffer.from(`e${i}`), headers: { n: String(i) } })));
+    await first.produce([{ topic: 'other', key: null, value: null }]);
+    const seen = deferred();
+    let count = 0;
+    const consumer = first.consumer({ groupId: 'engine', topics: ['events'] });
+    await consumer.run(async (batch) => {
+      count += batch.records.length;
+      if (count === 30) seen.resolve();
+    });
+    await seen.promise;
+    await consumer.stop();
+    const before = (await Promise.all([0, 1, 2].map((partition) => readAll(first, { topic: 'events', partition })))).flat();
+    await first.close();
+
+    const second = open({ partitions: 2, dataDir });
+    expect(await second.partitionsFor('events')).toBe(3);
+    expect(await second.partitionsFor('other')).toBe(2);
+    const after = (await Promise.all([0, 1, 2].map((partition) => readAll(second, { topic: 'events', partition })))).flat();
+    expect(after).toEqual(before);
+    expect(after.every((r) => r.timestamp === 42)).toBe(true);
+
+    await second.produce(Array.from({ length: 5 }, (_, i) => ({ topic: 'events', key: `user-${i}`, value: Buffer.from(`late${i}`) })));
+    const resumed: string[] = [];
+    const lateSeen = deferred();
+    const again = second.consumer({ groupId: 'engine', topics: ['events'] });
+    await again.run(async (batch) => {
+      resumed.push(...batch.records.map((r) => r.value!.toString()));
+      if (resumed.length >= 5) lateSeen.resolve();
+    });
+    await lateSeen.promise;
+    expect(resumed.sort()).toEqual(['late0', 'late1', 'late2', 'late3', 'late4']);
+    const committed = await again.committed([0, 1, 2].map((partition) => ({ topic: 'events', partition })));
+    const highs = await Promise.all([0, 1, 2].map((partition) => second.offsets({ topic: 'events', partition })));
+    // A partition that never had a record has nothing committed.
+    expect(committed.map((c) => c.offset ?? '0')).toEqual(highs.map((h) => h.high));
+  });
+
+  it('ignores a torn record at the end of a partition file', async () => {
+    const dataDir = tempDir();
+    const first = open({ partitions: 1, dataDir });
+    await first.produce([{ topic: 't', key: 'a', value: Buffer.from('complete') }]);
+    await first.close();
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(join(dataDir, 'topics', 't', '0.log'), Buffer.from([0, 0, 0, 50, 1, 2, 3]));
+
+    const second = open({ partitions: 1, dataDir });
+    expect(values(await readAll(second, { topic: 't', partition: 0 }))).toEqual(['complete']);
+    await second.produce([{ topic: 't', key: 'a', value: Buffer.from('next') }]);
+    await second.close();
+    const third = open({ partitions: 1, dataDir });
+    expect(values(await readAll(third, { topic: 't', partition: 0 }))).toEqual(['complete', 'next']);
+  });
+});
+
+function values(records: LogRecord[]): string[] {
+  return records.map((r) => r.value!.toString());
+}
