@@ -1,0 +1,110 @@
+import type { DeadLetterReason } from './reasons.js';
+
+export const MAX_ID_LENGTH = 256;
+export const MIN_TIMESTAMP = Date.UTC(2000, 0, 1);
+export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
+
+/** Thrown inside validation to stop at the first problem; never escapes validateEvent. */
+export class Rejection extends Error {
+  constructor(readonly reason: DeadLetterReason, message: string) {
+    super(message);
+  }
+}
+
+const invalid = (message: string): Rejection => new Rejection('invalid', message);
+
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Ids are opaque strings; sites that use numeric ids may send them as integers. */
+export function requiredId(obj: JsonObject, field: string, path = field): string {
+  const v = obj[field];
+  if (v === undefined || v === null) throw invalid(`${path} is required`);
+  const s = typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v;
+  if (typeof s !== 'string') throw invalid(`${path} must be a string, got ${describe(v)}`);
+  if (s.trim().length === 0) throw invalid(`${path} must not be empty`);
+  if (s.length > MAX_ID_LENGTH) throw invalid(`${path} is longer than ${MAX_ID_LENGTH} characters (${s.length})`);
+  return s;
+}
+
+/** Absent, null and empty all mean "none". */
+export function optionalId(obj: JsonObject, field: string): string | null {
+  const v = obj[field];
+  if (v === undefined || v === null || v === '') return null;
+  return requiredId(obj, field);
+}
+
+export function requiredString(obj: JsonObject, field: string, path = field): string {
+  const v = obj[field];
+  if (v === undefined || v === null) throw invalid(`${path} is required`);
+  if (typeof v !== 'string') throw invalid(`${path} must be a string, got ${describe(v)}`);
+  if (v.trim().length === 0) throw invalid(`${path} must not be empty`);
+  if (v.length > MAX_ID_LENGTH) throw invalid(`${path} is longer than ${MAX_ID_LENGTH} characters (${v.length})`);
+  return v;
+}
+
+export function price(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw invalid(`${path} must be a finite number ≥ 0, got ${describe(v)}`);
+  }
+  return v;
+}
+
+export function optionalPrice(obj: JsonObject, field: string): number | null {
+  const v = obj[field];
+  return v === undefined || v === null ? null : price(v, field);
+}
+
+export function quantity(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || v > 2_147_483_647) {
+    throw invalid(`${path} must be a whole number ≥ 1, got ${describe(v)}`);
+  }
+  return v;
+}
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+const HAS_OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/** Epoch millis (number or digit string) or an ISO-8601 date-time; one without an offset is read as UTC. */
+export function timestamp(obj: JsonObject, now: number): number {
+  const v = obj.timestamp;
+  if (v === undefined || v === null) throw invalid('timestamp is required (epoch millis or ISO-8601)');
+  let t: number;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw invalid(`timestamp must be a finite number of epoch millis, got ${describe(v)}`);
+    t = Math.trunc(v);
+  } else if (typeof v === 'string' && /^\d{1,16}$/.test(v)) {
+    t = Number(v);
+  } else if (typeof v === 'string' && ISO_8601.test(v.trim())) {
+    const s = v.trim().replace(' ', 'T');
+    const withOffset = s.includes('T') && !HAS_OFFSET.test(s.slice(10)) ? `${s}Z` : s;
+    t = Date.parse(withOffset);
+    if (Number.isNaN(t)) throw invalid(`timestamp ${JSON.stringify(v)} is not a valid ISO-8601 date-time`);
+  } else {
+    throw invalid(`timestamp must be epoch millis or an ISO-8601 date-time, got ${describe(v)}`);
+  }
+  if (t < MIN_TIMESTAMP) {
+    const looksLikeSeconds = t >= MIN_TIMESTAMP / 1000 && t <= (now + MAX_FUTURE_MS) / 1000;
+    const hint = looksLikeSeconds ? ' (epoch seconds? send milliseconds)' : '';
+    throw new Rejection('timestamp', `timestamp ${t} (${iso(t)}) is before 2000-01-01${hint}`);
+  }
+  if (t > now + MAX_FUTURE_MS) {
+    throw new Rejection('timestamp', `timestamp ${t} (${iso(t)}) is more than 1 day in the future (now ${iso(now)})`);
+  }
+  return t;
+}
+
+function iso(t: number): string {
+  return Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : 'out of range';
+}
+
+export function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (Array.isArray(v)) return 'an array';
+  return `a ${typeof v}`;
+}

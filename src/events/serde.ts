@@ -1,0 +1,204 @@
+import avro from 'avsc';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { Topics } from '../config.js';
+import { EVENT_SCHEMAS, type EventSchema, type RecordName } from './schemas.js';
+import type { Rejected } from './reasons.js';
+import { readFrame, writeFrame } from './wire.js';
+
+export type DecodeResult = { ok: true; value: unknown } | Rejected;
+
+export type SerdeTopics = Pick<Topics, 'clicks' | 'purchases' | 'recommendations'>;
+
+export interface EventSerdeOptions {
+  /** A registry client, or the URL to build one for (SCHEMA_REGISTRY_URL, or http://127.0.0.1:PORT/registry). */
+  registry: SchemaRegistry | string;
+  /** Messages larger than this are rejected as 'oversize' before decoding. */
+  maxBytes?: number;
+  /** How long an id the registry did not know stays unknown before we ask again. */
+  unknownIdRetryMs?: number;
+}
+
+/** A writer schema fetched once per id, with how it reads into each of our record types. */
+interface WriterEntry {
+  type: avro.Type;
+  readers: Map<RecordName, Reading>;
+}
+type Reading = { ok: true; resolver: avro.Resolver | null } | { ok: false; error: string };
+
+interface TopicBinding {
+  schema: EventSchema;
+  subject: string;
+  id: number | null;
+}
+
+const RECORD_BY_TOPIC_ROLE: Record<keyof SerdeTopics, RecordName> = {
+  clicks: 'ClickEvent',
+  purchases: 'PurchaseEvent',
+  recommendations: 'Recommendation',
+};
+
+/**
+ * Avro in the Confluent wire format for our topics, on top of a schema registry. Writer schemas are
+ * fetched once per id and cached with their resolvers, so decoding a known id is synchronous and does
+ * no I/O; a producer's newer compatible schema is read into ours through Avro schema resolution.
+ */
+export class EventSerde {
+  private readonly registry: SchemaRegistry;
+  private readonly bindings = new Map<string, TopicBinding>();
+  private readonly writers = new Map<number, WriterEntry>();
+  private readonly pending = new Map<number, Promise<WriterEntry | null>>();
+  private readonly unknownUntil = new Map<number, number>();
+  private readonly maxBytes: number | undefined;
+  private readonly unknownIdRetryMs: number;
+
+  constructor(opts: EventSerdeOptions) {
+    this.registry = typeof opts.registry === 'string' ? new SchemaRegistry({ host: opts.registry }) : opts.registry;
+    this.maxBytes = opts.maxBytes;
+    this.unknownIdRetryMs = opts.unknownIdRetryMs ?? 10_000;
+  }
+
+  /** Binds topics to our records without registering (for consumers of a registry they may not write to). */
+  bind(topics: SerdeTopics): void {
+    for (const role of Object.keys(RECORD_BY_TOPIC_ROLE) as Array<keyof SerdeTopics>) {
+      const topic = topics[role];
+      const previous = this.bindings.get(topic);
+      this.bindings.set(topic, { schema: EVENT_SCHEMAS[RECORD_BY_TOPIC_ROLE[role]], subject: `${topic}-value`, id: previous?.id ?? null });
+    }
+  }
+
+  /** Registers our schemas under `<topic>-value` (TopicNameStrategy); returns the ids by topic. */
+  async registerAll(topics: SerdeTopics): Promise<Record<string, number>> {
+    this.bind(topics);
+    const ids: Record<string, number> = {};
+    for (const [topic, binding] of this.bindings) {
+      binding.id = await this.registerOne(binding);
+      ids[topic] = binding.id;
+      this.writers.set(binding.id, { type: binding.schema.type, readers: new Map() });
+    }
+    return ids;
+  }
+
+  /** The record a topic carries, or null for topics this serde does not handle. */
+  recordOf(topic: string): RecordName | null {
+    return this.bindings.get(topic)?.schema.name ?? null;
+  }
+
+  /**
+   * Decodes one message for a topic. Synchronous when the schema id is cached; otherwise returns a
+   * promise that fetches it once. Rejects (throws) only when the registry itself cannot be reached,
+   * which is not the message's fault and must not send it to the dead-letter topic.
+   */
+  decode(topic: string, bytes: Buffer): DecodeResult | Promise<DecodeResult> {
+    const binding = this.requireBinding(topic);
+    if (this.maxBytes !== undefined && bytes.length > this.maxBytes) {
+      return { ok: false, reason: 'oversize', error: `message is ${bytes.length} bytes, more than the ${this.maxBytes}-byte limit` };
+    }
+    const frame = readFrame(bytes);
+    if (!frame.ok) return { ok: false, reason: 'undecodable', error: frame.error };
+    const writer = this.writers.get(frame.schemaId);
+    if (writer) return read(binding, writer, frame.schemaId, frame.payload);
+    return this.fetchWriter(frame.schemaId).then((entry) => entry === null
+      ? { ok: false, reason: 'unknown-schema', error: `schema id ${frame.schemaId} is not known to the schema registry` }
+      : read(binding, entry, frame.schemaId, frame.payload));
+  }
+
+  /** Encodes with our schema for the topic, registering it first if registerAll has not run. */
+  async encode(topic: string, value: unknown): Promise<Buffer> {
+    const binding = this.requireBinding(topic);
+    if (binding.id === null) {
+      binding.id = await this.registerOne(binding);
+      this.writers.set(binding.id, { type: binding.schema.type, readers: new Map() });
+    }
+    return this.encodeWith(binding, binding.id, value);
+  }
+
+  /** Encodes without I/O; only after registerAll. */
+  encodeSync(topic: string, value: unknown): Buffer {
+    const binding = this.requireBinding(topic);
+    if (binding.id === null) throw new Error(`no schema id for topic ${topic} yet: call registerAll first`);
+    return this.encodeWith(binding, binding.id, value);
+  }
+
+  private encodeWith(binding: TopicBinding, id: number, value: unknown): Buffer {
+    const type = binding.schema.type;
+    const paths: string[] = [];
+    if (!type.isValid(value, { errorHook: (path) => paths.push(path.join('.')) })) {
+      throw new Error(`cannot encode ${binding.schema.name} for ${binding.subject}: invalid field(s) ${paths.join(', ') || '(the value itself)'}`);
+    }
+    return writeFrame(id, type.toBuffer(value));
+  }
+
+  private async registerOne(binding: TopicBinding): Promise<number> {
+    const schema = { type: SchemaType.AVRO, schema: binding.schema.text } as const;
+    try {
+      const { id } = await this.registry.register(schema, { subject: binding.subject });
+      return id;
+    } catch (e) {
+      // The client refuses to register when the subject's level is not BACKWARD; the schema may still be there.
+      if ((e as Error).name !== 'ConfluentSchemaRegistryCompatibilityError') throw e;
+      try {
+        return await this.registry.getRegistryIdBySchema(binding.subject, schema);
+      } catch {
+        throw e;
+      }
+    }
+  }
+
+  private fetchWriter(id: number): Promise<WriterEntry | null> {
+    const until = this.unknownUntil.get(id);
+    if (until !== undefined && until > Date.now()) return Promise.resolve(null);
+    let request = this.pending.get(id);
+    if (!request) {
+      request = this.registry.getSchema(id).then(
+        (schema) => {
+          // Rebuilt with our avsc options (no logical types) so timestamps decode as plain numbers.
+          const entry: WriterEntry = { type: avro.Type.forSchema((schema as avro.Type).schema()), readers: new Map() };
+          this.writers.set(id, entry);
+          this.unknownUntil.delete(id);
+          return entry;
+        },
+        (e: unknown) => {
+          if (typeof e === 'object' && e !== null && (e as { status?: unknown }).status === 404) {
+            this.unknownUntil.set(id, Date.now() + this.unknownIdRetryMs);
+            return null;
+          }
+          throw e;
+        },
+      ).finally(() => this.pending.delete(id));
+      this.pending.set(id, request);
+    }
+    return request;
+  }
+
+  private requireBinding(topic: string): TopicBinding {
+    const binding = this.bindings.get(topic);
+    if (!binding) throw new Error(`topic ${topic} has no Avro record bound: call registerAll (or bind) with it first`);
+    return binding;
+  }
+}
+
+function read(binding: TopicBinding, writer: WriterEntry, id: number, payload: Buffer): DecodeResult {
+  const reader = binding.schema;
+  let reading = writer.readers.get(reader.name);
+  if (!reading) {
+    reading = resolve(reader, writer.type);
+    writer.readers.set(reader.name, reading);
+  }
+  if (!reading.ok) {
+    return { ok: false, reason: 'wrong-subject', error: `schema id ${id} (${writer.type.name ?? writer.type.typeName}) cannot be read as ${reader.fullName}, the record of ${binding.subject}: ${reading.error}` };
+  }
+  try {
+    return { ok: true, value: reading.resolver === null ? reader.type.fromBuffer(payload) : reader.type.fromBuffer(payload, reading.resolver) };
+  } catch (e) {
+    return { ok: false, reason: 'undecodable', error: `corrupt Avro body for schema id ${id} (${reader.fullName}): ${(e as Error).message}` };
+  }
+}
+
+function resolve(reader: EventSchema, writer: avro.Type): Reading {
+  if (writer.equals(reader.type)) return { ok: true, resolver: null };
+  try {
+    return { ok: true, resolver: reader.type.createResolver(writer) };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}
