@@ -27,6 +27,26 @@ export interface ModelConfig {
   ftrl: { alpha: number; beta: number; l1: number; l2: number };
   /** Forgetting factor of the order-value RLS regression (1 = none). */
   rlsForgetting: number;
+  /** Space-Saving capacity of each item's followed-by (next item in session) counters (0 = unbounded). */
+  maxTransitionsPerItem: number;
+  /** Event/order ids remembered per user to ignore duplicates. */
+  dedupLength: number;
+  /** How candidates are gathered and pre-scored (see candidates.ts). */
+  candidates: {
+    /** Most recent history items whose neighbours are read. */
+    historyItems: number;
+    /** Strength of the history item at position p (0 = newest): positionDecay^p · r_uh^weightExponent. */
+    positionDecay: number;
+    weightExponent: number;
+    /** Neighbours read per history item. */
+    neighborsPerItem: number;
+    /** Weight of the followed-by lists of the newest session items, newest first. */
+    followWeights: number[];
+    /** Affinity = knn + transitionWeight · followed-by share. */
+    transitionWeight: number;
+    /** Candidates (by affinity) the ranker reorders. */
+    poolSize: number;
+  };
 }
 
 export interface LearnResult {
@@ -105,4 +125,15 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   negativesPerPositive: 3,
   ftrl: { alpha: 0.1, beta: 1, l1: 0.5, l2: 1 },
   rlsForgetting: 0.995,
+  maxTransitionsPerItem: 100,
+  dedupLength: 200,
+  candidates: {
+    historyItems: 20,
+    positionDecay: 0.85,
+    weightExponent: 0.5,
+    neighborsPerItem: 30,
+    followWeights: [1, 0.5, 0.25],
+    transitionWeight: 1,
+    poolSize: 50,
+  },
 };

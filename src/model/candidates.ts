@@ -1,0 +1,104 @@
+import type { ItemSimilarity } from './similarity.js';
+import type { Transitions } from './transitions.js';
+import type { UserHistory, HistoryEntry } from './user-history.js';
+
+/** One candidate item for a user, with the evidence that brought it in. */
+export interface Candidate {
+  itemId: string;
+  /** Σ over supporting history items h of strength(h) · sim(h, item). */
+  knn: number;
+  /** Σ over recent session items a of followed-by share(a → item). */
+  follow: number;
+  /** Combined affinity used to pick the pool (and to rank when the ranker is off). */
+  affinity: number;
+  /** Distinct supporting history items. */
+  support: number;
+  /** History position (0 = most recent) of the most recent supporting item; -1 if none. */
+  bestPosition: number;
+  /** The most recent supporting items, at most MAX_SUPPORTERS. */
+  supporters: string[];
+  trendingOnly: boolean;
+}
+
+export interface CandidateTuning {
+  /** History items (most recent first) whose neighbours are gathered. */
+  historyItems: number;
+  /** Strength of the history item at position p is positionDecay^p · r_uh^weightExponent. */
+  positionDecay: number;
+  weightExponent: number;
+  /** Neighbours read per history item. */
+  neighborsPerItem: number;
+  /** Session items whose followed-by lists are read, and the weight of each by position. */
+  followWeights: number[];
+  /** Affinity = knn + transitionWeight · follow. */
+  transitionWeight: number;
+}
+
+const MAX_SUPPORTERS = 3;
+
+export interface CandidateSources {
+  similarity: ItemSimilarity;
+  transitions: Transitions;
+  /** Stored-to-current factor of history weights at `now`. */
+  weightFactor: number;
+}
+
+/** History entries most recent first. */
+export function recentHistory(user: UserHistory, limit: number): Array<[string, HistoryEntry]> {
+  const all = [...user.items];
+  all.reverse();
+  if (all.length > limit) all.length = limit;
+  return all;
+}
+
+/** Gathers kNN and followed-by candidates for a user; seen items are included (filters come later). */
+export function gatherCandidates(user: UserHistory, sources: CandidateSources, tuning: CandidateTuning): Map<string, Candidate> {
+  const pool = new Map<string, Candidate>();
+  const touch = (itemId: string): Candidate => {
+    let c = pool.get(itemId);
+    if (c === undefined) {
+      c = { itemId, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: -1, supporters: [], trendingOnly: false };
+      pool.set(itemId, c);
+    }
+    return c;
+  };
+  const recent = recentHistory(user, tuning.historyItems);
+  for (let pos = 0; pos < recent.length; pos++) {
+    const [historyId, entry] = recent[pos];
+    const node = sources.similarity.row(historyId);
+    if (node === undefined) continue;
+    const strength = Math.pow(tuning.positionDecay, pos) * Math.pow(Math.max(entry.weight * sources.weightFactor, 0), tuning.weightExponent);
+    if (!(strength > 0)) continue;
+    const ids = node.neighborIds;
+    const scores = node.neighborScores;
+    const n = Math.min(ids.length, tuning.neighborsPerItem);
+    for (let k = 0; k < n; k++) {
+      const c = touch(ids[k]);
+      c.knn += strength * scores[k];
+      c.support++;
+      if (c.bestPosition < 0) c.bestPosition = pos;
+      if (c.supporters.length < MAX_SUPPORTERS) c.supporters.push(historyId);
+    }
+  }
+  const session = user.session.items;
+  for (let k = 0; k < tuning.followWeights.length && k < session.length; k++) {
+    const from = session[session.length - 1 - k];
+    const weight = tuning.followWeights[k];
+    sources.transitions.forEachNext(from, (to, share) => {
+      const c = touch(to);
+      c.follow += weight * share;
+      if (c.supporters.length < MAX_SUPPORTERS && !c.supporters.includes(from)) c.supporters.push(from);
+    });
+  }
+  for (const c of pool.values()) c.affinity = c.knn + tuning.transitionWeight * c.follow;
+  return pool;
+}
+
+/** The `size` best candidates passing `keep`, by affinity then id. */
+export function topCandidates(pool: Map<string, Candidate>, size: number, keep: (itemId: string) => boolean): Candidate[] {
+  const out: Candidate[] = [];
+  for (const c of pool.values()) if (keep(c.itemId)) out.push(c);
+  out.sort((a, b) => b.affinity - a.affinity || (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0));
+  if (out.length > size) out.length = size;
+  return out;
+}

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import type { Recommender } from './recommender.js';
+import type { ModelDigest } from './types.js';
+
+/** ~9 significant digits, so float summation order does not change the hash. */
+function num(x: number): string {
+  if (x === 0 || !Number.isFinite(x)) return String(x === 0 ? 0 : x);
+  return Number(x.toPrecision(9)).toString();
+}
+
+const byKey = <T>(a: [string, T], b: [string, T]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/**
+ * SHA-256 over a canonical serialisation: users, items and counters sorted by id, forward-decayed
+ * values expressed at the latest event time (so the landmark t0 does not matter), neighbour lists
+ * recomputed from the counters (so caching does not matter), floats rounded.
+ */
+export function computeDigest(model: Recommender): ModelDigest {
+  const hash = createHash('sha256');
+  const f = model.decay.valueFactor(model.maxTime);
+  const f2 = f * f;
+  hash.update('users\n');
+  for (const [id, u] of [...model.users].sort(byKey)) {
+    hash.update(JSON.stringify(id));
+    for (const [itemId, e] of [...u.items].sort(byKey)) {
+      hash.update(`|${JSON.stringify(itemId)}:${num(e.weight * f)}:${e.lastTime}:${e.inCart ? 1 : 0}${e.purchased ? 1 : 0}`);
+    }
+    hash.update(`|p:${JSON.stringify([...u.purchased.keys()].sort())}|o:${u.rfm.orders}:${num(u.rfm.totalValue)}\n`);
+  }
+  hash.update('items\n');
+  for (const [id, node] of [...model.similarity.nodes].sort(byKey)) {
+    hash.update(`${JSON.stringify(id)}:${num(node.norm2 * f2)}`);
+    for (const [other, c] of [...node.counters.entries].sort(byKey)) {
+      hash.update(`|${JSON.stringify(other)}:${num(c.count * f2)}:${c.n}:${num(c.err * f2)}`);
+    }
+    hash.update('|n');
+    for (const s of model.similarity.computeRow(id, model.config.neighbors)) hash.update(`|${JSON.stringify(s.itemId)}:${num(s.score)}`);
+    hash.update('\n');
+  }
+  hash.update('transitions\n');
+  for (const [id, t] of [...model.transitions.nodes].sort(byKey)) {
+    hash.update(`${JSON.stringify(id)}:${num(t.total * f)}`);
+    for (const [to, c] of [...t.next.entries].sort(byKey)) hash.update(`|${JSON.stringify(to)}:${num(c.count * f)}:${num(c.err * f)}`);
+    hash.update('\n');
+  }
+  return {
+    users: model.users.size,
+    items: model.similarity.nodes.size,
+    eventsApplied: model.eventsApplied,
+    stateHash: hash.digest('hex'),
+  };
+}

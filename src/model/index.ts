@@ -1,0 +1,15 @@
+export { Recommender, resolveConfig, rfmFeatures } from './recommender.js';
+export { ForwardDecay } from './decay.js';
+export { SpaceSaving, type Counter } from './space-saving.js';
+export { UserHistory, type HistoryEntry, type Rfm, SESSION_GAP_MS } from './user-history.js';
+export { ItemSimilarity, ItemNode } from './similarity.js';
+export { Trending } from './trending.js';
+export { Transitions } from './transitions.js';
+export { gatherCandidates, topCandidates, recentHistory, type Candidate, type CandidateTuning } from './candidates.js';
+export { pairFeatures, FEATURE_NAMES, FEATURE_COUNT, type PairContext } from './features.js';
+export { FtrlRegression, sigmoid, type FtrlParams } from './ftrl.js';
+export { RlsRegression } from './rls.js';
+export { computeDigest } from './digest.js';
+export { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type ModelSnapshot } from './snapshot.js';
+export { fnv1a, hashUniform } from './hash.js';
+export * from './types.js';

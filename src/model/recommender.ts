@@ -1,0 +1,368 @@
+import type { EventType, RecommendedItem, TrackingEvent } from '../events/types.js';
+import { gatherCandidates, topCandidates, type Candidate } from './candidates.js';
+import { ForwardDecay } from './decay.js';
+import { computeDigest } from './digest.js';
+import { FEATURE_COUNT, pairFeatures, type PairContext } from './features.js';
+import { FtrlRegression } from './ftrl.js';
+import { hashUniform } from './hash.js';
+import { RlsRegression } from './rls.js';
+import { ItemSimilarity } from './similarity.js';
+import { fromSnapshot, toSnapshot, type ModelSnapshot } from './snapshot.js';
+import { Trending } from './trending.js';
+import { Transitions } from './transitions.js';
+import {
+  DEFAULT_MODEL_CONFIG,
+  type LearnResult,
+  type ModelConfig,
+  type ModelDigest,
+  type ModelStats,
+  type OnlineRecommender,
+  type RecommendOptions,
+  type RecommendResult,
+  type SimilarItem,
+} from './types.js';
+import { UserHistory } from './user-history.js';
+
+/** Ranker updates before its order replaces the plain affinity order. */
+const RANKER_WARMUP = 500;
+const DAY_MS = 86_400_000;
+
+/** Merges a partial configuration over the defaults (nested groups merged one level deep). */
+export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
+  return {
+    ...DEFAULT_MODEL_CONFIG,
+    ...partial,
+    weights: { ...DEFAULT_MODEL_CONFIG.weights, ...partial.weights },
+    ftrl: { ...DEFAULT_MODEL_CONFIG.ftrl, ...partial.ftrl },
+    candidates: { ...DEFAULT_MODEL_CONFIG.candidates, ...partial.candidates },
+  };
+}
+
+/** Recency / frequency / monetary features of a user's orders at `now`, for the order-value RLS. */
+export function rfmFeatures(user: UserHistory, now: number): number[] {
+  const r = user.rfm;
+  const days = Math.max(0, now - r.lastOrderTime) / DAY_MS;
+  return [1, Math.log1p(days), Math.log1p(r.orders), r.totalValue / r.orders, r.lastOrderValue];
+}
+
+interface PoolCache {
+  userId: string;
+  eventsApplied: number;
+  now: number;
+  pool: Map<string, Candidate>;
+}
+
+/**
+ * The whole learning state: user histories, incremental item–item cosine, followed-by transitions,
+ * trending counts, the FTRL ranker and the order-value RLS. Pure: no I/O, no clock, deterministic.
+ */
+export class Recommender implements OnlineRecommender {
+  readonly config: ModelConfig;
+  /** @internal state, exposed for snapshot.ts and digest.ts */
+  decay: ForwardDecay;
+  users = new Map<string, UserHistory>();
+  similarity: ItemSimilarity;
+  transitions: Transitions;
+  trending: Trending;
+  prices = new Map<string, number>();
+  ranker: FtrlRegression;
+  rls: RlsRegression;
+  eventsApplied = 0;
+  /** Latest event time applied: the order-independent reference time of the digest. */
+  maxTime = 0;
+  private poolCache: PoolCache | null = null;
+
+  constructor(config: Partial<ModelConfig> = {}) {
+    this.config = resolveConfig(config);
+    const c = this.config;
+    this.decay = new ForwardDecay(c.halfLifeHours);
+    this.similarity = new ItemSimilarity({ neighbors: c.neighbors, maxCountersPerItem: c.maxCountersPerItem, shrinkage: c.shrinkage });
+    this.transitions = new Transitions(c.maxTransitionsPerItem);
+    this.trending = new Trending(c.trendingHalfLifeHours);
+    this.ranker = new FtrlRegression(FEATURE_COUNT, c.ftrl);
+    this.rls = new RlsRegression(5, c.rlsForgetting);
+  }
+
+  static restore(snapshot: unknown): Recommender {
+    return fromSnapshot(snapshot as ModelSnapshot, (config) => new Recommender(config));
+  }
+
+  snapshot(): ModelSnapshot {
+    return toSnapshot(this);
+  }
+
+  learnOne(event: TrackingEvent): LearnResult {
+    const user = this.users.get(event.userId);
+    const orderKey = event.kind === 'purchase' ? `order:${event.orderId}` : null;
+    if (user !== undefined && (user.hasId(event.eventId) || (orderKey !== null && user.hasId(orderKey)))) {
+      return { applied: false, touchedItems: [] };
+    }
+    const time = event.timestamp;
+    if (time > this.maxTime) this.maxTime = time;
+    const lines: Array<{ itemId: string; type: EventType; price: number | null }> = event.kind === 'click'
+      ? [{ itemId: event.itemId, type: event.type, price: event.price ?? null }]
+      : event.items.map((l) => ({ itemId: l.itemId, type: 'purchase' as const, price: l.price }));
+
+    const factor = this.decay.renormaliseAt(time);
+    if (factor !== null) this.rescale(factor);
+
+    if (user !== undefined && this.config.ranker && user.items.size > 0) {
+      this.trainRanker(event.userId, user, lines.map((l) => l.itemId), event.eventId, time);
+    }
+
+    const u = user ?? new UserHistory(this.config.historyLength, this.config.dedupLength);
+    if (user === undefined) this.users.set(event.userId, u);
+    u.rememberId(event.eventId);
+    if (orderKey !== null) u.rememberId(orderKey);
+    u.lastTime = Math.max(u.lastTime, time);
+
+    const touched = new Set<string>();
+    for (const [id] of u.items) touched.add(id);
+    u.advanceSession(event.sessionId, time);
+    for (const line of lines) {
+      touched.add(line.itemId);
+      this.applyInteraction(u, line.itemId, line.type, time);
+      if (line.price !== null && line.price > 0) {
+        this.prices.set(line.itemId, line.price);
+        if (line.type === 'purchase' || line.type === 'add_to_cart') {
+          u.spend.sum += line.price;
+          u.spend.count++;
+        }
+      }
+      if (line.type === 'purchase') u.markPurchased(line.itemId, time);
+      const previous = u.session.items[u.session.items.length - 1];
+      if (previous !== undefined && previous !== line.itemId) this.transitions.add(previous, line.itemId, this.decay.scale(time));
+      u.addToSession(line.itemId);
+    }
+
+    if (event.kind === 'purchase') this.learnOrderValue(u, event.items.reduce((s, l) => s + l.quantity * l.price, 0), time);
+    this.eventsApplied++;
+    this.poolCache = null;
+    return { applied: true, touchedItems: [...touched] };
+  }
+
+  /** r_ui += Δ: updates dot(i, j) for every j in the user's retained history, then ‖r_i‖². */
+  private applyInteraction(user: UserHistory, itemId: string, type: EventType, time: number): void {
+    const weight = this.config.weights[type];
+    this.trending.add(itemId, weight > 0 ? weight : 1, time);
+    if (!(weight > 0)) {
+      user.touch(itemId, 0, time, type);
+      return;
+    }
+    const delta = weight * this.decay.scale(time);
+    const sim = this.similarity;
+    const node = sim.node(itemId);
+    const existing = user.items.get(itemId);
+    const rOld = existing?.weight ?? 0;
+    const nInc = existing === undefined ? 1 : 0;
+    for (const [otherId, entry] of user.items) {
+      if (otherId === itemId || !(entry.weight > 0)) continue;
+      sim.addDot(node, itemId, sim.node(otherId), otherId, delta * entry.weight, nInc);
+    }
+    sim.addNorm(node, 2 * delta * rOld + delta * delta);
+    user.touch(itemId, delta, time, type);
+  }
+
+  private learnOrderValue(user: UserHistory, value: number, time: number): void {
+    if (user.rfm.orders > 0) this.rls.update(rfmFeatures(user, time), value);
+    const r = user.rfm;
+    r.orders++;
+    r.totalValue += value;
+    r.lastOrderTime = Math.max(r.lastOrderTime, time);
+    r.lastOrderValue = value;
+  }
+
+  private rescale(factor: number): void {
+    for (const u of this.users.values()) u.scale(factor);
+    this.similarity.scale(factor * factor);
+    this.transitions.scale(factor);
+  }
+
+  /** Candidate pool for a user at `now`, memoised until the state changes. */
+  private pool(userId: string, user: UserHistory, now: number): Map<string, Candidate> {
+    const cached = this.poolCache;
+    if (cached !== null && cached.userId === userId && cached.eventsApplied === this.eventsApplied && cached.now === now) return cached.pool;
+    const pool = gatherCandidates(user, {
+      similarity: this.similarity,
+      transitions: this.transitions,
+      weightFactor: this.decay.valueFactor(now),
+    }, this.config.candidates);
+    this.poolCache = { userId, eventsApplied: this.eventsApplied, now, pool };
+    return pool;
+  }
+
+  private pairContext(user: UserHistory | undefined, itemId: string, maxKnn: number, now: number): PairContext {
+    const entry = user?.items.get(itemId);
+    return {
+      maxKnn,
+      trend: this.trending.value(itemId, now),
+      popularity: this.trending.total(itemId),
+      seen: entry !== undefined,
+      inCart: entry?.inCart ?? false,
+      price: this.prices.get(itemId) ?? 0,
+      averageSpend: user?.averageSpend() ?? 0,
+    };
+  }
+
+  /** Chosen items are positives; unchosen pool candidates, drawn from the eventId hash, negatives. */
+  private trainRanker(userId: string, user: UserHistory, chosen: string[], eventId: string, now: number): void {
+    const pool = this.pool(userId, user, now);
+    const chosenSet = new Set(chosen);
+    const top = topCandidates(pool, this.config.candidates.poolSize, (id) => !chosenSet.has(id) && !user.purchased.has(id));
+    const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
+    const x = new Float64Array(FEATURE_COUNT);
+    for (const itemId of chosenSet) {
+      const c = pool.get(itemId) ?? emptyCandidate(itemId);
+      this.ranker.learn(pairFeatures(c, this.pairContext(user, itemId, maxKnn, now), x), 1);
+    }
+    if (top.length === 0) return;
+    for (let d = 0; d < this.config.negativesPerPositive * chosenSet.size; d++) {
+      const c = top[Math.floor(hashUniform(eventId, d) * top.length)];
+      this.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, now), x), 0);
+    }
+  }
+
+  recommend(userId: string, options: RecommendOptions): RecommendResult {
+    const { limit, now } = options;
+    const user = this.users.get(userId);
+    const exclude = new Set(options.exclude ?? []);
+    const keep = (id: string): boolean =>
+      !exclude.has(id) &&
+      !(this.config.excludePurchased && user !== undefined && user.purchased.has(id)) &&
+      !(options.excludeSeen === true && user !== undefined && user.items.has(id));
+    const poolSize = Math.max(this.config.candidates.poolSize, limit);
+    const top = user === undefined ? [] : topCandidates(this.pool(userId, user, now), poolSize, keep);
+    const inPool = new Set(top.map((c) => c.itemId));
+    const fillTo = Math.max(limit, Math.min(poolSize, limit * 2));
+    for (const id of this.trending.topItems()) {
+      if (top.length >= fillTo) break;
+      if (inPool.has(id) || !keep(id)) continue;
+      const c = emptyCandidate(id);
+      c.trendingOnly = true;
+      top.push(c);
+      inPool.add(id);
+    }
+    const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
+    const useRanker = this.config.ranker && this.ranker.updates >= RANKER_WARMUP;
+    const x = new Float64Array(FEATURE_COUNT);
+    const scored = top.map((c, order) => ({
+      c,
+      order,
+      score: useRanker ? this.ranker.predict(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, now), x)) : c.affinity,
+    }));
+    if (useRanker) scored.sort((a, b) => b.score - a.score || a.order - b.order);
+    const items: RecommendedItem[] = scored.slice(0, limit).map(({ c, score }) => ({
+      itemId: c.itemId,
+      score,
+      reasons: this.reasons(user, c),
+    }));
+    return { items, userScores: { expectedOrderValue: this.expectedOrderValue(user, now) } };
+  }
+
+  private reasons(user: UserHistory | undefined, c: Candidate): string[] {
+    const reasons: string[] = [];
+    for (const id of c.supporters) {
+      const entry = user?.items.get(id);
+      reasons.push(entry?.purchased === true ? `bought-together:${id}` : `co-viewed:${id}`);
+    }
+    if (reasons.length === 0) reasons.push('trending');
+    return reasons;
+  }
+
+  private expectedOrderValue(user: UserHistory | undefined, now: number): number | null {
+    if (user === undefined || user.rfm.orders === 0) return null;
+    const v = this.rls.predict(rfmFeatures(user, now));
+    return v === null ? null : Math.max(0, v);
+  }
+
+  similar(itemId: string, limit: number): SimilarItem[] {
+    return this.similarity.computeRow(itemId, Math.min(limit, this.config.neighbors));
+  }
+
+  knowsUser(userId: string): boolean {
+    return this.users.has(userId);
+  }
+
+  /** Erases the user's state and subtracts what their retained history added to the item counters. */
+  forgetUser(userId: string): boolean {
+    const user = this.users.get(userId);
+    if (user === undefined) return false;
+    const entries = [...user.items];
+    const sim = this.similarity;
+    for (let a = 0; a < entries.length; a++) {
+      const [ia, ea] = entries[a];
+      const na = sim.nodes.get(ia);
+      if (na === undefined) continue;
+      na.norm2 = Math.max(0, na.norm2 - ea.weight * ea.weight);
+      na.dirty = true;
+      for (let b = 0; b < entries.length; b++) {
+        if (a === b) continue;
+        const [ib, eb] = entries[b];
+        na.counters.subtract(ib, ea.weight * eb.weight, 1);
+      }
+    }
+    this.users.delete(userId);
+    this.poolCache = null;
+    return true;
+  }
+
+  expireIdle(now: number): number {
+    if (!(this.config.userIdleDays > 0)) return 0;
+    const cutoff = now - this.config.userIdleDays * DAY_MS;
+    let expired = 0;
+    for (const [id, u] of this.users) {
+      if (u.lastTime < cutoff) {
+        this.users.delete(id);
+        expired++;
+      }
+    }
+    if (expired > 0) this.poolCache = null;
+    return expired;
+  }
+
+  digest(): ModelDigest {
+    return computeDigest(this);
+  }
+
+  /**
+   * approxBytes is an estimate from entry counts, calibrated against V8 heap growth: ~48 B per Map
+   * slot plus the object or tuple it holds (history entry ~90 B, counter ~70 B, neighbour ~40 B,
+   * dedup id ~60 B, item/user shells ~250 B).
+   */
+  stats(): ModelStats {
+    let historyEntries = 0;
+    let dedupIds = 0;
+    let purchased = 0;
+    for (const u of this.users.values()) {
+      historyEntries += u.items.size;
+      purchased += u.purchased.size;
+      dedupIds += u.dedupSize;
+    }
+    let counterEntries = 0;
+    let neighborEntries = 0;
+    for (const n of this.similarity.nodes.values()) {
+      counterEntries += n.counters.size;
+      neighborEntries += n.neighborIds.length;
+    }
+    let transitionEntries = 0;
+    for (const n of this.transitions.nodes.values()) transitionEntries += n.next.size;
+    const approxBytes =
+      this.users.size * 250 + historyEntries * 140 + purchased * 60 + dedupIds * 60 +
+      this.similarity.nodes.size * 250 + counterEntries * 120 + neighborEntries * 40 +
+      transitionEntries * 120 + this.trending.counts.size * 100 + this.prices.size * 60;
+    return {
+      users: this.users.size,
+      items: this.similarity.nodes.size,
+      neighborEntries,
+      counterEntries,
+      approxBytes,
+      eventsApplied: this.eventsApplied,
+      rankerLogLoss: this.ranker.runningLogLoss(),
+      rlsRmse: this.rls.runningRmse(),
+    };
+  }
+}
+
+function emptyCandidate(itemId: string): Candidate {
+  return { itemId, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: -1, supporters: [], trendingOnly: false };
+}

@@ -1,0 +1,69 @@
+import type { FtrlJson } from './ftrl.js';
+import { FtrlRegression } from './ftrl.js';
+import { RlsRegression, type RlsJson } from './rls.js';
+import { ItemSimilarity, type ItemNodeJson } from './similarity.js';
+import { Transitions, type TransitionsJson } from './transitions.js';
+import { Trending, type TrendingJson } from './trending.js';
+import type { ModelConfig } from './types.js';
+import { UserHistory, type UserHistoryJson } from './user-history.js';
+import type { Recommender } from './recommender.js';
+
+export const SNAPSHOT_FORMAT = 'recstream-model';
+export const SNAPSHOT_VERSION = 1;
+
+/** The whole model as plain JSON; Map insertion orders are kept as array order. */
+export interface ModelSnapshot {
+  format: typeof SNAPSHOT_FORMAT;
+  version: number;
+  config: ModelConfig;
+  eventsApplied: number;
+  maxTime: number;
+  decayT0: number | null;
+  users: Array<[string, UserHistoryJson]>;
+  items: Array<[string, ItemNodeJson]>;
+  transitions: TransitionsJson;
+  trending: TrendingJson;
+  prices: Array<[string, number]>;
+  ranker: FtrlJson;
+  rls: RlsJson;
+}
+
+export function toSnapshot(model: Recommender): ModelSnapshot {
+  const users: ModelSnapshot['users'] = [];
+  for (const [id, u] of model.users) users.push([id, u.toJSON()]);
+  return {
+    format: SNAPSHOT_FORMAT,
+    version: SNAPSHOT_VERSION,
+    config: structuredClone(model.config),
+    eventsApplied: model.eventsApplied,
+    maxTime: model.maxTime,
+    decayT0: model.decay.t0,
+    users,
+    items: model.similarity.toJSON(),
+    transitions: model.transitions.toJSON(),
+    trending: model.trending.toJSON(),
+    prices: [...model.prices],
+    ranker: model.ranker.toJSON(),
+    rls: model.rls.toJSON(),
+  };
+}
+
+export function fromSnapshot(snapshot: ModelSnapshot, create: (config: ModelConfig) => Recommender): Recommender {
+  if (snapshot === null || typeof snapshot !== 'object' || snapshot.format !== SNAPSHOT_FORMAT) {
+    throw new Error('not a recstream model snapshot');
+  }
+  if (snapshot.version !== SNAPSHOT_VERSION) throw new Error(`unsupported model snapshot version ${snapshot.version}`);
+  const model = create(snapshot.config);
+  const c = model.config;
+  model.eventsApplied = snapshot.eventsApplied;
+  model.maxTime = snapshot.maxTime;
+  model.decay.t0 = snapshot.decayT0;
+  for (const [id, u] of snapshot.users) model.users.set(id, UserHistory.fromJSON(c.historyLength, c.dedupLength, u));
+  model.similarity = ItemSimilarity.fromJSON(model.similarity.options, snapshot.items);
+  model.transitions = Transitions.fromJSON(snapshot.transitions);
+  model.trending = Trending.fromJSON(c.trendingHalfLifeHours, snapshot.trending);
+  model.prices = new Map(snapshot.prices);
+  model.ranker = FtrlRegression.fromJSON(c.ftrl, snapshot.ranker);
+  model.rls = RlsRegression.fromJSON(snapshot.rls);
+  return model;
+}

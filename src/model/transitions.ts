@@ -1,0 +1,56 @@
+import { SpaceSaving, type SpaceSavingJson } from './space-saving.js';
+
+export interface TransitionsJson {
+  capacity: number;
+  nodes: Array<[string, number, SpaceSavingJson]>;
+}
+
+/**
+ * Sequential "followed-by" counts: how often item b came after item a within one user's session
+ * (forward-decayed units, Space-Saving bounded per source item). The share count(a→b)/total(a) is an
+ * estimate of P(next = b | current = a), a strong next-item signal on real logs.
+ */
+export class Transitions {
+  readonly nodes = new Map<string, { total: number; next: SpaceSaving }>();
+
+  constructor(readonly capacity: number) {}
+
+  add(from: string, to: string, weight: number): void {
+    let node = this.nodes.get(from);
+    if (node === undefined) {
+      node = { total: 0, next: new SpaceSaving(this.capacity) };
+      this.nodes.set(from, node);
+    }
+    node.total += weight;
+    node.next.add(to, weight, 1);
+  }
+
+  /** Calls `visit(to, share)` for every followed-by item of `from`, share = lower-bound count / total. */
+  forEachNext(from: string, visit: (to: string, share: number) => void): void {
+    const node = this.nodes.get(from);
+    if (node === undefined || node.total <= 0) return;
+    for (const [to, c] of node.next.entries) {
+      const share = (c.count - c.err) / node.total;
+      if (share > 0) visit(to, share);
+    }
+  }
+
+  scale(factor: number): void {
+    for (const node of this.nodes.values()) {
+      node.total *= factor;
+      node.next.scale(factor);
+    }
+  }
+
+  toJSON(): TransitionsJson {
+    const nodes: TransitionsJson['nodes'] = [];
+    for (const [id, n] of this.nodes) nodes.push([id, n.total, n.next.toJSON()]);
+    return { capacity: this.capacity, nodes };
+  }
+
+  static fromJSON(json: TransitionsJson): Transitions {
+    const t = new Transitions(json.capacity);
+    for (const [id, total, next] of json.nodes) t.nodes.set(id, { total, next: SpaceSaving.fromJSON(json.capacity, next) });
+    return t;
+  }
+}

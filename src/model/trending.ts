@@ -1,0 +1,94 @@
+import { ForwardDecay } from './decay.js';
+
+export interface TrendingJson {
+  t0: number | null;
+  counts: Array<[string, number, number]>;
+  top: string[];
+}
+
+/**
+ * Decayed item counts. Stored in forward-decayed units, so the ranking by stored value is the ranking
+ * by current value and only ever changes when an item grows: the top list is maintained exactly by
+ * bubbling the grown item up.
+ */
+export class Trending {
+  readonly decay: ForwardDecay;
+  /** itemId → [decayed count (stored units), total undecayed count]. */
+  readonly counts = new Map<string, [number, number]>();
+  private top: string[] = [];
+
+  constructor(halfLifeHours: number, readonly topSize = 100) {
+    this.decay = new ForwardDecay(halfLifeHours);
+  }
+
+  add(itemId: string, weight: number, time: number): void {
+    const factor = this.decay.renormaliseAt(time);
+    if (factor !== null) for (const c of this.counts.values()) c[0] *= factor;
+    const delta = weight * this.decay.scale(time);
+    let c = this.counts.get(itemId);
+    if (c === undefined) {
+      c = [0, 0];
+      this.counts.set(itemId, c);
+    }
+    c[0] += delta;
+    c[1] += 1;
+    this.promote(itemId, c[0]);
+  }
+
+  private promote(itemId: string, value: number): void {
+    const top = this.top;
+    let at = top.indexOf(itemId);
+    if (at < 0) {
+      if (top.length >= this.topSize) {
+        if (value <= this.stored(top[top.length - 1])) return;
+        top[top.length - 1] = itemId;
+      } else {
+        top.push(itemId);
+      }
+      at = top.length - 1;
+    }
+    while (at > 0 && this.before(itemId, value, top[at - 1])) {
+      top[at] = top[at - 1];
+      at--;
+    }
+    top[at] = itemId;
+  }
+
+  private before(id: string, value: number, other: string): boolean {
+    const ov = this.stored(other);
+    return value > ov || (value === ov && id < other);
+  }
+
+  private stored(itemId: string): number {
+    return this.counts.get(itemId)?.[0] ?? 0;
+  }
+
+  /** Decayed count at `now`. */
+  value(itemId: string, now: number): number {
+    return this.stored(itemId) * this.decay.valueFactor(now);
+  }
+
+  /** Undecayed number of interactions. */
+  total(itemId: string): number {
+    return this.counts.get(itemId)?.[1] ?? 0;
+  }
+
+  /** Most trending items first. */
+  topItems(): readonly string[] {
+    return this.top;
+  }
+
+  toJSON(): TrendingJson {
+    const counts: TrendingJson['counts'] = [];
+    for (const [id, [v, n]] of this.counts) counts.push([id, v, n]);
+    return { t0: this.decay.t0, counts, top: [...this.top] };
+  }
+
+  static fromJSON(halfLifeHours: number, json: TrendingJson): Trending {
+    const t = new Trending(halfLifeHours);
+    t.decay.t0 = json.t0;
+    for (const [id, v, n] of json.counts) t.counts.set(id, [v, n]);
+    t.top = [...json.top];
+    return t;
+  }
+}

@@ -1,0 +1,172 @@
+import type { EventType } from '../events/types.js';
+
+/** What a user did with one item: `weight` is r_ui in forward-decayed units. */
+export interface HistoryEntry {
+  weight: number;
+  lastTime: number;
+  lastType: EventType;
+  inCart: boolean;
+  purchased: boolean;
+}
+
+/** Recency / frequency / monetary statistics of a user's orders. */
+export interface Rfm {
+  orders: number;
+  totalValue: number;
+  lastOrderTime: number;
+  lastOrderValue: number;
+}
+
+export interface UserHistoryJson {
+  items: Array<[string, number, number, EventType, boolean, boolean]>;
+  purchased: Array<[string, number]>;
+  recentIds: string[];
+  lastTime: number;
+  session: { id: string | null; lastTime: number; items: string[] };
+  rfm: Rfm;
+  spend: { sum: number; count: number };
+}
+
+/** Without a sessionId, a gap this long starts a new session. */
+export const SESSION_GAP_MS = 30 * 60_000;
+/** Items remembered per session for followed-by transitions. */
+const SESSION_ITEMS = 5;
+/** Purchased items remembered per user for the excludePurchased filter. */
+const PURCHASED_LIMIT = 1000;
+
+/**
+ * One user's bounded state: the `historyLength` most recently touched distinct items (least recent
+ * first, so eviction is O(1)), purchased items, the last `dedupLength` event/order ids, the current
+ * session, RFM statistics and average spend per item.
+ */
+export class UserHistory {
+  readonly items = new Map<string, HistoryEntry>();
+  readonly purchased = new Map<string, number>();
+  private recentIds: string[] = [];
+  private readonly recentIdSet = new Set<string>();
+  lastTime = 0;
+  session: { id: string | null; lastTime: number; items: string[] } = { id: null, lastTime: 0, items: [] };
+  rfm: Rfm = { orders: 0, totalValue: 0, lastOrderTime: 0, lastOrderValue: 0 };
+  spend = { sum: 0, count: 0 };
+
+  constructor(readonly historyLength: number, readonly dedupLength: number) {}
+
+  get dedupSize(): number {
+    return this.recentIds.length;
+  }
+
+  /** True when this id (eventId or `order:<orderId>`) was already applied. */
+  hasId(id: string): boolean {
+    return this.recentIdSet.has(id);
+  }
+
+  rememberId(id: string): void {
+    if (this.recentIdSet.has(id)) return;
+    this.recentIds.push(id);
+    this.recentIdSet.add(id);
+    if (this.dedupLength > 0 && this.recentIds.length > this.dedupLength * 2) {
+      // trim in batches so the array shift stays amortised O(1)
+      const dropped = this.recentIds.splice(0, this.recentIds.length - this.dedupLength);
+      for (const d of dropped) this.recentIdSet.delete(d);
+    }
+  }
+
+  /**
+   * Adds `delta` to the item's weight and moves it to the most recent position. Returns the item
+   * evicted to keep the history bounded, if any.
+   */
+  touch(itemId: string, delta: number, time: number, type: EventType): { evicted: string | null; evictedEntry: HistoryEntry | null } {
+    const entry = this.items.get(itemId);
+    if (entry !== undefined) {
+      this.items.delete(itemId);
+      entry.weight += delta;
+      entry.lastTime = Math.max(entry.lastTime, time);
+      entry.lastType = type;
+      this.applyType(entry, type);
+      this.items.set(itemId, entry);
+      return { evicted: null, evictedEntry: null };
+    }
+    const fresh: HistoryEntry = { weight: delta, lastTime: time, lastType: type, inCart: false, purchased: false };
+    this.applyType(fresh, type);
+    this.items.set(itemId, fresh);
+    if (this.historyLength > 0 && this.items.size > this.historyLength) {
+      const oldest = this.items.keys().next().value as string;
+      const evictedEntry = this.items.get(oldest) ?? null;
+      this.items.delete(oldest);
+      return { evicted: oldest, evictedEntry };
+    }
+    return { evicted: null, evictedEntry: null };
+  }
+
+  private applyType(entry: HistoryEntry, type: EventType): void {
+    if (type === 'add_to_cart') entry.inCart = true;
+    else if (type === 'remove_from_cart' || type === 'purchase') entry.inCart = false;
+    if (type === 'purchase') entry.purchased = true;
+  }
+
+  markPurchased(itemId: string, time: number): void {
+    this.purchased.delete(itemId);
+    this.purchased.set(itemId, time);
+    if (this.purchased.size > PURCHASED_LIMIT) this.purchased.delete(this.purchased.keys().next().value as string);
+  }
+
+  /**
+   * Advances the session for an event and returns the items seen earlier in the same session, most
+   * recent first (before this event's item is added).
+   */
+  advanceSession(sessionId: string | null | undefined, time: number): string[] {
+    const id = sessionId ?? null;
+    const sameSession = this.session.items.length > 0 &&
+      (id !== null ? id === this.session.id : this.session.id === null && time - this.session.lastTime <= SESSION_GAP_MS && time >= this.session.lastTime - SESSION_GAP_MS);
+    if (!sameSession) this.session = { id, lastTime: time, items: [] };
+    this.session.lastTime = Math.max(this.session.lastTime, time);
+    return [...this.session.items].reverse();
+  }
+
+  addToSession(itemId: string): void {
+    const items = this.session.items;
+    const at = items.indexOf(itemId);
+    if (at >= 0) items.splice(at, 1);
+    items.push(itemId);
+    if (items.length > SESSION_ITEMS) items.shift();
+  }
+
+  /** Multiplies every weight (forward-decay renormalisation). */
+  scale(factor: number): void {
+    for (const entry of this.items.values()) entry.weight *= factor;
+  }
+
+  /** Average price of the items the user bought or looked at with a known price (0 if none). */
+  averageSpend(): number {
+    return this.spend.count > 0 ? this.spend.sum / this.spend.count : 0;
+  }
+
+  toJSON(): UserHistoryJson {
+    const items: UserHistoryJson['items'] = [];
+    for (const [id, e] of this.items) items.push([id, e.weight, e.lastTime, e.lastType, e.inCart, e.purchased]);
+    return {
+      items,
+      purchased: [...this.purchased],
+      recentIds: [...this.recentIds],
+      lastTime: this.lastTime,
+      session: { id: this.session.id, lastTime: this.session.lastTime, items: [...this.session.items] },
+      rfm: { ...this.rfm },
+      spend: { ...this.spend },
+    };
+  }
+
+  static fromJSON(historyLength: number, dedupLength: number, json: UserHistoryJson): UserHistory {
+    const h = new UserHistory(historyLength, dedupLength);
+    for (const [id, weight, lastTime, lastType, inCart, purchased] of json.items) {
+      h.items.set(id, { weight, lastTime, lastType, inCart, purchased });
+    }
+    for (const [id, t] of json.purchased) h.purchased.set(id, t);
+    h.recentIds = [...json.recentIds];
+    for (const id of h.recentIds) h.recentIdSet.add(id);
+    h.lastTime = json.lastTime;
+    h.session = { id: json.session.id, lastTime: json.session.lastTime, items: [...json.session.items] };
+    h.rfm = { ...json.rfm };
+    h.spend = { ...json.spend };
+    return h;
+  }
+}
