@@ -1,0 +1,202 @@
+/* recstream browser tracker: plain ES2017, no dependencies, no build step. */
+(function (root) {
+  'use strict';
+  var SESSION_KEY = 'recstream.session';
+  var SESSION_IDLE_MS = 30 * 60 * 1000;
+  var cfg = null;
+  var queue = [];
+  var timer = null;
+  var inFlight = false;
+  var failures = 0;
+
+  function uuid() {
+    var c = root.crypto;
+    if (c && typeof c.randomUUID === 'function') return c.randomUUID();
+    var b = new Uint8Array(16);
+    if (c && c.getRandomValues) c.getRandomValues(b);
+    else for (var i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+    b[6] = (b[6] & 15) | 64;
+    b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+
+  // A session ends after 30 minutes without events; storage may be unavailable (private mode, iframes).
+  var memorySession = null;
+  function sessionId() {
+    var now = Date.now();
+    var s = memorySession;
+    try { s = JSON.parse(root.sessionStorage.getItem(SESSION_KEY)) || s; } catch (e) { /* keep memory copy */ }
+    if (!s || now - s.last > SESSION_IDLE_MS) s = { id: uuid(), last: now };
+    s.last = now;
+    memorySession = s;
+    try { root.sessionStorage.setItem(SESSION_KEY, JSON.stringify(s)); } catch (e) { /* memory only */ }
+    return s.id;
+  }
+
+  function url() {
+    var u = cfg.endpoint.replace(/\/+$/, '') + '/v1/events';
+    return cfg.writeKey ? u + '?writeKey=' + encodeURIComponent(cfg.writeKey) : u;
+  }
+
+  function schedule(ms) {
+    if (timer) return;
+    timer = setTimeout(function () { timer = null; flush(); }, ms);
+  }
+
+  function enqueue(event) {
+    if (!cfg) throw new Error('recstream.init() must be called first');
+    queue.push(event);
+    // Bounded: under a long outage the oldest events go first.
+    if (queue.length > cfg.maxQueue) queue.splice(0, queue.length - cfg.maxQueue);
+    if (cfg.onEvent) cfg.onEvent(event);
+    if (queue.length >= cfg.batchSize) flush();
+    else schedule(cfg.flushInterval);
+    return event;
+  }
+
+  function base(type) {
+    return { eventId: uuid(), userId: cfg.userId, timestamp: Date.now(), type: type, sessionId: sessionId() };
+  }
+
+  function track(type, props) {
+    return enqueue(Object.assign(base(type), props || {}));
+  }
+
+  function retryLater(batch) {
+    queue = batch.concat(queue).slice(-cfg.maxQueue);
+    failures++;
+    var delay = Math.min(cfg.maxBackoff, cfg.flushInterval * Math.pow(2, failures));
+    schedule(delay * (0.75 + Math.random() * 0.5));
+  }
+
+  function flush(opts) {
+    if (!cfg || queue.length === 0) return Promise.resolve();
+    var useBeacon = opts && opts.beacon && root.navigator && root.navigator.sendBeacon;
+    if (inFlight && !useBeacon) return Promise.resolve();
+    if (timer) { clearTimeout(timer); timer = null; }
+    var batch = queue.splice(0, cfg.batchSize);
+    // text/plain keeps the request "simple": no CORS preflight, and the collector detects the format.
+    var body = JSON.stringify(batch);
+    if (useBeacon && root.navigator.sendBeacon(url(), new Blob([body], { type: 'text/plain;charset=UTF-8' }))) {
+      return queue.length ? flush(opts) : Promise.resolve();
+    }
+    inFlight = true;
+    return root.fetch(url(), {
+      method: 'POST', body: body, keepalive: true, credentials: 'omit',
+      headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+    }).then(function (res) {
+      inFlight = false;
+      if (res.status >= 500 || res.status === 429) return retryLater(batch);
+      failures = 0;
+      if (cfg.onResponse) cfg.onResponse(res.status, batch);
+      if (queue.length) schedule(0);
+    }, function () {
+      inFlight = false;
+      retryLater(batch);
+    });
+  }
+
+  function closestAttr(el, name) {
+    for (; el && el.getAttribute; el = el.parentNode) {
+      var v = el.getAttribute(name);
+      if (v) return v;
+    }
+    return null;
+  }
+
+  function onClick(e) {
+    var itemId = closestAttr(e.target, 'data-item-id');
+    if (!itemId) return;
+    var type = closestAttr(e.target, 'data-recstream-type') || 'click';
+    if (type === 'none') return;
+    var props = { itemId: itemId };
+    var rec = closestAttr(e.target, 'data-recommendation-id');
+    if (rec) props.recommendationId = rec;
+    var price = parseFloat(closestAttr(e.target, 'data-price'));
+    if (price >= 0) props.price = price;
+    track(type, props);
+  }
+
+  function onHide() {
+    if (root.document.visibilityState !== 'visible') flush({ beacon: true });
+  }
+
+  function init(options) {
+    if (!options || !options.endpoint || !options.userId) throw new Error('recstream.init needs endpoint and userId');
+    if (cfg && cfg.autoCapture) root.document.removeEventListener('click', onClick, true);
+    cfg = Object.assign({ batchSize: 20, flushInterval: 1000, maxQueue: 500, maxBackoff: 30000, autoCapture: false }, options);
+    if (cfg.autoCapture) root.document.addEventListener('click', onClick, true);
+    return api;
+  }
+
+  // Resubscribes after a dropped connection with growing delays; `token` may be a function returning a
+  // (promise of a) fresh token, so expired tokens are replaced on reconnect.
+  function subscribe(o) {
+    var ws = null, closed = false, attempt = 0, retry = null;
+    function open() {
+      Promise.resolve(typeof o.token === 'function' ? o.token(o.userId) : o.token).then(function (token) {
+        if (closed) return;
+        ws = new root.WebSocket(o.url);
+        ws.onopen = function () {
+          attempt = 0;
+          var msg = { op: 'subscribe', userId: o.userId };
+          if (token) msg.token = token;
+          ws.send(JSON.stringify(msg));
+          if (o.onStatus) o.onStatus('open');
+        };
+        ws.onmessage = function (ev) {
+          var msg;
+          try { msg = JSON.parse(ev.data); } catch (e) { return; }
+          if (msg.op === 'recommendations' && o.onRecommendations) o.onRecommendations(msg);
+          else if (msg.op === 'error' && o.onError) o.onError(msg);
+        };
+        ws.onclose = function () {
+          if (closed) return;
+          if (o.onStatus) o.onStatus('reconnecting');
+          retry = setTimeout(open, Math.min(10000, 250 * Math.pow(2, attempt++)));
+        };
+      }, function (err) {
+        if (o.onError) o.onError({ op: 'error', code: 'token', message: String(err) });
+        if (!closed) retry = setTimeout(open, Math.min(10000, 250 * Math.pow(2, attempt++)));
+      });
+    }
+    open();
+    return {
+      close: function () {
+        closed = true;
+        clearTimeout(retry);
+        if (ws) ws.close();
+      },
+    };
+  }
+
+  var api = {
+    init: init,
+    track: track,
+    identify: function (userId) { cfg.userId = userId; },
+    pageView: function (itemId, props) {
+      if (!itemId) {
+        var meta = root.document.querySelector('meta[name="recstream:item-id"]');
+        itemId = meta && meta.getAttribute('content');
+      }
+      return itemId ? track('view', Object.assign({ itemId: itemId }, props)) : null;
+    },
+    productClick: function (itemId, props) { return track('click', Object.assign({ itemId: itemId }, props)); },
+    addToCart: function (itemId, props) { return track('add_to_cart', Object.assign({ itemId: itemId }, props)); },
+    removeFromCart: function (itemId, props) { return track('remove_from_cart', Object.assign({ itemId: itemId }, props)); },
+    purchase: function (order) {
+      var e = Object.assign(base('purchase'), { orderId: uuid(), currency: 'USD' }, order);
+      return enqueue(e);
+    },
+    flush: flush,
+    subscribe: subscribe,
+    newId: uuid,
+  };
+
+  if (root.document) {
+    root.document.addEventListener('visibilitychange', onHide);
+    root.addEventListener('pagehide', function () { flush({ beacon: true }); });
+  }
+  root.recstream = api;
+})(typeof window !== 'undefined' ? window : this);
