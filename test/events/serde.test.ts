@@ -1,0 +1,135 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EVENT_SCHEMAS } from '../../src/events/schemas.js';
+import { EventSerde, type DecodeResult } from '../../src/events/serde.js';
+import type { ClickEvent, PurchaseEvent, Recommendation } from '../../src/events/types.js';
+import { validateEvent } from '../../src/events/validate.js';
+import { startRegistry, type RunningRegistry } from '../registry/start-registry.js';
+
+const topics = { clicks: 'clickstream', purchases: 'purchases', recommendations: 'recommendations' };
+const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+
+const click: ClickEvent = {
+  eventId: 'e-1', userId: 'u-1', timestamp: T0, type: 'add_to_cart', itemId: 'sku-9',
+  recommendationId: 'rec-4', sessionId: null, price: 19.5,
+};
+const purchase: PurchaseEvent = {
+  eventId: 'e-2', userId: 'u-1', timestamp: T0 + 1, orderId: 'o-1', currency: 'EUR',
+  items: [{ itemId: 'sku-9', quantity: 2, price: 19.5 }, { itemId: 'sku-3', quantity: 1, price: 0 }], sessionId: 's-1',
+};
+const recommendation: Recommendation = {
+  userId: 'u-1', recommendationId: 'r-abc', generatedAt: T0 + 2, triggerEventId: 'e-2', modelVersion: 'm-1',
+  items: [{ itemId: 'sku-4', score: 0.75, reasons: ['co-viewed:sku-9', 'trending'] }],
+  userScores: { expectedOrderValue: 42.5 },
+};
+
+function failure(result: DecodeResult): { reason: string; error: string } {
+  if (result.ok) throw new Error(`expected a failure, decoded ${JSON.stringify(result.value)}`);
+  return result;
+}
+
+describe('EventSerde over the embedded registry', () => {
+  let reg: RunningRegistry;
+  let serde: EventSerde;
+  beforeEach(async () => {
+    reg = await startRegistry();
+    serde = new EventSerde({ registry: reg.url });
+  });
+  afterEach(() => reg.close());
+
+  it('registers every topic under <topic>-value and round-trips each record', async () => {
+    const ids = await serde.registerAll(topics);
+    const subjects = await (await fetch(`${reg.url}/subjects`)).json();
+    expect(subjects).toEqual(['clickstream-value', 'purchases-value', 'recommendations-value']);
+    expect(new Set(Object.values(ids)).size).toBe(3);
+
+    for (const [topic, value] of [['clickstream', click], ['purchases', purchase], ['recommendations', recommendation]] as const) {
+      const bytes = await serde.encode(topic, value);
+      expect(bytes[0]).toBe(0);
+      expect(bytes.readInt32BE(1)).toBe(ids[topic]);
+      const decoded = serde.decode(topic, bytes);
+      // A cached schema id decodes without I/O: a plain result, not a promise.
+      expect(decoded).not.toBeInstanceOf(Promise);
+      expect(decoded).toEqual({ ok: true, value: expect.objectContaining(value) });
+    }
+  });
+
+  it('decodes a record a plain Confluent producer wrote, fetching the writer schema once', async () => {
+    await serde.registerAll(topics);
+    const producer = new SchemaRegistry({ host: reg.url });
+    const id = await producer.getLatestSchemaId('purchases-value');
+    const bytes = await producer.encode(id, purchase);
+
+    const consumer = new EventSerde({ registry: reg.url });
+    consumer.bind(topics);
+    const first = consumer.decode('purchases', bytes);
+    expect(first).toBeInstanceOf(Promise);
+    const result = await first;
+    expect(result).toEqual({ ok: true, value: expect.objectContaining({ ...purchase, items: purchase.items.map((i) => expect.objectContaining(i)) }) });
+    expect(consumer.decode('purchases', bytes)).not.toBeInstanceOf(Promise);
+    if (!result.ok) throw new Error(result.error);
+    const checked = validateEvent(result.value, { now: T0, kind: 'purchase' });
+    expect(checked).toEqual({ ok: true, event: { kind: 'purchase', ...purchase } });
+  });
+
+  it("reads a producer's newer compatible ClickEvent (added optional field) into our schema", async () => {
+    await serde.registerAll(topics);
+    const raw = JSON.parse(EVENT_SCHEMAS.ClickEvent.text) as { fields: unknown[] };
+    raw.fields.push({ name: 'referrer', type: ['null', 'string'], default: null });
+    const producer = new SchemaRegistry({ host: reg.url });
+    const { id } = await producer.register({ type: SchemaType.AVRO, schema: JSON.stringify(raw) }, { subject: 'clickstream-value' });
+    const bytes = await producer.encode(id, { ...click, referrer: 'https://news.example.com' });
+
+    const consumer = new EventSerde({ registry: reg.url });
+    consumer.bind(topics);
+    const result = await consumer.decode('clickstream', bytes);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value).toEqual(expect.objectContaining(click));
+    expect(result.value).not.toHaveProperty('referrer');
+  });
+
+  it('classifies garbage, unknown ids, wrong subjects, corrupt bodies and oversize messages', async () => {
+    const ids = await serde.registerAll(topics);
+    expect(failure(await serde.decode('clickstream', Buffer.from('{"eventId":"e-1"}'))))
+      .toMatchObject({ reason: 'undecodable', error: expect.stringContaining('magic byte') });
+    expect(failure(await serde.decode('clickstream', Buffer.from([0, 0, 1])))).toMatchObject({ reason: 'undecodable' });
+
+    const unknown = Buffer.concat([Buffer.from([0, 0, 0, 0x27, 0x0f]), Buffer.from([2, 65])]);
+    expect(failure(await serde.decode('clickstream', unknown)))
+      .toMatchObject({ reason: 'unknown-schema', error: expect.stringContaining('9999') });
+
+    const purchaseBytes = await serde.encode('purchases', purchase);
+    const wrong = failure(await serde.decode('clickstream', purchaseBytes));
+    expect(wrong.reason).toBe('wrong-subject');
+    expect(wrong.error).toContain('io.recstream.PurchaseEvent');
+    expect(wrong.error).toContain('clickstream-value');
+
+    const clickBytes = await serde.encode('clickstream', click);
+    const truncated = clickBytes.subarray(0, clickBytes.length - 12);
+    expect(failure(await serde.decode('clickstream', truncated))).toMatchObject({ reason: 'undecodable' });
+    const trailing = Buffer.concat([clickBytes, Buffer.from([1, 2, 3])]);
+    expect(failure(await serde.decode('clickstream', trailing))).toMatchObject({ reason: 'undecodable' });
+    expect(clickBytes.readInt32BE(1)).toBe(ids.clickstream);
+
+    const small = new EventSerde({ registry: reg.url, maxBytes: 16 });
+    small.bind(topics);
+    expect(failure(await small.decode('clickstream', clickBytes))).toMatchObject({ reason: 'oversize' });
+  });
+
+  it('refuses to encode a value that does not fit the schema, naming the field', async () => {
+    await serde.registerAll(topics);
+    await expect(serde.encode('clickstream', { ...click, type: 'share' })).rejects.toThrow(/type/);
+    await expect(serde.encode('purchases', { ...purchase, items: [{ itemId: 'x', quantity: 1.5, price: 1 }] })).rejects.toThrow(/items\.0\.quantity/);
+  });
+
+  it('throws instead of dead-lettering when the registry cannot be reached', async () => {
+    const ids = await serde.registerAll(topics);
+    const bytes = await serde.encode('clickstream', click);
+    await reg.close();
+    const orphan = new EventSerde({ registry: reg.url });
+    orphan.bind(topics);
+    await expect(Promise.resolve(orphan.decode('clickstream', bytes))).rejects.toThrow();
+    expect(ids.clickstream).toBeGreaterThan(0);
+  });
+});
