@@ -49,27 +49,36 @@ function itemName(itemId) {
   return state.items.get(itemId)?.name ?? itemId;
 }
 
-/** Turns the engine's machine reasons (`co-viewed:<itemId>`, `trending`…) into words. */
-export function describeReason(reason) {
-  const at = reason.indexOf(':');
-  const kind = at < 0 ? reason : reason.slice(0, at);
-  const about = at < 0 ? null : itemName(reason.slice(at + 1));
-  switch (kind) {
-    case 'trending':
-    case 'popular':
-      return 'trending now';
-    case 'co-viewed':
-    case 'co-clicked':
-    case 'similar':
-      return `because you viewed ${about}`;
-    case 'co-carted':
-      return `because you added ${about} to your cart`;
-    case 'bought-together':
-    case 'co-purchased':
-      return `often bought with ${about}`;
-    default:
-      return about ? `related to ${about}` : kind.replace(/[-_]/g, ' ');
+const REASON_WORDS = {
+  'co-viewed': 'because you viewed',
+  'co-clicked': 'because you viewed',
+  'similar': 'because you viewed',
+  'co-carted': 'because you put in your cart',
+  'bought-together': 'because you bought',
+  'co-purchased': 'because you bought',
+};
+
+function listWords(names) {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/**
+ * Turns the engine's machine reasons (`co-viewed:<itemId>`, `bought-together:<itemId>`, `trending`)
+ * into short sentences, one per kind: "because you viewed Tent and Headlamp".
+ */
+function describeReasons(reasons) {
+  const byKind = new Map();
+  for (const reason of reasons) {
+    const at = reason.indexOf(':');
+    const kind = at < 0 ? reason : reason.slice(0, at);
+    if (!byKind.has(kind)) byKind.set(kind, []);
+    if (at >= 0) byKind.get(kind).push(itemName(reason.slice(at + 1)));
   }
+  return [...byKind].map(([kind, names]) => {
+    if (kind === 'trending' || kind === 'popular') return 'trending now';
+    if (names.length === 0) return kind.replace(/[-_]/g, ' ');
+    return `${REASON_WORDS[kind] ?? 'related to'} ${listWords(names)}`;
+  });
 }
 
 function productCard(item) {
@@ -142,7 +151,7 @@ function renderRecommendations(rec) {
           badge(item.category),
           el('span', { class: 'score', title: `score ${entry.score.toFixed(3)}` },
             el('span', { style: `width:${Math.max(4, Math.round((entry.score / top) * 100))}%` }))),
-        el('ul', { class: 'reasons' }, entry.reasons.map((r) => el('li', { class: 'reason', 'data-reason': r }, describeReason(r))))));
+        el('ul', { class: 'reasons', 'data-reasons': entry.reasons.join(' ') }, describeReasons(entry.reasons).map((text) => el('li', { class: 'reason' }, text)))));
   }));
   $('recs-empty').hidden = rec.items.length > 0;
   $('recs-empty').textContent = 'No recommendations yet: click a few products.';

@@ -134,32 +134,41 @@
   // (promise of a) fresh token, so expired tokens are replaced on reconnect.
   function subscribe(o) {
     var ws = null, closed = false, attempt = 0, retry = null;
-    function open() {
-      Promise.resolve(typeof o.token === 'function' ? o.token(o.userId) : o.token).then(function (token) {
-        if (closed) return;
-        ws = new root.WebSocket(o.url);
-        ws.onopen = function () {
-          attempt = 0;
-          var msg = { op: 'subscribe', userId: o.userId };
-          if (token) msg.token = token;
-          ws.send(JSON.stringify(msg));
-          if (o.onStatus) o.onStatus('open');
-        };
-        ws.onmessage = function (ev) {
-          var msg;
-          try { msg = JSON.parse(ev.data); } catch (e) { return; }
-          if (msg.op === 'recommendations' && o.onRecommendations) o.onRecommendations(msg);
-          else if (msg.op === 'error' && o.onError) o.onError(msg);
-        };
-        ws.onclose = function () {
-          if (closed) return;
-          if (o.onStatus) o.onStatus('reconnecting');
-          retry = setTimeout(open, Math.min(10000, 250 * Math.pow(2, attempt++)));
-        };
-      }, function (err) {
-        if (o.onError) o.onError({ op: 'error', code: 'token', message: String(err) });
-        if (!closed) retry = setTimeout(open, Math.min(10000, 250 * Math.pow(2, attempt++)));
+    function later() {
+      if (!closed) retry = setTimeout(open, Math.min(10000, 250 * Math.pow(2, attempt++)));
+    }
+    function send() {
+      return Promise.resolve(typeof o.token === 'function' ? o.token(o.userId) : o.token).then(function (token) {
+        var msg = { op: 'subscribe', userId: o.userId };
+        if (token) msg.token = token;
+        if (!closed && ws.readyState === 1) ws.send(JSON.stringify(msg));
       });
+    }
+    function open() {
+      ws = new root.WebSocket(o.url);
+      ws.onopen = function () {
+        attempt = 0;
+        if (o.onStatus) o.onStatus('open');
+        send().catch(function (err) {
+          if (o.onError) o.onError({ op: 'error', code: 'token', message: String(err) });
+          ws.close();
+        });
+      };
+      ws.onmessage = function (ev) {
+        var msg;
+        try { msg = JSON.parse(ev.data); } catch (e) { return; }
+        if (msg.op === 'recommendations' && o.onRecommendations) o.onRecommendations(msg);
+        else if (msg.op === 'error') {
+          // A token function can mint a fresh one; a fixed token would only expire again.
+          if (msg.code === 'token-expired' && typeof o.token === 'function' && attempt++ < 3) send();
+          else if (o.onError) o.onError(msg);
+        }
+      };
+      ws.onclose = function () {
+        if (closed) return;
+        if (o.onStatus) o.onStatus('reconnecting');
+        later();
+      };
     }
     open();
     return {

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { HttpError } from './errors.js';
 
 export interface DemoCatalogItem {
   itemId: string;
@@ -67,10 +66,10 @@ export const demoPlugin: FastifyPluginAsync<DemoPluginOptions> = async (app, opt
     authRequired: mintToken !== undefined,
   }));
 
-  app.get('/demo/token', async (request) => {
+  app.get('/demo/token', async (request, reply) => {
     const { userId } = request.query as { userId?: unknown };
     if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH) {
-      throw new HttpError(400, `userId is required (1..${MAX_USER_ID_LENGTH} characters), e.g. /demo/token?userId=u1`);
+      return reply.code(400).send({ error: `userId is required (1..${MAX_USER_ID_LENGTH} characters), e.g. /demo/token?userId=u1` });
     }
     return { token: mintToken ? mintToken(userId) : null };
   });
