@@ -45,9 +45,9 @@ export function gatewayOf(server: Server): Gateway | undefined {
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   const body = JSON.stringify({ error: reason });
+  socket.once('finish', () => socket.destroy());
   socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Bad Request'}\r\nConnection: close\r\n`
     + `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-  socket.destroy();
 }
 
 /**
@@ -64,6 +64,9 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
     noServer: true,
     maxPayload: options.hardFrameBytes ?? softFrameBytes * 4,
     perMessageDeflate: false,
+    // ws would close the connection on a text frame that is not UTF-8; we answer it like any other
+    // malformed frame (it cannot parse as JSON) and keep the connection.
+    skipUTF8Validation: true,
   });
   const connections = new Set<WsConnection>();
   const byUser = new Map<string, Set<WsConnection>>();

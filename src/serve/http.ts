@@ -1,5 +1,5 @@
 import cors from '@fastify/cors';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { EngineApi } from '../engine/api.js';
 import type { Logger } from '../logger.js';
 import { collectorPlugin } from './collector.js';
@@ -24,7 +24,8 @@ export function buildHttpServer(engine: EngineApi, options: HttpServerOptions = 
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: false }),
     trustProxy: options.trustProxy ?? false,
-    disableRequestLogging: true,
+    // Per-request lines would dominate the log at collector rates; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     // Default for routes of other plugins; the collector sets its own from MAX_BODY_BYTES.
     bodyLimit: engine.config.maxBodyBytes,
   });
