@@ -1,5 +1,5 @@
 import avro from 'avsc';
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Topics } from '../config.js';
 import { EVENT_SCHEMAS, type EventSchema, type RecordName } from './schemas.js';
 import type { Rejected } from './reasons.js';
@@ -121,11 +121,14 @@ export class EventSerde {
 
   private encodeWith(binding: TopicBinding, id: number, value: unknown): Buffer {
     const type = binding.schema.type;
-    const paths: string[] = [];
-    if (!type.isValid(value, { errorHook: (path) => paths.push(path.join('.')) })) {
-      throw new Error(`cannot encode ${binding.schema.name} for ${binding.subject}: invalid field(s) ${paths.join(', ') || '(the value itself)'}`);
+    try {
+      return writeFrame(id, type.toBuffer(value));
+    } catch (e) {
+      // avsc's own message lacks the path; walk the value again only on this rare failure.
+      const paths: string[] = [];
+      type.isValid(value, { errorHook: (path) => paths.push(path.join('.')) });
+      throw new Error(`cannot encode ${binding.schema.name} for ${binding.subject}: invalid field(s) ${paths.join(', ') || '(the value itself)'}: ${(e as Error).message}`);
     }
-    return writeFrame(id, type.toBuffer(value));
   }
 
   private async registerOne(binding: TopicBinding): Promise<number> {
@@ -134,13 +137,13 @@ export class EventSerde {
       const { id } = await this.registry.register(schema, { subject: binding.subject });
       return id;
     } catch (e) {
-      // The client refuses to register when the subject's level is not BACKWARD; the schema may still be there.
+      // The client refuses to register unless the subject's configured level equals the one it is
+      // given (BACKWARD by default); an operator may have chosen another level, which we respect.
       if ((e as Error).name !== 'ConfluentSchemaRegistryCompatibilityError') throw e;
-      try {
-        return await this.registry.getRegistryIdBySchema(binding.subject, schema);
-      } catch {
-        throw e;
-      }
+      const configured = /!= ([A-Z_]+)\)/.exec((e as Error).message)?.[1];
+      if (configured === undefined || !(Object.values(COMPATIBILITY) as string[]).includes(configured)) throw e;
+      const { id } = await this.registry.register(schema, { subject: binding.subject, compatibility: configured as COMPATIBILITY });
+      return id;
     }
   }
 

@@ -117,6 +117,17 @@ describe('EventSerde over the embedded registry', () => {
     expect(failure(await small.decode('clickstream', clickBytes))).toMatchObject({ reason: 'oversize' });
   });
 
+  it('registers under a subject whose operator chose another compatibility level', async () => {
+    const put = await fetch(`${reg.url}/config/clickstream-value`, {
+      method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ compatibility: 'FULL_TRANSITIVE' }),
+    });
+    expect(put.status).toBe(200);
+    const ids = await serde.registerAll(topics);
+    const latest = await (await fetch(`${reg.url}/subjects/clickstream-value/versions/latest`)).json();
+    expect(latest).toMatchObject({ id: ids.clickstream, version: 1 });
+    expect(await (await fetch(`${reg.url}/config/clickstream-value`)).json()).toEqual({ compatibilityLevel: 'FULL_TRANSITIVE' });
+  });
+
   it('refuses to encode a value that does not fit the schema, naming the field', async () => {
     await serde.registerAll(topics);
     await expect(serde.encode('clickstream', { ...click, type: 'share' })).rejects.toThrow(/type/);

@@ -148,6 +148,21 @@ describe('embedded schema registry with the official client', () => {
     expect([notThere.status, notThere.body.error_code]).toEqual([404, 40403]);
     await expect(client.getSchema(424242)).rejects.toMatchObject({ status: 404 });
   });
+
+  it('serves the smaller endpoints producers and tools call', async () => {
+    expect((await call(reg, 'GET', '/schemas/types')).body).toEqual(['AVRO']);
+    expect((await call(reg, 'GET', '/mode')).body).toEqual({ mode: 'READWRITE' });
+    // Java serializers send an empty references list; a compatibility check on a new subject passes.
+    const fresh = await call(reg, 'POST', '/compatibility/subjects/new-value/versions/latest', { schema: clickText, references: [] });
+    expect(fresh.body).toEqual({ is_compatible: true });
+    expect((await call(reg, 'POST', '/compatibility/subjects/new-value/versions/1', { schema: clickText })).body.error_code).toBe(40401);
+    const { body } = await call(reg, 'POST', '/subjects/new-value/versions', { schema: clickText, references: [] });
+    expect((await call(reg, 'GET', '/subjects/new-value/versions/1/schema')).body).toEqual(JSON.parse(clickText));
+    expect((await call(reg, 'DELETE', '/subjects/new-value')).body).toEqual([1]);
+    expect((await call(reg, 'GET', '/subjects')).body).toEqual([]);
+    // Data written with a deleted subject's schema stays readable.
+    expect((await call(reg, 'GET', `/schemas/ids/${body.id as number}`)).status).toBe(200);
+  });
 });
 
 describe('embedded schema registry persistence', () => {
