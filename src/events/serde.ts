@@ -3,6 +3,7 @@ import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-sc
 import type { Topics } from '../config.js';
 import { EVENT_SCHEMAS, type EventSchema, type RecordName } from './schemas.js';
 import type { Rejected } from './reasons.js';
+import type { EventKind } from './validate.js';
 import { readFrame, writeFrame } from './wire.js';
 
 export type DecodeResult = { ok: true; value: unknown } | Rejected;
@@ -81,6 +82,12 @@ export class EventSerde {
   /** The record a topic carries, or null for topics this serde does not handle. */
   recordOf(topic: string): RecordName | null {
     return this.bindings.get(topic)?.schema.name ?? null;
+  }
+
+  /** The event kind a topic carries, for validateEvent's `kind`; null for the recommendations topic and others. */
+  kindOf(topic: string): EventKind | null {
+    const record = this.recordOf(topic);
+    return record === 'ClickEvent' ? 'click' : record === 'PurchaseEvent' ? 'purchase' : null;
   }
 
   /**

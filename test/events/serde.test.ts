@@ -68,7 +68,8 @@ describe('EventSerde over the embedded registry', () => {
     expect(result).toEqual({ ok: true, value: expect.objectContaining({ ...purchase, items: purchase.items.map((i) => expect.objectContaining(i)) }) });
     expect(consumer.decode('purchases', bytes)).not.toBeInstanceOf(Promise);
     if (!result.ok) throw new Error(result.error);
-    const checked = validateEvent(result.value, { now: T0, kind: 'purchase' });
+    expect([consumer.kindOf('purchases'), consumer.kindOf('clickstream'), consumer.kindOf('recommendations')]).toEqual(['purchase', 'click', null]);
+    const checked = validateEvent(result.value, { now: T0, kind: consumer.kindOf('purchases') ?? undefined });
     expect(checked).toEqual({ ok: true, event: { kind: 'purchase', ...purchase } });
   });
 
