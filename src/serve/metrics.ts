@@ -18,7 +18,7 @@ export class Metrics {
   });
   readonly eventProcessingSeconds = new Histogram({
     name: 'recstream_event_processing_seconds',
-    help: 'Time from decoding an event to its recommendation being emitted.',
+    help: 'Time to decode, validate and learn from one input message.',
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
