@@ -31,5 +31,12 @@ export interface EngineApi {
   digest(): ModelDigest;
   readiness(): Readiness;
   /** Every fresh list for any user, whichever process produced it. Returns an unsubscribe function. */
-  onRecommendation(listener: (rec: Recommendation) => void): () => void;
+  onRecommendation(listener: RecommendationListener): () => void;
 }
+
+export interface RecommendationMeta {
+  /** Event time of the event that triggered the list, for event → push latency. */
+  eventTime?: number;
+}
+
+export type RecommendationListener = (rec: Recommendation, meta: RecommendationMeta) => void;

@@ -34,7 +34,10 @@ export function computeDigest(model: Recommender): ModelDigest {
       hash.update(`|${JSON.stringify(other)}:${num(c.count * f2)}:${c.n}:${num(c.err * f2)}`);
     }
     hash.update('|n');
-    for (const s of model.similarity.computeRow(id, model.config.neighbors)) hash.update(`|${JSON.stringify(s.itemId)}:${num(s.score)}`);
+    // Rounded scores, ties by id: neighbours with equal similarity come out in float-noise order.
+    const row = model.similarity.computeRow(id, model.config.neighbors).map((s) => [s.itemId, num(s.score)] as const);
+    row.sort((a, b) => Number(b[1]) - Number(a[1]) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [itemId, score] of row) hash.update(`|${JSON.stringify(itemId)}:${score}`);
     hash.update('\n');
   }
   hash.update('transitions\n');

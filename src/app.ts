@@ -1,0 +1,94 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { Engine } from './engine/engine.js';
+import { EventSerde } from './events/serde.js';
+import { MemoryLog } from './log/memory.js';
+import type { EventLog } from './log/types.js';
+import { createLogger, type Logger } from './logger.js';
+import { Recommender } from './model/index.js';
+import { attachGateway } from './serve/gateway.js';
+import { buildHttpServer } from './serve/http.js';
+import { Metrics } from './serve/metrics.js';
+import { registryPlugin } from './serve/registry/index.js';
+
+export interface AppOptions {
+  /** An event log to run on instead of the one the configuration names. */
+  log?: EventLog;
+  logger?: Logger;
+  /** Registers extra routes (the demo storefront) before the server listens. */
+  extend?: (http: FastifyInstance, engine: Engine) => Promise<void>;
+}
+
+export interface RunningApp {
+  engine: Engine;
+  http: FastifyInstance;
+  log: EventLog;
+  port: number;
+  /** Base URL on loopback, e.g. http://127.0.0.1:8080 */
+  url: string;
+  registryUrl: string;
+  stop(): Promise<void>;
+}
+
+/** The event log the configuration asks for: Kafka when KAFKA_BROKERS is set, else embedded. */
+export async function openLog(config: Config, logger: Logger): Promise<EventLog> {
+  if (config.kafka !== null) {
+    // Loaded only when needed: the embedded mode never loads kafkajs.
+    const { KafkaLog } = await import('./log/kafka.js');
+    return new KafkaLog({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
+  }
+  return new MemoryLog({ partitions: config.partitions, dataDir: config.dataDir ?? undefined });
+}
+
+/**
+ * Starts one recstream process: log, HTTP server (API, embedded schema registry, metrics), WebSocket
+ * gateway and the engine. The server listens before the engine starts because the engine registers
+ * its schemas with the registry the server may be hosting.
+ */
+export async function startRecstream(config: Config, options: AppOptions = {}): Promise<RunningApp> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const log = options.log ?? (await openLog(config, logger));
+  await log.connect();
+  const { topics, partitions } = config;
+  await log.ensureTopics([
+    { topic: topics.clicks, partitions },
+    { topic: topics.purchases, partitions },
+    { topic: topics.recommendations, partitions },
+    { topic: topics.dlq, partitions: 1 },
+    { topic: topics.changelog, partitions: 1, compacted: true },
+  ]);
+  const metrics = new Metrics();
+  const engine = new Engine({ config, log, model: new Recommender(config.model), metrics, logger });
+  const http = buildHttpServer(engine, { logger });
+  if (config.schemaRegistryUrl === null) {
+    await http.register(registryPlugin, { prefix: '/registry', dataDir: config.dataDir ?? undefined });
+  }
+  if (options.extend) await options.extend(http, engine);
+  await http.listen({ port: config.port, host: config.host });
+  const gateway = attachGateway(http.server, engine);
+  const port = (http.server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  const registryUrl = config.schemaRegistryUrl ?? `${url}/registry`;
+  const serde = new EventSerde({ registry: registryUrl, maxBytes: config.eventMaxBytes });
+  await serde.registerAll(topics);
+  await engine.start(serde);
+  if (config.authSecret === null) {
+    logger.warn('AUTH_SECRET is unset: WebSocket subscriptions are open to anyone; set AUTH_SECRET outside demos');
+  }
+  logger.info({ url, log: log.kind, registry: registryUrl }, 'recstream started');
+
+  let stopped: Promise<void> | null = null;
+  return {
+    engine, http, log, port, url, registryUrl,
+    stop() {
+      stopped ??= (async () => {
+        await engine.stop();
+        gateway.close();
+        await http.close();
+        await log.close();
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,319 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { Recommendation } from '../events/types.js';
+import { validateEvent } from '../events/validate.js';
+import type { EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
+import type { Logger } from '../logger.js';
+import type { ModelDigest, OnlineRecommender, SimilarItem } from '../model/types.js';
+import type { Metrics } from '../serve/metrics.js';
+import type { EngineApi, IngestResult, Readiness, RecommendationListener, RecommendationMeta } from './api.js';
+import type { EventCodec } from './codec.js';
+import { ERASURE_KEY_PREFIX, Erasures, type Erasure } from './erasures.js';
+import { BoundedSet, LatestLists } from './latest-lists.js';
+import { Pipeline } from './pipeline.js';
+
+export const MODEL_VERSION = 'recstream-knn-ftrl/1';
+
+export interface EngineParts {
+  config: Config;
+  log: EventLog;
+  model: OnlineRecommender;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+const tpKey = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`;
+
+/**
+ * The stream processor: owns the consumer group over the input topics, the pipeline, restore by
+ * replay, erasures, the latest lists and the fan-out of every fresh list to live listeners.
+ */
+export class Engine implements EngineApi {
+  readonly config: Config;
+  readonly metrics: Metrics;
+  private readonly log: EventLog;
+  private readonly model: OnlineRecommender;
+  private readonly logger: Logger;
+  private readonly latest = new LatestLists(200_000);
+  private readonly listeners = new Set<RecommendationListener>();
+  private readonly erasures = new Erasures();
+  /** Next offset not yet applied to the model, per input partition this process has held. */
+  private readonly appliedUpTo = new Map<string, bigint>();
+  private readonly owned = new Set<string>();
+  private readonly madeHere = new BoundedSet<string>(100_000);
+  private pipeline: Pipeline | null = null;
+  private codec: EventCodec | null = null;
+  private consumer: GroupConsumer | null = null;
+  private follower: GroupConsumer | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private restoring = 0;
+  private started = false;
+  private stopping = false;
+  private lastLag = 0;
+  /** Newest event time applied: the model's notion of "now" for on-demand answers. */
+  private watermark = 0;
+  private partitionCount = new Map<string, number>();
+
+  constructor(parts: EngineParts) {
+    this.config = parts.config;
+    this.log = parts.log;
+    this.model = parts.model;
+    this.metrics = parts.metrics;
+    this.logger = parts.logger;
+  }
+
+  get inputTopics(): string[] {
+    return [this.config.topics.clicks, this.config.topics.purchases];
+  }
+
+  async start(codec: EventCodec): Promise<void> {
+    this.codec = codec;
+    const pipeline = new Pipeline(this.config, this.model, codec, this.metrics, MODEL_VERSION);
+    pipeline.latestFor = (userId) => this.latest.get(userId);
+    this.pipeline = pipeline;
+    for (const topic of this.inputTopics) this.partitionCount.set(topic, await this.log.partitionsFor(topic));
+    await this.loadErasures();
+
+    this.consumer = this.log.consumer({ groupId: this.config.groupId, topics: this.inputTopics, fromBeginning: true });
+    await this.consumer.run((batch) => this.handleBatch(batch), {
+      onAssigned: (partitions) => this.restore(partitions),
+      onRevoked: (partitions) => {
+        for (const tp of partitions) this.owned.delete(tpKey(tp));
+        this.logger.info({ partitions }, 'partitions revoked');
+      },
+    });
+
+    // Every process follows the recommendations topic so a storefront connected anywhere gets
+    // the lists of users whose partitions another process owns.
+    this.follower = this.log.consumer({
+      groupId: `${this.config.groupId}.fanout.${randomUUID()}`,
+      topics: [this.config.topics.recommendations],
+      fromBeginning: false,
+    });
+    await this.follower.run((batch) => this.followRecommendations(batch));
+
+    this.timers.push(setInterval(() => void this.refreshGauges(), 5_000).unref());
+    this.started = true;
+    void this.refreshGauges();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    await Promise.all([this.consumer?.stop(), this.follower?.stop()]);
+  }
+
+  private async loadErasures(): Promise<void> {
+    const topic = this.config.topics.changelog;
+    const partitions = await this.log.partitionsFor(topic);
+    for (let partition = 0; partition < partitions; partition++) {
+      const { low, high } = await this.log.offsets({ topic, partition });
+      if (BigInt(high) > BigInt(low)) {
+        await this.log.readRange({ topic, partition }, low, high, (records) => {
+          for (const r of records) this.erasures.load(r);
+        });
+      }
+    }
+    if (this.erasures.size > 0) this.logger.info({ erasures: this.erasures.size }, 'erasures loaded');
+  }
+
+  /** Rebuilds state for newly assigned partitions by replaying them up to the group's commit. */
+  private async restore(partitions: TopicPartition[]): Promise<void> {
+    const consumer = this.consumer;
+    const pipeline = this.pipeline;
+    if (consumer === null || pipeline === null) return;
+    this.metrics.rebalancesTotal.inc();
+    this.restoring++;
+    const started = performance.now();
+    let replayed = 0;
+    try {
+      const committed = await consumer.committed(partitions);
+      for (const c of committed) {
+        const key = tpKey(c);
+        this.owned.add(key);
+        if (c.offset === null) continue;
+        const from = this.appliedUpTo.get(key) ?? BigInt((await this.log.offsets(c)).low);
+        const to = BigInt(c.offset);
+        if (to <= from) continue;
+        await this.log.readRange(c, from.toString(), to.toString(), async (records) => {
+          replayed += await pipeline.replay(records, (userId, record) => this.erasures.covers(userId, record));
+          this.advanceWatermark(records);
+        });
+        this.appliedUpTo.set(key, to);
+      }
+    } finally {
+      this.restoring--;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    this.metrics.restoreSeconds.observe(seconds);
+    this.logger.info({ partitions: partitions.map(tpKey), replayed, seconds }, 'partitions assigned and restored');
+  }
+
+  private advanceWatermark(records: LogRecord[]): void {
+    for (const r of records) if (r.timestamp > this.watermark) this.watermark = r.timestamp;
+  }
+
+  private async handleBatch(batch: PartitionBatch): Promise<void> {
+    const pipeline = this.pipeline;
+    if (pipeline === null) throw new Error('engine not started');
+    const key = tpKey(batch);
+    const applied = this.appliedUpTo.get(key);
+    const records = batch.records.filter((r) => (applied === undefined || BigInt(r.offset) >= applied)
+      && !this.erasedRecord(r));
+    if (records.length > 0) {
+      const result = await pipeline.live({ ...batch, records });
+      // Durable before the consumer commits: lists and dead letters are acknowledged by the log.
+      if (result.outgoing.length > 0) await this.log.produce(result.outgoing);
+      for (const { rec, eventTime } of result.lists) {
+        this.metrics.recommendationsTotal.inc({ sink: 'topic' });
+        this.madeHere.add(rec.recommendationId);
+        this.publish(rec, { eventTime });
+        if (eventTime > this.watermark) this.watermark = eventTime;
+      }
+    }
+    const last = batch.records.at(-1);
+    if (last !== undefined) this.appliedUpTo.set(key, BigInt(last.offset) + 1n);
+  }
+
+  /** Live records of an erased user from before the erasure (still in flight) are skipped. */
+  private erasedRecord(record: LogRecord): boolean {
+    const userId = record.key?.toString('utf8');
+    return userId !== undefined && this.erasures.covers(userId, record);
+  }
+
+  private async followRecommendations(batch: PartitionBatch): Promise<void> {
+    const codec = this.codec;
+    if (codec === null) return;
+    for (const record of batch.records) {
+      if (record.value === null) continue;
+      const decoded = await codec.decode(record.topic, record.value);
+      if (!decoded.ok) continue;
+      const rec = decoded.value as Recommendation;
+      // Lists this process made were delivered when they were made; never go back to an older list.
+      if (this.madeHere.has(rec.recommendationId)) continue;
+      const current = this.latest.get(rec.userId);
+      if (current !== undefined && current.generatedAt > rec.generatedAt) continue;
+      this.publish(rec, {});
+    }
+  }
+
+  private publish(rec: Recommendation, meta: RecommendationMeta): void {
+    this.latest.set(rec);
+    for (const listener of this.listeners) {
+      try {
+        listener(rec, meta);
+      } catch (err) {
+        this.logger.error({ err }, 'recommendation listener failed');
+      }
+    }
+  }
+
+  private async refreshGauges(): Promise<void> {
+    try {
+      const stats = this.model.stats();
+      this.metrics.modelUsers.set(stats.users);
+      this.metrics.modelItems.set(stats.items);
+      this.metrics.modelNeighborEntries.set(stats.counterEntries);
+      this.metrics.modelBytes.set(stats.approxBytes);
+      if (stats.rankerLogLoss !== null) this.metrics.rankerLogLoss.set(stats.rankerLogLoss);
+      if (stats.rlsRmse !== null) this.metrics.rlsRmse.set(stats.rlsRmse);
+      const recall = this.pipeline?.prequential.recall();
+      if (recall !== null && recall !== undefined) this.metrics.prequentialRecall.set({ k: '10' }, recall);
+      if (this.watermark > 0) this.model.expireIdle(this.watermark);
+      if (this.consumer !== null) {
+        const lags = await this.consumer.lag();
+        this.metrics.consumerLag.reset();
+        let total = 0;
+        for (const l of lags) {
+          this.metrics.consumerLag.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
+          total += l.lag;
+        }
+        this.lastLag = total;
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'gauge refresh failed');
+    }
+  }
+
+  /** Refreshes lag and model gauges now (metrics scrapes and tests need not wait for the timer). */
+  refresh(): Promise<void> {
+    return this.refreshGauges();
+  }
+
+  // ---- EngineApi ----
+
+  async ingest(events: unknown[]): Promise<IngestResult> {
+    const codec = this.codec;
+    if (codec === null) throw new Error('engine not started');
+    const now = Date.now();
+    const rejected: IngestResult['rejected'] = [];
+    const records: OutgoingRecord[] = [];
+    for (let index = 0; index < events.length; index++) {
+      const result = validateEvent(events[index], { now, maxBytes: this.config.eventMaxBytes });
+      if (!result.ok) {
+        rejected.push({ index, error: result.error });
+        continue;
+      }
+      const { kind, ...event } = result.event;
+      const topic = kind === 'click' ? this.config.topics.clicks : this.config.topics.purchases;
+      records.push({ topic, key: event.userId, value: await codec.encode(topic, event) });
+    }
+    if (records.length > 0) await this.log.produce(records);
+    return { accepted: records.length, rejected };
+  }
+
+  recommendationsFor(userId: string, limit?: number): Recommendation {
+    const pipeline = this.pipeline;
+    if (pipeline === null) throw new Error('engine not started');
+    const want = limit ?? this.config.recommendationLimit;
+    this.metrics.recommendationsTotal.inc({ sink: 'http' });
+    const latest = this.latest.get(userId);
+    if (latest !== undefined && want <= this.config.recommendationLimit) {
+      return want >= latest.items.length ? latest : { ...latest, items: latest.items.slice(0, want) };
+    }
+    return pipeline.recommend(userId, this.watermark || Date.now(), null, want);
+  }
+
+  similarItems(itemId: string, limit: number): SimilarItem[] {
+    return this.model.similar(itemId, limit);
+  }
+
+  async eraseUser(userId: string): Promise<boolean> {
+    const offsets: Record<string, string> = {};
+    for (const topic of this.inputTopics) {
+      const partitions = this.partitionCount.get(topic) ?? (await this.log.partitionsFor(topic));
+      for (let partition = 0; partition < partitions; partition++) {
+        offsets[`${topic}/${partition}`] = (await this.log.offsets({ topic, partition })).high;
+      }
+    }
+    const erasure: Erasure = { userId, erasedAt: Date.now(), offsets };
+    // The marker is durable before the state goes, so a restart can never bring the user back.
+    await this.log.produce([{
+      topic: this.config.topics.changelog,
+      key: `${ERASURE_KEY_PREFIX}${userId}`,
+      value: Buffer.from(JSON.stringify(erasure)),
+    }]);
+    this.erasures.add(erasure);
+    const known = this.model.forgetUser(userId);
+    const hadList = this.latest.delete(userId);
+    return known || hadList;
+  }
+
+  digest(): ModelDigest {
+    return this.model.digest();
+  }
+
+  readiness(): Readiness {
+    if (!this.started) return { ready: false, reason: 'starting' };
+    if (this.stopping) return { ready: false, reason: 'stopping' };
+    if (this.restoring > 0) return { ready: false, reason: 'restoring state of assigned partitions' };
+    if (this.lastLag > this.config.readyMaxLag) return { ready: false, reason: `consumer lag ${this.lastLag} above READY_MAX_LAG=${this.config.readyMaxLag}` };
+    return { ready: true };
+  }
+
+  onRecommendation(listener: RecommendationListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -1,0 +1,48 @@
+import type { Recommendation } from '../events/types.js';
+
+/** The latest list per user, bounded: least recently written users fall out first. */
+export class LatestLists {
+  private readonly lists = new Map<string, Recommendation>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(userId: string): Recommendation | undefined {
+    return this.lists.get(userId);
+  }
+
+  set(rec: Recommendation): void {
+    this.lists.delete(rec.userId);
+    this.lists.set(rec.userId, rec);
+    if (this.lists.size > this.capacity) {
+      const oldest = this.lists.keys().next().value;
+      if (oldest !== undefined) this.lists.delete(oldest);
+    }
+  }
+
+  delete(userId: string): boolean {
+    return this.lists.delete(userId);
+  }
+
+  get size(): number {
+    return this.lists.size;
+  }
+}
+
+/** A set that forgets its oldest members beyond a capacity. */
+export class BoundedSet<T> {
+  private readonly members = new Set<T>();
+
+  constructor(private readonly capacity: number) {}
+
+  add(value: T): void {
+    this.members.add(value);
+    if (this.members.size > this.capacity) {
+      const oldest = this.members.values().next().value;
+      if (oldest !== undefined) this.members.delete(oldest);
+    }
+  }
+
+  has(value: T): boolean {
+    return this.members.has(value);
+  }
+}

@@ -1,0 +1,138 @@
+import type { Config } from '../config.js';
+import type { Recommendation, TrackingEvent } from '../events/types.js';
+import { validateEvent } from '../events/validate.js';
+import type { LogRecord, OutgoingRecord, PartitionBatch } from '../log/types.js';
+import type { OnlineRecommender } from '../model/types.js';
+import type { Metrics } from '../serve/metrics.js';
+import type { EventCodec } from './codec.js';
+import { deadLetter } from './dead-letter.js';
+import { PrequentialWindow } from './prequential-window.js';
+import { recommendationId } from './recommendation-id.js';
+
+export interface EmittedList {
+  rec: Recommendation;
+  eventTime: number;
+}
+
+export interface BatchResult {
+  /** Records to append before the batch may be committed: recommendations and dead letters. */
+  outgoing: OutgoingRecord[];
+  lists: EmittedList[];
+}
+
+/** Decides, per user, which events of a replayed partition an erasure has removed. */
+export type ErasureCheck = (userId: string, record: LogRecord) => boolean;
+
+/**
+ * consume → decode → validate → learn → recommend. Pure of I/O itself: it returns what must be written
+ * so the engine can make it durable before committing.
+ */
+export class Pipeline {
+  readonly prequential = new PrequentialWindow(1000);
+
+  constructor(
+    private readonly config: Config,
+    private readonly model: OnlineRecommender,
+    private readonly codec: EventCodec,
+    private readonly metrics: Metrics,
+    private readonly modelVersion: string,
+  ) {}
+
+  private kindOf(topic: string): 'click' | 'purchase' | null {
+    if (topic === this.config.topics.clicks) return 'click';
+    if (topic === this.config.topics.purchases) return 'purchase';
+    return null;
+  }
+
+  /** Decodes and validates one record; a failure is returned as a dead letter. */
+  private async decodeRecord(record: LogRecord): Promise<{ event: TrackingEvent } | { reason: string; error: string }> {
+    const kind = this.kindOf(record.topic);
+    if (kind === null) return { reason: 'wrong-subject', error: `no event kind is read from topic ${record.topic}` };
+    if (record.value === null) return { reason: 'undecodable', error: 'record has no value' };
+    if (record.value.length > this.config.eventMaxBytes) {
+      return { reason: 'oversize', error: `value is ${record.value.length} bytes, above EVENT_MAX_BYTES=${this.config.eventMaxBytes}` };
+    }
+    const decoded = await this.codec.decode(record.topic, record.value);
+    if (!decoded.ok) return { reason: decoded.reason, error: decoded.error };
+    // Validation is judged against the record's append time, not the wall clock, so a replay
+    // accepts exactly what the first run accepted.
+    const valid = validateEvent(decoded.value, { now: record.timestamp, kind });
+    if (!valid.ok) return { reason: valid.reason, error: valid.error };
+    return { event: valid.event };
+  }
+
+  /** Applies a batch of the live stream and returns the lists and dead letters to write. */
+  async live(batch: PartitionBatch): Promise<BatchResult> {
+    const outgoing: OutgoingRecord[] = [];
+    const triggers = new Map<string, TrackingEvent>();
+    for (const record of batch.records) {
+      const started = performance.now();
+      const result = await this.decodeRecord(record);
+      if ('reason' in result) {
+        outgoing.push(deadLetter(record, this.config.topics.dlq, result.reason, result.error));
+        this.metrics.dlqTotal.inc({ reason: result.reason });
+        this.metrics.eventsTotal.inc({ topic: record.topic, type: 'unknown', outcome: 'invalid' });
+        continue;
+      }
+      const event = result.event;
+      this.scorePrequential(event);
+      const learned = this.model.learnOne(event);
+      const type = event.kind === 'purchase' ? 'purchase' : event.type;
+      this.metrics.eventsTotal.inc({ topic: record.topic, type, outcome: learned.applied ? 'applied' : 'duplicate' });
+      if (learned.applied) {
+        triggers.delete(event.userId);
+        triggers.set(event.userId, event);
+      }
+      this.metrics.eventProcessingSeconds.observe((performance.now() - started) / 1000);
+    }
+    const lists: EmittedList[] = [];
+    // One fresh list per user per batch: the newest event of the user is its trigger.
+    for (const [userId, event] of triggers) {
+      const rec = this.recommend(userId, event.timestamp, event.eventId);
+      lists.push({ rec, eventTime: event.timestamp });
+      outgoing.push({
+        topic: this.config.topics.recommendations,
+        key: userId,
+        value: await this.codec.encode(this.config.topics.recommendations, rec),
+      });
+    }
+    return { outgoing, lists };
+  }
+
+  /** Re-applies already committed records to rebuild state; emits nothing. */
+  async replay(records: LogRecord[], erased: ErasureCheck): Promise<number> {
+    let applied = 0;
+    for (const record of records) {
+      const result = await this.decodeRecord(record);
+      if ('reason' in result) continue;
+      if (erased(result.event.userId, record)) continue;
+      if (this.model.learnOne(result.event).applied) applied++;
+    }
+    return applied;
+  }
+
+  recommend(userId: string, now: number, triggerEventId: string | null, limit = this.config.recommendationLimit): Recommendation {
+    const result = this.model.recommend(userId, { limit, now });
+    return {
+      userId,
+      recommendationId: recommendationId(userId, triggerEventId, result.items),
+      generatedAt: Date.now(),
+      triggerEventId,
+      modelVersion: this.modelVersion,
+      items: result.items,
+      userScores: result.userScores,
+    };
+  }
+
+  /** The list a user was last shown is scored against what they chose next, before learning it. */
+  latestFor: (userId: string) => Recommendation | undefined = () => undefined;
+
+  private scorePrequential(event: TrackingEvent): void {
+    if (event.kind === 'click' && event.type !== 'click' && event.type !== 'add_to_cart') return;
+    const shown = this.latestFor(event.userId);
+    if (shown === undefined || shown.items.length === 0) return;
+    const chosen = event.kind === 'click' ? [event.itemId] : event.items.map((l) => l.itemId);
+    const top = new Set(shown.items.slice(0, 10).map((i) => i.itemId));
+    this.prequential.record(chosen.some((id) => top.has(id)));
+  }
+}
