@@ -1,0 +1,126 @@
+/**
+ * Reads a partition without joining a consumer group. kafkajs has no manual partition assignment,
+ * and a consumer in a throwaway group pays a full group join (about 3 s on a real broker's default
+ * group.initial.rebalance.delay.ms, the same on librdkafka's mock) for every read. Instead this uses
+ * kafkajs's own cluster object (the one its producer and consumer are built on) to send plain Fetch
+ * requests to the partition leader: no group, no join, one round trip per batch. kafkajs keeps that
+ * factory behind a private symbol, so it is looked up once here and everything else stays on the
+ * public API; the dependency is pinned to kafkajs 2.2.x.
+ */
+import type { Kafka, KafkaMessage } from 'kafkajs';
+
+interface FetchPartitionResponse {
+  partition: number;
+  errorCode: number;
+  highWatermark: string;
+  messages: Array<KafkaMessage & { isControlRecord?: boolean }>;
+}
+
+interface InternalBroker {
+  fetch(request: {
+    replicaId: number;
+    isolationLevel: number;
+    maxWaitTime: number;
+    minBytes: number;
+    maxBytes: number;
+    topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }> }>;
+  }): Promise<{ responses: Array<{ topicName: string; partitions: FetchPartitionResponse[] }> }>;
+}
+
+interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addTargetTopic(topic: string): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findBroker(args: { nodeId: string }): Promise<InternalBroker>;
+  findControllerBroker(): Promise<unknown>;
+}
+
+type ClusterFactory = (options: { allowAutoTopicCreation?: boolean; metadataMaxAge?: number }) => InternalCluster;
+
+const READ_COMMITTED = 1;
+
+function clusterFactory(kafka: Kafka): ClusterFactory {
+  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  const factory = symbol ? (kafka as unknown as Record<symbol, unknown>)[symbol] : undefined;
+  if (typeof factory !== 'function') {
+    throw new Error('this kafkajs version does not expose its cluster factory; recstream needs kafkajs 2.2.x');
+  }
+  return factory as ClusterFactory;
+}
+
+export interface FetchedBatch {
+  messages: KafkaMessage[];
+  /** Offset after the last message of the response (including filtered control records). */
+  nextOffset: number;
+  highWatermark: number;
+}
+
+export class DirectReader {
+  private readonly cluster: InternalCluster;
+  private connected: Promise<void> | null = null;
+
+  constructor(kafka: Kafka, private readonly maxBytes = 4 * 1024 * 1024) {
+    this.cluster = clusterFactory(kafka)({ allowAutoTopicCreation: false });
+  }
+
+  private connect(): Promise<void> {
+    this.connected ??= this.cluster.connect().catch((err: unknown) => {
+      this.connected = null;
+      throw err;
+    });
+    return this.connected;
+  }
+
+  /** True when the cluster names a reachable controller (needed by CreateTopics and idempotence). */
+  async hasController(): Promise<boolean> {
+    await this.connect();
+    try {
+      await this.cluster.refreshMetadata();
+      await this.cluster.findControllerBroker();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** One Fetch from the leader, starting at `offset`; returns no messages when there are none yet. */
+  async fetch(topic: string, partition: number, offset: number): Promise<FetchedBatch> {
+    await this.connect();
+    await this.cluster.addTargetTopic(topic);
+    const leaders = this.cluster.findLeaderForPartitions(topic, [partition]);
+    const nodeId = Object.keys(leaders)[0];
+    if (nodeId === undefined) throw new Error(`no leader for ${topic}[${partition}]`);
+    const broker = await this.cluster.findBroker({ nodeId });
+    const response = await broker.fetch({
+      replicaId: -1,
+      isolationLevel: READ_COMMITTED,
+      maxWaitTime: 0,
+      minBytes: 1,
+      maxBytes: this.maxBytes,
+      topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes: this.maxBytes }] }],
+    });
+    const result = response.responses.find((r) => r.topicName === topic)?.partitions.find((p) => p.partition === partition);
+    if (!result) throw new Error(`fetch response lacks ${topic}[${partition}]`);
+    const all = result.messages;
+    const nextOffset = all.length > 0 ? Number(all[all.length - 1].offset) + 1 : offset;
+    // A compressed or multi-record batch can start before the requested offset.
+    const messages = all.filter((m) => !m.isControlRecord && Number(m.offset) >= offset);
+    return { messages, nextOffset: Math.max(nextOffset, offset), highWatermark: Number(result.highWatermark) };
+  }
+
+  /** Forces fresh metadata, after a leader moved. */
+  async refresh(): Promise<void> {
+    await this.connect();
+    await this.cluster.refreshMetadata();
+  }
+
+  async close(): Promise<void> {
+    if (this.connected) {
+      await this.connected.catch(() => undefined);
+      await this.cluster.disconnect();
+      this.connected = null;
+    }
+  }
+}

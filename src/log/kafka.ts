@@ -1,0 +1,205 @@
+/**
+ * The event log on a Kafka cluster through kafkajs: one producer for the whole process, one
+ * kafkajs consumer per group member, admin calls for offsets, and direct fetches for readRange.
+ */
+import { Kafka, Partitioners, type Admin, type KafkaConfig, type Producer, type RetryOptions, type TopicMessages } from 'kafkajs';
+import { KafkaGroupConsumer, type KafkaConsumerSettings } from './kafka-consumer.js';
+import { DirectReader } from './kafka-direct.js';
+import { kafkaLogCreator, kafkaLogLevel, type KafkaLogLevelName } from './kafka-logger.js';
+import { toKafkaMessage, toLogRecord } from './kafka-records.js';
+import { errorFields, silentSink, type LogSink } from './log-logger.js';
+import { Backoff } from './signal.js';
+import type { ConsumerOptions, EventLog, GroupConsumer, LogRecord, OutgoingRecord, TopicPartition, TopicSpec } from './types.js';
+
+export interface KafkaLogOptions {
+  brokers: string[];
+  clientId: string;
+  /** pino-compatible; receives kafkajs's own logs at `logLevel` and up. */
+  logger?: LogSink;
+  /** kafkajs log threshold. Default 'error'. */
+  logLevel?: KafkaLogLevelName;
+  /** Idempotent producer. 'auto' (default) enables it when the cluster names a reachable controller. */
+  idempotent?: boolean | 'auto';
+  /** kafkajs retry options for broker errors (producer, consumers, admin). */
+  retry?: RetryOptions;
+  ssl?: KafkaConfig['ssl'];
+  sasl?: KafkaConfig['sasl'];
+  connectionTimeout?: number;
+  requestTimeout?: number;
+  consumer?: Partial<KafkaConsumerSettings>;
+  /** Most messages per produce request; larger produce() calls are sent in order in chunks. */
+  maxProduceBatch?: number;
+}
+
+const DEFAULT_RETRY: RetryOptions = { initialRetryTime: 300, maxRetryTime: 30_000, retries: 8 };
+
+export class KafkaLog implements EventLog {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private readonly logger: LogSink;
+  private readonly retry: RetryOptions;
+  private readonly consumerSettings: KafkaConsumerSettings;
+  private readonly admin: Admin;
+  private readonly reader: DirectReader;
+  private readonly consumers = new Set<KafkaGroupConsumer>();
+  private readonly maxProduceBatch: number;
+  private producer: Producer | null = null;
+  private connecting: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly options: KafkaLogOptions) {
+    if (options.brokers.length === 0) throw new Error('KafkaLog needs at least one broker');
+    this.logger = options.logger ?? silentSink;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.maxProduceBatch = options.maxProduceBatch ?? 5_000;
+    this.kafka = new Kafka({
+      brokers: options.brokers,
+      clientId: options.clientId,
+      ssl: options.ssl,
+      sasl: options.sasl,
+      connectionTimeout: options.connectionTimeout,
+      requestTimeout: options.requestTimeout,
+      retry: this.retry,
+      logLevel: kafkaLogLevel(options.logLevel ?? 'error'),
+      logCreator: kafkaLogCreator(this.logger),
+    });
+    this.consumerSettings = {
+      sessionTimeout: 30_000,
+      rebalanceTimeout: 60_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 500,
+      maxBytesPerPartition: 1024 * 1024,
+      slowBatchMs: 5_000,
+      retry: this.retry,
+      ...options.consumer,
+    };
+    this.admin = this.kafka.admin({ retry: this.retry });
+    this.reader = new DirectReader(this.kafka);
+  }
+
+  connect(): Promise<void> {
+    this.connecting ??= this.open().catch((err: unknown) => {
+      this.connecting = null;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
+    this.assertOpen();
+    await this.admin.connect();
+    const wanted = this.options.idempotent ?? 'auto';
+    const idempotent = wanted === 'auto' ? await this.reader.hasController() : wanted;
+    if (wanted === 'auto' && !idempotent) {
+      this.logger.warn({ brokers: this.options.brokers }, 'the cluster names no reachable controller; producing without idempotence');
+    }
+    const producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent,
+      allowAutoTopicCreation: true,
+      retry: this.retry,
+    });
+    await producer.connect();
+    this.producer = producer;
+  }
+
+  async ensureTopics(specs: TopicSpec[]): Promise<void> {
+    await this.connect();
+    const existing = new Set(await this.admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length === 0) return;
+    if (!(await this.reader.hasController())) {
+      // librdkafka's mock cluster (and some managed services) refuse CreateTopics: rely on topics
+      // created beforehand or auto-created on first produce.
+      this.logger.warn({ topics: missing.map((s) => s.topic) }, 'cannot create topics on this cluster; expecting them pre-created or auto-created');
+      return;
+    }
+    try {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.partitions,
+          configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        })),
+      });
+    } catch (err) {
+      this.logger.warn({ ...errorFields(err), topics: missing.map((s) => s.topic) }, 'creating topics failed; expecting them pre-created or auto-created');
+    }
+  }
+
+  async produce(records: OutgoingRecord[]): Promise<void> {
+    await this.connect();
+    const producer = this.producer!;
+    for (let at = 0; at < records.length; at += this.maxProduceBatch) {
+      const byTopic = new Map<string, TopicMessages>();
+      for (const r of records.slice(at, at + this.maxProduceBatch)) {
+        let entry = byTopic.get(r.topic);
+        if (!entry) byTopic.set(r.topic, (entry = { topic: r.topic, messages: [] }));
+        entry.messages.push(toKafkaMessage(r));
+      }
+      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic.values()] });
+    }
+  }
+
+  consumer(options: ConsumerOptions): GroupConsumer {
+    this.assertOpen();
+    if (options.topics.length === 0) throw new Error('a consumer needs at least one topic');
+    const consumer = new KafkaGroupConsumer(this.kafka, this.admin, options, this.consumerSettings, this.logger, (c) => this.consumers.delete(c));
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  /** Reads with plain Fetch requests to the leader (see kafka-direct.ts), stopping at min(toOffset, high watermark). */
+  async readRange(tp: TopicPartition, fromOffset: string, toOffset: string, onBatch: (records: LogRecord[]) => Promise<void> | void): Promise<void> {
+    await this.connect();
+    const { low, high } = await this.offsets(tp);
+    const end = Math.min(Number(toOffset), Number(high));
+    let at = Math.max(Number(fromOffset), Number(low));
+    const backoff = new Backoff(this.retry.initialRetryTime, this.retry.maxRetryTime);
+    let failures = 0;
+    while (at < end) {
+      let fetched;
+      try {
+        fetched = await this.reader.fetch(tp.topic, tp.partition, at);
+      } catch (err) {
+        if (++failures > (this.retry.retries ?? 5)) throw err;
+        this.logger.warn({ ...errorFields(err), ...tp, offset: at }, 'fetch failed; retrying');
+        await backoff.sleep();
+        await this.reader.refresh().catch(() => undefined);
+        continue;
+      }
+      failures = 0;
+      backoff.reset();
+      if (fetched.nextOffset <= at) throw new Error(`no records at ${tp.topic}[${tp.partition}] offset ${at} although the high watermark is ${high}`);
+      const records = fetched.messages.filter((m) => Number(m.offset) < end).map((m) => toLogRecord(tp.topic, tp.partition, m));
+      if (records.length > 0) await onBatch(records);
+      at = fetched.nextOffset;
+    }
+  }
+
+  async partitionsFor(topic: string): Promise<number> {
+    await this.connect();
+    if (!(await this.admin.listTopics()).includes(topic)) return 0;
+    const meta = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    return meta.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+  }
+
+  async offsets(tp: TopicPartition): Promise<{ low: string; high: string }> {
+    await this.connect();
+    const found = (await this.admin.fetchTopicOffsets(tp.topic)).find((p) => p.partition === tp.partition);
+    if (!found) throw new Error(`unknown partition ${tp.topic}[${tp.partition}]`);
+    return { low: found.low, high: found.high };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.consumers].map((c) => c.stop()));
+    await Promise.allSettled([this.producer?.disconnect(), this.admin.disconnect(), this.reader.close()]);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the log is closed');
+  }
+}

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaLog } from '../../src/log/kafka.js';
+import type { LogSink } from '../../src/log/log-logger.js';
+import { startMockKafka, type MockKafka } from '../helpers/mock-kafka.js';
+import { describeEventLogConformance } from './conformance.js';
+
+let mock: MockKafka;
+
+beforeAll(async () => {
+  mock = await startMockKafka({ brokers: 1 });
+});
+
+afterAll(async () => {
+  await mock?.stop();
+});
+
+function kafkaLog(logger?: LogSink): KafkaLog {
+  return new KafkaLog({
+    brokers: mock.brokers,
+    clientId: 'recstream-test',
+    logger,
+    retry: { initialRetryTime: 100, retries: 5 },
+    // Short heartbeats make members notice rebalances quickly on the test broker.
+    consumer: { heartbeatInterval: 500, sessionTimeout: 10_000, rebalanceTimeout: 10_000, maxWaitTimeInMs: 200 },
+  });
+}
+
+async function createTopic(topic: string, partitions: number): Promise<void> {
+  const answer = await mock.command(`create ${topic} ${partitions}`);
+  if (answer !== 'ok') throw new Error(`creating ${topic}: ${answer}`);
+}
+
+describeEventLogConformance('kafka', async () => {
+  const log = kafkaLog();
+  return { log, createTopic, teardown: () => log.close() };
+});
+
+describe('KafkaLog', () => {
+  it('tolerates a cluster that refuses CreateTopics and sends kafkajs logs to the given logger', async () => {
+    const lines: Array<{ level: string; msg?: string }> = [];
+    const sink: LogSink = {
+      error: (_o, msg) => lines.push({ level: 'error', msg }),
+      warn: (_o, msg) => lines.push({ level: 'warn', msg }),
+      info: (_o, msg) => lines.push({ level: 'info', msg }),
+      debug: (_o, msg) => lines.push({ level: 'debug', msg }),
+    };
+    const log = kafkaLog(sink);
+    try {
+      await createTopic('kafka-existing', 2);
+      await log.ensureTopics([
+        { topic: 'kafka-existing', partitions: 2 },
+        { topic: 'kafka-not-creatable', partitions: 3, compacted: true },
+      ]);
+      expect(await log.partitionsFor('kafka-existing')).toBe(2);
+      expect(lines.some((l) => l.level === 'warn' && /pre-created or auto-created/.test(l.msg ?? ''))).toBe(true);
+      // The mock cluster auto-creates a topic on first produce.
+      await log.produce([{ topic: 'kafka-auto', key: 'k', value: Buffer.from('v') }]);
+      expect(await log.partitionsFor('kafka-auto')).toBeGreaterThan(0);
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('reports no partitions for a topic that does not exist, without creating it', async () => {
+    const log = kafkaLog();
+    try {
+      expect(await log.partitionsFor('kafka-never-made')).toBe(0);
+      expect(await log.partitionsFor('kafka-never-made')).toBe(0);
+    } finally {
+      await log.close();
+    }
+  });
+});
