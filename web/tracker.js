@@ -8,6 +8,7 @@
   var timer = null;
   var inFlight = false;
   var failures = 0;
+  var retryAt = 0;
 
   function uuid() {
     var c = root.crypto;
@@ -41,7 +42,7 @@
 
   function schedule(ms) {
     if (timer) return;
-    timer = setTimeout(function () { timer = null; flush(); }, ms);
+    timer = setTimeout(function () { timer = null; send(false); }, ms);
   }
 
   function enqueue(event) {
@@ -50,7 +51,7 @@
     // Bounded: under a long outage the oldest events go first.
     if (queue.length > cfg.maxQueue) queue.splice(0, queue.length - cfg.maxQueue);
     if (cfg.onEvent) cfg.onEvent(event);
-    if (queue.length >= cfg.batchSize) flush();
+    if (queue.length >= cfg.batchSize && Date.now() >= retryAt) send(false);
     else schedule(cfg.flushInterval);
     return event;
   }
@@ -63,23 +64,15 @@
     return enqueue(Object.assign(base(type), props || {}));
   }
 
-  function retryLater(batch) {
-    queue = batch.concat(queue).slice(-cfg.maxQueue);
-    failures++;
-    var delay = Math.min(cfg.maxBackoff, cfg.flushInterval * Math.pow(2, failures));
-    schedule(delay * (0.75 + Math.random() * 0.5));
-  }
-
-  function flush(opts) {
-    if (!cfg || queue.length === 0) return Promise.resolve();
-    var useBeacon = opts && opts.beacon && root.navigator && root.navigator.sendBeacon;
-    if (inFlight && !useBeacon) return Promise.resolve();
+  // Sends one batch. Never two fetches at once: the end of one decides about the next.
+  function send(beacon) {
+    if (!cfg || queue.length === 0 || (inFlight && !beacon)) return Promise.resolve();
     if (timer) { clearTimeout(timer); timer = null; }
     var batch = queue.splice(0, cfg.batchSize);
     // text/plain keeps the request "simple": no CORS preflight, and the collector detects the format.
     var body = JSON.stringify(batch);
-    if (useBeacon && root.navigator.sendBeacon(url(), new Blob([body], { type: 'text/plain;charset=UTF-8' }))) {
-      return queue.length ? flush(opts) : Promise.resolve();
+    if (beacon && root.navigator.sendBeacon(url(), new Blob([body], { type: 'text/plain;charset=UTF-8' }))) {
+      return send(true);
     }
     inFlight = true;
     return root.fetch(url(), {
@@ -89,12 +82,29 @@
       inFlight = false;
       if (res.status >= 500 || res.status === 429) return retryLater(batch);
       failures = 0;
+      retryAt = 0;
       if (cfg.onResponse) cfg.onResponse(res.status, batch);
-      if (queue.length) schedule(0);
+      // A timer that fired during the request found it busy: send what waited.
+      if (queue.length >= cfg.batchSize || (queue.length && !timer)) return send(false);
     }, function () {
       inFlight = false;
       retryLater(batch);
     });
+  }
+
+  function retryLater(batch) {
+    queue = batch.concat(queue).slice(-cfg.maxQueue);
+    failures++;
+    var delay = Math.min(cfg.maxBackoff, cfg.flushInterval * Math.pow(2, failures)) * (0.75 + Math.random() * 0.5);
+    retryAt = Date.now() + delay;
+    if (timer) { clearTimeout(timer); timer = null; }
+    schedule(delay);
+  }
+
+  function flush(opts) {
+    var beacon = !!(opts && opts.beacon && root.navigator && root.navigator.sendBeacon);
+    if (!beacon && Date.now() < retryAt) return Promise.resolve();
+    return send(beacon);
   }
 
   function closestAttr(el, name) {
