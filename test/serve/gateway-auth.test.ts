@@ -120,3 +120,40 @@ describe('WebSocket gateway without AUTH_SECRET', () => {
     client.close();
   });
 });
+
+describe('WebSocket gateway metrics', () => {
+  let stack: ServeStack;
+  beforeAll(async () => { stack = await startServeStack(); });
+  afterAll(async () => { await stack?.stop(); });
+
+  const value = async (series: string): Promise<number> => {
+    const text = await (await fetch(`${stack.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? Number.NaN : Number(line.slice(series.length + 1));
+  };
+
+  it('counts connections, subscriptions, websocket sends and event → push latency', async () => {
+    const a = await TestClient.connect(stack.wsUrl);
+    const b = await TestClient.connect(stack.wsUrl);
+    await a.subscribe('m1');
+    await a.subscribe('m2');
+    await b.subscribe('m1');
+    expect(await value('recstream_ws_connections')).toBe(2);
+    expect(await value('recstream_ws_subscriptions')).toBe(3);
+    expect(await value('recstream_recommendations_total{sink="websocket"}')).toBe(3);
+
+    const event = click('m1', 'item-9');
+    await post(stack, [event]);
+    await a.next((f) => f.triggerEventId === event.eventId);
+    await b.next((f) => f.triggerEventId === event.eventId);
+    expect(await value('recstream_recommendations_total{sink="websocket"}')).toBe(5);
+    expect(await value('recstream_event_to_push_seconds_count')).toBe(2);
+
+    a.close();
+    b.close();
+    const deadline = Date.now() + 5000;
+    while ((await value('recstream_ws_connections')) !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await value('recstream_ws_connections')).toBe(0);
+    expect(await value('recstream_ws_subscriptions')).toBe(0);
+  });
+});
