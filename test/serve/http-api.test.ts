@@ -88,3 +88,18 @@ describe('HTTP API', () => {
     expect(await get(stack, '/v1/nothing-here')).toMatchObject({ status: 404, body: { error: expect.any(String) } });
   });
 });
+
+describe('HTTP API without ADMIN_TOKEN', () => {
+  let stack: ServeStack;
+  beforeAll(async () => { stack = await startServeStack(); });
+  afterAll(async () => { await stack?.stop(); });
+
+  it('serves the digest and erasures without a bearer token', async () => {
+    await post(stack, [click('open-1', 'item-z')]);
+    const digest = await until(() => get(stack, '/v1/admin/digest'), (r) => (r.body as { users: number }).users >= 1);
+    expect(digest).toMatchObject({ status: 200, body: { users: 1, items: 1, eventsApplied: 1 } });
+    expect((await fetch(`${stack.url}/v1/users/open-1`, { method: 'DELETE' })).status).toBe(204);
+    const after = await get(stack, '/v1/admin/digest');
+    expect(after.body).toMatchObject({ users: 0 });
+  });
+});
