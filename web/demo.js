@@ -4,7 +4,7 @@ const tracker = window.recstream;
 const $ = (id) => document.getElementById(id);
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 const ITEMS_PER_SECTION = 8;
-const TICKER_LINES = 14;
+const TICKER_LINES = 5;
 
 const state = {
   items: new Map(),
@@ -118,7 +118,7 @@ function renderCategories() {
 }
 
 function tick(direction, text) {
-  const time = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const time = new Date().toLocaleTimeString('en-GB');
   const line = el('li', { class: `tick ${direction}` }, el('time', {}, time), el('span', {}, text));
   $('ticker').prepend(line);
   while ($('ticker').children.length > TICKER_LINES) $('ticker').lastChild.remove();
@@ -155,14 +155,14 @@ function renderRecommendations(rec) {
   }));
   $('recs-empty').hidden = rec.items.length > 0;
   $('recs-empty').textContent = 'No recommendations yet: click a few products.';
-  $('recs-meta').textContent = `model ${rec.modelVersion} · ${new Date(rec.generatedAt).toLocaleTimeString()}`;
+  $('recs-meta').textContent = `model ${rec.modelVersion} · ${new Date(rec.generatedAt).toLocaleTimeString('en-GB')}`;
   const value = rec.userScores?.expectedOrderValue;
   const box = $('order-value');
   box.hidden = typeof value !== 'number';
   if (typeof value === 'number') {
     box.replaceChildren(el('span', {}, 'Expected order value'), el('strong', {}, money.format(value)));
   }
-  tick('in', `${rec.items.length} recommendations pushed`);
+  tick('in', rec.items.length ? `${rec.items.length} recommendations, top: ${itemName(rec.items[0].itemId)}` : 'empty recommendation list');
 }
 
 function setConnection(status) {

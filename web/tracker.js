@@ -190,6 +190,10 @@
     };
   }
 
+  function itemEvent(type) {
+    return function (itemId, props) { return track(type, Object.assign({ itemId: itemId }, props)); };
+  }
+
   var api = {
     init: init,
     track: track,
@@ -199,15 +203,12 @@
         var meta = root.document.querySelector('meta[name="recstream:item-id"]');
         itemId = meta && meta.getAttribute('content');
       }
-      return itemId ? track('view', Object.assign({ itemId: itemId }, props)) : null;
+      return itemId ? itemEvent('view')(itemId, props) : null;
     },
-    productClick: function (itemId, props) { return track('click', Object.assign({ itemId: itemId }, props)); },
-    addToCart: function (itemId, props) { return track('add_to_cart', Object.assign({ itemId: itemId }, props)); },
-    removeFromCart: function (itemId, props) { return track('remove_from_cart', Object.assign({ itemId: itemId }, props)); },
-    purchase: function (order) {
-      var e = Object.assign(base('purchase'), { orderId: uuid(), currency: 'USD' }, order);
-      return enqueue(e);
-    },
+    productClick: itemEvent('click'),
+    addToCart: itemEvent('add_to_cart'),
+    removeFromCart: itemEvent('remove_from_cart'),
+    purchase: function (order) { return enqueue(Object.assign(base('purchase'), { orderId: uuid(), currency: 'USD' }, order)); },
     flush: flush,
     subscribe: subscribe,
     newId: uuid,
