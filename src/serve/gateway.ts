@@ -52,8 +52,9 @@ function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
 
 /**
  * The WebSocket gateway on GET /v1/stream (DESIGN.md §5): storefronts subscribe to users with a
- * storefront token and receive every fresh list for them. It owns the server's `upgrade` event: any
- * other upgrade path is answered 404.
+ * storefront token and receive every fresh list for them, until the token expires (the client then
+ * gets `token-expired` and may subscribe again with a fresh one). It owns the server's `upgrade`
+ * event: any other upgrade path is answered 404.
  */
 export function attachGateway(server: Server, engine: EngineApi, options: GatewayOptions = {}): Gateway {
   const { config, metrics } = engine;
@@ -98,12 +99,25 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
     if (conn.subscriptions.delete(userId)) detach(conn, userId);
   };
 
-  const refusal = (message: Extract<ClientMessage, { op: 'subscribe' }>): ErrorFrame | null => {
+  /** Ends a subscription whose token ran out; the client may subscribe again with a fresh token. */
+  const expire = (conn: WsConnection, userId: string): void => {
+    unsubscribe(conn, userId);
+    conn.sendError({ op: 'error', code: 'token-expired', message: 'the token has expired; subscribe again with a fresh token', userId });
+  };
+  const expired = (conn: WsConnection, userId: string, now: number): boolean => {
+    const expiresAt = conn.subscriptions.get(userId)?.expiresAt ?? null;
+    return expiresAt !== null && expiresAt <= now;
+  };
+
+  /** The refusal for a subscribe request, or the token's expiry (epoch millis, null if open) when allowed. */
+  const authorize = (message: Extract<ClientMessage, { op: 'subscribe' }>): ErrorFrame | { expiresAt: number | null } => {
     const { userId } = message;
-    if (config.authSecret === null) return null;
+    if (config.authSecret === null) return { expiresAt: null };
     const check = verifyToken(config.authSecret, message.token, clock());
     if (check.ok) {
-      return check.sub === userId ? null : { op: 'error', code: 'forbidden', message: 'the token was issued for another user', userId };
+      return check.sub === userId
+        ? { expiresAt: check.exp * 1000 }
+        : { op: 'error', code: 'forbidden', message: 'the token was issued for another user', userId };
     }
     switch (check.code) {
       case 'expired':
@@ -117,13 +131,17 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
 
   const subscribe = (conn: WsConnection, message: Extract<ClientMessage, { op: 'subscribe' }>): void => {
     const { userId } = message;
-    const refused = refusal(message);
-    if (refused !== null) return conn.sendError(refused);
-    if (!conn.subscriptions.has(userId)) {
+    const auth = authorize(message);
+    if ('op' in auth) return conn.sendError(auth);
+    const existing = conn.subscriptions.get(userId);
+    if (existing !== undefined) {
+      // Subscribing again refreshes the token (and re-sends the current list).
+      existing.expiresAt = auth.expiresAt;
+    } else {
       if (conn.subscriptions.size >= config.ws.maxSubscriptions) {
         return conn.sendError({ op: 'error', code: 'too-many-subscriptions', message: `at most ${config.ws.maxSubscriptions} subscriptions per connection`, userId });
       }
-      conn.subscriptions.set(userId, { pending: null });
+      conn.subscriptions.set(userId, { pending: null, expiresAt: auth.expiresAt });
       metrics.wsSubscriptions.inc();
       let set = byUser.get(userId);
       if (set === undefined) byUser.set(userId, (set = new Set()));
@@ -166,10 +184,15 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
     const subscribers = byUser.get(rec.userId);
     if (subscribers === undefined) return;
     const frame = JSON.stringify({ op: 'recommendations', ...rec });
-    for (const conn of subscribers) conn.deliver(rec.userId, frame, meta.eventTime);
+    const now = clock();
+    for (const conn of subscribers) {
+      if (expired(conn, rec.userId, now)) expire(conn, rec.userId);
+      else conn.deliver(rec.userId, frame, meta.eventTime);
+    }
   });
 
   const heartbeat = setInterval(() => {
+    const now = clock();
     for (const conn of connections) {
       if (!conn.alive) {
         conn.socket.terminate();
@@ -177,6 +200,7 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
       }
       conn.alive = false;
       conn.socket.ping();
+      for (const userId of [...conn.subscriptions.keys()]) if (expired(conn, userId, now)) expire(conn, userId);
     }
   }, config.ws.pingIntervalMs);
   heartbeat.unref();

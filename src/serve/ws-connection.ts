@@ -8,8 +8,10 @@ interface PendingList {
 }
 
 /** Per subscription: at most one list waiting for the socket to drain (latest wins). */
-interface Subscription {
+export interface Subscription {
   pending: PendingList | null;
+  /** When the token it was made with expires (epoch millis); null when subscriptions are open. */
+  expiresAt: number | null;
 }
 
 export interface ConnectionLoad {

@@ -157,3 +157,22 @@ describe('WebSocket gateway metrics', () => {
     expect(await value('recstream_ws_subscriptions')).toBe(0);
   });
 });
+
+describe('WebSocket gateway: token expiry during a subscription', () => {
+  let stack: ServeStack;
+  beforeAll(async () => { stack = await startServeStack({ AUTH_SECRET: SECRET, WS_PING_INTERVAL_MS: '100' }); });
+  afterAll(async () => { await stack?.stop(); });
+
+  it('ends the subscription with token-expired when its token runs out; a fresh token resumes it', async () => {
+    const client = await TestClient.connect(stack.wsUrl);
+    expect(await client.subscribe('short', mintToken(SECRET, 'short', 2))).toMatchObject({ op: 'recommendations' });
+    expect(await client.next((f) => f.op === 'error')).toMatchObject({ code: 'token-expired', userId: 'short' });
+    expect(stack.gateway.stats().subscriptions).toBe(0);
+
+    expect(await client.subscribe('short', mintToken(SECRET, 'short', 60))).toMatchObject({ op: 'recommendations' });
+    const event = click('short', 'item-5');
+    await post(stack, [event]);
+    expect(await client.next((f) => f.triggerEventId === event.eventId)).toMatchObject({ userId: 'short' });
+    client.close();
+  });
+});
