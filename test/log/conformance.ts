@@ -22,6 +22,7 @@ function kafkajsPartition(key: string, numPartitions: number): number {
 /** Records seen by group members; tests wait on it instead of sleeping. */
 class Received {
   readonly records: Array<LogRecord & { member: string }> = [];
+  readonly violations: string[] = [];
   private waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
 
   add(member: string, batch: PartitionBatch): void {
@@ -84,14 +85,21 @@ export function describeEventLogConformance(name: string, create: () => Promise<
     async function start(groupId: string, topic: string, received: Received, member: string, assignments?: { assigned: TopicPartition[][]; revoked: TopicPartition[][] }): Promise<GroupConsumer> {
       const consumer = log.consumer({ groupId, topics: [topic], fromBeginning: true });
       running.push(consumer);
+      const announced = new Set<string>();
       await consumer.run(
-        async (batch) => received.add(member, batch),
+        async (batch) => {
+          // Every batch comes from a partition announced by onAssigned and not revoked since.
+          if (!announced.has(`${batch.topic}:${batch.partition}`)) received.violations.push(`${member} got unannounced ${batch.partition}`);
+          received.add(member, batch);
+        },
         {
           onAssigned: (tps) => {
+            for (const tp of tps) announced.add(`${tp.topic}:${tp.partition}`);
             assignments?.assigned.push(tps);
             received.poke();
           },
           onRevoked: (tps) => {
+            for (const tp of tps) announced.delete(`${tp.topic}:${tp.partition}`);
             assignments?.revoked.push(tps);
             received.poke();
           },
@@ -220,6 +228,7 @@ export function describeEventLogConformance(name: string, create: () => Promise<
       const seen = positions(received.records);
       expect(new Set(seen).size).toBe(150);
       expect(values(received.records).sort()).toEqual(Array.from({ length: 150 }, (_, i) => `v${i}`).sort());
+      expect(received.violations).toEqual([]);
       await stop(a);
     });
 
@@ -274,6 +283,68 @@ export function describeEventLogConformance(name: string, create: () => Promise<
       await received.until(() => received.count() === 15, 'the rest');
       await vi.waitFor(async () => expect(await consumer.lag()).toEqual([{ ...tp, lag: 0 }]), { timeout: 10_000, interval: 50 });
       await stop(consumer);
+    });
+    it('offers a failed batch again and commits nothing until the handler succeeds', async () => {
+      const topic = unique('retry');
+      await target.createTopic(topic, 1);
+      const tp = { topic, partition: 0 };
+      await log.produce([{ topic, key: null, value: Buffer.from('only'), partition: 0 }]);
+      const attempts: string[][] = [];
+      const committedDuringFailure: Array<string | null> = [];
+      const received = new Received();
+      const consumer = log.consumer({ groupId: unique('g'), topics: [topic] });
+      running.push(consumer);
+      await consumer.run(async (batch) => {
+        attempts.push(batch.records.map((r) => r.offset));
+        if (attempts.length === 1) {
+          committedDuringFailure.push((await consumer.committed([tp]))[0].offset);
+          throw new Error('effects not durable yet');
+        }
+        received.add('a', batch);
+      });
+      await received.until(() => received.count() === 1, 'the retried batch');
+      expect(attempts.slice(0, 2)).toEqual([['0'], ['0']]);
+      expect(committedDuringFailure).toEqual([null]);
+      await vi.waitFor(async () => expect(await consumer.committed([tp])).toEqual([{ ...tp, offset: '1' }]), { timeout: 10_000, interval: 50 });
+      await stop(consumer);
+    });
+
+    it('stop() finishes the batch in hand, commits it and reports the partitions revoked', async () => {
+      const topic = unique('stop');
+      await target.createTopic(topic, 1);
+      const tp = { topic, partition: 0 };
+      const groupId = unique('g');
+      await log.produce(Array.from({ length: 3 }, (_, i) => ({ topic, key: null, value: Buffer.from(`s${i}`), partition: 0 })));
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => { release = resolve; });
+      const events: string[] = [];
+      const received = new Received();
+      const consumer = log.consumer({ groupId, topics: [topic] });
+      running.push(consumer);
+      await consumer.run(
+        async (batch) => {
+          received.add('a', batch);
+          events.push('batch started');
+          await gate;
+          events.push('batch done');
+        },
+        { onRevoked: (tps) => { events.push(`revoked ${sortedTps(tps).join(',')}`); } },
+      );
+      await received.until(() => received.count() === 3, 'the batch in hand');
+      const stopped = consumer.stop();
+      release();
+      await stopped;
+      running.splice(running.indexOf(consumer), 1);
+      expect(events).toEqual(['batch started', 'batch done', `revoked ${topic}:0`]);
+
+      const next = log.consumer({ groupId, topics: [topic] });
+      running.push(next);
+      await next.run(async (batch) => received.add('b', batch));
+      expect(await next.committed([tp])).toEqual([{ ...tp, offset: '3' }]);
+      await log.produce([{ topic, key: null, value: Buffer.from('after'), partition: 0 }]);
+      await received.until(() => received.count() === 4, 'the record after the restart');
+      expect(received.records.filter((r) => r.member === 'b').map((r) => r.offset)).toEqual(['3']);
+      await stop(next);
     });
   });
 }

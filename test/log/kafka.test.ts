@@ -20,8 +20,8 @@ function kafkaLog(logger?: LogSink): KafkaLog {
     clientId: 'recstream-test',
     logger,
     retry: { initialRetryTime: 100, retries: 5 },
-    // Short heartbeats make members notice rebalances quickly on the test broker.
-    consumer: { heartbeatInterval: 500, sessionTimeout: 10_000, rebalanceTimeout: 10_000, maxWaitTimeInMs: 200 },
+    // The mock broker waits about (session timeout - 1 s) for members on a rebalance: keep it short.
+    consumer: { heartbeatInterval: 300, sessionTimeout: 2_500, rebalanceTimeout: 2_500, maxWaitTimeInMs: 200 },
   });
 }
 

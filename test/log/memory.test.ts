@@ -81,24 +81,6 @@ describe('MemoryLog', () => {
     expect(await got.promise).toEqual(['new']);
   });
 
-  it('offers a failed batch again and commits only once the handler succeeds', async () => {
-    const log = open({ partitions: 1 });
-    await log.produce([{ topic: 't', key: null, value: Buffer.from('x') }]);
-    let attempts = 0;
-    const done = deferred();
-    const consumer = log.consumer({ groupId: 'g', topics: ['t'] });
-    await consumer.run(async () => {
-      attempts++;
-      if (attempts === 1) {
-        expect(await consumer.committed([{ topic: 't', partition: 0 }])).toEqual([{ topic: 't', partition: 0, offset: null }]);
-        throw new Error('not durable yet');
-      }
-      done.resolve();
-    });
-    await done.promise;
-    expect(attempts).toBe(2);
-  });
-
   it('revokes only after the batch in hand is handled and committed, then assigns to the newcomer', async () => {
     const log = open({ partitions: 2 });
     const events: string[] = [];
