@@ -143,7 +143,7 @@
   // Resubscribes after a dropped connection with growing delays; `token` may be a function returning a
   // (promise of a) fresh token, so expired tokens are replaced on reconnect.
   function subscribe(o) {
-    var ws = null, closed = false, attempt = 0, retry = null;
+    var ws = null, closed = false, attempt = 0, refreshes = 0, retry = null;
     function later() {
       if (!closed) retry = setTimeout(open, Math.min(10000, 250 * Math.pow(2, attempt++)));
     }
@@ -167,10 +167,12 @@
       ws.onmessage = function (ev) {
         var msg;
         try { msg = JSON.parse(ev.data); } catch (e) { return; }
-        if (msg.op === 'recommendations' && o.onRecommendations) o.onRecommendations(msg);
-        else if (msg.op === 'error') {
+        if (msg.op === 'recommendations') {
+          refreshes = 0;
+          if (o.onRecommendations) o.onRecommendations(msg);
+        } else if (msg.op === 'error') {
           // A token function can mint a fresh one; a fixed token would only expire again.
-          if (msg.code === 'token-expired' && typeof o.token === 'function' && attempt++ < 3) send();
+          if (msg.code === 'token-expired' && typeof o.token === 'function' && refreshes++ < 3) send();
           else if (o.onError) o.onError(msg);
         }
       };

@@ -16,8 +16,9 @@ beforeAll(async () => {
     baseUrl = process.env.DEMO_URL.replace(/\/+$/, '');
   } else {
     const { startDemo } = await import('../../src/demo.js');
-    demo = await startDemo({ port: 0, shoppersPerSecond: 0 });
-    baseUrl = demo.url;
+    const started = await startDemo({ port: 0, shoppersPerSecond: 0 });
+    demo = started;
+    baseUrl = started.url;
   }
   browser = await launchChromium();
 }, 60_000);
