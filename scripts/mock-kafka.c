@@ -1,7 +1,7 @@
 /*
  * Kafka test broker: librdkafka's in-process mock cluster behind a tiny stdin command protocol.
  *
- *   mock-kafka [--brokers N] [topic:partitions ...]
+ *   mock-kafka [--brokers N | N] [topic:partitions ...]
  *
  * First stdout line: the bootstrap servers. Then one command per stdin line, one answer line each
  * ("ok" or "error <reason>"):
@@ -93,6 +93,9 @@ int main(int argc, char **argv) {
   if (argc > 2 && strcmp(argv[1], "--brokers") == 0) {
     brokers = atoi(argv[2]);
     first_topic = 3;
+  } else if (argc > 1 && argv[1][0] != '\0' && strspn(argv[1], "0123456789") == strlen(argv[1])) {
+    brokers = atoi(argv[1]);
+    first_topic = 2;
   }
   if (brokers <= 0) brokers = 1;
 

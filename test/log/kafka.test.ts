@@ -61,6 +61,34 @@ describe('KafkaLog', () => {
     }
   });
 
+  it('retries produce and fetch requests that fail with retriable broker errors', async () => {
+    const warnings: string[] = [];
+    const sink: LogSink = { error: (_o, m) => warnings.push(`error ${m}`), warn: (_o, m) => warnings.push(`warn ${m}`), info: () => undefined, debug: () => undefined };
+    const log = new KafkaLog({ brokers: mock.brokers, clientId: 'faults', logger: sink, logLevel: 'warn', retry: { initialRetryTime: 50, retries: 5 } });
+    const tp = { topic: 'kafka-faults', partition: 0 };
+    try {
+      await createTopic(tp.topic, 1);
+      await log.connect();
+      // Produce (API key 0) answered with NOT_ENOUGH_REPLICAS (19) twice, then accepted.
+      expect(await mock.command('error 0 19 2')).toBe('ok');
+      await log.produce(Array.from({ length: 5 }, (_, i) => ({ topic: tp.topic, key: null, value: Buffer.from(`f${i}`), partition: 0 })));
+      expect(await log.offsets(tp)).toEqual({ low: '0', high: '5' });
+
+      // Fetch (API key 1) answered with NOT_LEADER_OR_FOLLOWER (6) twice, then served.
+      expect(await mock.command('error 1 6 2')).toBe('ok');
+      const got: string[] = [];
+      await log.readRange(tp, '0', '5', (records) => { got.push(...records.map((r) => r.value!.toString())); });
+      expect(got).toEqual(['f0', 'f1', 'f2', 'f3', 'f4']);
+      // Both faults really happened, and kafkajs's own error lines reached our logger.
+      expect(warnings.filter((w) => w.startsWith('error Failed to send messages'))).toHaveLength(2);
+      expect(warnings.filter((w) => w === 'warn fetch failed; retrying')).toHaveLength(2);
+    } finally {
+      await mock.command('clear 0');
+      await mock.command('clear 1');
+      await log.close();
+    }
+  });
+
   it('reports no partitions for a topic that does not exist, without creating it', async () => {
     const log = kafkaLog();
     try {
