@@ -107,6 +107,7 @@ function renderGrid() {
         more > 0 ? el('button', { class: 'link', type: 'button', 'data-show': category }, `all ${items.length} →`) : null),
       el('div', { class: 'grid' }, visible.map(productCard))));
   }
+  markRecommendedCards();
   for (const chip of $('categories').children) {
     chip.classList.toggle('active', (chip.dataset.category || null) === state.shownCategory);
   }
@@ -153,6 +154,7 @@ function renderRecommendations(rec) {
             el('span', { style: `width:${Math.max(4, Math.round((entry.score / top) * 100))}%` }))),
         el('ul', { class: 'reasons', 'data-reasons': entry.reasons.join(' ') }, describeReasons(entry.reasons).map((text) => el('li', { class: 'reason' }, text)))));
   }));
+  markRecommendedCards();
   $('recs-empty').hidden = rec.items.length > 0;
   $('recs-empty').textContent = 'No recommendations yet: click a few products.';
   $('recs-meta').textContent = `model ${rec.modelVersion} · ${new Date(rec.generatedAt).toLocaleTimeString('en-GB')}`;
@@ -163,6 +165,13 @@ function renderRecommendations(rec) {
     box.replaceChildren(el('span', {}, 'Expected order value'), el('strong', {}, money.format(value)));
   }
   tick('in', rec.items.length ? `${rec.items.length} recommendations, top: ${itemName(rec.items[0].itemId)}` : 'empty recommendation list');
+}
+
+// Cards in the catalogue that are on the current list get a small "for you" mark.
+function markRecommendedCards() {
+  for (const card of document.querySelectorAll('#grid .product')) {
+    card.classList.toggle('for-you', state.lastList.has(card.dataset.itemId));
+  }
 }
 
 function setConnection(status) {
@@ -182,6 +191,7 @@ function selectShopper(userId) {
   tracker.identify(userId);
   state.subscription?.close();
   state.lastList = new Set();
+  markRecommendedCards();
   $('recs').replaceChildren();
   $('order-value').hidden = true;
   $('recs-empty').hidden = false;
