@@ -1,0 +1,28 @@
+/**
+ * The event-log layer's public face: the two implementations and a factory that picks one from the
+ * configuration (Kafka when brokers are configured, the embedded log otherwise).
+ */
+import type { Config } from '../config.js';
+import { KafkaLog } from './kafka.js';
+import type { LogSink } from './log-logger.js';
+import { MemoryLog } from './memory.js';
+import type { EventLog } from './types.js';
+
+export { KafkaLog, type KafkaLogOptions } from './kafka.js';
+export { MemoryLog, type MemoryLogOptions } from './memory.js';
+export { DefaultPartitioner, murmur2, partitionForKey } from './partitioner.js';
+export type { LogSink } from './log-logger.js';
+export type * from './types.js';
+
+/** kafkajs is chatty: it only logs warnings when the engine itself logs at debug. */
+function kafkaThreshold(level: Config['logLevel']): 'nothing' | 'error' | 'warn' {
+  if (level === 'silent' || level === 'fatal') return 'nothing';
+  return level === 'debug' || level === 'trace' ? 'warn' : 'error';
+}
+
+export function createEventLog(config: Pick<Config, 'kafka' | 'partitions' | 'dataDir' | 'logLevel'>, logger?: LogSink): EventLog {
+  if (config.kafka) {
+    return new KafkaLog({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger, logLevel: kafkaThreshold(config.logLevel) });
+  }
+  return new MemoryLog({ partitions: config.partitions, dataDir: config.dataDir ?? undefined, logger });
+}
