@@ -18,6 +18,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Registers extra routes (the demo storefront) before the server listens. */
   extend?: (http: FastifyInstance, engine: Engine) => Promise<void>;
+  /** Resolve only once the consumer groups are joined (default). `recstream start` does not wait. */
+  waitForJoin?: boolean;
 }
 
 export interface RunningApp {
@@ -73,6 +75,7 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
   const serde = new EventSerde({ registry: registryUrl, maxBytes: config.eventMaxBytes });
   await serde.registerAll(topics);
   await engine.start(serde);
+  if (options.waitForJoin !== false) await engine.whenJoined();
   if (config.authSecret === null) {
     logger.warn('AUTH_SECRET is unset: WebSocket subscriptions are open to anyone; set AUTH_SECRET outside demos');
   }

@@ -9,7 +9,7 @@ const SHUTDOWN_BUDGET_MS = 10_000;
 /** `recstream start`: runs until SIGTERM or SIGINT, then stops cleanly and exits 0. */
 export async function runStart(config: Config, io: CommandIo): Promise<number> {
   const logger = createLogger(config.logLevel);
-  const app = await startRecstream(config, { logger });
+  const app = await startRecstream(config, { logger, waitForJoin: false });
   io.stderr.write(`recstream listening on ${app.url} (${app.log.kind} log)\n`);
   return waitForShutdown(logger, () => app.stop());
 }

@@ -12,6 +12,8 @@ export interface Readiness {
   ready: boolean;
   /** Why not ready, for /readyz and logs. */
   reason?: string;
+  /** Input partitions this process owns, as "topic/partition". */
+  partitions?: string[];
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Metrics } from '../serve/metrics.js';
 import type { EngineApi, IngestResult, Readiness, RecommendationListener, RecommendationMeta } from './api.js';
 import type { EventCodec } from './codec.js';
 import { ERASURE_KEY_PREFIX, Erasures, type Erasure } from './erasures.js';
+import { inputRecord } from './input-record.js';
 import { BoundedSet, LatestLists } from './latest-lists.js';
 import { Pipeline } from './pipeline.js';
 
@@ -48,6 +49,9 @@ export class Engine implements EngineApi {
   private timers: NodeJS.Timeout[] = [];
   private restoring = 0;
   private started = false;
+  private joined = false;
+  private joining: Promise<void> = Promise.resolve();
+  private failure: string | null = null;
   private stopping = false;
   private lastLag = 0;
   /** Newest event time applied: the model's notion of "now" for on-demand answers. */
@@ -75,14 +79,6 @@ export class Engine implements EngineApi {
     await this.loadErasures();
 
     this.consumer = this.log.consumer({ groupId: this.config.groupId, topics: this.inputTopics, fromBeginning: true });
-    await this.consumer.run((batch) => this.handleBatch(batch), {
-      onAssigned: (partitions) => this.restore(partitions),
-      onRevoked: (partitions) => {
-        for (const tp of partitions) this.owned.delete(tpKey(tp));
-        this.logger.info({ partitions }, 'partitions revoked');
-      },
-    });
-
     // Every process follows the recommendations topic so a storefront connected anywhere gets
     // the lists of users whose partitions another process owns.
     this.follower = this.log.consumer({
@@ -90,17 +86,36 @@ export class Engine implements EngineApi {
       topics: [this.config.topics.recommendations],
       fromBeginning: false,
     });
-    await this.follower.run((batch) => this.followRecommendations(batch));
+    // Joining a Kafka group takes seconds; the process serves /healthz meanwhile and /readyz says why
+    // it is not ready yet.
+    this.joining = Promise.all([
+      this.consumer.run((batch) => this.handleBatch(batch), {
+        onAssigned: (partitions) => this.restore(partitions),
+        onRevoked: (partitions) => {
+          for (const tp of partitions) this.owned.delete(tpKey(tp));
+          this.logger.info({ partitions }, 'partitions revoked');
+        },
+      }),
+      this.follower.run((batch) => this.followRecommendations(batch)),
+    ]).then(
+      () => { this.joined = true; this.logger.info('consumer groups joined'); void this.refreshGauges(); },
+      (err: unknown) => { this.failure = err instanceof Error ? err.message : String(err); this.logger.error({ err }, 'consumer failed to start'); },
+    );
 
     this.timers.push(setInterval(() => void this.refreshGauges(), 5_000).unref());
     this.started = true;
-    void this.refreshGauges();
+  }
+
+  /** Resolves once both consumer groups have been joined (or failed to). */
+  whenJoined(): Promise<void> {
+    return this.joining;
   }
 
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
+    await this.joining;
     await Promise.all([this.consumer?.stop(), this.follower?.stop()]);
   }
 
@@ -255,9 +270,7 @@ export class Engine implements EngineApi {
         rejected.push({ index, error: result.error });
         continue;
       }
-      const { kind, ...event } = result.event;
-      const topic = kind === 'click' ? this.config.topics.clicks : this.config.topics.purchases;
-      records.push({ topic, key: event.userId, value: await codec.encode(topic, event) });
+      records.push(await inputRecord(result.event, codec, this.config.topics));
     }
     if (records.length > 0) await this.log.produce(records);
     return { accepted: records.length, rejected };
@@ -305,11 +318,15 @@ export class Engine implements EngineApi {
   }
 
   readiness(): Readiness {
-    if (!this.started) return { ready: false, reason: 'starting' };
-    if (this.stopping) return { ready: false, reason: 'stopping' };
-    if (this.restoring > 0) return { ready: false, reason: 'restoring state of assigned partitions' };
-    if (this.lastLag > this.config.readyMaxLag) return { ready: false, reason: `consumer lag ${this.lastLag} above READY_MAX_LAG=${this.config.readyMaxLag}` };
-    return { ready: true };
+    const partitions = [...this.owned].sort();
+    const notReady = (reason: string): Readiness => ({ ready: false, reason, partitions });
+    if (!this.started) return notReady('starting');
+    if (this.failure !== null) return notReady(`consumer failed: ${this.failure}`);
+    if (!this.joined) return notReady('joining the consumer group');
+    if (this.stopping) return notReady('stopping');
+    if (this.restoring > 0) return notReady('restoring state of assigned partitions');
+    if (this.lastLag > this.config.readyMaxLag) return notReady(`consumer lag ${this.lastLag} above READY_MAX_LAG=${this.config.readyMaxLag}`);
+    return { ready: true, partitions };
   }
 
   onRecommendation(listener: RecommendationListener): () => void {

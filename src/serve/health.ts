@@ -7,8 +7,9 @@ export const healthPlugin: FastifyPluginAsync<{ engine: EngineApi }> = async (ap
 
   app.get('/readyz', async (_request, reply) => {
     const readiness = engine.readiness();
-    if (readiness.ready) return { status: 'ready' };
-    return reply.code(503).send({ status: 'not-ready', reason: readiness.reason ?? 'not ready' });
+    const partitions = readiness.partitions ?? [];
+    if (readiness.ready) return { status: 'ready', partitions };
+    return reply.code(503).send({ status: 'not-ready', reason: readiness.reason ?? 'not ready', partitions });
   });
 
   app.get('/metrics', async (_request, reply) => {

@@ -1,0 +1,182 @@
+import type { Consumer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/app.js';
+import { spawnEngine, waitReady, type EngineProcess } from '../helpers/engine-process.js';
+import { startMockKafka, type MockKafka } from '../helpers/mock-kafka.js';
+import { Website, topicEnv, topicSet, type TopicSet } from './website.js';
+
+const DAY = 86_400_000;
+
+let kafka: MockKafka;
+const cleanups: Array<() => Promise<unknown>> = [];
+
+beforeAll(async () => {
+  kafka = await startMockKafka({ brokers: 1 });
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  await kafka?.stop();
+});
+
+async function createTopics(t: TopicSet): Promise<void> {
+  for (const [topic, partitions] of [[t.clicks, 4], [t.purchases, 4], [t.recommendations, 4], [t.dlq, 1], [t.changelog, 1]] as const) {
+    expect(await kafka.command(`create ${topic} ${partitions}`)).toMatch(/^ok/);
+  }
+}
+
+async function engine(t: TopicSet, group: string, env: Record<string, string> = {}): Promise<EngineProcess> {
+  const p = await spawnEngine({ KAFKA_BROKERS: kafka.bootstrap, GROUP_ID: group, ...topicEnv(t), ...env });
+  cleanups.push(() => p.stop('SIGKILL'));
+  return p;
+}
+
+async function readyz(url: string): Promise<{ status: string; partitions: string[] }> {
+  return (await fetch(`${url}/readyz`)).json() as never;
+}
+
+async function digest(url: string): Promise<{ users: number; items: number; eventsApplied: number; stateHash: string }> {
+  return (await fetch(`${url}/v1/admin/digest`)).json() as never;
+}
+
+const click = (i: number, userId: string, now: number) => ({
+  eventId: `c-${userId}-${i}`, userId, timestamp: now - 60_000 + i, type: i % 3 === 0 ? 'add_to_cart' : 'view', itemId: `sku-${(i * 7 + userId.length) % 97}`,
+});
+
+describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the registry)', () => {
+  it('an outside website producer sends Avro clicks and purchases for 500 users; every user gets recommendations that decode with the registry', async () => {
+    const t = topicSet('site');
+    await createTopics(t);
+    const a = await engine(t, 'site-engine');
+    await waitReady(a.url);
+    const site = new Website(kafka.brokers, `${a.url}/registry`, t);
+    await site.connect();
+    cleanups.push(() => site.close());
+
+    const users = Array.from({ length: 500 }, (_, i) => `shopper-${i}`);
+    const now = Date.now();
+    const recommended = new Map<string, unknown>();
+    const reader = await site.follow(t.recommendations, 'site-checker', async (key, value) => {
+      if (value) recommended.set(key, await site.registry.decode(value));
+    });
+    cleanups.push(() => reader.disconnect());
+
+    await site.clicks(users.flatMap((u) => [click(1, u, now), click(2, u, now)]));
+    await site.purchases(users.filter((_, i) => i % 2 === 0).map((u, i) => ({
+      eventId: `p-${u}`, userId: u, timestamp: now - 1000, orderId: `o-${i}`, currency: 'EUR',
+      items: [{ itemId: `sku-${i % 97}`, quantity: 1 + (i % 3), price: 9.5 }],
+    })));
+
+    await waitFor(() => recommended.size, (n) => n >= users.length, 60_000, 100);
+    expect(new Set(recommended.keys())).toEqual(new Set(users));
+    const sample = recommended.get('shopper-7') as { userId: string; recommendationId: string; modelVersion: string; items: Array<{ itemId: string; score: number; reasons: string[] }> };
+    expect(sample.userId).toBe('shopper-7');
+    expect(sample.recommendationId.length).toBeGreaterThan(0);
+    expect(sample.items.length).toBeGreaterThan(0);
+    expect(sample.items.every((i) => i.reasons.length > 0)).toBe(true);
+    const d = await digest(a.url);
+    expect(d.eventsApplied).toBe(1250);
+  }, 120_000);
+
+  it('garbage bytes, an unknown schema id and invalid events land in the DLQ with reasons; the valid events around them are applied', async () => {
+    const t = topicSet('dlq');
+    await createTopics(t);
+    const a = await engine(t, 'dlq-engine');
+    await waitReady(a.url);
+    const site = new Website(kafka.brokers, `${a.url}/registry`, t);
+    await site.connect();
+    cleanups.push(() => site.close());
+    const dead: Array<{ key: string; reason: string; offset: string }> = [];
+    const reader = await site.follow(t.dlq, 'dlq-checker', (key, _v, headers) => { dead.push({ key, reason: headers.reason, offset: headers['source-offset'] }); });
+    cleanups.push(() => reader.disconnect());
+
+    const now = Date.now();
+    await site.clicks([click(1, 'good-1', now), click(1, 'good-2', now)]);
+    await site.raw(t.clicks, [
+      { key: 'bad-1', value: Buffer.from('{"this is":"json, not avro"}') },
+      { key: 'bad-2', value: Buffer.from([0, 0, 0, 0x30, 0x39, 2, 4, 6]) },
+    ]);
+    await site.clicks([
+      { ...click(1, 'bad-3', now), timestamp: now + 5 * DAY },
+      { ...click(1, 'bad-4', now), itemId: '' },
+      click(2, 'good-1', now), click(2, 'good-2', now), click(1, 'good-3', now),
+    ]);
+
+    await waitFor(() => dead.length, (n) => n >= 4, 30_000, 100);
+    const reasons = Object.fromEntries(dead.map((d) => [d.key, d.reason]));
+    expect(reasons).toEqual({ 'bad-1': 'undecodable', 'bad-2': 'unknown-schema', 'bad-3': 'timestamp', 'bad-4': 'invalid' });
+    await waitFor(() => digest(a.url), (d) => d.eventsApplied >= 5, 30_000, 100);
+    expect((await digest(a.url)).eventsApplied).toBe(5);
+    const metrics = await (await fetch(`${a.url}/metrics`)).text();
+    expect(metrics).toMatch(/recstream_dlq_total\{reason="unknown-schema"\} 1/);
+  }, 120_000);
+
+  it('two processes split the partitions and serve every user; when one leaves, the other takes over without losing events', async () => {
+    const t = topicSet('pair');
+    await createTopics(t);
+    const a = await engine(t, 'pair-engine');
+    await waitReady(a.url);
+    // One registry for the group: the second process uses the first one's embedded registry.
+    const b = await engine(t, 'pair-engine', { SCHEMA_REGISTRY_URL: `${a.url}/registry` });
+    const site = new Website(kafka.brokers, `${a.url}/registry`, t);
+    await site.connect();
+    cleanups.push(() => site.close());
+
+    const split = await waitFor(async () => [(await readyz(a.url)).partitions, (await readyz(b.url)).partitions],
+      ([pa, pb]) => pa.length > 0 && pb.length > 0 && pa.length + pb.length === 8, 45_000, 200);
+    expect(new Set([...split[0], ...split[1]]).size).toBe(8);
+
+    const users = Array.from({ length: 200 }, (_, i) => `pair-user-${i}`);
+    const now = Date.now();
+    const lists = new Map<string, number>();
+    const reader = await site.follow(t.recommendations, 'pair-checker', (key) => { lists.set(key, (lists.get(key) ?? 0) + 1); });
+    cleanups.push(() => reader.disconnect());
+    await site.clicks(users.map((u) => click(1, u, now)));
+    await waitFor(() => lists.size, (n) => n >= users.length, 60_000, 100);
+
+    expect(await b.stop('SIGTERM')).toBe(0);
+    await waitFor(async () => (await readyz(a.url)).partitions.length, (n) => n === 8, 45_000, 200);
+    lists.clear();
+    await site.clicks(users.map((u) => click(2, u, now)));
+    await waitFor(() => lists.size, (n) => n >= users.length, 60_000, 100);
+    // a holds every event: its own, b's (restored by replay up to b's commit) and the new ones.
+    const d = await waitFor(() => digest(a.url), (x) => x.eventsApplied >= 400, 30_000, 200);
+    expect(d.eventsApplied).toBe(400);
+    expect(d.users).toBe(200);
+  }, 180_000);
+
+  it('SIGTERM mid-stream commits and exits 0; a restart does not re-apply committed events', async () => {
+    const t = topicSet('term');
+    await createTopics(t);
+    const first = await engine(t, 'term-engine');
+    await waitReady(first.url);
+    const site = new Website(kafka.brokers, `${first.url}/registry`, t);
+    await site.connect();
+    cleanups.push(() => site.close());
+    const triggers: string[] = [];
+    const reader: Consumer = await site.follow(t.recommendations, 'term-checker', async (_k, value) => {
+      if (value) triggers.push(((await site.registry.decode(value)) as { triggerEventId: string }).triggerEventId);
+    });
+    cleanups.push(() => reader.disconnect());
+
+    const now = Date.now();
+    const all = Array.from({ length: 3000 }, (_, i) => click(i, `term-user-${i % 150}`, now));
+    for (let i = 0; i < 1500; i += 100) {
+      await site.clicks(all.slice(i, i + 100));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const stoppedAt = Date.now();
+    expect(await first.stop('SIGTERM')).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    await site.clicks(all.slice(1500));
+
+    const second = await engine(t, 'term-engine', { SCHEMA_REGISTRY_URL: '' });
+    await waitReady(second.url);
+    const d = await waitFor(() => digest(second.url), (x) => x.eventsApplied >= 3000, 60_000, 200);
+    expect(d.eventsApplied).toBe(3000);
+    await new Promise((r) => setTimeout(r, 1000));
+    // Every list was made once: no trigger event produced a second list after the restart.
+    expect(new Set(triggers).size).toBe(triggers.length);
+    expect(second.output()).toMatch(/partitions assigned and restored/);
+  }, 180_000);
+});

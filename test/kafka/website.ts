@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Kafka, Partitioners, logLevel, type Consumer, type Producer } from 'kafkajs';
+
+/**
+ * An outside website producer and a downstream reader, written only against the contracts: their
+ * own kafkajs clients, the registry's REST API, the schemas in schemas/.
+ */
+export interface TopicSet {
+  clicks: string;
+  purchases: string;
+  recommendations: string;
+  dlq: string;
+  changelog: string;
+}
+
+export function topicSet(prefix: string): TopicSet {
+  return { clicks: `${prefix}.clicks`, purchases: `${prefix}.purchases`, recommendations: `${prefix}.recs`, dlq: `${prefix}.dlq`, changelog: `${prefix}.changelog` };
+}
+
+export function topicEnv(t: TopicSet): Record<string, string> {
+  return { TOPIC_CLICKS: t.clicks, TOPIC_PURCHASES: t.purchases, TOPIC_RECOMMENDATIONS: t.recommendations, TOPIC_DLQ: t.dlq, TOPIC_CHANGELOG: t.changelog };
+}
+
+const schema = (name: string) => readFileSync(new URL(`../../schemas/${name}.avsc`, import.meta.url), 'utf8');
+
+export class Website {
+  readonly registry: SchemaRegistry;
+  private readonly kafka: Kafka;
+  private producer: Producer | null = null;
+  private ids: { click: number; purchase: number } | null = null;
+
+  constructor(brokers: string[], registryUrl: string, private readonly topics: TopicSet) {
+    this.kafka = new Kafka({ brokers, clientId: 'website', logLevel: logLevel.NOTHING });
+    this.registry = new SchemaRegistry({ host: registryUrl });
+  }
+
+  async connect(): Promise<void> {
+    this.producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await this.producer.connect();
+    const click = await this.registry.register({ type: SchemaType.AVRO, schema: schema('ClickEvent') }, { subject: `${this.topics.clicks}-value` });
+    const purchase = await this.registry.register({ type: SchemaType.AVRO, schema: schema('PurchaseEvent') }, { subject: `${this.topics.purchases}-value` });
+    this.ids = { click: click.id, purchase: purchase.id };
+  }
+
+  async clicks(events: Array<Record<string, unknown>>): Promise<void> {
+    await this.send(this.topics.clicks, await Promise.all(events.map(async (e) => ({
+      key: String(e.userId),
+      value: await this.registry.encode(this.ids!.click, { recommendationId: null, sessionId: null, price: null, ...e }),
+    }))));
+  }
+
+  async purchases(events: Array<Record<string, unknown>>): Promise<void> {
+    await this.send(this.topics.purchases, await Promise.all(events.map(async (e) => ({
+      key: String(e.userId),
+      value: await this.registry.encode(this.ids!.purchase, { sessionId: null, ...e }),
+    }))));
+  }
+
+  async raw(topic: string, messages: Array<{ key: string; value: Buffer }>): Promise<void> {
+    await this.send(topic, messages);
+  }
+
+  private async send(topic: string, messages: Array<{ key: string; value: Buffer }>): Promise<void> {
+    await this.producer!.send({ topic, messages, acks: -1 });
+  }
+
+  /** Reads a topic from the beginning in its own group, calling back with each record. */
+  async follow(topic: string, group: string, onRecord: (key: string, value: Buffer | null, headers: Record<string, string>) => Promise<void> | void): Promise<Consumer> {
+    const consumer = this.kafka.consumer({ groupId: group, maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+        await onRecord(message.key?.toString() ?? '', message.value, headers);
+      },
+    });
+    await joined;
+    return consumer;
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect();
+  }
+}
