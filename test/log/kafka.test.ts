@@ -89,6 +89,44 @@ describe('KafkaLog', () => {
     }
   });
 
+  it('keeps its partitions through a batch longer than the session timeout and resumes the paused partition', async () => {
+    const log = new KafkaLog({
+      brokers: mock.brokers,
+      clientId: 'slow',
+      consumer: { heartbeatInterval: 300, sessionTimeout: 2_500, rebalanceTimeout: 2_500, maxWaitTimeInMs: 200, slowBatchMs: 500 },
+    });
+    const topic = 'kafka-slow';
+    try {
+      await createTopic(topic, 1);
+      await log.produce([{ topic, key: null, value: Buffer.from('slow'), partition: 0 }]);
+      const seen: string[] = [];
+      const revoked: string[] = [];
+      let sawLate: () => void = () => undefined;
+      const late = new Promise<void>((resolve) => { sawLate = resolve; });
+      const consumer = log.consumer({ groupId: 'slow-group', topics: [topic] });
+      await consumer.run(
+        async (batch) => {
+          seen.push(...batch.records.map((r) => r.value!.toString()));
+          if (seen.includes('late')) sawLate();
+          if (seen.length === 1) {
+            await log.produce([{ topic, key: null, value: Buffer.from('late'), partition: 0 }]);
+            // Outlive the session timeout: only the heartbeats sent during the batch keep the member in.
+            await new Promise((resolve) => setTimeout(resolve, 4_000));
+          }
+        },
+        { onRevoked: (tps) => { revoked.push(...tps.map((tp) => `${tp.topic}:${tp.partition}`)); } },
+      );
+      await late;
+      expect(seen).toEqual(['slow', 'late']);
+      expect(revoked).toEqual([]);
+      expect(consumer.assignment()).toEqual([{ topic, partition: 0 }]);
+      await consumer.stop();
+      expect(revoked).toEqual([`${topic}:0`]);
+    } finally {
+      await log.close();
+    }
+  });
+
   it('reports no partitions for a topic that does not exist, without creating it', async () => {
     const log = kafkaLog();
     try {
