@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import { Engine } from './engine/engine.js';
 import { EventSerde } from './events/serde.js';
 import { MemoryLog } from './log/memory.js';
-import type { EventLog } from './log/types.js';
+import { createEventLog, type EventLog } from './log/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { Recommender } from './model/index.js';
 import { attachGateway } from './serve/gateway.js';
@@ -33,16 +33,6 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** The event log the configuration asks for: Kafka when KAFKA_BROKERS is set, else embedded. */
-export async function openLog(config: Config, logger: Logger): Promise<EventLog> {
-  if (config.kafka !== null) {
-    // Loaded only when needed: the embedded mode never loads kafkajs.
-    const { KafkaLog } = await import('./log/kafka.js');
-    return new KafkaLog({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
-  }
-  return new MemoryLog({ partitions: config.partitions, dataDir: config.dataDir ?? undefined });
-}
-
 /**
  * Starts one recstream process: log, HTTP server (API, embedded schema registry, metrics), WebSocket
  * gateway and the engine. The server listens before the engine starts because the engine registers
@@ -50,7 +40,7 @@ export async function openLog(config: Config, logger: Logger): Promise<EventLog>
  */
 export async function startRecstream(config: Config, options: AppOptions = {}): Promise<RunningApp> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const log = options.log ?? (await openLog(config, logger));
+  const log = options.log ?? createEventLog(config, logger);
   await log.connect();
   const { topics, partitions } = config;
   await log.ensureTopics([
