@@ -46,6 +46,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
   constructor(
     kafka: Kafka,
     private readonly admin: Admin,
+    /** The log's connect(): admin calls need it, and run() may come before the engine connected. */
+    private readonly ready: () => Promise<void>,
     private readonly options: ConsumerOptions,
     private readonly settings: KafkaConsumerSettings,
     private readonly logger: LogSink,
@@ -85,6 +87,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
       this.logger.error({ ...errorFields(error), groupId: this.options.groupId, restart }, 'kafka consumer crashed');
       if (!restart) crashedFirst(error);
     });
+    await this.ready();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning ?? true });
     await this.consumer.run({
@@ -118,6 +121,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
   async committed(partitions: TopicPartition[]): Promise<Array<TopicPartition & { offset: string | null }>> {
     const topics = [...new Set(partitions.map((tp) => tp.topic))];
     if (topics.length === 0) return [];
+    await this.ready();
     const fetched = await this.admin.fetchOffsets({ groupId: this.options.groupId, topics });
     const byTopic = new Map(fetched.map((t) => [t.topic, new Map(t.partitions.map((p) => [p.partition, p.offset]))]));
     return partitions.map((tp) => {
@@ -129,6 +133,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
   async lag(): Promise<Array<TopicPartition & { lag: number }>> {
     const owned = this.assignment();
     const topics = [...new Set(owned.map((tp) => tp.topic))];
+    await this.ready();
     const [committed, ends] = await Promise.all([
       this.committed(owned),
       Promise.all(topics.map(async (topic) => [topic, await this.admin.fetchTopicOffsets(topic)] as const)),

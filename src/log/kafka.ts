@@ -145,7 +145,7 @@ export class KafkaLog implements EventLog {
   consumer(options: ConsumerOptions): GroupConsumer {
     this.assertOpen();
     if (options.topics.length === 0) throw new Error('a consumer needs at least one topic');
-    const consumer = new KafkaGroupConsumer(this.kafka, this.admin, options, this.consumerSettings, this.logger, (c) => this.consumers.delete(c));
+    const consumer = new KafkaGroupConsumer(this.kafka, this.admin, () => this.connect(), options, this.consumerSettings, this.logger, (c) => this.consumers.delete(c));
     this.consumers.add(consumer);
     return consumer;
   }
