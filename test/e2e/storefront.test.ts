@@ -16,12 +16,12 @@ beforeAll(async () => {
     baseUrl = process.env.DEMO_URL.replace(/\/+$/, '');
   } else {
     const { startDemo } = await import('../../src/demo.js');
-    const started = await startDemo({ port: 0, shoppersPerSecond: 0 });
+    const started = await startDemo({ port: 0, host: '127.0.0.1', shoppersPerSecond: 0, env: { LOG_LEVEL: 'silent' } });
     demo = started;
     baseUrl = started.url;
   }
   browser = await launchChromium();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -75,7 +75,7 @@ describe('demo storefront in a real browser', () => {
 
     await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
     mkdirSync('test-artifacts', { recursive: true });
-    await page.screenshot({ path: 'test-artifacts/storefront.png' });
+    await page.screenshot({ path: 'test-artifacts/storefront.png', animations: 'disabled' });
     await page.close();
   }, 60_000);
 });
