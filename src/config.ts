@@ -28,6 +28,10 @@ const NUMBER_VARS = {
   WS_MAX_FRAME_BYTES: { def: 16_384, rule: { min: 256, int: true }, hint: 'largest inbound WebSocket frame in bytes' },
   WS_PING_INTERVAL_MS: { def: 30_000, rule: { min: 100, int: true }, hint: 'WebSocket ping interval in ms; a client silent for two intervals is dropped' },
   READY_MAX_LAG: { def: 10_000, rule: { min: 0, int: true }, hint: 'consumer lag (messages) above which /readyz answers 503' },
+  KAFKA_SESSION_TIMEOUT_MS: { def: 30_000, rule: { min: 1000, int: true }, hint: 'consumer-group session timeout in ms, e.g. 30000' },
+  KAFKA_REBALANCE_TIMEOUT_MS: { def: 60_000, rule: { min: 1000, int: true }, hint: 'how long a rebalance waits for members to rejoin, in ms, e.g. 60000' },
+  KAFKA_HEARTBEAT_INTERVAL_MS: { def: 3_000, rule: { min: 100, int: true }, hint: 'consumer heartbeat interval in ms (about a third of the session timeout)' },
+  KAFKA_MAX_WAIT_MS: { def: 100, rule: { min: 10, max: 10_000, int: true }, hint: 'longest a fetch waits for new records in ms; lower means fresher lists, e.g. 100' },
   EVENT_MAX_BYTES: { def: 65_536, rule: { min: 256, int: true }, hint: 'largest accepted event in bytes; larger ones go to the dead-letter topic' },
   MODEL_HISTORY_LENGTH: { def: DEFAULT_MODEL_CONFIG.historyLength, rule: { min: 0, int: true }, hint: 'recent items kept per user (0 = unbounded)' },
   MODEL_NEIGHBORS: { def: DEFAULT_MODEL_CONFIG.neighbors, rule: { min: 1, int: true }, hint: 'neighbours kept per item' },
@@ -52,7 +56,14 @@ export interface Topics {
 export interface Config {
   port: number;
   host: string;
-  kafka: { brokers: string[]; clientId: string } | null;
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    sessionTimeoutMs: number;
+    rebalanceTimeoutMs: number;
+    heartbeatIntervalMs: number;
+    maxWaitMs: number;
+  } | null;
   groupId: string;
   schemaRegistryUrl: string | null;
   topics: Topics;
@@ -141,7 +152,16 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     port: num('PORT'),
     host: str('HOST', '0.0.0.0'),
-    kafka: brokers.length > 0 ? { brokers, clientId: str('KAFKA_CLIENT_ID', 'recstream') } : null,
+    kafka: brokers.length > 0
+      ? {
+        brokers,
+        clientId: str('KAFKA_CLIENT_ID', 'recstream'),
+        sessionTimeoutMs: num('KAFKA_SESSION_TIMEOUT_MS'),
+        rebalanceTimeoutMs: num('KAFKA_REBALANCE_TIMEOUT_MS'),
+        heartbeatIntervalMs: num('KAFKA_HEARTBEAT_INTERVAL_MS'),
+        maxWaitMs: num('KAFKA_MAX_WAIT_MS'),
+      }
+      : null,
     groupId: str('GROUP_ID', 'recstream'),
     schemaRegistryUrl: registry,
     topics,
@@ -175,6 +195,9 @@ export function loadConfig(env: Env = process.env): Config {
       rlsForgetting: num('MODEL_RLS_FORGETTING'),
     },
   };
+  if (config.kafka !== null && config.kafka.heartbeatIntervalMs >= config.kafka.sessionTimeoutMs) {
+    problems.push(`KAFKA_HEARTBEAT_INTERVAL_MS=${config.kafka.heartbeatIntervalMs} must be below KAFKA_SESSION_TIMEOUT_MS=${config.kafka.sessionTimeoutMs}; set it to about a third of the session timeout`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

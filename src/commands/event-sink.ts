@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { inputRecord } from '../engine/input-record.js';
 import { EventSerde } from '../events/serde.js';
 import type { TrackingEvent } from '../events/types.js';
+import { createEventLog } from '../log/index.js';
 import type { Logger } from '../logger.js';
 
 /** Where `replay` and `generate --to-topics` send events. */
@@ -17,8 +18,7 @@ export async function topicSink(config: Config, logger: Logger): Promise<EventSi
   if (config.schemaRegistryUrl === null) {
     throw new Error('SCHEMA_REGISTRY_URL is unset: producing Avro into Kafka needs the registry the engine uses, e.g. SCHEMA_REGISTRY_URL=http://localhost:8081 or http://ENGINE:8080/registry');
   }
-  const { KafkaLog } = await import('../log/kafka.js');
-  const log = new KafkaLog({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-producer`, logger });
+  const log = createEventLog({ ...config, kafka: { ...config.kafka, clientId: `${config.kafka.clientId}-producer` } }, logger);
   await log.connect();
   const serde = new EventSerde({ registry: config.schemaRegistryUrl });
   await serde.registerAll(config.topics);

@@ -22,7 +22,14 @@ function kafkaThreshold(level: Config['logLevel']): 'nothing' | 'error' | 'warn'
 
 export function createEventLog(config: Pick<Config, 'kafka' | 'partitions' | 'dataDir' | 'logLevel'>, logger?: LogSink): EventLog {
   if (config.kafka) {
-    return new KafkaLog({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger, logLevel: kafkaThreshold(config.logLevel) });
+    const k = config.kafka;
+    return new KafkaLog({
+      brokers: k.brokers,
+      clientId: k.clientId,
+      logger,
+      logLevel: kafkaThreshold(config.logLevel),
+      consumer: { sessionTimeout: k.sessionTimeoutMs, rebalanceTimeout: k.rebalanceTimeoutMs, heartbeatInterval: k.heartbeatIntervalMs, maxWaitTimeInMs: k.maxWaitMs },
+    });
   }
   return new MemoryLog({ partitions: config.partitions, dataDir: config.dataDir ?? undefined, logger });
 }

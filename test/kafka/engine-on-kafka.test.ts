@@ -26,7 +26,11 @@ async function createTopics(t: TopicSet): Promise<void> {
 }
 
 async function engine(t: TopicSet, group: string, env: Record<string, string> = {}): Promise<EngineProcess> {
-  const p = await spawnEngine({ KAFKA_BROKERS: kafka.bootstrap, GROUP_ID: group, ...topicEnv(t), ...env });
+  // Short group timeouts: the mock broker holds a rebalance for about the session timeout.
+  const p = await spawnEngine({
+    KAFKA_BROKERS: kafka.bootstrap, GROUP_ID: group, KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_REBALANCE_TIMEOUT_MS: '6000',
+    KAFKA_HEARTBEAT_INTERVAL_MS: '500', ...topicEnv(t), ...env,
+  });
   cleanups.push(() => p.stop('SIGKILL'));
   return p;
 }
@@ -74,7 +78,7 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
     expect(sample.recommendationId.length).toBeGreaterThan(0);
     expect(sample.items.length).toBeGreaterThan(0);
     expect(sample.items.every((i) => i.reasons.length > 0)).toBe(true);
-    const d = await digest(a.url);
+    const d = await waitFor(() => digest(a.url), (x) => x.eventsApplied >= 1250, 30_000, 100);
     expect(d.eventsApplied).toBe(1250);
   }, 120_000);
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { createEventLog } from '../../src/log/index.js';
 
 describe('createEventLog', () => {
@@ -9,7 +10,8 @@ describe('createEventLog', () => {
     expect(await embedded.partitionsFor('t')).toBe(3);
     await embedded.close();
 
-    const kafka = createEventLog({ kafka: { brokers: ['127.0.0.1:1'], clientId: 'x' }, partitions: 3, dataDir: null, logLevel: 'info' });
+    const { kafka: kafkaConfig } = loadConfig({ KAFKA_BROKERS: '127.0.0.1:1', KAFKA_CLIENT_ID: 'x' });
+    const kafka = createEventLog({ kafka: kafkaConfig, partitions: 3, dataDir: null, logLevel: 'info' });
     expect(kafka.kind).toBe('kafka');
     await kafka.close();
   });
