@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('has working defaults: embedded log, port 8080, the contract topic names', () => {
+    const c = loadConfig({});
+    expect(c.kafka).toBeNull();
+    expect(c.port).toBe(8080);
+    expect(c.groupId).toBe('recstream');
+    expect(c.topics).toEqual({ clicks: 'clickstream', purchases: 'purchases', recommendations: 'recommendations', dlq: 'recstream.dlq', changelog: 'recstream.changelog' });
+  });
+
+  it('reads Kafka, topics, keys and model knobs from the environment', () => {
+    const c = loadConfig({ KAFKA_BROKERS: 'a:9092, b:9093', TOPIC_CLICKS: 'clicks.v2', WRITE_KEYS: 'k1,k2', MODEL_HALF_LIFE_HOURS: '0', MODEL_NEIGHBORS: '25' });
+    expect(c.kafka?.brokers).toEqual(['a:9092', 'b:9093']);
+    expect(c.topics.clicks).toBe('clicks.v2');
+    expect(c.writeKeys).toEqual(['k1', 'k2']);
+    expect(c.model.halfLifeHours).toBe(0);
+    expect(c.model.neighbors).toBe(25);
+  });
+
+  it('names every bad variable and how to fix it, all at once', () => {
+    const problems = problemsOf({ PORT: 'eighty', KAFKA_BROKERS: 'localhost', AUTH_SECRET: 'short', LOG_LEVEL: 'loud', MODEL_NEIGHBORS: '-3', SCHEMA_REGISTRY_URL: 'not a url' });
+    expect(problems).toHaveLength(6);
+    expect(problems.find((p) => p.startsWith('PORT='))).toMatch(/set a TCP port/);
+    expect(problems.find((p) => p.startsWith('KAFKA_BROKERS'))).toMatch(/host:port/);
+    expect(problems.find((p) => p.startsWith('AUTH_SECRET'))).toMatch(/16 characters/);
+    expect(problems.find((p) => p.startsWith('LOG_LEVEL'))).toMatch(/info/);
+    expect(problems.find((p) => p.startsWith('MODEL_NEIGHBORS'))).toMatch(/≥ 1/);
+    expect(problems.find((p) => p.startsWith('SCHEMA_REGISTRY_URL'))).toMatch(/not a URL/);
+  });
+
+  it('refuses topic names that collide', () => {
+    expect(problemsOf({ TOPIC_DLQ: 'clickstream' })[0]).toMatch(/topic names must differ/);
+  });
+
+  it('recstream start stops with exit code 2 and the message when the configuration is bad', async () => {
+    const run = promisify(execFile);
+    const err = await run(process.execPath, ['--import', 'tsx', 'test/helpers/run-cli.ts', 'start'], {
+      env: { ...process.env, PORT: '70000' },
+    }).then(() => null, (e: { code: number; stderr: string }) => e);
+    expect(err?.code).toBe(2);
+    expect(err?.stderr).toMatch(/PORT="70000" must be ≤ 65535; set a TCP port/);
+  });
+});
