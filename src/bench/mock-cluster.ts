@@ -1,0 +1,73 @@
+/**
+ * Launches librdkafka's mock Kafka cluster (scripts/mock-kafka.c, built on demand by
+ * scripts/build-mock-kafka.sh): the real Kafka wire protocol on loopback, for benchmarks on machines
+ * without a broker. Lives under src/ because dist/ cannot import test helpers.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+export interface MockCluster {
+  /** Comma-separated host:port list. */
+  bootstrap: string;
+  brokers: string[];
+  /** Sends one launcher command line (e.g. `create TOPIC 4`) and resolves with its answer line. */
+  command(line: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface MockClusterOptions {
+  /** Topics created before the bootstrap line is printed. */
+  topics?: Array<{ topic: string; partitions: number }>;
+  /** Broker count (ids 1..N). Default 1. */
+  brokers?: number;
+  /** Folder holding build-mock-kafka.sh and bin/; default the repository's scripts/. */
+  scriptsDir?: string;
+}
+
+const DEFAULT_SCRIPTS_DIR = fileURLToPath(new URL('../../scripts/', import.meta.url));
+
+export async function startMockCluster(options: MockClusterOptions = {}): Promise<MockCluster> {
+  const scriptsDir = options.scriptsDir ?? DEFAULT_SCRIPTS_DIR;
+  await promisify(execFile)('bash', [`${scriptsDir}/build-mock-kafka.sh`]);
+  const args = ['--brokers', String(options.brokers ?? 1), ...(options.topics ?? []).map((t) => `${t.topic}:${t.partitions}`)];
+  const child = spawn(`${scriptsDir}/bin/mock-kafka`, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const answers: Array<(line: string) => void> = [];
+  const lines = createInterface({ input: child.stdout });
+  lines.on('line', (line) => answers.shift()?.(line));
+
+  const bootstrap = await Promise.race([
+    new Promise<string>((resolve) => answers.push(resolve)),
+    exited.then((code): never => {
+      throw new Error(`mock-kafka exited with ${code} before printing its bootstrap servers: ${stderr}`);
+    }),
+  ]);
+
+  let stopped: Promise<void> | null = null;
+  return {
+    bootstrap,
+    brokers: bootstrap.split(','),
+    command(line: string): Promise<string> {
+      if (stopped) return Promise.reject(new Error('mock-kafka is stopped'));
+      return new Promise<string>((resolve) => {
+        answers.push(resolve);
+        child.stdin.write(`${line.trim()}\n`);
+      });
+    },
+    stop(): Promise<void> {
+      stopped ??= (async () => {
+        if (child.exitCode === null) child.stdin.end();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import WebSocket from 'ws';
+import type { RunningApp } from '../app.js';
+import type { TrackingEvent } from '../events/types.js';
+import { mintToken } from '../serve/tokens.js';
+import { histogramQuantileMs, pushHistogram } from './engine-app.js';
+import { percentile, round1, sleep } from './stats.js';
+import { LiveEvents } from './workload.js';
+
+/** Sends one tick's events into the engine (collector POST, or Avro into the log/Kafka). */
+export type EventSender = (events: TrackingEvent[]) => Promise<void>;
+
+export interface PushLoadOptions {
+  /** WebSocket clients, each subscribed to its own user. */
+  clients: number;
+  /** Events per second over all those users, round-robin. */
+  rate: number;
+  seconds: number;
+  send: EventSender;
+  /** How the events reach the engine, for the report. */
+  via: string;
+  /** Distinguishes this run's users and event ids from earlier runs on the same engine. */
+  runId: string;
+  progress?: (line: string) => void;
+}
+
+export interface PushLoadResult {
+  clients: number;
+  rate: number;
+  /** Achieved send rate (events sent ÷ sending time). */
+  sentRate: number;
+  seconds: number;
+  events: number;
+  /** Users that were sent at least one event. */
+  expected: number;
+  /** Of those, users whose latest frame was triggered by their last event. */
+  delivered: number;
+  /** Frames that carried the list of a sent event (the rest were coalesced into later frames). */
+  framesForEvents: number;
+  /** Event time (send time) → frame arrival at the client. */
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** The server's own recstream_event_to_push_seconds over the run (bucket-interpolated). */
+  serverP50Ms: number | null;
+  serverP99Ms: number | null;
+  via: string;
+}
+
+interface Watched {
+  userId: string;
+  socket: WebSocket;
+  lastSent: string | null;
+  lastSeen: string | null;
+}
+
+const CONNECT_CONCURRENCY = 100;
+const DRAIN_TIMEOUT_MS = 15_000;
+
+async function connectClient(url: string, userId: string, token: string | null, onFrame: (w: Watched, data: string) => void): Promise<Watched> {
+  const socket = new WebSocket(url, { perMessageDeflate: false });
+  const watched: Watched = { userId, socket, lastSent: null, lastSeen: null };
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  const first = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bench: no answer to the subscription of ${userId}`)), 30_000);
+    socket.once('message', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  socket.on('message', (data) => onFrame(watched, String(data)));
+  socket.on('error', () => { /* counted as undelivered */ });
+  socket.send(JSON.stringify({ op: 'subscribe', userId, ...(token === null ? {} : { token }) }));
+  await first;
+  return watched;
+}
+
+/**
+ * Event → push latency under load: `clients` WebSocket clients on loopback each watch one user;
+ * events for those users are sent at `rate` per second, stamped with the send time, and each frame
+ * whose triggerEventId is a sent event gives one latency sample at its arrival.
+ */
+export async function runPushLoad(app: RunningApp, options: PushLoadOptions): Promise<PushLoadResult> {
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const onFrame = (w: Watched, data: string): void => {
+    const arrived = Date.now();
+    let frame: { op?: unknown; triggerEventId?: unknown };
+    try {
+      frame = JSON.parse(data) as typeof frame;
+    } catch {
+      return;
+    }
+    if (frame.op !== 'recommendations' || typeof frame.triggerEventId !== 'string') return;
+    const at = sentAt.get(frame.triggerEventId);
+    if (at === undefined) return;
+    latencies.push(arrived - at);
+    w.lastSeen = frame.triggerEventId;
+  };
+
+  const url = `${app.url.replace(/^http/, 'ws')}/v1/stream`;
+  const secret = app.engine.config.authSecret;
+  const users = Array.from({ length: options.clients }, (_, i) => `bench-${options.runId}-${i}`);
+  const watched: Watched[] = [];
+  for (let at = 0; at < users.length; at += CONNECT_CONCURRENCY) {
+    const group = users.slice(at, at + CONNECT_CONCURRENCY);
+    watched.push(...await Promise.all(group.map((u) => connectClient(url, u, secret === null ? null : mintToken(secret, u, 3600), onFrame))));
+  }
+  options.progress?.(`${watched.length} clients subscribed; sending ${options.rate} events/s for ${options.seconds} s via ${options.via}`);
+
+  const live = new LiveEvents(`push-${options.runId}`, `push-${options.runId}-`);
+  const histogramBefore = await pushHistogram(app);
+  const total = Math.round(options.rate * options.seconds);
+  let sent = 0;
+  const started = performance.now();
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) * options.rate) / 1000));
+    if (due <= sent) {
+      await sleep(2);
+      continue;
+    }
+    const now = Date.now();
+    const batch: TrackingEvent[] = [];
+    for (; sent < due; sent++) {
+      const w = watched[sent % watched.length]!;
+      const event = live.for(w.userId, now);
+      sentAt.set(event.eventId, now);
+      w.lastSent = event.eventId;
+      batch.push(event);
+    }
+    await options.send(batch);
+  }
+  const sendingMs = performance.now() - started;
+
+  const targets = watched.filter((w) => w.lastSent !== null);
+  const drainDeadline = Date.now() + DRAIN_TIMEOUT_MS;
+  while (Date.now() < drainDeadline && targets.some((w) => w.lastSeen !== w.lastSent)) await sleep(20);
+  const histogramAfter = await pushHistogram(app);
+  await Promise.all(watched.map((w) => new Promise<void>((resolve) => {
+    if (w.socket.readyState === WebSocket.CLOSED) return resolve();
+    w.socket.once('close', () => resolve());
+    w.socket.close();
+  })));
+
+  return {
+    clients: options.clients,
+    rate: options.rate,
+    sentRate: Math.round((sent * 1000) / sendingMs),
+    seconds: options.seconds,
+    events: sent,
+    expected: targets.length,
+    delivered: targets.filter((w) => w.lastSeen === w.lastSent).length,
+    framesForEvents: latencies.length,
+    p50Ms: round1(percentile(latencies, 50)),
+    p99Ms: round1(percentile(latencies, 99)),
+    maxMs: round1(percentile(latencies, 100)),
+    serverP50Ms: histogramQuantileMs(histogramBefore, histogramAfter, 0.5),
+    serverP99Ms: histogramQuantileMs(histogramBefore, histogramAfter, 0.99),
+    via: options.via,
+  };
+}

@@ -1,0 +1,32 @@
+import type { RunningApp } from '../app.js';
+import { inputRecord } from '../engine/input-record.js';
+import { EventSerde } from '../events/serde.js';
+import type { EventLog } from '../log/types.js';
+import type { EventSender } from './push-load.js';
+import { collectorJson } from './workload.js';
+
+/** Events posted to the collector as a website would: one JSON batch per tick. */
+export function collectorSender(app: RunningApp): EventSender {
+  return async (events) => {
+    const res = await fetch(`${app.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(events.map(collectorJson)),
+    });
+    const body = await res.json() as { accepted?: number };
+    if (res.status !== 202 || body.accepted !== events.length) {
+      throw new Error(`bench: the collector answered ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+    }
+  };
+}
+
+/** Events as Avro records appended to a log (the engine's own, or an outside Kafka producer's). */
+export async function logSender(app: RunningApp, log: EventLog): Promise<EventSender> {
+  const { topics } = app.engine.config;
+  const serde = new EventSerde({ registry: app.registryUrl });
+  await serde.registerAll(topics);
+  return async (events) => {
+    const records = await Promise.all(events.map((e) => inputRecord(e, serde, topics)));
+    await log.produce(records);
+  };
+}

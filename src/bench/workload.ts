@@ -1,0 +1,43 @@
+import type { TrackingEvent } from '../events/types.js';
+import { createShopperSimulation, generateEvents, type ShopperSimulation } from '../eval/generate.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A deterministic synthetic history of `events` events ending about now (so the engine's timestamp
+ * checks accept it), with ids unique to `idPrefix`.
+ */
+export function syntheticHistory(options: { seed: string; users: number; items?: number; events: number; idPrefix: string; now?: number }): TrackingEvent[] {
+  const now = options.now ?? Date.now();
+  return [...generateEvents({
+    seed: options.seed,
+    users: options.users,
+    items: options.items,
+    events: options.events,
+    idPrefix: options.idPrefix,
+    start: now - 30 * DAY_MS,
+    meanGapMs: (30 * DAY_MS) / Math.max(1, options.events),
+  })];
+}
+
+/**
+ * Live events for chosen users: the simulation decides what a shopper does next (view, cart, order)
+ * and the event is re-addressed to the user the load test is watching, stamped with the send time.
+ */
+export class LiveEvents {
+  private readonly sim: ShopperSimulation;
+
+  constructor(seed: string, idPrefix: string, items = 2_000) {
+    this.sim = createShopperSimulation({ seed, users: 200, items, categories: 12, idPrefix });
+  }
+
+  for(userId: string, now: number): TrackingEvent {
+    return { ...this.sim.next(now), userId, timestamp: now };
+  }
+}
+
+/** The JSON a website posts to /v1/events for an event: clicks carry their type, orders `type: purchase`. */
+export function collectorJson(event: TrackingEvent): Record<string, unknown> {
+  const { kind, ...rest } = event;
+  return kind === 'purchase' ? { ...rest, type: 'purchase' } : rest;
+}

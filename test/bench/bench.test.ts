@@ -1,0 +1,51 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runBench } from '../../src/bench/commands.js';
+
+function capture(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
+
+describe('recstream bench --quick --json', () => {
+  it('prints one JSON object with every figure of the contract, measured on the embedded log, the mock Kafka cluster and live WebSocket clients', async () => {
+    const out = capture();
+    const err = capture();
+    // the mock cluster, not whatever cluster the environment may name
+    const code = await runBench(['--quick', '--json'], { stdout: out.stream, stderr: err.stream, env: {} });
+    expect(code).toBe(0);
+    const lines = out.text().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const report = JSON.parse(lines[0]!) as Record<string, Record<string, unknown>>;
+    expect(err.text()).toContain('[bench');
+
+    const embedded = report.embedded!;
+    const kafka = report.kafka!;
+    const latency = report.latency as Record<string, Record<string, unknown>>;
+    const websocket = report.websocket!;
+    const memory = report.memory!;
+    for (const x of [embedded.learnOnlyEventsPerSecond, embedded.pipelineEventsPerSecond, kafka.pipelineEventsPerSecond, kafka.rawConsumeEventsPerSecond, memory.bytesPerUser, memory.bytesPerItem]) {
+      expect(positive(x), JSON.stringify(report)).toBe(true);
+    }
+    for (const run of [latency.embedded!, latency.kafka!, websocket]) {
+      expect(positive(run.rate)).toBe(true);
+      expect(positive(run.p50Ms) || run.p50Ms === 0).toBe(true);
+      expect(positive(run.p99Ms)).toBe(true);
+      expect(run.p99Ms as number).toBeGreaterThanOrEqual(run.p50Ms as number);
+      expect(positive(run.expected)).toBe(true);
+      // every watched user received the list of its last event
+      expect(run.delivered).toBe(run.expected);
+    }
+    expect(positive(websocket.clients)).toBe(true);
+    expect(websocket.expected).toBe(websocket.clients);
+    const machine = report.machine!;
+    expect(typeof machine.cpu).toBe('string');
+    expect(positive(machine.cores)).toBe(true);
+    expect(positive(machine.memoryBytes)).toBe(true);
+    expect(machine.node).toBe(process.version);
+  }, 300_000);
+});
