@@ -35,6 +35,18 @@ async function engine(t: TopicSet, group: string, env: Record<string, string> = 
   return p;
 }
 
+/** Fresh topics, one ready engine in its own group, and a website producer using its registry. */
+async function setUp(prefix: string): Promise<{ t: TopicSet; a: EngineProcess; site: Website }> {
+  const t = topicSet(prefix);
+  await createTopics(t);
+  const a = await engine(t, `${prefix}-engine`);
+  await waitReady(a.url);
+  const site = new Website(kafka.brokers, `${a.url}/registry`, t);
+  await site.connect();
+  cleanups.push(() => site.close());
+  return { t, a, site };
+}
+
 async function readyz(url: string): Promise<{ status: string; partitions: string[] }> {
   return (await fetch(`${url}/readyz`)).json() as never;
 }
@@ -49,13 +61,7 @@ const click = (i: number, userId: string, now: number) => ({
 
 describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the registry)', () => {
   it('an outside website producer sends Avro clicks and purchases for 500 users; every user gets recommendations that decode with the registry', async () => {
-    const t = topicSet('site');
-    await createTopics(t);
-    const a = await engine(t, 'site-engine');
-    await waitReady(a.url);
-    const site = new Website(kafka.brokers, `${a.url}/registry`, t);
-    await site.connect();
-    cleanups.push(() => site.close());
+    const { t, a, site } = await setUp('site');
 
     const users = Array.from({ length: 500 }, (_, i) => `shopper-${i}`);
     const now = Date.now();
@@ -83,13 +89,7 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
   }, 120_000);
 
   it('garbage bytes, an unknown schema id and invalid events land in the DLQ with reasons; the valid events around them are applied', async () => {
-    const t = topicSet('dlq');
-    await createTopics(t);
-    const a = await engine(t, 'dlq-engine');
-    await waitReady(a.url);
-    const site = new Website(kafka.brokers, `${a.url}/registry`, t);
-    await site.connect();
-    cleanups.push(() => site.close());
+    const { t, a, site } = await setUp('dlq');
     const dead: Array<{ key: string; reason: string; offset: string }> = [];
     const reader = await site.follow(t.dlq, 'dlq-checker', (key, _v, headers) => { dead.push({ key, reason: headers.reason, offset: headers['source-offset'] }); });
     cleanups.push(() => reader.disconnect());
@@ -150,13 +150,7 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
   }, 180_000);
 
   it('SIGTERM mid-stream commits and exits 0; a restart does not re-apply committed events', async () => {
-    const t = topicSet('term');
-    await createTopics(t);
-    const first = await engine(t, 'term-engine');
-    await waitReady(first.url);
-    const site = new Website(kafka.brokers, `${first.url}/registry`, t);
-    await site.connect();
-    cleanups.push(() => site.close());
+    const { t, a: first, site } = await setUp('term');
     const triggers: string[] = [];
     const reader: Consumer = await site.follow(t.recommendations, 'term-checker', async (_k, value) => {
       if (value) triggers.push(((await site.registry.decode(value)) as { triggerEventId: string }).triggerEventId);
