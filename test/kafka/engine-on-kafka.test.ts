@@ -1,5 +1,7 @@
 import type { Consumer } from 'kafkajs';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { partitionForKey } from '../../src/log/partitioner.js';
 import { waitFor } from '../helpers/app.js';
 import { spawnEngine, waitReady, type EngineProcess } from '../helpers/engine-process.js';
 import { startMockKafka, type MockKafka } from '../helpers/mock-kafka.js';
@@ -115,7 +117,7 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
     expect(metrics).toMatch(/recstream_dlq_total\{reason="unknown-schema"\} 1/);
   }, 120_000);
 
-  it('two processes split the partitions and serve every user; when one leaves, the other takes over without losing events', async () => {
+  it('two processes split the partitions and serve every user (a storefront on either gets any user\'s lists); when one leaves, the other takes over without losing events', async () => {
     const t = topicSet('pair');
     await createTopics(t);
     const a = await engine(t, 'pair-engine');
@@ -135,8 +137,20 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
     const lists = new Map<string, number>();
     const reader = await site.follow(t.recommendations, 'pair-checker', (key) => { lists.set(key, (lists.get(key) ?? 0) + 1); });
     cleanups.push(() => reader.disconnect());
+    // A storefront connected to b follows a user whose partition a owns.
+    const ownedByA = users.find((u) => split[0].includes(`${t.clicks}/${partitionForKey(u, 4)}`))!;
+    const storefront = new WebSocket(`${b.url.replace('http', 'ws')}/v1/stream`);
+    const frames: Array<{ op: string; userId?: string; triggerEventId?: string }> = [];
+    storefront.on('message', (data) => frames.push(JSON.parse(String(data))));
+    await new Promise((r) => storefront.once('open', r));
+    cleanups.push(async () => storefront.close());
+    storefront.send(JSON.stringify({ op: 'subscribe', userId: ownedByA }));
+    await waitFor(() => frames.length, (n) => n >= 1, 10_000);
+
     await site.clicks(users.map((u) => click(1, u, now)));
     await waitFor(() => lists.size, (n) => n >= users.length, 60_000, 100);
+    const pushed = await waitFor(() => frames.filter((f) => f.op === 'recommendations' && f.triggerEventId === `c-${ownedByA}-1`), (f) => f.length === 1, 10_000);
+    expect(pushed[0].userId).toBe(ownedByA);
 
     expect(await b.stop('SIGTERM')).toBe(0);
     await waitFor(async () => (await readyz(a.url)).partitions.length, (n) => n === 8, 45_000, 200);
