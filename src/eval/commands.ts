@@ -46,6 +46,10 @@ as CSV: userId,itemId,timestamp,type,price,sessionId (a purchase is one row per 
   --categories N   taste clusters (default 12)
   --seed S         PRNG seed; the same seed gives the same file (default 1)
   --output FILE    write to FILE instead of stdout
+  --to-topics      send the events live instead (timestamps = now): into the input topics when
+                   KAFKA_BROKERS is set, else POST to --url (default http://localhost:PORT)
+  --rate N         with --to-topics: events per second (default 100; 0 = as fast as possible)
+  --url URL        with --to-topics and no KAFKA_BROKERS: the engine's base URL
 `;
 
 function positiveInt(flag: string, raw: string | undefined, fallback: number): number {
@@ -205,6 +209,9 @@ export async function runGenerate(argv: string[], io: CommandIo): Promise<number
       categories: { type: 'string' },
       seed: { type: 'string' },
       output: { type: 'string' },
+      'to-topics': { type: 'boolean' },
+      rate: { type: 'string' },
+      url: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     } }));
     if (values.help === true) {
@@ -217,6 +224,17 @@ export async function runGenerate(argv: string[], io: CommandIo): Promise<number
     const categories = positiveInt('--categories', values.categories, 12);
     const seed = values.seed ?? '1';
     if (seed === '') throw new UsageError('--seed must not be empty');
+    if (values['to-topics'] === true) {
+      if (values.output !== undefined) throw new UsageError('--output and --to-topics exclude each other');
+      const rate = values.rate === undefined ? 100 : Number(values.rate);
+      if (!(Number.isFinite(rate) && rate >= 0)) throw new UsageError(`--rate must be a number ≥ 0, got '${values.rate}'`);
+      if (values.url !== undefined && !URL.canParse(values.url)) throw new UsageError(`--url must be a URL, got '${values.url}'`);
+      const { sendLiveShoppers } = await import('./live.js');
+      const sent = await sendLiveShoppers({ seed, users, items, categories, events, rate, url: values.url ?? null }, (line) => io.stderr.write(line));
+      io.stderr.write(`sent ${sent} events\n`);
+      return 0;
+    }
+    if (values.rate !== undefined || values.url !== undefined) throw new UsageError('--rate and --url go with --to-topics');
     const out = values.output === undefined ? io.stdout : createWriteStream(values.output);
     if (values.output !== undefined) {
       try {
