@@ -42,6 +42,8 @@ export function httpSink(baseUrl: string, writeKey: string | null): EventSink {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(writeKey ? { 'x-write-key': writeKey } : {}) },
         body: JSON.stringify(body),
+      }).catch((err: unknown) => {
+        throw new Error(`cannot reach ${url} (${(err as Error).message}): is recstream running there? Set --url, or KAFKA_BROKERS to produce into Kafka`);
       });
       if (res.status === 429) {
         const wait = Number(res.headers.get('retry-after') ?? '1');

@@ -2,17 +2,20 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CommandIo } from '../cli.js';
 import { loadConfig } from '../config.js';
-import type { TrackingEvent } from '../events/types.js';
+import { CLICK_TYPES, type EventType, type TrackingEvent } from '../events/types.js';
 import type { Interaction } from '../eval/interactions.js';
 import { readInteractionFile } from '../eval/interactions.js';
 import { createLogger } from '../logger.js';
 import { httpSink, pace, topicSink, type EventSink } from './event-sink.js';
 
+const EVENT_TYPES: readonly string[] = [...CLICK_TYPES, 'purchase'];
+
 const USAGE = `recstream replay --input FILE.csv[.gz] [--rate N] [--url URL] [--write-key KEY] [--shift-to-now]
-  [--user-col C] [--item-col C] [--time-col C] [--type-col C]
+  [--user-col C] [--item-col C] [--time-col C] [--type-col C] [--default-type view|click|add_to_cart|purchase]
 Produces a log into the input topics in timestamp order: into Kafka (Avro, via SCHEMA_REGISTRY_URL)
 when KAFKA_BROKERS is set, else to a running engine's POST /v1/events at --url (default
 http://localhost:$PORT). --rate is events per second (0 = as fast as possible, the default).
+Rows without a type column get --default-type (default click; use purchase for order logs).
 `;
 
 /** A log row as the event a website would have sent; ids are derived from the file and row. */
@@ -36,6 +39,7 @@ export async function runReplay(argv: string[], io: CommandIo): Promise<number> 
       options: {
         input: { type: 'string' }, rate: { type: 'string', default: '0' }, url: { type: 'string' },
         'write-key': { type: 'string' }, 'shift-to-now': { type: 'boolean', default: false },
+        'default-type': { type: 'string', default: 'click' },
         'user-col': { type: 'string' }, 'item-col': { type: 'string' }, 'time-col': { type: 'string' }, 'type-col': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -49,10 +53,16 @@ export async function runReplay(argv: string[], io: CommandIo): Promise<number> 
   const rate = Number(values.rate);
   if (!Number.isFinite(rate) || rate < 0) { io.stderr.write(`recstream replay: --rate must be a number ≥ 0, got ${values.rate}\n`); return 2; }
 
+  const defaultType = values['default-type'];
+  if (!EVENT_TYPES.includes(defaultType as EventType)) {
+    io.stderr.write(`recstream replay: --default-type must be one of ${EVENT_TYPES.join(', ')}, got ${defaultType}\n`);
+    return 2;
+  }
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const log = await readInteractionFile(values.input, {
     columns: { user: values['user-col'], item: values['item-col'], time: values['time-col'], type: values['type-col'] },
+    defaultType: defaultType as EventType,
   });
   // Stable sort: ties keep file order.
   const rows = log.interactions.map((row, i) => ({ row, i })).sort((a, b) => a.row.timestamp - b.row.timestamp || a.i - b.i);
