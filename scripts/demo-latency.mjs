@@ -36,5 +36,6 @@ for (let r = 0; r < rounds; r++) {
   results.push(at - answered);
 }
 ws.close();
+const order = results.map((x) => Math.round(x));
 results.sort((a, b) => a - b);
-console.log(JSON.stringify({ rounds, msAfterPostAnswer: results.map((x) => Math.round(x * 10) / 10), max: Math.round(results.at(-1) * 10) / 10 }));
+console.log(JSON.stringify({ rounds, inOrder: order, msAfterPostAnswer: results.map((x) => Math.round(x * 10) / 10), max: Math.round(results.at(-1) * 10) / 10 }));
