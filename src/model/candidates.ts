@@ -32,6 +32,8 @@ export interface CandidateTuning {
   followWeights: number[];
   /** Affinity = knn + transitionWeight · follow. */
   transitionWeight: number;
+  /** Affinity is multiplied by (1 + popularity)^popularityExponent. */
+  popularityExponent: number;
 }
 
 const MAX_SUPPORTERS = 3;
@@ -41,6 +43,8 @@ export interface CandidateSources {
   transitions: Transitions;
   /** Stored-to-current factor of history weights at `now`. */
   weightFactor: number;
+  /** Undecayed interaction count of an item. */
+  popularity: (itemId: string) => number;
 }
 
 /** History entries most recent first. */
@@ -90,7 +94,11 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
       if (c.supporters.length < MAX_SUPPORTERS && !c.supporters.includes(from)) c.supporters.push(from);
     });
   }
-  for (const c of pool.values()) c.affinity = c.knn + tuning.transitionWeight * c.follow;
+  const exponent = tuning.popularityExponent;
+  for (const c of pool.values()) {
+    c.affinity = c.knn + tuning.transitionWeight * c.follow;
+    if (exponent !== 0) c.affinity *= Math.pow(1 + sources.popularity(c.itemId), exponent);
+  }
   return pool;
 }
 

@@ -46,5 +46,7 @@ export function pairFeatures(c: Candidate, ctx: PairContext, out: Float64Array =
   out[9] = ctx.inCart ? 1 : 0;
   out[10] = ctx.price > 0 && ctx.averageSpend > 0 ? Math.max(-3, Math.min(3, Math.log(ctx.price / ctx.averageSpend))) : 0;
   out[11] = c.trendingOnly ? 1 : 0;
+  // far out-of-order event times can overflow a decay factor; a feature is then unknown, not poison
+  for (let k = 0; k < FEATURE_COUNT; k++) if (!Number.isFinite(out[k])) out[k] = 0;
   return out;
 }

@@ -93,7 +93,8 @@ export class Recommender implements OnlineRecommender {
 
   learnOne(event: TrackingEvent): LearnResult {
     const user = this.users.get(event.userId);
-    const orderKey = event.kind === 'purchase' ? `order:${event.orderId}` : null;
+    // an order replayed under a new eventId is still a duplicate; split lines of one order are not
+    const orderKey = event.kind === 'purchase' ? `order:${event.orderId}:${event.items.map((l) => l.itemId).sort().join(',')}` : null;
     if (user !== undefined && (user.hasId(event.eventId) || (orderKey !== null && user.hasId(orderKey)))) {
       return { applied: false, touchedItems: [] };
     }
@@ -186,6 +187,7 @@ export class Recommender implements OnlineRecommender {
       similarity: this.similarity,
       transitions: this.transitions,
       weightFactor: this.decay.valueFactor(now),
+      popularity: (itemId) => this.trending.total(itemId),
     }, this.config.candidates);
     this.poolCache = { userId, eventsApplied: this.eventsApplied, now, pool };
     return pool;
@@ -204,20 +206,24 @@ export class Recommender implements OnlineRecommender {
     };
   }
 
-  /** Chosen items are positives; unchosen pool candidates, drawn from the eventId hash, negatives. */
+  /**
+   * Learns to reorder the pool: chosen items that the pool contains are positives; unchosen pool
+   * candidates, drawn from the eventId hash, are negatives. A chosen item outside the pool teaches
+   * the reordering nothing (the ranker never sees such items at serving time).
+   */
   private trainRanker(userId: string, user: UserHistory, chosen: string[], eventId: string, now: number): void {
     const pool = this.pool(userId, user, now);
+    const top = topCandidates(pool, this.config.candidates.poolSize, (id) => !(this.config.excludePurchased && user.purchased.has(id)));
     const chosenSet = new Set(chosen);
-    const top = topCandidates(pool, this.config.candidates.poolSize, (id) => !chosenSet.has(id) && !user.purchased.has(id));
+    const positives = top.filter((c) => chosenSet.has(c.itemId));
+    if (positives.length === 0) return;
+    const negatives = top.filter((c) => !chosenSet.has(c.itemId));
     const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
     const x = new Float64Array(FEATURE_COUNT);
-    for (const itemId of chosenSet) {
-      const c = pool.get(itemId) ?? emptyCandidate(itemId);
-      this.ranker.learn(pairFeatures(c, this.pairContext(user, itemId, maxKnn, now), x), 1);
-    }
-    if (top.length === 0) return;
-    for (let d = 0; d < this.config.negativesPerPositive * chosenSet.size; d++) {
-      const c = top[Math.floor(hashUniform(eventId, d) * top.length)];
+    for (const c of positives) this.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, now), x), 1);
+    if (negatives.length === 0) return;
+    for (let d = 0; d < this.config.negativesPerPositive * positives.length; d++) {
+      const c = negatives[Math.floor(hashUniform(eventId, d) * negatives.length)];
       this.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, now), x), 0);
     }
   }
@@ -225,7 +231,7 @@ export class Recommender implements OnlineRecommender {
   recommend(userId: string, options: RecommendOptions): RecommendResult {
     const { limit, now } = options;
     const user = this.users.get(userId);
-    const exclude = new Set(options.exclude ?? []);
+    const exclude: ReadonlySet<string> = options.exclude instanceof Set ? options.exclude : new Set(options.exclude ?? []);
     const keep = (id: string): boolean =>
       !exclude.has(id) &&
       !(this.config.excludePurchased && user !== undefined && user.purchased.has(id)) &&

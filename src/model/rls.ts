@@ -14,6 +14,9 @@ export interface RlsJson {
 /** The Gram matrix must be at least this well conditioned before P = (XᵀX)⁻¹ is trusted. */
 const MAX_START_CONDITION = 1e10;
 
+/** Samples per dimension after which an ill-conditioned start is ridged rather than postponed. */
+const RIDGE_AFTER_SAMPLES_PER_DIMENSION = 10;
+
 /** Weight of the newest squared error in the running RMSE. */
 const ERROR_SMOOTHING = 0.01;
 
@@ -62,26 +65,34 @@ export class RlsRegression {
     const lambda = this.forgetting;
     const xv = Matrix.columnVector(x as number[]);
     if (this.p === null) {
-      this.gram = this.gram.mul(lambda).add(xv.mmul(xv.transpose()));
-      this.moment = this.moment.mul(lambda).add(xv.mul(y));
+      // ml-matrix instance arithmetic is in place: the static forms below allocate
+      this.gram = Matrix.add(Matrix.mul(this.gram, lambda), xv.mmul(xv.transpose()));
+      this.moment = Matrix.add(Matrix.mul(this.moment, lambda), Matrix.mul(xv, y));
       if (this.samples >= this.dimensions) this.tryStart();
       return;
     }
     const px = this.p.mmul(xv);
     const denom = lambda + xv.transpose().mmul(px).get(0, 0);
-    const k = px.div(denom);
+    const k = Matrix.div(px, denom);
     const err = y - this.w.transpose().mmul(xv).get(0, 0);
-    this.w = this.w.add(k.mul(err));
-    this.p = this.p.sub(k.mmul(xv.transpose().mmul(this.p))).div(lambda);
+    this.w = Matrix.add(this.w, Matrix.mul(k, err));
+    this.p = Matrix.div(Matrix.sub(this.p, k.mmul(xv.transpose().mmul(this.p))), lambda);
   }
 
   private tryStart(): void {
     const d = this.dimensions;
-    const condition = new SingularValueDecomposition(this.gram).condition;
-    if (!(condition < MAX_START_CONDITION)) return;
-    const p = solve(this.gram, Matrix.eye(d, d));
-    this.p = p.add(p.transpose()).div(2);
-    this.w = solve(this.gram, this.moment);
+    let gram = this.gram;
+    const condition = new SingularValueDecomposition(gram).condition;
+    if (!(condition < MAX_START_CONDITION)) {
+      // a feature that never varied (e.g. every user orders weekly) must not block the regression
+      // forever: after enough samples start from a slightly ridged Gram matrix instead
+      if (this.samples < RIDGE_AFTER_SAMPLES_PER_DIMENSION * d) return;
+      const ridge = Math.max(1e-9, (1e-6 * gram.trace()) / d);
+      gram = Matrix.add(gram, Matrix.eye(d, d).mul(ridge));
+    }
+    const p = solve(gram, Matrix.eye(d, d));
+    this.p = Matrix.div(Matrix.add(p, p.transpose()), 2);
+    this.w = solve(gram, this.moment);
   }
 
   /** Running (exponentially weighted) RMSE of predictions made before each update; null before any. */

@@ -7,8 +7,13 @@ export class ItemNode {
   neighborIds: string[] = [];
   neighborScores: number[] = [];
   dirty = true;
+  /** Counter updates since the row was last computed. */
+  pending = 0;
   constructor(readonly counters: SpaceSaving) {}
 }
+
+/** A dirty row waits for counters/REFRESH_FRACTION updates before it is recomputed. */
+const REFRESH_FRACTION = 16;
 
 export interface SimilarityOptions {
   neighbors: number;
@@ -19,7 +24,7 @@ export interface SimilarityOptions {
 export interface ItemNodeJson {
   norm2: number;
   counters: SpaceSavingJson;
-  row: { ids: string[]; scores: number[]; dirty: boolean };
+  row: { ids: string[]; scores: number[]; dirty: boolean; pending: number };
 }
 
 /**
@@ -48,12 +53,14 @@ export class ItemSimilarity {
     b.counters.add(aId, delta, nInc);
     a.dirty = true;
     b.dirty = true;
+    a.pending++;
+    b.pending++;
   }
 
   /** ‖r_i‖² += delta. */
   addNorm(node: ItemNode, delta: number): void {
+    // ‖r_i‖ scales every score of row i alike, so it changes no order: the row need not be dirty
     node.norm2 += delta;
-    node.dirty = true;
   }
 
   /** Cosine with shrinkage from one counter of `node` towards `other`. */
@@ -83,17 +90,70 @@ export class ItemSimilarity {
     return out;
   }
 
-  /** The cached top-K row, refreshed from the counters when it is dirty. */
+  /**
+   * The cached top-K row. A dirty row is recomputed from its counters once it has collected
+   * counters/REFRESH_FRACTION updates (at least one), so the O(counters) refresh is amortised to
+   * O(REFRESH_FRACTION) per update; a never-computed row is computed at once.
+   */
   row(itemId: string): ItemNode | undefined {
     const node = this.nodes.get(itemId);
     if (node === undefined) return undefined;
-    if (node.dirty) {
-      const fresh = this.computeRow(itemId, this.options.neighbors);
-      node.neighborIds = fresh.map((x) => x.itemId);
-      node.neighborScores = fresh.map((x) => x.score);
-      node.dirty = false;
+    if (node.dirty && (node.pending * REFRESH_FRACTION >= node.counters.size || node.neighborIds.length === 0)) {
+      this.refresh(node);
     }
     return node;
+  }
+
+  private refresh(node: ItemNode): void {
+    const limit = this.options.neighbors;
+    // bounded min-heap of the best `limit` (score, id); heap[0] is the worst kept
+    const heapIds: string[] = [];
+    const heapScores: number[] = [];
+    const worse = (a: number, b: number): boolean =>
+      heapScores[a] < heapScores[b] || (heapScores[a] === heapScores[b] && heapIds[a] > heapIds[b]);
+    const swap = (a: number, b: number): void => {
+      const s = heapScores[a]; heapScores[a] = heapScores[b]; heapScores[b] = s;
+      const i = heapIds[a]; heapIds[a] = heapIds[b]; heapIds[b] = i;
+    };
+    const siftDown = (start: number): void => {
+      let at = start;
+      for (;;) {
+        const l = 2 * at + 1;
+        const r = l + 1;
+        let m = at;
+        if (l < heapIds.length && worse(l, m)) m = l;
+        if (r < heapIds.length && worse(r, m)) m = r;
+        if (m === at) return;
+        swap(at, m);
+        at = m;
+      }
+    };
+    for (const [otherId, counter] of node.counters.entries) {
+      const other = this.nodes.get(otherId);
+      if (other === undefined) continue;
+      const score = this.score(node, counter, other);
+      if (!(score > 0)) continue;
+      if (heapIds.length < limit) {
+        heapIds.push(otherId);
+        heapScores.push(score);
+        let at = heapIds.length - 1;
+        while (at > 0) {
+          const parent = (at - 1) >> 1;
+          if (!worse(at, parent)) break;
+          swap(at, parent);
+          at = parent;
+        }
+      } else if (score > heapScores[0] || (score === heapScores[0] && otherId < heapIds[0])) {
+        heapIds[0] = otherId;
+        heapScores[0] = score;
+        siftDown(0);
+      }
+    }
+    const order = heapIds.map((_, k) => k).sort((a, b) => heapScores[b] - heapScores[a] || (heapIds[a] < heapIds[b] ? -1 : 1));
+    node.neighborIds = order.map((k) => heapIds[k]);
+    node.neighborScores = order.map((k) => heapScores[k]);
+    node.dirty = false;
+    node.pending = 0;
   }
 
   /** Squared quantities take the squared renormalisation factor. */
@@ -107,7 +167,7 @@ export class ItemSimilarity {
   toJSON(): Array<[string, ItemNodeJson]> {
     const out: Array<[string, ItemNodeJson]> = [];
     for (const [id, n] of this.nodes) {
-      out.push([id, { norm2: n.norm2, counters: n.counters.toJSON(), row: { ids: [...n.neighborIds], scores: [...n.neighborScores], dirty: n.dirty } }]);
+      out.push([id, { norm2: n.norm2, counters: n.counters.toJSON(), row: { ids: [...n.neighborIds], scores: [...n.neighborScores], dirty: n.dirty, pending: n.pending } }]);
     }
     return out;
   }
@@ -120,6 +180,7 @@ export class ItemSimilarity {
       node.neighborIds = [...n.row.ids];
       node.neighborScores = [...n.row.scores];
       node.dirty = n.row.dirty;
+      node.pending = n.row.pending;
       sim.nodes.set(id, node);
     }
     return sim;

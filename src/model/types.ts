@@ -44,6 +44,11 @@ export interface ModelConfig {
     followWeights: number[];
     /** Affinity = knn + transitionWeight · followed-by share. */
     transitionWeight: number;
+    /**
+     * Affinity is multiplied by (1 + item interactions)^popularityExponent: cosine divides popularity
+     * out, yet a user's next item is more often a popular one.
+     */
+    popularityExponent: number;
     /** Candidates (by affinity) the ranker reorders. */
     poolSize: number;
   };
@@ -134,6 +139,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
     neighborsPerItem: 30,
     followWeights: [1, 0.5, 0.25],
     transitionWeight: 1,
+    popularityExponent: 0,
     poolSize: 50,
   },
 };

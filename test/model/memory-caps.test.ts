@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { Recommender } from '../../src/model/index.js';
+import { randomStream, T0 } from './helpers.js';
+
+describe('memory caps under a long random stream', () => {
+  const config = { historyLength: 8, maxCountersPerItem: 12, neighbors: 5, maxTransitionsPerItem: 6, userIdleDays: 1 };
+  const model = new Recommender(config);
+  const events = randomStream(20_000, 11, 300, 400);
+  for (const e of events) model.learnOne(e);
+  for (let u = 0; u < 300; u += 7) model.recommend(`u${u}`, { limit: 10, now: events[events.length - 1].timestamp });
+
+  it('keeps at most historyLength items per user', () => {
+    let max = 0;
+    for (const u of model.users.values()) max = Math.max(max, u.items.size);
+    expect(max).toBe(config.historyLength);
+  });
+
+  it('keeps at most maxCountersPerItem counters per item', () => {
+    let max = 0;
+    for (const node of model.similarity.nodes.values()) max = Math.max(max, node.counters.size);
+    expect(max).toBeLessThanOrEqual(config.maxCountersPerItem);
+    expect(max).toBeGreaterThan(config.maxCountersPerItem / 2);
+    expect(model.stats().counterEntries).toBeLessThanOrEqual(model.similarity.nodes.size * config.maxCountersPerItem);
+  });
+
+  it('keeps at most `neighbors` neighbours per item and per similar() answer', () => {
+    for (const node of model.similarity.nodes.values()) expect(node.neighborIds.length).toBeLessThanOrEqual(config.neighbors);
+    expect(model.similar('i3', 100).length).toBeLessThanOrEqual(config.neighbors);
+    expect(model.stats().neighborEntries).toBeGreaterThan(0);
+  });
+
+  it('keeps at most maxTransitionsPerItem followed-by counters per item', () => {
+    for (const node of model.transitions.nodes.values()) expect(node.next.size).toBeLessThanOrEqual(config.maxTransitionsPerItem);
+  });
+
+  it('forgets idle users and only them', () => {
+    const m = new Recommender({ userIdleDays: 1 });
+    m.learnOne({ kind: 'click', eventId: 'a', userId: 'old', itemId: 'x', type: 'view', timestamp: T0 });
+    m.learnOne({ kind: 'click', eventId: 'b', userId: 'new', itemId: 'x', type: 'view', timestamp: T0 + 36 * 3_600_000 });
+    expect(m.expireIdle(T0 + 30 * 3_600_000)).toBe(1);
+    expect(m.knowsUser('old')).toBe(false);
+    expect(m.knowsUser('new')).toBe(true);
+    expect(m.expireIdle(T0 + 30 * 3_600_000)).toBe(0);
+  });
+
+  it('reports its size', () => {
+    const s = model.stats();
+    expect(s.users).toBe(model.users.size);
+    expect(s.approxBytes).toBeGreaterThan(s.counterEntries * 50);
+    expect(s.eventsApplied).toBe(events.length);
+  });
+});
