@@ -52,6 +52,7 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
   ]);
   const metrics = new Metrics();
   const engine = new Engine({ config, log, model: new Recommender(config.model), metrics, logger });
+  metrics.trackReadiness(() => engine.readiness().ready);
   const http = buildHttpServer(engine, { logger });
   if (config.schemaRegistryUrl === null) {
     await http.register(registryPlugin, { prefix: '/registry', dataDir: config.dataDir ?? undefined });
