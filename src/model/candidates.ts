@@ -58,14 +58,6 @@ export function recentHistory(user: UserHistory, limit: number): Array<[string, 
 /** Gathers kNN and followed-by candidates for a user; seen items are included (filters come later). */
 export function gatherCandidates(user: UserHistory, sources: CandidateSources, tuning: CandidateTuning): Map<string, Candidate> {
   const pool = new Map<string, Candidate>();
-  const touch = (itemId: string): Candidate => {
-    let c = pool.get(itemId);
-    if (c === undefined) {
-      c = { itemId, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: -1, supporters: [], trendingOnly: false };
-      pool.set(itemId, c);
-    }
-    return c;
-  };
   const recent = recentHistory(user, tuning.historyItems);
   for (let pos = 0; pos < recent.length; pos++) {
     const [historyId, entry] = recent[pos];
@@ -77,22 +69,36 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
     const scores = node.neighborScores;
     const n = Math.min(ids.length, tuning.neighborsPerItem);
     for (let k = 0; k < n; k++) {
-      const c = touch(ids[k]);
+      const id = ids[k];
+      let c = pool.get(id);
+      if (c === undefined) {
+        c = { itemId: id, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: pos, supporters: [historyId], trendingOnly: false };
+        pool.set(id, c);
+      } else if (c.supporters.length < MAX_SUPPORTERS) {
+        c.supporters.push(historyId);
+      }
       c.knn += strength * scores[k];
       c.support++;
-      if (c.bestPosition < 0) c.bestPosition = pos;
-      if (c.supporters.length < MAX_SUPPORTERS) c.supporters.push(historyId);
     }
   }
   const session = user.session.items;
   for (let k = 0; k < tuning.followWeights.length && k < session.length; k++) {
     const from = session[session.length - 1 - k];
-    const weight = tuning.followWeights[k];
-    sources.transitions.forEachNext(from, (to, share) => {
-      const c = touch(to);
+    const node = sources.transitions.nodes.get(from);
+    if (node === undefined || !(node.total > 0)) continue;
+    const weight = tuning.followWeights[k] / node.total;
+    for (const [to, counter] of node.next.entries) {
+      const share = counter.count - counter.err;
+      if (!(share > 0)) continue;
+      let c = pool.get(to);
+      if (c === undefined) {
+        c = { itemId: to, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: -1, supporters: [from], trendingOnly: false };
+        pool.set(to, c);
+      } else if (c.supporters.length < MAX_SUPPORTERS && !c.supporters.includes(from)) {
+        c.supporters.push(from);
+      }
       c.follow += weight * share;
-      if (c.supporters.length < MAX_SUPPORTERS && !c.supporters.includes(from)) c.supporters.push(from);
-    });
+    }
   }
   const exponent = tuning.popularityExponent;
   for (const c of pool.values()) {
@@ -104,8 +110,16 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
 
 /** The `size` best candidates passing `keep`, by affinity then id. */
 export function topCandidates(pool: Map<string, Candidate>, size: number, keep: (itemId: string) => boolean): Candidate[] {
-  const out: Candidate[] = [];
+  let out: Candidate[] = [];
   for (const c of pool.values()) if (keep(c.itemId)) out.push(c);
+  if (out.length > size * 2) {
+    // cut at the size-th best affinity first (native numeric sort), then order only the survivors
+    const affinities = new Float64Array(out.length);
+    for (let k = 0; k < out.length; k++) affinities[k] = out[k].affinity;
+    affinities.sort();
+    const threshold = affinities[affinities.length - size];
+    out = out.filter((c) => c.affinity >= threshold);
+  }
   out.sort((a, b) => b.affinity - a.affinity || (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0));
   if (out.length > size) out.length = size;
   return out;

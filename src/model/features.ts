@@ -35,7 +35,8 @@ export interface PairContext {
 /** Dense feature vector for the ranker; all features are O(1) in scale. */
 export function pairFeatures(c: Candidate, ctx: PairContext, out: Float64Array = new Float64Array(FEATURE_COUNT)): Float64Array {
   out[0] = 1;
-  out[1] = Math.log1p(c.knn);
+  // log scale lets the linear model express products such as affinity × popularity^β
+  out[1] = c.knn > 0 ? Math.log(c.knn) / 5 + 1 : 0;
   out[2] = ctx.maxKnn > 0 ? c.knn / ctx.maxKnn : 0;
   out[3] = Math.log1p(c.follow);
   out[4] = Math.log1p(c.support) / 2;

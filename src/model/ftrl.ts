@@ -50,13 +50,14 @@ export class FtrlRegression {
     return s;
   }
 
-  predict(x: ArrayLike<number>): number {
-    return sigmoid(this.logit(x));
+  /** P(label = 1); `offset` is a fixed base logit the weights correct (boosting from a prior score). */
+  predict(x: ArrayLike<number>, offset = 0): number {
+    return sigmoid(offset + this.logit(x));
   }
 
   /** One online step on (x, label ∈ {0,1}); returns the log-loss of the pre-update prediction. */
-  learn(x: ArrayLike<number>, label: 0 | 1): number {
-    const p = this.predict(x);
+  learn(x: ArrayLike<number>, label: 0 | 1, offset = 0): number {
+    const p = this.predict(x, offset);
     const g = p - label;
     const { alpha } = this.params;
     for (let i = 0; i < this.dimensions; i++) {

@@ -207,24 +207,29 @@ export class Recommender implements OnlineRecommender {
   }
 
   /**
-   * Learns to reorder the pool: chosen items that the pool contains are positives; unchosen pool
-   * candidates, drawn from the eventId hash, are negatives. A chosen item outside the pool teaches
+   * Learns to reorder the pool: chosen items new to the user that the pool contains are positives;
+   * unchosen unseen pool candidates, drawn from the eventId hash, are negatives. A chosen item outside the pool teaches
    * the reordering nothing (the ranker never sees such items at serving time).
    */
   private trainRanker(userId: string, user: UserHistory, chosen: string[], eventId: string, now: number): void {
+    // discovery is what the ranker is for: re-visits of known items would teach it "seen wins"
+    const chosenSet = new Set(chosen.filter((id) => !user.items.has(id)));
+    if (chosenSet.size === 0) return;
     const pool = this.pool(userId, user, now);
-    const top = topCandidates(pool, this.config.candidates.poolSize, (id) => !(this.config.excludePurchased && user.purchased.has(id)));
-    const chosenSet = new Set(chosen);
+    const top = topCandidates(pool, this.config.candidates.poolSize, (id) => !user.items.has(id) && !(this.config.excludePurchased && user.purchased.has(id)));
     const positives = top.filter((c) => chosenSet.has(c.itemId));
     if (positives.length === 0) return;
     const negatives = top.filter((c) => !chosenSet.has(c.itemId));
     const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
+    const maxAffinity = top.reduce((m, c) => Math.max(m, c.affinity), 0);
     const x = new Float64Array(FEATURE_COUNT);
-    for (const c of positives) this.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, now), x), 1);
+    for (const c of positives) {
+      this.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, now), x), 1, affinityOffset(c.affinity, maxAffinity));
+    }
     if (negatives.length === 0) return;
     for (let d = 0; d < this.config.negativesPerPositive * positives.length; d++) {
       const c = negatives[Math.floor(hashUniform(eventId, d) * negatives.length)];
-      this.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, now), x), 0);
+      this.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, now), x), 0, affinityOffset(c.affinity, maxAffinity));
     }
   }
 
@@ -249,12 +254,15 @@ export class Recommender implements OnlineRecommender {
       inPool.add(id);
     }
     const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
+    const maxAffinity = top.reduce((m, c) => Math.max(m, c.affinity), 0);
     const useRanker = this.config.ranker && this.ranker.updates >= RANKER_WARMUP;
     const x = new Float64Array(FEATURE_COUNT);
     const scored = top.map((c, order) => ({
       c,
       order,
-      score: useRanker ? this.ranker.predict(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, now), x)) : c.affinity,
+      score: useRanker
+        ? this.ranker.predict(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, now), x), affinityOffset(c.affinity, maxAffinity))
+        : c.affinity,
     }));
     if (useRanker) scored.sort((a, b) => b.score - a.score || a.order - b.order);
     const items: RecommendedItem[] = scored.slice(0, limit).map(({ c, score }) => ({
@@ -368,6 +376,16 @@ export class Recommender implements OnlineRecommender {
     };
   }
 }
+
+/**
+ * The ranker corrects the affinity order rather than replacing it: log relative affinity is its base
+ * logit (so untrained weights keep the affinity order), floored for trending-only candidates.
+ */
+function affinityOffset(affinity: number, maxAffinity: number): number {
+  return affinity > 0 && maxAffinity > 0 ? Math.max(OFFSET_FLOOR, Math.log(affinity / maxAffinity)) : OFFSET_FLOOR;
+}
+
+const OFFSET_FLOOR = -8;
 
 function emptyCandidate(itemId: string): Candidate {
   return { itemId, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: -1, supporters: [], trendingOnly: false };

@@ -13,7 +13,7 @@ export class ItemNode {
 }
 
 /** A dirty row waits for counters/REFRESH_FRACTION updates before it is recomputed. */
-const REFRESH_FRACTION = 16;
+const REFRESH_FRACTION = 4;
 
 export interface SimilarityOptions {
   neighbors: number;
@@ -49,8 +49,10 @@ export class ItemSimilarity {
 
   /** dot(i,j) += delta (both directions); `nInc` new co-occurring users. */
   addDot(a: ItemNode, aId: string, b: ItemNode, bId: string, delta: number, nInc: number): void {
-    a.counters.add(bId, delta, nInc);
-    b.counters.add(aId, delta, nInc);
+    const ab = a.counters.add(bId, delta, nInc);
+    if (ab.peer === undefined) ab.peer = b;
+    const ba = b.counters.add(aId, delta, nInc);
+    if (ba.peer === undefined) ba.peer = a;
     a.dirty = true;
     b.dirty = true;
     a.pending++;
@@ -128,11 +130,21 @@ export class ItemSimilarity {
         at = m;
       }
     };
+    const norm2 = node.norm2;
+    const shrink = this.options.shrinkage;
     for (const [otherId, counter] of node.counters.entries) {
-      const other = this.nodes.get(otherId);
-      if (other === undefined) continue;
-      const score = this.score(node, counter, other);
-      if (!(score > 0)) continue;
+      let other = counter.peer as ItemNode | undefined;
+      if (other === undefined) {
+        other = this.nodes.get(otherId);
+        if (other === undefined) continue;
+        counter.peer = other;
+      }
+      // inlined score(): this loop is the hottest in the model
+      const dot = counter.count - counter.err;
+      const denom = norm2 * other.norm2;
+      if (dot <= 0 || denom <= 0) continue;
+      let score = dot / Math.sqrt(denom);
+      if (shrink > 0) score *= counter.n / (counter.n + shrink);
       if (heapIds.length < limit) {
         heapIds.push(otherId);
         heapScores.push(score);

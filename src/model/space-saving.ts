@@ -3,6 +3,8 @@ export interface Counter {
   count: number;
   n: number;
   err: number;
+  /** Owner's cached pointer to whatever the key names (not serialised; rebuilt on demand). */
+  peer?: object;
 }
 
 export type CounterJson = [key: string, count: number, n: number, err: number];
@@ -33,16 +35,18 @@ export class SpaceSaving {
     return this.entries.get(key);
   }
 
-  /** Adds `delta` to the key's count and `nInc` to its co-occurrence count. */
-  add(key: string, delta: number, nInc: number): void {
+  /** Adds `delta` to the key's count and `nInc` to its co-occurrence count; returns the counter. */
+  add(key: string, delta: number, nInc: number): Counter {
     const entry = this.entries.get(key);
     if (entry !== undefined) {
       entry.count += delta;
       entry.n += nInc;
-      return;
+      return entry;
     }
     if (this.capacity > 0 && this.entries.size >= this.capacity) this.evict();
-    this.entries.set(key, { count: this.floor + delta, n: nInc, err: this.floor });
+    const fresh: Counter = { count: this.floor + delta, n: nInc, err: this.floor, peer: undefined };
+    this.entries.set(key, fresh);
+    return fresh;
   }
 
   /** Removes a contribution (user erasure); counters that reach zero support disappear. */
@@ -86,7 +90,7 @@ export class SpaceSaving {
   static fromJSON(capacity: number, json: SpaceSavingJson): SpaceSaving {
     const ss = new SpaceSaving(capacity);
     ss.floor = json.floor;
-    for (const [key, count, n, err] of json.entries) ss.entries.set(key, { count, n, err });
+    for (const [key, count, n, err] of json.entries) ss.entries.set(key, { count, n, err, peer: undefined });
     return ss;
   }
 }
