@@ -56,20 +56,17 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
   progress(`memory: a model from ${sizes.memory.events} events of ${sizes.memory.users} users over ${sizes.memory.items} items`);
   const memory = benchMemory(sizes.memory);
 
-  progress(`learn only: ${sizes.learnOnlyEvents} events through Recommender.learnOne`);
-  const learnEvents = syntheticHistory({ seed: 'learn-only', users: sizes.pipelineUsers, events: sizes.learnOnlyEvents, idPrefix: 'learn-' });
-  const learnOnly = benchLearnOnly(learnEvents);
-  learnEvents.length = 0;
-
-  const pipelineEvents = syntheticHistory({ seed: 'pipeline', users: sizes.pipelineUsers, events: sizes.pipelineEvents, idPrefix: 'pipe-' });
+  const history = syntheticHistory({ seed: 'throughput', users: sizes.throughputUsers, events: sizes.throughputEvents, idPrefix: 'bench-' });
+  progress(`learn only: ${history.length} events through Recommender.learnOne`);
+  const learnOnly = benchLearnOnly(history);
   let pipeline: PipelineResult;
   let embeddedLatency: PushLoadResult;
   let websocket: PushLoadResult;
   const app: RunningApp = await startBenchApp({ AUTH_SECRET: `bench-secret-${process.pid}-${Date.now()}` });
   try {
-    progress(`embedded: ${pipelineEvents.length} Avro events through the embedded log`);
-    const records = await encodeEvents(app, pipelineEvents);
-    pipeline = await timePipeline(app, records, (chunk) => app.log.produce(chunk), 600_000);
+    progress(`embedded: the same ${history.length} events as Avro through the embedded log`);
+    const records = await encodeEvents(app, history);
+    pipeline = await timePipeline(app, records, (chunk) => app.log.produce(chunk), { timeoutMs: 900_000 });
     progress(`embedded: ${pipeline.eventsPerSecond} events/s; latency at ${sizes.latency.rate} events/s`);
     embeddedLatency = await runPushLoad(app, {
       clients: sizes.latency.users, rate: sizes.latency.rate, seconds: sizes.latency.seconds,
@@ -84,9 +81,8 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
     await app.stop();
   }
 
-  const kafkaEvents = syntheticHistory({ seed: 'kafka', users: sizes.pipelineUsers, events: sizes.kafkaEvents, idPrefix: 'kafka-' });
   const kafka: KafkaBenchResult = await benchKafka({
-    events: kafkaEvents, latency: sizes.latency, brokers: options.kafkaBrokers, partitions: 4, progress,
+    events: history, latency: sizes.latency, brokers: options.kafkaBrokers, partitions: 4, progress,
   });
 
   return {
