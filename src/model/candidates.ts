@@ -1,4 +1,4 @@
-import type { ItemSimilarity } from './similarity.js';
+import type { ItemNode, ItemSimilarity } from './similarity.js';
 import type { Transitions } from './transitions.js';
 import type { UserHistory, HistoryEntry } from './user-history.js';
 
@@ -56,8 +56,15 @@ export function recentHistory(user: UserHistory, limit: number): Array<[string, 
 }
 
 /** Gathers kNN and followed-by candidates for a user; seen items are included (filters come later). */
-export function gatherCandidates(user: UserHistory, sources: CandidateSources, tuning: CandidateTuning): Map<string, Candidate> {
-  const pool = new Map<string, Candidate>();
+let gatherStamp = 0;
+
+/**
+ * Gathers kNN and followed-by candidates for a user; seen items are included (filters come later).
+ * Accumulates in the item nodes' scratch slots (stamped) instead of a Map: this runs on every event.
+ */
+export function gatherCandidates(user: UserHistory, sources: CandidateSources, tuning: CandidateTuning): Candidate[] {
+  const stamp = ++gatherStamp;
+  const pool: Candidate[] = [];
   const recent = recentHistory(user, tuning.historyItems);
   for (let pos = 0; pos < recent.length; pos++) {
     const [historyId, entry] = recent[pos];
@@ -65,17 +72,20 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
     if (node === undefined) continue;
     const strength = Math.pow(tuning.positionDecay, pos) * Math.pow(Math.max(entry.weight * sources.weightFactor, 0), tuning.weightExponent);
     if (!(strength > 0)) continue;
-    const ids = node.neighborIds;
+    const nodes = node.neighborNodes;
     const scores = node.neighborScores;
-    const n = Math.min(ids.length, tuning.neighborsPerItem);
+    const n = Math.min(nodes.length, tuning.neighborsPerItem);
     for (let k = 0; k < n; k++) {
-      const id = ids[k];
-      let c = pool.get(id);
-      if (c === undefined) {
-        c = { itemId: id, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: pos, supporters: [historyId], trendingOnly: false };
-        pool.set(id, c);
-      } else if (c.supporters.length < MAX_SUPPORTERS) {
-        c.supporters.push(historyId);
+      const other = nodes[k];
+      let c: Candidate;
+      if (other.mark !== stamp) {
+        c = { itemId: other.id, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: pos, supporters: [historyId], trendingOnly: false };
+        other.mark = stamp;
+        other.slot = c;
+        pool.push(c);
+      } else {
+        c = other.slot as Candidate;
+        if (c.supporters.length < MAX_SUPPORTERS) c.supporters.push(historyId);
       }
       c.knn += strength * scores[k];
       c.support++;
@@ -90,18 +100,27 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
     for (const [to, counter] of node.next.entries) {
       const share = counter.count - counter.err;
       if (!(share > 0)) continue;
-      let c = pool.get(to);
-      if (c === undefined) {
+      let other = counter.peer as ItemNode | undefined;
+      if (other === undefined) {
+        other = sources.similarity.nodes.get(to);
+        if (other === undefined) continue;
+        counter.peer = other;
+      }
+      let c: Candidate;
+      if (other.mark !== stamp) {
         c = { itemId: to, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: -1, supporters: [from], trendingOnly: false };
-        pool.set(to, c);
-      } else if (c.supporters.length < MAX_SUPPORTERS && !c.supporters.includes(from)) {
-        c.supporters.push(from);
+        other.mark = stamp;
+        other.slot = c;
+        pool.push(c);
+      } else {
+        c = other.slot as Candidate;
+        if (c.supporters.length < MAX_SUPPORTERS && !c.supporters.includes(from)) c.supporters.push(from);
       }
       c.follow += weight * share;
     }
   }
   const exponent = tuning.popularityExponent;
-  for (const c of pool.values()) {
+  for (const c of pool) {
     c.affinity = c.knn + tuning.transitionWeight * c.follow;
     if (exponent !== 0) c.affinity *= Math.pow(1 + sources.popularity(c.itemId), exponent);
   }
@@ -109,9 +128,9 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
 }
 
 /** The `size` best candidates passing `keep`, by affinity then id. */
-export function topCandidates(pool: Map<string, Candidate>, size: number, keep: (itemId: string) => boolean): Candidate[] {
+export function topCandidates(pool: readonly Candidate[], size: number, keep: (itemId: string) => boolean): Candidate[] {
   let out: Candidate[] = [];
-  for (const c of pool.values()) if (keep(c.itemId)) out.push(c);
+  for (const c of pool) if (keep(c.itemId)) out.push(c);
   if (out.length > size * 2) {
     // cut at the size-th best affinity first (native numeric sort), then order only the survivors
     const affinities = new Float64Array(out.length);

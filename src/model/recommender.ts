@@ -49,7 +49,7 @@ interface PoolCache {
   userId: string;
   eventsApplied: number;
   now: number;
-  pool: Map<string, Candidate>;
+  pool: Candidate[];
 }
 
 /**
@@ -146,13 +146,13 @@ export class Recommender implements OnlineRecommender {
   private applyInteraction(user: UserHistory, itemId: string, type: EventType, time: number): void {
     const weight = this.config.weights[type];
     this.trending.add(itemId, weight > 0 ? weight : 1, time);
+    const node = this.similarity.node(itemId);
     if (!(weight > 0)) {
       user.touch(itemId, 0, time, type);
       return;
     }
     const delta = weight * this.decay.scale(time);
     const sim = this.similarity;
-    const node = sim.node(itemId);
     const existing = user.items.get(itemId);
     const rOld = existing?.weight ?? 0;
     const nInc = existing === undefined ? 1 : 0;
@@ -180,7 +180,7 @@ export class Recommender implements OnlineRecommender {
   }
 
   /** Candidate pool for a user at `now`, memoised until the state changes. */
-  private pool(userId: string, user: UserHistory, now: number): Map<string, Candidate> {
+  private pool(userId: string, user: UserHistory, now: number): Candidate[] {
     const cached = this.poolCache;
     if (cached !== null && cached.userId === userId && cached.eventsApplied === this.eventsApplied && cached.now === now) return cached.pool;
     const pool = gatherCandidates(user, {

@@ -5,11 +5,15 @@ import type { SimilarItem } from './types.js';
 export class ItemNode {
   norm2 = 0;
   neighborIds: string[] = [];
+  neighborNodes: ItemNode[] = [];
   neighborScores: number[] = [];
   dirty = true;
   /** Counter updates since the row was last computed. */
   pending = 0;
-  constructor(readonly counters: SpaceSaving) {}
+  /** Scratch slot for candidate gathering: valid while `mark` equals the gatherer's stamp (no Map). */
+  mark = 0;
+  slot: unknown = null;
+  constructor(readonly id: string, readonly counters: SpaceSaving) {}
 }
 
 /** A dirty row waits for counters/REFRESH_FRACTION updates before it is recomputed. */
@@ -41,7 +45,7 @@ export class ItemSimilarity {
   node(itemId: string): ItemNode {
     let node = this.nodes.get(itemId);
     if (node === undefined) {
-      node = new ItemNode(new SpaceSaving(this.options.maxCountersPerItem));
+      node = new ItemNode(itemId, new SpaceSaving(this.options.maxCountersPerItem));
       this.nodes.set(itemId, node);
     }
     return node;
@@ -110,12 +114,14 @@ export class ItemSimilarity {
     const limit = this.options.neighbors;
     // bounded min-heap of the best `limit` (score, id); heap[0] is the worst kept
     const heapIds: string[] = [];
+    const heapNodes: ItemNode[] = [];
     const heapScores: number[] = [];
     const worse = (a: number, b: number): boolean =>
       heapScores[a] < heapScores[b] || (heapScores[a] === heapScores[b] && heapIds[a] > heapIds[b]);
     const swap = (a: number, b: number): void => {
       const s = heapScores[a]; heapScores[a] = heapScores[b]; heapScores[b] = s;
       const i = heapIds[a]; heapIds[a] = heapIds[b]; heapIds[b] = i;
+      const n = heapNodes[a]; heapNodes[a] = heapNodes[b]; heapNodes[b] = n;
     };
     const siftDown = (start: number): void => {
       let at = start;
@@ -147,6 +153,7 @@ export class ItemSimilarity {
       if (shrink > 0) score *= counter.n / (counter.n + shrink);
       if (heapIds.length < limit) {
         heapIds.push(otherId);
+        heapNodes.push(other);
         heapScores.push(score);
         let at = heapIds.length - 1;
         while (at > 0) {
@@ -157,12 +164,14 @@ export class ItemSimilarity {
         }
       } else if (score > heapScores[0] || (score === heapScores[0] && otherId < heapIds[0])) {
         heapIds[0] = otherId;
+        heapNodes[0] = other;
         heapScores[0] = score;
         siftDown(0);
       }
     }
     const order = heapIds.map((_, k) => k).sort((a, b) => heapScores[b] - heapScores[a] || (heapIds[a] < heapIds[b] ? -1 : 1));
     node.neighborIds = order.map((k) => heapIds[k]);
+    node.neighborNodes = order.map((k) => heapNodes[k]);
     node.neighborScores = order.map((k) => heapScores[k]);
     node.dirty = false;
     node.pending = 0;
@@ -187,7 +196,7 @@ export class ItemSimilarity {
   static fromJSON(options: SimilarityOptions, json: Array<[string, ItemNodeJson]>): ItemSimilarity {
     const sim = new ItemSimilarity(options);
     for (const [id, n] of json) {
-      const node = new ItemNode(SpaceSaving.fromJSON(options.maxCountersPerItem, n.counters));
+      const node = new ItemNode(id, SpaceSaving.fromJSON(options.maxCountersPerItem, n.counters));
       node.norm2 = n.norm2;
       node.neighborIds = [...n.row.ids];
       node.neighborScores = [...n.row.scores];
@@ -195,6 +204,7 @@ export class ItemSimilarity {
       node.pending = n.row.pending;
       sim.nodes.set(id, node);
     }
+    for (const node of sim.nodes.values()) node.neighborNodes = node.neighborIds.map((id) => sim.node(id));
     return sim;
   }
 }
