@@ -129,8 +129,21 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
 
 /** The `size` best candidates passing `keep`, by affinity then id. */
 export function topCandidates(pool: readonly Candidate[], size: number, keep: (itemId: string) => boolean): Candidate[] {
-  let out: Candidate[] = [];
-  for (const c of pool) if (keep(c.itemId)) out.push(c);
+  let out: Candidate[] | null = null;
+  if (pool.length > size * 3) {
+    // filters cost lookups: try the best 3·size by affinity first, fall back to all if too few pass
+    const affinities = new Float64Array(pool.length);
+    for (let k = 0; k < pool.length; k++) affinities[k] = pool[k].affinity;
+    affinities.sort();
+    const threshold = affinities[affinities.length - size * 3];
+    out = [];
+    for (const c of pool) if (c.affinity >= threshold && keep(c.itemId)) out.push(c);
+    if (out.length < size) out = null;
+  }
+  if (out === null) {
+    out = [];
+    for (const c of pool) if (keep(c.itemId)) out.push(c);
+  }
   if (out.length > size * 2) {
     // cut at the size-th best affinity first (native numeric sort), then order only the survivors
     const affinities = new Float64Array(out.length);

@@ -17,7 +17,7 @@ export class ItemNode {
 }
 
 /** A dirty row waits for counters/REFRESH_FRACTION updates before it is recomputed. */
-const REFRESH_FRACTION = 4;
+const REFRESH_FRACTION = 2;
 
 export interface SimilarityOptions {
   neighbors: number;

@@ -117,7 +117,7 @@ export interface OnlineRecommender {
 }
 
 export const DEFAULT_MODEL_CONFIG: ModelConfig = {
-  historyLength: 50,
+  historyLength: 30,
   neighbors: 50,
   maxCountersPerItem: 300,
   halfLifeHours: 24 * 14,
@@ -133,13 +133,13 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   maxTransitionsPerItem: 100,
   dedupLength: 200,
   candidates: {
-    historyItems: 20,
+    historyItems: 12,
     positionDecay: 0.85,
     weightExponent: 0,
-    neighborsPerItem: 30,
+    neighborsPerItem: 25,
     followWeights: [1, 0.5, 0.25],
     transitionWeight: 0.3,
     popularityExponent: 0,
-    poolSize: 50,
+    poolSize: 30,
   },
 };
