@@ -34,6 +34,8 @@ export interface CandidateTuning {
   transitionWeight: number;
   /** Affinity is multiplied by (1 + popularity)^popularityExponent. */
   popularityExponent: number;
+  /** Divide each history item's neighbour scores by their sum (one vote per history item). */
+  normalizeRows: boolean;
 }
 
 const MAX_SUPPORTERS = 3;
@@ -70,11 +72,18 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
     const [historyId, entry] = recent[pos];
     const node = sources.similarity.row(historyId);
     if (node === undefined) continue;
-    const strength = Math.pow(tuning.positionDecay, pos) * Math.pow(Math.max(entry.weight * sources.weightFactor, 0), tuning.weightExponent);
+    let strength = Math.pow(tuning.positionDecay, pos) * Math.pow(Math.max(entry.weight * sources.weightFactor, 0), tuning.weightExponent);
     if (!(strength > 0)) continue;
     const nodes = node.neighborNodes;
     const scores = node.neighborScores;
     const n = Math.min(nodes.length, tuning.neighborsPerItem);
+    if (tuning.normalizeRows) {
+      // each history item casts one vote spread over its neighbours: items with many strong
+      // neighbours (hubs) no longer drown the others
+      let sum = 0;
+      for (let k = 0; k < n; k++) sum += scores[k];
+      if (sum > 0) strength /= sum;
+    }
     for (let k = 0; k < n; k++) {
       const other = nodes[k];
       let c: Candidate;

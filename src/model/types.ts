@@ -49,6 +49,8 @@ export interface ModelConfig {
      * out, yet a user's next item is more often a popular one.
      */
     popularityExponent: number;
+    /** Each history item's neighbour scores are divided by their sum (one vote per history item). */
+    normalizeRows: boolean;
     /** Candidates (by affinity) the ranker reorders. */
     poolSize: number;
   };
@@ -134,12 +136,13 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   dedupLength: 200,
   candidates: {
     historyItems: 12,
-    positionDecay: 0.85,
+    positionDecay: 0.9,
     weightExponent: 0,
     neighborsPerItem: 25,
     followWeights: [1, 0.5, 0.25],
     transitionWeight: 0.3,
     popularityExponent: 0,
+    normalizeRows: true,
     poolSize: 30,
   },
 };
