@@ -1,4 +1,4 @@
-export { Recommender, resolveConfig, rfmFeatures } from './recommender.js';
+export { Recommender, resolveConfig, rfmFeatures, type ModelConfigInput } from './recommender.js';
 export { ForwardDecay } from './decay.js';
 export { SpaceSaving, type Counter } from './space-saving.js';
 export { UserHistory, type HistoryEntry, type Rfm, SESSION_GAP_MS } from './user-history.js';

@@ -27,8 +27,15 @@ import { UserHistory } from './user-history.js';
 const RANKER_WARMUP = 500;
 const DAY_MS = 86_400_000;
 
+/** Any subset of the knobs; nested groups (weights, ftrl, candidates) may be partial too. */
+export type ModelConfigInput = Partial<Omit<ModelConfig, 'weights' | 'ftrl' | 'candidates'>> & {
+  weights?: Partial<ModelConfig['weights']>;
+  ftrl?: Partial<ModelConfig['ftrl']>;
+  candidates?: Partial<ModelConfig['candidates']>;
+};
+
 /** Merges a partial configuration over the defaults (nested groups merged one level deep). */
-export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
+export function resolveConfig(partial: ModelConfigInput = {}): ModelConfig {
   return {
     ...DEFAULT_MODEL_CONFIG,
     ...partial,
@@ -72,7 +79,7 @@ export class Recommender implements OnlineRecommender {
   maxTime = 0;
   private poolCache: PoolCache | null = null;
 
-  constructor(config: Partial<ModelConfig> = {}) {
+  constructor(config: ModelConfigInput = {}) {
     this.config = resolveConfig(config);
     const c = this.config;
     this.decay = new ForwardDecay(c.halfLifeHours);

@@ -135,7 +135,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   maxTransitionsPerItem: 100,
   dedupLength: 200,
   candidates: {
-    historyItems: 12,
+    historyItems: 20,
     positionDecay: 0.9,
     weightExponent: 0,
     neighborsPerItem: 25,
