@@ -138,7 +138,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
     historyItems: 20,
     positionDecay: 0.9,
     weightExponent: 0,
-    neighborsPerItem: 25,
+    neighborsPerItem: 40,
     followWeights: [1, 0.5, 0.25],
     transitionWeight: 0.3,
     popularityExponent: 0,
