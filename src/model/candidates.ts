@@ -61,6 +61,29 @@ export function recentHistory(user: UserHistory, limit: number): Array<[string, 
 let gatherStamp = 0;
 
 /**
+ * The node's candidate object, reset for this gathering. Objects are reused across gatherings (no
+ * allocation per event); safe because a pool lives only until the next gathering replaces it.
+ */
+function claim(node: ItemNode, stamp: number, position: number, supporter: string): Candidate {
+  node.mark = stamp;
+  let c = node.slot as Candidate | null;
+  if (c === null) {
+    c = { itemId: node.id, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: position, supporters: [supporter], trendingOnly: false };
+    node.slot = c;
+    return c;
+  }
+  c.knn = 0;
+  c.follow = 0;
+  c.affinity = 0;
+  c.support = 0;
+  c.bestPosition = position;
+  c.supporters.length = 0;
+  c.supporters.push(supporter);
+  c.trendingOnly = false;
+  return c;
+}
+
+/**
  * Gathers kNN and followed-by candidates for a user; seen items are included (filters come later).
  * Accumulates in the item nodes' scratch slots (stamped) instead of a Map: this runs on every event.
  */
@@ -88,9 +111,7 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
       const other = nodes[k];
       let c: Candidate;
       if (other.mark !== stamp) {
-        c = { itemId: other.id, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: pos, supporters: [historyId], trendingOnly: false };
-        other.mark = stamp;
-        other.slot = c;
+        c = claim(other, stamp, pos, historyId);
         pool.push(c);
       } else {
         c = other.slot as Candidate;
@@ -117,9 +138,7 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
       }
       let c: Candidate;
       if (other.mark !== stamp) {
-        c = { itemId: to, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: -1, supporters: [from], trendingOnly: false };
-        other.mark = stamp;
-        other.slot = c;
+        c = claim(other, stamp, -1, from);
         pool.push(c);
       } else {
         c = other.slot as Candidate;
@@ -137,14 +156,22 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
 }
 
 /** The `size` best candidates passing `keep`, by affinity then id. */
+let scratch = new Float64Array(1024);
+
+/** The k-th largest affinity among candidates (k ≥ 1), using a reused scratch array. */
+function kthAffinity(list: readonly Candidate[], k: number): number {
+  if (scratch.length < list.length) scratch = new Float64Array(list.length * 2);
+  const view = scratch.subarray(0, list.length);
+  for (let i = 0; i < list.length; i++) view[i] = list[i].affinity;
+  view.sort();
+  return view[list.length - k];
+}
+
 export function topCandidates(pool: readonly Candidate[], size: number, keep: (itemId: string) => boolean): Candidate[] {
   let out: Candidate[] | null = null;
   if (pool.length > size * 3) {
     // filters cost lookups: try the best 3·size by affinity first, fall back to all if too few pass
-    const affinities = new Float64Array(pool.length);
-    for (let k = 0; k < pool.length; k++) affinities[k] = pool[k].affinity;
-    affinities.sort();
-    const threshold = affinities[affinities.length - size * 3];
+    const threshold = kthAffinity(pool, size * 3);
     out = [];
     for (const c of pool) if (c.affinity >= threshold && keep(c.itemId)) out.push(c);
     if (out.length < size) out = null;
@@ -155,10 +182,7 @@ export function topCandidates(pool: readonly Candidate[], size: number, keep: (i
   }
   if (out.length > size * 2) {
     // cut at the size-th best affinity first (native numeric sort), then order only the survivors
-    const affinities = new Float64Array(out.length);
-    for (let k = 0; k < out.length; k++) affinities[k] = out[k].affinity;
-    affinities.sort();
-    const threshold = affinities[affinities.length - size];
+    const threshold = kthAffinity(out, size);
     out = out.filter((c) => c.affinity >= threshold);
   }
   out.sort((a, b) => b.affinity - a.affinity || (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0));
