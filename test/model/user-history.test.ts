@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { SESSION_GAP_MS, UserHistory } from '../../src/model/index.js';
+import { T0 } from './helpers.js';
+
+describe('user history', () => {
+  it('keeps the most recent distinct items, moving a re-touched item to the front', () => {
+    const h = new UserHistory(3, 10);
+    h.touch('a', 1, T0, 'view');
+    h.touch('b', 1, T0 + 1, 'view');
+    h.touch('c', 1, T0 + 2, 'view');
+    h.touch('a', 2, T0 + 3, 'add_to_cart');
+    const evicted = h.touch('d', 1, T0 + 4, 'view');
+    expect(evicted.evicted).toBe('b');
+    expect([...h.items.keys()]).toEqual(['c', 'a', 'd']);
+    expect(h.items.get('a')).toMatchObject({ weight: 3, lastTime: T0 + 3, inCart: true });
+    h.touch('a', 1, T0 + 5, 'purchase');
+    expect(h.items.get('a')).toMatchObject({ inCart: false, purchased: true });
+  });
+
+  it('remembers at least the last dedupLength ids and forgets much older ones', () => {
+    const h = new UserHistory(0, 5);
+    for (let k = 0; k < 40; k++) h.rememberId(`e${k}`);
+    for (let k = 35; k < 40; k++) expect(h.hasId(`e${k}`)).toBe(true);
+    expect(h.hasId('e0')).toBe(false);
+    expect(h.dedupSize).toBeLessThanOrEqual(10);
+  });
+
+  it('splits sessions by sessionId, or by an idle gap without one', () => {
+    const h = new UserHistory(0, 10);
+    expect(h.advanceSession('s1', T0)).toEqual([]);
+    h.addToSession('a');
+    h.advanceSession('s1', T0 + 1);
+    h.addToSession('b');
+    expect(h.advanceSession('s1', T0 + 2)).toEqual(['b', 'a']);
+    expect(h.advanceSession('s2', T0 + 3)).toEqual([]);
+    h.addToSession('c');
+    h.advanceSession(null, T0 + 4);
+    h.addToSession('d');
+    expect(h.advanceSession(null, T0 + 5)).toEqual(['d']);
+    expect(h.advanceSession(null, T0 + 5 + SESSION_GAP_MS + 1)).toEqual([]);
+  });
+
+  it('round-trips through JSON', () => {
+    const h = new UserHistory(4, 3);
+    h.touch('a', 1.5, T0, 'view');
+    h.markPurchased('a', T0);
+    h.rememberId('e1');
+    h.rfm = { orders: 2, totalValue: 30, lastOrderTime: T0, lastOrderValue: 10 };
+    const back = UserHistory.fromJSON(4, 3, JSON.parse(JSON.stringify(h.toJSON())));
+    expect(back.toJSON()).toEqual(h.toJSON());
+    expect(back.hasId('e1')).toBe(true);
+  });
+});
