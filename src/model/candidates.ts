@@ -1,4 +1,4 @@
-import type { ItemNode, ItemSimilarity } from './similarity.js';
+import { kthLargest, type ItemNode, type ItemSimilarity } from './similarity.js';
 import type { Transitions } from './transitions.js';
 import type { UserHistory, HistoryEntry } from './user-history.js';
 
@@ -57,8 +57,21 @@ export function recentHistory(user: UserHistory, limit: number): Array<[string, 
   return all;
 }
 
-/** Gathers kNN and followed-by candidates for a user; seen items are included (filters come later). */
 let gatherStamp = 0;
+const historyIds: string[] = [];
+const historyEntries: HistoryEntry[] = [];
+let powersBase = NaN;
+let powers: number[] = [];
+
+/** positionDecay^p for p < count, the same values Math.pow gives, computed once per base. */
+function positionPowers(base: number, count: number): number[] {
+  if (base !== powersBase) {
+    powersBase = base;
+    powers = [];
+  }
+  for (let p = powers.length; p < count; p++) powers.push(Math.pow(base, p));
+  return powers;
+}
 
 /**
  * The node's candidate object, reset for this gathering. Objects are reused across gatherings (no
@@ -90,12 +103,23 @@ function claim(node: ItemNode, stamp: number, position: number, supporter: strin
 export function gatherCandidates(user: UserHistory, sources: CandidateSources, tuning: CandidateTuning): Candidate[] {
   const stamp = ++gatherStamp;
   const pool: Candidate[] = [];
-  const recent = recentHistory(user, tuning.historyItems);
-  for (let pos = 0; pos < recent.length; pos++) {
-    const [historyId, entry] = recent[pos];
+  // the history Map is least recent first: copy its tail into reused scratch arrays, newest first
+  let total = 0;
+  for (const [id, entry] of user.items) {
+    historyIds[total] = id;
+    historyEntries[total] = entry;
+    total++;
+  }
+  const count = Math.min(total, tuning.historyItems);
+  const decayPowers = positionPowers(tuning.positionDecay, count);
+  for (let pos = 0; pos < count; pos++) {
+    const historyId = historyIds[total - 1 - pos];
+    const entry = historyEntries[total - 1 - pos];
     const node = sources.similarity.row(historyId);
     if (node === undefined) continue;
-    let strength = Math.pow(tuning.positionDecay, pos) * Math.pow(Math.max(entry.weight * sources.weightFactor, 0), tuning.weightExponent);
+    let strength = tuning.weightExponent === 0
+      ? decayPowers[pos]
+      : decayPowers[pos] * Math.pow(Math.max(entry.weight * sources.weightFactor, 0), tuning.weightExponent);
     if (!(strength > 0)) continue;
     const nodes = node.neighborNodes;
     const scores = node.neighborScores;
@@ -163,8 +187,7 @@ function kthAffinity(list: readonly Candidate[], k: number): number {
   if (scratch.length < list.length) scratch = new Float64Array(list.length * 2);
   const view = scratch.subarray(0, list.length);
   for (let i = 0; i < list.length; i++) view[i] = list[i].affinity;
-  view.sort();
-  return view[list.length - k];
+  return kthLargest(view, k);
 }
 
 export function topCandidates(pool: readonly Candidate[], size: number, keep: (itemId: string) => boolean): Candidate[] {

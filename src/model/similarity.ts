@@ -16,6 +16,36 @@ export class ItemNode {
   constructor(readonly id: string, readonly counters: SpaceSaving) {}
 }
 
+let rowScores = new Float64Array(512);
+let rowCut = new Float64Array(512);
+const rowCounters: Counter[] = [];
+const rowOrder: number[] = [];
+
+/** The k-th largest value (1 ≤ k ≤ length) by quickselect; reorders `values`. */
+export function kthLargest(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i] > pivot) i++;
+      while (values[j] < pivot) j--;
+      if (i <= j) {
+        const t = values[i]; values[i] = values[j]; values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return values[target];
+  }
+  return values[target];
+}
+
 /** A dirty row waits for counters/REFRESH_FRACTION updates before it is recomputed. */
 const REFRESH_FRACTION = 2;
 
@@ -112,36 +142,20 @@ export class ItemSimilarity {
 
   private refresh(node: ItemNode): void {
     const limit = this.options.neighbors;
-    // bounded min-heap of the best `limit` (score, id); heap[0] is the worst kept
-    const heapIds: string[] = [];
-    const heapNodes: ItemNode[] = [];
-    const heapScores: number[] = [];
-    const worse = (a: number, b: number): boolean =>
-      heapScores[a] < heapScores[b] || (heapScores[a] === heapScores[b] && heapIds[a] > heapIds[b]);
-    const swap = (a: number, b: number): void => {
-      const s = heapScores[a]; heapScores[a] = heapScores[b]; heapScores[b] = s;
-      const i = heapIds[a]; heapIds[a] = heapIds[b]; heapIds[b] = i;
-      const n = heapNodes[a]; heapNodes[a] = heapNodes[b]; heapNodes[b] = n;
-    };
-    const siftDown = (start: number): void => {
-      let at = start;
-      for (;;) {
-        const l = 2 * at + 1;
-        const r = l + 1;
-        let m = at;
-        if (l < heapIds.length && worse(l, m)) m = l;
-        if (r < heapIds.length && worse(r, m)) m = r;
-        if (m === at) return;
-        swap(at, m);
-        at = m;
-      }
-    };
+    const size = node.counters.size;
+    if (rowScores.length < size) {
+      rowScores = new Float64Array(size * 2);
+      rowCut = new Float64Array(size * 2);
+    }
+    const scores = rowScores;
+    const counters = rowCounters;
     const norm2 = node.norm2;
     const shrink = this.options.shrinkage;
-    for (const [otherId, counter] of node.counters.entries) {
+    let m = 0;
+    for (const counter of node.counters.entries.values()) {
       let other = counter.peer as ItemNode | undefined;
       if (other === undefined) {
-        other = this.nodes.get(otherId);
+        other = this.nodes.get(counter.key);
         if (other === undefined) continue;
         counter.peer = other;
       }
@@ -151,28 +165,45 @@ export class ItemSimilarity {
       if (dot <= 0 || denom <= 0) continue;
       let score = dot / Math.sqrt(denom);
       if (shrink > 0) score *= counter.n / (counter.n + shrink);
-      if (heapIds.length < limit) {
-        heapIds.push(otherId);
-        heapNodes.push(other);
-        heapScores.push(score);
-        let at = heapIds.length - 1;
-        while (at > 0) {
-          const parent = (at - 1) >> 1;
-          if (!worse(at, parent)) break;
-          swap(at, parent);
-          at = parent;
+      scores[m] = score;
+      counters[m] = counter;
+      m++;
+    }
+    // keep every score ≥ the limit-th best (ties included), then order only those
+    let kept = m;
+    if (m > limit) {
+      const cut = rowCut.subarray(0, m);
+      cut.set(scores.subarray(0, m));
+      const threshold = limit > 0 ? kthLargest(cut, limit) : Infinity;
+      kept = 0;
+      for (let k = 0; k < m; k++) {
+        if (scores[k] >= threshold) {
+          scores[kept] = scores[k];
+          counters[kept] = counters[k];
+          kept++;
         }
-      } else if (score > heapScores[0] || (score === heapScores[0] && otherId < heapIds[0])) {
-        heapIds[0] = otherId;
-        heapNodes[0] = other;
-        heapScores[0] = score;
-        siftDown(0);
       }
     }
-    const order = heapIds.map((_, k) => k).sort((a, b) => heapScores[b] - heapScores[a] || (heapIds[a] < heapIds[b] ? -1 : 1));
-    node.neighborIds = order.map((k) => heapIds[k]);
-    node.neighborNodes = order.map((k) => heapNodes[k]);
-    node.neighborScores = order.map((k) => heapScores[k]);
+    const order = rowOrder;
+    order.length = 0;
+    for (let k = 0; k < kept; k++) order.push(k);
+    order.sort((x, y) => scores[y] - scores[x] || (counters[x].key < counters[y].key ? -1 : 1));
+    const n = Math.min(kept, limit);
+    const ids = node.neighborIds;
+    const nodes = node.neighborNodes;
+    const out = node.neighborScores;
+    for (let k = 0; k < n; k++) {
+      const c = counters[order[k]];
+      ids[k] = c.key;
+      nodes[k] = c.peer as ItemNode;
+      out[k] = scores[order[k]];
+    }
+    if (ids.length > n) {
+      ids.length = n;
+      nodes.length = n;
+      out.length = n;
+    }
+    counters.fill(undefined as unknown as Counter, 0, m);
     node.dirty = false;
     node.pending = 0;
   }

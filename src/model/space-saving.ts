@@ -1,5 +1,7 @@
 /** One counter: `count` over-estimates the true total by at most `err`; `n` counts co-occurring users. */
 export interface Counter {
+  /** The key this counter is stored under (lets hot loops iterate values() without entry tuples). */
+  readonly key: string;
   count: number;
   n: number;
   err: number;
@@ -20,6 +22,8 @@ export interface SpaceSavingJson {
  * starts from the largest evicted count, which it carries as its error — so counts stay
  * over-estimates, `count − err` stays an under-estimate, and heavy pairs survive.
  */
+let evictScratch = new Float64Array(256);
+
 export class SpaceSaving {
   readonly entries = new Map<string, Counter>();
   /** Count inherited by new entries: the largest count evicted so far. */
@@ -44,7 +48,7 @@ export class SpaceSaving {
       return entry;
     }
     if (this.capacity > 0 && this.entries.size >= this.capacity) this.evict();
-    const fresh: Counter = { count: this.floor + delta, n: nInc, err: this.floor, peer: undefined };
+    const fresh: Counter = { key, count: this.floor + delta, n: nInc, err: this.floor, peer: undefined };
     this.entries.set(key, fresh);
     return fresh;
   }
@@ -71,14 +75,34 @@ export class SpaceSaving {
     }
   }
 
+  /**
+   * Drops the `capacity/8` smallest counters, ties by key (so the choice is order-independent): finds
+   * the cut count on a scratch copy instead of sorting the entries.
+   */
   private evict(): void {
-    const sorted = [...this.entries].sort((a, b) => a[1].count - b[1].count || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const drop = Math.max(1, Math.floor(this.capacity / 8));
-    for (let k = 0; k < drop && k < sorted.length; k++) {
-      const [key, counter] = sorted[k];
-      this.entries.delete(key);
-      if (counter.count > this.floor) this.floor = counter.count;
+    const size = this.entries.size;
+    const drop = Math.min(size, Math.max(1, Math.floor(this.capacity / 8)));
+    if (drop === 0) return;
+    if (evictScratch.length < size) evictScratch = new Float64Array(size * 2);
+    const counts = evictScratch.subarray(0, size);
+    let i = 0;
+    for (const c of this.entries.values()) counts[i++] = c.count;
+    counts.sort();
+    const cut = counts[drop - 1];
+    // every counter under the cut goes; of those exactly at the cut, the smallest keys go
+    const atCut: string[] = [];
+    let dropped = 0;
+    for (const c of this.entries.values()) {
+      if (c.count < cut) {
+        this.entries.delete(c.key);
+        dropped++;
+      } else if (c.count === cut) {
+        atCut.push(c.key);
+      }
     }
+    if (dropped + atCut.length > drop) atCut.sort();
+    for (let k = 0; dropped < drop && k < atCut.length; k++, dropped++) this.entries.delete(atCut[k]);
+    if (cut > this.floor) this.floor = cut;
   }
 
   toJSON(): SpaceSavingJson {
@@ -90,7 +114,7 @@ export class SpaceSaving {
   static fromJSON(capacity: number, json: SpaceSavingJson): SpaceSaving {
     const ss = new SpaceSaving(capacity);
     ss.floor = json.floor;
-    for (const [key, count, n, err] of json.entries) ss.entries.set(key, { count, n, err, peer: undefined });
+    for (const [key, count, n, err] of json.entries) ss.entries.set(key, { key, count, n, err, peer: undefined });
     return ss;
   }
 }
