@@ -179,7 +179,11 @@ export class Engine implements EngineApi {
     if (records.length > 0) {
       const result = await pipeline.live({ ...batch, records });
       // Durable before the consumer commits: lists and dead letters are acknowledged by the log.
-      if (result.outgoing.length > 0) await this.log.produce(result.outgoing);
+      if (result.outgoing.length > 0) {
+        const flushStarted = performance.now();
+        await this.log.produce(result.outgoing);
+        this.metrics.checkpointSeconds.observe((performance.now() - flushStarted) / 1000);
+      }
       for (const { rec, eventTime } of result.lists) {
         this.metrics.recommendationsTotal.inc({ sink: 'topic' });
         this.madeHere.add(rec.recommendationId);

@@ -83,7 +83,7 @@ export class Metrics {
   });
   readonly checkpointSeconds = new Histogram({
     name: 'recstream_checkpoint_seconds',
-    help: 'Time to make state durable (changelog flush) before offsets are committed.',
+    help: 'Time to make a batch durable (its lists and dead letters acknowledged by the log) before its offset is committed.',
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
