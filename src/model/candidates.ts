@@ -90,8 +90,10 @@ function claim(node: ItemNode, stamp: number, position: number, supporter: strin
   c.affinity = 0;
   c.support = 0;
   c.bestPosition = position;
-  c.supporters.length = 0;
-  c.supporters.push(supporter);
+  const supporters = c.supporters;
+  // pop, not `length = 1`: setting length is a slow runtime call and this runs per candidate
+  while (supporters.length > 1) supporters.pop();
+  supporters[0] = supporter;
   c.trendingOnly = false;
   return c;
 }
@@ -151,12 +153,12 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
     const node = sources.transitions.nodes.get(from);
     if (node === undefined || !(node.total > 0)) continue;
     const weight = tuning.followWeights[k] / node.total;
-    for (const [to, counter] of node.next.entries) {
+    for (const counter of node.next.entries.values()) {
       const share = counter.count - counter.err;
       if (!(share > 0)) continue;
       let other = counter.peer as ItemNode | undefined;
       if (other === undefined) {
-        other = sources.similarity.nodes.get(to);
+        other = sources.similarity.nodes.get(counter.key);
         if (other === undefined) continue;
         counter.peer = other;
       }

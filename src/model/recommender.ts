@@ -6,7 +6,7 @@ import { FEATURE_COUNT, pairFeatures, type PairContext } from './features.js';
 import { FtrlRegression } from './ftrl.js';
 import { hashUniform } from './hash.js';
 import { RlsRegression } from './rls.js';
-import { ItemSimilarity } from './similarity.js';
+import { ItemSimilarity, type ItemNode } from './similarity.js';
 import { fromSnapshot, toSnapshot, type ModelSnapshot } from './snapshot.js';
 import { Trending } from './trending.js';
 import { Transitions } from './transitions.js';
@@ -107,15 +107,12 @@ export class Recommender implements OnlineRecommender {
     }
     const time = event.timestamp;
     if (time > this.maxTime) this.maxTime = time;
-    const lines: Array<{ itemId: string; type: EventType; price: number | null }> = event.kind === 'click'
-      ? [{ itemId: event.itemId, type: event.type, price: event.price ?? null }]
-      : event.items.map((l) => ({ itemId: l.itemId, type: 'purchase' as const, price: l.price }));
 
     const factor = this.decay.renormaliseAt(time);
     if (factor !== null) this.rescale(factor);
 
     if (user !== undefined && this.config.ranker && user.items.size > 0) {
-      this.trainRanker(event.userId, user, lines.map((l) => l.itemId), event.eventId, time);
+      this.trainRanker(event.userId, user, event.kind === 'click' ? [event.itemId] : event.items.map((l) => l.itemId), event.eventId, time);
     }
 
     const u = user ?? new UserHistory(this.config.historyLength, this.config.dedupLength);
@@ -124,29 +121,37 @@ export class Recommender implements OnlineRecommender {
     if (orderKey !== null) u.rememberId(orderKey);
     u.lastTime = Math.max(u.lastTime, time);
 
-    const touched = new Set<string>();
-    for (const [id] of u.items) touched.add(id);
+    const touched: string[] = [];
+    for (const id of u.items.keys()) touched.push(id);
     u.advanceSession(event.sessionId, time);
-    for (const line of lines) {
-      touched.add(line.itemId);
-      this.applyInteraction(u, line.itemId, line.type, time);
-      if (line.price !== null && line.price > 0) {
-        this.prices.set(line.itemId, line.price);
-        if (line.type === 'purchase' || line.type === 'add_to_cart') {
-          u.spend.sum += line.price;
-          u.spend.count++;
-        }
-      }
-      if (line.type === 'purchase') u.markPurchased(line.itemId, time);
-      const previous = u.session.items[u.session.items.length - 1];
-      if (previous !== undefined && previous !== line.itemId) this.transitions.add(previous, line.itemId, this.decay.scale(time));
-      u.addToSession(line.itemId);
+    if (event.kind === 'click') {
+      this.applyLine(u, event.itemId, event.type, event.price ?? null, time, touched);
+    } else {
+      for (const line of event.items) this.applyLine(u, line.itemId, 'purchase', line.price, time, touched);
+      this.learnOrderValue(u, event.items.reduce((s, l) => s + l.quantity * l.price, 0), time);
     }
-
-    if (event.kind === 'purchase') this.learnOrderValue(u, event.items.reduce((s, l) => s + l.quantity * l.price, 0), time);
     this.eventsApplied++;
     this.poolCache = null;
-    return { applied: true, touchedItems: [...touched] };
+    return { applied: true, touchedItems: touched };
+  }
+
+  /** One item line of an event; `touched` gains the item unless already listed. */
+  private applyLine(u: UserHistory, itemId: string, type: EventType, price: number | null, time: number, touched: string[]): void {
+    // an item still in the history is listed already (retained before the event, or an earlier line)
+    if (!u.items.has(itemId) && !touched.includes(itemId)) touched.push(itemId);
+    this.applyInteraction(u, itemId, type, time);
+    if (price !== null && price > 0) {
+      this.prices.set(itemId, price);
+      if (type === 'purchase' || type === 'add_to_cart') {
+        u.spend.sum += price;
+        u.spend.count++;
+      }
+    }
+    if (type === 'purchase') u.markPurchased(itemId, time);
+    const session = u.session.items;
+    const previous = session[session.length - 1];
+    if (previous !== undefined && previous !== itemId) this.transitions.add(previous, itemId, this.decay.scale(time));
+    u.addToSession(itemId);
   }
 
   /** r_ui += Δ: updates dot(i, j) for every j in the user's retained history, then ‖r_i‖². */
@@ -163,9 +168,14 @@ export class Recommender implements OnlineRecommender {
     const existing = user.items.get(itemId);
     const rOld = existing?.weight ?? 0;
     const nInc = existing === undefined ? 1 : 0;
-    for (const [otherId, entry] of user.items) {
-      if (otherId === itemId || !(entry.weight > 0)) continue;
-      sim.addDot(node, itemId, sim.node(otherId), otherId, delta * entry.weight, nInc);
+    for (const entry of user.items.values()) {
+      if (entry === existing || !(entry.weight > 0)) continue;
+      let other = entry.peer as ItemNode | undefined;
+      if (other === undefined) {
+        other = sim.node(entry.itemId);
+        entry.peer = other;
+      }
+      sim.addDot(node, itemId, other, entry.itemId, delta * entry.weight, nInc);
     }
     sim.addNorm(node, 2 * delta * rOld + delta * delta);
     user.touch(itemId, delta, time, type);

@@ -19,7 +19,7 @@ export class ItemNode {
 let rowScores = new Float64Array(512);
 let rowCut = new Float64Array(512);
 const rowCounters: Counter[] = [];
-const rowOrder: number[] = [];
+let rowOrder = new Int32Array(512);
 
 /** The k-th largest value (1 ≤ k ≤ length) by quickselect; reorders `values`. */
 export function kthLargest(values: Float64Array, k: number): number {
@@ -184,9 +184,9 @@ export class ItemSimilarity {
         }
       }
     }
-    const order = rowOrder;
-    order.length = 0;
-    for (let k = 0; k < kept; k++) order.push(k);
+    if (rowOrder.length < kept) rowOrder = new Int32Array(kept * 2);
+    const order = rowOrder.subarray(0, kept);
+    for (let k = 0; k < kept; k++) order[k] = k;
     order.sort((x, y) => scores[y] - scores[x] || (counters[x].key < counters[y].key ? -1 : 1));
     const n = Math.min(kept, limit);
     const ids = node.neighborIds;

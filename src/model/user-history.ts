@@ -2,6 +2,9 @@ import type { EventType } from '../events/types.js';
 
 /** What a user did with one item: `weight` is r_ui in forward-decayed units. */
 export interface HistoryEntry {
+  readonly itemId: string;
+  /** The model's cached pointer to the item's state (not serialised; rebuilt on demand). */
+  peer: object | undefined;
   weight: number;
   lastTime: number;
   lastType: EventType;
@@ -86,7 +89,7 @@ export class UserHistory {
       this.items.set(itemId, entry);
       return { evicted: null, evictedEntry: null };
     }
-    const fresh: HistoryEntry = { weight: delta, lastTime: time, lastType: type, inCart: false, purchased: false };
+    const fresh: HistoryEntry = { itemId, peer: undefined, weight: delta, lastTime: time, lastType: type, inCart: false, purchased: false };
     this.applyType(fresh, type);
     this.items.set(itemId, fresh);
     if (this.historyLength > 0 && this.items.size > this.historyLength) {
@@ -158,7 +161,7 @@ export class UserHistory {
   static fromJSON(historyLength: number, dedupLength: number, json: UserHistoryJson): UserHistory {
     const h = new UserHistory(historyLength, dedupLength);
     for (const [id, weight, lastTime, lastType, inCart, purchased] of json.items) {
-      h.items.set(id, { weight, lastTime, lastType, inCart, purchased });
+      h.items.set(id, { itemId: id, peer: undefined, weight, lastTime, lastType, inCart, purchased });
     }
     for (const [id, t] of json.purchased) h.purchased.set(id, t);
     h.recentIds = [...json.recentIds];
