@@ -137,6 +137,17 @@ export function loadConfig(env: Env = process.env): Config {
     try { new URL(o); } catch { problems.push(`CORS_ORIGINS has ${JSON.stringify(o)}; set a comma-separated list of origins like https://shop.example.com, or *`); }
   }
 
+  const weights = { ...DEFAULT_MODEL_CONFIG.weights };
+  for (const pair of list(env.MODEL_EVENT_WEIGHTS)) {
+    const [type, value] = pair.split('=').map((x) => x.trim());
+    const w = Number(value);
+    if (!(type in weights) || value === undefined || !Number.isFinite(w) || w < 0) {
+      problems.push(`MODEL_EVENT_WEIGHTS has ${JSON.stringify(pair)}; set type=weight pairs with weights ≥ 0 for ${Object.keys(weights).join(', ')}, e.g. MODEL_EVENT_WEIGHTS=view=1,purchase=2`);
+      continue;
+    }
+    weights[type as keyof typeof weights] = w;
+  }
+
   const topics: Topics = {
     clicks: str('TOPIC_CLICKS', 'clickstream'),
     purchases: str('TOPIC_PURCHASES', 'purchases'),
@@ -193,6 +204,7 @@ export function loadConfig(env: Env = process.env): Config {
       userIdleDays: num('MODEL_USER_IDLE_DAYS'),
       shrinkage: num('MODEL_SHRINKAGE'),
       rlsForgetting: num('MODEL_RLS_FORGETTING'),
+      weights,
     },
   };
   if (config.kafka !== null && config.kafka.heartbeatIntervalMs >= config.kafka.sessionTimeoutMs) {

@@ -42,6 +42,11 @@ describe('configuration', () => {
     expect(problems.find((p) => p.startsWith('SCHEMA_REGISTRY_URL'))).toMatch(/not a URL/);
   });
 
+  it('reads event weights as type=weight pairs and names a bad pair', () => {
+    expect(loadConfig({ MODEL_EVENT_WEIGHTS: 'view=0.5, purchase=3' }).model.weights).toMatchObject({ view: 0.5, purchase: 3 });
+    expect(problemsOf({ MODEL_EVENT_WEIGHTS: 'view=1,wishlist=2' })[0]).toMatch(/MODEL_EVENT_WEIGHTS has "wishlist=2"/);
+  });
+
   it('refuses topic names that collide', () => {
     expect(problemsOf({ TOPIC_DLQ: 'clickstream' })[0]).toMatch(/topic names must differ/);
   });
