@@ -74,37 +74,81 @@ function positionPowers(base: number, count: number): number[] {
 }
 
 /**
- * The node's candidate object, reset for this gathering. Objects are reused across gatherings (no
+ * Per-item accumulators of one gathering, indexed by ItemNode.index and valid where `marks` holds the
+ * gathering's stamp: typed arrays instead of a Map or per-candidate objects, since this runs on every
+ * event and reads hundreds of neighbours.
+ */
+let marks = new Int32Array(1024);
+let knnSums = new Float64Array(1024);
+let followSums = new Float64Array(1024);
+let supports = new Int32Array(1024);
+let bestPositions = new Int32Array(1024);
+let supporterCounts = new Int32Array(1024);
+/** MAX_SUPPORTERS slots per item index. */
+const supporterIds: string[] = [];
+/** Items touched by the current gathering, in first-touch order. */
+const touchedNodes: ItemNode[] = [];
+
+function ensureCapacity(items: number): void {
+  // filled densely: writes at scattered indices would turn a growing array into a slow sparse one
+  while (supporterIds.length < marks.length * MAX_SUPPORTERS) supporterIds.push('');
+  if (marks.length >= items) return;
+  const size = Math.max(items, marks.length * 2);
+  const grow = <T extends Int32Array | Float64Array>(old: T, make: (n: number) => T): T => {
+    const next = make(size);
+    next.set(old);
+    return next;
+  };
+  marks = grow(marks, (n) => new Int32Array(n));
+  knnSums = grow(knnSums, (n) => new Float64Array(n));
+  followSums = grow(followSums, (n) => new Float64Array(n));
+  supports = grow(supports, (n) => new Int32Array(n));
+  bestPositions = grow(bestPositions, (n) => new Int32Array(n));
+  supporterCounts = grow(supporterCounts, (n) => new Int32Array(n));
+  while (supporterIds.length < size * MAX_SUPPORTERS) supporterIds.push('');
+}
+
+/**
+ * The node's candidate object, filled from the accumulators. Objects are reused across gatherings (no
  * allocation per event); safe because a pool lives only until the next gathering replaces it.
  */
-function claim(node: ItemNode, stamp: number, position: number, supporter: string): Candidate {
-  node.mark = stamp;
+function materialise(node: ItemNode, transitionWeight: number): Candidate {
+  const i = node.index;
   let c = node.slot as Candidate | null;
   if (c === null) {
-    c = { itemId: node.id, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: position, supporters: [supporter], trendingOnly: false };
+    c = { itemId: node.id, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: -1, supporters: [], trendingOnly: false };
     node.slot = c;
-    return c;
   }
-  c.knn = 0;
-  c.follow = 0;
-  c.affinity = 0;
-  c.support = 0;
-  c.bestPosition = position;
+  c.knn = knnSums[i];
+  c.follow = followSums[i];
+  c.affinity = c.knn + transitionWeight * c.follow;
+  c.support = supports[i];
+  c.bestPosition = bestPositions[i];
   const supporters = c.supporters;
-  // pop, not `length = 1`: setting length is a slow runtime call and this runs per candidate
-  while (supporters.length > 1) supporters.pop();
-  supporters[0] = supporter;
+  const n = supporterCounts[i];
+  // pop, not `length = n`: setting length is a slow runtime call and this runs per candidate
+  while (supporters.length > n) supporters.pop();
+  for (let k = 0; k < n; k++) supporters[k] = supporterIds[i * MAX_SUPPORTERS + k];
   c.trendingOnly = false;
   return c;
 }
 
 /**
  * Gathers kNN and followed-by candidates for a user; seen items are included (filters come later).
- * Accumulates in the item nodes' scratch slots (stamped) instead of a Map: this runs on every event.
  */
 export function gatherCandidates(user: UserHistory, sources: CandidateSources, tuning: CandidateTuning): Candidate[] {
   const stamp = ++gatherStamp;
-  const pool: Candidate[] = [];
+  ensureCapacity(sources.similarity.nodes.size);
+  // module-level bindings copied to locals: hot loops then skip the context loads and hole checks
+  const mark = marks;
+  const knn = knnSums;
+  const follow = followSums;
+  const support = supports;
+  const best = bestPositions;
+  const supCount = supporterCounts;
+  const supIds = supporterIds;
+  const nodesTouched = touchedNodes;
+  let touched = 0;
   // the history Map is least recent first: copy its tail into reused scratch arrays, newest first
   let total = 0;
   for (const [id, entry] of user.items) {
@@ -135,16 +179,26 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
     }
     for (let k = 0; k < n; k++) {
       const other = nodes[k];
-      let c: Candidate;
-      if (other.mark !== stamp) {
-        c = claim(other, stamp, pos, historyId);
-        pool.push(c);
+      const i = other.index;
+      const add = strength * scores[k];
+      if (mark[i] !== stamp) {
+        mark[i] = stamp;
+        knn[i] = add;
+        follow[i] = 0;
+        support[i] = 1;
+        best[i] = pos;
+        supCount[i] = 1;
+        supIds[i * MAX_SUPPORTERS] = historyId;
+        nodesTouched[touched++] = other;
       } else {
-        c = other.slot as Candidate;
-        if (c.supporters.length < MAX_SUPPORTERS) c.supporters.push(historyId);
+        knn[i] += add;
+        support[i]++;
+        const s = supCount[i];
+        if (s < MAX_SUPPORTERS) {
+          supIds[i * MAX_SUPPORTERS + s] = historyId;
+          supCount[i] = s + 1;
+        }
       }
-      c.knn += strength * scores[k];
-      c.support++;
     }
   }
   const session = user.session.items;
@@ -153,7 +207,7 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
     const node = sources.transitions.nodes.get(from);
     if (node === undefined || !(node.total > 0)) continue;
     const weight = tuning.followWeights[k] / node.total;
-    for (const counter of node.next.entries.values()) {
+    for (const counter of node.next.list) {
       const share = counter.count - counter.err;
       if (!(share > 0)) continue;
       let other = counter.peer as ItemNode | undefined;
@@ -162,23 +216,39 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
         if (other === undefined) continue;
         counter.peer = other;
       }
-      let c: Candidate;
-      if (other.mark !== stamp) {
-        c = claim(other, stamp, -1, from);
-        pool.push(c);
+      const i = other.index;
+      if (mark[i] !== stamp) {
+        mark[i] = stamp;
+        knn[i] = 0;
+        follow[i] = weight * share;
+        support[i] = 0;
+        best[i] = -1;
+        supCount[i] = 1;
+        supIds[i * MAX_SUPPORTERS] = from;
+        nodesTouched[touched++] = other;
       } else {
-        c = other.slot as Candidate;
-        if (c.supporters.length < MAX_SUPPORTERS && !c.supporters.includes(from)) c.supporters.push(from);
+        follow[i] += weight * share;
+        const s = supCount[i];
+        if (s < MAX_SUPPORTERS && !hasSupporter(i, s, from)) {
+          supIds[i * MAX_SUPPORTERS + s] = from;
+          supCount[i] = s + 1;
+        }
       }
-      c.follow += weight * share;
     }
   }
+  const pool: Candidate[] = [];
   const exponent = tuning.popularityExponent;
-  for (const c of pool) {
-    c.affinity = c.knn + tuning.transitionWeight * c.follow;
+  for (let t = 0; t < touched; t++) {
+    const c = materialise(touchedNodes[t], tuning.transitionWeight);
     if (exponent !== 0) c.affinity *= Math.pow(1 + sources.popularity(c.itemId), exponent);
+    pool.push(c);
   }
   return pool;
+}
+
+function hasSupporter(i: number, count: number, id: string): boolean {
+  for (let k = 0; k < count; k++) if (supporterIds[i * MAX_SUPPORTERS + k] === id) return true;
+  return false;
 }
 
 /** The `size` best candidates passing `keep`, by affinity then id. */

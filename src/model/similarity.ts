@@ -13,6 +13,8 @@ export class ItemNode {
   /** Scratch slot for candidate gathering: valid while `mark` equals the gatherer's stamp (no Map). */
   mark = 0;
   slot: unknown = null;
+  /** Dense number of the item within its ItemSimilarity (creation order), for typed scratch arrays. */
+  index = -1;
   constructor(readonly id: string, readonly counters: SpaceSaving) {}
 }
 
@@ -76,6 +78,7 @@ export class ItemSimilarity {
     let node = this.nodes.get(itemId);
     if (node === undefined) {
       node = new ItemNode(itemId, new SpaceSaving(this.options.maxCountersPerItem));
+      node.index = this.nodes.size;
       this.nodes.set(itemId, node);
     }
     return node;
@@ -152,7 +155,7 @@ export class ItemSimilarity {
     const norm2 = node.norm2;
     const shrink = this.options.shrinkage;
     let m = 0;
-    for (const counter of node.counters.entries.values()) {
+    for (const counter of node.counters.list) {
       let other = counter.peer as ItemNode | undefined;
       if (other === undefined) {
         other = this.nodes.get(counter.key);
@@ -233,6 +236,7 @@ export class ItemSimilarity {
       node.neighborScores = [...n.row.scores];
       node.dirty = n.row.dirty;
       node.pending = n.row.pending;
+      node.index = sim.nodes.size;
       sim.nodes.set(id, node);
     }
     for (const node of sim.nodes.values()) node.neighborNodes = node.neighborIds.map((id) => sim.node(id));
