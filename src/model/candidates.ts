@@ -207,15 +207,19 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
     const node = sources.transitions.nodes.get(from);
     if (node === undefined || !(node.total > 0)) continue;
     const weight = tuning.followWeights[k] / node.total;
-    for (const counter of node.next.list) {
-      const share = counter.count - counter.err;
+    const next = node.next;
+    const byIndex = sources.similarity.byIndex;
+    for (let slot = 0; slot < next.size; slot++) {
+      const share = next.counts[slot] - next.errs[slot];
       if (!(share > 0)) continue;
-      let other = counter.peer as ItemNode | undefined;
-      if (other === undefined) {
-        other = sources.similarity.nodes.get(counter.key);
-        if (other === undefined) continue;
-        counter.peer = other;
+      let peer = next.peers[slot];
+      if (peer < 0) {
+        const found = sources.similarity.nodes.get(next.keys[slot]);
+        if (found === undefined) continue;
+        peer = found.index;
+        next.peers[slot] = peer;
       }
+      const other = byIndex[peer];
       const i = other.index;
       if (mark[i] !== stamp) {
         mark[i] = stamp;

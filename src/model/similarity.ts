@@ -20,7 +20,7 @@ export class ItemNode {
 
 let rowScores = new Float64Array(512);
 let rowCut = new Float64Array(512);
-const rowCounters: Counter[] = [];
+let rowSlots = new Int32Array(512);
 let rowOrder = new Int32Array(512);
 
 /** The k-th largest value (1 ≤ k ≤ length) by quickselect; reorders `values`. */
@@ -71,6 +71,8 @@ export interface ItemNodeJson {
  */
 export class ItemSimilarity {
   readonly nodes = new Map<string, ItemNode>();
+  /** nodes by ItemNode.index (the counters' `peers` hold these indices). */
+  readonly byIndex: ItemNode[] = [];
 
   constructor(readonly options: SimilarityOptions) {}
 
@@ -80,6 +82,7 @@ export class ItemSimilarity {
       node = new ItemNode(itemId, new SpaceSaving(this.options.maxCountersPerItem));
       node.index = this.nodes.size;
       this.nodes.set(itemId, node);
+      this.byIndex.push(node);
     }
     return node;
   }
@@ -87,9 +90,9 @@ export class ItemSimilarity {
   /** dot(i,j) += delta (both directions); `nInc` new co-occurring users. */
   addDot(a: ItemNode, aId: string, b: ItemNode, bId: string, delta: number, nInc: number): void {
     const ab = a.counters.add(bId, delta, nInc);
-    if (ab.peer === undefined) ab.peer = b;
+    a.counters.peers[ab] = b.index;
     const ba = b.counters.add(aId, delta, nInc);
-    if (ba.peer === undefined) ba.peer = a;
+    b.counters.peers[ba] = a.index;
     a.dirty = true;
     b.dirty = true;
     a.pending++;
@@ -118,11 +121,12 @@ export class ItemSimilarity {
     const node = this.nodes.get(itemId);
     if (node === undefined) return [];
     const out: SimilarItem[] = [];
-    for (const [otherId, counter] of node.counters.entries) {
-      const other = this.nodes.get(otherId);
+    const counters = node.counters;
+    for (let slot = 0; slot < counters.size; slot++) {
+      const other = this.nodes.get(counters.keys[slot]);
       if (other === undefined) continue;
-      const s = this.score(node, counter, other);
-      if (s > 0) out.push({ itemId: otherId, score: s });
+      const s = this.score(node, counters.counterAt(slot), other);
+      if (s > 0) out.push({ itemId: other.id, score: s });
     }
     out.sort((x, y) => y.score - x.score || (x.itemId < y.itemId ? -1 : x.itemId > y.itemId ? 1 : 0));
     if (out.length > limit) out.length = limit;
@@ -145,31 +149,40 @@ export class ItemSimilarity {
 
   private refresh(node: ItemNode): void {
     const limit = this.options.neighbors;
-    const size = node.counters.size;
+    const counters = node.counters;
+    const size = counters.size;
     if (rowScores.length < size) {
       rowScores = new Float64Array(size * 2);
       rowCut = new Float64Array(size * 2);
+      rowSlots = new Int32Array(size * 2);
     }
     const scores = rowScores;
-    const counters = rowCounters;
+    const slots = rowSlots;
+    const keys = counters.keys;
+    const counts = counters.counts;
+    const errs = counters.errs;
+    const ns = counters.ns;
+    const peers = counters.peers;
+    const byIndex = this.byIndex;
     const norm2 = node.norm2;
     const shrink = this.options.shrinkage;
     let m = 0;
-    for (const counter of node.counters.list) {
-      let other = counter.peer as ItemNode | undefined;
-      if (other === undefined) {
-        other = this.nodes.get(counter.key);
+    for (let slot = 0; slot < size; slot++) {
+      let peer = peers[slot];
+      if (peer < 0) {
+        const other = this.nodes.get(keys[slot]);
         if (other === undefined) continue;
-        counter.peer = other;
+        peer = other.index;
+        peers[slot] = peer;
       }
       // inlined score(): this loop is the hottest in the model
-      const dot = counter.count - counter.err;
-      const denom = norm2 * other.norm2;
+      const dot = counts[slot] - errs[slot];
+      const denom = norm2 * byIndex[peer].norm2;
       if (dot <= 0 || denom <= 0) continue;
       let score = dot / Math.sqrt(denom);
-      if (shrink > 0) score *= counter.n / (counter.n + shrink);
+      if (shrink > 0) score *= ns[slot] / (ns[slot] + shrink);
       scores[m] = score;
-      counters[m] = counter;
+      slots[m] = slot;
       m++;
     }
     // keep every score ≥ the limit-th best (ties included), then order only those
@@ -182,7 +195,7 @@ export class ItemSimilarity {
       for (let k = 0; k < m; k++) {
         if (scores[k] >= threshold) {
           scores[kept] = scores[k];
-          counters[kept] = counters[k];
+          slots[kept] = slots[k];
           kept++;
         }
       }
@@ -190,15 +203,15 @@ export class ItemSimilarity {
     if (rowOrder.length < kept) rowOrder = new Int32Array(kept * 2);
     const order = rowOrder.subarray(0, kept);
     for (let k = 0; k < kept; k++) order[k] = k;
-    order.sort((x, y) => scores[y] - scores[x] || (counters[x].key < counters[y].key ? -1 : 1));
+    order.sort((x, y) => scores[y] - scores[x] || (keys[slots[x]] < keys[slots[y]] ? -1 : 1));
     const n = Math.min(kept, limit);
     const ids = node.neighborIds;
     const nodes = node.neighborNodes;
     const out = node.neighborScores;
     for (let k = 0; k < n; k++) {
-      const c = counters[order[k]];
-      ids[k] = c.key;
-      nodes[k] = c.peer as ItemNode;
+      const slot = slots[order[k]];
+      ids[k] = keys[slot];
+      nodes[k] = byIndex[peers[slot]];
       out[k] = scores[order[k]];
     }
     if (ids.length > n) {
@@ -206,7 +219,6 @@ export class ItemSimilarity {
       nodes.length = n;
       out.length = n;
     }
-    counters.fill(undefined as unknown as Counter, 0, m);
     node.dirty = false;
     node.pending = 0;
   }
@@ -238,6 +250,7 @@ export class ItemSimilarity {
       node.pending = n.row.pending;
       node.index = sim.nodes.size;
       sim.nodes.set(id, node);
+      sim.byIndex.push(node);
     }
     for (const node of sim.nodes.values()) node.neighborNodes = node.neighborIds.map((id) => sim.node(id));
     return sim;

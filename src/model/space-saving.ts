@@ -1,14 +1,9 @@
 /** One counter: `count` over-estimates the true total by at most `err`; `n` counts co-occurring users. */
 export interface Counter {
-  /** The key this counter is stored under (lets hot loops iterate values() without entry tuples). */
   readonly key: string;
   count: number;
   n: number;
   err: number;
-  /** Owner's cached pointer to whatever the key names (not serialised; rebuilt on demand). */
-  peer?: object;
-  /** Position in the owner's dense `list`. */
-  slot: number;
 }
 
 export type CounterJson = [key: string, count: number, n: number, err: number];
@@ -45,122 +40,183 @@ function kthSmallest(values: Float64Array, k: number): number {
   return values[target];
 }
 
+const INITIAL_SLOTS = 8;
+
 /**
  * Space-Saving (Metwally et al.) with batched eviction: at most `capacity` counters (0 = unbounded).
- * When full, the smallest eighth is evicted at once (amortising the sort) and every later newcomer
- * starts from the largest evicted count, which it carries as its error — so counts stay
+ * When full, the smallest eighth is evicted at once (amortising the selection) and every later
+ * newcomer starts from the largest evicted count, which it carries as its error — so counts stay
  * over-estimates, `count − err` stays an under-estimate, and heavy pairs survive.
- * Change counters only through the methods: they keep `entries` and `list` in step.
+ *
+ * Counters live in dense parallel typed arrays (slots 0..size−1, any order; a removal moves the last
+ * slot into the hole): the hot loops of the model scan them without touching one object per counter.
+ * `peers` is the owner's cached integer for whatever a key names (−1 until set; not serialised).
  */
 export class SpaceSaving {
-  readonly entries = new Map<string, Counter>();
-  /** The same counters as a dense array (any order): hot loops iterate it instead of the Map. */
-  readonly list: Counter[] = [];
+  private readonly slots = new Map<string, number>();
+  keys: string[] = [];
+  counts: Float64Array;
+  ns: Float64Array;
+  errs: Float64Array;
+  peers: Int32Array;
   /** Count inherited by new entries: the largest count evicted so far. */
   floor = 0;
 
-  constructor(readonly capacity: number) {}
+  constructor(readonly capacity: number) {
+    const initial = capacity > 0 ? Math.min(capacity, INITIAL_SLOTS) : INITIAL_SLOTS;
+    this.counts = new Float64Array(initial);
+    this.ns = new Float64Array(initial);
+    this.errs = new Float64Array(initial);
+    this.peers = new Int32Array(initial).fill(-1);
+  }
 
   get size(): number {
-    return this.entries.size;
+    return this.keys.length;
   }
 
+  /** The slot of `key`, or −1. */
+  slotOf(key: string): number {
+    return this.slots.get(key) ?? -1;
+  }
+
+  /** A copy of the key's counter. */
   get(key: string): Counter | undefined {
-    return this.entries.get(key);
+    const s = this.slots.get(key);
+    return s === undefined ? undefined : this.counterAt(s);
   }
 
-  /** Adds `delta` to the key's count and `nInc` to its co-occurrence count; returns the counter. */
-  add(key: string, delta: number, nInc: number): Counter {
-    const entry = this.entries.get(key);
-    if (entry !== undefined) {
-      entry.count += delta;
-      entry.n += nInc;
-      return entry;
-    }
-    if (this.capacity > 0 && this.entries.size >= this.capacity) this.evict();
-    const fresh: Counter = { key, count: this.floor + delta, n: nInc, err: this.floor, peer: undefined, slot: this.list.length };
-    this.entries.set(key, fresh);
-    this.list.push(fresh);
-    return fresh;
+  /** A copy of the counter in slot `s`. */
+  counterAt(s: number): Counter {
+    return { key: this.keys[s], count: this.counts[s], n: this.ns[s], err: this.errs[s] };
   }
 
-  private remove(counter: Counter): void {
-    this.entries.delete(counter.key);
-    const last = this.list.pop() as Counter;
-    if (last !== counter) {
-      this.list[counter.slot] = last;
-      last.slot = counter.slot;
+  /** Copies of all counters by key (for inspection and serialisation, not for hot paths). */
+  get entries(): Map<string, Counter> {
+    const out = new Map<string, Counter>();
+    for (let s = 0; s < this.keys.length; s++) out.set(this.keys[s], this.counterAt(s));
+    return out;
+  }
+
+  /** Adds `delta` to the key's count and `nInc` to its co-occurrence count; returns its slot. */
+  add(key: string, delta: number, nInc: number): number {
+    const s = this.slots.get(key);
+    if (s !== undefined) {
+      this.counts[s] += delta;
+      this.ns[s] += nInc;
+      return s;
     }
+    if (this.capacity > 0 && this.keys.length >= this.capacity) this.evict();
+    return this.append(key, this.floor + delta, nInc, this.floor);
+  }
+
+  private append(key: string, count: number, n: number, err: number): number {
+    const s = this.keys.length;
+    if (s === this.counts.length) this.grow();
+    this.keys.push(key);
+    this.counts[s] = count;
+    this.ns[s] = n;
+    this.errs[s] = err;
+    this.peers[s] = -1;
+    this.slots.set(key, s);
+    return s;
+  }
+
+  private grow(): void {
+    const cap = this.capacity > 0 ? Math.min(this.capacity, this.counts.length * 2) : this.counts.length * 2;
+    const size = Math.max(cap, this.counts.length + 1);
+    const counts = new Float64Array(size);
+    counts.set(this.counts);
+    const ns = new Float64Array(size);
+    ns.set(this.ns);
+    const errs = new Float64Array(size);
+    errs.set(this.errs);
+    const peers = new Int32Array(size).fill(-1);
+    peers.set(this.peers);
+    this.counts = counts;
+    this.ns = ns;
+    this.errs = errs;
+    this.peers = peers;
+  }
+
+  /** Removes slot `s`, moving the last slot into it. */
+  private removeAt(s: number): void {
+    this.slots.delete(this.keys[s]);
+    const last = this.keys.length - 1;
+    if (s !== last) {
+      const movedKey = this.keys[last];
+      this.keys[s] = movedKey;
+      this.counts[s] = this.counts[last];
+      this.ns[s] = this.ns[last];
+      this.errs[s] = this.errs[last];
+      this.peers[s] = this.peers[last];
+      this.slots.set(movedKey, s);
+    }
+    this.keys.pop();
   }
 
   /** Removes a contribution (user erasure); counters that reach zero support disappear. */
   subtract(key: string, delta: number, nDec: number): void {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return;
-    entry.count -= delta;
-    entry.n -= nDec;
-    if (entry.n <= 0 || entry.count - entry.err <= 0) this.remove(entry);
+    const s = this.slots.get(key);
+    if (s === undefined) return;
+    this.counts[s] -= delta;
+    this.ns[s] -= nDec;
+    if (this.ns[s] <= 0 || this.counts[s] - this.errs[s] <= 0) this.removeAt(s);
   }
 
   delete(key: string): void {
-    const entry = this.entries.get(key);
-    if (entry !== undefined) this.remove(entry);
+    const s = this.slots.get(key);
+    if (s !== undefined) this.removeAt(s);
   }
 
   /** Multiplies every count (forward-decay renormalisation). */
   scale(factor: number): void {
     this.floor *= factor;
-    for (const entry of this.list) {
-      entry.count *= factor;
-      entry.err *= factor;
+    for (let s = 0; s < this.keys.length; s++) {
+      this.counts[s] *= factor;
+      this.errs[s] *= factor;
     }
   }
 
   /**
    * Drops the `capacity/8` smallest counters, ties by key (so the choice is order-independent): finds
-   * the cut count on a scratch copy instead of sorting the entries.
+   * the cut count by quickselect on a scratch copy instead of sorting the counters.
    */
   private evict(): void {
-    const size = this.entries.size;
+    const size = this.keys.length;
     const drop = Math.min(size, Math.max(1, Math.floor(this.capacity / 8)));
     if (drop === 0) return;
     if (evictScratch.length < size) evictScratch = new Float64Array(size * 2);
-    const counts = evictScratch.subarray(0, size);
-    const list = this.list;
-    for (let i = 0; i < size; i++) counts[i] = list[i].count;
-    const cut = kthSmallest(counts, drop);
+    const scratch = evictScratch.subarray(0, size);
+    scratch.set(this.counts.subarray(0, size));
+    const cut = kthSmallest(scratch, drop);
     // every counter under the cut goes; of those exactly at the cut, the smallest keys go
-    const atCut: Counter[] = [];
+    const atCut: string[] = [];
     let dropped = 0;
-    for (let i = list.length - 1; i >= 0; i--) {
-      // backwards: a removal moves the last counter into slot i, which was visited already
-      const c = list[i];
-      if (c.count < cut) {
-        this.remove(c);
+    for (let s = size - 1; s >= 0; s--) {
+      // backwards: a removal moves the last slot into s, and that slot was visited already
+      const count = this.counts[s];
+      if (count < cut) {
+        this.removeAt(s);
         dropped++;
-      } else if (c.count === cut) {
-        atCut.push(c);
+      } else if (count === cut) {
+        atCut.push(this.keys[s]);
       }
     }
-    if (dropped + atCut.length > drop) atCut.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (let k = 0; dropped < drop && k < atCut.length; k++, dropped++) this.remove(atCut[k]);
+    if (dropped + atCut.length > drop) atCut.sort();
+    for (let k = 0; dropped < drop && k < atCut.length; k++, dropped++) this.delete(atCut[k]);
     if (cut > this.floor) this.floor = cut;
   }
 
   toJSON(): SpaceSavingJson {
     const entries: CounterJson[] = [];
-    for (const [key, c] of this.entries) entries.push([key, c.count, c.n, c.err]);
+    for (let s = 0; s < this.keys.length; s++) entries.push([this.keys[s], this.counts[s], this.ns[s], this.errs[s]]);
     return { floor: this.floor, entries };
   }
 
   static fromJSON(capacity: number, json: SpaceSavingJson): SpaceSaving {
     const ss = new SpaceSaving(capacity);
     ss.floor = json.floor;
-    for (const [key, count, n, err] of json.entries) {
-      const counter: Counter = { key, count, n, err, peer: undefined, slot: ss.list.length };
-      ss.entries.set(key, counter);
-      ss.list.push(counter);
-    }
+    for (const [key, count, n, err] of json.entries) ss.append(key, count, n, err);
     return ss;
   }
 }

@@ -29,9 +29,10 @@ export class Transitions {
   forEachNext(from: string, visit: (to: string, share: number) => void): void {
     const node = this.nodes.get(from);
     if (node === undefined || node.total <= 0) return;
-    for (const [to, c] of node.next.entries) {
-      const share = (c.count - c.err) / node.total;
-      if (share > 0) visit(to, share);
+    const next = node.next;
+    for (let s = 0; s < next.size; s++) {
+      const share = (next.counts[s] - next.errs[s]) / node.total;
+      if (share > 0) visit(next.keys[s], share);
     }
   }
 
