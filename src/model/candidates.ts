@@ -112,7 +112,7 @@ function ensureCapacity(items: number): void {
  * The node's candidate object, filled from the accumulators. Objects are reused across gatherings (no
  * allocation per event); safe because a pool lives only until the next gathering replaces it.
  */
-function materialise(node: ItemNode, transitionWeight: number): Candidate {
+function materialise(node: ItemNode, affinity: number): Candidate {
   const i = node.index;
   let c = node.slot as Candidate | null;
   if (c === null) {
@@ -121,7 +121,7 @@ function materialise(node: ItemNode, transitionWeight: number): Candidate {
   }
   c.knn = knnSums[i];
   c.follow = followSums[i];
-  c.affinity = c.knn + transitionWeight * c.follow;
+  c.affinity = affinity;
   c.support = supports[i];
   c.bestPosition = bestPositions[i];
   const supporters = c.supporters;
@@ -133,10 +133,36 @@ function materialise(node: ItemNode, transitionWeight: number): Candidate {
   return c;
 }
 
+/** The candidates of the latest gathering, left in the scratch arrays (see gatherInto). */
+export interface GatheredPool {
+  /** The gathering's stamp: the pool is readable only while no later gathering has run. */
+  readonly stamp: number;
+  readonly size: number;
+}
+
+/** True while `pool` is still the content of the scratch arrays. */
+export function isCurrent(pool: GatheredPool): boolean {
+  return pool.stamp === gatherStamp;
+}
+
+/** Affinity by touched position of the latest gathering. */
+let affinities = new Float64Array(1024);
+
 /**
  * Gathers kNN and followed-by candidates for a user; seen items are included (filters come later).
  */
 export function gatherCandidates(user: UserHistory, sources: CandidateSources, tuning: CandidateTuning): Candidate[] {
+  const gathered = gatherInto(user, sources, tuning);
+  const pool: Candidate[] = [];
+  for (let t = 0; t < gathered.size; t++) pool.push(materialise(touchedNodes[t], affinities[t]));
+  return pool;
+}
+
+/**
+ * Gathers into the scratch arrays without building candidate objects: `topGathered` then builds only
+ * the few it returns. Valid until the next gathering (any model in the process), see isCurrent.
+ */
+export function gatherInto(user: UserHistory, sources: CandidateSources, tuning: CandidateTuning): GatheredPool {
   const stamp = ++gatherStamp;
   ensureCapacity(sources.similarity.nodes.size);
   // module-level bindings copied to locals: hot loops then skip the context loads and hole checks
@@ -240,14 +266,17 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
       }
     }
   }
-  const pool: Candidate[] = [];
+  if (affinities.length < touched) affinities = new Float64Array(touched * 2);
   const exponent = tuning.popularityExponent;
+  const transitionWeight = tuning.transitionWeight;
   for (let t = 0; t < touched; t++) {
-    const c = materialise(touchedNodes[t], tuning.transitionWeight);
-    if (exponent !== 0) c.affinity *= Math.pow(1 + sources.popularity(c.itemId), exponent);
-    pool.push(c);
+    const node = nodesTouched[t];
+    const i = node.index;
+    let affinity = knn[i] + transitionWeight * follow[i];
+    if (exponent !== 0) affinity *= Math.pow(1 + sources.popularity(node.id), exponent);
+    affinities[t] = affinity;
   }
-  return pool;
+  return { stamp, size: touched };
 }
 
 function hasSupporter(i: number, count: number, id: string): boolean {
@@ -286,5 +315,49 @@ export function topCandidates(pool: readonly Candidate[], size: number, keep: (i
   }
   out.sort((a, b) => b.affinity - a.affinity || (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0));
   if (out.length > size) out.length = size;
+  return out;
+}
+
+let selected = new Int32Array(1024);
+
+/**
+ * topCandidates over the latest gathering (same result as topCandidates(gatherCandidates(…))), building
+ * candidate objects only for the returned items. Throws if another gathering has run since.
+ */
+export function topGathered(pool: GatheredPool, size: number, keep: (itemId: string) => boolean): Candidate[] {
+  if (!isCurrent(pool)) throw new Error('the gathered pool was replaced by a later gathering');
+  const n = pool.size;
+  const nodes = touchedNodes;
+  const aff = affinities;
+  if (selected.length < n) selected = new Int32Array(n * 2);
+  const sel = selected;
+  let m = -1;
+  if (n > size * 3) {
+    // filters cost lookups: try the best 3·size by affinity first, fall back to all if too few pass
+    if (scratch.length < n) scratch = new Float64Array(n * 2);
+    const view = scratch.subarray(0, n);
+    view.set(aff.subarray(0, n));
+    const threshold = kthLargest(view, size * 3);
+    m = 0;
+    for (let t = 0; t < n; t++) if (aff[t] >= threshold && keep(nodes[t].id)) sel[m++] = t;
+    if (m < size) m = -1;
+  }
+  if (m === -1) {
+    m = 0;
+    for (let t = 0; t < n; t++) if (keep(nodes[t].id)) sel[m++] = t;
+  }
+  if (m > size * 2) {
+    if (scratch.length < m) scratch = new Float64Array(m * 2);
+    const view = scratch.subarray(0, m);
+    for (let k = 0; k < m; k++) view[k] = aff[sel[k]];
+    const threshold = kthLargest(view, size);
+    let kept = 0;
+    for (let k = 0; k < m; k++) if (aff[sel[k]] >= threshold) sel[kept++] = sel[k];
+    m = kept;
+  }
+  const out: Candidate[] = [];
+  for (let k = 0; k < m; k++) out.push(materialise(nodes[sel[k]], aff[sel[k]]));
+  out.sort((a, b) => b.affinity - a.affinity || (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0));
+  while (out.length > size) out.pop();
   return out;
 }

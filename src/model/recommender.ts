@@ -1,5 +1,5 @@
 import type { EventType, RecommendedItem, TrackingEvent } from '../events/types.js';
-import { gatherCandidates, topCandidates, type Candidate } from './candidates.js';
+import { gatherInto, isCurrent, topGathered, type Candidate, type GatheredPool } from './candidates.js';
 import { ForwardDecay } from './decay.js';
 import { computeDigest } from './digest.js';
 import { FEATURE_COUNT, pairFeatures, type PairContext } from './features.js';
@@ -56,7 +56,7 @@ interface PoolCache {
   userId: string;
   eventsApplied: number;
   now: number;
-  pool: Candidate[];
+  pool: GatheredPool;
 }
 
 /**
@@ -197,10 +197,12 @@ export class Recommender implements OnlineRecommender {
   }
 
   /** Candidate pool for a user at `now`, memoised until the state changes. */
-  private pool(userId: string, user: UserHistory, now: number): Candidate[] {
+  private pool(userId: string, user: UserHistory, now: number): GatheredPool {
     const cached = this.poolCache;
-    if (cached !== null && cached.userId === userId && cached.eventsApplied === this.eventsApplied && cached.now === now) return cached.pool;
-    const pool = gatherCandidates(user, {
+    if (cached !== null && cached.userId === userId && cached.eventsApplied === this.eventsApplied && cached.now === now && isCurrent(cached.pool)) {
+      return cached.pool;
+    }
+    const pool = gatherInto(user, {
       similarity: this.similarity,
       transitions: this.transitions,
       weightFactor: this.decay.valueFactor(now),
@@ -233,7 +235,7 @@ export class Recommender implements OnlineRecommender {
     const chosenSet = new Set(chosen.filter((id) => !user.items.has(id)));
     if (chosenSet.size === 0) return;
     const pool = this.pool(userId, user, now);
-    const top = topCandidates(pool, this.config.candidates.poolSize, (id) => !user.items.has(id) && !(this.config.excludePurchased && user.purchased.has(id)));
+    const top = topGathered(pool, this.config.candidates.poolSize, (id) => !user.items.has(id) && !(this.config.excludePurchased && user.purchased.has(id)));
     const positives = top.filter((c) => chosenSet.has(c.itemId));
     if (positives.length === 0) return;
     const negatives = top.filter((c) => !chosenSet.has(c.itemId));
@@ -259,7 +261,7 @@ export class Recommender implements OnlineRecommender {
       !(this.config.excludePurchased && user !== undefined && user.purchased.has(id)) &&
       !(options.excludeSeen === true && user !== undefined && user.items.has(id));
     const poolSize = Math.max(this.config.candidates.poolSize, limit);
-    const top = user === undefined ? [] : topCandidates(this.pool(userId, user, now), poolSize, keep);
+    const top = user === undefined ? [] : topGathered(this.pool(userId, user, now), poolSize, keep);
     const inPool = new Set(top.map((c) => c.itemId));
     const fillTo = Math.max(limit, Math.min(poolSize, limit * 2));
     for (const id of this.trending.topItems()) {
