@@ -78,6 +78,8 @@ export interface Config {
   maxBatchEvents: number;
   rateLimitPerMinute: number;
   recommendationLimit: number;
+  /** Lists leave out items the user already interacted with (not only purchased ones). */
+  excludeSeen: boolean;
   eventMaxBytes: number;
   ws: { maxSubscriptions: number; maxFrameBytes: number; pingIntervalMs: number };
   readyMaxLag: number;
@@ -113,6 +115,15 @@ export function loadConfig(env: Env = process.env): Config {
   const opt = (name: string): string | null => {
     const v = env[name]?.trim();
     return v && v.length > 0 ? v : null;
+  };
+
+  const bool = (name: string, def: boolean): boolean => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (raw === undefined || raw === '') return def;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name}=${JSON.stringify(env[name])} is not a boolean; set ${name}=true or ${name}=false`);
+    return def;
   };
 
   const brokers = list(env.KAFKA_BROKERS);
@@ -187,6 +198,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBatchEvents: num('MAX_BATCH_EVENTS'),
     rateLimitPerMinute: num('RATE_LIMIT_PER_MINUTE'),
     recommendationLimit: num('RECOMMENDATION_LIMIT'),
+    excludeSeen: bool('RECOMMEND_EXCLUDE_SEEN', true),
     eventMaxBytes: num('EVENT_MAX_BYTES'),
     ws: {
       maxSubscriptions: num('WS_MAX_SUBSCRIPTIONS'),

@@ -112,7 +112,7 @@ export class Pipeline {
   }
 
   recommend(userId: string, now: number, triggerEventId: string | null, limit = this.config.recommendationLimit): Recommendation {
-    const result = this.model.recommend(userId, { limit, now });
+    const result = this.model.recommend(userId, { limit, now, excludeSeen: this.config.excludeSeen });
     return {
       userId,
       recommendationId: recommendationId(userId, triggerEventId, result.items),
