@@ -331,7 +331,8 @@ export class Recommender implements OnlineRecommender {
       for (let b = 0; b < entries.length; b++) {
         if (a === b) continue;
         const [ib, eb] = entries[b];
-        na.counters.subtract(ib, ea.weight * eb.weight, 1);
+        const nb = sim.nodes.get(ib);
+        if (nb !== undefined) na.counters.subtractAt(na.counters.slotOfPeer(nb.index), ea.weight * eb.weight, 1);
       }
     }
     this.users.delete(userId);

@@ -79,7 +79,7 @@ export class ItemSimilarity {
   node(itemId: string): ItemNode {
     let node = this.nodes.get(itemId);
     if (node === undefined) {
-      node = new ItemNode(itemId, new SpaceSaving(this.options.maxCountersPerItem));
+      node = new ItemNode(itemId, new SpaceSaving(this.options.maxCountersPerItem, true));
       node.index = this.nodes.size;
       this.nodes.set(itemId, node);
       this.byIndex.push(node);
@@ -89,10 +89,8 @@ export class ItemSimilarity {
 
   /** dot(i,j) += delta (both directions); `nInc` new co-occurring users. */
   addDot(a: ItemNode, aId: string, b: ItemNode, bId: string, delta: number, nInc: number): void {
-    const ab = a.counters.add(bId, delta, nInc);
-    a.counters.peers[ab] = b.index;
-    const ba = b.counters.add(aId, delta, nInc);
-    b.counters.peers[ba] = a.index;
+    a.counters.addPeer(b.index, bId, delta, nInc);
+    b.counters.addPeer(a.index, aId, delta, nInc);
     a.dirty = true;
     b.dirty = true;
     a.pending++;
@@ -241,8 +239,19 @@ export class ItemSimilarity {
 
   static fromJSON(options: SimilarityOptions, json: Array<[string, ItemNodeJson]>): ItemSimilarity {
     const sim = new ItemSimilarity(options);
+    // counters are found by their peer's index, so every index is fixed before any counter is read
+    const indexOf = new Map<string, number>();
+    for (const [id] of json) indexOf.set(id, indexOf.size);
+    const peerOf = (key: string): number => {
+      let index = indexOf.get(key);
+      if (index === undefined) {
+        index = indexOf.size;
+        indexOf.set(key, index);
+      }
+      return index;
+    };
     for (const [id, n] of json) {
-      const node = new ItemNode(id, SpaceSaving.fromJSON(options.maxCountersPerItem, n.counters));
+      const node = new ItemNode(id, SpaceSaving.fromJSON(options.maxCountersPerItem, n.counters, peerOf));
       node.norm2 = n.norm2;
       node.neighborIds = [...n.row.ids];
       node.neighborScores = [...n.row.scores];
@@ -252,7 +261,10 @@ export class ItemSimilarity {
       sim.nodes.set(id, node);
       sim.byIndex.push(node);
     }
+    // a counter naming an item without state of its own (not produced by addDot; tolerated)
+    for (const [id, index] of indexOf) if (index >= sim.byIndex.length) sim.node(id);
     for (const node of sim.nodes.values()) node.neighborNodes = node.neighborIds.map((id) => sim.node(id));
     return sim;
   }
+
 }

@@ -50,10 +50,12 @@ const INITIAL_SLOTS = 8;
  *
  * Counters live in dense parallel typed arrays (slots 0..size−1, any order; a removal moves the last
  * slot into the hole): the hot loops of the model scan them without touching one object per counter.
- * `peers` is the owner's cached integer for whatever a key names (−1 until set; not serialised).
+ * `peers` is the owner's integer for whatever a key names (−1 until set; not serialised). With
+ * `byPeer`, counters are found by that integer (add through addPeer): hashing a small integer is
+ * cheaper than a string, and the string-keyed reads then scan (they are rare: erasure, inspection).
  */
 export class SpaceSaving {
-  private readonly slots = new Map<string, number>();
+  private readonly slots = new Map<string | number, number>();
   keys: string[] = [];
   counts: Float64Array;
   ns: Float64Array;
@@ -62,7 +64,7 @@ export class SpaceSaving {
   /** Count inherited by new entries: the largest count evicted so far. */
   floor = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(readonly capacity: number, readonly byPeer = false) {
     const initial = capacity > 0 ? Math.min(capacity, INITIAL_SLOTS) : INITIAL_SLOTS;
     this.counts = new Float64Array(initial);
     this.ns = new Float64Array(initial);
@@ -76,13 +78,19 @@ export class SpaceSaving {
 
   /** The slot of `key`, or −1. */
   slotOf(key: string): number {
-    return this.slots.get(key) ?? -1;
+    if (!this.byPeer) return this.slots.get(key) ?? -1;
+    return this.keys.indexOf(key);
+  }
+
+  /** The slot of the counter with this peer (byPeer counters only), or −1. */
+  slotOfPeer(peer: number): number {
+    return this.slots.get(peer) ?? -1;
   }
 
   /** A copy of the key's counter. */
   get(key: string): Counter | undefined {
-    const s = this.slots.get(key);
-    return s === undefined ? undefined : this.counterAt(s);
+    const s = this.slotOf(key);
+    return s === -1 ? undefined : this.counterAt(s);
   }
 
   /** A copy of the counter in slot `s`. */
@@ -99,6 +107,7 @@ export class SpaceSaving {
 
   /** Adds `delta` to the key's count and `nInc` to its co-occurrence count; returns its slot. */
   add(key: string, delta: number, nInc: number): number {
+    if (this.byPeer) throw new Error('counters keyed by peer: use addPeer');
     const s = this.slots.get(key);
     if (s !== undefined) {
       this.counts[s] += delta;
@@ -106,18 +115,31 @@ export class SpaceSaving {
       return s;
     }
     if (this.capacity > 0 && this.keys.length >= this.capacity) this.evict();
-    return this.append(key, this.floor + delta, nInc, this.floor);
+    return this.append(key, this.floor + delta, nInc, this.floor, -1);
   }
 
-  private append(key: string, count: number, n: number, err: number): number {
+  /** add() for counters keyed by peer: `peer` identifies the counter, `key` is its name. */
+  addPeer(peer: number, key: string, delta: number, nInc: number): number {
+    const s = this.slots.get(peer);
+    if (s !== undefined) {
+      this.counts[s] += delta;
+      this.ns[s] += nInc;
+      return s;
+    }
+    if (this.capacity > 0 && this.keys.length >= this.capacity) this.evict();
+    return this.append(key, this.floor + delta, nInc, this.floor, peer);
+  }
+
+  /** Appends a counter; a byPeer counter needs its peer now (fromJSON callers pass −1 and use setPeers). */
+  private append(key: string, count: number, n: number, err: number, peer: number): number {
     const s = this.keys.length;
     if (s === this.counts.length) this.grow();
     this.keys.push(key);
     this.counts[s] = count;
     this.ns[s] = n;
     this.errs[s] = err;
-    this.peers[s] = -1;
-    this.slots.set(key, s);
+    this.peers[s] = peer;
+    this.slots.set(this.byPeer ? peer : key, s);
     return s;
   }
 
@@ -140,7 +162,7 @@ export class SpaceSaving {
 
   /** Removes slot `s`, moving the last slot into it. */
   private removeAt(s: number): void {
-    this.slots.delete(this.keys[s]);
+    this.slots.delete(this.byPeer ? this.peers[s] : this.keys[s]);
     const last = this.keys.length - 1;
     if (s !== last) {
       const movedKey = this.keys[last];
@@ -149,23 +171,27 @@ export class SpaceSaving {
       this.ns[s] = this.ns[last];
       this.errs[s] = this.errs[last];
       this.peers[s] = this.peers[last];
-      this.slots.set(movedKey, s);
+      this.slots.set(this.byPeer ? this.peers[s] : movedKey, s);
     }
     this.keys.pop();
   }
 
   /** Removes a contribution (user erasure); counters that reach zero support disappear. */
   subtract(key: string, delta: number, nDec: number): void {
-    const s = this.slots.get(key);
-    if (s === undefined) return;
+    this.subtractAt(this.slotOf(key), delta, nDec);
+  }
+
+  /** subtract() for the counter in slot `s` (−1: none). */
+  subtractAt(s: number, delta: number, nDec: number): void {
+    if (s < 0) return;
     this.counts[s] -= delta;
     this.ns[s] -= nDec;
     if (this.ns[s] <= 0 || this.counts[s] - this.errs[s] <= 0) this.removeAt(s);
   }
 
   delete(key: string): void {
-    const s = this.slots.get(key);
-    if (s !== undefined) this.removeAt(s);
+    const s = this.slotOf(key);
+    if (s !== -1) this.removeAt(s);
   }
 
   /** Multiplies every count (forward-decay renormalisation). */
@@ -190,7 +216,7 @@ export class SpaceSaving {
     scratch.set(this.counts.subarray(0, size));
     const cut = kthSmallest(scratch, drop);
     // every counter under the cut goes; of those exactly at the cut, the smallest keys go
-    const atCut: string[] = [];
+    const atCut: Array<{ key: string; id: string | number }> = [];
     let dropped = 0;
     for (let s = size - 1; s >= 0; s--) {
       // backwards: a removal moves the last slot into s, and that slot was visited already
@@ -199,11 +225,11 @@ export class SpaceSaving {
         this.removeAt(s);
         dropped++;
       } else if (count === cut) {
-        atCut.push(this.keys[s]);
+        atCut.push({ key: this.keys[s], id: this.byPeer ? this.peers[s] : this.keys[s] });
       }
     }
-    if (dropped + atCut.length > drop) atCut.sort();
-    for (let k = 0; dropped < drop && k < atCut.length; k++, dropped++) this.delete(atCut[k]);
+    if (dropped + atCut.length > drop) atCut.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (let k = 0; dropped < drop && k < atCut.length; k++, dropped++) this.removeAt(this.slots.get(atCut[k].id) as number);
     if (cut > this.floor) this.floor = cut;
   }
 
@@ -213,10 +239,11 @@ export class SpaceSaving {
     return { floor: this.floor, entries };
   }
 
-  static fromJSON(capacity: number, json: SpaceSavingJson): SpaceSaving {
-    const ss = new SpaceSaving(capacity);
+  /** `peerOf(key)` names each counter's peer; required for byPeer counters (they are found by it). */
+  static fromJSON(capacity: number, json: SpaceSavingJson, peerOf?: (key: string) => number): SpaceSaving {
+    const ss = new SpaceSaving(capacity, peerOf !== undefined);
     ss.floor = json.floor;
-    for (const [key, count, n, err] of json.entries) ss.append(key, count, n, err);
+    for (const [key, count, n, err] of json.entries) ss.append(key, count, n, err, peerOf === undefined ? -1 : peerOf(key));
     return ss;
   }
 }
