@@ -78,6 +78,8 @@ export class Recommender implements OnlineRecommender {
   /** Latest event time applied: the order-independent reference time of the digest. */
   maxTime = 0;
   private poolCache: PoolCache | null = null;
+  private readonly context: PairContext = { maxKnn: 0, trend: 0, popularity: 0, seen: false, inCart: false, price: 0, averageSpend: 0 };
+  private readonly features = new Float64Array(FEATURE_COUNT);
 
   constructor(config: ModelConfigInput = {}) {
     this.config = resolveConfig(config);
@@ -123,7 +125,7 @@ export class Recommender implements OnlineRecommender {
 
     const touched: string[] = [];
     for (const id of u.items.keys()) touched.push(id);
-    u.advanceSession(event.sessionId, time);
+    u.enterSession(event.sessionId, time);
     if (event.kind === 'click') {
       this.applyLine(u, event.itemId, event.type, event.price ?? null, time, touched);
     } else {
@@ -212,17 +214,22 @@ export class Recommender implements OnlineRecommender {
     return pool;
   }
 
-  private pairContext(user: UserHistory | undefined, itemId: string, maxKnn: number, now: number): PairContext {
+  /**
+   * The pair context of `itemId`, written into one reused object (valid until the next call);
+   * `trendFactor` is trending.decay.valueFactor(now), computed once per list.
+   */
+  private pairContext(user: UserHistory | undefined, itemId: string, maxKnn: number, trendFactor: number): PairContext {
     const entry = user?.items.get(itemId);
-    return {
-      maxKnn,
-      trend: this.trending.value(itemId, now),
-      popularity: this.trending.total(itemId),
-      seen: entry !== undefined,
-      inCart: entry?.inCart ?? false,
-      price: this.prices.get(itemId) ?? 0,
-      averageSpend: user?.averageSpend() ?? 0,
-    };
+    const counts = this.trending.counts.get(itemId);
+    const ctx = this.context;
+    ctx.maxKnn = maxKnn;
+    ctx.trend = (counts?.[0] ?? 0) * trendFactor;
+    ctx.popularity = counts?.[1] ?? 0;
+    ctx.seen = entry !== undefined;
+    ctx.inCart = entry?.inCart ?? false;
+    ctx.price = this.prices.get(itemId) ?? 0;
+    ctx.averageSpend = user?.averageSpend() ?? 0;
+    return ctx;
   }
 
   /**
@@ -232,8 +239,9 @@ export class Recommender implements OnlineRecommender {
    */
   private trainRanker(userId: string, user: UserHistory, chosen: string[], eventId: string, now: number): void {
     // discovery is what the ranker is for: re-visits of known items would teach it "seen wins"
-    const chosenSet = new Set(chosen.filter((id) => !user.items.has(id)));
-    if (chosenSet.size === 0) return;
+    const fresh = chosen.filter((id) => !user.items.has(id));
+    if (fresh.length === 0) return;
+    const chosenSet = new Set(fresh);
     const pool = this.pool(userId, user, now);
     const top = topGathered(pool, this.config.candidates.poolSize, (id) => !user.items.has(id) && !(this.config.excludePurchased && user.purchased.has(id)));
     const positives = top.filter((c) => chosenSet.has(c.itemId));
@@ -241,14 +249,15 @@ export class Recommender implements OnlineRecommender {
     const negatives = top.filter((c) => !chosenSet.has(c.itemId));
     const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
     const maxAffinity = top.reduce((m, c) => Math.max(m, c.affinity), 0);
-    const x = new Float64Array(FEATURE_COUNT);
+    const x = this.features;
+    const trendFactor = this.trending.decay.valueFactor(now);
     for (const c of positives) {
-      this.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, now), x), 1, affinityOffset(c.affinity, maxAffinity));
+      this.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), 1, affinityOffset(c.affinity, maxAffinity));
     }
     if (negatives.length === 0) return;
     for (let d = 0; d < this.config.negativesPerPositive * positives.length; d++) {
       const c = negatives[Math.floor(hashUniform(eventId, d) * negatives.length)];
-      this.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, now), x), 0, affinityOffset(c.affinity, maxAffinity));
+      this.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), 0, affinityOffset(c.affinity, maxAffinity));
     }
   }
 
@@ -262,25 +271,28 @@ export class Recommender implements OnlineRecommender {
       !(options.excludeSeen === true && user !== undefined && user.items.has(id));
     const poolSize = Math.max(this.config.candidates.poolSize, limit);
     const top = user === undefined ? [] : topGathered(this.pool(userId, user, now), poolSize, keep);
-    const inPool = new Set(top.map((c) => c.itemId));
     const fillTo = Math.max(limit, Math.min(poolSize, limit * 2));
-    for (const id of this.trending.topItems()) {
-      if (top.length >= fillTo) break;
-      if (inPool.has(id) || !keep(id)) continue;
-      const c = emptyCandidate(id);
-      c.trendingOnly = true;
-      top.push(c);
-      inPool.add(id);
+    if (top.length < fillTo) {
+      const inPool = new Set(top.map((c) => c.itemId));
+      for (const id of this.trending.topItems()) {
+        if (top.length >= fillTo) break;
+        if (inPool.has(id) || !keep(id)) continue;
+        const c = emptyCandidate(id);
+        c.trendingOnly = true;
+        top.push(c);
+        inPool.add(id);
+      }
     }
     const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
     const maxAffinity = top.reduce((m, c) => Math.max(m, c.affinity), 0);
     const useRanker = this.config.ranker && this.ranker.updates >= RANKER_WARMUP;
-    const x = new Float64Array(FEATURE_COUNT);
+    const x = this.features;
+    const trendFactor = this.trending.decay.valueFactor(now);
     const scored = top.map((c, order) => ({
       c,
       order,
       score: useRanker
-        ? this.ranker.predict(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, now), x), affinityOffset(c.affinity, maxAffinity))
+        ? this.ranker.predict(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), affinityOffset(c.affinity, maxAffinity))
         : c.affinity,
     }));
     if (useRanker) scored.sort((a, b) => b.score - a.score || a.order - b.order);

@@ -34,6 +34,7 @@ export interface UserHistoryJson {
 export const SESSION_GAP_MS = 30 * 60_000;
 /** Items remembered per session for followed-by transitions. */
 const SESSION_ITEMS = 5;
+const NO_EVICTION: { evicted: null; evictedEntry: null } = Object.freeze({ evicted: null, evictedEntry: null });
 /** Purchased items remembered per user for the excludePurchased filter. */
 const PURCHASED_LIMIT = 1000;
 
@@ -87,7 +88,7 @@ export class UserHistory {
       entry.lastType = type;
       this.applyType(entry, type);
       this.items.set(itemId, entry);
-      return { evicted: null, evictedEntry: null };
+      return NO_EVICTION;
     }
     const fresh: HistoryEntry = { itemId, peer: undefined, weight: delta, lastTime: time, lastType: type, inCart: false, purchased: false };
     this.applyType(fresh, type);
@@ -98,7 +99,7 @@ export class UserHistory {
       this.items.delete(oldest);
       return { evicted: oldest, evictedEntry };
     }
-    return { evicted: null, evictedEntry: null };
+    return NO_EVICTION;
   }
 
   private applyType(entry: HistoryEntry, type: EventType): void {
@@ -118,12 +119,17 @@ export class UserHistory {
    * recent first (before this event's item is added).
    */
   advanceSession(sessionId: string | null | undefined, time: number): string[] {
+    this.enterSession(sessionId, time);
+    return [...this.session.items].reverse();
+  }
+
+  /** advanceSession without building its result. */
+  enterSession(sessionId: string | null | undefined, time: number): void {
     const id = sessionId ?? null;
     const sameSession = this.session.items.length > 0 &&
       (id !== null ? id === this.session.id : this.session.id === null && time - this.session.lastTime <= SESSION_GAP_MS && time >= this.session.lastTime - SESSION_GAP_MS);
     if (!sameSession) this.session = { id, lastTime: time, items: [] };
     this.session.lastTime = Math.max(this.session.lastTime, time);
-    return [...this.session.items].reverse();
   }
 
   addToSession(itemId: string): void {
