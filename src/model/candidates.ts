@@ -113,12 +113,24 @@ function ensureCapacity(items: number): void {
  * allocation per event); safe because a pool lives only until the next gathering replaces it.
  */
 function materialise(node: ItemNode, affinity: number): Candidate {
-  const i = node.index;
   let c = node.slot as Candidate | null;
   if (c === null) {
-    c = { itemId: node.id, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: -1, supporters: [], trendingOnly: false };
+    c = blankCandidate();
     node.slot = c;
   }
+  return fill(c, node, affinity);
+}
+
+function blankCandidate(): Candidate {
+  return { itemId: '', knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: -1, supporters: [], trendingOnly: false };
+}
+
+/** Candidate objects of topGathered's lists: few and reused, so they stay in cache. */
+const listCandidates: Candidate[] = [];
+
+function fill(c: Candidate, node: ItemNode, affinity: number): Candidate {
+  const i = node.index;
+  c.itemId = node.id;
   c.knn = knnSums[i];
   c.follow = followSums[i];
   c.affinity = affinity;
@@ -174,6 +186,7 @@ export function gatherInto(user: UserHistory, sources: CandidateSources, tuning:
   const supCount = supporterCounts;
   const supIds = supporterIds;
   const nodesTouched = touchedNodes;
+  const byIndex = sources.similarity.byIndex;
   let touched = 0;
   // the history Map is least recent first: copy its tail into reused scratch arrays, newest first
   let total = 0;
@@ -193,9 +206,9 @@ export function gatherInto(user: UserHistory, sources: CandidateSources, tuning:
       ? decayPowers[pos]
       : decayPowers[pos] * Math.pow(Math.max(entry.weight * sources.weightFactor, 0), tuning.weightExponent);
     if (!(strength > 0)) continue;
-    const nodes = node.neighborNodes;
+    const indices = node.neighborIndices;
     const scores = node.neighborScores;
-    const n = Math.min(nodes.length, tuning.neighborsPerItem);
+    const n = Math.min(node.neighborIds.length, tuning.neighborsPerItem);
     if (tuning.normalizeRows) {
       // each history item casts one vote spread over its neighbours: items with many strong
       // neighbours (hubs) no longer drown the others
@@ -204,8 +217,7 @@ export function gatherInto(user: UserHistory, sources: CandidateSources, tuning:
       if (sum > 0) strength /= sum;
     }
     for (let k = 0; k < n; k++) {
-      const other = nodes[k];
-      const i = other.index;
+      const i = indices[k];
       const add = strength * scores[k];
       if (mark[i] !== stamp) {
         mark[i] = stamp;
@@ -215,7 +227,7 @@ export function gatherInto(user: UserHistory, sources: CandidateSources, tuning:
         best[i] = pos;
         supCount[i] = 1;
         supIds[i * MAX_SUPPORTERS] = historyId;
-        nodesTouched[touched++] = other;
+        nodesTouched[touched++] = byIndex[i];
       } else {
         knn[i] += add;
         support[i]++;
@@ -234,7 +246,6 @@ export function gatherInto(user: UserHistory, sources: CandidateSources, tuning:
     if (node === undefined || !(node.total > 0)) continue;
     const weight = tuning.followWeights[k] / node.total;
     const next = node.next;
-    const byIndex = sources.similarity.byIndex;
     for (let slot = 0; slot < next.size; slot++) {
       const share = next.counts[slot] - next.errs[slot];
       if (!(share > 0)) continue;
@@ -322,7 +333,8 @@ let selected = new Int32Array(1024);
 
 /**
  * topCandidates over the latest gathering (same result as topCandidates(gatherCandidates(…))), building
- * candidate objects only for the returned items. Throws if another gathering has run since.
+ * candidate objects only for the returned items. Throws if another gathering has run since. The
+ * returned objects are reused by the next call: read them before calling again.
  */
 export function topGathered(pool: GatheredPool, size: number, keep: (itemId: string) => boolean): Candidate[] {
   if (!isCurrent(pool)) throw new Error('the gathered pool was replaced by a later gathering');
@@ -356,7 +368,8 @@ export function topGathered(pool: GatheredPool, size: number, keep: (itemId: str
     m = kept;
   }
   const out: Candidate[] = [];
-  for (let k = 0; k < m; k++) out.push(materialise(nodes[sel[k]], aff[sel[k]]));
+  while (listCandidates.length < m) listCandidates.push(blankCandidate());
+  for (let k = 0; k < m; k++) out.push(fill(listCandidates[k], nodes[sel[k]], aff[sel[k]]));
   out.sort((a, b) => b.affinity - a.affinity || (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0));
   while (out.length > size) out.pop();
   return out;

@@ -6,6 +6,8 @@ export class ItemNode {
   norm2 = 0;
   neighborIds: string[] = [];
   neighborNodes: ItemNode[] = [];
+  /** neighborNodes[k].index, packed (the first neighborIds.length entries are valid). */
+  neighborIndices = new Int32Array(0);
   neighborScores: number[] = [];
   dirty = true;
   /** Counter updates since the row was last computed. */
@@ -203,6 +205,8 @@ export class ItemSimilarity {
     for (let k = 0; k < kept; k++) order[k] = k;
     order.sort((x, y) => scores[y] - scores[x] || (keys[slots[x]] < keys[slots[y]] ? -1 : 1));
     const n = Math.min(kept, limit);
+    if (node.neighborIndices.length < n) node.neighborIndices = new Int32Array(limit);
+    const indices = node.neighborIndices;
     const ids = node.neighborIds;
     const nodes = node.neighborNodes;
     const out = node.neighborScores;
@@ -210,6 +214,7 @@ export class ItemSimilarity {
       const slot = slots[order[k]];
       ids[k] = keys[slot];
       nodes[k] = byIndex[peers[slot]];
+      indices[k] = peers[slot];
       out[k] = scores[order[k]];
     }
     if (ids.length > n) {
@@ -263,7 +268,10 @@ export class ItemSimilarity {
     }
     // a counter naming an item without state of its own (not produced by addDot; tolerated)
     for (const [id, index] of indexOf) if (index >= sim.byIndex.length) sim.node(id);
-    for (const node of sim.nodes.values()) node.neighborNodes = node.neighborIds.map((id) => sim.node(id));
+    for (const node of sim.nodes.values()) {
+      node.neighborNodes = node.neighborIds.map((id) => sim.node(id));
+      node.neighborIndices = Int32Array.from(node.neighborNodes, (n) => n.index);
+    }
     return sim;
   }
 
