@@ -1,3 +1,5 @@
+import { PeerTable } from './peer-table.js';
+
 /** One counter: `count` over-estimates the true total by at most `err`; `n` counts co-occurring users. */
 export interface Counter {
   readonly key: string;
@@ -55,7 +57,8 @@ const INITIAL_SLOTS = 8;
  * cheaper than a string, and the string-keyed reads then scan (they are rare: erasure, inspection).
  */
 export class SpaceSaving {
-  private readonly slots = new Map<string | number, number>();
+  private readonly slots = new Map<string, number>();
+  private readonly peerSlots: PeerTable | null;
   keys: string[] = [];
   counts: Float64Array;
   ns: Float64Array;
@@ -65,6 +68,7 @@ export class SpaceSaving {
   floor = 0;
 
   constructor(readonly capacity: number, readonly byPeer = false) {
+    this.peerSlots = byPeer ? new PeerTable(Math.min(capacity > 0 ? capacity : INITIAL_SLOTS, INITIAL_SLOTS)) : null;
     const initial = capacity > 0 ? Math.min(capacity, INITIAL_SLOTS) : INITIAL_SLOTS;
     this.counts = new Float64Array(initial);
     this.ns = new Float64Array(initial);
@@ -84,7 +88,7 @@ export class SpaceSaving {
 
   /** The slot of the counter with this peer (byPeer counters only), or −1. */
   slotOfPeer(peer: number): number {
-    return this.slots.get(peer) ?? -1;
+    return this.peerSlots === null ? -1 : this.peerSlots.get(peer);
   }
 
   /** A copy of the key's counter. */
@@ -120,8 +124,9 @@ export class SpaceSaving {
 
   /** add() for counters keyed by peer: `peer` identifies the counter, `key` is its name. */
   addPeer(peer: number, key: string, delta: number, nInc: number): number {
-    const s = this.slots.get(peer);
-    if (s !== undefined) {
+    if (this.peerSlots === null) throw new Error('counters keyed by name: use add');
+    const s = this.peerSlots.get(peer);
+    if (s >= 0) {
       this.counts[s] += delta;
       this.ns[s] += nInc;
       return s;
@@ -139,7 +144,8 @@ export class SpaceSaving {
     this.ns[s] = n;
     this.errs[s] = err;
     this.peers[s] = peer;
-    this.slots.set(this.byPeer ? peer : key, s);
+    if (this.peerSlots !== null) this.peerSlots.set(peer, s);
+    else this.slots.set(key, s);
     return s;
   }
 
@@ -162,7 +168,8 @@ export class SpaceSaving {
 
   /** Removes slot `s`, moving the last slot into it. */
   private removeAt(s: number): void {
-    this.slots.delete(this.byPeer ? this.peers[s] : this.keys[s]);
+    if (this.peerSlots !== null) this.peerSlots.delete(this.peers[s]);
+    else this.slots.delete(this.keys[s]);
     const last = this.keys.length - 1;
     if (s !== last) {
       const movedKey = this.keys[last];
@@ -171,7 +178,8 @@ export class SpaceSaving {
       this.ns[s] = this.ns[last];
       this.errs[s] = this.errs[last];
       this.peers[s] = this.peers[last];
-      this.slots.set(this.byPeer ? this.peers[s] : movedKey, s);
+      if (this.peerSlots !== null) this.peerSlots.set(this.peers[s], s);
+      else this.slots.set(movedKey, s);
     }
     this.keys.pop();
   }
@@ -216,7 +224,7 @@ export class SpaceSaving {
     scratch.set(this.counts.subarray(0, size));
     const cut = kthSmallest(scratch, drop);
     // every counter under the cut goes; of those exactly at the cut, the smallest keys go
-    const atCut: Array<{ key: string; id: string | number }> = [];
+    const atCut: Array<[key: string, peer: number]> = [];
     let dropped = 0;
     for (let s = size - 1; s >= 0; s--) {
       // backwards: a removal moves the last slot into s, and that slot was visited already
@@ -225,11 +233,14 @@ export class SpaceSaving {
         this.removeAt(s);
         dropped++;
       } else if (count === cut) {
-        atCut.push({ key: this.keys[s], id: this.byPeer ? this.peers[s] : this.keys[s] });
+        atCut.push([this.keys[s], this.peers[s]]);
       }
     }
-    if (dropped + atCut.length > drop) atCut.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (let k = 0; dropped < drop && k < atCut.length; k++, dropped++) this.removeAt(this.slots.get(atCut[k].id) as number);
+    if (dropped + atCut.length > drop) atCut.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (let k = 0; dropped < drop && k < atCut.length; k++, dropped++) {
+      const [key, peer] = atCut[k];
+      this.removeAt(this.peerSlots !== null ? this.peerSlots.get(peer) : (this.slots.get(key) as number));
+    }
     if (cut > this.floor) this.floor = cut;
   }
 
