@@ -200,8 +200,13 @@ export function gatherInto(user: UserHistory, sources: CandidateSources, tuning:
   for (let pos = 0; pos < count; pos++) {
     const historyId = historyIds[total - 1 - pos];
     const entry = historyEntries[total - 1 - pos];
-    const node = sources.similarity.row(historyId);
-    if (node === undefined) continue;
+    let itemNode = entry.peer as ItemNode | undefined;
+    if (itemNode === undefined) {
+      itemNode = sources.similarity.nodes.get(historyId);
+      if (itemNode === undefined) continue;
+      entry.peer = itemNode;
+    }
+    const node = sources.similarity.rowOf(itemNode);
     let strength = tuning.weightExponent === 0
       ? decayPowers[pos]
       : decayPowers[pos] * Math.pow(Math.max(entry.weight * sources.weightFactor, 0), tuning.weightExponent);

@@ -140,7 +140,11 @@ export class ItemSimilarity {
    */
   row(itemId: string): ItemNode | undefined {
     const node = this.nodes.get(itemId);
-    if (node === undefined) return undefined;
+    return node === undefined ? undefined : this.rowOf(node);
+  }
+
+  /** row() for a node already at hand. */
+  rowOf(node: ItemNode): ItemNode {
     if (node.dirty && (node.pending * REFRESH_FRACTION >= node.counters.size || node.neighborIds.length === 0)) {
       this.refresh(node);
     }
