@@ -2,8 +2,15 @@ import { SpaceSaving, type Counter, type SpaceSavingJson } from './space-saving.
 import type { SimilarItem } from './types.js';
 
 /** Per-item similarity state: ‖r_i‖², co-occurrence counters and the cached top-K neighbour row. */
+/** Packed ‖r_i‖² of all items of one ItemSimilarity, by ItemNode.index (replaced when it grows). */
+export interface NormStore {
+  values: Float64Array;
+}
+
 export class ItemNode {
-  norm2 = 0;
+  /** Where ‖r_i‖² lives: the similarity's packed array, so row refreshes read norms without the nodes. */
+  normStore: NormStore = { values: new Float64Array(1) };
+  normAt = 0;
   neighborIds: string[] = [];
   neighborNodes: ItemNode[] = [];
   /** neighborNodes[k].index, packed (the first neighborIds.length entries are valid). */
@@ -18,6 +25,14 @@ export class ItemNode {
   /** Dense number of the item within its ItemSimilarity (creation order), for typed scratch arrays. */
   index = -1;
   constructor(readonly id: string, readonly counters: SpaceSaving) {}
+
+  get norm2(): number {
+    return this.normStore.values[this.normAt];
+  }
+
+  set norm2(value: number) {
+    this.normStore.values[this.normAt] = value;
+  }
 }
 
 let rowScores = new Float64Array(512);
@@ -75,6 +90,7 @@ export class ItemSimilarity {
   readonly nodes = new Map<string, ItemNode>();
   /** nodes by ItemNode.index (the counters' `peers` hold these indices). */
   readonly byIndex: ItemNode[] = [];
+  readonly normStore: NormStore = { values: new Float64Array(64) };
 
   constructor(readonly options: SimilarityOptions) {}
 
@@ -82,11 +98,27 @@ export class ItemSimilarity {
     let node = this.nodes.get(itemId);
     if (node === undefined) {
       node = new ItemNode(itemId, new SpaceSaving(this.options.maxCountersPerItem, true));
-      node.index = this.nodes.size;
-      this.nodes.set(itemId, node);
-      this.byIndex.push(node);
+      this.attach(node);
     }
     return node;
+  }
+
+  /** Numbers a new node and moves its norm into the packed store. */
+  private attach(node: ItemNode): void {
+    const index = this.nodes.size;
+    const norm2 = node.norm2;
+    const store = this.normStore;
+    if (index >= store.values.length) {
+      const grown = new Float64Array(store.values.length * 2);
+      grown.set(store.values);
+      store.values = grown;
+    }
+    node.index = index;
+    node.normStore = store;
+    node.normAt = index;
+    node.norm2 = norm2;
+    this.nodes.set(node.id, node);
+    this.byIndex.push(node);
   }
 
   /** dot(i,j) += delta (both directions); `nInc` new co-occurring users. */
@@ -168,6 +200,7 @@ export class ItemSimilarity {
     const ns = counters.ns;
     const peers = counters.peers;
     const byIndex = this.byIndex;
+    const norms = this.normStore.values;
     const norm2 = node.norm2;
     const shrink = this.options.shrinkage;
     let m = 0;
@@ -181,7 +214,7 @@ export class ItemSimilarity {
       }
       // inlined score(): this loop is the hottest in the model
       const dot = counts[slot] - errs[slot];
-      const denom = norm2 * byIndex[peer].norm2;
+      const denom = norm2 * norms[peer];
       if (dot <= 0 || denom <= 0) continue;
       let score = dot / Math.sqrt(denom);
       if (shrink > 0) score *= ns[slot] / (ns[slot] + shrink);
@@ -266,9 +299,7 @@ export class ItemSimilarity {
       node.neighborScores = [...n.row.scores];
       node.dirty = n.row.dirty;
       node.pending = n.row.pending;
-      node.index = sim.nodes.size;
-      sim.nodes.set(id, node);
-      sim.byIndex.push(node);
+      sim.attach(node);
     }
     // a counter naming an item without state of its own (not produced by addDot; tolerated)
     for (const [id, index] of indexOf) if (index >= sim.byIndex.length) sim.node(id);
