@@ -129,7 +129,8 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
     cleanups.push(() => site.close());
 
     const split = await waitFor(async () => [(await readyz(a.url)).partitions, (await readyz(b.url)).partitions],
-      ([pa, pb]) => pa.length > 0 && pb.length > 0 && pa.length + pb.length === 8, 45_000, 200);
+      ([pa, pb]) => pa.length > 0 && pb.length > 0 && pa.length + pb.length === 8, 90_000, 200)
+      .catch((err: Error) => { throw new Error(`${err.message}\n--- second process log ---\n${b.output().slice(-4000)}`); });
     expect(new Set([...split[0], ...split[1]]).size).toBe(8);
 
     const users = Array.from({ length: 200 }, (_, i) => `pair-user-${i}`);
@@ -161,7 +162,7 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
     const d = await waitFor(() => digest(a.url), (x) => x.eventsApplied >= 400, 30_000, 200);
     expect(d.eventsApplied).toBe(400);
     expect(d.users).toBe(200);
-  }, 180_000);
+  }, 300_000);
 
   it('SIGTERM mid-stream commits and exits 0; a restart does not re-apply committed events', async () => {
     const { t, a: first, site } = await setUp('term');
