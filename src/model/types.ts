@@ -125,7 +125,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   halfLifeHours: 24 * 14,
   trendingHalfLifeHours: 24,
   userIdleDays: 90,
-  weights: { view: 1, click: 1, add_to_cart: 1, remove_from_cart: 0.5, purchase: 1.5 },
+  weights: { view: 1, click: 1.05, add_to_cart: 1.1, remove_from_cart: 0.5, purchase: 1.5 },
   shrinkage: 20,
   excludePurchased: true,
   ranker: true,
