@@ -12,6 +12,8 @@ import { toLogRecord } from './kafka-records.js';
 import { Backoff } from './signal.js';
 import type { AssignmentListener, BatchHandler, ConsumerOptions, GroupConsumer, PartitionBatch, TopicPartition } from './types.js';
 
+const JOIN_ATTEMPTS = 5;
+
 export interface KafkaConsumerSettings {
   sessionTimeout: number;
   rebalanceTimeout: number;
@@ -90,12 +92,24 @@ export class KafkaGroupConsumer implements GroupConsumer {
     await this.ready();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning ?? true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
+    // A broker may answer the first join/sync with an error kafkajs does not retry (librdkafka's mock
+    // does so under load when a second member joins); joining again after a pause succeeds.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: 1,
+          eachBatch: (payload) => this.eachBatch(payload),
+        });
+        break;
+      } catch (err) {
+        if (attempt >= JOIN_ATTEMPTS || this.stopping) throw err;
+        this.logger.warn({ ...errorFields(err), groupId: this.options.groupId, attempt }, 'joining the consumer group failed; joining again');
+        await this.consumer.stop().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+      }
+    }
     await joined;
     await this.listenerChain;
   }
