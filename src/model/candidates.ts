@@ -1,3 +1,4 @@
+import type { ModelConfig } from './types.js';
 import { kthLargest, type ItemNode, type ItemSimilarity } from './similarity.js';
 import type { Transitions } from './transitions.js';
 import type { UserHistory, HistoryEntry } from './user-history.js';
@@ -20,23 +21,8 @@ export interface Candidate {
   trendingOnly: boolean;
 }
 
-export interface CandidateTuning {
-  /** History items (most recent first) whose neighbours are gathered. */
-  historyItems: number;
-  /** Strength of the history item at position p is positionDecay^p · r_uh^weightExponent. */
-  positionDecay: number;
-  weightExponent: number;
-  /** Neighbours read per history item. */
-  neighborsPerItem: number;
-  /** Session items whose followed-by lists are read, and the weight of each by position. */
-  followWeights: number[];
-  /** Affinity = knn + transitionWeight · follow. */
-  transitionWeight: number;
-  /** Affinity is multiplied by (1 + popularity)^popularityExponent. */
-  popularityExponent: number;
-  /** Divide each history item's neighbour scores by their sum (one vote per history item). */
-  normalizeRows: boolean;
-}
+/** How candidates are gathered: the model configuration's `candidates` group (documented there). */
+export type CandidateTuning = Omit<ModelConfig['candidates'], 'poolSize'>;
 
 const MAX_SUPPORTERS = 3;
 
