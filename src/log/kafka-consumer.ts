@@ -76,42 +76,49 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.listener = listener;
     let joinedOnce: () => void = () => undefined;
     let crashedFirst: (err: unknown) => void = () => undefined;
+    let hasJoined = false;
+    let attempt = 1;
     const joined = new Promise<void>((resolve, reject) => {
       joinedOnce = resolve;
       crashedFirst = reject;
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      hasJoined = true;
       this.onGroupJoin(event.payload.memberAssignment);
       joinedOnce();
     });
+    // A broker may answer the first join/sync with an error kafkajs does not retry and does not
+    // restart after (librdkafka's mock does so under load when a second member joins, error 42);
+    // joining again after a pause succeeds. After the first join such a crash is fatal, as before.
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload;
       this.logger.error({ ...errorFields(error), groupId: this.options.groupId, restart }, 'kafka consumer crashed');
-      if (!restart) crashedFirst(error);
+      if (restart) return;
+      if (hasJoined || this.stopping || attempt >= JOIN_ATTEMPTS) {
+        crashedFirst(error);
+        return;
+      }
+      attempt++;
+      this.logger.warn({ groupId: this.options.groupId, attempt }, 'joining the consumer group failed; joining again');
+      setTimeout(() => { void this.startRunner().catch(crashedFirst); }, 300 * attempt);
     });
     await this.ready();
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning ?? true });
-    // A broker may answer the first join/sync with an error kafkajs does not retry (librdkafka's mock
-    // does so under load when a second member joins); joining again after a pause succeeds.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.consumer.run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: 1,
-          eachBatch: (payload) => this.eachBatch(payload),
-        });
-        break;
-      } catch (err) {
-        if (attempt >= JOIN_ATTEMPTS || this.stopping) throw err;
-        this.logger.warn({ ...errorFields(err), groupId: this.options.groupId, attempt }, 'joining the consumer group failed; joining again');
-        await this.consumer.stop().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
-      }
-    }
+    await this.startRunner();
     await joined;
     await this.listenerChain;
+  }
+
+  /** Connects, subscribes and starts the fetch loop; kafkajs resolves run() once the runner started. */
+  private async startRunner(): Promise<void> {
+    if (this.stopping) return;
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
   }
 
   stop(): Promise<void> {
