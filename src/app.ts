@@ -10,7 +10,7 @@ import { Recommender } from './model/index.js';
 import { attachGateway } from './serve/gateway.js';
 import { buildHttpServer } from './serve/http.js';
 import { Metrics } from './serve/metrics.js';
-import { registryPlugin } from './serve/registry/index.js';
+import { SchemaStore, registryFile, registryPlugin, storeSchemaSource } from './serve/registry/index.js';
 
 export interface AppOptions {
   /** An event log to run on instead of the one the configuration names. */
@@ -35,8 +35,8 @@ export interface RunningApp {
 
 /**
  * Starts one recstream process: log, HTTP server (API, embedded schema registry, metrics), WebSocket
- * gateway and the engine. The server listens before the engine starts because the engine registers
- * its schemas with the registry the server may be hosting.
+ * gateway and the engine. The engine's schemas are checked before the server listens: with the
+ * embedded registry through its store in-process (so no token travels and nothing waits on HTTP).
  */
 export async function startRecstream(config: Config, options: AppOptions = {}): Promise<RunningApp> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -53,9 +53,27 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
   const metrics = new Metrics();
   const engine = new Engine({ config, log, model: new Recommender(config.model), metrics, logger });
   metrics.trackReadiness(() => engine.readiness().ready);
+  const embeddedRegistry = config.schemaRegistryUrl === null
+    ? new SchemaStore({
+      file: config.dataDir === null ? null : registryFile(config.dataDir),
+      limits: config.registry,
+      onWrite: (outcome) => metrics.schemaRegistryWritesTotal.inc({ outcome }),
+    })
+    : null;
+  const serde = new EventSerde({
+    registry: embeddedRegistry === null ? config.schemaRegistryUrl! : storeSchemaSource(embeddedRegistry),
+    maxBytes: config.eventMaxBytes,
+    logger,
+  });
+  try {
+    await serde.registerAll(topics);
+  } catch (e) {
+    await log.close();
+    throw e;
+  }
   const http = buildHttpServer(engine, { logger });
-  if (config.schemaRegistryUrl === null) {
-    await http.register(registryPlugin, { prefix: '/registry', dataDir: config.dataDir ?? undefined });
+  if (embeddedRegistry !== null) {
+    await http.register(registryPlugin, { prefix: '/registry', store: embeddedRegistry, adminToken: config.adminToken });
   }
   if (options.extend) await options.extend(http, engine);
   await http.listen({ port: config.port, host: config.host });
@@ -63,8 +81,6 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
   const port = (http.server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
   const registryUrl = config.schemaRegistryUrl ?? `${url}/registry`;
-  const serde = new EventSerde({ registry: registryUrl, maxBytes: config.eventMaxBytes });
-  await serde.registerAll(topics);
   await engine.start(serde);
   if (options.waitForJoin !== false) await engine.whenJoined();
   if (config.authSecret === null) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from './model/types.js';
+import { DEFAULT_REGISTRY_LIMITS, type RegistryLimits } from './serve/registry/limits.js';
 
 /** Thrown when the environment cannot make a valid configuration; the message names each variable. */
 export class ConfigError extends Error {
@@ -32,6 +33,10 @@ const NUMBER_VARS = {
   KAFKA_REBALANCE_TIMEOUT_MS: { def: 60_000, rule: { min: 1000, int: true }, hint: 'how long a rebalance waits for members to rejoin, in ms, e.g. 60000' },
   KAFKA_HEARTBEAT_INTERVAL_MS: { def: 3_000, rule: { min: 100, int: true }, hint: 'consumer heartbeat interval in ms (about a third of the session timeout)' },
   KAFKA_MAX_WAIT_MS: { def: 100, rule: { min: 10, max: 10_000, int: true }, hint: 'longest a fetch waits for new records in ms; lower means fresher lists, e.g. 100' },
+  REGISTRY_MAX_SCHEMA_BYTES: { def: DEFAULT_REGISTRY_LIMITS.maxSchemaBytes, rule: { min: 4096, int: true }, hint: 'largest schema the embedded registry accepts, in bytes, e.g. REGISTRY_MAX_SCHEMA_BYTES=262144' },
+  REGISTRY_MAX_SCHEMAS: { def: DEFAULT_REGISTRY_LIMITS.maxSchemas, rule: { min: 3, int: true }, hint: 'distinct schemas the embedded registry holds (ids are never freed; the engine needs 3), e.g. REGISTRY_MAX_SCHEMAS=1000' },
+  REGISTRY_MAX_SUBJECTS: { def: DEFAULT_REGISTRY_LIMITS.maxSubjects, rule: { min: 3, int: true }, hint: 'subjects the embedded registry holds (the engine needs 3), e.g. REGISTRY_MAX_SUBJECTS=1000' },
+  REGISTRY_MAX_VERSIONS_PER_SUBJECT: { def: DEFAULT_REGISTRY_LIMITS.maxVersionsPerSubject, rule: { min: 1, int: true }, hint: 'versions one subject of the embedded registry may hold, e.g. REGISTRY_MAX_VERSIONS_PER_SUBJECT=100' },
   EVENT_MAX_BYTES: { def: 65_536, rule: { min: 256, int: true }, hint: 'largest accepted event in bytes; larger ones go to the dead-letter topic' },
   MODEL_HISTORY_LENGTH: { def: DEFAULT_MODEL_CONFIG.historyLength, rule: { min: 0, int: true }, hint: 'recent items kept per user (0 = unbounded)' },
   MODEL_NEIGHBORS: { def: DEFAULT_MODEL_CONFIG.neighbors, rule: { min: 1, int: true }, hint: 'neighbours kept per item' },
@@ -66,6 +71,8 @@ export interface Config {
   } | null;
   groupId: string;
   schemaRegistryUrl: string | null;
+  /** Limits of the embedded registry (when schemaRegistryUrl is null). */
+  registry: RegistryLimits;
   topics: Topics;
   partitions: number;
   authSecret: string | null;
@@ -186,6 +193,12 @@ export function loadConfig(env: Env = process.env): Config {
       : null,
     groupId: str('GROUP_ID', 'recstream'),
     schemaRegistryUrl: registry,
+    registry: {
+      maxSchemaBytes: num('REGISTRY_MAX_SCHEMA_BYTES'),
+      maxSchemas: num('REGISTRY_MAX_SCHEMAS'),
+      maxSubjects: num('REGISTRY_MAX_SUBJECTS'),
+      maxVersionsPerSubject: num('REGISTRY_MAX_VERSIONS_PER_SUBJECT'),
+    },
     topics,
     partitions: num('PARTITIONS'),
     authSecret,

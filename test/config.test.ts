@@ -47,6 +47,13 @@ describe('configuration', () => {
     expect(problemsOf({ MODEL_EVENT_WEIGHTS: 'view=1,wishlist=2' })[0]).toMatch(/MODEL_EVENT_WEIGHTS has "wishlist=2"/);
   });
 
+  it('reads the embedded registry\'s limits and names a bad one', () => {
+    expect(loadConfig({}).registry).toEqual({ maxSchemaBytes: 262_144, maxSchemas: 1000, maxSubjects: 1000, maxVersionsPerSubject: 100 });
+    expect(loadConfig({ REGISTRY_MAX_SCHEMAS: '50', REGISTRY_MAX_SCHEMA_BYTES: '65536' }).registry).toMatchObject({ maxSchemas: 50, maxSchemaBytes: 65_536 });
+    expect(problemsOf({ REGISTRY_MAX_SCHEMAS: '2' })[0]).toMatch(/REGISTRY_MAX_SCHEMAS="2" must be ≥ 3; set distinct schemas/);
+    expect(problemsOf({ REGISTRY_MAX_SCHEMA_BYTES: 'big' })[0]).toMatch(/REGISTRY_MAX_SCHEMA_BYTES/);
+  });
+
   it('refuses topic names that collide', () => {
     expect(problemsOf({ TOPIC_DLQ: 'clickstream' })[0]).toMatch(/topic names must differ/);
   });

@@ -1,6 +1,8 @@
 import avro from 'avsc';
-import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Topics } from '../config.js';
+import type { Logger } from '../logger.js';
+import { SchemaRefused, restSchemaSource, type SchemaSource } from './schema-source.js';
 import { EVENT_SCHEMAS, type EventSchema, type RecordName } from './schemas.js';
 import type { Rejected } from './reasons.js';
 import type { EventKind } from './validate.js';
@@ -11,8 +13,13 @@ export type DecodeResult = { ok: true; value: unknown } | Rejected;
 export type SerdeTopics = Pick<Topics, 'clicks' | 'purchases' | 'recommendations'>;
 
 export interface EventSerdeOptions {
-  /** A registry client, or the URL to build one for (SCHEMA_REGISTRY_URL, or http://127.0.0.1:PORT/registry). */
-  registry: SchemaRegistry | string;
+  /**
+   * Where schemas live: the embedded registry in-process (a SchemaSource), a registry client, or the
+   * URL to build one for (SCHEMA_REGISTRY_URL, or http://HOST:PORT/registry of a recstream process).
+   */
+  registry: SchemaSource | SchemaRegistry | string;
+  /** Told when a subject no longer holds our schema and we use the id the registry still has for it. */
+  logger?: Pick<Logger, 'warn'>;
   /** Messages larger than this are rejected as 'oversize' before decoding. */
   maxBytes?: number;
   /** How long an id the registry did not know stays unknown before we ask again. */
@@ -44,7 +51,8 @@ const RECORD_BY_TOPIC_ROLE: Record<keyof SerdeTopics, RecordName> = {
  * no I/O; a producer's newer compatible schema is read into ours through Avro schema resolution.
  */
 export class EventSerde {
-  private readonly registry: SchemaRegistry;
+  private readonly source: SchemaSource;
+  private readonly logger: Pick<Logger, 'warn'> | undefined;
   private readonly bindings = new Map<string, TopicBinding>();
   private readonly writers = new Map<number, WriterEntry>();
   private readonly pending = new Map<number, Promise<WriterEntry | null>>();
@@ -53,7 +61,11 @@ export class EventSerde {
   private readonly unknownIdRetryMs: number;
 
   constructor(opts: EventSerdeOptions) {
-    this.registry = typeof opts.registry === 'string' ? new SchemaRegistry({ host: opts.registry }) : opts.registry;
+    const { registry } = opts;
+    this.source = typeof registry === 'string' ? restSchemaSource(new SchemaRegistry({ host: registry }), registry)
+      : registry instanceof SchemaRegistry ? restSchemaSource(registry, 'the schema registry')
+        : registry;
+    this.logger = opts.logger;
     this.maxBytes = opts.maxBytes;
     this.unknownIdRetryMs = opts.unknownIdRetryMs ?? 10_000;
   }
@@ -67,12 +79,15 @@ export class EventSerde {
     }
   }
 
-  /** Registers our schemas under `<topic>-value` (TopicNameStrategy); returns the ids by topic. */
+  /**
+   * Makes sure our schemas are usable under `<topic>-value` (TopicNameStrategy) and returns their ids
+   * by topic. What a subject holds is checked, not re-imposed: see idFor.
+   */
   async registerAll(topics: SerdeTopics): Promise<Record<string, number>> {
     this.bind(topics);
     const ids: Record<string, number> = {};
     for (const [topic, binding] of this.bindings) {
-      binding.id = await this.registerOne(binding);
+      binding.id = await this.idFor(binding);
       ids[topic] = binding.id;
       this.writers.set(binding.id, { type: binding.schema.type, readers: new Map() });
     }
@@ -113,7 +128,7 @@ export class EventSerde {
   async encode(topic: string, value: unknown): Promise<Buffer> {
     const binding = this.requireBinding(topic);
     if (binding.id === null) {
-      binding.id = await this.registerOne(binding);
+      binding.id = await this.idFor(binding);
       this.writers.set(binding.id, { type: binding.schema.type, readers: new Map() });
     }
     return this.encodeWith(binding, binding.id, value);
@@ -138,19 +153,28 @@ export class EventSerde {
     }
   }
 
-  private async registerOne(binding: TopicBinding): Promise<number> {
-    const schema = { type: SchemaType.AVRO, schema: binding.schema.text } as const;
+  /**
+   * Our schema's id for the binding's subject, so a registry changed behind our back does not stop a
+   * restart: the id of any version holding exactly our schema; else a new version if the registry
+   * takes it; else the id the registry still has for it from elsewhere (a deleted subject, say); else
+   * an error naming the subject and the fix.
+   */
+  private async idFor(binding: TopicBinding): Promise<number> {
+    const { subject, schema } = binding;
+    const found = await this.source.lookup(subject, schema.text);
+    if (found !== null) return found;
     try {
-      const { id } = await this.registry.register(schema, { subject: binding.subject });
-      return id;
+      return await this.source.register(subject, schema.text);
     } catch (e) {
-      // The client refuses to register unless the subject's configured level equals the one it is
-      // given (BACKWARD by default); an operator may have chosen another level, which we respect.
-      if ((e as Error).name !== 'ConfluentSchemaRegistryCompatibilityError') throw e;
-      const configured = /!= ([A-Z_]+)\)/.exec((e as Error).message)?.[1];
-      if (configured === undefined || !(Object.values(COMPATIBILITY) as string[]).includes(configured)) throw e;
-      const { id } = await this.registry.register(schema, { subject: binding.subject, compatibility: configured as COMPATIBILITY });
-      return id;
+      if (!(e instanceof SchemaRefused)) throw e;
+      const known = await this.source.anyId(schema.text);
+      if (known !== null) {
+        this.logger?.warn({ subject, schemaId: known, refusal: e.message }, `subject ${subject} does not hold our ${schema.name} schema and refused it; using the id the registry keeps for it`);
+        return known;
+      }
+      throw new Error(`cannot use our ${schema.fullName} schema for subject ${subject}: ${this.source.description} does not hold it and refused to register it (${e.message}). `
+        + `Register schemas/${schema.name}.avsc under ${subject} yourself (on recstream's embedded registry with Authorization: Bearer <ADMIN_TOKEN>, `
+        + `after PUT /config/${subject} {"compatibility":"NONE"} if the subject holds an unrelated schema), or delete the subject if what it holds is not wanted`);
     }
   }
 
@@ -159,22 +183,17 @@ export class EventSerde {
     if (until !== undefined && until > Date.now()) return Promise.resolve(null);
     let request = this.pending.get(id);
     if (!request) {
-      request = this.registry.getSchema(id).then(
-        (schema) => {
-          // Rebuilt with our avsc options (no logical types) so timestamps decode as plain numbers.
-          const entry: WriterEntry = { type: avro.Type.forSchema((schema as avro.Type).schema()), readers: new Map() };
-          this.writers.set(id, entry);
-          this.unknownUntil.delete(id);
-          return entry;
-        },
-        (e: unknown) => {
-          if (typeof e === 'object' && e !== null && (e as { status?: unknown }).status === 404) {
-            this.unknownUntil.set(id, Date.now() + this.unknownIdRetryMs);
-            return null;
-          }
-          throw e;
-        },
-      ).finally(() => this.pending.delete(id));
+      request = this.source.schema(id).then((schema) => {
+        if (schema === null) {
+          this.unknownUntil.set(id, Date.now() + this.unknownIdRetryMs);
+          return null;
+        }
+        // Built with our avsc options (no logical types) so timestamps decode as plain numbers.
+        const entry: WriterEntry = { type: avro.Type.forSchema(schema), readers: new Map() };
+        this.writers.set(id, entry);
+        this.unknownUntil.delete(id);
+        return entry;
+      }).finally(() => this.pending.delete(id));
       this.pending.set(id, request);
     }
     return request;

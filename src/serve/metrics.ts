@@ -97,6 +97,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly schemaRegistryWritesTotal = new Counter({
+    name: 'recstream_schema_registry_writes_total',
+    help: 'Writes of the embedded schema registry file under DATA_DIR, by outcome (ok, failed); changes made while a write runs share the next one.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   private readinessProbe: (() => boolean) | null = null;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -110,6 +117,7 @@ export class Metrics {
       },
     });
     this.ready.set(0);
+    for (const outcome of ['ok', 'failed']) this.schemaRegistryWritesTotal.inc({ outcome }, 0);
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 

@@ -129,6 +129,25 @@ describe('EventSerde over the embedded registry', () => {
     expect(await (await fetch(`${reg.url}/config/clickstream-value`)).json()).toEqual({ compatibilityLevel: 'FULL_TRANSITIVE' });
   });
 
+  it('uses our schema where the subject holds it among other versions, and names the subject when it is absent and refused', async () => {
+    const put = (path: string, body: unknown) => fetch(`${reg.url}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (path: string, body: unknown) => fetch(`${reg.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const first = await serde.registerAll(topics);
+    const unrelated = JSON.stringify({ type: 'record', name: 'Other', fields: [{ name: 'x', type: 'int' }] });
+    expect((await put('/config/clickstream-value', { compatibility: 'NONE' })).status).toBe(200);
+    expect((await post('/subjects/clickstream-value/versions', { schema: unrelated })).status).toBe(200);
+    expect((await put('/config/clickstream-value', { compatibility: 'FULL_TRANSITIVE' })).status).toBe(200);
+    // Version 1 is ours: its id, no new version, whatever the latest and the level say.
+    expect(await new EventSerde({ registry: reg.url }).registerAll(topics)).toEqual(first);
+    expect(await (await fetch(`${reg.url}/subjects/clickstream-value/versions`)).json()).toEqual([1, 2]);
+
+    expect((await put('/config/purchases-value', { compatibility: 'NONE' })).status).toBe(200);
+    expect((await fetch(`${reg.url}/subjects/purchases-value`, { method: 'DELETE' })).status).toBe(200);
+    expect((await post('/subjects/purchases-value/versions', { schema: unrelated })).status).toBe(200);
+    expect((await put('/config/purchases-value', { compatibility: 'FULL_TRANSITIVE' })).status).toBe(200);
+    await expect(new EventSerde({ registry: reg.url }).registerAll(topics)).rejects.toThrow(/subject purchases-value: .* refused to register it \(409/);
+  });
+
   it('refuses to encode a value that does not fit the schema, naming the field', async () => {
     await serde.registerAll(topics);
     await expect(serde.encode('clickstream', { ...click, type: 'share' })).rejects.toThrow(/type/);

@@ -1,6 +1,6 @@
 /** An error in Confluent's shape: HTTP status plus `{"error_code", "message"}`. */
 export class RegistryError extends Error {
-  constructor(readonly status: number, readonly errorCode: number, message: string) {
+  constructor(readonly status: number, readonly errorCode: number, message: string, readonly headers: Record<string, string> = {}) {
     super(message);
     this.name = 'RegistryError';
   }
@@ -26,3 +26,14 @@ export const invalidCompatibility = (raw: unknown): RegistryError =>
   new RegistryError(422, 42203, `Invalid compatibility level ${JSON.stringify(raw)}. Valid values are NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE`);
 export const incompatibleSchema = (subject: string, details: string[]): RegistryError =>
   new RegistryError(409, 409, `Schema being registered is incompatible with an earlier schema for subject "${subject}", details: [${details.join(', ')}]`);
+
+export const unauthorized = (reason: string, headers: Record<string, string>): RegistryError =>
+  new RegistryError(401, 40101, `${reason}. Writes to the schema registry (registering schemas, deleting subjects, changing compatibility) need the ADMIN_TOKEN; reads need none. Producers should use schemas registered ahead of time (auto.register.schemas=false, use.latest.version=true) or send the token`, headers);
+/** Confluent's SCHEMA_TOO_LARGE. */
+export const schemaTooLarge = (bytes: number, max: number): RegistryError =>
+  new RegistryError(422, 42209, `Schema is ${bytes} bytes, more than this registry accepts (REGISTRY_MAX_SCHEMA_BYTES=${max})`);
+/** Confluent's OPERATION_NOT_PERMITTED, for a registry that is full. */
+export const registryFull = (detail: string): RegistryError =>
+  new RegistryError(422, 42205, `Operation not permitted: ${detail}`);
+export const bodyTooLarge = (limit: number, maxSchemaBytes: number): RegistryError =>
+  new RegistryError(413, 41301, `Request body is larger than ${limit} bytes; schemas are limited to REGISTRY_MAX_SCHEMA_BYTES=${maxSchemaBytes}`);

@@ -1,14 +1,17 @@
-import { join } from 'node:path';
-import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { adminGuard } from '../admin-auth.js';
+import { HttpError } from '../errors.js';
 import { isCompatibilityLevel, type CompatibilityLevel } from './compatibility.js';
-import { RegistryError, invalidCompatibility, invalidSchema, invalidVersion } from './errors.js';
-import { SchemaStore, type VersionRef } from './store.js';
+import { RegistryError, bodyTooLarge, invalidCompatibility, invalidSchema, invalidVersion, unauthorized } from './errors.js';
+import { SchemaStore, registryFile, type VersionRef } from './store.js';
 
 export interface RegistryPluginOptions {
   /** Where to keep `schema-registry.json`; in memory only when absent. */
   dataDir?: string | null;
   /** Use this store instead of creating one (e.g. to share it with in-process code). */
   store?: SchemaStore;
+  /** When set, every write needs `Authorization: Bearer <adminToken>`; reads stay open. */
+  adminToken?: string | null;
 }
 
 export const REGISTRY_CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
@@ -28,8 +31,15 @@ type VersionParams = { subject: string; version: string };
  * error shapes do not leak into the rest of the server.
  */
 export const registryPlugin: FastifyPluginAsync<RegistryPluginOptions> = async (app, opts) => {
-  const store = opts.store ?? new SchemaStore(opts.dataDir ? join(opts.dataDir, 'schema-registry.json') : null);
-  installProtocol(app);
+  const store = opts.store ?? new SchemaStore({ file: opts.dataDir ? registryFile(opts.dataDir) : null });
+  // A request body holds one schema as a JSON string: escaping may double it, plus the envelope.
+  const bodyLimit = 2 * store.limits.maxSchemaBytes + 65_536;
+  installProtocol(app, bodyLimit, store.limits.maxSchemaBytes);
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit ??= bodyLimit;
+  });
+  // Checked on request, before the body is read.
+  const write = { onRequest: registryAdminGuard(opts.adminToken ?? null) };
 
   app.get('/', async () => ({}));
   app.get('/schemas/types', async () => ['AVRO']);
@@ -44,11 +54,11 @@ export const registryPlugin: FastifyPluginAsync<RegistryPluginOptions> = async (
 
   app.get('/subjects', async () => store.subjectNames());
   app.get<{ Params: SubjectParams }>('/subjects/:subject/versions', async (req) => store.versions(req.params.subject));
-  app.post<{ Params: SubjectParams; Body: SchemaBody }>('/subjects/:subject/versions', async (req) =>
-    ({ id: store.register(req.params.subject, avroSchemaText(req.body)) }));
+  app.post<{ Params: SubjectParams; Body: SchemaBody }>('/subjects/:subject/versions', write, async (req) =>
+    ({ id: await store.register(req.params.subject, avroSchemaText(req.body)) }));
   app.post<{ Params: SubjectParams; Body: SchemaBody }>('/subjects/:subject', async (req) =>
     store.lookup(req.params.subject, avroSchemaText(req.body)));
-  app.delete<{ Params: SubjectParams }>('/subjects/:subject', async (req) => store.deleteSubject(req.params.subject));
+  app.delete<{ Params: SubjectParams }>('/subjects/:subject', write, async (req) => store.deleteSubject(req.params.subject));
   app.get<{ Params: VersionParams }>('/subjects/:subject/versions/:version', async (req) =>
     store.version(req.params.subject, versionRef(req.params.version)));
   app.get<{ Params: VersionParams }>('/subjects/:subject/versions/:version/schema', async (req, reply) =>
@@ -68,27 +78,40 @@ export const registryPlugin: FastifyPluginAsync<RegistryPluginOptions> = async (
   );
 
   app.get('/config', async () => ({ compatibilityLevel: store.globalLevel() }));
-  app.put<{ Body: unknown }>('/config', async (req) => {
+  app.put<{ Body: unknown }>('/config', write, async (req) => {
     const level = levelFrom(req.body);
-    store.setGlobalLevel(level);
+    await store.setGlobalLevel(level);
     return { compatibility: level };
   });
   app.get<{ Params: SubjectParams; Querystring: { defaultToGlobal?: string } }>('/config/:subject', async (req) =>
     ({ compatibilityLevel: store.subjectLevel(req.params.subject, req.query.defaultToGlobal === 'true') }));
-  app.put<{ Params: SubjectParams; Body: unknown }>('/config/:subject', async (req) => {
+  app.put<{ Params: SubjectParams; Body: unknown }>('/config/:subject', write, async (req) => {
     const level = levelFrom(req.body);
-    store.setSubjectLevel(req.params.subject, level);
+    await store.setSubjectLevel(req.params.subject, level);
     return { compatibility: level };
   });
-  app.delete<{ Params: SubjectParams }>('/config/:subject', async (req) => {
+  app.delete<{ Params: SubjectParams }>('/config/:subject', write, async (req) => {
     const previous = store.subjectLevel(req.params.subject);
-    store.setSubjectLevel(req.params.subject, null);
+    await store.setSubjectLevel(req.params.subject, null);
     return { compatibilityLevel: previous };
   });
 };
 
+/** The admin guard the /v1/admin routes use, answering in the registry's error shape. */
+function registryAdminGuard(adminToken: string | null): (request: FastifyRequest) => Promise<void> {
+  const guard = adminGuard(adminToken);
+  return async (request) => {
+    try {
+      await guard(request);
+    } catch (e) {
+      if (e instanceof HttpError && e.statusCode === 401) throw unauthorized(e.message, e.headers);
+      throw e;
+    }
+  };
+}
+
 /** Confluent's content types in and out, and its `{error_code, message}` error bodies. */
-function installProtocol(app: FastifyInstance): void {
+function installProtocol(app: FastifyInstance, bodyLimit: number, maxSchemaBytes: number): void {
   app.addContentTypeParser(ACCEPTED_CONTENT_TYPES, { parseAs: 'string' }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     try {
@@ -102,7 +125,8 @@ function installProtocol(app: FastifyInstance): void {
     return payload;
   });
   app.setErrorHandler((err: FastifyError | RegistryError, _req, reply) => {
-    if (err instanceof RegistryError) return reply.code(err.status).send(err.toJSON());
+    if (err instanceof RegistryError) return reply.code(err.status).headers(err.headers).send(err.toJSON());
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send(bodyTooLarge(bodyLimit, maxSchemaBytes).toJSON());
     const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) reply.log.error({ err }, 'schema registry failure');
     return reply.code(status).send({ error_code: status >= 500 ? 50001 : status, message: err.message });

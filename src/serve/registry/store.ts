@@ -1,10 +1,13 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { join } from 'node:path';
 import avro from 'avsc';
-import { incompatibilities, type CompatibilityLevel, type PriorSchema } from './compatibility.js';
+import { z } from 'zod';
+import { COMPATIBILITY_LEVELS, incompatibilities, type CompatibilityLevel, type PriorSchema } from './compatibility.js';
 import {
-  incompatibleSchema, invalidSchema, schemaNotFound, subjectConfigNotFound, subjectNotFound, versionNotFound,
+  incompatibleSchema, invalidSchema, registryFull, schemaNotFound, schemaTooLarge, subjectConfigNotFound, subjectNotFound,
+  versionNotFound,
 } from './errors.js';
+import { DEFAULT_REGISTRY_LIMITS, type RegistryLimits } from './limits.js';
+import { SnapshotFile, type WriteOutcome } from './snapshot-file.js';
 
 export interface SubjectVersion {
   subject: string;
@@ -18,6 +21,8 @@ interface StoredSchema {
   /** Compact JSON as first registered; what GET /schemas/ids/:id returns. */
   text: string;
   type: avro.Type;
+  /** This schema's entry in the persisted file, encoded once. */
+  entry: Buffer;
 }
 
 interface Subject {
@@ -25,36 +30,65 @@ interface Subject {
   compatibility: CompatibilityLevel | null;
 }
 
-interface Snapshot {
-  format: 1;
-  compatibility: CompatibilityLevel;
-  schemas: Array<{ id: number; schema: string }>;
-  subjects: Record<string, { compatibility: CompatibilityLevel | null; versions: Array<{ version: number; id: number }> }>;
+const levelFormat = z.enum(COMPATIBILITY_LEVELS);
+const positive = z.number().int().positive();
+const snapshotFormat = z.object({
+  format: z.literal(1),
+  compatibility: levelFormat,
+  schemas: z.array(z.object({ id: positive, schema: z.string() })),
+  subjects: z.record(z.string(), z.object({
+    compatibility: levelFormat.nullable(),
+    versions: z.array(z.object({ version: positive, id: positive })),
+  })),
+});
+type Snapshot = z.infer<typeof snapshotFormat>;
+
+export interface SchemaStoreOptions {
+  /** Where to persist; in memory only when null or absent. */
+  file?: string | null;
+  limits?: Partial<RegistryLimits>;
+  /** Told about every write of the file, e.g. for a metric. */
+  onWrite?: (outcome: WriteOutcome) => void;
 }
+
+const COMMA = Buffer.from(',');
+const END = Buffer.from(']}');
+
+/** Where the registry keeps its state under DATA_DIR. */
+export const registryFile = (dataDir: string): string => join(dataDir, 'schema-registry.json');
 
 export type VersionRef = number | 'latest';
 
 /**
  * The registry's state: global schema ids (one per distinct schema), subjects with their version
- * lists, and compatibility levels. Persisted as one JSON file when a path is given; registrations
- * are rare, so every change rewrites it atomically.
+ * lists, and compatibility levels, within limits. Persisted as one JSON file when a path is given:
+ * every change resolves once the file holds it, and changes made while a write runs share the next.
  */
 export class SchemaStore {
+  readonly limits: RegistryLimits;
   private readonly byId = new Map<number, StoredSchema>();
   private readonly idByKey = new Map<string, number>();
   private readonly subjects = new Map<string, Subject>();
   private globalCompatibility: CompatibilityLevel = 'BACKWARD';
+  private readonly file: SnapshotFile | null;
 
-  constructor(private readonly file: string | null = null) {
-    if (file !== null && existsSync(file)) this.restore(JSON.parse(readFileSync(file, 'utf8')) as Snapshot);
+  constructor(options: SchemaStoreOptions = {}) {
+    this.limits = { ...DEFAULT_REGISTRY_LIMITS, ...options.limits };
+    this.file = options.file ? new SnapshotFile(options.file, () => this.render(), options.onWrite) : null;
+    const saved = this.file?.read() ?? null;
+    if (saved !== null) this.restore(saved);
   }
 
   /** Registers under a subject; the same schema gets the same id everywhere and no new version. */
-  register(subjectName: string, schemaText: string): number {
-    const parsed = parseSchema(schemaText);
+  async register(subjectName: string, schemaText: string): Promise<number> {
+    const parsed = this.parse(schemaText);
     const subject = this.subjects.get(subjectName);
     const existingId = this.idByKey.get(parsed.key);
-    if (subject && existingId !== undefined && subject.versions.some((v) => v.id === existingId)) return existingId;
+    if (subject && existingId !== undefined && subject.versions.some((v) => v.id === existingId)) {
+      await this.file?.settled();
+      return existingId;
+    }
+    this.ensureRoom(subjectName, subject, existingId === undefined);
     const problems = incompatibilities(this.compatibilityOf(subjectName), parsed.type, this.prior(subject));
     if (problems.length > 0) throw incompatibleSchema(subjectName, problems);
     const id = existingId ?? this.addSchema(parsed);
@@ -62,14 +96,19 @@ export class SchemaStore {
     const version = (target.versions.at(-1)?.version ?? 0) + 1;
     target.versions.push({ version, id });
     this.subjects.set(subjectName, target);
-    this.persist();
+    await this.persist();
     return id;
+  }
+
+  /** The id this exact schema has, under any subject or none (its subject may have been deleted). */
+  knownId(schemaText: string): number | null {
+    return this.idByKey.get(this.parse(schemaText).key) ?? null;
   }
 
   /** The subject's version holding this schema; 40401 / 40403 when there is none. */
   lookup(subjectName: string, schemaText: string): SubjectVersion {
     const subject = this.requireSubject(subjectName);
-    const id = this.idByKey.get(parseSchema(schemaText).key);
+    const id = this.idByKey.get(this.parse(schemaText).key);
     const entry = subject.versions.find((v) => v.id === id);
     if (!entry) throw schemaNotFound();
     return this.describe(subjectName, entry);
@@ -77,7 +116,7 @@ export class SchemaStore {
 
   /** Whether a candidate could be registered now (against `version`, or per the level when 'latest'). */
   check(subjectName: string, version: VersionRef, schemaText: string): string[] {
-    const parsed = parseSchema(schemaText);
+    const parsed = this.parse(schemaText);
     const subject = this.subjects.get(subjectName);
     if (!subject || subject.versions.length === 0) {
       if (version === 'latest') return [];
@@ -122,10 +161,10 @@ export class SchemaStore {
   }
 
   /** Hard delete of a subject's version list; schema ids stay resolvable (data written with them exists). */
-  deleteSubject(subjectName: string): number[] {
+  async deleteSubject(subjectName: string): Promise<number[]> {
     const versions = this.versions(subjectName);
     this.subjects.delete(subjectName);
-    this.persist();
+    await this.persist();
     return versions;
   }
 
@@ -133,9 +172,9 @@ export class SchemaStore {
     return this.globalCompatibility;
   }
 
-  setGlobalLevel(level: CompatibilityLevel): void {
+  async setGlobalLevel(level: CompatibilityLevel): Promise<void> {
     this.globalCompatibility = level;
-    this.persist();
+    await this.persist();
   }
 
   /** The subject's own level; 40408 when it has none (unless asked to fall back to the global one). */
@@ -146,11 +185,17 @@ export class SchemaStore {
     throw subjectConfigNotFound(subjectName);
   }
 
-  setSubjectLevel(subjectName: string, level: CompatibilityLevel | null): void {
-    const subject = this.subjects.get(subjectName) ?? { versions: [], compatibility: null };
-    subject.compatibility = level;
-    this.subjects.set(subjectName, subject);
-    this.persist();
+  async setSubjectLevel(subjectName: string, level: CompatibilityLevel | null): Promise<void> {
+    const existing = this.subjects.get(subjectName);
+    if (level === null && existing?.versions.length === 0) {
+      this.subjects.delete(subjectName);
+    } else {
+      if (!existing) this.ensureRoom(subjectName, undefined, false);
+      const subject = existing ?? { versions: [], compatibility: null };
+      subject.compatibility = level;
+      this.subjects.set(subjectName, subject);
+    }
+    await this.persist();
   }
 
   compatibilityOf(subjectName: string): CompatibilityLevel {
@@ -179,35 +224,80 @@ export class SchemaStore {
     return { subject, version: entry.version, id: entry.id, schema: this.schema(entry.id) };
   }
 
+  /** Refuses a change that would take the registry past its limits. */
+  private ensureRoom(subjectName: string, subject: Subject | undefined, newSchema: boolean): void {
+    const { maxSchemas, maxSubjects, maxVersionsPerSubject } = this.limits;
+    if (!subject && this.subjects.size >= maxSubjects) {
+      throw registryFull(`the registry holds ${this.subjects.size} subjects, the most REGISTRY_MAX_SUBJECTS=${maxSubjects} allows; '${subjectName}' would be one more`);
+    }
+    if (subject && subject.versions.length >= maxVersionsPerSubject) {
+      throw registryFull(`subject '${subjectName}' has ${subject.versions.length} versions, the most REGISTRY_MAX_VERSIONS_PER_SUBJECT=${maxVersionsPerSubject} allows`);
+    }
+    if (newSchema && this.byId.size >= maxSchemas) {
+      throw registryFull(`the registry holds ${this.byId.size} schemas, the most REGISTRY_MAX_SCHEMAS=${maxSchemas} allows (schema ids are never freed, so deleting subjects does not make room)`);
+    }
+  }
+
+  /** Parses a schema from a request, refusing oversized text before any parsing. */
+  private parse(schemaText: unknown): ParsedSchema {
+    const bytes = typeof schemaText === 'string' ? Buffer.byteLength(schemaText, 'utf8') : 0;
+    if (bytes > this.limits.maxSchemaBytes) throw schemaTooLarge(bytes, this.limits.maxSchemaBytes);
+    return parseSchema(schemaText);
+  }
+
   private addSchema(parsed: ParsedSchema): number {
     const id = Math.max(0, ...this.byId.keys()) + 1;
-    this.byId.set(id, { id, text: parsed.text, type: parsed.type });
-    this.idByKey.set(parsed.key, id);
+    this.keep(id, parsed);
     return id;
   }
 
-  private persist(): void {
-    if (this.file === null) return;
-    const snapshot: Snapshot = {
-      format: 1,
-      compatibility: this.globalCompatibility,
-      schemas: [...this.byId.values()].map((s) => ({ id: s.id, schema: s.text })),
-      subjects: Object.fromEntries([...this.subjects].map(([name, s]) => [name, { compatibility: s.compatibility, versions: s.versions }])),
-    };
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(snapshot, null, 2));
-    renameSync(tmp, this.file);
+  private keep(id: number, parsed: ParsedSchema): void {
+    this.byId.set(id, { id, text: parsed.text, type: parsed.type, entry: Buffer.from(JSON.stringify({ id, schema: parsed.text })) });
+    this.idByKey.set(parsed.key, id);
   }
 
-  private restore(snapshot: Snapshot): void {
-    this.globalCompatibility = snapshot.compatibility;
-    for (const { id, schema } of snapshot.schemas) {
-      const parsed = parseSchema(schema);
-      this.byId.set(id, { id, text: parsed.text, type: parsed.type });
-      this.idByKey.set(parsed.key, id);
+  private persist(): Promise<void> {
+    return this.file?.save() ?? Promise.resolve();
+  }
+
+  /** The snapshot as JSON chunks; schema entries are the ones encoded when each schema arrived. */
+  private render(): Buffer[] {
+    const subjects: Snapshot['subjects'] = Object.fromEntries(
+      [...this.subjects].map(([name, s]) => [name, { compatibility: s.compatibility, versions: s.versions }]),
+    );
+    const head = `{"format":1,"compatibility":${JSON.stringify(this.globalCompatibility)},"subjects":${JSON.stringify(subjects)},"schemas":[`;
+    const chunks: Buffer[] = [Buffer.from(head)];
+    for (const s of this.byId.values()) {
+      if (chunks.length > 1) chunks.push(COMMA);
+      chunks.push(s.entry);
     }
-    for (const [name, s] of Object.entries(snapshot.subjects)) {
+    chunks.push(END);
+    return chunks;
+  }
+
+  private restore(saved: string): void {
+    const where = this.file?.path ?? 'the registry file';
+    const fix = 'restore it from a backup, or move it away to start with an empty registry (producers then register their schemas again)';
+    let json: unknown;
+    try {
+      json = JSON.parse(saved);
+    } catch (e) {
+      throw new Error(`${where} is not JSON (${(e as Error).message}); ${fix}`);
+    }
+    const snapshot = snapshotFormat.safeParse(json);
+    if (!snapshot.success) {
+      const issue = snapshot.error.issues[0];
+      throw new Error(`${where} is not a schema registry snapshot (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}); ${fix}`);
+    }
+    this.globalCompatibility = snapshot.data.compatibility;
+    for (const { id, schema } of snapshot.data.schemas) {
+      try {
+        this.keep(id, parseSchema(schema));
+      } catch (e) {
+        throw new Error(`${where} holds schema ${id} that is not valid Avro (${(e as Error).message}); ${fix}`);
+      }
+    }
+    for (const [name, s] of Object.entries(snapshot.data.subjects)) {
       this.subjects.set(name, { compatibility: s.compatibility, versions: [...s.versions] });
     }
   }

@@ -1,0 +1,73 @@
+import type avro from 'avsc';
+import { COMPATIBILITY, SchemaType, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+
+/** The registry would not take a schema: incompatible, full, or not allowed to this caller. */
+export class SchemaRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SchemaRefused';
+  }
+}
+
+/**
+ * What the serde needs from a schema registry: the embedded registry's store in-process, or any
+ * Confluent-compatible registry over REST.
+ */
+export interface SchemaSource {
+  /** Where the schemas live, for messages: a URL, or "the embedded schema registry". */
+  readonly description: string;
+  /** The id of exactly this schema under the subject, whichever version holds it; null when none does. */
+  lookup(subject: string, schemaText: string): Promise<number | null>;
+  /** Registers a new version under the subject's compatibility level; SchemaRefused when the registry will not. */
+  register(subject: string, schemaText: string): Promise<number>;
+  /** The id this exact schema has anywhere (e.g. under a subject since deleted); null when none, or when the registry cannot tell. */
+  anyId(schemaText: string): Promise<number | null>;
+  /** A writer schema by id; null when the registry does not know the id; rejects when it cannot be reached. */
+  schema(id: number): Promise<avro.Schema | null>;
+}
+
+const REFUSALS = new Set([401, 403, 409, 422]);
+
+/** A registry over REST through the Confluent client. It cannot search all schemas, so anyId is null. */
+export function restSchemaSource(client: SchemaRegistry, description: string): SchemaSource {
+  return {
+    description,
+    async lookup(subject, schemaText) {
+      try {
+        return await client.getRegistryIdBySchema(subject, { type: SchemaType.AVRO, schema: schemaText });
+      } catch (e) {
+        // The client turns a 404 (no such subject, or no such schema in it) into this bare error.
+        if ((e as Error).name === 'ConfluentSchemaRegistryError') return null;
+        throw e;
+      }
+    },
+    async register(subject, schemaText) {
+      const schema = { type: SchemaType.AVRO, schema: schemaText } as const;
+      try {
+        try {
+          return (await client.register(schema, { subject })).id;
+        } catch (e) {
+          // The client refuses to register unless the subject's configured level equals the one it is
+          // given (BACKWARD by default); an operator may have chosen another level, which we respect.
+          if ((e as Error).name !== 'ConfluentSchemaRegistryCompatibilityError') throw e;
+          const configured = /!= ([A-Z_]+)\)/.exec((e as Error).message)?.[1];
+          if (configured === undefined || !(Object.values(COMPATIBILITY) as string[]).includes(configured)) throw e;
+          return (await client.register(schema, { subject, compatibility: configured as COMPATIBILITY })).id;
+        }
+      } catch (e) {
+        const status = (e as { status?: unknown }).status;
+        if (typeof status === 'number' && REFUSALS.has(status)) throw new SchemaRefused(`${status}: ${(e as Error).message}`);
+        throw e;
+      }
+    },
+    anyId: async () => null,
+    async schema(id) {
+      try {
+        return ((await client.getSchema(id)) as avro.Type).schema();
+      } catch (e) {
+        if (typeof e === 'object' && e !== null && (e as { status?: unknown }).status === 404) return null;
+        throw e;
+      }
+    },
+  };
+}
