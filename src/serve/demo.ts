@@ -28,10 +28,14 @@ export interface DemoPluginOptions {
   writeKey?: string | null;
 }
 
-/** The only files served: a fixed map, so no request path ever reaches the file system. */
-const STATIC_FILES: Record<string, { file: string; type: string }> = {
+/**
+ * The only files served: a fixed map, so no request path ever reaches the file system. The tracker is
+ * loaded by shops on other origins, so it alone may be embedded cross-origin (Helmet's default
+ * Cross-Origin-Resource-Policy is same-origin).
+ */
+const STATIC_FILES: Record<string, { file: string; type: string; crossOrigin?: boolean }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/tracker.js': { file: 'tracker.js', type: 'text/javascript; charset=utf-8' },
+  '/tracker.js': { file: 'tracker.js', type: 'text/javascript; charset=utf-8', crossOrigin: true },
   '/demo.js': { file: 'demo.js', type: 'text/javascript; charset=utf-8' },
   '/demo.css': { file: 'demo.css', type: 'text/css; charset=utf-8' },
 };
@@ -49,8 +53,11 @@ export const demoPlugin: FastifyPluginAsync<DemoPluginOptions> = async (app, opt
     const body = await readFile(join(webDir, file));
     return reply.header('content-type', type).header('cache-control', 'no-cache').send(body);
   };
-  for (const [path, { file, type }] of Object.entries(STATIC_FILES)) {
-    app.get(path, async (_request, reply) => sendFile(reply, file, type));
+  for (const [path, { file, type, crossOrigin }] of Object.entries(STATIC_FILES)) {
+    app.get(path, async (_request, reply) => {
+      if (crossOrigin === true) reply.header('cross-origin-resource-policy', 'cross-origin');
+      return sendFile(reply, file, type);
+    });
   }
 
   app.get('/demo/catalog.json', async () => ({
