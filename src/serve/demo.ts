@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { idProblem } from '../events/fields.js';
 
 export interface DemoCatalogItem {
   itemId: string;
@@ -40,8 +41,6 @@ const STATIC_FILES: Record<string, { file: string; type: string; crossOrigin?: b
   '/demo.css': { file: 'demo.css', type: 'text/css; charset=utf-8' },
 };
 
-const MAX_USER_ID_LENGTH = 256;
-
 /**
  * The demo storefront (DESIGN.md §5 "GET /tracker.js and GET /"): the page, the tracker and the small
  * JSON API the page reads. Files are read per request so an edited page shows on reload.
@@ -75,9 +74,9 @@ export const demoPlugin: FastifyPluginAsync<DemoPluginOptions> = async (app, opt
 
   app.get('/demo/token', async (request, reply) => {
     const { userId } = request.query as { userId?: unknown };
-    if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH) {
-      return reply.code(400).send({ error: `userId is required (1..${MAX_USER_ID_LENGTH} characters), e.g. /demo/token?userId=u1` });
-    }
+    if (typeof userId !== 'string') return reply.code(400).send({ error: 'userId is required, e.g. /demo/token?userId=u1' });
+    const problem = idProblem(userId, 'userId');
+    if (problem !== null) return reply.code(400).send({ error: `${problem}, e.g. /demo/token?userId=u1` });
     return { token: mintToken ? mintToken(userId) : null };
   });
 };
