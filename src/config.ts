@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from './model/types.js';
 import { DEFAULT_REGISTRY_LIMITS, type RegistryLimits } from './serve/registry/limits.js';
@@ -23,7 +24,12 @@ const NUMBER_VARS = {
   PARTITIONS: { def: 4, rule: { min: 1, max: 1024, int: true }, hint: 'partitions of the embedded input topics, e.g. PARTITIONS=4' },
   MAX_BODY_BYTES: { def: 1_048_576, rule: { min: 1024, int: true }, hint: 'largest POST /v1/events body in bytes, e.g. MAX_BODY_BYTES=1048576' },
   MAX_BATCH_EVENTS: { def: 1000, rule: { min: 1, int: true }, hint: 'most events in one POST /v1/events, e.g. MAX_BATCH_EVENTS=1000' },
-  RATE_LIMIT_PER_MINUTE: { def: 6000, rule: { min: 0, int: true }, hint: 'POST /v1/events requests per write key per minute (0 = unlimited)' },
+  RATE_LIMIT_PER_MINUTE: { def: 6000, rule: { min: 0, int: true }, hint: 'POST /v1/events requests per client address (and write key) per minute (0 = unlimited)' },
+  HTTP_REQUEST_TIMEOUT_MS: { def: 30_000, rule: { min: 100, int: true }, hint: 'longest time a client may take to send a whole HTTP request (headers and body) in ms, e.g. 30000' },
+  HTTP_HEADERS_TIMEOUT_MS: { def: 10_000, rule: { min: 100, int: true }, hint: 'longest time a client may take to send the HTTP request headers in ms, e.g. 10000' },
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: { def: 72_000, rule: { min: 100, int: true }, hint: 'how long an idle keep-alive connection stays open in ms; above the load balancer\'s idle timeout, e.g. 72000' },
+  HTTP_MAX_CONNECTIONS_PER_IP: { def: 128, rule: { min: 0, int: true }, hint: 'open TCP connections (HTTP and WebSocket) one socket address may hold, e.g. 128 (0 = unlimited, the default when TRUST_PROXY is set: behind a proxy every client shares its address)' },
+  TOKEN_MAX_TTL_SECONDS: { def: 604_800, rule: { min: 1, int: true }, hint: 'longest lifetime of a storefront token in seconds, e.g. TOKEN_MAX_TTL_SECONDS=604800 (7 days)' },
   RECOMMENDATION_LIMIT: { def: 10, rule: { min: 1, max: 200, int: true }, hint: 'items per pushed recommendation list, 1..200' },
   WS_MAX_SUBSCRIPTIONS: { def: 20, rule: { min: 1, int: true }, hint: 'subscriptions one WebSocket may hold, e.g. WS_MAX_SUBSCRIPTIONS=20' },
   WS_MAX_FRAME_BYTES: { def: 16_384, rule: { min: 256, int: true }, hint: 'largest inbound WebSocket frame in bytes' },
@@ -84,6 +90,13 @@ export interface Config {
   maxBodyBytes: number;
   maxBatchEvents: number;
   rateLimitPerMinute: number;
+  /**
+   * Which proxies' X-Forwarded-For is believed for the client address (Fastify's trustProxy): false,
+   * true (any), a hop count, or proxy addresses/CIDRs.
+   */
+  trustProxy: boolean | number | string[];
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number; maxConnectionsPerIp: number };
+  tokenMaxTtlSeconds: number;
   recommendationLimit: number;
   /** Lists leave out items the user already interacted with (not only purchased ones). */
   excludeSeen: boolean;
@@ -92,6 +105,21 @@ export interface Config {
   readyMaxLag: number;
   model: ModelConfig;
 }
+
+/** proxy-addr's names for address ranges, accepted in TRUST_PROXY lists. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const TRUST_PROXY_HINT = 'set TRUST_PROXY=false (default: the socket address is the client), a hop count such as 1, '
+  + 'or the load balancers\' addresses/CIDRs such as 10.0.0.0/8,loopback; TRUST_PROXY=true believes X-Forwarded-For from anyone';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const brokerPattern = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
@@ -149,6 +177,17 @@ export function loadConfig(env: Env = process.env): Config {
   if (authSecret !== null && authSecret.length < 16) {
     problems.push('AUTH_SECRET is shorter than 16 characters; set a long random secret, e.g. AUTH_SECRET=$(openssl rand -hex 32)');
   }
+  const trustProxy = ((): Config['trustProxy'] => {
+    const raw = env.TRUST_PROXY?.trim() ?? '';
+    const word = raw.toLowerCase();
+    if (['', 'false', 'no', 'off'].includes(word)) return false;
+    if (['true', 'yes', 'on'].includes(word)) return true;
+    if (/^\d+$/.test(raw)) return Number(raw) === 0 ? false : Number(raw);
+    const entries = list(raw);
+    const bad = entries.filter((e) => !isProxyAddress(e));
+    if (bad.length > 0) problems.push(`TRUST_PROXY has ${bad.map((b) => JSON.stringify(b)).join(', ')}; ${TRUST_PROXY_HINT}`);
+    return entries;
+  })();
   const corsOrigins = list(env.CORS_ORIGINS);
   for (const o of corsOrigins) {
     if (o === '*') continue;
@@ -210,6 +249,15 @@ export function loadConfig(env: Env = process.env): Config {
     maxBodyBytes: num('MAX_BODY_BYTES'),
     maxBatchEvents: num('MAX_BATCH_EVENTS'),
     rateLimitPerMinute: num('RATE_LIMIT_PER_MINUTE'),
+    trustProxy,
+    http: {
+      requestTimeoutMs: num('HTTP_REQUEST_TIMEOUT_MS'),
+      headersTimeoutMs: num('HTTP_HEADERS_TIMEOUT_MS'),
+      keepAliveTimeoutMs: num('HTTP_KEEP_ALIVE_TIMEOUT_MS'),
+      // Behind a proxy the socket address is the proxy's, so by default no per-address cap applies.
+      maxConnectionsPerIp: trustProxy !== false && (env.HTTP_MAX_CONNECTIONS_PER_IP ?? '').trim() === '' ? 0 : num('HTTP_MAX_CONNECTIONS_PER_IP'),
+    },
+    tokenMaxTtlSeconds: num('TOKEN_MAX_TTL_SECONDS'),
     recommendationLimit: num('RECOMMENDATION_LIMIT'),
     excludeSeen: bool('RECOMMEND_EXCLUDE_SEEN', true),
     eventMaxBytes: num('EVENT_MAX_BYTES'),
@@ -234,6 +282,9 @@ export function loadConfig(env: Env = process.env): Config {
   };
   if (config.kafka !== null && config.kafka.heartbeatIntervalMs >= config.kafka.sessionTimeoutMs) {
     problems.push(`KAFKA_HEARTBEAT_INTERVAL_MS=${config.kafka.heartbeatIntervalMs} must be below KAFKA_SESSION_TIMEOUT_MS=${config.kafka.sessionTimeoutMs}; set it to about a third of the session timeout`);
+  }
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    problems.push(`HTTP_HEADERS_TIMEOUT_MS=${config.http.headersTimeoutMs} must not exceed HTTP_REQUEST_TIMEOUT_MS=${config.http.requestTimeoutMs}; the headers are part of the request, so lower it or raise the request timeout`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -48,7 +48,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
         webDir: WEB_DIR,
         catalog: simulation.catalog,
         shoppers: simulation.shoppers.slice(0, 12).map((s) => ({ userId: s.userId, name: s.name, description: s.description })),
-        mintToken: secret === null ? undefined : (userId: string) => mintToken(secret, userId, TOKEN_TTL_SECONDS),
+        mintToken: secret === null ? undefined : (userId: string) => mintToken(secret, userId, Math.min(TOKEN_TTL_SECONDS, config.tokenMaxTtlSeconds)),
         writeKey: config.writeKeys[0] ?? null,
       });
     },

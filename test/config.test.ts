@@ -58,6 +58,22 @@ describe('configuration', () => {
     expect(problemsOf({ TOPIC_DLQ: 'clickstream' })[0]).toMatch(/topic names must differ/);
   });
 
+  it('reads TRUST_PROXY as a boolean, a hop count or proxy addresses, and names a bad entry', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.5,loopback,fd00::/8' }).trustProxy).toEqual(['10.0.0.0/8', '192.168.1.5', 'loopback', 'fd00::/8']);
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.0/33,lb.internal' })[0]).toMatch(/TRUST_PROXY has "10.0.0.0\/33", "lb.internal"; set TRUST_PROXY=false/);
+  });
+
+  it('has HTTP timeouts and a per-address connection cap, off by default behind a trusted proxy', () => {
+    expect(loadConfig({}).http).toEqual({ requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 72_000, maxConnectionsPerIp: 128 });
+    expect(loadConfig({ TRUST_PROXY: '1' }).http.maxConnectionsPerIp).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '1', HTTP_MAX_CONNECTIONS_PER_IP: '5000' }).http.maxConnectionsPerIp).toBe(5000);
+    expect(problemsOf({ HTTP_REQUEST_TIMEOUT_MS: '1000', HTTP_HEADERS_TIMEOUT_MS: '2000' })[0]).toMatch(/HTTP_HEADERS_TIMEOUT_MS=2000 must not exceed HTTP_REQUEST_TIMEOUT_MS=1000/);
+    expect(loadConfig({}).tokenMaxTtlSeconds).toBe(604_800);
+  });
+
   it('recstream start stops with exit code 2 and the message when the configuration is bad', async () => {
     const run = promisify(execFile);
     const err = await run(process.execPath, ['--import', 'tsx', 'test/helpers/run-cli.ts', 'start'], {

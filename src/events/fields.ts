@@ -25,9 +25,21 @@ export function requiredId(obj: JsonObject, field: string, path = field): string
   if (v === undefined || v === null) throw invalid(`${path} is required`);
   const s = typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v;
   if (typeof s !== 'string') throw invalid(`${path} must be a string, got ${describe(v)}`);
-  if (s.trim().length === 0) throw invalid(`${path} must not be empty`);
-  if (s.length > MAX_ID_LENGTH) throw invalid(`${path} is longer than ${MAX_ID_LENGTH} characters (${s.length})`);
+  const problem = idProblem(s, path);
+  if (problem !== null) throw invalid(problem);
   return s;
+}
+
+/**
+ * What is wrong with a string as an id (user, item, event…), or null when it is fine. Ids must be
+ * well-formed Unicode: a lone UTF-16 surrogate ("\ud800") has no UTF-8 form, so every such id would
+ * become U+FFFD on the way through the log, merging distinct users into one that no URL can name.
+ */
+export function idProblem(s: string, path: string): string | null {
+  if (s.trim().length === 0) return `${path} must not be empty`;
+  if (s.length > MAX_ID_LENGTH) return `${path} is longer than ${MAX_ID_LENGTH} characters (${s.length})`;
+  if (!s.isWellFormed()) return `${path} is not well-formed Unicode (it holds a lone surrogate such as \\ud800)`;
+  return null;
 }
 
 /** Absent, null and empty all mean "none". */

@@ -2,13 +2,11 @@ import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { EngineApi, IngestResult } from '../engine/api.js';
 import { HttpError, sendError } from './errors.js';
 import { parseEventBatch } from './event-batch.js';
-import { TokenBuckets } from './rate-limit.js';
+import { perClientRateLimit } from './rate-limit.js';
 import { WriteKeys } from './write-keys.js';
 
 export interface CollectorOptions {
   engine: EngineApi;
-  /** Clock for the rate limiter (tests of refill); defaults to Date.now. */
-  clock?: () => number;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -28,10 +26,11 @@ function presentedKey(request: FastifyRequest): string | undefined {
  * read, so refused clients cost no parsing; the body is parsed here (not by Fastify's JSON parser) to
  * accept JSON, NDJSON and sendBeacon's text/plain alike.
  */
-export const collectorPlugin: FastifyPluginAsync<CollectorOptions> = async (app, { engine, clock }) => {
+export const collectorPlugin: FastifyPluginAsync<CollectorOptions> = async (app, { engine }) => {
   const { config, metrics } = engine;
   const writeKeys = new WriteKeys(config.writeKeys);
-  const buckets = new TokenBuckets(config.rateLimitPerMinute, clock);
+  // Runs after the write-key check below (route hooks follow the plugin's), so wrong keys spend nothing.
+  const rateLimit = await perClientRateLimit(app, config.rateLimitPerMinute, (request) => (writeKeys.required ? presentedKey(request) ?? '' : ''));
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.maxBodyBytes }, (_request, body, done) => {
@@ -58,14 +57,9 @@ export const collectorPlugin: FastifyPluginAsync<CollectorOptions> = async (app,
         ? 'a write key is required: send it in the X-Write-Key header or the writeKey query parameter'
         : 'the write key is not valid');
     }
-    const decision = buckets.take(writeKeys.required ? `key:${key}` : `ip:${request.ip}`);
-    if (!decision.allowed) {
-      throw new HttpError(429, `rate limit of ${config.rateLimitPerMinute} requests per minute exceeded; retry in ${decision.retryAfterSeconds} s`,
-        { 'retry-after': String(decision.retryAfterSeconds) });
-    }
   });
 
-  app.post('/v1/events', { bodyLimit: config.maxBodyBytes }, async (request, reply) => {
+  app.post('/v1/events', { bodyLimit: config.maxBodyBytes, onRequest: rateLimit === null ? [] : [rateLimit] }, async (request, reply) => {
     const body = typeof request.body === 'string' ? request.body : '';
     const parsed = parseEventBatch(body, headerValue(request.headers['content-type']));
     if (!parsed.ok) throw new HttpError(400, parsed.error);

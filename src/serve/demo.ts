@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { idProblem } from '../events/fields.js';
 
 export interface DemoCatalogItem {
   itemId: string;
@@ -28,15 +29,17 @@ export interface DemoPluginOptions {
   writeKey?: string | null;
 }
 
-/** The only files served: a fixed map, so no request path ever reaches the file system. */
-const STATIC_FILES: Record<string, { file: string; type: string }> = {
+/**
+ * The only files served: a fixed map, so no request path ever reaches the file system. The tracker is
+ * loaded by shops on other origins, so it alone may be embedded cross-origin (Helmet's default
+ * Cross-Origin-Resource-Policy is same-origin).
+ */
+const STATIC_FILES: Record<string, { file: string; type: string; crossOrigin?: boolean }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/tracker.js': { file: 'tracker.js', type: 'text/javascript; charset=utf-8' },
+  '/tracker.js': { file: 'tracker.js', type: 'text/javascript; charset=utf-8', crossOrigin: true },
   '/demo.js': { file: 'demo.js', type: 'text/javascript; charset=utf-8' },
   '/demo.css': { file: 'demo.css', type: 'text/css; charset=utf-8' },
 };
-
-const MAX_USER_ID_LENGTH = 256;
 
 /**
  * The demo storefront (DESIGN.md §5 "GET /tracker.js and GET /"): the page, the tracker and the small
@@ -49,8 +52,11 @@ export const demoPlugin: FastifyPluginAsync<DemoPluginOptions> = async (app, opt
     const body = await readFile(join(webDir, file));
     return reply.header('content-type', type).header('cache-control', 'no-cache').send(body);
   };
-  for (const [path, { file, type }] of Object.entries(STATIC_FILES)) {
-    app.get(path, async (_request, reply) => sendFile(reply, file, type));
+  for (const [path, { file, type, crossOrigin }] of Object.entries(STATIC_FILES)) {
+    app.get(path, async (_request, reply) => {
+      if (crossOrigin === true) reply.header('cross-origin-resource-policy', 'cross-origin');
+      return sendFile(reply, file, type);
+    });
   }
 
   app.get('/demo/catalog.json', async () => ({
@@ -68,9 +74,9 @@ export const demoPlugin: FastifyPluginAsync<DemoPluginOptions> = async (app, opt
 
   app.get('/demo/token', async (request, reply) => {
     const { userId } = request.query as { userId?: unknown };
-    if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH) {
-      return reply.code(400).send({ error: `userId is required (1..${MAX_USER_ID_LENGTH} characters), e.g. /demo/token?userId=u1` });
-    }
+    if (typeof userId !== 'string') return reply.code(400).send({ error: 'userId is required, e.g. /demo/token?userId=u1' });
+    const problem = idProblem(userId, 'userId');
+    if (problem !== null) return reply.code(400).send({ error: `${problem}, e.g. /demo/token?userId=u1` });
     return { token: mintToken ? mintToken(userId) : null };
   });
 };

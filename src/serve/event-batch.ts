@@ -4,6 +4,8 @@
  * format is detected from the content when the type does not say NDJSON.
  */
 
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
+
 export interface ParsedBatch {
   /** One entry per event position; `undefined` where an NDJSON line could not be parsed. */
   items: unknown[];
@@ -20,12 +22,19 @@ function isNdjsonType(contentType: string | undefined): boolean {
   return NDJSON_TYPES.includes(mediaType);
 }
 
+const TOO_DEEP = `nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep; events are flat JSON objects`;
+
 function parseNdjson(body: string): ParsedBatch {
   const items: unknown[] = [];
   const lineErrors: ParsedBatch['lineErrors'] = [];
   for (const line of body.split('\n')) {
     const text = line.trim();
     if (text === '') continue;
+    if (nestsDeeperThan(text)) {
+      lineErrors.push({ index: items.length, error: TOO_DEEP });
+      items.push(undefined);
+      continue;
+    }
     try {
       items.push(JSON.parse(text));
     } catch (err) {
@@ -55,6 +64,9 @@ function looksLikeNdjson(body: string): boolean {
 export function parseEventBatch(body: string, contentType: string | undefined): ParseOutcome {
   if (body.trim() === '') return { ok: false, error: 'the body is empty; send a JSON array, a JSON object or NDJSON' };
   if (isNdjsonType(contentType)) return { ok: true, batch: parseNdjson(body) };
+  if (nestsDeeperThan(body)) {
+    return looksLikeNdjson(body) ? { ok: true, batch: parseNdjson(body) } : { ok: false, error: `the body ${TOO_DEEP}` };
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);

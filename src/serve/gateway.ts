@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EngineApi } from '../engine/api.js';
-import { verifyToken } from './tokens.js';
+import { tokenRefusalMessage, verifyToken } from './tokens.js';
 import { WsConnection, type ConnectionLoad } from './ws-connection.js';
 import { parseClientFrame, type ClientMessage, type ErrorFrame } from './ws-protocol.js';
 
@@ -113,7 +113,7 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
   const authorize = (message: Extract<ClientMessage, { op: 'subscribe' }>): ErrorFrame | { expiresAt: number | null } => {
     const { userId } = message;
     if (config.authSecret === null) return { expiresAt: null };
-    const check = verifyToken(config.authSecret, message.token, clock());
+    const check = verifyToken(config.authSecret, message.token, clock(), config.tokenMaxTtlSeconds);
     if (check.ok) {
       return check.sub === userId
         ? { expiresAt: check.exp * 1000 }
@@ -121,11 +121,11 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
     }
     switch (check.code) {
       case 'expired':
-        return { op: 'error', code: 'token-expired', message: 'the token has expired; fetch a fresh one from the storefront backend', userId };
+        return { op: 'error', code: 'token-expired', message: tokenRefusalMessage(check.code), userId };
       case 'missing':
         return { op: 'error', code: 'unauthorized', message: 'a token is required to subscribe', userId };
       default:
-        return { op: 'error', code: 'unauthorized', message: `the token is not valid (${check.code})`, userId };
+        return { op: 'error', code: 'unauthorized', message: tokenRefusalMessage(check.code), userId };
     }
   };
 

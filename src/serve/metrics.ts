@@ -104,6 +104,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly httpConnectionsRefusedTotal = new Counter({
+    name: 'recstream_http_connections_refused_total',
+    help: 'TCP connections closed on arrival because their address already held HTTP_MAX_CONNECTIONS_PER_IP.',
+    registers: [this.registry],
+  });
+
   private readinessProbe: (() => boolean) | null = null;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {

@@ -1,49 +1,34 @@
-/** Outcome of taking one token: allowed, or refused with the seconds until a token is back. */
-export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { HttpError } from './errors.js';
 
-interface Bucket {
-  tokens: number;
-  updatedAt: number;
-}
+const WINDOW_MS = 60_000;
+/** Clients remembered at once (least recently seen are forgotten first, which only ever forgives). */
+const MAX_TRACKED_CLIENTS = 100_000;
 
 /**
- * A token bucket per key: `perMinute` requests of burst, refilled continuously at perMinute/60 per second.
- * Buckets that have refilled to full are indistinguishable from new ones, so they are swept: memory is
- * bounded by the keys active within the last minute, not by every key ever seen.
+ * A budget of `perMinute` requests per client address per minute (a fixed window), kept apart per
+ * `scope` too (the write key), so neither a public write key nor a busy address lets one client spend
+ * everyone's budget. The address is the socket's, or X-Forwarded-For's as far as TRUST_PROXY allows;
+ * IPv6 clients count per /64, the block one host usually holds. Registers @fastify/rate-limit on
+ * `app` and returns the hook for the limited route, or null when limiting is off (perMinute 0).
  */
-export class TokenBuckets {
-  private readonly buckets = new Map<string, Bucket>();
-  private readonly perMs: number;
-  private lastSweep = 0;
-
-  constructor(private readonly perMinute: number, private readonly clock: () => number = Date.now) {
-    this.perMs = perMinute / 60_000;
-  }
-
-  take(key: string): RateDecision {
-    if (this.perMinute <= 0) return { allowed: true };
-    const now = this.clock();
-    this.sweep(now);
-    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, updatedAt: now };
-    bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.updatedAt) * this.perMs);
-    bucket.updatedAt = now;
-    this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return { allowed: true };
-    }
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.perMs / 1000)) };
-  }
-
-  get size(): number {
-    return this.buckets.size;
-  }
-
-  private sweep(now: number): void {
-    if (now - this.lastSweep < 60_000) return;
-    this.lastSweep = now;
-    for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + (now - bucket.updatedAt) * this.perMs >= this.perMinute) this.buckets.delete(key);
-    }
-  }
+export async function perClientRateLimit(
+  app: FastifyInstance,
+  perMinute: number,
+  scope: (request: FastifyRequest) => string,
+): Promise<onRequestAsyncHookHandler | null> {
+  if (perMinute <= 0) return null;
+  await app.register(rateLimit, { global: false });
+  return app.rateLimit({
+    max: perMinute,
+    timeWindow: WINDOW_MS,
+    cache: MAX_TRACKED_CLIENTS,
+    keyGenerator: (request) => `${scope(request)}\n${normalizeIP(request.ip)}`,
+    errorResponseBuilder: (_request, context) => {
+      const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
+      return new HttpError(429, `rate limit of ${perMinute} requests per minute per client exceeded; retry in ${seconds} s`,
+        { 'retry-after': String(seconds) });
+    },
+  }) as onRequestAsyncHookHandler;
 }

@@ -2,20 +2,24 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { EngineApi } from '../engine/api.js';
 import { adminGuard } from './admin-auth.js';
 import { parseLimit } from './limit-param.js';
+import { userGuard } from './user-auth.js';
 
 interface UserParams { userId: string }
 interface ItemParams { itemId: string }
 interface LimitQuery { limit?: string }
 
 /**
- * The recommendation, similarity, erasure and digest endpoints. Erasure and the digest are operator
- * actions: both need the admin bearer token when ADMIN_TOKEN is set.
+ * The recommendation, similarity, erasure and digest endpoints. A user's list is personal data: it
+ * needs that user's storefront token (or the admin token) when AUTH_SECRET is set. Erasure and the
+ * digest are operator actions: both need the admin bearer token when ADMIN_TOKEN is set. Item
+ * neighbours say nothing about a person and stay public.
  */
 export const readApiPlugin: FastifyPluginAsync<{ engine: EngineApi }> = async (app, { engine }) => {
   const { config, metrics } = engine;
   const requireAdmin = adminGuard(config.adminToken);
+  const requireUser = userGuard(config);
 
-  app.get<{ Params: UserParams; Querystring: LimitQuery }>('/v1/users/:userId/recommendations', async (request) => {
+  app.get<{ Params: UserParams; Querystring: LimitQuery }>('/v1/users/:userId/recommendations', { onRequest: requireUser }, async (request) => {
     const limit = parseLimit(request.query.limit, config.recommendationLimit);
     const rec = engine.recommendationsFor(request.params.userId, limit);
     metrics.recommendationsTotal.inc({ sink: 'http' });

@@ -1,56 +1,93 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { loadConfig } from '../config.js';
+import { idProblem } from '../events/fields.js';
 
 /**
  * Storefront tokens (DESIGN.md §5): base64url(JSON {"sub", "exp"}) + "." + base64url(HMAC-SHA256(secret,
  * first part)). Deliberately not a JWT library: a storefront backend in any language can mint one with
- * its standard HMAC function.
+ * its standard HMAC function. An optional `iat` (epoch seconds) is honoured when present.
  */
+
+export type TokenRefusal = 'missing' | 'malformed' | 'bad-signature' | 'expired' | 'lifetime';
 
 export type TokenCheck =
   | { ok: true; sub: string; exp: number }
-  | { ok: false; code: 'missing' | 'malformed' | 'bad-signature' | 'expired' };
+  | { ok: false; code: TokenRefusal };
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** Longer tokens are refused before any hashing so a client cannot make us hash megabytes. */
 const MAX_TOKEN_LENGTH = 4096;
+/** How far ahead of ours a backend's clock may run before its longest-lived tokens look too long. */
+const CLOCK_SKEW_SECONDS = 60;
 
 function sign(secret: string, payload: string): Buffer {
   return createHmac('sha256', secret).update(payload).digest();
 }
 
+/**
+ * The bytes of a base64url string in its one canonical spelling (no padding, unused trailing bits
+ * zero), else null: Node's decoder forgives other spellings, which would give one token many forms.
+ */
+function decodeCanonical(text: string): Buffer | null {
+  if (!BASE64URL.test(text)) return null;
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : null;
+}
+
+/** What a client is told about a refused token. */
+export function tokenRefusalMessage(code: TokenRefusal): string {
+  switch (code) {
+    case 'missing': return 'a token is required';
+    case 'expired': return 'the token has expired; fetch a fresh one from the storefront backend';
+    case 'lifetime': return 'the token lives longer than this server allows (TOKEN_MAX_TTL_SECONDS); mint shorter-lived tokens';
+    default: return `the token is not valid (${code})`;
+  }
+}
+
 /** `now` in epoch millis; the token's `exp` is epoch seconds as in the contract. */
 export function mintToken(secret: string, userId: string, ttlSeconds: number, now: number = Date.now()): string {
-  if (userId.length === 0) throw new Error('userId must not be empty');
+  const problem = idProblem(userId, 'userId');
+  if (problem !== null) throw new Error(problem);
   if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) throw new Error('ttlSeconds must be a positive number');
   const exp = Math.floor(now / 1000) + Math.floor(ttlSeconds);
   const payload = Buffer.from(JSON.stringify({ sub: userId, exp })).toString('base64url');
   return `${payload}.${sign(secret, payload).toString('base64url')}`;
 }
 
-export function verifyToken(secret: string, token: unknown, now: number = Date.now()): TokenCheck {
+/**
+ * Checks a token's form, signature, subject and times. A token may live at most `maxTtlSeconds`:
+ * measured from `iat` when the token carries one, and always from now, so a token without `iat` (or
+ * with a made-up one) cannot be minted to last forever.
+ */
+export function verifyToken(secret: string, token: unknown, now: number, maxTtlSeconds: number): TokenCheck {
   if (token === undefined || token === null || token === '') return { ok: false, code: 'missing' };
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return { ok: false, code: 'malformed' };
   const parts = token.split('.');
   if (parts.length !== 2) return { ok: false, code: 'malformed' };
   const [payload, signature] = parts as [string, string];
-  if (!BASE64URL.test(payload) || !BASE64URL.test(signature)) return { ok: false, code: 'malformed' };
+  const payloadBytes = decodeCanonical(payload);
+  const given = decodeCanonical(signature);
+  if (payloadBytes === null || given === null) return { ok: false, code: 'malformed' };
 
   const expected = sign(secret, payload);
-  const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, code: 'bad-signature' };
 
   let claims: unknown;
   try {
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    claims = JSON.parse(payloadBytes.toString('utf8'));
   } catch {
     return { ok: false, code: 'malformed' };
   }
   if (typeof claims !== 'object' || claims === null) return { ok: false, code: 'malformed' };
-  const { sub, exp } = claims as { sub?: unknown; exp?: unknown };
-  if (typeof sub !== 'string' || sub.length === 0 || typeof exp !== 'number' || !Number.isFinite(exp)) {
+  const { sub, exp, iat } = claims as { sub?: unknown; exp?: unknown; iat?: unknown };
+  if (typeof sub !== 'string' || idProblem(sub, 'sub') !== null || typeof exp !== 'number' || !Number.isFinite(exp)) {
     return { ok: false, code: 'malformed' };
   }
-  if (exp * 1000 <= now) return { ok: false, code: 'expired' };
+  if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) return { ok: false, code: 'malformed' };
+  const nowSeconds = now / 1000;
+  if (exp <= nowSeconds) return { ok: false, code: 'expired' };
+  if (exp - nowSeconds > maxTtlSeconds + CLOCK_SKEW_SECONDS) return { ok: false, code: 'lifetime' };
+  if (typeof iat === 'number' && exp - iat > maxTtlSeconds) return { ok: false, code: 'lifetime' };
   return { ok: true, sub, exp };
 }
 
@@ -65,7 +102,7 @@ const TOKEN_USAGE = `usage: recstream token --user ID [--ttl SECONDS] [--json]
 
 Mints a storefront token for WebSocket subscriptions, signed with AUTH_SECRET.
   --user ID        the user the token lets a storefront subscribe to (required)
-  --ttl SECONDS    lifetime in seconds (default 3600)
+  --ttl SECONDS    lifetime in seconds (default 3600, at most TOKEN_MAX_TTL_SECONDS)
   --json           print {"token", "userId", "expiresAt"} instead of the bare token
 `;
 
@@ -110,9 +147,21 @@ export async function runToken(argv: string[], io: TokenCommandIo): Promise<numb
     io.stderr.write(`error: --user is required\n${TOKEN_USAGE}`);
     return 2;
   }
-  const secret = io.env.AUTH_SECRET?.trim();
-  if (!secret) {
+  const userProblem = idProblem(user, '--user');
+  if (userProblem !== null) {
+    io.stderr.write(`error: ${userProblem}\n`);
+    return 2;
+  }
+  // The engine's own configuration, so the token fits what the engine will accept (a bad variable
+  // throws ConfigError, which the CLI prints like `recstream start` does).
+  const config = loadConfig(io.env);
+  const secret = config.authSecret;
+  if (secret === null) {
     io.stderr.write('error: AUTH_SECRET is not set; set the same secret the engine runs with, e.g. AUTH_SECRET=$(openssl rand -hex 32)\n');
+    return 2;
+  }
+  if (ttl > config.tokenMaxTtlSeconds) {
+    io.stderr.write(`error: --ttl ${ttl} is longer than the engine accepts (TOKEN_MAX_TTL_SECONDS=${config.tokenMaxTtlSeconds}); mint a shorter-lived token\n`);
     return 2;
   }
   const now = Date.now();

@@ -1,3 +1,6 @@
+import { idProblem } from '../events/fields.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
+
 /**
  * The WebSocket protocol of DESIGN.md §5, inbound side: text frames holding one JSON object with an
  * `op`. Everything else is a `bad-request` answered with an error frame; the connection stays open.
@@ -26,8 +29,6 @@ export interface ErrorFrame {
 
 export type ParsedFrame = { ok: true; message: ClientMessage } | { ok: false; error: ErrorFrame };
 
-export const MAX_USER_ID_LENGTH = 256;
-
 const badRequest = (message: string, userId?: string): ParsedFrame => ({
   ok: false,
   error: { op: 'error', code: 'bad-request', message, ...(userId === undefined ? {} : { userId }) },
@@ -35,9 +36,11 @@ const badRequest = (message: string, userId?: string): ParsedFrame => ({
 
 export function parseClientFrame(data: Buffer, isBinary: boolean): ParsedFrame {
   if (isBinary) return badRequest('binary frames are not part of the protocol; send JSON text frames');
+  const text = data.toString('utf8');
+  if (nestsDeeperThan(text)) return badRequest(`the frame nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep`);
   let value: unknown;
   try {
-    value = JSON.parse(data.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     return badRequest('the frame is not valid JSON');
   }
@@ -48,8 +51,8 @@ export function parseClientFrame(data: Buffer, isBinary: boolean): ParsedFrame {
   if (op !== 'subscribe' && op !== 'unsubscribe') {
     return badRequest(`unknown op ${JSON.stringify(typeof op === 'string' ? op.slice(0, 64) : op ?? null)}; expected "subscribe" or "unsubscribe"`);
   }
-  if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH) {
-    return badRequest(`userId must be a non-empty string of at most ${MAX_USER_ID_LENGTH} characters`);
-  }
+  if (typeof userId !== 'string') return badRequest('userId must be a string');
+  const problem = idProblem(userId, 'userId');
+  if (problem !== null) return badRequest(problem);
   return { ok: true, message: op === 'subscribe' ? { op, userId, token } : { op, userId } };
 }

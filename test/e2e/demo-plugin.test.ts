@@ -72,7 +72,7 @@ describe('demoPlugin', () => {
     const secret = 'a-long-demo-secret-for-tests';
     const server = await demo({ mintToken: (userId) => mintToken(secret, userId, 600), writeKey: 'wk-1' });
     const { token } = (await server.inject({ url: '/demo/token?userId=ada' })).json() as { token: string };
-    const check = verifyToken(secret, token);
+    const check = verifyToken(secret, token, Date.now(), 600);
     expect(check.ok && check.sub).toBe('ada');
     expect((await server.inject({ url: '/demo/config.json' })).json()).toEqual({ writeKey: 'wk-1', authRequired: true });
   });

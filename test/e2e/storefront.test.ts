@@ -37,6 +37,8 @@ describe('demo storefront in a real browser', () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    // The page runs under the server's Content-Security-Policy; a violation is only a console error.
+    page.on('console', (message) => { if (message.type() === 'error') pageErrors.push(message.text()); });
     await page.goto(`${baseUrl}/`);
     await page.waitForSelector('body[data-ready]');
 

@@ -4,6 +4,7 @@ import { mintToken, runToken, verifyToken } from '../../src/serve/tokens.js';
 
 const SECRET = 'test-secret-0123456789abcdef';
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
+const MAX_TTL = 7 * 24 * 3600;
 
 /** Built by hand from the contract, as a storefront backend in another language would. */
 function handMadeToken(secret: string, sub: string, exp: number): string {
@@ -25,7 +26,7 @@ function captureIo(env: Record<string, string | undefined>) {
 describe('storefront tokens', () => {
   it('accepts a token minted by hand with node:crypto from the documented format', () => {
     const token = handMadeToken(SECRET, 'user-42', NOW / 1000 + 60);
-    expect(verifyToken(SECRET, token, NOW)).toEqual({ ok: true, sub: 'user-42', exp: NOW / 1000 + 60 });
+    expect(verifyToken(SECRET, token, NOW, MAX_TTL)).toEqual({ ok: true, sub: 'user-42', exp: NOW / 1000 + 60 });
   });
 
   it('mints exactly the documented format', () => {
@@ -36,34 +37,34 @@ describe('storefront tokens', () => {
   });
 
   it('refuses a missing token', () => {
-    expect(verifyToken(SECRET, undefined, NOW)).toEqual({ ok: false, code: 'missing' });
-    expect(verifyToken(SECRET, '', NOW)).toEqual({ ok: false, code: 'missing' });
+    expect(verifyToken(SECRET, undefined, NOW, MAX_TTL)).toEqual({ ok: false, code: 'missing' });
+    expect(verifyToken(SECRET, '', NOW, MAX_TTL)).toEqual({ ok: false, code: 'missing' });
   });
 
   it('refuses malformed tokens', () => {
     for (const bad of ['abc', 'a.b.c', 'no spaces.allowed here', '.sig', 42, { sub: 'x' }]) {
-      expect(verifyToken(SECRET, bad, NOW)).toMatchObject({ ok: false, code: 'malformed' });
+      expect(verifyToken(SECRET, bad, NOW, MAX_TTL)).toMatchObject({ ok: false, code: 'malformed' });
     }
   });
 
   it('refuses a token signed with another secret or with a tampered payload', () => {
     const forged = handMadeToken('another-secret-0123456789', 'user-42', NOW / 1000 + 60);
-    expect(verifyToken(SECRET, forged, NOW)).toEqual({ ok: false, code: 'bad-signature' });
+    expect(verifyToken(SECRET, forged, NOW, MAX_TTL)).toEqual({ ok: false, code: 'bad-signature' });
     const genuine = handMadeToken(SECRET, 'user-42', NOW / 1000 + 60);
     const otherPayload = Buffer.from(JSON.stringify({ sub: 'admin', exp: NOW / 1000 + 60 })).toString('base64url');
-    expect(verifyToken(SECRET, `${otherPayload}.${genuine.split('.')[1]}`, NOW)).toEqual({ ok: false, code: 'bad-signature' });
+    expect(verifyToken(SECRET, `${otherPayload}.${genuine.split('.')[1]}`, NOW, MAX_TTL)).toEqual({ ok: false, code: 'bad-signature' });
   });
 
   it('refuses a correctly signed payload that is not the documented JSON', () => {
     const payload = Buffer.from('["user-42"]').toString('base64url');
     const sig = createHmac('sha256', SECRET).update(payload).digest('base64url');
-    expect(verifyToken(SECRET, `${payload}.${sig}`, NOW)).toEqual({ ok: false, code: 'malformed' });
+    expect(verifyToken(SECRET, `${payload}.${sig}`, NOW, MAX_TTL)).toEqual({ ok: false, code: 'malformed' });
   });
 
   it('refuses an expired token, at the second of expiry', () => {
     const token = handMadeToken(SECRET, 'user-42', NOW / 1000);
-    expect(verifyToken(SECRET, token, NOW)).toEqual({ ok: false, code: 'expired' });
-    expect(verifyToken(SECRET, token, NOW - 1000)).toMatchObject({ ok: true });
+    expect(verifyToken(SECRET, token, NOW, MAX_TTL)).toEqual({ ok: false, code: 'expired' });
+    expect(verifyToken(SECRET, token, NOW - 1000, MAX_TTL)).toMatchObject({ ok: true });
   });
 });
 
@@ -72,7 +73,7 @@ describe('recstream token', () => {
     const cap = captureIo({ AUTH_SECRET: SECRET });
     expect(await runToken(['--user', 'alice', '--ttl', '120'], cap.io)).toBe(0);
     const token = cap.out().trim();
-    const check = verifyToken(SECRET, token);
+    const check = verifyToken(SECRET, token, Date.now(), MAX_TTL);
     expect(check).toMatchObject({ ok: true, sub: 'alice' });
     if (check.ok) expect(check.exp - Date.now() / 1000).toBeLessThanOrEqual(120);
   });
@@ -82,7 +83,7 @@ describe('recstream token', () => {
     expect(await runToken(['--user=bob', '--json'], cap.io)).toBe(0);
     const out = JSON.parse(cap.out()) as { token: string; userId: string; expiresAt: number };
     expect(out.userId).toBe('bob');
-    expect(verifyToken(SECRET, out.token)).toMatchObject({ ok: true, sub: 'bob', exp: out.expiresAt });
+    expect(verifyToken(SECRET, out.token, Date.now(), MAX_TTL)).toMatchObject({ ok: true, sub: 'bob', exp: out.expiresAt });
   });
 
   it('fails clearly without AUTH_SECRET', async () => {

@@ -1,0 +1,31 @@
+import type { FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import { adminTokenMatcher, bearerToken } from './admin-auth.js';
+import { HttpError } from './errors.js';
+import { tokenRefusalMessage, verifyToken } from './tokens.js';
+
+const challenge = { 'www-authenticate': 'Bearer' };
+
+/**
+ * Guards a user's personal data (their recommendation list, whose reasons name what they bought)
+ * when AUTH_SECRET is set: the request needs that user's storefront token, as a WebSocket subscription
+ * does, or the admin token. 401 without a valid token, 403 with a valid token for another user.
+ * Open when AUTH_SECRET is unset (demo use), like the WebSocket gateway.
+ */
+export function userGuard(config: Pick<Config, 'authSecret' | 'adminToken' | 'tokenMaxTtlSeconds'>, clock: () => number = Date.now): (request: FastifyRequest<{ Params: { userId: string } }>) => Promise<void> {
+  const { authSecret, tokenMaxTtlSeconds } = config;
+  const isAdmin = adminTokenMatcher(config.adminToken);
+  return async (request) => {
+    if (authSecret === null) return;
+    const token = bearerToken(request);
+    if (token === null) {
+      throw new HttpError(401, 'this endpoint needs Authorization: Bearer <storefront token for the user> (or the admin token)', challenge);
+    }
+    if (isAdmin(token)) return;
+    const check = verifyToken(authSecret, token, clock(), tokenMaxTtlSeconds);
+    if (!check.ok) {
+      throw new HttpError(401, tokenRefusalMessage(check.code), challenge);
+    }
+    if (check.sub !== request.params.userId) throw new HttpError(403, 'the token was issued for another user');
+  };
+}
