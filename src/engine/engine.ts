@@ -269,7 +269,7 @@ export class Engine implements EngineApi {
     const rejected: IngestResult['rejected'] = [];
     const records: OutgoingRecord[] = [];
     for (let index = 0; index < events.length; index++) {
-      const result = validateEvent(events[index], { now, maxBytes: this.config.eventMaxBytes });
+      const result = validateEvent(events[index], { now, maxBytes: this.config.eventMaxBytes, maxFutureMs: this.config.eventMaxFutureMs });
       if (!result.ok) {
         rejected.push({ index, error: result.error });
         continue;

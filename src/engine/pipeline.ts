@@ -56,7 +56,7 @@ export class Pipeline {
     if (!decoded.ok) return { reason: decoded.reason, error: decoded.error };
     // Validation is judged against the record's append time, not the wall clock, so a replay
     // accepts exactly what the first run accepted.
-    const valid = validateEvent(decoded.value, { now: record.timestamp, kind });
+    const valid = validateEvent(decoded.value, { now: record.timestamp, kind, maxFutureMs: this.config.eventMaxFutureMs });
     if (!valid.ok) return { reason: valid.reason, error: valid.error };
     return { event: valid.event };
   }
