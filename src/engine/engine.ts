@@ -9,6 +9,7 @@ import type { Metrics } from '../serve/metrics.js';
 import type { EngineApi, IngestResult, Readiness, RecommendationListener, RecommendationMeta } from './api.js';
 import type { EventCodec } from './codec.js';
 import { ERASURE_KEY_PREFIX, Erasures, type Erasure } from './erasures.js';
+import { EventClock } from './event-clock.js';
 import { inputRecord } from './input-record.js';
 import { BoundedSet, LatestLists } from './latest-lists.js';
 import { Pipeline } from './pipeline.js';
@@ -21,6 +22,8 @@ export interface EngineParts {
   model: OnlineRecommender;
   metrics: Metrics;
   logger: Logger;
+  /** Wall clock, epoch millis. Default Date.now. */
+  clock?: () => number;
 }
 
 const tpKey = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`;
@@ -54,8 +57,9 @@ export class Engine implements EngineApi {
   private failure: string | null = null;
   private stopping = false;
   private lastLag = 0;
-  /** Newest event time applied: the model's notion of "now" for on-demand answers. */
-  private watermark = 0;
+  private readonly wall: () => number;
+  /** Newest event time applied, bounded by the wall clock: "now" for on-demand answers and expiry. */
+  private readonly eventClock: EventClock;
   private partitionCount = new Map<string, number>();
 
   constructor(parts: EngineParts) {
@@ -64,6 +68,8 @@ export class Engine implements EngineApi {
     this.model = parts.model;
     this.metrics = parts.metrics;
     this.logger = parts.logger;
+    this.wall = parts.clock ?? Date.now;
+    this.eventClock = new EventClock(this.config.eventMaxFutureMs, this.wall);
   }
 
   get inputTopics(): string[] {
@@ -152,8 +158,9 @@ export class Engine implements EngineApi {
         const to = BigInt(c.offset);
         if (to <= from) continue;
         await this.log.readRange(c, from.toString(), to.toString(), async (records) => {
-          replayed += await pipeline.replay(records, (userId, record) => this.erasures.covers(userId, record));
-          this.advanceWatermark(records);
+          const result = await pipeline.replay(records, (userId, record) => this.erasures.covers(userId, record));
+          replayed += result.applied;
+          this.eventClock.observe(result.newestEventTime);
         });
         this.appliedUpTo.set(key, to);
       }
@@ -163,10 +170,6 @@ export class Engine implements EngineApi {
     const seconds = (performance.now() - started) / 1000;
     this.metrics.restoreSeconds.observe(seconds);
     this.logger.info({ partitions: partitions.map(tpKey), replayed, seconds }, 'partitions assigned and restored');
-  }
-
-  private advanceWatermark(records: LogRecord[]): void {
-    for (const r of records) if (r.timestamp > this.watermark) this.watermark = r.timestamp;
   }
 
   private async handleBatch(batch: PartitionBatch): Promise<void> {
@@ -188,7 +191,7 @@ export class Engine implements EngineApi {
         this.metrics.recommendationsTotal.inc({ sink: 'topic' });
         this.madeHere.add(rec.recommendationId);
         this.publish(rec, { eventTime });
-        if (eventTime > this.watermark) this.watermark = eventTime;
+        this.eventClock.observe(eventTime);
       }
     }
     const last = batch.records.at(-1);
@@ -239,7 +242,7 @@ export class Engine implements EngineApi {
       if (stats.rlsRmse !== null) this.metrics.rlsRmse.set(stats.rlsRmse);
       const recall = this.pipeline?.prequential.recall();
       if (recall !== null && recall !== undefined) this.metrics.prequentialRecall.set({ k: '10' }, recall);
-      if (this.watermark > 0) this.model.expireIdle(this.watermark);
+      this.model.expireIdle(this.eventClock.now());
       if (this.consumer !== null) {
         const lags = await this.consumer.lag();
         this.metrics.consumerLag.reset();
@@ -265,7 +268,7 @@ export class Engine implements EngineApi {
   async ingest(events: unknown[]): Promise<IngestResult> {
     const codec = this.codec;
     if (codec === null) throw new Error('engine not started');
-    const now = Date.now();
+    const now = this.wall();
     const rejected: IngestResult['rejected'] = [];
     const records: OutgoingRecord[] = [];
     for (let index = 0; index < events.length; index++) {
@@ -289,7 +292,7 @@ export class Engine implements EngineApi {
     if (latest !== undefined && want <= this.config.recommendationLimit) {
       return want >= latest.items.length ? latest : { ...latest, items: latest.items.slice(0, want) };
     }
-    return pipeline.recommend(userId, this.watermark || Date.now(), null, want);
+    return pipeline.recommend(userId, this.eventClock.now(), null, want);
   }
 
   similarItems(itemId: string, limit: number): SimilarItem[] {

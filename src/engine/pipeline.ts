@@ -20,6 +20,11 @@ export interface BatchResult {
   lists: EmittedList[];
 }
 
+export interface ReplayResult {
+  applied: number;
+  newestEventTime: number;
+}
+
 /** Decides, per user, which events of a replayed partition an erasure has removed. */
 export type ErasureCheck = (userId: string, record: LogRecord) => boolean;
 
@@ -100,15 +105,19 @@ export class Pipeline {
   }
 
   /** Re-applies already committed records to rebuild state; emits nothing. */
-  async replay(records: LogRecord[], erased: ErasureCheck): Promise<number> {
+  async replay(records: LogRecord[], erased: ErasureCheck): Promise<ReplayResult> {
     let applied = 0;
+    let newestEventTime = 0;
     for (const record of records) {
       const result = await this.decodeRecord(record);
       if ('reason' in result) continue;
       if (erased(result.event.userId, record)) continue;
-      if (this.model.learnOne(result.event).applied) applied++;
+      if (this.model.learnOne(result.event).applied) {
+        applied++;
+        if (result.event.timestamp > newestEventTime) newestEventTime = result.event.timestamp;
+      }
     }
-    return applied;
+    return { applied, newestEventTime };
   }
 
   recommend(userId: string, now: number, triggerEventId: string | null, limit = this.config.recommendationLimit): Recommendation {
