@@ -20,6 +20,8 @@ export interface AppOptions {
   extend?: (http: FastifyInstance, engine: Engine) => Promise<void>;
   /** Resolve only once the consumer groups are joined (default). `recstream start` does not wait. */
   waitForJoin?: boolean;
+  /** The engine's wall clock, epoch millis. Default Date.now. */
+  clock?: () => number;
 }
 
 export interface RunningApp {
@@ -51,7 +53,7 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
     { topic: topics.changelog, partitions: 1, compacted: true },
   ]);
   const metrics = new Metrics();
-  const engine = new Engine({ config, log, model: new Recommender(config.model), metrics, logger });
+  const engine = new Engine({ config, log, model: new Recommender(config.model), metrics, logger, clock: options.clock });
   metrics.trackReadiness(() => engine.readiness().ready);
   const embeddedRegistry = config.schemaRegistryUrl === null
     ? new SchemaStore({

@@ -18,6 +18,18 @@ const list = (s: string | undefined): string[] =>
 
 interface NumberRule { min?: number; max?: number; int?: boolean }
 
+/**
+ * EVENT_MAX_FUTURE_SECONDS default. Synchronised clocks differ by seconds; a device that missed a
+ * daylight-saving change is an hour off, one with a wrong time zone under a "correct" local time
+ * whole hours, one with a dead battery years (beyond any tolerance). One hour keeps the first two
+ * and bounds what a producer lying about time gains: every clock of the engine stays within an hour
+ * of the wall clock, so trending (half-life 24 h) weighs a future-stamped event at most
+ * 2^(1/24) ≈ 1.03 times a current one, and idle expiry fires at most an hour early. Kafka 4.0 brokers
+ * refuse record CreateTime more than an hour ahead of their clock by default
+ * (log.message.timestamp.after.max.ms, KIP-1030).
+ */
+const DEFAULT_EVENT_MAX_FUTURE_SECONDS = 3600;
+
 /** Every variable: its default, its type and the hint printed when it is wrong. */
 const NUMBER_VARS = {
   PORT: { def: 8080, rule: { min: 0, max: 65535, int: true }, hint: 'a TCP port, e.g. PORT=8080 (0 picks a free port)' },
@@ -44,6 +56,7 @@ const NUMBER_VARS = {
   REGISTRY_MAX_SUBJECTS: { def: DEFAULT_REGISTRY_LIMITS.maxSubjects, rule: { min: 3, int: true }, hint: 'subjects the embedded registry holds (the engine needs 3), e.g. REGISTRY_MAX_SUBJECTS=1000' },
   REGISTRY_MAX_VERSIONS_PER_SUBJECT: { def: DEFAULT_REGISTRY_LIMITS.maxVersionsPerSubject, rule: { min: 1, int: true }, hint: 'versions one subject of the embedded registry may hold, e.g. REGISTRY_MAX_VERSIONS_PER_SUBJECT=100' },
   EVENT_MAX_BYTES: { def: 65_536, rule: { min: 256, int: true }, hint: 'largest accepted event in bytes; larger ones go to the dead-letter topic' },
+  EVENT_MAX_FUTURE_SECONDS: { def: DEFAULT_EVENT_MAX_FUTURE_SECONDS, rule: { min: 0, max: 7 * 86_400, int: true }, hint: 'how far ahead of the engine\'s clock an event time may be, in seconds, at most 604800 (a week); later ones go to the dead-letter topic, e.g. EVENT_MAX_FUTURE_SECONDS=3600' },
   MODEL_HISTORY_LENGTH: { def: DEFAULT_MODEL_CONFIG.historyLength, rule: { min: 0, int: true }, hint: 'recent items kept per user (0 = unbounded)' },
   MODEL_NEIGHBORS: { def: DEFAULT_MODEL_CONFIG.neighbors, rule: { min: 1, int: true }, hint: 'neighbours kept per item' },
   MODEL_MAX_COUNTERS_PER_ITEM: { def: DEFAULT_MODEL_CONFIG.maxCountersPerItem, rule: { min: 0, int: true }, hint: 'co-occurrence counters per item (0 = unbounded)' },
@@ -101,6 +114,8 @@ export interface Config {
   /** Lists leave out items the user already interacted with (not only purchased ones). */
   excludeSeen: boolean;
   eventMaxBytes: number;
+  /** How far ahead of the wall clock an event time may be, and so any clock of the engine. */
+  eventMaxFutureMs: number;
   ws: { maxSubscriptions: number; maxFrameBytes: number; pingIntervalMs: number };
   readyMaxLag: number;
   model: ModelConfig;
@@ -261,6 +276,7 @@ export function loadConfig(env: Env = process.env): Config {
     recommendationLimit: num('RECOMMENDATION_LIMIT'),
     excludeSeen: bool('RECOMMEND_EXCLUDE_SEEN', true),
     eventMaxBytes: num('EVENT_MAX_BYTES'),
+    eventMaxFutureMs: num('EVENT_MAX_FUTURE_SECONDS') * 1000,
     ws: {
       maxSubscriptions: num('WS_MAX_SUBSCRIPTIONS'),
       maxFrameBytes: num('WS_MAX_FRAME_BYTES'),

@@ -54,6 +54,12 @@ describe('configuration', () => {
     expect(problemsOf({ REGISTRY_MAX_SCHEMA_BYTES: 'big' })[0]).toMatch(/REGISTRY_MAX_SCHEMA_BYTES/);
   });
 
+  it('reads the tolerance for event times ahead of the clock in seconds, one hour by default, at most a week', () => {
+    expect(loadConfig({}).eventMaxFutureMs).toBe(3_600_000);
+    expect(loadConfig({ EVENT_MAX_FUTURE_SECONDS: '300' }).eventMaxFutureMs).toBe(300_000);
+    expect(problemsOf({ EVENT_MAX_FUTURE_SECONDS: '86400000' })[0]).toMatch(/^EVENT_MAX_FUTURE_SECONDS="86400000" must be ≤ 604800; set how far ahead/);
+  });
+
   it('refuses topic names that collide', () => {
     expect(problemsOf({ TOPIC_DLQ: 'clickstream' })[0]).toMatch(/topic names must differ/);
   });

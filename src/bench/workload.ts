@@ -4,12 +4,12 @@ import { createShopperSimulation, generateEvents, type ShopperSimulation } from 
 const DAY_MS = 86_400_000;
 
 /**
- * A deterministic synthetic history of `events` events ending about now (so the engine's timestamp
- * checks accept it), with ids unique to `idPrefix`.
+ * A deterministic synthetic history of `events` events over about 30 days ending at most at now (so
+ * the engine's timestamp checks accept it), with ids unique to `idPrefix`.
  */
 export function syntheticHistory(options: { seed: string; users: number; items?: number; events: number; idPrefix: string; now?: number }): TrackingEvent[] {
   const now = options.now ?? Date.now();
-  return [...generateEvents({
+  const events = [...generateEvents({
     seed: options.seed,
     users: options.users,
     items: options.items,
@@ -18,6 +18,9 @@ export function syntheticHistory(options: { seed: string; users: number; items?:
     start: now - 30 * DAY_MS,
     meanGapMs: (30 * DAY_MS) / Math.max(1, options.events),
   })];
+  // Random gaps add up to 30 days only on average (± hours for 100k events): end no later than now.
+  const overshoot = (events.at(-1)?.timestamp ?? now) - now;
+  return overshoot > 0 ? events.map((e) => ({ ...e, timestamp: e.timestamp - overshoot })) : events;
 }
 
 /**

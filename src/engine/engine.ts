@@ -9,9 +9,11 @@ import type { Metrics } from '../serve/metrics.js';
 import type { EngineApi, IngestResult, Readiness, RecommendationListener, RecommendationMeta } from './api.js';
 import type { EventCodec } from './codec.js';
 import { ERASURE_KEY_PREFIX, Erasures, type Erasure } from './erasures.js';
+import { EventClock } from './event-clock.js';
 import { inputRecord } from './input-record.js';
 import { BoundedSet, LatestLists } from './latest-lists.js';
 import { Pipeline } from './pipeline.js';
+import { RefusedSources } from './refused-sources.js';
 
 export const MODEL_VERSION = 'recstream-knn-ftrl/1';
 
@@ -21,6 +23,8 @@ export interface EngineParts {
   model: OnlineRecommender;
   metrics: Metrics;
   logger: Logger;
+  /** Wall clock, epoch millis. Default Date.now. */
+  clock?: () => number;
 }
 
 const tpKey = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`;
@@ -38,6 +42,10 @@ export class Engine implements EngineApi {
   private readonly latest = new LatestLists(200_000);
   private readonly listeners = new Set<RecommendationListener>();
   private readonly erasures = new Erasures();
+  private readonly refused = new RefusedSources();
+  /** Next changelog offset to read, per changelog partition. */
+  private readonly changelogRead = new Map<number, bigint>();
+  private changelogFollowed: Promise<void> = Promise.resolve();
   /** Next offset not yet applied to the model, per input partition this process has held. */
   private readonly appliedUpTo = new Map<string, bigint>();
   private readonly owned = new Set<string>();
@@ -54,8 +62,9 @@ export class Engine implements EngineApi {
   private failure: string | null = null;
   private stopping = false;
   private lastLag = 0;
-  /** Newest event time applied: the model's notion of "now" for on-demand answers. */
-  private watermark = 0;
+  private readonly wall: () => number;
+  /** Newest event time applied, bounded by the wall clock: "now" for on-demand answers and expiry. */
+  private readonly eventClock: EventClock;
   private partitionCount = new Map<string, number>();
 
   constructor(parts: EngineParts) {
@@ -64,6 +73,8 @@ export class Engine implements EngineApi {
     this.model = parts.model;
     this.metrics = parts.metrics;
     this.logger = parts.logger;
+    this.wall = parts.clock ?? Date.now;
+    this.eventClock = new EventClock(this.config.eventMaxFutureMs, this.wall);
   }
 
   get inputTopics(): string[] {
@@ -76,7 +87,10 @@ export class Engine implements EngineApi {
     pipeline.latestFor = (userId) => this.latest.get(userId);
     this.pipeline = pipeline;
     for (const topic of this.inputTopics) this.partitionCount.set(topic, await this.log.partitionsFor(topic));
-    await this.loadErasures();
+    await this.followChangelog();
+    if (this.erasures.size > 0 || this.refused.size > 0) {
+      this.logger.info({ erasures: this.erasures.size, refusedAhead: this.refused.size }, 'changelog loaded');
+    }
 
     this.consumer = this.log.consumer({ groupId: this.config.groupId, topics: this.inputTopics, fromBeginning: true });
     // Every process follows the recommendations topic so a storefront connected anywhere gets
@@ -119,18 +133,39 @@ export class Engine implements EngineApi {
     await Promise.all([this.consumer?.stop(), this.follower?.stop()]);
   }
 
-  private async loadErasures(): Promise<void> {
-    const topic = this.config.topics.changelog;
-    const partitions = await this.log.partitionsFor(topic);
-    for (let partition = 0; partition < partitions; partition++) {
-      const { low, high } = await this.log.offsets({ topic, partition });
-      if (BigInt(high) > BigInt(low)) {
-        await this.log.readRange({ topic, partition }, low, high, (records) => {
-          for (const r of records) this.erasures.load(r);
+  /**
+   * Reads the changelog records not read yet: erasures and refusal markers written since, by this
+   * process or another one of the group, so a replay honours them.
+   */
+  private followChangelog(): Promise<void> {
+    const read = this.changelogFollowed.then(async () => {
+      const topic = this.config.topics.changelog;
+      const partitions = await this.log.partitionsFor(topic);
+      for (let partition = 0; partition < partitions; partition++) {
+        const { low, high } = await this.log.offsets({ topic, partition });
+        const from = this.changelogRead.get(partition) ?? BigInt(low);
+        if (BigInt(high) <= from) continue;
+        await this.log.readRange({ topic, partition }, from.toString(), high, (records) => {
+          for (const r of records) {
+            this.erasures.load(r);
+            this.refused.load(r);
+          }
         });
+        this.changelogRead.set(partition, BigInt(high));
       }
+    });
+    this.changelogFollowed = read.catch(() => undefined);
+    return read;
+  }
+
+  /** Refusal markers of records retention removed from an input partition are never needed again. */
+  private async expireRefusals(partitions: TopicPartition[]): Promise<void> {
+    const tombstones: OutgoingRecord[] = [];
+    for (const tp of partitions) {
+      const { low } = await this.log.offsets(tp);
+      tombstones.push(...this.refused.expire(tp, low, this.config.topics.changelog));
     }
-    if (this.erasures.size > 0) this.logger.info({ erasures: this.erasures.size }, 'erasures loaded');
+    if (tombstones.length > 0) await this.log.produce(tombstones);
   }
 
   /** Rebuilds state for newly assigned partitions by replaying them up to the group's commit. */
@@ -143,6 +178,8 @@ export class Engine implements EngineApi {
     const started = performance.now();
     let replayed = 0;
     try {
+      await this.followChangelog();
+      await this.expireRefusals(partitions);
       const committed = await consumer.committed(partitions);
       for (const c of committed) {
         const key = tpKey(c);
@@ -152,8 +189,10 @@ export class Engine implements EngineApi {
         const to = BigInt(c.offset);
         if (to <= from) continue;
         await this.log.readRange(c, from.toString(), to.toString(), async (records) => {
-          replayed += await pipeline.replay(records, (userId, record) => this.erasures.covers(userId, record));
-          this.advanceWatermark(records);
+          const judged = records.filter((r) => !this.refused.covers(r));
+          const result = await pipeline.replay(judged, this.wall(), (userId, record) => this.erasures.covers(userId, record));
+          replayed += result.applied;
+          this.eventClock.observe(result.newestEventTime);
         });
         this.appliedUpTo.set(key, to);
       }
@@ -165,10 +204,6 @@ export class Engine implements EngineApi {
     this.logger.info({ partitions: partitions.map(tpKey), replayed, seconds }, 'partitions assigned and restored');
   }
 
-  private advanceWatermark(records: LogRecord[]): void {
-    for (const r of records) if (r.timestamp > this.watermark) this.watermark = r.timestamp;
-  }
-
   private async handleBatch(batch: PartitionBatch): Promise<void> {
     const pipeline = this.pipeline;
     if (pipeline === null) throw new Error('engine not started');
@@ -177,7 +212,9 @@ export class Engine implements EngineApi {
     const records = batch.records.filter((r) => (applied === undefined || BigInt(r.offset) >= applied)
       && !this.erasedRecord(r));
     if (records.length > 0) {
-      const result = await pipeline.live({ ...batch, records });
+      const result = await pipeline.live({ ...batch, records }, this.wall(), (r) => this.refused.covers(r));
+      // Remembered before the write: if it fails, the re-delivered batch is refused again, not re-judged.
+      if (result.refusedAhead.length > 0) result.outgoing.push(this.refused.refuse(batch, result.refusedAhead, this.config.topics.changelog));
       // Durable before the consumer commits: lists and dead letters are acknowledged by the log.
       if (result.outgoing.length > 0) {
         const flushStarted = performance.now();
@@ -188,7 +225,7 @@ export class Engine implements EngineApi {
         this.metrics.recommendationsTotal.inc({ sink: 'topic' });
         this.madeHere.add(rec.recommendationId);
         this.publish(rec, { eventTime });
-        if (eventTime > this.watermark) this.watermark = eventTime;
+        this.eventClock.observe(eventTime);
       }
     }
     const last = batch.records.at(-1);
@@ -239,7 +276,7 @@ export class Engine implements EngineApi {
       if (stats.rlsRmse !== null) this.metrics.rlsRmse.set(stats.rlsRmse);
       const recall = this.pipeline?.prequential.recall();
       if (recall !== null && recall !== undefined) this.metrics.prequentialRecall.set({ k: '10' }, recall);
-      if (this.watermark > 0) this.model.expireIdle(this.watermark);
+      this.model.expireIdle(this.eventClock.now());
       if (this.consumer !== null) {
         const lags = await this.consumer.lag();
         this.metrics.consumerLag.reset();
@@ -250,6 +287,8 @@ export class Engine implements EngineApi {
         }
         this.lastLag = total;
       }
+      const refusedSources = this.refused.sources();
+      if (refusedSources.length > 0) await this.expireRefusals(refusedSources);
     } catch (err) {
       this.logger.warn({ err }, 'gauge refresh failed');
     }
@@ -265,11 +304,11 @@ export class Engine implements EngineApi {
   async ingest(events: unknown[]): Promise<IngestResult> {
     const codec = this.codec;
     if (codec === null) throw new Error('engine not started');
-    const now = Date.now();
+    const now = this.wall();
     const rejected: IngestResult['rejected'] = [];
     const records: OutgoingRecord[] = [];
     for (let index = 0; index < events.length; index++) {
-      const result = validateEvent(events[index], { now, maxBytes: this.config.eventMaxBytes });
+      const result = validateEvent(events[index], { now, maxBytes: this.config.eventMaxBytes, maxFutureMs: this.config.eventMaxFutureMs });
       if (!result.ok) {
         rejected.push({ index, error: result.error });
         continue;
@@ -289,7 +328,7 @@ export class Engine implements EngineApi {
     if (latest !== undefined && want <= this.config.recommendationLimit) {
       return want >= latest.items.length ? latest : { ...latest, items: latest.items.slice(0, want) };
     }
-    return pipeline.recommend(userId, this.watermark || Date.now(), null, want);
+    return pipeline.recommend(userId, this.eventClock.now(), null, want);
   }
 
   similarItems(itemId: string, limit: number): SimilarItem[] {

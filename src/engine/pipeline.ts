@@ -18,6 +18,35 @@ export interface BatchResult {
   /** Records to append before the batch may be committed: recommendations and dead letters. */
   outgoing: OutgoingRecord[];
   lists: EmittedList[];
+  /** Offsets of the batch refused for an event time ahead of the wall clock, judged by the wall clock. */
+  refusedAhead: string[];
+}
+
+export interface ReplayResult {
+  applied: number;
+  newestEventTime: number;
+}
+
+/**
+ * The time an event may not be more than EVENT_MAX_FUTURE_SECONDS ahead of: its record's time, but
+ * never later than the judging engine's wall clock.
+ *
+ * Why both. Judging by the wall clock alone would let a replay refuse what the first run accepted
+ * (or the reverse) as the clock moves on; judging by the record time alone trusts a producer that
+ * sets CreateTime in 2100. For an honest record (record time ≤ wall clock when first processed) this
+ * is the record time, which any later replay uses too (its wall clock is later still), so the
+ * decision repeats exactly. A record stamped ahead of the wall clock is judged by the wall clock;
+ * a replay's clock is later, so it accepts everything the first run accepted from such records
+ * (as long as the replaying process's clock is not behind the one that first judged them), but it
+ * could accept what the first run refused. Those refusals are written as markers to the changelog
+ * with the dead letters, before the batch is committed, and replay skips the marked records
+ * (RefusedSources). Replay also judging by its own wall clock means a log written before this rule
+ * cannot bring a far-future event back into the model on restore.
+ */
+export function judgeTime(record: LogRecord, wall: number): number {
+  const t = record.timestamp;
+  // Records without a time (Kafka's -1) are judged by the wall clock.
+  return Number.isFinite(t) && t > 0 && t < wall ? t : wall;
 }
 
 /** Decides, per user, which events of a replayed partition an erasure has removed. */
@@ -44,8 +73,8 @@ export class Pipeline {
     return null;
   }
 
-  /** Decodes and validates one record; a failure is returned as a dead letter. */
-  private async decodeRecord(record: LogRecord): Promise<{ event: TrackingEvent } | { reason: string; error: string }> {
+  /** Decodes and validates one record, judged at `now`; a failure is returned as a dead letter. */
+  private async decodeRecord(record: LogRecord, now: number): Promise<{ event: TrackingEvent } | { reason: string; error: string }> {
     const kind = this.kindOf(record.topic);
     if (kind === null) return { reason: 'wrong-subject', error: `no event kind is read from topic ${record.topic}` };
     if (record.value === null) return { reason: 'undecodable', error: 'record has no value' };
@@ -54,21 +83,31 @@ export class Pipeline {
     }
     const decoded = await this.codec.decode(record.topic, record.value);
     if (!decoded.ok) return { reason: decoded.reason, error: decoded.error };
-    // Validation is judged against the record's append time, not the wall clock, so a replay
-    // accepts exactly what the first run accepted.
-    const valid = validateEvent(decoded.value, { now: record.timestamp, kind });
+    const valid = validateEvent(decoded.value, { now, kind, maxFutureMs: this.config.eventMaxFutureMs });
     if (!valid.ok) return { reason: valid.reason, error: valid.error };
     return { event: valid.event };
   }
 
-  /** Applies a batch of the live stream and returns the lists and dead letters to write. */
-  async live(batch: PartitionBatch): Promise<BatchResult> {
+  /**
+   * Applies a batch of the live stream, judged against the wall clock `wall`, and returns the lists
+   * and dead letters to write. `refusedBefore` names records a marker says were refused already.
+   */
+  async live(batch: PartitionBatch, wall: number, refusedBefore: (record: LogRecord) => boolean): Promise<BatchResult> {
     const outgoing: OutgoingRecord[] = [];
+    const refusedAhead: string[] = [];
     const triggers = new Map<string, TrackingEvent>();
     for (const record of batch.records) {
       const started = performance.now();
-      const result = await this.decodeRecord(record);
+      const now = judgeTime(record, wall);
+      // A marked refusal stands whatever the clock says now (a batch re-delivered after its writes
+      // failed): replay skips that record, so live must not apply it either.
+      const marked = refusedBefore(record);
+      const result = marked
+        ? { reason: 'timestamp', error: 'refused when first processed: event time ahead of the wall clock' }
+        : await this.decodeRecord(record, now);
       if ('reason' in result) {
+        // Marked again too: the first marker may not have been written when the batch failed.
+        if (marked || (result.reason === 'timestamp' && now !== record.timestamp)) refusedAhead.push(record.offset);
         outgoing.push(deadLetter(record, this.config.topics.dlq, result.reason, result.error));
         this.metrics.dlqTotal.inc({ reason: result.reason });
         this.metrics.eventsTotal.inc({ topic: record.topic, type: 'unknown', outcome: 'invalid' });
@@ -96,19 +135,26 @@ export class Pipeline {
         value: await this.codec.encode(this.config.topics.recommendations, rec),
       });
     }
-    return { outgoing, lists };
+    return { outgoing, lists, refusedAhead };
   }
 
-  /** Re-applies already committed records to rebuild state; emits nothing. */
-  async replay(records: LogRecord[], erased: ErasureCheck): Promise<number> {
+  /**
+   * Re-applies already committed records to rebuild state, judged against the wall clock `wall`;
+   * emits nothing. Records a refusal marker covers must be left out by the caller.
+   */
+  async replay(records: LogRecord[], wall: number, erased: ErasureCheck): Promise<ReplayResult> {
     let applied = 0;
+    let newestEventTime = 0;
     for (const record of records) {
-      const result = await this.decodeRecord(record);
+      const result = await this.decodeRecord(record, judgeTime(record, wall));
       if ('reason' in result) continue;
       if (erased(result.event.userId, record)) continue;
-      if (this.model.learnOne(result.event).applied) applied++;
+      if (this.model.learnOne(result.event).applied) {
+        applied++;
+        if (result.event.timestamp > newestEventTime) newestEventTime = result.event.timestamp;
+      }
     }
-    return applied;
+    return { applied, newestEventTime };
   }
 
   recommend(userId: string, now: number, triggerEventId: string | null, limit = this.config.recommendationLimit): Recommendation {

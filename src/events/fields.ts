@@ -2,7 +2,6 @@ import type { DeadLetterReason } from './reasons.js';
 
 export const MAX_ID_LENGTH = 256;
 export const MIN_TIMESTAMP = Date.UTC(2000, 0, 1);
-export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 
 /** Thrown inside validation to stop at the first problem; never escapes validateEvent. */
 export class Rejection extends Error {
@@ -81,7 +80,7 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|
 const HAS_OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 
 /** Epoch millis (number or digit string) or an ISO-8601 date-time; one without an offset is read as UTC. */
-export function timestamp(obj: JsonObject, now: number): number {
+export function timestamp(obj: JsonObject, now: number, maxFutureMs: number): number {
   const v = obj.timestamp;
   if (v === undefined || v === null) throw invalid('timestamp is required (epoch millis or ISO-8601)');
   let t: number;
@@ -99,14 +98,22 @@ export function timestamp(obj: JsonObject, now: number): number {
     throw invalid(`timestamp must be epoch millis or an ISO-8601 date-time, got ${describe(v)}`);
   }
   if (t < MIN_TIMESTAMP) {
-    const looksLikeSeconds = t >= MIN_TIMESTAMP / 1000 && t <= (now + MAX_FUTURE_MS) / 1000;
+    const looksLikeSeconds = t >= MIN_TIMESTAMP / 1000 && t <= (now + maxFutureMs) / 1000;
     const hint = looksLikeSeconds ? ' (epoch seconds? send milliseconds)' : '';
     throw new Rejection('timestamp', `timestamp ${t} (${iso(t)}) is before 2000-01-01${hint}`);
   }
-  if (t > now + MAX_FUTURE_MS) {
-    throw new Rejection('timestamp', `timestamp ${t} (${iso(t)}) is more than 1 day in the future (now ${iso(now)})`);
+  if (t > now + maxFutureMs) {
+    throw new Rejection('timestamp', `timestamp ${t} (${iso(t)}) is more than ${duration(maxFutureMs)} in the future (now ${iso(now)})`);
   }
   return t;
+}
+
+function duration(ms: number): string {
+  const units: Array<[number, string]> = [[86_400_000, 'day'], [3_600_000, 'hour'], [60_000, 'minute'], [1000, 'second']];
+  for (const [size, name] of units) {
+    if (ms >= size && ms % size === 0) return `${ms / size} ${name}${ms === size ? '' : 's'}`;
+  }
+  return `${ms} ms`;
 }
 
 function iso(t: number): string {

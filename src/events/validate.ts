@@ -8,8 +8,10 @@ import type { Rejected } from './reasons.js';
 export type EventKind = TrackingEvent['kind'];
 
 export interface ValidateOptions {
-  /** Wall-clock now (epoch millis), for the "not in the future" rule; passed in so tests are deterministic. */
+  /** The time an event may be at most `maxFutureMs` ahead of (epoch millis); passed in so tests and replays are deterministic. */
   now: number;
+  /** How far ahead of `now` an event time may be (EVENT_MAX_FUTURE_SECONDS, the same for every source). */
+  maxFutureMs: number;
   /** The kind the source implies (e.g. the topic); otherwise inferred from `type`. */
   kind?: EventKind;
   /** Largest accepted event, in bytes of its JSON (or of the raw text when given text). */
@@ -52,7 +54,7 @@ function canonical(raw: unknown, opts: ValidateOptions): TrackingEvent {
   const kind = kindOf(raw, opts.kind);
   const eventId = requiredId(raw, 'eventId');
   const userId = requiredId(raw, 'userId');
-  const ts = timestamp(raw, opts.now);
+  const ts = timestamp(raw, opts.now, opts.maxFutureMs);
   if (kind === 'click') {
     return {
       kind,

@@ -1,5 +1,6 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { EVENT_SCHEMAS } from '../../src/events/schemas.js';
 import { EventSerde, type DecodeResult } from '../../src/events/serde.js';
 import type { ClickEvent, PurchaseEvent, Recommendation } from '../../src/events/types.js';
@@ -69,7 +70,7 @@ describe('EventSerde over the embedded registry', () => {
     expect(consumer.decode('purchases', bytes)).not.toBeInstanceOf(Promise);
     if (!result.ok) throw new Error(result.error);
     expect([consumer.kindOf('purchases'), consumer.kindOf('clickstream'), consumer.kindOf('recommendations')]).toEqual(['purchase', 'click', null]);
-    const checked = validateEvent(result.value, { now: T0, kind: consumer.kindOf('purchases') ?? undefined });
+    const checked = validateEvent(result.value, { now: T0, kind: consumer.kindOf('purchases') ?? undefined, maxFutureMs: loadConfig({}).eventMaxFutureMs });
     expect(checked).toEqual({ ok: true, event: { kind: 'purchase', ...purchase } });
   });
 

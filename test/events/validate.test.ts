@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { validateEvent, type ValidateOptions } from '../../src/events/validate.js';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
-const opts: ValidateOptions = { now: NOW };
+const HOUR = 60 * 60 * 1000;
+const opts: ValidateOptions = { now: NOW, maxFutureMs: HOUR };
 
 const click = { eventId: 'e-1', userId: 'u-1', timestamp: NOW - 1000, type: 'view', itemId: 'sku-1' };
 const purchase = {
@@ -117,11 +118,15 @@ describe('validateEvent: rejections name the field and the rule', () => {
   });
 
   it("rejects absurd timestamps with reason 'timestamp' and malformed ones as invalid", () => {
-    const day = 24 * 60 * 60 * 1000;
-    expect(validateEvent({ ...click, timestamp: NOW + day }, opts).ok).toBe(true);
-    expect(rejection({ ...click, timestamp: NOW + day + 1 })).toMatchObject({
-      reason: 'timestamp', error: expect.stringContaining('more than 1 day in the future'),
+    expect(validateEvent({ ...click, timestamp: NOW + HOUR }, opts).ok).toBe(true);
+    expect(rejection({ ...click, timestamp: NOW + HOUR + 1 })).toMatchObject({
+      reason: 'timestamp', error: expect.stringContaining('more than 1 hour in the future'),
     });
+    const day = 24 * HOUR;
+    expect(validateEvent({ ...click, timestamp: NOW + day }, { ...opts, maxFutureMs: day }).ok).toBe(true);
+    expect(rejection({ ...click, timestamp: NOW + day + 1 }, { ...opts, maxFutureMs: day }).error).toContain('more than 1 day in the future');
+    expect(rejection({ ...click, timestamp: NOW + 1 }, { ...opts, maxFutureMs: 0 }).error).toContain('more than 0 ms in the future');
+    expect(rejection({ ...click, timestamp: NOW + 90_001 }, { ...opts, maxFutureMs: 90_000 }).error).toContain('more than 90 seconds in the future');
     expect(rejection({ ...click, timestamp: Date.UTC(1999, 11, 31, 23, 59, 59) })).toMatchObject({
       reason: 'timestamp', error: expect.stringContaining('before 2000-01-01'),
     });

@@ -43,11 +43,16 @@ export class Website {
     this.ids = { click: click.id, purchase: purchase.id };
   }
 
-  async clicks(events: Array<Record<string, unknown>>): Promise<void> {
-    await this.send(this.topics.clicks, await Promise.all(events.map(async (e) => ({
-      key: String(e.userId),
-      value: await this.registry.encode(this.ids!.click, { recommendationId: null, sessionId: null, price: null, ...e }),
-    }))));
+  /** `recordTime` sets a record's CreateTime (kafkajs sets the send time otherwise), as any producer may. */
+  async clicks(events: Array<Record<string, unknown>>, recordTime: (event: Record<string, unknown>) => number | undefined = () => undefined): Promise<void> {
+    await this.send(this.topics.clicks, await Promise.all(events.map(async (e) => {
+      const time = recordTime(e);
+      return {
+        key: String(e.userId),
+        value: await this.registry.encode(this.ids!.click, { recommendationId: null, sessionId: null, price: null, ...e }),
+        ...(time === undefined ? {} : { timestamp: String(time) }),
+      };
+    })));
   }
 
   async purchases(events: Array<Record<string, unknown>>): Promise<void> {
@@ -61,7 +66,7 @@ export class Website {
     await this.send(topic, messages);
   }
 
-  private async send(topic: string, messages: Array<{ key: string; value: Buffer }>): Promise<void> {
+  private async send(topic: string, messages: Array<{ key: string; value: Buffer; timestamp?: string }>): Promise<void> {
     await this.producer!.send({ topic, messages, acks: -1 });
   }
 

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { validateEvent } from '../../src/events/validate.js';
 import { mintToken, verifyToken } from '../../src/serve/tokens.js';
 import { waitFor } from '../helpers/app.js';
@@ -37,7 +38,7 @@ describe('ids that are not well-formed Unicode', () => {
   });
 
   it('gives such events the dead-letter reason invalid', () => {
-    expect(validateEvent(click('\ud800', 'item-1'), { now: Date.now() })).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(validateEvent(click('\ud800', 'item-1'), { now: Date.now(), maxFutureMs: loadConfig({}).eventMaxFutureMs })).toMatchObject({ ok: false, reason: 'invalid' });
   });
 
   it('refuses a WebSocket subscription for such a user id', async () => {
