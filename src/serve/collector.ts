@@ -58,6 +58,12 @@ export const collectorPlugin: FastifyPluginAsync<CollectorOptions> = async (app,
         ? 'a write key is required: send it in the X-Write-Key header or the writeKey query parameter'
         : 'the write key is not valid');
     }
+    // before the rate limiter: a refused request should not use up the client's tokens
+    const admission = engine.admission();
+    if (!admission.admitted) {
+      throw new HttpError(503, `the engine is not taking events now: ${admission.reason}; retry in ${admission.retryAfterSeconds} s`,
+        { 'retry-after': String(admission.retryAfterSeconds) });
+    }
     const decision = buckets.take(writeKeys.required ? `key:${key}` : `ip:${request.ip}`);
     if (!decision.allowed) {
       throw new HttpError(429, `rate limit of ${config.rateLimitPerMinute} requests per minute exceeded; retry in ${decision.retryAfterSeconds} s`,
