@@ -7,6 +7,13 @@ import type { UserHistory } from './user-history.js';
 export class UserRecency {
   /** The user last moved to the end; consecutive events of one user then cost no map writes. */
   private newest: UserHistory | null = null;
+  /**
+   * One long-lived iterator over the map's keys. Map iterators follow insertion order and see later
+   * insertions, and every key before this one's position has been deleted (forgotten, or re-set at
+   * the end), so its next key is the oldest. A fresh `keys()` would step over every deleted slot at
+   * the front of the table on each call, until the map rehashes: quadratic under a flood of new users.
+   */
+  private cursor: { users: Map<string, UserHistory>; keys: Iterator<string> } | null = null;
 
   /** Makes a held user the most recently active. */
   touch(users: Map<string, UserHistory>, userId: string, user: UserHistory): void {
@@ -22,15 +29,25 @@ export class UserRecency {
    */
   admit(users: Map<string, UserHistory>, userId: string, user: UserHistory, maxUsers: number): number {
     let forgotten = 0;
-    if (maxUsers > 0) {
-      for (const oldest of users.keys()) {
-        if (users.size < maxUsers) break;
-        users.delete(oldest);
-        forgotten++;
-      }
+    while (maxUsers > 0 && users.size >= maxUsers) {
+      const oldest = this.oldest(users);
+      if (oldest === undefined) break;
+      users.delete(oldest);
+      forgotten++;
     }
     users.set(userId, user);
     this.newest = user;
     return forgotten;
+  }
+
+  private oldest(users: Map<string, UserHistory>): string | undefined {
+    if (this.cursor === null || this.cursor.users !== users) this.cursor = { users, keys: users.keys() };
+    let next = this.cursor.keys.next();
+    if (next.done === true) {
+      // an iterator that once reached the end stays there (the map was emptied): start again
+      this.cursor.keys = users.keys();
+      next = this.cursor.keys.next();
+    }
+    return next.done === true ? undefined : next.value;
   }
 }

@@ -101,6 +101,43 @@ describe('user and item caps', () => {
     expect([...model.users.keys()]).toEqual(['u47', 'u48', 'u49']);
   });
 
+  it('forgets users in least-recently-active order through touches, erasures and idle expiry', () => {
+    const maxUsers = 7;
+    const model = new Recommender({ maxUsers, userIdleDays: 1 });
+    const order: string[] = [];
+    const lastSeen = new Map<string, number>();
+    const rnd = (() => {
+      let s = 99;
+      return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+    })();
+    for (let k = 0; k < 3000; k++) {
+      const userId = `u${Math.floor(rnd() * 30)}`;
+      const time = T0 + k * 60_000;
+      model.learnOne(view(`e${k}`, userId, `i${k % 13}`, time));
+      lastSeen.set(userId, time);
+      const at = order.indexOf(userId);
+      if (at >= 0) order.splice(at, 1);
+      else if (order.length >= maxUsers) order.shift();
+      order.push(userId);
+      if (k % 97 === 0) {
+        const erased = order[Math.floor(rnd() * order.length)];
+        model.forgetUser(erased);
+        order.splice(order.indexOf(erased), 1);
+      }
+      expect([...model.users.keys()]).toEqual(order);
+    }
+    // idle expiry by event time removes the quiet ones; the order of the rest is unchanged
+    const last = T0 + 3000 * 60_000;
+    const cutoff = last - 6 * 60_000;
+    const kept = order.filter((id) => lastSeen.get(id)! >= cutoff);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(order.length);
+    expect(model.expireIdle(cutoff + 86_400_000)).toBe(order.length - kept.length);
+    expect([...model.users.keys()]).toEqual(kept);
+    model.learnOne(view('after', 'newcomer', 'i1', last + 1));
+    expect([...model.users.keys()]).toEqual([...kept, 'newcomer'].slice(-maxUsers));
+  });
+
   it('forgets items idle for longer than itemIdleDays, and only them', () => {
     const model = new Recommender({ itemIdleDays: 1, userIdleDays: 0 });
     model.learnOne(purchase('p', 'u1', T0, [['old', 1, 5], ['both', 1, 3]]));
