@@ -120,7 +120,7 @@ export class Metrics {
     const metrics = this;
     this.ready = new Gauge({
       name: 'recstream_ready',
-      help: 'Whether this process is ready (partitions assigned, state restored, lag below READY_MAX_LAG): 1 or 0.',
+      help: 'Whether this process is ready (partitions assigned, state restored, lag below READY_MAX_LAG, heap below HEAP_SHED_RATIO): 1 or 0.',
       registers: [this.registry],
       collect() {
         if (metrics.readinessProbe !== null) this.set(metrics.readinessProbe() ? 1 : 0);
