@@ -30,7 +30,7 @@ export class ItemNode {
   index = -1;
   /** Latest event time of an interaction with the item. */
   lastTime = 0;
-  /** Neighbours in the order of last activity (see RecencyList). */
+  /** Links of the similarity's recency list (items by last interaction, see RecencyList). */
   older: ItemNode | null = null;
   newer: ItemNode | null = null;
   constructor(readonly id: string, public counters: SpaceSaving) {}
