@@ -47,6 +47,7 @@ const NUMBER_VARS = {
   WS_MAX_FRAME_BYTES: { def: 16_384, rule: { min: 256, int: true }, hint: 'largest inbound WebSocket frame in bytes' },
   WS_PING_INTERVAL_MS: { def: 30_000, rule: { min: 100, int: true }, hint: 'WebSocket ping interval in ms; a client silent for two intervals is dropped' },
   READY_MAX_LAG: { def: 10_000, rule: { min: 0, int: true }, hint: 'consumer lag (messages) above which /readyz answers 503' },
+  HEAP_SHED_RATIO: { def: 0.85, rule: { min: 0.01, max: 1 }, hint: 'share of the V8 heap limit in use above which POST /v1/events answers 503, e.g. HEAP_SHED_RATIO=0.85 (1 = never)' },
   KAFKA_SESSION_TIMEOUT_MS: { def: 30_000, rule: { min: 1000, int: true }, hint: 'consumer-group session timeout in ms, e.g. 30000' },
   KAFKA_REBALANCE_TIMEOUT_MS: { def: 60_000, rule: { min: 1000, int: true }, hint: 'how long a rebalance waits for members to rejoin, in ms, e.g. 60000' },
   KAFKA_HEARTBEAT_INTERVAL_MS: { def: 3_000, rule: { min: 100, int: true }, hint: 'consumer heartbeat interval in ms (about a third of the session timeout)' },
@@ -63,6 +64,9 @@ const NUMBER_VARS = {
   MODEL_HALF_LIFE_HOURS: { def: DEFAULT_MODEL_CONFIG.halfLifeHours, rule: { min: 0 }, hint: 'half-life of learned weights in hours (0 = no decay)' },
   MODEL_TRENDING_HALF_LIFE_HOURS: { def: DEFAULT_MODEL_CONFIG.trendingHalfLifeHours, rule: { min: 0 }, hint: 'half-life of trending counts in hours' },
   MODEL_USER_IDLE_DAYS: { def: DEFAULT_MODEL_CONFIG.userIdleDays, rule: { min: 0 }, hint: 'days after which an idle user is forgotten (0 = never)' },
+  MODEL_ITEM_IDLE_DAYS: { def: DEFAULT_MODEL_CONFIG.itemIdleDays, rule: { min: 0 }, hint: 'days after which an item nobody interacted with is forgotten (0 = never)' },
+  MODEL_MAX_USERS: { def: DEFAULT_MODEL_CONFIG.maxUsers, rule: { min: 0, int: true }, hint: `users held at once, the least recently active forgotten beyond it, e.g. MODEL_MAX_USERS=${DEFAULT_MODEL_CONFIG.maxUsers} (0 = unbounded: memory then grows with every new user id)` },
+  MODEL_MAX_ITEMS: { def: DEFAULT_MODEL_CONFIG.maxItems, rule: { min: 0, int: true }, hint: `items held at once, the least recently active forgotten beyond it, e.g. MODEL_MAX_ITEMS=${DEFAULT_MODEL_CONFIG.maxItems} (0 = unbounded: memory then grows with every new item id)` },
   MODEL_SHRINKAGE: { def: DEFAULT_MODEL_CONFIG.shrinkage, rule: { min: 0 }, hint: 'similarity shrinkage for rare pairs, e.g. 5' },
   MODEL_RLS_FORGETTING: { def: DEFAULT_MODEL_CONFIG.rlsForgetting, rule: { min: 0.5, max: 1 }, hint: 'RLS forgetting factor in [0.5, 1]' },
 } satisfies Record<string, { def: number; rule: NumberRule; hint: string }>;
@@ -118,6 +122,8 @@ export interface Config {
   eventMaxFutureMs: number;
   ws: { maxSubscriptions: number; maxFrameBytes: number; pingIntervalMs: number };
   readyMaxLag: number;
+  /** Share of the V8 heap limit in use above which the collector refuses events (503). */
+  heapShedRatio: number;
   model: ModelConfig;
 }
 
@@ -283,6 +289,7 @@ export function loadConfig(env: Env = process.env): Config {
       pingIntervalMs: num('WS_PING_INTERVAL_MS'),
     },
     readyMaxLag: num('READY_MAX_LAG'),
+    heapShedRatio: num('HEAP_SHED_RATIO'),
     model: {
       ...DEFAULT_MODEL_CONFIG,
       historyLength: num('MODEL_HISTORY_LENGTH'),
@@ -291,6 +298,9 @@ export function loadConfig(env: Env = process.env): Config {
       halfLifeHours: num('MODEL_HALF_LIFE_HOURS'),
       trendingHalfLifeHours: num('MODEL_TRENDING_HALF_LIFE_HOURS'),
       userIdleDays: num('MODEL_USER_IDLE_DAYS'),
+      itemIdleDays: num('MODEL_ITEM_IDLE_DAYS'),
+      maxUsers: num('MODEL_MAX_USERS'),
+      maxItems: num('MODEL_MAX_ITEMS'),
       shrinkage: num('MODEL_SHRINKAGE'),
       rlsForgetting: num('MODEL_RLS_FORGETTING'),
       weights,

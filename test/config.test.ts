@@ -60,6 +60,18 @@ describe('configuration', () => {
     expect(problemsOf({ EVENT_MAX_FUTURE_SECONDS: '86400000' })[0]).toMatch(/^EVENT_MAX_FUTURE_SECONDS="86400000" must be ≤ 604800; set how far ahead/);
   });
 
+  it('reads the model caps, item idle days and heap shed ratio, and names bad values', () => {
+    const c = loadConfig({ MODEL_MAX_USERS: '500', MODEL_MAX_ITEMS: '0', MODEL_ITEM_IDLE_DAYS: '7', HEAP_SHED_RATIO: '0.7' });
+    expect(c.model).toMatchObject({ maxUsers: 500, maxItems: 0, itemIdleDays: 7 });
+    expect(c.heapShedRatio).toBe(0.7);
+    expect(loadConfig({}).model.maxUsers).toBeGreaterThan(0);
+    expect(loadConfig({}).model.maxItems).toBeGreaterThan(0);
+    const problems = problemsOf({ MODEL_MAX_USERS: '-1', MODEL_MAX_ITEMS: '1.5', HEAP_SHED_RATIO: '1.2' });
+    expect(problems.find((p) => p.startsWith('MODEL_MAX_USERS'))).toMatch(/≥ 0.*least recently active/);
+    expect(problems.find((p) => p.startsWith('MODEL_MAX_ITEMS'))).toMatch(/whole number/);
+    expect(problems.find((p) => p.startsWith('HEAP_SHED_RATIO'))).toMatch(/≤ 1.*503/);
+  });
+
   it('refuses topic names that collide', () => {
     expect(problemsOf({ TOPIC_DLQ: 'clickstream' })[0]).toMatch(/topic names must differ/);
   });

@@ -21,7 +21,8 @@ export interface MemoryResult {
 
 let collect: (() => void) | null = null;
 
-function heapAfterGc(): number {
+/** heapUsed after forced full collections (exposing gc() on first use if node was not run with --expose-gc). */
+export function heapAfterGc(): number {
   if (collect === null) {
     const exposed = (globalThis as { gc?: () => void }).gc;
     if (exposed) {

@@ -16,6 +16,9 @@ export interface Readiness {
   partitions?: string[];
 }
 
+/** Whether new input is taken now; when not, why and when to try again. */
+export type Admission = { admitted: true } | { admitted: false; reason: string; retryAfterSeconds: number };
+
 /**
  * What the HTTP and WebSocket faces may use. They read from the engine through this and never reach
  * into the model.
@@ -23,6 +26,8 @@ export interface Readiness {
 export interface EngineApi {
   readonly config: Config;
   readonly metrics: Metrics;
+  /** Whether the collector may take events now (refused while the heap is near its limit); cheap per request. */
+  admission(): Admission;
   /** Validates JSON events from the collector and appends the valid ones to the input topics. */
   ingest(events: unknown[]): Promise<IngestResult>;
   /** The latest list pushed for the user, or one computed now if there is none. */

@@ -4,12 +4,13 @@ import type { Recommendation } from '../events/types.js';
 import { validateEvent } from '../events/validate.js';
 import type { EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
 import type { Logger } from '../logger.js';
-import type { ModelDigest, OnlineRecommender, SimilarItem } from '../model/types.js';
+import type { ForgottenCounts, ModelDigest, OnlineRecommender, SimilarItem } from '../model/types.js';
 import type { Metrics } from '../serve/metrics.js';
-import type { EngineApi, IngestResult, Readiness, RecommendationListener, RecommendationMeta } from './api.js';
+import type { Admission, EngineApi, IngestResult, Readiness, RecommendationListener, RecommendationMeta } from './api.js';
 import type { EventCodec } from './codec.js';
 import { ERASURE_KEY_PREFIX, Erasures, type Erasure } from './erasures.js';
 import { EventClock } from './event-clock.js';
+import { HeapPressure } from './heap-pressure.js';
 import { inputRecord } from './input-record.js';
 import { BoundedSet, LatestLists } from './latest-lists.js';
 import { Pipeline } from './pipeline.js';
@@ -28,6 +29,11 @@ export interface EngineParts {
 }
 
 const tpKey = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`;
+
+/** How often the heap is read for load shedding: often enough to stop before the limit at full input rate. */
+const HEAP_SAMPLE_MS = 1_000;
+/** Retry-After of a refused write: a few samples, time for a collection to free the heap. */
+const HEAP_RETRY_AFTER_SECONDS = 5;
 
 /**
  * The stream processor: owns the consumer group over the input topics, the pipeline, restore by
@@ -66,6 +72,9 @@ export class Engine implements EngineApi {
   /** Newest event time applied, bounded by the wall clock: "now" for on-demand answers and expiry. */
   private readonly eventClock: EventClock;
   private partitionCount = new Map<string, number>();
+  private readonly heap: HeapPressure;
+  /** The model's forgotten counts already added to the metric. */
+  private forgottenCounted: ForgottenCounts = { usersOverCap: 0, usersIdle: 0, itemsOverCap: 0, itemsIdle: 0 };
 
   constructor(parts: EngineParts) {
     this.config = parts.config;
@@ -75,6 +84,7 @@ export class Engine implements EngineApi {
     this.logger = parts.logger;
     this.wall = parts.clock ?? Date.now;
     this.eventClock = new EventClock(this.config.eventMaxFutureMs, this.wall);
+    this.heap = new HeapPressure(parts.config.heapShedRatio);
   }
 
   get inputTopics(): string[] {
@@ -117,6 +127,8 @@ export class Engine implements EngineApi {
     );
 
     this.timers.push(setInterval(() => void this.refreshGauges(), 5_000).unref());
+    this.sampleHeap();
+    this.timers.push(setInterval(() => this.sampleHeap(), HEAP_SAMPLE_MS).unref());
     this.started = true;
   }
 
@@ -265,9 +277,33 @@ export class Engine implements EngineApi {
     }
   }
 
+  private sampleHeap(): void {
+    const wasShedding = this.heap.shedding;
+    this.heap.sample();
+    const shedding = this.heap.shedding;
+    this.metrics.heapUsedRatio.set(this.heap.usedRatio);
+    this.metrics.loadShedding.set(shedding ? 1 : 0);
+    if (shedding && !wasShedding) this.logger.warn(`${this.heap.describe()}: POST /v1/events answers 503 until it is back under`);
+    if (!shedding && wasShedding) this.logger.info(`heap back under HEAP_SHED_RATIO=${this.heap.ratio}: POST /v1/events takes events again`);
+  }
+
+  private countForgotten(now: ForgottenCounts): void {
+    const before = this.forgottenCounted;
+    const add = (state: string, cause: string, delta: number): void => {
+      if (delta > 0) this.metrics.modelForgottenTotal.inc({ state, cause }, delta);
+    };
+    add('user', 'cap', now.usersOverCap - before.usersOverCap);
+    add('user', 'idle', now.usersIdle - before.usersIdle);
+    add('item', 'cap', now.itemsOverCap - before.itemsOverCap);
+    add('item', 'idle', now.itemsIdle - before.itemsIdle);
+    this.forgottenCounted = now;
+  }
+
   private async refreshGauges(): Promise<void> {
     try {
+      this.model.expireIdle(this.eventClock.now());
       const stats = this.model.stats();
+      this.countForgotten(stats.forgotten);
       this.metrics.modelUsers.set(stats.users);
       this.metrics.modelItems.set(stats.items);
       this.metrics.modelNeighborEntries.set(stats.counterEntries);
@@ -276,7 +312,6 @@ export class Engine implements EngineApi {
       if (stats.rlsRmse !== null) this.metrics.rlsRmse.set(stats.rlsRmse);
       const recall = this.pipeline?.prequential.recall();
       if (recall !== null && recall !== undefined) this.metrics.prequentialRecall.set({ k: '10' }, recall);
-      this.model.expireIdle(this.eventClock.now());
       if (this.consumer !== null) {
         const lags = await this.consumer.lag();
         this.metrics.consumerLag.reset();
@@ -300,6 +335,12 @@ export class Engine implements EngineApi {
   }
 
   // ---- EngineApi ----
+
+  admission(): Admission {
+    if (!this.heap.shedding) return { admitted: true };
+    // heap figures stay in /readyz and the log: the client needs only why and when
+    return { admitted: false, reason: 'its memory is nearly full', retryAfterSeconds: HEAP_RETRY_AFTER_SECONDS };
+  }
 
   async ingest(events: unknown[]): Promise<IngestResult> {
     const codec = this.codec;
@@ -368,6 +409,7 @@ export class Engine implements EngineApi {
     if (!this.joined) return notReady('joining the consumer group');
     if (this.stopping) return notReady('stopping');
     if (this.restoring > 0) return notReady('restoring state of assigned partitions');
+    if (this.heap.shedding) return notReady(`${this.heap.describe()}: refusing events`);
     if (this.lastLag > this.config.readyMaxLag) return notReady(`consumer lag ${this.lastLag} above READY_MAX_LAG=${this.config.readyMaxLag}`);
     return { ready: true, partitions };
   }

@@ -162,7 +162,7 @@ export function gatherCandidates(user: UserHistory, sources: CandidateSources, t
  */
 export function gatherInto(user: UserHistory, sources: CandidateSources, tuning: CandidateTuning): GatheredPool {
   const stamp = ++gatherStamp;
-  ensureCapacity(sources.similarity.nodes.size);
+  ensureCapacity(sources.similarity.byIndex.length);
   // module-level bindings copied to locals: hot loops then skip the context loads and hole checks
   const mark = marks;
   const knn = knnSums;
@@ -187,7 +187,7 @@ export function gatherInto(user: UserHistory, sources: CandidateSources, tuning:
     const historyId = historyIds[total - 1 - pos];
     const entry = historyEntries[total - 1 - pos];
     let itemNode = entry.peer as ItemNode | undefined;
-    if (itemNode === undefined) {
+    if (itemNode === undefined || itemNode.index < 0) {
       itemNode = sources.similarity.nodes.get(historyId);
       if (itemNode === undefined) continue;
       entry.peer = itemNode;

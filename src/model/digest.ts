@@ -29,7 +29,7 @@ export function computeDigest(model: Recommender): ModelDigest {
   }
   hash.update('items\n');
   for (const [id, node] of [...model.similarity.nodes].sort(byKey)) {
-    hash.update(`${JSON.stringify(id)}:${num(node.norm2 * f2)}`);
+    hash.update(`${JSON.stringify(id)}:${num(node.norm2 * f2)}:${node.lastTime}`);
     for (const [other, c] of [...node.counters.entries].sort(byKey)) {
       hash.update(`|${JSON.stringify(other)}:${num(c.count * f2)}:${c.n}:${num(c.err * f2)}`);
     }

@@ -5,6 +5,7 @@ import { computeDigest } from './digest.js';
 import { FEATURE_COUNT, pairFeatures, type PairContext } from './features.js';
 import { FtrlRegression } from './ftrl.js';
 import { hashUniform } from './hash.js';
+import { forgetItems, idleItems, itemsOverCap } from './item-eviction.js';
 import { RlsRegression } from './rls.js';
 import { ItemSimilarity, type ItemNode } from './similarity.js';
 import { fromSnapshot, toSnapshot, type ModelSnapshot } from './snapshot.js';
@@ -12,6 +13,7 @@ import { Trending } from './trending.js';
 import { Transitions } from './transitions.js';
 import {
   DEFAULT_MODEL_CONFIG,
+  type ForgottenCounts,
   type LearnResult,
   type ModelConfig,
   type ModelDigest,
@@ -22,6 +24,7 @@ import {
   type SimilarItem,
 } from './types.js';
 import { UserHistory } from './user-history.js';
+import { UserRecency } from './user-recency.js';
 
 /** Ranker updates before its order replaces the plain affinity order. */
 const RANKER_WARMUP = 500;
@@ -77,6 +80,8 @@ export class Recommender implements OnlineRecommender {
   eventsApplied = 0;
   /** Latest event time applied: the order-independent reference time of the digest. */
   maxTime = 0;
+  forgotten: ForgottenCounts = { usersOverCap: 0, usersIdle: 0, itemsOverCap: 0, itemsIdle: 0 };
+  private readonly userRecency = new UserRecency();
   private poolCache: PoolCache | null = null;
   private readonly context: PairContext = { maxKnn: 0, trend: 0, popularity: 0, seen: false, inCart: false, price: 0, averageSpend: 0 };
   private readonly features = new Float64Array(FEATURE_COUNT);
@@ -118,7 +123,8 @@ export class Recommender implements OnlineRecommender {
     }
 
     const u = user ?? new UserHistory(this.config.historyLength, this.config.dedupLength);
-    if (user === undefined) this.users.set(event.userId, u);
+    if (user === undefined) this.forgotten.usersOverCap += this.userRecency.admit(this.users, event.userId, u, this.config.maxUsers);
+    else this.userRecency.touch(this.users, event.userId, u);
     u.rememberId(event.eventId);
     if (orderKey !== null) u.rememberId(orderKey);
     u.lastTime = Math.max(u.lastTime, time);
@@ -141,7 +147,7 @@ export class Recommender implements OnlineRecommender {
   private applyLine(u: UserHistory, itemId: string, type: EventType, price: number | null, time: number, touched: string[]): void {
     // an item still in the history is listed already (retained before the event, or an earlier line)
     if (!u.items.has(itemId) && !touched.includes(itemId)) touched.push(itemId);
-    this.applyInteraction(u, itemId, type, time);
+    const node = this.applyInteraction(u, itemId, type, time);
     if (price !== null && price > 0) {
       this.prices.set(itemId, price);
       if (type === 'purchase' || type === 'add_to_cart') {
@@ -152,18 +158,21 @@ export class Recommender implements OnlineRecommender {
     if (type === 'purchase') u.markPurchased(itemId, time);
     const session = u.session.items;
     const previous = session[session.length - 1];
-    if (previous !== undefined && previous !== itemId) this.transitions.add(previous, itemId, this.decay.scale(time));
+    // a forgotten previous item starts no followed-by list
+    if (previous !== undefined && previous !== itemId && this.similarity.nodes.has(previous)) {
+      this.transitions.add(previous, itemId, this.decay.scale(time), node.index);
+    }
     u.addToSession(itemId);
   }
 
   /** r_ui += Δ: updates dot(i, j) for every j in the user's retained history, then ‖r_i‖². */
-  private applyInteraction(user: UserHistory, itemId: string, type: EventType, time: number): void {
+  private applyInteraction(user: UserHistory, itemId: string, type: EventType, time: number): ItemNode {
     const weight = this.config.weights[type];
+    const node = this.itemNode(itemId, time);
     this.trending.add(itemId, weight > 0 ? weight : 1, time);
-    const node = this.similarity.node(itemId);
     if (!(weight > 0)) {
       user.touch(itemId, 0, time, type);
-      return;
+      return node;
     }
     const delta = weight * this.decay.scale(time);
     const sim = this.similarity;
@@ -173,14 +182,33 @@ export class Recommender implements OnlineRecommender {
     for (const entry of user.items.values()) {
       if (entry === existing || !(entry.weight > 0)) continue;
       let other = entry.peer as ItemNode | undefined;
-      if (other === undefined) {
-        other = sim.node(entry.itemId);
+      if (other === undefined || other.index < 0) {
+        // not resolved yet, or the item was forgotten (index −1): whatever node holds the id now
+        other = sim.nodes.get(entry.itemId);
+        if (other === undefined) continue;
         entry.peer = other;
       }
       sim.addDot(node, itemId, other, entry.itemId, delta * entry.weight, nInc);
     }
     sim.addNorm(node, 2 * delta * rOld + delta * delta);
     user.touch(itemId, delta, time, type);
+    return node;
+  }
+
+  /** The item's node, made the most recently active; a new item past maxItems first makes room. */
+  private itemNode(itemId: string, time: number): ItemNode {
+    let node = this.similarity.nodes.get(itemId);
+    if (node === undefined) {
+      const gone = itemsOverCap(this.similarity, this.config.maxItems);
+      if (gone.length > 0) {
+        forgetItems(this, gone);
+        this.forgotten.itemsOverCap += gone.length;
+        this.poolCache = null;
+      }
+      node = this.similarity.node(itemId);
+    }
+    this.similarity.touch(node, time);
+    return node;
   }
 
   private learnOrderValue(user: UserHistory, value: number, time: number): void {
@@ -353,14 +381,22 @@ export class Recommender implements OnlineRecommender {
   }
 
   expireIdle(now: number): number {
-    if (!(this.config.userIdleDays > 0)) return 0;
-    const cutoff = now - this.config.userIdleDays * DAY_MS;
     let expired = 0;
-    for (const [id, u] of this.users) {
-      if (u.lastTime < cutoff) {
-        this.users.delete(id);
-        expired++;
+    if (this.config.userIdleDays > 0) {
+      const cutoff = now - this.config.userIdleDays * DAY_MS;
+      for (const [id, u] of this.users) {
+        if (u.lastTime < cutoff) {
+          this.users.delete(id);
+          expired++;
+        }
       }
+      this.forgotten.usersIdle += expired;
+    }
+    if (this.config.itemIdleDays > 0) {
+      const gone = idleItems(this.similarity, now - this.config.itemIdleDays * DAY_MS);
+      forgetItems(this, gone);
+      this.forgotten.itemsIdle += gone.length;
+      expired += gone.length;
     }
     if (expired > 0) this.poolCache = null;
     return expired;
@@ -407,6 +443,7 @@ export class Recommender implements OnlineRecommender {
       eventsApplied: this.eventsApplied,
       rankerLogLoss: this.ranker.runningLogLoss(),
       rlsRmse: this.rls.runningRmse(),
+      forgotten: { ...this.forgotten },
     };
   }
 }

@@ -1,12 +1,13 @@
+import { RecencyList } from './item-recency.js';
 import { SpaceSaving, type Counter, type SpaceSavingJson } from './space-saving.js';
 import type { SimilarItem } from './types.js';
 
-/** Per-item similarity state: ‖r_i‖², co-occurrence counters and the cached top-K neighbour row. */
 /** Packed ‖r_i‖² of all items of one ItemSimilarity, by ItemNode.index (replaced when it grows). */
 export interface NormStore {
   values: Float64Array;
 }
 
+/** Per-item similarity state: ‖r_i‖², co-occurrence counters and the cached top-K neighbour row. */
 export class ItemNode {
   /** Where ‖r_i‖² lives: the similarity's packed array, so row refreshes read norms without the nodes. */
   normStore: NormStore = { values: new Float64Array(1) };
@@ -22,9 +23,17 @@ export class ItemNode {
   /** Scratch slot for candidate gathering: valid while `mark` equals the gatherer's stamp (no Map). */
   mark = 0;
   slot: unknown = null;
-  /** Dense number of the item within its ItemSimilarity (creation order), for typed scratch arrays. */
+  /**
+   * Dense number of the item within its ItemSimilarity, for typed scratch arrays; a forgotten item's
+   * number is reused, and the forgotten node keeps −1 (references to it are stale).
+   */
   index = -1;
-  constructor(readonly id: string, readonly counters: SpaceSaving) {}
+  /** Latest event time of an interaction with the item. */
+  lastTime = 0;
+  /** Links of the similarity's recency list (items by last interaction, see RecencyList). */
+  older: ItemNode | null = null;
+  newer: ItemNode | null = null;
+  constructor(readonly id: string, public counters: SpaceSaving) {}
 
   get norm2(): number {
     return this.normStore.values[this.normAt];
@@ -76,6 +85,7 @@ export interface SimilarityOptions {
 
 export interface ItemNodeJson {
   norm2: number;
+  lastTime: number;
   counters: SpaceSavingJson;
   row: { ids: string[]; scores: number[]; dirty: boolean; pending: number };
 }
@@ -91,6 +101,10 @@ export class ItemSimilarity {
   /** nodes by ItemNode.index (the counters' `peers` hold these indices). */
   readonly byIndex: ItemNode[] = [];
   readonly normStore: NormStore = { values: new Float64Array(64) };
+  /** Items by last interaction, least recent first: who goes when the item cap is reached. */
+  readonly recency = new RecencyList<ItemNode>();
+  /** Indices of forgotten items, reused before byIndex grows. */
+  private readonly freeIndices: number[] = [];
 
   constructor(readonly options: SimilarityOptions) {}
 
@@ -103,9 +117,15 @@ export class ItemSimilarity {
     return node;
   }
 
-  /** Numbers a new node and moves its norm into the packed store. */
+  /** Records an interaction at `time`: the item becomes the most recently active. */
+  touch(node: ItemNode, time: number): void {
+    if (time > node.lastTime) node.lastTime = time;
+    this.recency.touch(node);
+  }
+
+  /** Numbers a new node (reusing a forgotten item's index first) and moves its norm into the packed store. */
   private attach(node: ItemNode): void {
-    const index = this.nodes.size;
+    const index = this.freeIndices.pop() ?? this.byIndex.length;
     const norm2 = node.norm2;
     const store = this.normStore;
     if (index >= store.values.length) {
@@ -118,7 +138,52 @@ export class ItemSimilarity {
     node.normAt = index;
     node.norm2 = norm2;
     this.nodes.set(node.id, node);
-    this.byIndex.push(node);
+    if (index === this.byIndex.length) this.byIndex.push(node);
+    else this.byIndex[index] = node;
+    this.recency.append(node);
+  }
+
+  /**
+   * Forgets items: every counter and cached neighbour naming them leaves the remaining items, and their
+   * indices are freed for reuse. Scans all items once, so callers forget in batches. Returns a mark
+   * by (former) index of the forgotten items, for the other per-item state to drop its references.
+   */
+  forget(gone: readonly ItemNode[]): Uint8Array {
+    const marks = new Uint8Array(this.byIndex.length);
+    for (const node of gone) {
+      if (node.index < 0 || this.byIndex[node.index] !== node) throw new Error(`item ${node.id} is not held`);
+      marks[node.index] = 1;
+      this.nodes.delete(node.id);
+      this.recency.remove(node);
+    }
+    for (const node of this.nodes.values()) {
+      let changed = node.counters.dropPeers(marks) > 0;
+      const ids = node.neighborIds;
+      const indices = node.neighborIndices;
+      let kept = 0;
+      for (let k = 0; k < ids.length; k++) {
+        if (marks[indices[k]] === 1) continue;
+        ids[kept] = ids[k];
+        node.neighborNodes[kept] = node.neighborNodes[k];
+        indices[kept] = indices[k];
+        node.neighborScores[kept] = node.neighborScores[k];
+        kept++;
+      }
+      if (kept < ids.length) {
+        ids.length = kept;
+        node.neighborNodes.length = kept;
+        node.neighborScores.length = kept;
+        changed = true;
+      }
+      if (changed) node.dirty = true;
+    }
+    for (const node of gone) {
+      this.normStore.values[node.index] = 0;
+      this.byIndex[node.index] = FREED;
+      this.freeIndices.push(node.index);
+      release(node);
+    }
+    return marks;
   }
 
   /** dot(i,j) += delta (both directions); `nInc` new co-occurring users. */
@@ -271,10 +336,11 @@ export class ItemSimilarity {
     }
   }
 
+  /** Least recently active first, so fromJSON rebuilds the recency order. */
   toJSON(): Array<[string, ItemNodeJson]> {
     const out: Array<[string, ItemNodeJson]> = [];
-    for (const [id, n] of this.nodes) {
-      out.push([id, { norm2: n.norm2, counters: n.counters.toJSON(), row: { ids: [...n.neighborIds], scores: [...n.neighborScores], dirty: n.dirty, pending: n.pending } }]);
+    for (const n of this.recency.fromOldest()) {
+      out.push([n.id, { norm2: n.norm2, lastTime: n.lastTime, counters: n.counters.toJSON(), row: { ids: [...n.neighborIds], scores: [...n.neighborScores], dirty: n.dirty, pending: n.pending } }]);
     }
     return out;
   }
@@ -295,6 +361,7 @@ export class ItemSimilarity {
     for (const [id, n] of json) {
       const node = new ItemNode(id, SpaceSaving.fromJSON(options.maxCountersPerItem, n.counters, peerOf));
       node.norm2 = n.norm2;
+      node.lastTime = n.lastTime;
       node.neighborIds = [...n.row.ids];
       node.neighborScores = [...n.row.scores];
       node.dirty = n.row.dirty;
@@ -310,4 +377,27 @@ export class ItemSimilarity {
     return sim;
   }
 
+}
+
+/** Where a forgotten node's norm goes: it no longer owns a slot of the packed store. */
+const DETACHED_NORMS: NormStore = { values: new Float64Array(1) };
+const NO_COUNTERS = new SpaceSaving(1, true);
+
+/** Stands in byIndex for a freed index until a new item takes it. */
+const FREED = new ItemNode('', NO_COUNTERS);
+
+/**
+ * Empties a forgotten node: user histories may still point at it (they find the live node by id
+ * again), so it must not keep its counters and row alive, nor write into a reused norm slot.
+ */
+function release(node: ItemNode): void {
+  node.index = -1;
+  node.normStore = DETACHED_NORMS;
+  node.normAt = 0;
+  node.counters = NO_COUNTERS;
+  node.neighborIds = [];
+  node.neighborNodes = [];
+  node.neighborIndices = new Int32Array(0);
+  node.neighborScores = [];
+  node.slot = null;
 }

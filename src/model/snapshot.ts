@@ -4,14 +4,17 @@ import { RlsRegression, type RlsJson } from './rls.js';
 import { ItemSimilarity, type ItemNodeJson } from './similarity.js';
 import { Transitions, type TransitionsJson } from './transitions.js';
 import { Trending, type TrendingJson } from './trending.js';
-import type { ModelConfig } from './types.js';
+import type { ForgottenCounts, ModelConfig } from './types.js';
 import { UserHistory, type UserHistoryJson } from './user-history.js';
 import type { Recommender } from './recommender.js';
 
 export const SNAPSHOT_FORMAT = 'recstream-model';
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
-/** The whole model as plain JSON; Map insertion orders are kept as array order. */
+/**
+ * The whole model as plain JSON; Map insertion orders are kept as array order (users and items in
+ * order of last activity, which decides who is forgotten first at a cap).
+ */
 export interface ModelSnapshot {
   format: typeof SNAPSHOT_FORMAT;
   version: number;
@@ -26,6 +29,7 @@ export interface ModelSnapshot {
   prices: Array<[string, number]>;
   ranker: FtrlJson;
   rls: RlsJson;
+  forgotten: ForgottenCounts;
 }
 
 export function toSnapshot(model: Recommender): ModelSnapshot {
@@ -45,6 +49,7 @@ export function toSnapshot(model: Recommender): ModelSnapshot {
     prices: [...model.prices],
     ranker: model.ranker.toJSON(),
     rls: model.rls.toJSON(),
+    forgotten: { ...model.forgotten },
   };
 }
 
@@ -65,5 +70,6 @@ export function fromSnapshot(snapshot: ModelSnapshot, create: (config: ModelConf
   model.prices = new Map(snapshot.prices);
   model.ranker = FtrlRegression.fromJSON(c.ftrl, snapshot.ranker);
   model.rls = RlsRegression.fromJSON(snapshot.rls);
+  model.forgotten = { ...snapshot.forgotten };
   return model;
 }

@@ -109,17 +109,21 @@ export class SpaceSaving {
     return out;
   }
 
-  /** Adds `delta` to the key's count and `nInc` to its co-occurrence count; returns its slot. */
-  add(key: string, delta: number, nInc: number): number {
+  /**
+   * Adds `delta` to the key's count and `nInc` to its co-occurrence count; returns its slot. `peer`, when
+   * known, is recorded for the key (see dropPeers).
+   */
+  add(key: string, delta: number, nInc: number, peer = -1): number {
     if (this.byPeer) throw new Error('counters keyed by peer: use addPeer');
     const s = this.slots.get(key);
     if (s !== undefined) {
       this.counts[s] += delta;
       this.ns[s] += nInc;
+      if (peer >= 0) this.peers[s] = peer;
       return s;
     }
     if (this.capacity > 0 && this.keys.length >= this.capacity) this.evict();
-    return this.append(key, this.floor + delta, nInc, this.floor, -1);
+    return this.append(key, this.floor + delta, nInc, this.floor, peer);
   }
 
   /** add() for counters keyed by peer: `peer` identifies the counter, `key` is its name. */
@@ -195,6 +199,28 @@ export class SpaceSaving {
     this.counts[s] -= delta;
     this.ns[s] -= nDec;
     if (this.ns[s] <= 0 || this.counts[s] - this.errs[s] <= 0) this.removeAt(s);
+  }
+
+  /**
+   * Removes the counters whose peer is marked (`marks[peer] === 1`: its item was forgotten). A counter
+   * with no peer yet gets one from `resolve` first, −1 meaning its item is gone. Returns how many went.
+   */
+  dropPeers(marks: Uint8Array, resolve?: (key: string) => number): number {
+    let dropped = 0;
+    for (let s = this.keys.length - 1; s >= 0; s--) {
+      // backwards: a removal moves the last slot into s, and that slot was visited already
+      let peer = this.peers[s];
+      if (peer < 0) {
+        if (resolve === undefined) continue;
+        peer = resolve(this.keys[s]);
+        this.peers[s] = peer;
+      }
+      if (peer < 0 || marks[peer] === 1) {
+        this.removeAt(s);
+        dropped++;
+      }
+    }
+    return dropped;
   }
 
   delete(key: string): void {

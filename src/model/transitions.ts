@@ -15,14 +15,25 @@ export class Transitions {
 
   constructor(readonly capacity: number) {}
 
-  add(from: string, to: string, weight: number): void {
+  /** `toIndex`, the similarity's index of `to` when known, lets forget() find the counter without a lookup. */
+  add(from: string, to: string, weight: number, toIndex = -1): void {
     let node = this.nodes.get(from);
     if (node === undefined) {
       node = { total: 0, next: new SpaceSaving(this.capacity) };
       this.nodes.set(from, node);
     }
     node.total += weight;
-    node.next.add(to, weight, 1);
+    node.next.add(to, weight, 1, toIndex);
+  }
+
+  /**
+   * Forgets items (ItemSimilarity.forget's `marks` by index; `indexOf` names the index of a key whose
+   * counter has none yet, −1 when gone): their own lists and every count of them following another
+   * item. Totals keep the forgotten share, so the shares of the remaining items do not change.
+   */
+  forget(ids: readonly string[], marks: Uint8Array, indexOf: (itemId: string) => number): void {
+    for (const id of ids) this.nodes.delete(id);
+    for (const node of this.nodes.values()) node.next.dropPeers(marks, indexOf);
   }
 
   /** Calls `visit(to, share)` for every followed-by item of `from`, share = lower-bound count / total. */

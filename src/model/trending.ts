@@ -35,6 +35,19 @@ export class Trending {
     this.promote(itemId, c[0]);
   }
 
+  /** Drops the items' counts; the top list is rebuilt from the remaining counts if it held any of them. */
+  forget(ids: readonly string[]): void {
+    for (const id of ids) this.counts.delete(id);
+    const top = this.top.filter((id) => this.counts.has(id));
+    if (top.length === this.top.length) return;
+    this.top = [];
+    for (const [id, c] of this.counts) {
+      // most counts lose against a full top list: skip promote()'s search of the list for them
+      if (this.top.length >= this.topSize && c[0] <= this.stored(this.top[this.top.length - 1])) continue;
+      this.promote(id, c[0]);
+    }
+  }
+
   private promote(itemId: string, value: number): void {
     const top = this.top;
     let at = top.indexOf(itemId);

@@ -57,6 +57,12 @@ export const collectorPlugin: FastifyPluginAsync<CollectorOptions> = async (app,
         ? 'a write key is required: send it in the X-Write-Key header or the writeKey query parameter'
         : 'the write key is not valid');
     }
+    // before the rate limiter: a refused request should not use up the client's allowance
+    const admission = engine.admission();
+    if (!admission.admitted) {
+      throw new HttpError(503, `the engine is not taking events now: ${admission.reason}; retry in ${admission.retryAfterSeconds} s`,
+        { 'retry-after': String(admission.retryAfterSeconds) });
+    }
   });
 
   app.post('/v1/events', { bodyLimit: config.maxBodyBytes, onRequest: rateLimit === null ? [] : [rateLimit] }, async (request, reply) => {

@@ -16,7 +16,8 @@ const CLEARER_MESSAGES: Record<string, string> = {
 
 /**
  * Every error leaves as `{error: "message"}` with its status. Server faults are logged and answered
- * with a generic message so internals do not leak to clients.
+ * with a generic message so internals do not leak to clients; a 503 keeps its message (why and when
+ * to retry).
  */
 export function sendError(error: FastifyError | HttpError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const status = 'statusCode' in error && typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600
@@ -24,7 +25,8 @@ export function sendError(error: FastifyError | HttpError | Error, request: Fast
     : 500;
   if (error instanceof HttpError) reply.headers(error.headers);
   if (status >= 500) {
-    request.log.error({ err: error }, 'request failed');
+    // a deliberate 503 (overload) is counted by the metrics; logging each would flood the log under load
+    if (!(error instanceof HttpError && status === 503)) request.log.error({ err: error }, 'request failed');
     return reply.code(status).send({ error: status === 503 ? error.message : 'internal server error' });
   }
   const code = 'code' in error && typeof error.code === 'string' ? error.code : '';

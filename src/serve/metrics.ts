@@ -67,6 +67,23 @@ export class Metrics {
   readonly modelItems = new Gauge({ name: 'recstream_model_items', help: 'Items held in the model.', registers: [this.registry] });
   readonly modelNeighborEntries = new Gauge({ name: 'recstream_model_neighbor_entries', help: 'Co-occurrence counter entries over all items.', registers: [this.registry] });
   readonly modelBytes = new Gauge({ name: 'recstream_model_bytes', help: 'Approximate bytes of model state.', registers: [this.registry] });
+  /** state: `user` or `item`; cause: `cap` (MODEL_MAX_USERS / MODEL_MAX_ITEMS reached) or `idle` (MODEL_*_IDLE_DAYS). */
+  readonly modelForgottenTotal = new Counter({
+    name: 'recstream_model_forgotten_total',
+    help: 'Users and items the model forgot: the least recently active beyond MODEL_MAX_USERS / MODEL_MAX_ITEMS (cause=cap), or idle past MODEL_USER_IDLE_DAYS / MODEL_ITEM_IDLE_DAYS (cause=idle).',
+    labelNames: ['state', 'cause'] as const,
+    registers: [this.registry],
+  });
+  readonly heapUsedRatio = new Gauge({
+    name: 'recstream_heap_used_ratio',
+    help: 'V8 heap in use divided by the heap limit, sampled every second; POST /v1/events is refused above HEAP_SHED_RATIO.',
+    registers: [this.registry],
+  });
+  readonly loadShedding = new Gauge({
+    name: 'recstream_load_shedding',
+    help: '1 while POST /v1/events answers 503 because the heap in use is above HEAP_SHED_RATIO of its limit, else 0.',
+    registers: [this.registry],
+  });
   readonly rankerLogLoss = new Gauge({ name: 'recstream_ranker_logloss', help: 'Running log-loss of the online ranker.', registers: [this.registry] });
   readonly rlsRmse = new Gauge({ name: 'recstream_rls_rmse', help: 'Running RMSE of the order-value regression.', registers: [this.registry] });
   readonly prequentialRecall = new Gauge({
@@ -116,7 +133,7 @@ export class Metrics {
     const metrics = this;
     this.ready = new Gauge({
       name: 'recstream_ready',
-      help: 'Whether this process is ready (partitions assigned, state restored, lag below READY_MAX_LAG): 1 or 0.',
+      help: 'Whether this process is ready (partitions assigned, state restored, lag below READY_MAX_LAG, heap below HEAP_SHED_RATIO): 1 or 0.',
       registers: [this.registry],
       collect() {
         if (metrics.readinessProbe !== null) this.set(metrics.readinessProbe() ? 1 : 0);
