@@ -45,7 +45,8 @@ export function httpSink(baseUrl: string, writeKey: string | null): EventSink {
       }).catch((err: unknown) => {
         throw new Error(`cannot reach ${url} (${(err as Error).message}): is recstream running there? Set --url, or KAFKA_BROKERS to produce into Kafka`);
       });
-      if (res.status === 429) {
+      // 429 (rate limit) and 503 with Retry-After (load shedding) both mean: same batch, later
+      if (res.status === 429 || (res.status === 503 && res.headers.has('retry-after'))) {
         const wait = Number(res.headers.get('retry-after') ?? '1');
         await new Promise((r) => setTimeout(r, wait * 1000));
         return this.send(events);
