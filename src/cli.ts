@@ -1,79 +1,72 @@
-import { ConfigError, loadConfig } from './config.js';
+import type { Command, CommandIo } from './commands/command.js';
 
-export interface CommandIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
+interface CommandEntry {
+  /** One line for `recstream --help`. */
+  summary: string;
+  /** Loaded on use, so `recstream --help` does not load the engine. */
+  load(): Promise<Command>;
 }
+
+const COMMANDS: Record<string, CommandEntry> = {
+  start: {
+    summary: 'run the engine as configured (embedded log when KAFKA_BROKERS is unset)',
+    load: async () => (await import('./commands/start.js')).runStart,
+  },
+  demo: {
+    summary: 'embedded engine + synthetic shoppers + the demo storefront; prints the URLs',
+    load: async () => (await import('./commands/demo.js')).runDemo,
+  },
+  eval: {
+    summary: 'prequential evaluation of recstream and baselines on a CSV log (--input FILE.csv)',
+    load: async () => (await import('./commands/eval.js')).runEval,
+  },
+  generate: {
+    summary: 'synthetic shoppers as CSV, or live into the input topics (--to-topics)',
+    load: async () => (await import('./commands/generate.js')).runGenerate,
+  },
+  replay: {
+    summary: 'produce a CSV log into the input topics, or POST it to a running engine',
+    load: async () => (await import('./commands/replay.js')).runReplay,
+  },
+  bench: {
+    summary: 'the performance suite; figures on stdout',
+    load: async () => (await import('./commands/bench.js')).runBench,
+  },
+  token: {
+    summary: 'mint a storefront token with AUTH_SECRET (--user ID)',
+    load: async () => (await import('./commands/token.js')).runToken,
+  },
+};
+
+const NAMES = Object.keys(COMMANDS);
+const WIDTH = Math.max(...NAMES.map((n) => n.length)) + 3;
 
 const HELP = `recstream — real-time recommendations from a Kafka stream
 
 Usage: recstream <command> [options]
 
 Commands:
-  start       run the engine as configured (embedded log when KAFKA_BROKERS is unset)
-  demo        embedded engine + synthetic shoppers + the demo storefront; prints the URLs
-  eval        prequential evaluation of recstream and baselines on a CSV log
-              --input FILE.csv[.gz] [--k 10] [--min-rating R] [--json]
-              [--user-col C] [--item-col C] [--time-col C] [--rating-col C] [--type-col C]
-  generate    synthetic shoppers as CSV, or live into the input topics
-              [--users N] [--events N] [--seed S] [--output FILE.csv] [--rate N --to-topics]
-  replay      produce a CSV log into the input topics
-              --input FILE.csv [--rate N] (Kafka when KAFKA_BROKERS is set, else POST to --url)
-  bench       the performance suite; writes figures to stdout  [--quick] [--json]
-  token       mint a storefront token with AUTH_SECRET  --user ID [--ttl SECONDS]
+${NAMES.map((name) => `  ${name.padEnd(WIDTH)}${COMMANDS[name].summary}`).join('\n')}
 
 Configuration is read from the environment; see README.md ("Configuration").
 Run 'recstream <command> --help' for a command's options.
 `;
 
+const HELP_WORDS = new Set(['help', '--help', '-h']);
+
 /** Runs a command; resolves to the process exit code. */
 export async function main(argv: string[], io: CommandIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  const [command, ...rest] = argv;
-  try {
-    switch (command) {
-      case 'start': {
-        const { runStart } = await import('./commands/start.js');
-        return await runStart(loadConfig(), io);
-      }
-      case 'demo': {
-        const { runDemo } = await import('./demo.js');
-        return await runDemo(rest, io);
-      }
-      case 'eval': {
-        const { runEval } = await import('./eval/commands.js');
-        return await runEval(rest, io);
-      }
-      case 'generate': {
-        const { runGenerate } = await import('./eval/commands.js');
-        return await runGenerate(rest, io);
-      }
-      case 'replay': {
-        const { runReplay } = await import('./commands/replay.js');
-        return await runReplay(rest, io);
-      }
-      case 'bench': {
-        const { runBench } = await import('./bench/commands.js');
-        return await runBench(rest, io);
-      }
-      case 'token': {
-        const { runToken } = await import('./serve/tokens.js');
-        return await runToken(rest, { ...io, env: process.env });
-      }
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.stdout.write(HELP);
-        return 0;
-      default:
-        io.stderr.write(`recstream: unknown command '${command}'\n\n${HELP}`);
-        return 2;
-    }
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr.write(`recstream: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+  const [word, ...rest] = argv;
+  if (word === undefined || HELP_WORDS.has(word)) {
+    // `recstream help eval` is `recstream eval --help`
+    if (word === 'help' && rest[0] !== undefined) return main([rest[0], '--help'], io);
+    io.stdout.write(HELP);
+    return 0;
   }
+  if (!Object.hasOwn(COMMANDS, word)) {
+    io.stderr.write(`recstream: unknown command '${word}'; the commands are ${NAMES.join(', ')}\n\n${HELP}`);
+    return 2;
+  }
+  const command = await COMMANDS[word].load();
+  return command(rest, io);
 }

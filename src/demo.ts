@@ -1,9 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { startRecstream, type RunningApp } from './app.js';
-import type { CommandIo } from './cli.js';
 import { loadConfig } from './config.js';
-import { waitForShutdown } from './commands/start.js';
 import { createShopperSimulation, type ShopperSimulation } from './eval/generate.js';
 import { createLogger, type Logger } from './logger.js';
 import { demoPlugin } from './serve/demo.js';
@@ -95,48 +92,4 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
 function toJson(event: ReturnType<ShopperSimulation['next']>): Record<string, unknown> {
   const { kind, ...rest } = event;
   return kind === 'purchase' ? { ...rest, type: 'purchase' } : rest;
-}
-
-/** `recstream demo [--port N] [--rate N]` */
-export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string' },
-      rate: { type: 'string', default: '20' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    io.stdout.write('recstream demo [--port N] [--rate EVENTS_PER_SECOND]\n  embedded engine + synthetic shoppers + the demo storefront\n');
-    return 0;
-  }
-  const rate = Number(values.rate);
-  if (!Number.isFinite(rate) || rate < 0) {
-    io.stderr.write(`recstream demo: --rate must be a number ≥ 0 (events per second), got ${values.rate}\n`);
-    return 2;
-  }
-  const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
-    io.stderr.write(`recstream demo: --port must be a TCP port, got ${values.port}\n`);
-    return 2;
-  }
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  const demo = await startDemo({ port, shoppersPerSecond: rate, logger });
-  const base = demo.url.replace('127.0.0.1', 'localhost');
-  io.stdout.write([
-    '',
-    'recstream demo is running (embedded log, no Kafka needed)',
-    `  storefront        ${base}/`,
-    `  live stream       ws://${base.slice('http://'.length)}/v1/stream`,
-    `  collector         POST ${base}/v1/events`,
-    `  recommendations   ${base}/v1/users/${demo.simulation.shoppers[0].userId}/recommendations`,
-    `  similar items     ${base}/v1/items/${demo.simulation.catalog[0].itemId}/similar`,
-    `  metrics           ${base}/metrics`,
-    `  health            ${base}/healthz  ${base}/readyz`,
-    `  schema registry   ${base}/registry/subjects`,
-    `  synthetic shoppers: ${rate} events/s.  Ctrl-C stops.`,
-    '',
-  ].join('\n'));
-  return waitForShutdown(logger, () => demo.stop());
 }

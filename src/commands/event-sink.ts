@@ -3,7 +3,7 @@ import { inputRecord } from '../engine/input-record.js';
 import { EventSerde } from '../events/serde.js';
 import type { TrackingEvent } from '../events/types.js';
 import { createEventLog } from '../log/index.js';
-import type { Logger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 
 /** Where `replay` and `generate --to-topics` send events. */
 export interface EventSink {
@@ -57,6 +57,12 @@ export function httpSink(baseUrl: string, writeKey: string | null): EventSink {
     },
     async close() {},
   };
+}
+
+/** Into Kafka when KAFKA_BROKERS is set, else to the collector at `url` (default: this machine's PORT). */
+export async function openEventSink(config: Config, target: { url?: string; writeKey?: string }): Promise<EventSink> {
+  if (config.kafka !== null) return topicSink(config, createLogger(config.logLevel));
+  return httpSink(target.url ?? `http://localhost:${config.port}`, target.writeKey ?? config.writeKeys[0] ?? null);
 }
 
 /**

@@ -1,5 +1,4 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { loadConfig } from '../config.js';
 import { idProblem } from '../events/fields.js';
 
 /**
@@ -89,88 +88,4 @@ export function verifyToken(secret: string, token: unknown, now: number, maxTtlS
   if (exp - nowSeconds > maxTtlSeconds + CLOCK_SKEW_SECONDS) return { ok: false, code: 'lifetime' };
   if (typeof iat === 'number' && exp - iat > maxTtlSeconds) return { ok: false, code: 'lifetime' };
   return { ok: true, sub, exp };
-}
-
-/** What `recstream token` needs from its process; `process` itself fits. */
-export interface TokenCommandIo {
-  env: Record<string, string | undefined>;
-  stdout: { write(chunk: string): unknown };
-  stderr: { write(chunk: string): unknown };
-}
-
-const TOKEN_USAGE = `usage: recstream token --user ID [--ttl SECONDS] [--json]
-
-Mints a storefront token for WebSocket subscriptions, signed with AUTH_SECRET.
-  --user ID        the user the token lets a storefront subscribe to (required)
-  --ttl SECONDS    lifetime in seconds (default 3600, at most TOKEN_MAX_TTL_SECONDS)
-  --json           print {"token", "userId", "expiresAt"} instead of the bare token
-`;
-
-const DEFAULT_TTL_SECONDS = 3600;
-
-/** `recstream token --user ID [--ttl SECONDS] [--json]`; returns the exit code. */
-export async function runToken(argv: string[], io: TokenCommandIo): Promise<number> {
-  let user: string | undefined;
-  let ttl = DEFAULT_TTL_SECONDS;
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string | undefined => inline ?? argv[++i];
-    switch (flag) {
-      case '--user':
-        user = value();
-        break;
-      case '--ttl': {
-        const raw = value();
-        const n = Number(raw);
-        if (raw === undefined || !Number.isInteger(n) || n <= 0) {
-          io.stderr.write(`error: --ttl must be a positive whole number of seconds, got ${JSON.stringify(raw ?? '')}\n`);
-          return 2;
-        }
-        ttl = n;
-        break;
-      }
-      case '--json':
-        json = true;
-        break;
-      case '--help':
-      case '-h':
-        io.stdout.write(TOKEN_USAGE);
-        return 0;
-      default:
-        io.stderr.write(`error: unknown option ${JSON.stringify(arg)}\n${TOKEN_USAGE}`);
-        return 2;
-    }
-  }
-  if (user === undefined || user.trim() === '') {
-    io.stderr.write(`error: --user is required\n${TOKEN_USAGE}`);
-    return 2;
-  }
-  const userProblem = idProblem(user, '--user');
-  if (userProblem !== null) {
-    io.stderr.write(`error: ${userProblem}\n`);
-    return 2;
-  }
-  // The engine's own configuration, so the token fits what the engine will accept (a bad variable
-  // throws ConfigError, which the CLI prints like `recstream start` does).
-  const config = loadConfig(io.env);
-  const secret = config.authSecret;
-  if (secret === null) {
-    io.stderr.write('error: AUTH_SECRET is not set; set the same secret the engine runs with, e.g. AUTH_SECRET=$(openssl rand -hex 32)\n');
-    return 2;
-  }
-  if (ttl > config.tokenMaxTtlSeconds) {
-    io.stderr.write(`error: --ttl ${ttl} is longer than the engine accepts (TOKEN_MAX_TTL_SECONDS=${config.tokenMaxTtlSeconds}); mint a shorter-lived token\n`);
-    return 2;
-  }
-  const now = Date.now();
-  const token = mintToken(secret, user, ttl, now);
-  if (json) {
-    const expiresAt = Math.floor(now / 1000) + ttl;
-    io.stdout.write(`${JSON.stringify({ token, userId: user, expiresAt })}\n`);
-  } else {
-    io.stdout.write(`${token}\n`);
-  }
-  return 0;
 }

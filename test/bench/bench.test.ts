@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runBench } from '../../src/bench/commands.js';
+import { runBench } from '../../src/commands/bench.js';
 
 function capture(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runEval, runGenerate } from '../../src/eval/commands.js';
+import { runEval } from '../../src/commands/eval.js';
+import { runGenerate } from '../../src/commands/generate.js';
 
 function capture() {
   const stdout = new PassThrough();

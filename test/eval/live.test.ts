@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGenerate } from '../../src/eval/commands.js';
+import { runGenerate } from '../../src/commands/generate.js';
 import { spawnEngine, waitReady, type EngineProcess } from '../helpers/engine-process.js';
 
 describe('recstream generate --to-topics', () => {

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runToken } from '../../src/serve/tokens.js';
+import { runToken } from '../../src/commands/token.js';
+import { captureIo } from '../helpers/command-io.js';
 import { TestClient } from '../serve/ws-client.js';
 import { startServeStack, type ServeStack } from '../serve/stack.js';
 
@@ -100,21 +101,15 @@ describe('storefront token lifetime and spelling', () => {
 });
 
 describe('recstream token --ttl', () => {
-  const capture = (env: Record<string, string>) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    return { io: { env, stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } }, out, err };
-  };
-
   it('refuses a lifetime above TOKEN_MAX_TTL_SECONDS (default 7 days)', async () => {
-    const tooLong = capture({ AUTH_SECRET: SECRET });
+    const tooLong = captureIo({ AUTH_SECRET: SECRET });
     expect(await runToken(['--user', 'eve', '--ttl', String(7 * DAY + 1)], tooLong.io)).toBe(2);
-    expect(tooLong.err.join('')).toContain('TOKEN_MAX_TTL_SECONDS=604800');
-    expect(tooLong.out).toEqual([]);
+    expect(tooLong.err()).toContain('TOKEN_MAX_TTL_SECONDS=604800');
+    expect(tooLong.out()).toBe('');
 
-    const configured = capture({ AUTH_SECRET: SECRET, TOKEN_MAX_TTL_SECONDS: '60' });
+    const configured = captureIo({ AUTH_SECRET: SECRET, TOKEN_MAX_TTL_SECONDS: '60' });
     expect(await runToken(['--user', 'eve', '--ttl', '120'], configured.io)).toBe(2);
-    const within = capture({ AUTH_SECRET: SECRET, TOKEN_MAX_TTL_SECONDS: '60' });
+    const within = captureIo({ AUTH_SECRET: SECRET, TOKEN_MAX_TTL_SECONDS: '60' });
     expect(await runToken(['--user', 'eve', '--ttl', '60'], within.io)).toBe(0);
   });
 });

@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { mintToken, runToken, verifyToken } from '../../src/serve/tokens.js';
+import { runToken } from '../../src/commands/token.js';
+import { mintToken, verifyToken } from '../../src/serve/tokens.js';
+import { captureIo } from '../helpers/command-io.js';
 
 const SECRET = 'test-secret-0123456789abcdef';
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -11,16 +13,6 @@ function handMadeToken(secret: string, sub: string, exp: number): string {
   const payload = Buffer.from(JSON.stringify({ sub, exp })).toString('base64url');
   const signature = createHmac('sha256', secret).update(payload).digest('base64url');
   return `${payload}.${signature}`;
-}
-
-function captureIo(env: Record<string, string | undefined>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { env, stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
 }
 
 describe('storefront tokens', () => {

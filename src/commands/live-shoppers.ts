@@ -1,15 +1,14 @@
-import { loadConfig } from '../config.js';
-import { httpSink, pace, topicSink, type EventSink } from '../commands/event-sink.js';
+import type { Config } from '../config.js';
+import { createShopperSimulation, type ShopperSimulationOptions } from '../eval/generate.js';
 import type { TrackingEvent } from '../events/types.js';
-import { createLogger } from '../logger.js';
-import { createShopperSimulation, type ShopperSimulationOptions } from './generate.js';
+import { openEventSink, pace } from './event-sink.js';
 
 export interface LiveOptions extends Omit<ShopperSimulationOptions, 'idPrefix'> {
   events: number;
   /** Events per second (0 = as fast as the sink takes them). */
   rate: number;
   /** Collector base URL when KAFKA_BROKERS is unset. */
-  url: string | null;
+  url?: string;
   signal?: AbortSignal;
 }
 
@@ -18,11 +17,8 @@ export interface LiveOptions extends Omit<ShopperSimulationOptions, 'idPrefix'> 
  * registry) when KAFKA_BROKERS is set, else to a running engine's collector. Ids carry the start time so
  * a second run is not taken for duplicates of the first.
  */
-export async function sendLiveShoppers(options: LiveOptions, log: (line: string) => void): Promise<number> {
-  const config = loadConfig();
-  const sink: EventSink = config.kafka !== null
-    ? await topicSink(config, createLogger(config.logLevel))
-    : httpSink(options.url ?? `http://localhost:${config.port}`, config.writeKeys[0] ?? null);
+export async function sendLiveShoppers(config: Config, options: LiveOptions, log: (line: string) => void): Promise<number> {
+  const sink = await openEventSink(config, { url: options.url });
   log(`sending ${options.events} events to ${sink.name}${options.rate > 0 ? ` at ${options.rate}/s` : ''}\n`);
   const sim = createShopperSimulation({ ...options, idPrefix: `gen${options.seed}-${Date.now().toString(36)}` });
   function* events(): Generator<TrackingEvent> {

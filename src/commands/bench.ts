@@ -1,0 +1,38 @@
+import { formatReport } from '../bench/report.js';
+import { FULL_SIZES, QUICK_SIZES } from '../bench/sizes.js';
+import { runSuite } from '../bench/suite.js';
+import { commandEnv, defineCommand } from './command.js';
+
+const USAGE = `Usage: recstream bench [--quick] [--json]
+
+Measures, in one run on this machine: learn-only and whole-engine throughput on the embedded log,
+the engine on Kafka against a raw kafkajs consumer of the same messages, event → WebSocket push
+latency at a fixed rate (embedded and Kafka), a WebSocket load test and memory per user and item.
+Kafka is librdkafka's mock cluster unless KAFKA_BROKERS names a cluster.
+
+  --quick   small sizes (CI, well under a minute)
+  --json    one JSON object on stdout; progress on stderr
+`;
+
+/** `recstream bench`: resolves to the exit code. */
+export const runBench = defineCommand({
+  name: 'bench',
+  usage: USAGE,
+  options: {
+    quick: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+  async run(flags, io) {
+    const brokers = (commandEnv(io).KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter((b) => b.length > 0);
+    const quick = flags.quick === true;
+    const started = performance.now();
+    const report = await runSuite({
+      sizes: quick ? QUICK_SIZES : FULL_SIZES,
+      quick,
+      kafkaBrokers: brokers.length > 0 ? brokers : null,
+      progress: (line) => io.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)} s] ${line}\n`),
+    });
+    io.stdout.write(flags.json === true ? `${JSON.stringify(report)}\n` : formatReport(report));
+    return 0;
+  },
+});
