@@ -5,7 +5,7 @@ import { validateEvent } from '../events/validate.js';
 import type { EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
 import type { Logger } from '../logger.js';
 import type { ForgottenCounts, ModelDigest, OnlineRecommender, SimilarItem } from '../model/types.js';
-import type { Metrics } from '../serve/metrics.js';
+import type { Metrics } from '../metrics.js';
 import type { Admission, EngineApi, IngestResult, Readiness, RecommendationListener, RecommendationMeta } from './api.js';
 import type { EventCodec } from './codec.js';
 import { ERASURE_KEY_PREFIX, Erasures, type Erasure } from './erasures.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Metrics } from '../../src/serve/metrics.js';
+import { Metrics } from '../../src/metrics.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
