@@ -9,7 +9,7 @@ import { createLogger, type Logger } from './logger.js';
 import { Recommender } from './model/index.js';
 import { attachGateway } from './serve/gateway.js';
 import { buildHttpServer } from './serve/http.js';
-import { Metrics } from './serve/metrics.js';
+import { Metrics } from './metrics.js';
 import { SchemaStore, registryFile, registryPlugin, storeSchemaSource } from './serve/registry/index.js';
 
 export interface AppOptions {

@@ -1,7 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from './model/types.js';
-import { DEFAULT_REGISTRY_LIMITS, type RegistryLimits } from './serve/registry/limits.js';
 
 /** Thrown when the environment cannot make a valid configuration; the message names each variable. */
 export class ConfigError extends Error {
@@ -10,6 +9,28 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/**
+ * How much the embedded registry (src/serve/registry) holds; registrations beyond these are refused
+ * with 422. Defined here rather than beside the registry so the configuration never imports serve/.
+ */
+export interface RegistryLimits {
+  /** Largest schema text, in UTF-8 bytes. */
+  maxSchemaBytes: number;
+  /** Distinct schemas (ids). Ids are never freed: data written with them may still exist. */
+  maxSchemas: number;
+  /** Subjects, including those that only carry a compatibility level. */
+  maxSubjects: number;
+  /** Versions one subject may hold; transitive compatibility checks read all of them. */
+  maxVersionsPerSubject: number;
+}
+
+export const DEFAULT_REGISTRY_LIMITS: RegistryLimits = {
+  maxSchemaBytes: 262_144,
+  maxSchemas: 1000,
+  maxSubjects: 1000,
+  maxVersionsPerSubject: 100,
+};
 
 type Env = Record<string, string | undefined>;
 

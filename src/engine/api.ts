@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Recommendation } from '../events/types.js';
 import type { ModelDigest, SimilarItem } from '../model/types.js';
-import type { Metrics } from '../serve/metrics.js';
+import type { Metrics } from '../metrics.js';
 
 export interface IngestResult {
   accepted: number;
@@ -30,7 +30,10 @@ export interface EngineApi {
   admission(): Admission;
   /** Validates JSON events from the collector and appends the valid ones to the input topics. */
   ingest(events: unknown[]): Promise<IngestResult>;
-  /** The latest list pushed for the user, or one computed now if there is none. */
+  /**
+   * The latest list pushed for the user, or one computed now if there is none. Not counted in
+   * recstream_recommendations_total: the face that delivers it counts it under its own sink.
+   */
   recommendationsFor(userId: string, limit?: number): Recommendation;
   similarItems(itemId: string, limit: number): SimilarItem[];
   /** Forgets the user everywhere (model state, latest list, changelog tombstone). */

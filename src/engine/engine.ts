@@ -5,7 +5,7 @@ import { validateEvent } from '../events/validate.js';
 import type { EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
 import type { Logger } from '../logger.js';
 import type { ForgottenCounts, ModelDigest, OnlineRecommender, SimilarItem } from '../model/types.js';
-import type { Metrics } from '../serve/metrics.js';
+import type { Metrics } from '../metrics.js';
 import type { Admission, EngineApi, IngestResult, Readiness, RecommendationListener, RecommendationMeta } from './api.js';
 import type { EventCodec } from './codec.js';
 import { ERASURE_KEY_PREFIX, Erasures, type Erasure } from './erasures.js';
@@ -85,6 +85,7 @@ export class Engine implements EngineApi {
     this.wall = parts.clock ?? Date.now;
     this.eventClock = new EventClock(this.config.eventMaxFutureMs, this.wall);
     this.heap = new HeapPressure(parts.config.heapShedRatio);
+    this.metrics.countInputTopics(this.config.topics);
   }
 
   get inputTopics(): string[] {
@@ -306,7 +307,8 @@ export class Engine implements EngineApi {
       this.countForgotten(stats.forgotten);
       this.metrics.modelUsers.set(stats.users);
       this.metrics.modelItems.set(stats.items);
-      this.metrics.modelNeighborEntries.set(stats.counterEntries);
+      this.metrics.modelNeighborEntries.set(stats.neighborEntries);
+      this.metrics.modelCounterEntries.set(stats.counterEntries);
       this.metrics.modelBytes.set(stats.approxBytes);
       if (stats.rankerLogLoss !== null) this.metrics.rankerLogLoss.set(stats.rankerLogLoss);
       if (stats.rlsRmse !== null) this.metrics.rlsRmse.set(stats.rlsRmse);
@@ -364,7 +366,6 @@ export class Engine implements EngineApi {
     const pipeline = this.pipeline;
     if (pipeline === null) throw new Error('engine not started');
     const want = limit ?? this.config.recommendationLimit;
-    this.metrics.recommendationsTotal.inc({ sink: 'http' });
     const latest = this.latest.get(userId);
     if (latest !== undefined && want <= this.config.recommendationLimit) {
       return want >= latest.items.length ? latest : { ...latest, items: latest.items.slice(0, want) };

@@ -3,7 +3,7 @@ import type { Recommendation, TrackingEvent } from '../events/types.js';
 import { validateEvent } from '../events/validate.js';
 import type { LogRecord, OutgoingRecord, PartitionBatch } from '../log/types.js';
 import type { OnlineRecommender } from '../model/types.js';
-import type { Metrics } from '../serve/metrics.js';
+import type { Metrics } from '../metrics.js';
 import type { EventCodec } from './codec.js';
 import { deadLetter } from './dead-letter.js';
 import { PrequentialWindow } from './prequential-window.js';

@@ -11,6 +11,7 @@ import { HttpError, sendError } from './errors.js';
 import { healthPlugin } from './health.js';
 import { readApiPlugin } from './read-api.js';
 import { securityHeaders } from './security-headers.js';
+import { discardUnreadBodies } from './unread-body.js';
 
 export interface HttpServerOptions {
   logger?: Logger;
@@ -60,6 +61,8 @@ export function buildHttpServer(engine: EngineApi, options: HttpServerOptions = 
       : error, request, reply),
   });
   capConnectionsPerAddress(app.server, config.http.maxConnectionsPerIp, () => engine.metrics.httpConnectionsRefusedTotal.inc());
+
+  discardUnreadBodies(app, config.maxBodyBytes);
 
   app.setErrorHandler<FastifyError>((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route for ${request.method} ${request.url.split('?')[0]}` }));

@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../metrics.js';
 import type { ErrorFrame } from './ws-protocol.js';
 
 interface PendingList {

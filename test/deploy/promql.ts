@@ -1,4 +1,4 @@
-import { Metrics } from '../../src/serve/metrics.js';
+import { Metrics } from '../../src/metrics.js';
 
 const NON_METRIC_WORDS = new Set([
   'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'offset', 'bool', 'inf', 'nan',

@@ -1,6 +1,5 @@
 export { registryPlugin, REGISTRY_CONTENT_TYPE, type RegistryPluginOptions } from './plugin.js';
 export { SchemaStore, registryFile, type SchemaStoreOptions, type SubjectVersion } from './store.js';
 export { storeSchemaSource } from './store-source.js';
-export { DEFAULT_REGISTRY_LIMITS, type RegistryLimits } from './limits.js';
 export { COMPATIBILITY_LEVELS, type CompatibilityLevel } from './compatibility.js';
 export { RegistryError } from './errors.js';

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import avro from 'avsc';
 import { z } from 'zod';
+import { DEFAULT_REGISTRY_LIMITS, type RegistryLimits } from '../../config.js';
 import { COMPATIBILITY_LEVELS, incompatibilities, type CompatibilityLevel, type PriorSchema } from './compatibility.js';
 import {
   incompatibleSchema, invalidSchema, registryFull, schemaNotFound, schemaTooLarge, subjectConfigNotFound, subjectNotFound,
   versionNotFound,
 } from './errors.js';
-import { DEFAULT_REGISTRY_LIMITS, type RegistryLimits } from './limits.js';
 import { SnapshotFile, type WriteOutcome } from './snapshot-file.js';
 
 export interface SubjectVersion {

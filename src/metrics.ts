@@ -1,7 +1,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DEAD_LETTER_REASONS } from './events/reasons.js';
+import { CLICK_TYPES } from './events/types.js';
 
 /** Buckets from 1 ms to 30 s, for both processing and event-time → push latency. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Where recommendation lists go: produced to the topic, sent on a WebSocket, answered over HTTP. */
+const RECOMMENDATION_SINKS = ['topic', 'websocket', 'http'] as const;
+const WS_DROP_REASONS = ['coalesced', 'closed', 'error-frame'] as const;
+const FORGOTTEN_STATES = ['user', 'item'] as const;
+const FORGOTTEN_CAUSES = ['cap', 'idle'] as const;
 
 /**
  * The metric catalogue (docs/METRICS.md). One instance per engine process, on its own registry so
@@ -56,16 +64,17 @@ export class Metrics {
     help: 'Active user subscriptions over all WebSocket connections.',
     registers: [this.registry],
   });
-  /** reason: `coalesced` (a newer list replaced an unsent one for a slow client) or `closed` (socket gone). */
+  /** reason: `coalesced` (a newer list replaced an unsent one for a slow client), `closed` (socket gone) or `error-frame` (an error frame was dropped for a congested socket). */
   readonly wsDroppedTotal = new Counter({
     name: 'recstream_ws_dropped_total',
-    help: 'Recommendation updates not sent because a newer list replaced them (coalesced) or the socket died (closed).',
+    help: 'Updates not sent: a newer list replaced them (coalesced), the socket died (closed), or an error frame met a congested socket (error-frame).',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
   readonly modelUsers = new Gauge({ name: 'recstream_model_users', help: 'Users held in the model.', registers: [this.registry] });
   readonly modelItems = new Gauge({ name: 'recstream_model_items', help: 'Items held in the model.', registers: [this.registry] });
-  readonly modelNeighborEntries = new Gauge({ name: 'recstream_model_neighbor_entries', help: 'Co-occurrence counter entries over all items.', registers: [this.registry] });
+  readonly modelNeighborEntries = new Gauge({ name: 'recstream_model_neighbor_entries', help: 'Entries of the items\' neighbour rows (top-MODEL_NEIGHBORS similar items), summed over all items.', registers: [this.registry] });
+  readonly modelCounterEntries = new Gauge({ name: 'recstream_model_counter_entries', help: 'Co-occurrence counter entries over all items, the neighbour rows are computed from.', registers: [this.registry] });
   readonly modelBytes = new Gauge({ name: 'recstream_model_bytes', help: 'Approximate bytes of model state.', registers: [this.registry] });
   /** state: `user` or `item`; cause: `cap` (MODEL_MAX_USERS / MODEL_MAX_ITEMS reached) or `idle` (MODEL_*_IDLE_DAYS). */
   readonly modelForgottenTotal = new Counter({
@@ -140,8 +149,23 @@ export class Metrics {
       },
     });
     this.ready.set(0);
+    // Every known label value is exported at 0 from the start, so rate() and alerts see the series
+    // before its first increment instead of finding no data.
     for (const outcome of ['ok', 'failed']) this.schemaRegistryWritesTotal.inc({ outcome }, 0);
+    for (const reason of DEAD_LETTER_REASONS) this.dlqTotal.inc({ reason }, 0);
+    for (const sink of RECOMMENDATION_SINKS) this.recommendationsTotal.inc({ sink }, 0);
+    for (const reason of WS_DROP_REASONS) this.wsDroppedTotal.inc({ reason }, 0);
+    for (const state of FORGOTTEN_STATES) for (const cause of FORGOTTEN_CAUSES) this.modelForgottenTotal.inc({ state, cause }, 0);
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Exports the recstream_events_total series of these input topics at 0: each event type by outcome. */
+  countInputTopics(topics: { clicks: string; purchases: string }): void {
+    const typesOf: Array<[string, readonly string[]]> = [[topics.clicks, CLICK_TYPES], [topics.purchases, ['purchase']]];
+    for (const [topic, types] of typesOf) {
+      for (const type of types) for (const outcome of ['applied', 'duplicate']) this.eventsTotal.inc({ topic, type, outcome }, 0);
+      this.eventsTotal.inc({ topic, type: 'unknown', outcome: 'invalid' }, 0);
+    }
   }
 
   /** Makes recstream_ready follow the probe on every scrape, e.g. `() => engine.readiness().ready`. */
