@@ -1,5 +1,6 @@
 import type { EventType, RecommendedItem, TrackingEvent } from '../events/types.js';
 import { gatherInto, isCurrent, topGathered, type Candidate, type GatheredPool } from './candidates.js';
+import { addFollow, addTrending } from './contributions.js';
 import { ForwardDecay } from './decay.js';
 import { computeDigest } from './digest.js';
 import { FEATURE_COUNT, pairFeatures, type PairContext } from './features.js';
@@ -23,7 +24,7 @@ import {
   type RecommendResult,
   type SimilarItem,
 } from './types.js';
-import { UserHistory } from './user-history.js';
+import { UserHistory, type HistoryEntry } from './user-history.js';
 import { UserRecency } from './user-recency.js';
 
 /** Ranker updates before its order replaces the plain affinity order. */
@@ -160,38 +161,41 @@ export class Recommender implements OnlineRecommender {
     const previous = session[session.length - 1];
     // a forgotten previous item starts no followed-by list
     if (previous !== undefined && previous !== itemId && this.similarity.nodes.has(previous)) {
-      this.transitions.add(previous, itemId, this.decay.scale(time), node.index);
+      addFollow(this.transitions, this.decay, u.items.get(itemId) as HistoryEntry, previous, time, node.index);
     }
     u.addToSession(itemId);
   }
 
-  /** r_ui += Δ: updates dot(i, j) for every j in the user's retained history, then ‖r_i‖². */
+  /**
+   * r_ui = max(r_ui, weight): a user's weight on an item is their strongest recent interaction (in
+   * forward-decayed units, so a later event refreshes it), never a count of repeats. Its growth Δ
+   * updates dot(i, j) for every j in the user's retained history, then ‖r_i‖².
+   */
   private applyInteraction(user: UserHistory, itemId: string, type: EventType, time: number): ItemNode {
     const weight = this.config.weights[type];
     const node = this.itemNode(itemId, time);
-    this.trending.add(itemId, weight > 0 ? weight : 1, time);
-    if (!(weight > 0)) {
-      user.touch(itemId, 0, time, type);
-      return node;
-    }
-    const delta = weight * this.decay.scale(time);
-    const sim = this.similarity;
     const existing = user.items.get(itemId);
     const rOld = existing?.weight ?? 0;
-    const nInc = existing === undefined ? 1 : 0;
-    for (const entry of user.items.values()) {
-      if (entry === existing || !(entry.weight > 0)) continue;
-      let other = entry.peer as ItemNode | undefined;
-      if (other === undefined || other.index < 0) {
-        // not resolved yet, or the item was forgotten (index −1): whatever node holds the id now
-        other = sim.nodes.get(entry.itemId);
-        if (other === undefined) continue;
-        entry.peer = other;
+    const target = weight > 0 ? weight * this.decay.scale(time) : 0;
+    const delta = target > rOld ? target - rOld : 0;
+    if (delta > 0) {
+      const sim = this.similarity;
+      const nInc = existing === undefined ? 1 : 0;
+      for (const entry of user.items.values()) {
+        if (entry === existing || !(entry.weight > 0)) continue;
+        let other = entry.peer as ItemNode | undefined;
+        if (other === undefined || other.index < 0) {
+          // not resolved yet, or the item was forgotten (index −1): whatever node holds the id now
+          other = sim.nodes.get(entry.itemId);
+          if (other === undefined) continue;
+          entry.peer = other;
+        }
+        sim.addDot(node, itemId, other, entry.itemId, delta * entry.weight, nInc);
       }
-      sim.addDot(node, itemId, other, entry.itemId, delta * entry.weight, nInc);
+      sim.addNorm(node, 2 * delta * rOld + delta * delta);
     }
-    sim.addNorm(node, 2 * delta * rOld + delta * delta);
     user.touch(itemId, delta, time, type);
+    addTrending(this.trending, user.items.get(itemId) as HistoryEntry, time, this.trendingWindowMs);
     return node;
   }
 
@@ -224,6 +228,11 @@ export class Recommender implements OnlineRecommender {
     for (const u of this.users.values()) u.scale(factor);
     this.similarity.scale(factor * factor);
     this.transitions.scale(factor);
+  }
+
+  /** A user counts for an item's trending once per this window (0 hours: once while it is in their history). */
+  private get trendingWindowMs(): number {
+    return this.config.trendingWindowHours > 0 ? this.config.trendingWindowHours * 3_600_000 : Infinity;
   }
 
   /** Candidate pool for a user at `now`, memoised until the state changes. */

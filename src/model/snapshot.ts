@@ -9,7 +9,10 @@ import { UserHistory, type UserHistoryJson } from './user-history.js';
 import type { Recommender } from './recommender.js';
 
 export const SNAPSHOT_FORMAT = 'recstream-model';
-/** 2: users and items in order of last activity; 3: the order-value regression carries its robust scales. */
+/**
+ * 2: users and items in order of last activity; 3: the order-value regression carries its robust
+ * scales, history entries the user's trending and followed-by contributions (contributions.ts).
+ */
 export const SNAPSHOT_VERSION = 3;
 
 /**

@@ -7,7 +7,8 @@ export interface TransitionsJson {
 
 /**
  * Sequential "followed-by" counts: how often item b came after item a within one user's session
- * (forward-decayed units, Space-Saving bounded per source item). The share count(a→b)/total(a) is an
+ * (forward-decayed units, Space-Saving bounded per source item; a user's weight on a pair is their latest
+ * transition, not a count of repeats, see contributions.ts). The share count(a→b)/total(a) is an
  * estimate of P(next = b | current = a), a strong next-item signal on real logs.
  */
 export class Transitions {
@@ -15,15 +16,18 @@ export class Transitions {
 
   constructor(readonly capacity: number) {}
 
-  /** `toIndex`, the similarity's index of `to` when known, lets forget() find the counter without a lookup. */
-  add(from: string, to: string, weight: number, toIndex = -1): void {
+  /**
+   * Adds `weight` to from → to; `nInc` to the counter's n (new users behind it). `toIndex`, the
+   * similarity's index of `to` when known, lets forget() find the counter without a lookup.
+   */
+  add(from: string, to: string, weight: number, nInc = 1, toIndex = -1): void {
     let node = this.nodes.get(from);
     if (node === undefined) {
       node = { total: 0, next: new SpaceSaving(this.capacity) };
       this.nodes.set(from, node);
     }
     node.total += weight;
-    node.next.add(to, weight, 1, toIndex);
+    node.next.add(to, weight, nInc, toIndex);
   }
 
   /**

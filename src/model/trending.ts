@@ -13,7 +13,7 @@ export interface TrendingJson {
  */
 export class Trending {
   readonly decay: ForwardDecay;
-  /** itemId → [decayed count (stored units), total undecayed count]. */
+  /** itemId → [decayed count (stored units), undecayed number of contributions]. */
   readonly counts = new Map<string, [number, number]>();
   private top: string[] = [];
 
@@ -21,17 +21,32 @@ export class Trending {
     this.decay = new ForwardDecay(halfLifeHours);
   }
 
-  add(itemId: string, weight: number, time: number): void {
+  /** Adds `weight` observed at `time`; `count` is added to the item's number of contributions. */
+  add(itemId: string, weight: number, time: number, count = 1): void {
+    this.renormaliseAt(time);
+    this.bump(itemId, weight * this.decay.scale(time), count);
+  }
+
+  /** Moves a contribution of 1 observed at `from` to the later time `to` (a user's new window). */
+  renew(itemId: string, from: number, to: number): void {
+    this.renormaliseAt(to);
+    this.bump(itemId, this.decay.scale(to) - this.decay.scale(from), 0);
+  }
+
+  private renormaliseAt(time: number): void {
     const factor = this.decay.renormaliseAt(time);
     if (factor !== null) for (const c of this.counts.values()) c[0] *= factor;
-    const delta = weight * this.decay.scale(time);
+  }
+
+  /** Adds `delta` (stored units, ≥ 0) and `count` contributions to the item. */
+  private bump(itemId: string, delta: number, count: number): void {
     let c = this.counts.get(itemId);
     if (c === undefined) {
       c = [0, 0];
       this.counts.set(itemId, c);
     }
     c[0] += delta;
-    c[1] += 1;
+    c[1] += count;
     this.promote(itemId, c[0]);
   }
 
@@ -81,7 +96,7 @@ export class Trending {
     return this.stored(itemId) * this.decay.valueFactor(now);
   }
 
-  /** Undecayed number of interactions. */
+  /** Undecayed number of contributions (one per user while the item is in their history). */
   total(itemId: string): number {
     return this.counts.get(itemId)?.[1] ?? 0;
   }

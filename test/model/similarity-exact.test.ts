@@ -5,13 +5,16 @@ import { randomStream } from './helpers.js';
 
 const WEIGHTS = { view: 1, click: 2, add_to_cart: 4, remove_from_cart: 0.5, purchase: 8 };
 
-/** Exact cosine from scratch: r_ui = Σ weights of u's events on i. */
+/**
+ * Exact cosine from scratch: r_ui = the largest weight among u's events on i (a user's weight on an
+ * item is their strongest interaction, not a count of repeats, so repeating an event adds nothing).
+ */
 function batchCosine(events: TrackingEvent[]): Map<string, Map<string, number>> {
   const r = new Map<string, Map<string, number>>();
   const add = (u: string, i: string, w: number): void => {
     let row = r.get(u);
     if (!row) r.set(u, (row = new Map()));
-    row.set(i, (row.get(i) ?? 0) + w);
+    row.set(i, Math.max(row.get(i) ?? 0, w));
   };
   for (const e of events) {
     if (e.kind === 'click') add(e.userId, e.itemId, WEIGHTS[e.type]);
