@@ -1,11 +1,12 @@
 import type { ForwardDecay } from './decay.js';
+import type { ItemNode, ItemSimilarity } from './similarity.js';
 import type { Transitions } from './transitions.js';
 import type { Trending } from './trending.js';
-import type { HistoryEntry } from './user-history.js';
+import { followsOf, type HistoryEntry, type UserHistory } from './user-history.js';
 
 /**
  * What one user adds to the shared item state, bounded per user and remembered on the user's history
- * entries:
+ * entries so an erasure can take it back:
  * - trending: a user counts once per item, decayed from the start of their latest window
  *   (`trendingWindowHours`): trending measures distinct recent users, and repeating an event, or
  *   coming back every day, does not make an item trend;
@@ -13,6 +14,7 @@ import type { HistoryEntry } from './user-history.js';
  *   repeats;
  * - co-occurrence: a user's weight on an item is their strongest interaction (recommender.ts), and
  *   dot(i, j) holds r_ui·r_uj for every retained pair.
+ * Distinct users per pair and transition are counted by the counters themselves (distinct-users.ts).
  * Both ledgers book their contributions at whole minutes, so a contribution is known exactly from a
  * small integer. What entries already evicted from the bounded history added (and followed-by sources
  * beyond MAX_FOLLOWS_PER_ENTRY) can no longer be told apart: it stays in the counters as anonymous
@@ -26,6 +28,14 @@ const MINUTE_MS = 60_000;
 
 /** The whole minute (since the epoch) a contribution at `time` is booked at. */
 export const minuteOf = (time: number): number => Math.floor(time / MINUTE_MS);
+
+/** The shared item state an erasure takes back from. */
+export interface SharedItemState {
+  decay: ForwardDecay;
+  similarity: ItemSimilarity;
+  transitions: Transitions;
+  trending: Trending;
+}
 
 /**
  * Counts the entry's user for its item in trending at `time`, at most once per window: a new window
@@ -42,15 +52,16 @@ export function addTrending(trending: Trending, entry: HistoryEntry, time: numbe
 }
 
 /**
- * Adds the user's transition from → entry.itemId at `time` (`toIndex`: the item's similarity index):
- * their weight on it is the decayed weight of their latest such transition, not the sum of repeats.
+ * Adds the transition from → entry.itemId at `time` by the user `who` (userHash; `toIndex`: the item's
+ * similarity index): their weight on it is the decayed weight of their latest such transition, not the
+ * sum of repeats.
  */
-export function addFollow(transitions: Transitions, decay: ForwardDecay, entry: HistoryEntry, from: string, time: number, toIndex: number): void {
+export function addFollow(transitions: Transitions, decay: ForwardDecay, entry: HistoryEntry, from: string, time: number, who: number, toIndex: number): void {
   const minute = minuteOf(time);
   const weight = decay.scale(minute * MINUTE_MS);
   if (entry.followFrom === from) {
     if (minute > entry.followMinute) {
-      transitions.add(from, entry.itemId, weight - decay.scale(entry.followMinute * MINUTE_MS), 0, toIndex);
+      transitions.add(from, entry.itemId, weight - decay.scale(entry.followMinute * MINUTE_MS), 0, who, toIndex);
       entry.followMinute = minute;
     }
     return;
@@ -61,13 +72,13 @@ export function addFollow(transitions: Transitions, decay: ForwardDecay, entry: 
       if (more[k] !== from) continue;
       const before = more[k + 1] as number;
       if (minute > before) {
-        transitions.add(from, entry.itemId, weight - decay.scale(before * MINUTE_MS), 0, toIndex);
+        transitions.add(from, entry.itemId, weight - decay.scale(before * MINUTE_MS), 0, who, toIndex);
         more[k + 1] = minute;
       }
       return;
     }
   }
-  transitions.add(from, entry.itemId, weight, 1, toIndex);
+  transitions.add(from, entry.itemId, weight, 1, who, toIndex);
   if (entry.followFrom === null) {
     entry.followFrom = from;
     entry.followMinute = minute;
@@ -77,5 +88,37 @@ export function addFollow(transitions: Transitions, decay: ForwardDecay, entry: 
     more.push(from, minute);
     // the oldest beyond the bound is no longer told apart: it stays as anonymous aggregate
     if (more.length > 2 * (MAX_FOLLOWS_PER_ENTRY - 1)) more.splice(0, 2);
+  }
+}
+
+/**
+ * Takes back everything the user's retained history added: co-occurrence dot products and norms of
+ * every retained pair, their followed-by transitions and their trending counts, and the user (`who`,
+ * their userHash) from the distinct users of each. Rows of the touched items are recomputed on their
+ * next read, so a pair that lost its support leaves them.
+ */
+export function eraseContributions(user: UserHistory, who: number, shared: SharedItemState): void {
+  const { decay, similarity: sim, transitions, trending } = shared;
+  // an entry whose item was forgotten (at MODEL_MAX_ITEMS or idle) took its contributions with it; a
+  // node holding the id now is a new item that owes the user nothing
+  const forgotten = (e: HistoryEntry): boolean => e.peer !== undefined && (e.peer as ItemNode).index < 0;
+  const entries = [...user.items.values()].filter((e) => !forgotten(e));
+  for (let a = 0; a < entries.length; a++) {
+    const ea = entries[a];
+    const na = sim.nodes.get(ea.itemId);
+    if (na !== undefined && ea.weight > 0) {
+      const before = na.norm2;
+      na.norm2 = na.norm2 - ea.weight * ea.weight;
+      if (na.norm2 <= before * 1e-12) na.norm2 = 0;
+      for (let b = 0; b < entries.length; b++) {
+        const eb = entries[b];
+        if (a === b || !(eb.weight > 0)) continue;
+        const nb = sim.nodes.get(eb.itemId);
+        if (nb !== undefined) na.counters.subtractAt(na.counters.slotOfPeer(nb.index), ea.weight * eb.weight, 1, who);
+      }
+      sim.invalidate(na);
+    }
+    for (const [from, minute] of followsOf(ea)) transitions.remove(from, ea.itemId, decay.scale(minute * MINUTE_MS), who);
+    if (ea.trendMinute > 0) trending.remove(ea.itemId, trending.decay.scale(ea.trendMinute * MINUTE_MS), 1);
   }
 }

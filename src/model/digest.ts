@@ -35,7 +35,7 @@ export function computeDigest(model: Recommender): ModelDigest {
   for (const [id, node] of [...model.similarity.nodes].sort(byKey)) {
     hash.update(`${JSON.stringify(id)}:${num(node.norm2 * f2)}:${node.lastTime}`);
     for (const [other, c] of [...node.counters.entries].sort(byKey)) {
-      hash.update(`|${JSON.stringify(other)}:${num(c.count * f2)}:${c.n}:${num(c.err * f2)}`);
+      hash.update(`|${JSON.stringify(other)}:${num(c.count * f2)}:${c.n}:${num(c.err * f2)}:${c.users}`);
     }
     hash.update('|n');
     // Rounded scores, ties by id: neighbours with equal similarity come out in float-noise order.
@@ -47,7 +47,7 @@ export function computeDigest(model: Recommender): ModelDigest {
   hash.update('transitions\n');
   for (const [id, t] of [...model.transitions.nodes].sort(byKey)) {
     hash.update(`${JSON.stringify(id)}:${num(t.total * f)}`);
-    for (const [to, c] of [...t.next.entries].sort(byKey)) hash.update(`|${JSON.stringify(to)}:${num(c.count * f)}:${num(c.err * f)}:${c.n}`);
+    for (const [to, c] of [...t.next.entries].sort(byKey)) hash.update(`|${JSON.stringify(to)}:${num(c.count * f)}:${num(c.err * f)}:${c.n}:${c.users}`);
     hash.update('\n');
   }
   hash.update('trending\n');

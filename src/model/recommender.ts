@@ -1,6 +1,7 @@
 import type { EventType, RecommendedItem, TrackingEvent } from '../events/types.js';
 import { gatherInto, isCurrent, topGathered, type Candidate, type GatheredPool } from './candidates.js';
-import { addFollow, addTrending } from './contributions.js';
+import { addFollow, addTrending, eraseContributions } from './contributions.js';
+import { userHash } from './distinct-users.js';
 import { ForwardDecay } from './decay.js';
 import { computeDigest } from './digest.js';
 import { FEATURE_COUNT, pairFeatures, type PairContext } from './features.js';
@@ -91,8 +92,8 @@ export class Recommender implements OnlineRecommender {
     this.config = resolveConfig(config);
     const c = this.config;
     this.decay = new ForwardDecay(c.halfLifeHours);
-    this.similarity = new ItemSimilarity({ neighbors: c.neighbors, maxCountersPerItem: c.maxCountersPerItem, shrinkage: c.shrinkage });
-    this.transitions = new Transitions(c.maxTransitionsPerItem);
+    this.similarity = new ItemSimilarity({ neighbors: c.neighbors, maxCountersPerItem: c.maxCountersPerItem, shrinkage: c.shrinkage, minSupport: c.minSupportUsers });
+    this.transitions = new Transitions(c.maxTransitionsPerItem, c.minSupportUsers);
     this.trending = new Trending(c.trendingHalfLifeHours);
     this.ranker = new FtrlRegression(FEATURE_COUNT, c.ftrl);
     this.rls = new RlsRegression(5, c.rlsForgetting);
@@ -133,10 +134,11 @@ export class Recommender implements OnlineRecommender {
     const touched: string[] = [];
     for (const id of u.items.keys()) touched.push(id);
     u.enterSession(event.sessionId, time);
+    const who = userHash(event.userId);
     if (event.kind === 'click') {
-      this.applyLine(u, event.itemId, event.type, event.price ?? null, time, touched);
+      this.applyLine(u, who, event.itemId, event.type, event.price ?? null, time, touched);
     } else {
-      for (const line of event.items) this.applyLine(u, line.itemId, 'purchase', line.price, time, touched);
+      for (const line of event.items) this.applyLine(u, who, line.itemId, 'purchase', line.price, time, touched);
       this.learnOrderValue(u, event.items.reduce((s, l) => s + l.quantity * l.price, 0), time);
     }
     this.eventsApplied++;
@@ -144,11 +146,14 @@ export class Recommender implements OnlineRecommender {
     return { applied: true, touchedItems: touched };
   }
 
-  /** One item line of an event; `touched` gains the item unless already listed. */
-  private applyLine(u: UserHistory, itemId: string, type: EventType, price: number | null, time: number, touched: string[]): void {
+  /**
+   * One item line of an event by the user `u`, whose userHash is `who` (for distinct-user counts);
+   * `touched` gains the item unless already listed.
+   */
+  private applyLine(u: UserHistory, who: number, itemId: string, type: EventType, price: number | null, time: number, touched: string[]): void {
     // an item still in the history is listed already (retained before the event, or an earlier line)
     if (!u.items.has(itemId) && !touched.includes(itemId)) touched.push(itemId);
-    const node = this.applyInteraction(u, itemId, type, time);
+    const node = this.applyInteraction(u, who, itemId, type, time);
     if (price !== null && price > 0) {
       this.prices.set(itemId, price);
       if (type === 'purchase' || type === 'add_to_cart') {
@@ -161,7 +166,7 @@ export class Recommender implements OnlineRecommender {
     const previous = session[session.length - 1];
     // a forgotten previous item starts no followed-by list
     if (previous !== undefined && previous !== itemId && this.similarity.nodes.has(previous)) {
-      addFollow(this.transitions, this.decay, u.items.get(itemId) as HistoryEntry, previous, time, node.index);
+      addFollow(this.transitions, this.decay, u.items.get(itemId) as HistoryEntry, previous, time, who, node.index);
     }
     u.addToSession(itemId);
   }
@@ -171,7 +176,7 @@ export class Recommender implements OnlineRecommender {
    * forward-decayed units, so a later event refreshes it), never a count of repeats. Its growth Δ
    * updates dot(i, j) for every j in the user's retained history, then ‖r_i‖².
    */
-  private applyInteraction(user: UserHistory, itemId: string, type: EventType, time: number): ItemNode {
+  private applyInteraction(user: UserHistory, who: number, itemId: string, type: EventType, time: number): ItemNode {
     const weight = this.config.weights[type];
     const node = this.itemNode(itemId, time);
     const existing = user.items.get(itemId);
@@ -190,7 +195,7 @@ export class Recommender implements OnlineRecommender {
           if (other === undefined) continue;
           entry.peer = other;
         }
-        sim.addDot(node, itemId, other, entry.itemId, delta * entry.weight, nInc);
+        sim.addDot(node, itemId, other, entry.itemId, delta * entry.weight, nInc, who);
       }
       sim.addNorm(node, 2 * delta * rOld + delta * delta);
     }
@@ -365,25 +370,14 @@ export class Recommender implements OnlineRecommender {
     return this.users.has(userId);
   }
 
-  /** Erases the user's state and subtracts what their retained history added to the item counters. */
+  /**
+   * Erases the user's state and takes back what their retained history added to the shared item state
+   * (co-occurrence, followed-by, trending; see contributions.ts for what stays as anonymous aggregate).
+   */
   forgetUser(userId: string): boolean {
     const user = this.users.get(userId);
     if (user === undefined) return false;
-    const entries = [...user.items];
-    const sim = this.similarity;
-    for (let a = 0; a < entries.length; a++) {
-      const [ia, ea] = entries[a];
-      const na = sim.nodes.get(ia);
-      if (na === undefined) continue;
-      na.norm2 = Math.max(0, na.norm2 - ea.weight * ea.weight);
-      na.dirty = true;
-      for (let b = 0; b < entries.length; b++) {
-        if (a === b) continue;
-        const [ib, eb] = entries[b];
-        const nb = sim.nodes.get(ib);
-        if (nb !== undefined) na.counters.subtractAt(na.counters.slotOfPeer(nb.index), ea.weight * eb.weight, 1);
-      }
-    }
+    eraseContributions(user, userHash(userId), this);
     this.users.delete(userId);
     this.poolCache = null;
     return true;

@@ -11,7 +11,8 @@ import type { Recommender } from './recommender.js';
 export const SNAPSHOT_FORMAT = 'recstream-model';
 /**
  * 2: users and items in order of last activity; 3: the order-value regression carries its robust
- * scales, history entries the user's trending and followed-by contributions (contributions.ts).
+ * scales, history entries the user's trending and followed-by contributions (contributions.ts),
+ * counters their distinct users (distinct-users.ts).
  */
 export const SNAPSHOT_VERSION = 3;
 

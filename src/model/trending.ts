@@ -16,6 +16,8 @@ export class Trending {
   /** itemId → [decayed count (stored units), undecayed number of contributions]. */
   readonly counts = new Map<string, [number, number]>();
   private top: string[] = [];
+  /** Set when a removal may have lowered an item of the top list: it is rebuilt on the next read. */
+  private topStale = false;
 
   constructor(halfLifeHours: number, readonly topSize = 100) {
     this.decay = new ForwardDecay(halfLifeHours);
@@ -47,7 +49,30 @@ export class Trending {
     }
     c[0] += delta;
     c[1] += count;
-    this.promote(itemId, c[0]);
+    if (!this.topStale) this.promote(itemId, c[0]);
+  }
+
+  /**
+   * Takes back `stored` (stored units) and `count` contributions (user erasure). An item left with no
+   * contribution disappears; near-zero float remainders are dropped rather than kept as noise.
+   */
+  remove(itemId: string, stored: number, count: number): void {
+    const c = this.counts.get(itemId);
+    if (c === undefined) return;
+    const before = c[0];
+    c[0] -= stored;
+    c[1] -= count;
+    if (c[0] <= before * 1e-12) c[0] = 0;
+    if (c[1] <= 0) this.counts.delete(itemId);
+    this.topStale = true;
+  }
+
+  /** The exact top list from all counts (after removals, which the incremental promotion cannot undo). */
+  private rebuildTop(): void {
+    const all = [...this.counts].filter(([, c]) => c[0] > 0);
+    all.sort((a, b) => b[1][0] - a[1][0] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    this.top = all.slice(0, this.topSize).map(([id]) => id);
+    this.topStale = false;
   }
 
   /** Drops the items' counts; the top list is rebuilt from the remaining counts if it held any of them. */
@@ -61,6 +86,7 @@ export class Trending {
       if (this.top.length >= this.topSize && c[0] <= this.stored(this.top[this.top.length - 1])) continue;
       this.promote(id, c[0]);
     }
+    this.topStale = false;
   }
 
   private promote(itemId: string, value: number): void {
@@ -103,13 +129,14 @@ export class Trending {
 
   /** Most trending items first. */
   topItems(): readonly string[] {
+    if (this.topStale) this.rebuildTop();
     return this.top;
   }
 
   toJSON(): TrendingJson {
     const counts: TrendingJson['counts'] = [];
     for (const [id, [v, n]] of this.counts) counts.push([id, v, n]);
-    return { t0: this.decay.t0, counts, top: [...this.top] };
+    return { t0: this.decay.t0, counts, top: [...this.topItems()] };
   }
 
   static fromJSON(halfLifeHours: number, json: TrendingJson): Trending {

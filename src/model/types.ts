@@ -25,6 +25,11 @@ export interface ModelConfig {
   /** Shrinkage of cosine towards 0 for pairs with little support: sim * n / (n + shrinkage). */
   shrinkage: number;
   /**
+   * Distinct users a co-occurring pair or a followed-by transition needs before it may bring in a
+   * candidate, name a reason or show as a similar item: below it, it would retell one person's trail.
+   */
+  minSupportUsers: number;
+  /**
    * A user counts for an item's trending at most once per this many hours, whatever and however often
    * they did (0 = once while the item stays in their history): trending counts distinct users.
    */
@@ -153,6 +158,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   itemIdleDays: 90,
   weights: { view: 1, click: 1.05, add_to_cart: 1.1, remove_from_cart: 0.5, purchase: 1.5 },
   shrinkage: 20,
+  minSupportUsers: 2,
   trendingWindowHours: 24,
   excludePurchased: true,
   ranker: true,

@@ -43,9 +43,9 @@ function batchCosine(events: TrackingEvent[]): Map<string, Map<string, number>> 
 }
 
 describe('item–item similarity', () => {
-  it('equals exact batch cosine with decay, caps and shrinkage off', () => {
+  it('equals exact batch cosine with decay, caps, shrinkage and the support threshold off', () => {
     const events = randomStream(3000, 7);
-    const model = new Recommender({ halfLifeHours: 0, historyLength: 0, maxCountersPerItem: 0, shrinkage: 0, neighbors: 1000, weights: WEIGHTS });
+    const model = new Recommender({ halfLifeHours: 0, historyLength: 0, maxCountersPerItem: 0, shrinkage: 0, minSupportUsers: 1, neighbors: 1000, weights: WEIGHTS });
     for (const e of events) model.learnOne(e);
     const expected = batchCosine(events);
     let compared = 0;
@@ -62,7 +62,7 @@ describe('item–item similarity', () => {
   });
 
   it('shrinks rare pairs more than well-supported ones', () => {
-    const model = new Recommender({ halfLifeHours: 0, shrinkage: 5 });
+    const model = new Recommender({ halfLifeHours: 0, shrinkage: 5, minSupportUsers: 1 });
     const t = Date.UTC(2026, 0, 1);
     // a–b seen together by 10 users, a–c by one user with identical per-user pattern
     for (let u = 0; u < 10; u++) {
