@@ -90,6 +90,7 @@ const NUMBER_VARS = {
   MODEL_MAX_ITEMS: { def: DEFAULT_MODEL_CONFIG.maxItems, rule: { min: 0, int: true }, hint: `items held at once, the least recently active forgotten beyond it, e.g. MODEL_MAX_ITEMS=${DEFAULT_MODEL_CONFIG.maxItems} (0 = unbounded: memory then grows with every new item id)` },
   MODEL_SHRINKAGE: { def: DEFAULT_MODEL_CONFIG.shrinkage, rule: { min: 0 }, hint: 'similarity shrinkage for rare pairs, e.g. 5' },
   MODEL_RLS_FORGETTING: { def: DEFAULT_MODEL_CONFIG.rlsForgetting, rule: { min: 0.5, max: 1 }, hint: 'RLS forgetting factor in [0.5, 1]' },
+  MODEL_MIN_SUPPORT_USERS: { def: DEFAULT_MODEL_CONFIG.minSupportUsers, rule: { min: 1, max: 100, int: true }, hint: 'distinct users (1..100) an item pair or followed-by transition needs before it is recommended or shown (1 = no threshold), e.g. MODEL_MIN_SUPPORT_USERS=2' },
 } satisfies Record<string, { def: number; rule: NumberRule; hint: string }>;
 
 type NumberVar = keyof typeof NUMBER_VARS;
@@ -324,6 +325,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxItems: num('MODEL_MAX_ITEMS'),
       shrinkage: num('MODEL_SHRINKAGE'),
       rlsForgetting: num('MODEL_RLS_FORGETTING'),
+      minSupportUsers: num('MODEL_MIN_SUPPORT_USERS'),
       weights,
     },
   };

@@ -57,10 +57,19 @@ export function requiredString(obj: JsonObject, field: string, path = field): st
   return v;
 }
 
+/**
+ * Largest unit price and line quantity accepted: far above any real basket (a billion of the currency
+ * unit, a million pieces), low enough that values, their squares and sums stay far from overflow in
+ * the order-value regression.
+ */
+export const MAX_PRICE = 1e9;
+export const MAX_QUANTITY = 1_000_000;
+
 export function price(v: unknown, path: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
     throw invalid(`${path} must be a finite number ≥ 0, got ${describe(v)}`);
   }
+  if (v > MAX_PRICE) throw invalid(`${path} must be at most ${MAX_PRICE}, got ${describe(v)}`);
   return v;
 }
 
@@ -70,9 +79,10 @@ export function optionalPrice(obj: JsonObject, field: string): number | null {
 }
 
 export function quantity(v: unknown, path: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || v > 2_147_483_647) {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
     throw invalid(`${path} must be a whole number ≥ 1, got ${describe(v)}`);
   }
+  if (v > MAX_QUANTITY) throw invalid(`${path} must be at most ${MAX_QUANTITY}, got ${describe(v)}`);
   return v;
 }
 

@@ -238,6 +238,8 @@ export function gatherInto(user: UserHistory, sources: CandidateSources, tuning:
     const weight = tuning.followWeights[k] / node.total;
     const next = node.next;
     for (let slot = 0; slot < next.size; slot++) {
+      // too few distinct users behind the transition: it would retell one person's path (rows are filtered alike)
+      if (!next.supported(slot)) continue;
       const share = next.counts[slot] - next.errs[slot];
       if (!(share > 0)) continue;
       let peer = next.peers[slot];

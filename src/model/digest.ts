@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Recommender } from './recommender.js';
 import type { ModelDigest } from './types.js';
+import { followsOf } from './user-history.js';
 
 /** ~9 significant digits, so float summation order does not change the hash. */
 function num(x: number): string {
@@ -11,7 +12,8 @@ function num(x: number): string {
 const byKey = <T>(a: [string, T], b: [string, T]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 /**
- * SHA-256 over a canonical serialisation: users, items and counters sorted by id, forward-decayed
+ * SHA-256 over a canonical serialisation: users (with what their entries added to shared state), items,
+ * counters, transitions and trending sorted by id, forward-decayed
  * values expressed at the latest event time (so the landmark t0 does not matter), neighbour lists
  * recomputed from the counters (so caching does not matter), floats rounded.
  */
@@ -24,6 +26,8 @@ export function computeDigest(model: Recommender): ModelDigest {
     hash.update(JSON.stringify(id));
     for (const [itemId, e] of [...u.items].sort(byKey)) {
       hash.update(`|${JSON.stringify(itemId)}:${num(e.weight * f)}:${e.lastTime}:${e.inCart ? 1 : 0}${e.purchased ? 1 : 0}`);
+      hash.update(`:t${e.trendMinute}`);
+      for (const [from, minute] of followsOf(e).sort(byKey)) hash.update(`<${JSON.stringify(from)}:${minute}`);
     }
     hash.update(`|p:${JSON.stringify([...u.purchased.keys()].sort())}|o:${u.rfm.orders}:${num(u.rfm.totalValue)}\n`);
   }
@@ -31,7 +35,7 @@ export function computeDigest(model: Recommender): ModelDigest {
   for (const [id, node] of [...model.similarity.nodes].sort(byKey)) {
     hash.update(`${JSON.stringify(id)}:${num(node.norm2 * f2)}:${node.lastTime}`);
     for (const [other, c] of [...node.counters.entries].sort(byKey)) {
-      hash.update(`|${JSON.stringify(other)}:${num(c.count * f2)}:${c.n}:${num(c.err * f2)}`);
+      hash.update(`|${JSON.stringify(other)}:${num(c.count * f2)}:${c.n}:${num(c.err * f2)}:${c.users}`);
     }
     hash.update('|n');
     // Rounded scores, ties by id: neighbours with equal similarity come out in float-noise order.
@@ -43,9 +47,12 @@ export function computeDigest(model: Recommender): ModelDigest {
   hash.update('transitions\n');
   for (const [id, t] of [...model.transitions.nodes].sort(byKey)) {
     hash.update(`${JSON.stringify(id)}:${num(t.total * f)}`);
-    for (const [to, c] of [...t.next.entries].sort(byKey)) hash.update(`|${JSON.stringify(to)}:${num(c.count * f)}:${num(c.err * f)}`);
+    for (const [to, c] of [...t.next.entries].sort(byKey)) hash.update(`|${JSON.stringify(to)}:${num(c.count * f)}:${num(c.err * f)}:${c.n}:${c.users}`);
     hash.update('\n');
   }
+  hash.update('trending\n');
+  const ft = model.trending.decay.valueFactor(model.maxTime);
+  for (const [id, [value, count]] of [...model.trending.counts].sort(byKey)) hash.update(`${JSON.stringify(id)}:${num(value * ft)}:${count}\n`);
   return {
     users: model.users.size,
     items: model.similarity.nodes.size,

@@ -1,5 +1,7 @@
 import type { EventType, RecommendedItem, TrackingEvent } from '../events/types.js';
 import { gatherInto, isCurrent, topGathered, type Candidate, type GatheredPool } from './candidates.js';
+import { addFollow, addTrending, eraseContributions } from './contributions.js';
+import { userHash } from './distinct-users.js';
 import { ForwardDecay } from './decay.js';
 import { computeDigest } from './digest.js';
 import { FEATURE_COUNT, pairFeatures, type PairContext } from './features.js';
@@ -23,7 +25,7 @@ import {
   type RecommendResult,
   type SimilarItem,
 } from './types.js';
-import { UserHistory } from './user-history.js';
+import { UserHistory, type HistoryEntry } from './user-history.js';
 import { UserRecency } from './user-recency.js';
 
 /** Ranker updates before its order replaces the plain affinity order. */
@@ -90,8 +92,8 @@ export class Recommender implements OnlineRecommender {
     this.config = resolveConfig(config);
     const c = this.config;
     this.decay = new ForwardDecay(c.halfLifeHours);
-    this.similarity = new ItemSimilarity({ neighbors: c.neighbors, maxCountersPerItem: c.maxCountersPerItem, shrinkage: c.shrinkage });
-    this.transitions = new Transitions(c.maxTransitionsPerItem);
+    this.similarity = new ItemSimilarity({ neighbors: c.neighbors, maxCountersPerItem: c.maxCountersPerItem, shrinkage: c.shrinkage, minSupport: c.minSupportUsers });
+    this.transitions = new Transitions(c.maxTransitionsPerItem, c.minSupportUsers);
     this.trending = new Trending(c.trendingHalfLifeHours);
     this.ranker = new FtrlRegression(FEATURE_COUNT, c.ftrl);
     this.rls = new RlsRegression(5, c.rlsForgetting);
@@ -132,10 +134,11 @@ export class Recommender implements OnlineRecommender {
     const touched: string[] = [];
     for (const id of u.items.keys()) touched.push(id);
     u.enterSession(event.sessionId, time);
+    const who = userHash(event.userId);
     if (event.kind === 'click') {
-      this.applyLine(u, event.itemId, event.type, event.price ?? null, time, touched);
+      this.applyLine(u, who, event.itemId, event.type, event.price ?? null, time, touched);
     } else {
-      for (const line of event.items) this.applyLine(u, line.itemId, 'purchase', line.price, time, touched);
+      for (const line of event.items) this.applyLine(u, who, line.itemId, 'purchase', line.price, time, touched);
       this.learnOrderValue(u, event.items.reduce((s, l) => s + l.quantity * l.price, 0), time);
     }
     this.eventsApplied++;
@@ -143,11 +146,14 @@ export class Recommender implements OnlineRecommender {
     return { applied: true, touchedItems: touched };
   }
 
-  /** One item line of an event; `touched` gains the item unless already listed. */
-  private applyLine(u: UserHistory, itemId: string, type: EventType, price: number | null, time: number, touched: string[]): void {
+  /**
+   * One item line of an event by the user `u`, whose userHash is `who` (for distinct-user counts);
+   * `touched` gains the item unless already listed.
+   */
+  private applyLine(u: UserHistory, who: number, itemId: string, type: EventType, price: number | null, time: number, touched: string[]): void {
     // an item still in the history is listed already (retained before the event, or an earlier line)
     if (!u.items.has(itemId) && !touched.includes(itemId)) touched.push(itemId);
-    const node = this.applyInteraction(u, itemId, type, time);
+    const node = this.applyInteraction(u, who, itemId, type, time);
     if (price !== null && price > 0) {
       this.prices.set(itemId, price);
       if (type === 'purchase' || type === 'add_to_cart') {
@@ -160,38 +166,41 @@ export class Recommender implements OnlineRecommender {
     const previous = session[session.length - 1];
     // a forgotten previous item starts no followed-by list
     if (previous !== undefined && previous !== itemId && this.similarity.nodes.has(previous)) {
-      this.transitions.add(previous, itemId, this.decay.scale(time), node.index);
+      addFollow(this.transitions, this.decay, u.items.get(itemId) as HistoryEntry, previous, time, who, node.index);
     }
     u.addToSession(itemId);
   }
 
-  /** r_ui += Δ: updates dot(i, j) for every j in the user's retained history, then ‖r_i‖². */
-  private applyInteraction(user: UserHistory, itemId: string, type: EventType, time: number): ItemNode {
+  /**
+   * r_ui = max(r_ui, weight): a user's weight on an item is their strongest recent interaction (in
+   * forward-decayed units, so a later event refreshes it), never a count of repeats. Its growth Δ
+   * updates dot(i, j) for every j in the user's retained history, then ‖r_i‖².
+   */
+  private applyInteraction(user: UserHistory, who: number, itemId: string, type: EventType, time: number): ItemNode {
     const weight = this.config.weights[type];
     const node = this.itemNode(itemId, time);
-    this.trending.add(itemId, weight > 0 ? weight : 1, time);
-    if (!(weight > 0)) {
-      user.touch(itemId, 0, time, type);
-      return node;
-    }
-    const delta = weight * this.decay.scale(time);
-    const sim = this.similarity;
     const existing = user.items.get(itemId);
     const rOld = existing?.weight ?? 0;
-    const nInc = existing === undefined ? 1 : 0;
-    for (const entry of user.items.values()) {
-      if (entry === existing || !(entry.weight > 0)) continue;
-      let other = entry.peer as ItemNode | undefined;
-      if (other === undefined || other.index < 0) {
-        // not resolved yet, or the item was forgotten (index −1): whatever node holds the id now
-        other = sim.nodes.get(entry.itemId);
-        if (other === undefined) continue;
-        entry.peer = other;
+    const target = weight > 0 ? weight * this.decay.scale(time) : 0;
+    const delta = target > rOld ? target - rOld : 0;
+    if (delta > 0) {
+      const sim = this.similarity;
+      const nInc = existing === undefined ? 1 : 0;
+      for (const entry of user.items.values()) {
+        if (entry === existing || !(entry.weight > 0)) continue;
+        let other = entry.peer as ItemNode | undefined;
+        if (other === undefined || other.index < 0) {
+          // not resolved yet, or the item was forgotten (index −1): whatever node holds the id now
+          other = sim.nodes.get(entry.itemId);
+          if (other === undefined) continue;
+          entry.peer = other;
+        }
+        sim.addDot(node, itemId, other, entry.itemId, delta * entry.weight, nInc, who);
       }
-      sim.addDot(node, itemId, other, entry.itemId, delta * entry.weight, nInc);
+      sim.addNorm(node, 2 * delta * rOld + delta * delta);
     }
-    sim.addNorm(node, 2 * delta * rOld + delta * delta);
     user.touch(itemId, delta, time, type);
+    addTrending(this.trending, user.items.get(itemId) as HistoryEntry, time, this.trendingWindowMs);
     return node;
   }
 
@@ -224,6 +233,11 @@ export class Recommender implements OnlineRecommender {
     for (const u of this.users.values()) u.scale(factor);
     this.similarity.scale(factor * factor);
     this.transitions.scale(factor);
+  }
+
+  /** A user counts for an item's trending once per this window (0 hours: once while it is in their history). */
+  private get trendingWindowMs(): number {
+    return this.config.trendingWindowHours > 0 ? this.config.trendingWindowHours * 3_600_000 : Infinity;
   }
 
   /** Candidate pool for a user at `now`, memoised until the state changes. */
@@ -356,25 +370,14 @@ export class Recommender implements OnlineRecommender {
     return this.users.has(userId);
   }
 
-  /** Erases the user's state and subtracts what their retained history added to the item counters. */
+  /**
+   * Erases the user's state and takes back what their retained history added to the shared item state
+   * (co-occurrence, followed-by, trending; see contributions.ts for what stays as anonymous aggregate).
+   */
   forgetUser(userId: string): boolean {
     const user = this.users.get(userId);
     if (user === undefined) return false;
-    const entries = [...user.items];
-    const sim = this.similarity;
-    for (let a = 0; a < entries.length; a++) {
-      const [ia, ea] = entries[a];
-      const na = sim.nodes.get(ia);
-      if (na === undefined) continue;
-      na.norm2 = Math.max(0, na.norm2 - ea.weight * ea.weight);
-      na.dirty = true;
-      for (let b = 0; b < entries.length; b++) {
-        if (a === b) continue;
-        const [ib, eb] = entries[b];
-        const nb = sim.nodes.get(ib);
-        if (nb !== undefined) na.counters.subtractAt(na.counters.slotOfPeer(nb.index), ea.weight * eb.weight, 1);
-      }
-    }
+    eraseContributions(user, userHash(userId), this);
     this.users.delete(userId);
     this.poolCache = null;
     return true;

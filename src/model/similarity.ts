@@ -18,6 +18,8 @@ export class ItemNode {
   neighborIndices = new Int32Array(0);
   neighborScores: number[] = [];
   dirty = true;
+  /** False until the row is first computed (an empty row may be computed: no pair has the support). */
+  computed = false;
   /** Counter updates since the row was last computed. */
   pending = 0;
   /** Scratch slot for candidate gathering: valid while `mark` equals the gatherer's stamp (no Map). */
@@ -81,13 +83,15 @@ export interface SimilarityOptions {
   neighbors: number;
   maxCountersPerItem: number;
   shrinkage: number;
+  /** Pairs with fewer distinct users behind them are left out of neighbour rows. */
+  minSupport: number;
 }
 
 export interface ItemNodeJson {
   norm2: number;
   lastTime: number;
   counters: SpaceSavingJson;
-  row: { ids: string[]; scores: number[]; dirty: boolean; pending: number };
+  row: { ids: string[]; scores: number[]; dirty: boolean; pending: number; computed: boolean };
 }
 
 /**
@@ -111,7 +115,7 @@ export class ItemSimilarity {
   node(itemId: string): ItemNode {
     let node = this.nodes.get(itemId);
     if (node === undefined) {
-      node = new ItemNode(itemId, new SpaceSaving(this.options.maxCountersPerItem, true));
+      node = new ItemNode(itemId, new SpaceSaving(this.options.maxCountersPerItem, true, this.options.minSupport));
       this.attach(node);
     }
     return node;
@@ -175,7 +179,11 @@ export class ItemSimilarity {
         node.neighborScores.length = kept;
         changed = true;
       }
-      if (changed) node.dirty = true;
+      if (changed) {
+        node.dirty = true;
+        // a row left empty is computed again at its next read, as a new one is
+        if (ids.length === 0) node.computed = false;
+      }
     }
     for (const node of gone) {
       this.normStore.values[node.index] = 0;
@@ -186,10 +194,10 @@ export class ItemSimilarity {
     return marks;
   }
 
-  /** dot(i,j) += delta (both directions); `nInc` new co-occurring users. */
-  addDot(a: ItemNode, aId: string, b: ItemNode, bId: string, delta: number, nInc: number): void {
-    a.counters.addPeer(b.index, bId, delta, nInc);
-    b.counters.addPeer(a.index, aId, delta, nInc);
+  /** dot(i,j) += delta (both directions) on behalf of `user` (userHash); `nInc` new co-occurrences. */
+  addDot(a: ItemNode, aId: string, b: ItemNode, bId: string, delta: number, nInc: number, user: number): void {
+    a.counters.addPeer(b.index, bId, delta, nInc, user);
+    b.counters.addPeer(a.index, aId, delta, nInc, user);
     a.dirty = true;
     b.dirty = true;
     a.pending++;
@@ -220,6 +228,7 @@ export class ItemSimilarity {
     const out: SimilarItem[] = [];
     const counters = node.counters;
     for (let slot = 0; slot < counters.size; slot++) {
+      if (!counters.supported(slot)) continue;
       const other = this.nodes.get(counters.keys[slot]);
       if (other === undefined) continue;
       const s = this.score(node, counters.counterAt(slot), other);
@@ -242,10 +251,16 @@ export class ItemSimilarity {
 
   /** row() for a node already at hand. */
   rowOf(node: ItemNode): ItemNode {
-    if (node.dirty && (node.pending * REFRESH_FRACTION >= node.counters.size || node.neighborIds.length === 0)) {
+    if (node.dirty && (node.pending * REFRESH_FRACTION >= node.counters.size || !node.computed)) {
       this.refresh(node);
     }
     return node;
+  }
+
+  /** Makes the next read of the row recompute it (its counters lost something, e.g. by erasure). */
+  invalidate(node: ItemNode): void {
+    node.dirty = true;
+    node.pending = Math.max(node.pending, node.counters.size, 1);
   }
 
   private refresh(node: ItemNode): void {
@@ -270,6 +285,7 @@ export class ItemSimilarity {
     const shrink = this.options.shrinkage;
     let m = 0;
     for (let slot = 0; slot < size; slot++) {
+      if (!counters.supported(slot)) continue;
       let peer = peers[slot];
       if (peer < 0) {
         const other = this.nodes.get(keys[slot]);
@@ -325,6 +341,7 @@ export class ItemSimilarity {
       out.length = n;
     }
     node.dirty = false;
+    node.computed = true;
     node.pending = 0;
   }
 
@@ -340,7 +357,7 @@ export class ItemSimilarity {
   toJSON(): Array<[string, ItemNodeJson]> {
     const out: Array<[string, ItemNodeJson]> = [];
     for (const n of this.recency.fromOldest()) {
-      out.push([n.id, { norm2: n.norm2, lastTime: n.lastTime, counters: n.counters.toJSON(), row: { ids: [...n.neighborIds], scores: [...n.neighborScores], dirty: n.dirty, pending: n.pending } }]);
+      out.push([n.id, { norm2: n.norm2, lastTime: n.lastTime, counters: n.counters.toJSON(), row: { ids: [...n.neighborIds], scores: [...n.neighborScores], dirty: n.dirty, pending: n.pending, computed: n.computed } }]);
     }
     return out;
   }
@@ -359,13 +376,14 @@ export class ItemSimilarity {
       return index;
     };
     for (const [id, n] of json) {
-      const node = new ItemNode(id, SpaceSaving.fromJSON(options.maxCountersPerItem, n.counters, peerOf));
+      const node = new ItemNode(id, SpaceSaving.fromJSON(options.maxCountersPerItem, n.counters, peerOf, options.minSupport));
       node.norm2 = n.norm2;
       node.lastTime = n.lastTime;
       node.neighborIds = [...n.row.ids];
       node.neighborScores = [...n.row.scores];
       node.dirty = n.row.dirty;
       node.pending = n.row.pending;
+      node.computed = n.row.computed;
       sim.attach(node);
     }
     // a counter naming an item without state of its own (not produced by addDot; tolerated)

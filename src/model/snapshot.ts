@@ -9,7 +9,12 @@ import { UserHistory, type UserHistoryJson } from './user-history.js';
 import type { Recommender } from './recommender.js';
 
 export const SNAPSHOT_FORMAT = 'recstream-model';
-export const SNAPSHOT_VERSION = 2;
+/**
+ * 2: users and items in order of last activity; 3: the order-value regression carries its robust
+ * scales, history entries the user's trending and followed-by contributions (contributions.ts),
+ * counters their distinct users (distinct-users.ts).
+ */
+export const SNAPSHOT_VERSION = 3;
 
 /**
  * The whole model as plain JSON; Map insertion orders are kept as array order (users and items in

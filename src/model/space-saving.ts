@@ -1,14 +1,21 @@
+import { DistinctUsers } from './distinct-users.js';
 import { PeerTable } from './peer-table.js';
 
-/** One counter: `count` over-estimates the true total by at most `err`; `n` counts co-occurring users. */
+/**
+ * One counter: `count` over-estimates the true total by at most `err`; `n` counts co-occurrences
+ * (a user again after their history evicted an item counts again); `users` counts distinct users up to
+ * the support threshold (0 when not tracked).
+ */
 export interface Counter {
   readonly key: string;
   count: number;
   n: number;
   err: number;
+  users: number;
 }
 
-export type CounterJson = [key: string, count: number, n: number, err: number];
+/** The last element, present when distinct users are tracked, is DistinctUsers' [count, …witnesses]. */
+export type CounterJson = [key: string, count: number, n: number, err: number, users?: number[]];
 
 export interface SpaceSavingJson {
   floor: number;
@@ -59,6 +66,8 @@ const INITIAL_SLOTS = 8;
 export class SpaceSaving {
   private readonly slots = new Map<string, number>();
   private readonly peerSlots: PeerTable | null;
+  /** Distinct users per counter when a support threshold above 1 is asked for, else null. */
+  private readonly distinct: DistinctUsers | null;
   keys: string[] = [];
   counts: Float64Array;
   ns: Float64Array;
@@ -67,13 +76,20 @@ export class SpaceSaving {
   /** Count inherited by new entries: the largest count evicted so far. */
   floor = 0;
 
-  constructor(readonly capacity: number, readonly byPeer = false) {
+  /** `minUsers`: distinct users a counter needs to be `supported` (1 = any counter is). */
+  constructor(readonly capacity: number, readonly byPeer = false, readonly minUsers = 1) {
     this.peerSlots = byPeer ? new PeerTable(Math.min(capacity > 0 ? capacity : INITIAL_SLOTS, INITIAL_SLOTS)) : null;
     const initial = capacity > 0 ? Math.min(capacity, INITIAL_SLOTS) : INITIAL_SLOTS;
     this.counts = new Float64Array(initial);
     this.ns = new Float64Array(initial);
     this.errs = new Float64Array(initial);
     this.peers = new Int32Array(initial).fill(-1);
+    this.distinct = minUsers > 1 ? new DistinctUsers(minUsers, initial) : null;
+  }
+
+  /** True when the counter in slot `s` has at least `minUsers` distinct users behind it. */
+  supported(s: number): boolean {
+    return this.distinct === null || this.distinct.supported(s);
   }
 
   get size(): number {
@@ -99,7 +115,7 @@ export class SpaceSaving {
 
   /** A copy of the counter in slot `s`. */
   counterAt(s: number): Counter {
-    return { key: this.keys[s], count: this.counts[s], n: this.ns[s], err: this.errs[s] };
+    return { key: this.keys[s], count: this.counts[s], n: this.ns[s], err: this.errs[s], users: this.distinct?.count(s) ?? 0 };
   }
 
   /** Copies of all counters by key (for inspection and serialisation, not for hot paths). */
@@ -110,33 +126,38 @@ export class SpaceSaving {
   }
 
   /**
-   * Adds `delta` to the key's count and `nInc` to its co-occurrence count; returns its slot. `peer`, when
-   * known, is recorded for the key (see dropPeers).
+   * Adds `delta` to the key's count and `nInc` to its co-occurrence count, on behalf of `user` (a 32-bit
+   * hash of the user id; −1 = not known); returns its slot. `peer`, when known, is recorded for the key
+   * (see dropPeers).
    */
-  add(key: string, delta: number, nInc: number, peer = -1): number {
+  add(key: string, delta: number, nInc: number, peer = -1, user = -1): number {
     if (this.byPeer) throw new Error('counters keyed by peer: use addPeer');
-    const s = this.slots.get(key);
+    let s = this.slots.get(key);
     if (s !== undefined) {
       this.counts[s] += delta;
       this.ns[s] += nInc;
       if (peer >= 0) this.peers[s] = peer;
-      return s;
+    } else {
+      if (this.capacity > 0 && this.keys.length >= this.capacity) this.evict();
+      s = this.append(key, this.floor + delta, nInc, this.floor, peer);
     }
-    if (this.capacity > 0 && this.keys.length >= this.capacity) this.evict();
-    return this.append(key, this.floor + delta, nInc, this.floor, peer);
+    if (user !== -1 && this.distinct !== null) this.distinct.note(s, user);
+    return s;
   }
 
   /** add() for counters keyed by peer: `peer` identifies the counter, `key` is its name. */
-  addPeer(peer: number, key: string, delta: number, nInc: number): number {
+  addPeer(peer: number, key: string, delta: number, nInc: number, user = -1): number {
     if (this.peerSlots === null) throw new Error('counters keyed by name: use add');
-    const s = this.peerSlots.get(peer);
+    let s = this.peerSlots.get(peer);
     if (s >= 0) {
       this.counts[s] += delta;
       this.ns[s] += nInc;
-      return s;
+    } else {
+      if (this.capacity > 0 && this.keys.length >= this.capacity) this.evict();
+      s = this.append(key, this.floor + delta, nInc, this.floor, peer);
     }
-    if (this.capacity > 0 && this.keys.length >= this.capacity) this.evict();
-    return this.append(key, this.floor + delta, nInc, this.floor, peer);
+    if (user !== -1 && this.distinct !== null) this.distinct.note(s, user);
+    return s;
   }
 
   /** Appends a counter; a byPeer counter needs its peer now (fromJSON callers pass −1 and use setPeers). */
@@ -148,6 +169,7 @@ export class SpaceSaving {
     this.ns[s] = n;
     this.errs[s] = err;
     this.peers[s] = peer;
+    this.distinct?.clear(s);
     if (this.peerSlots !== null) this.peerSlots.set(peer, s);
     else this.slots.set(key, s);
     return s;
@@ -168,6 +190,7 @@ export class SpaceSaving {
     this.ns = ns;
     this.errs = errs;
     this.peers = peers;
+    this.distinct?.grow(size);
   }
 
   /** Removes slot `s`, moving the last slot into it. */
@@ -182,22 +205,24 @@ export class SpaceSaving {
       this.ns[s] = this.ns[last];
       this.errs[s] = this.errs[last];
       this.peers[s] = this.peers[last];
+      this.distinct?.move(last, s);
       if (this.peerSlots !== null) this.peerSlots.set(this.peers[s], s);
       else this.slots.set(movedKey, s);
     }
     this.keys.pop();
   }
 
-  /** Removes a contribution (user erasure); counters that reach zero support disappear. */
-  subtract(key: string, delta: number, nDec: number): void {
-    this.subtractAt(this.slotOf(key), delta, nDec);
+  /** Removes `user`'s contribution (erasure); counters that reach zero support disappear. */
+  subtract(key: string, delta: number, nDec: number, user = -1): void {
+    this.subtractAt(this.slotOf(key), delta, nDec, user);
   }
 
   /** subtract() for the counter in slot `s` (−1: none). */
-  subtractAt(s: number, delta: number, nDec: number): void {
+  subtractAt(s: number, delta: number, nDec: number, user = -1): void {
     if (s < 0) return;
     this.counts[s] -= delta;
     this.ns[s] -= nDec;
+    if (user !== -1) this.distinct?.forget(s, user);
     if (this.ns[s] <= 0 || this.counts[s] - this.errs[s] <= 0) this.removeAt(s);
   }
 
@@ -272,15 +297,22 @@ export class SpaceSaving {
 
   toJSON(): SpaceSavingJson {
     const entries: CounterJson[] = [];
-    for (let s = 0; s < this.keys.length; s++) entries.push([this.keys[s], this.counts[s], this.ns[s], this.errs[s]]);
+    for (let s = 0; s < this.keys.length; s++) {
+      const entry: CounterJson = [this.keys[s], this.counts[s], this.ns[s], this.errs[s]];
+      if (this.distinct !== null) entry.push(this.distinct.toJSON(s));
+      entries.push(entry);
+    }
     return { floor: this.floor, entries };
   }
 
   /** `peerOf(key)` names each counter's peer; required for byPeer counters (they are found by it). */
-  static fromJSON(capacity: number, json: SpaceSavingJson, peerOf?: (key: string) => number): SpaceSaving {
-    const ss = new SpaceSaving(capacity, peerOf !== undefined);
+  static fromJSON(capacity: number, json: SpaceSavingJson, peerOf?: (key: string) => number, minUsers = 1): SpaceSaving {
+    const ss = new SpaceSaving(capacity, peerOf !== undefined, minUsers);
     ss.floor = json.floor;
-    for (const [key, count, n, err] of json.entries) ss.append(key, count, n, err, peerOf === undefined ? -1 : peerOf(key));
+    for (const [key, count, n, err, users] of json.entries) {
+      const s = ss.append(key, count, n, err, peerOf === undefined ? -1 : peerOf(key));
+      if (users !== undefined) ss.distinct?.load(s, users);
+    }
     return ss;
   }
 }

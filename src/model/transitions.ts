@@ -2,28 +2,34 @@ import { SpaceSaving, type SpaceSavingJson } from './space-saving.js';
 
 export interface TransitionsJson {
   capacity: number;
+  minUsers: number;
   nodes: Array<[string, number, SpaceSavingJson]>;
 }
 
 /**
  * Sequential "followed-by" counts: how often item b came after item a within one user's session
- * (forward-decayed units, Space-Saving bounded per source item). The share count(a→b)/total(a) is an
+ * (forward-decayed units, Space-Saving bounded per source item; a user's weight on a pair is their latest
+ * transition, not a count of repeats, see contributions.ts). The share count(a→b)/total(a) is an
  * estimate of P(next = b | current = a), a strong next-item signal on real logs.
  */
 export class Transitions {
   readonly nodes = new Map<string, { total: number; next: SpaceSaving }>();
 
-  constructor(readonly capacity: number) {}
+  /** `minUsers`: distinct users a transition needs before it is `supported` (SpaceSaving). */
+  constructor(readonly capacity: number, readonly minUsers = 1) {}
 
-  /** `toIndex`, the similarity's index of `to` when known, lets forget() find the counter without a lookup. */
-  add(from: string, to: string, weight: number, toIndex = -1): void {
+  /**
+   * Adds `weight` to from → to on behalf of `user` (userHash, −1 = unknown); `nInc` to the counter's n.
+   * `toIndex`, the similarity's index of `to` when known, lets forget() find the counter without a lookup.
+   */
+  add(from: string, to: string, weight: number, nInc = 1, user = -1, toIndex = -1): void {
     let node = this.nodes.get(from);
     if (node === undefined) {
-      node = { total: 0, next: new SpaceSaving(this.capacity) };
+      node = { total: 0, next: new SpaceSaving(this.capacity, false, this.minUsers) };
       this.nodes.set(from, node);
     }
     node.total += weight;
-    node.next.add(to, weight, 1, toIndex);
+    node.next.add(to, weight, nInc, toIndex, user);
   }
 
   /**
@@ -36,12 +42,27 @@ export class Transitions {
     for (const node of this.nodes.values()) node.next.dropPeers(marks, indexOf);
   }
 
-  /** Calls `visit(to, share)` for every followed-by item of `from`, share = lower-bound count / total. */
+  /** Takes back `user`'s from → to (erasure); a source left with no counter disappears. */
+  remove(from: string, to: string, weight: number, user: number): void {
+    const node = this.nodes.get(from);
+    if (node === undefined) return;
+    const before = node.total;
+    node.total -= weight;
+    if (node.total <= before * 1e-12) node.total = 0;
+    node.next.subtract(to, weight, 1, user);
+    if (node.next.size === 0) this.nodes.delete(from);
+  }
+
+  /**
+   * Calls `visit(to, share)` for every followed-by item of `from` with enough distinct users behind it,
+   * share = lower-bound count / total.
+   */
   forEachNext(from: string, visit: (to: string, share: number) => void): void {
     const node = this.nodes.get(from);
     if (node === undefined || node.total <= 0) return;
     const next = node.next;
     for (let s = 0; s < next.size; s++) {
+      if (!next.supported(s)) continue;
       const share = (next.counts[s] - next.errs[s]) / node.total;
       if (share > 0) visit(next.keys[s], share);
     }
@@ -57,12 +78,12 @@ export class Transitions {
   toJSON(): TransitionsJson {
     const nodes: TransitionsJson['nodes'] = [];
     for (const [id, n] of this.nodes) nodes.push([id, n.total, n.next.toJSON()]);
-    return { capacity: this.capacity, nodes };
+    return { capacity: this.capacity, minUsers: this.minUsers, nodes };
   }
 
   static fromJSON(json: TransitionsJson): Transitions {
-    const t = new Transitions(json.capacity);
-    for (const [id, total, next] of json.nodes) t.nodes.set(id, { total, next: SpaceSaving.fromJSON(json.capacity, next) });
+    const t = new Transitions(json.capacity, json.minUsers);
+    for (const [id, total, next] of json.nodes) t.nodes.set(id, { total, next: SpaceSaving.fromJSON(json.capacity, next, undefined, json.minUsers) });
     return t;
   }
 }

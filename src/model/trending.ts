@@ -13,26 +13,66 @@ export interface TrendingJson {
  */
 export class Trending {
   readonly decay: ForwardDecay;
-  /** itemId → [decayed count (stored units), total undecayed count]. */
+  /** itemId → [decayed count (stored units), undecayed number of contributions]. */
   readonly counts = new Map<string, [number, number]>();
   private top: string[] = [];
+  /** Set when a removal may have lowered an item of the top list: it is rebuilt on the next read. */
+  private topStale = false;
 
   constructor(halfLifeHours: number, readonly topSize = 100) {
     this.decay = new ForwardDecay(halfLifeHours);
   }
 
-  add(itemId: string, weight: number, time: number): void {
+  /** Adds `weight` observed at `time`; `count` is added to the item's number of contributions. */
+  add(itemId: string, weight: number, time: number, count = 1): void {
+    this.renormaliseAt(time);
+    this.bump(itemId, weight * this.decay.scale(time), count);
+  }
+
+  /** Moves a contribution of 1 observed at `from` to the later time `to` (a user's new window). */
+  renew(itemId: string, from: number, to: number): void {
+    this.renormaliseAt(to);
+    this.bump(itemId, this.decay.scale(to) - this.decay.scale(from), 0);
+  }
+
+  private renormaliseAt(time: number): void {
     const factor = this.decay.renormaliseAt(time);
     if (factor !== null) for (const c of this.counts.values()) c[0] *= factor;
-    const delta = weight * this.decay.scale(time);
+  }
+
+  /** Adds `delta` (stored units, ≥ 0) and `count` contributions to the item. */
+  private bump(itemId: string, delta: number, count: number): void {
     let c = this.counts.get(itemId);
     if (c === undefined) {
       c = [0, 0];
       this.counts.set(itemId, c);
     }
     c[0] += delta;
-    c[1] += 1;
-    this.promote(itemId, c[0]);
+    c[1] += count;
+    if (!this.topStale) this.promote(itemId, c[0]);
+  }
+
+  /**
+   * Takes back `stored` (stored units) and `count` contributions (user erasure). An item left with no
+   * contribution disappears; near-zero float remainders are dropped rather than kept as noise.
+   */
+  remove(itemId: string, stored: number, count: number): void {
+    const c = this.counts.get(itemId);
+    if (c === undefined) return;
+    const before = c[0];
+    c[0] -= stored;
+    c[1] -= count;
+    if (c[0] <= before * 1e-12) c[0] = 0;
+    if (c[1] <= 0) this.counts.delete(itemId);
+    this.topStale = true;
+  }
+
+  /** The exact top list from all counts (after removals, which the incremental promotion cannot undo). */
+  private rebuildTop(): void {
+    const all = [...this.counts].filter(([, c]) => c[0] > 0);
+    all.sort((a, b) => b[1][0] - a[1][0] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    this.top = all.slice(0, this.topSize).map(([id]) => id);
+    this.topStale = false;
   }
 
   /** Drops the items' counts; the top list is rebuilt from the remaining counts if it held any of them. */
@@ -46,6 +86,7 @@ export class Trending {
       if (this.top.length >= this.topSize && c[0] <= this.stored(this.top[this.top.length - 1])) continue;
       this.promote(id, c[0]);
     }
+    this.topStale = false;
   }
 
   private promote(itemId: string, value: number): void {
@@ -81,20 +122,21 @@ export class Trending {
     return this.stored(itemId) * this.decay.valueFactor(now);
   }
 
-  /** Undecayed number of interactions. */
+  /** Undecayed number of contributions (one per user while the item is in their history). */
   total(itemId: string): number {
     return this.counts.get(itemId)?.[1] ?? 0;
   }
 
   /** Most trending items first. */
   topItems(): readonly string[] {
+    if (this.topStale) this.rebuildTop();
     return this.top;
   }
 
   toJSON(): TrendingJson {
     const counts: TrendingJson['counts'] = [];
     for (const [id, [v, n]] of this.counts) counts.push([id, v, n]);
-    return { t0: this.decay.t0, counts, top: [...this.top] };
+    return { t0: this.decay.t0, counts, top: [...this.topItems()] };
   }
 
   static fromJSON(halfLifeHours: number, json: TrendingJson): Trending {

@@ -24,6 +24,16 @@ export interface ModelConfig {
   weights: Record<EventType, number>;
   /** Shrinkage of cosine towards 0 for pairs with little support: sim * n / (n + shrinkage). */
   shrinkage: number;
+  /**
+   * Distinct users a co-occurring pair or a followed-by transition needs before it may bring in a
+   * candidate, name a reason or show as a similar item: below it, it would retell one person's trail.
+   */
+  minSupportUsers: number;
+  /**
+   * A user counts for an item's trending at most once per this many hours, whatever and however often
+   * they did (0 = once while the item stays in their history): trending counts distinct users.
+   */
+  trendingWindowHours: number;
   /** Items already purchased by a user are not recommended to them. */
   excludePurchased: boolean;
   /** Online ranker (FTRL-Proximal logistic regression) reorders candidates when true. */
@@ -148,6 +158,8 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   itemIdleDays: 90,
   weights: { view: 1, click: 1.05, add_to_cart: 1.1, remove_from_cart: 0.5, purchase: 1.5 },
   shrinkage: 20,
+  minSupportUsers: 2,
+  trendingWindowHours: 24,
   excludePurchased: true,
   ranker: true,
   negativesPerPositive: 3,

@@ -10,6 +10,25 @@ export interface HistoryEntry {
   lastType: EventType;
   inCart: boolean;
   purchased: boolean;
+  /**
+   * What this entry added to shared item state (contributions.ts), kept so an erasure can take it back.
+   * Times are whole minutes since the epoch (small integers, stored unboxed): the minute of the latest
+   * trending count (0 = none), and of the latest followed-by transition into this item from each
+   * source, the first inline (most entries have one), any others flat in moreFollows [from, minute, …].
+   */
+  trendMinute: number;
+  followFrom: string | null;
+  followMinute: number;
+  moreFollows: Array<string | number> | null;
+}
+
+/** The entry's followed-by contributions as [from, minute] pairs (cold paths: erasure, JSON, digest). */
+export function followsOf(entry: HistoryEntry): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  if (entry.followFrom !== null) out.push([entry.followFrom, entry.followMinute]);
+  const more = entry.moreFollows;
+  if (more !== null) for (let k = 0; k < more.length; k += 2) out.push([more[k] as string, more[k + 1] as number]);
+  return out;
 }
 
 /** Recency / frequency / monetary statistics of a user's orders. */
@@ -20,8 +39,13 @@ export interface Rfm {
   lastOrderValue: number;
 }
 
+export type HistoryEntryJson = [
+  itemId: string, weight: number, lastTime: number, lastType: EventType, inCart: boolean, purchased: boolean,
+  trendMinute: number, follows: Array<[string, number]>,
+];
+
 export interface UserHistoryJson {
-  items: Array<[string, number, number, EventType, boolean, boolean]>;
+  items: HistoryEntryJson[];
   purchased: Array<[string, number]>;
   recentIds: string[];
   lastTime: number;
@@ -90,7 +114,10 @@ export class UserHistory {
       this.items.set(itemId, entry);
       return NO_EVICTION;
     }
-    const fresh: HistoryEntry = { itemId, peer: undefined, weight: delta, lastTime: time, lastType: type, inCart: false, purchased: false };
+    const fresh: HistoryEntry = {
+      itemId, peer: undefined, weight: delta, lastTime: time, lastType: type, inCart: false, purchased: false,
+      trendMinute: 0, followFrom: null, followMinute: 0, moreFollows: null,
+    };
     this.applyType(fresh, type);
     this.items.set(itemId, fresh);
     if (this.historyLength > 0 && this.items.size > this.historyLength) {
@@ -152,7 +179,9 @@ export class UserHistory {
 
   toJSON(): UserHistoryJson {
     const items: UserHistoryJson['items'] = [];
-    for (const [id, e] of this.items) items.push([id, e.weight, e.lastTime, e.lastType, e.inCart, e.purchased]);
+    for (const [id, e] of this.items) {
+      items.push([id, e.weight, e.lastTime, e.lastType, e.inCart, e.purchased, e.trendMinute, followsOf(e)]);
+    }
     return {
       items,
       purchased: [...this.purchased],
@@ -166,8 +195,12 @@ export class UserHistory {
 
   static fromJSON(historyLength: number, dedupLength: number, json: UserHistoryJson): UserHistory {
     const h = new UserHistory(historyLength, dedupLength);
-    for (const [id, weight, lastTime, lastType, inCart, purchased] of json.items) {
-      h.items.set(id, { itemId: id, peer: undefined, weight, lastTime, lastType, inCart, purchased });
+    for (const [id, weight, lastTime, lastType, inCart, purchased, trendMinute, follows] of json.items) {
+      const [first, ...more] = follows;
+      h.items.set(id, {
+        itemId: id, peer: undefined, weight, lastTime, lastType, inCart, purchased, trendMinute,
+        followFrom: first?.[0] ?? null, followMinute: first?.[1] ?? 0, moreFollows: more.length === 0 ? null : more.flat(),
+      });
     }
     for (const [id, t] of json.purchased) h.purchased.set(id, t);
     h.recentIds = [...json.recentIds];

@@ -109,6 +109,10 @@ describe('validateEvent: rejections name the field and the rule', () => {
     expect(rejection(items({ itemId: '' })).error).toBe('items[2].itemId must not be empty');
     expect(rejection({ ...purchase, items: [purchase.items[0], 'sku-9'] }).error).toContain('items[1] must be an object');
     expect(rejection({ ...click, price: -0.01 }).error).toBe('price must be a finite number ≥ 0, got -0.01');
+    expect(rejection(items({ price: 1e308 }))).toEqual({ ok: false, reason: 'invalid', error: 'items[2].price must be at most 1000000000, got 1e+308' });
+    expect(rejection(items({ quantity: 1_000_001 })).error).toBe('items[2].quantity must be at most 1000000, got 1000001');
+    expect(rejection({ ...click, price: 2e9 }).error).toBe('price must be at most 1000000000, got 2000000000');
+    expect(validateEvent(items({ price: 1e9, quantity: 1_000_000 }), opts).ok).toBe(true);
   });
 
   it('rejects empty or missing purchase items', () => {

@@ -31,7 +31,7 @@ describe('forward decay', () => {
   });
 
   it('in the model, a pair seen one half-life ago counts half as much as a fresh one', () => {
-    const m = new Recommender({ halfLifeHours: 5, shrinkage: 0 });
+    const m = new Recommender({ halfLifeHours: 5, shrinkage: 0, minSupportUsers: 1 });
     // u1 co-views a,b at T0; u2 co-views a,c one half-life later; equal weights otherwise
     m.learnOne(view('1', 'u1', 'a', T0));
     m.learnOne(view('2', 'u1', 'b', T0));
@@ -43,7 +43,7 @@ describe('forward decay', () => {
   });
 
   it('survives a landmark renormalisation with the same similarities', () => {
-    const a = new Recommender({ halfLifeHours: 1, shrinkage: 0 });
+    const a = new Recommender({ halfLifeHours: 1, shrinkage: 0, minSupportUsers: 1 });
     const events = [
       view('1', 'u1', 'a', T0), view('2', 'u1', 'b', T0),
       view('3', 'u2', 'a', T0 + 300 * HOUR), view('4', 'u2', 'c', T0 + 300 * HOUR), view('5', 'u2', 'b', T0 + 300 * HOUR),

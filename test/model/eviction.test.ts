@@ -74,7 +74,8 @@ describe('user and item caps', () => {
   });
 
   it('a forgotten item that comes back starts without its old counts', () => {
-    const model = new Recommender({ maxItems: 3 });
+    // one user's pair is shown here (minSupportUsers 1): the point is the counts, not the threshold
+    const model = new Recommender({ maxItems: 3, minSupportUsers: 1 });
     model.learnOne(view('a1', 'u1', 'a', T0));
     model.learnOne(view('b1', 'u1', 'b', T0 + 1));
     expect(model.similar('a', 5).map((s) => s.itemId)).toEqual(['b']);
@@ -139,7 +140,7 @@ describe('user and item caps', () => {
   });
 
   it('forgets items idle for longer than itemIdleDays, and only them', () => {
-    const model = new Recommender({ itemIdleDays: 1, userIdleDays: 0 });
+    const model = new Recommender({ itemIdleDays: 1, userIdleDays: 0, minSupportUsers: 1 });
     model.learnOne(purchase('p', 'u1', T0, [['old', 1, 5], ['both', 1, 3]]));
     model.learnOne(view('v', 'u2', 'both', T0 + 36 * HOUR));
     model.learnOne(view('w', 'u2', 'new', T0 + 36 * HOUR + 1));

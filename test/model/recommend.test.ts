@@ -78,7 +78,7 @@ describe('recommendations', () => {
   });
 
   it('forgets a user and what their history added to the counters', () => {
-    const m = new Recommender({ shrinkage: 0 });
+    const m = new Recommender({ shrinkage: 0, minSupportUsers: 1 });
     m.learnOne(view('1', 'a', 'x', T0));
     m.learnOne(view('2', 'a', 'y', T0 + 1));
     expect(m.similar('x', 5).map((s) => s.itemId)).toEqual(['y']);

@@ -56,4 +56,39 @@ describe('RLS order-value regression', () => {
     expect(Math.abs(forgetful.predict([1, 4])! - 30)).toBeLessThan(Math.abs(exact.predict([1, 4])! - 30));
     expect(forgetful.predict([1, 4])!).toBeCloseTo(30, 3);
   });
+
+  it('one absurd sample moves the fit no more than an ordinary bad guess, before or after the start', () => {
+    const truth = (x: number[]): number => 10 + 2 * x[1] + 0.5 * x[2];
+    const sample = (rnd: () => number): number[] => [1, rnd() * 5, 20 + rnd() * 100];
+    for (const outlierAt of [3, 200]) {
+      const rnd = lcg(4);
+      const clean = new RlsRegression(3, 0.995);
+      const poisoned = new RlsRegression(3, 0.995);
+      for (let k = 0; k < 400; k++) {
+        const x = sample(rnd);
+        const y = truth(x) + (rnd() - 0.5) * 4;
+        clean.update(x, y);
+        poisoned.update(x, y);
+        if (k === outlierAt || k === outlierAt + 1) poisoned.update([1, 2, 1e15], 1e15);
+      }
+      const probe = [1, 2.5, 70];
+      expect(Math.abs(poisoned.predict(probe)! - clean.predict(probe)!)).toBeLessThan(1);
+      expect(poisoned.runningRmse()!).toBeLessThan(5 * clean.runningRmse()!);
+    }
+  });
+
+  it('ignores non-finite input and starts afresh when its state overflows', () => {
+    const rls = new RlsRegression(2, 1);
+    rls.update([1, Number.NaN], 3);
+    rls.update([1, 2], Number.POSITIVE_INFINITY);
+    expect(rls.samples).toBe(0);
+    // a feature that was 0 so far has no scale to call 1e200 absurd; its square overflows the Gram matrix
+    for (let k = 0; k < 3; k++) rls.update([1, 0], 3);
+    expect(rls.samples).toBe(3);
+    rls.update([1, 1e200], 1);
+    expect(rls.samples).toBe(0);
+    expect(rls.ready).toBe(false);
+    for (let k = 0; k < 10; k++) rls.update([1, k], 3 + 2 * k);
+    expect(rls.predict([1, 20])!).toBeCloseTo(43, 6);
+  });
 });

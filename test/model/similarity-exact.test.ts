@@ -5,13 +5,16 @@ import { randomStream } from './helpers.js';
 
 const WEIGHTS = { view: 1, click: 2, add_to_cart: 4, remove_from_cart: 0.5, purchase: 8 };
 
-/** Exact cosine from scratch: r_ui = Σ weights of u's events on i. */
+/**
+ * Exact cosine from scratch: r_ui = the largest weight among u's events on i (a user's weight on an
+ * item is their strongest interaction, not a count of repeats, so repeating an event adds nothing).
+ */
 function batchCosine(events: TrackingEvent[]): Map<string, Map<string, number>> {
   const r = new Map<string, Map<string, number>>();
   const add = (u: string, i: string, w: number): void => {
     let row = r.get(u);
     if (!row) r.set(u, (row = new Map()));
-    row.set(i, (row.get(i) ?? 0) + w);
+    row.set(i, Math.max(row.get(i) ?? 0, w));
   };
   for (const e of events) {
     if (e.kind === 'click') add(e.userId, e.itemId, WEIGHTS[e.type]);
@@ -40,9 +43,9 @@ function batchCosine(events: TrackingEvent[]): Map<string, Map<string, number>> 
 }
 
 describe('item–item similarity', () => {
-  it('equals exact batch cosine with decay, caps and shrinkage off', () => {
+  it('equals exact batch cosine with decay, caps, shrinkage and the support threshold off', () => {
     const events = randomStream(3000, 7);
-    const model = new Recommender({ halfLifeHours: 0, historyLength: 0, maxCountersPerItem: 0, shrinkage: 0, neighbors: 1000, weights: WEIGHTS });
+    const model = new Recommender({ halfLifeHours: 0, historyLength: 0, maxCountersPerItem: 0, shrinkage: 0, minSupportUsers: 1, neighbors: 1000, weights: WEIGHTS });
     for (const e of events) model.learnOne(e);
     const expected = batchCosine(events);
     let compared = 0;
@@ -59,7 +62,7 @@ describe('item–item similarity', () => {
   });
 
   it('shrinks rare pairs more than well-supported ones', () => {
-    const model = new Recommender({ halfLifeHours: 0, shrinkage: 5 });
+    const model = new Recommender({ halfLifeHours: 0, shrinkage: 5, minSupportUsers: 1 });
     const t = Date.UTC(2026, 0, 1);
     // a–b seen together by 10 users, a–c by one user with identical per-user pattern
     for (let u = 0; u < 10; u++) {

@@ -58,8 +58,9 @@ describe('security: model state is bounded by MODEL_MAX_USERS and MODEL_MAX_ITEM
   const maxUsers = 500;
   const maxItems = 200;
   let app: RunningApp;
-  // one partition: the log order is the order the model applies events in, so "least recent" is exact
-  beforeAll(async () => { app = await startTestApp({ MODEL_MAX_USERS: String(maxUsers), MODEL_MAX_ITEMS: String(maxItems), PARTITIONS: '1' }); });
+  // one partition: the log order is the order the model applies events in, so "least recent" is exact;
+  // pairs of one user are shown (MODEL_MIN_SUPPORT_USERS=1): the point is the caps, not the threshold
+  beforeAll(async () => { app = await startTestApp({ MODEL_MAX_USERS: String(maxUsers), MODEL_MAX_ITEMS: String(maxItems), PARTITIONS: '1', MODEL_MIN_SUPPORT_USERS: '1' }); });
   afterAll(async () => { await app?.stop(); });
 
   it('holds no more users and items than the caps under a flood of new ids, keeps the recently active and serves lists', async () => {
@@ -107,7 +108,7 @@ describe('security: model state is bounded by MODEL_MAX_USERS and MODEL_MAX_ITEM
 
 describe('security: items nobody touched for MODEL_ITEM_IDLE_DAYS are forgotten', () => {
   let app: RunningApp;
-  beforeAll(async () => { app = await startTestApp({ MODEL_ITEM_IDLE_DAYS: '1', PARTITIONS: '1' }); });
+  beforeAll(async () => { app = await startTestApp({ MODEL_ITEM_IDLE_DAYS: '1', PARTITIONS: '1', MODEL_MIN_SUPPORT_USERS: '1' }); });
   afterAll(async () => { await app?.stop(); });
 
   it('drops an item idle past the limit on the engine timer, with its neighbours, and keeps the active ones', async () => {

@@ -1,0 +1,55 @@
+import type { RunningApp } from '../../src/app.js';
+import type { Recommendation } from '../../src/events/types.js';
+import type { ModelDigest, SimilarItem } from '../../src/model/types.js';
+import { waitFor } from './app.js';
+
+/**
+ * The engine's read, erasure and metrics endpoints over real HTTP, as an operator with the admin token
+ * (which every read accepts) would call them.
+ */
+export class ReadApi {
+  constructor(private readonly app: RunningApp, private readonly adminToken: string) {}
+
+  private async get<T>(path: string): Promise<T> {
+    const res = await fetch(`${this.app.url}${path}`, { headers: { authorization: `Bearer ${this.adminToken}` } });
+    if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${await res.text()}`);
+    return await res.json() as T;
+  }
+
+  digest(): Promise<ModelDigest> {
+    return this.get('/v1/admin/digest');
+  }
+
+  /** Waits until the model has applied at least `count` events. */
+  whenApplied(count: number): Promise<ModelDigest> {
+    return waitFor(() => this.digest(), (d) => d.eventsApplied >= count, 20_000);
+  }
+
+  recommendations(userId: string, limit = 20): Promise<Recommendation> {
+    return this.get(`/v1/users/${encodeURIComponent(userId)}/recommendations?limit=${limit}`);
+  }
+
+  async similar(itemId: string, limit = 20): Promise<SimilarItem[]> {
+    return (await this.get<{ neighbors: SimilarItem[] }>(`/v1/items/${encodeURIComponent(itemId)}/similar?limit=${limit}`)).neighbors;
+  }
+
+  /** DELETE /v1/users/:id; returns the status. */
+  async erase(userId: string): Promise<number> {
+    const res = await fetch(`${this.app.url}/v1/users/${encodeURIComponent(userId)}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${this.adminToken}` },
+    });
+    return res.status;
+  }
+
+  /** Every unlabelled metric of one /metrics scrape by name (NaN and ±Inf as JavaScript reads them). */
+  async metrics(): Promise<Map<string, number>> {
+    const text = await (await fetch(`${this.app.url}/metrics`, { headers: { authorization: `Bearer ${this.adminToken}` } })).text();
+    const out = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      const match = /^([a-z_:][a-z0-9_:]*) (\S+)$/i.exec(line);
+      if (match !== null) out.set(match[1]!, match[2] === '+Inf' ? Infinity : match[2] === '-Inf' ? -Infinity : Number(match[2]));
+    }
+    return out;
+  }
+}
