@@ -34,8 +34,9 @@ const view = (userId: string, itemId: string) => ({ eventId: randomUUID(), userI
 describe('metric values of a running engine', () => {
   let app: RunningApp;
   beforeAll(async () => {
-    // One neighbour per item: three items viewed together then hold 3 neighbour entries but 6 counters.
-    app = await startTestApp({ MODEL_NEIGHBORS: '1' });
+    // One neighbour per item: three items viewed together then hold 3 neighbour entries but 6 counters
+    // (one user's pairs count here: the support threshold is not what this file tests).
+    app = await startTestApp({ MODEL_NEIGHBORS: '1', MODEL_MIN_SUPPORT_USERS: '1' });
   });
   afterAll(async () => { await app?.stop(); });
 
