@@ -3,6 +3,7 @@ import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { EngineApi } from '../engine/api.js';
+import { MAX_ID_LENGTH } from '../events/fields.js';
 import type { Logger } from '../logger.js';
 import { collectorPlugin } from './collector.js';
 import { capConnectionsPerAddress } from './connection-cap.js';
@@ -52,6 +53,9 @@ export function buildHttpServer(engine: EngineApi, options: HttpServerOptions = 
       headersTimeout: config.http.headersTimeoutMs,
       connectionsCheckingInterval: connectionsCheckingInterval(config.http),
     },
+    // Every id the collector accepts must be readable and erasable by URL: MAX_ID_LENGTH UTF-16
+    // units percent-encode to at most 9 characters each (3 UTF-8 bytes as %XX).
+    maxParamLength: MAX_ID_LENGTH * 9,
     // Per-request lines would dominate the log at collector rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     // Default for routes of other plugins; the collector sets its own from MAX_BODY_BYTES.
