@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { inputRecord } from '../engine/input-record.js';
+import { collectorJson } from '../events/collector-json.js';
 import { EventSerde } from '../events/serde.js';
 import type { TrackingEvent } from '../events/types.js';
 import { createEventLog } from '../log/index.js';
@@ -37,11 +38,10 @@ export function httpSink(baseUrl: string, writeKey: string | null): EventSink {
   return {
     name: url.toString(),
     async send(events) {
-      const body = events.map(({ kind: _kind, ...e }) => (_kind === 'purchase' ? { ...e, type: 'purchase' } : e));
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(writeKey ? { 'x-write-key': writeKey } : {}) },
-        body: JSON.stringify(body),
+        body: JSON.stringify(events.map(collectorJson)),
       }).catch((err: unknown) => {
         throw new Error(`cannot reach ${url} (${(err as Error).message}): is recstream running there? Set --url, or KAFKA_BROKERS to produce into Kafka`);
       });
