@@ -1,12 +1,5 @@
+import { compareTp, tpKey } from './topic-partition.js';
 import type { TopicPartition } from './types.js';
-
-export function tpKey(tp: TopicPartition): string {
-  return `${tp.topic}\u0000${tp.partition}`;
-}
-
-export function compareTp(a: TopicPartition, b: TopicPartition): number {
-  return a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
-}
 
 /** Partitions in `from` that are not in `minus`. */
 export function difference(from: TopicPartition[], minus: TopicPartition[]): TopicPartition[] {

@@ -7,6 +7,7 @@
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, RetryOptions } from 'kafkajs';
 import { difference } from './assignment.js';
+import { compareTp } from './topic-partition.js';
 import { errorFields, type LogSink } from './log-logger.js';
 import { toLogRecord } from './kafka-records.js';
 import { Backoff } from './signal.js';
@@ -30,7 +31,7 @@ function flattenAssignment(assignment: Record<string, number[]>, topics: readonl
   return Object.entries(assignment)
     .filter(([topic]) => topics.includes(topic))
     .flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })))
-    .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+    .sort(compareTp);
 }
 
 export class KafkaGroupConsumer implements GroupConsumer {

@@ -1,4 +1,5 @@
-import { compareTp, difference, tpKey } from './assignment.js';
+import { difference } from './assignment.js';
+import { compareTp, tpKey } from './topic-partition.js';
 import { errorFields, type LogSink } from './log-logger.js';
 import type { GroupMember, MemoryGroup } from './memory-group.js';
 import { Backoff, Signal } from './signal.js';
