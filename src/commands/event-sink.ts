@@ -14,7 +14,7 @@ export interface EventSink {
 }
 
 /** Straight into the input topics as a website's Kafka producer would: Avro via the registry. */
-export async function topicSink(config: Config, logger: Logger): Promise<EventSink> {
+async function topicSink(config: Config, logger: Logger): Promise<EventSink> {
   if (config.kafka === null) throw new Error('topicSink needs KAFKA_BROKERS');
   if (config.schemaRegistryUrl === null) {
     throw new Error('SCHEMA_REGISTRY_URL is unset: producing Avro into Kafka needs the registry the engine uses, e.g. SCHEMA_REGISTRY_URL=http://localhost:8081 or http://ENGINE:8080/registry');
@@ -33,7 +33,7 @@ export async function topicSink(config: Config, logger: Logger): Promise<EventSi
 }
 
 /** To a running engine's collector, `POST /v1/events`, as a website backend would. */
-export function httpSink(baseUrl: string, writeKey: string | null): EventSink {
+function httpSink(baseUrl: string, writeKey: string | null): EventSink {
   const url = new URL('/v1/events', baseUrl);
   return {
     name: url.toString(),

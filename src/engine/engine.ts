@@ -17,7 +17,7 @@ import { BoundedSet, LatestLists } from './latest-lists.js';
 import { Pipeline } from './pipeline.js';
 import { RefusedSources } from './refused-sources.js';
 
-export const MODEL_VERSION = 'recstream-knn-ftrl/1';
+const MODEL_VERSION = 'recstream-knn-ftrl/1';
 
 export interface EngineParts {
   config: Config;

@@ -1,7 +1,7 @@
 import { parseTpKey, tpKey } from '../log/topic-partition.js';
 import type { LogRecord, OutgoingRecord, TopicPartition } from '../log/types.js';
 
-export const REFUSAL_KEY_PREFIX = 'refused:';
+const REFUSAL_KEY_PREFIX = 'refused:';
 
 /** One changelog record: refused offsets of one input partition from one batch, as [from, to) ranges. */
 interface RefusalMarker {

@@ -134,13 +134,6 @@ export class EventSerde {
     return this.encodeWith(binding, binding.id, value);
   }
 
-  /** Encodes without I/O; only after registerAll. */
-  encodeSync(topic: string, value: unknown): Buffer {
-    const binding = this.requireBinding(topic);
-    if (binding.id === null) throw new Error(`no schema id for topic ${topic} yet: call registerAll first`);
-    return this.encodeWith(binding, binding.id, value);
-  }
-
   private encodeWith(binding: TopicBinding, id: number, value: unknown): Buffer {
     const type = binding.schema.type;
     try {

@@ -43,10 +43,6 @@ export class MemoryGroup {
     this.offsets.set(tpKey(tp), offset);
   }
 
-  hasMembers(): boolean {
-    return this.members.length > 0;
-  }
-
   subscribesTo(topic: string): boolean {
     return this.members.some((m) => m.topics.includes(topic));
   }

@@ -6,7 +6,7 @@ import { tokenRefusalMessage, verifyToken } from './tokens.js';
 import { WsConnection, type ConnectionLoad } from './ws-connection.js';
 import { parseClientFrame, type ClientMessage, type ErrorFrame } from './ws-protocol.js';
 
-export const STREAM_PATH = '/v1/stream';
+const STREAM_PATH = '/v1/stream';
 
 export interface GatewayOptions {
   /** Socket bufferedAmount above which lists are coalesced instead of sent (default 64 KiB). */
