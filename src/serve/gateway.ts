@@ -36,13 +36,6 @@ export interface Gateway {
 
 const DEFAULT_HIGH_WATER_BYTES = 64 * 1024;
 
-const gateways = new WeakMap<Server, Gateway>();
-
-/** The gateway attached to a server, for operators' tooling and tests that only hold the server. */
-export function gatewayOf(server: Server): Gateway | undefined {
-  return gateways.get(server);
-}
-
 function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   const body = JSON.stringify({ error: reason });
   socket.once('finish', () => socket.destroy());
@@ -207,7 +200,6 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
 
   const gateway: Gateway = {
     close() {
-      gateways.delete(server);
       clearInterval(heartbeat);
       stopListening();
       server.off('upgrade', onUpgrade);
@@ -227,6 +219,5 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
       return total;
     },
   };
-  gateways.set(server, gateway);
   return gateway;
 }
