@@ -330,7 +330,7 @@ export class Engine implements EngineApi {
     }
   }
 
-  /** Refreshes lag and model gauges now (metrics scrapes and tests need not wait for the timer). */
+  /** Runs the 5 s gauge refresh (lag, model gauges, idle expiry) now, so tests observe it without waiting. */
   refresh(): Promise<void> {
     return this.refreshGauges();
   }
