@@ -44,7 +44,7 @@ function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
 }
 
 /**
- * The WebSocket gateway on GET /v1/stream (DESIGN.md §5): storefronts subscribe to users with a
+ * The WebSocket gateway on GET /v1/stream (README, "Receiving recommendations"): storefronts subscribe to users with a
  * storefront token and receive every fresh list for them, until the token expires (the client then
  * gets `token-expired` and may subscribe again with a fresh one). It owns the server's `upgrade`
  * event: any other upgrade path is answered 404.
