@@ -3,11 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { Engine } from './engine/engine.js';
 import { EventSerde } from './events/serde.js';
-import { MemoryLog } from './log/memory.js';
 import { createEventLog, type EventLog } from './log/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { Recommender } from './model/index.js';
-import { attachGateway } from './serve/gateway.js';
+import { attachGateway, type Gateway } from './serve/gateway.js';
 import { buildHttpServer } from './serve/http.js';
 import { Metrics } from './metrics.js';
 import { SchemaStore, registryFile, registryPlugin, storeSchemaSource } from './serve/registry/index.js';
@@ -27,6 +26,8 @@ export interface AppOptions {
 export interface RunningApp {
   engine: Engine;
   http: FastifyInstance;
+  /** The WebSocket gateway on `http`'s server. */
+  gateway: Gateway;
   log: EventLog;
   port: number;
   /** Base URL on loopback, e.g. http://127.0.0.1:8080 */
@@ -92,7 +93,7 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
 
   let stopped: Promise<void> | null = null;
   return {
-    engine, http, log, port, url, registryUrl,
+    engine, http, gateway, log, port, url, registryUrl,
     stop() {
       stopped ??= (async () => {
         await engine.stop();

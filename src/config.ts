@@ -32,6 +32,14 @@ export const DEFAULT_REGISTRY_LIMITS: RegistryLimits = {
   maxVersionsPerSubject: 100,
 };
 
+/** Consumer-group timing, in ms: the KAFKA_* variables' defaults, and a KafkaLog's when built without them. */
+export const DEFAULT_KAFKA_TIMING = {
+  sessionTimeoutMs: 30_000,
+  rebalanceTimeoutMs: 60_000,
+  heartbeatIntervalMs: 3_000,
+  maxWaitMs: 100,
+} as const;
+
 type Env = Record<string, string | undefined>;
 
 const list = (s: string | undefined): string[] =>
@@ -69,10 +77,10 @@ const NUMBER_VARS = {
   WS_PING_INTERVAL_MS: { def: 30_000, rule: { min: 100, int: true }, hint: 'WebSocket ping interval in ms; a client silent for two intervals is dropped' },
   READY_MAX_LAG: { def: 10_000, rule: { min: 0, int: true }, hint: 'consumer lag (messages) above which /readyz answers 503' },
   HEAP_SHED_RATIO: { def: 0.85, rule: { min: 0.01, max: 1 }, hint: 'share of the V8 heap limit in use above which POST /v1/events answers 503, e.g. HEAP_SHED_RATIO=0.85 (1 = never)' },
-  KAFKA_SESSION_TIMEOUT_MS: { def: 30_000, rule: { min: 1000, int: true }, hint: 'consumer-group session timeout in ms, e.g. 30000' },
-  KAFKA_REBALANCE_TIMEOUT_MS: { def: 60_000, rule: { min: 1000, int: true }, hint: 'how long a rebalance waits for members to rejoin, in ms, e.g. 60000' },
-  KAFKA_HEARTBEAT_INTERVAL_MS: { def: 3_000, rule: { min: 100, int: true }, hint: 'consumer heartbeat interval in ms (about a third of the session timeout)' },
-  KAFKA_MAX_WAIT_MS: { def: 100, rule: { min: 10, max: 10_000, int: true }, hint: 'longest a fetch waits for new records in ms; lower means fresher lists, e.g. 100' },
+  KAFKA_SESSION_TIMEOUT_MS: { def: DEFAULT_KAFKA_TIMING.sessionTimeoutMs, rule: { min: 1000, int: true }, hint: 'consumer-group session timeout in ms, e.g. 30000' },
+  KAFKA_REBALANCE_TIMEOUT_MS: { def: DEFAULT_KAFKA_TIMING.rebalanceTimeoutMs, rule: { min: 1000, int: true }, hint: 'how long a rebalance waits for members to rejoin, in ms, e.g. 60000' },
+  KAFKA_HEARTBEAT_INTERVAL_MS: { def: DEFAULT_KAFKA_TIMING.heartbeatIntervalMs, rule: { min: 100, int: true }, hint: 'consumer heartbeat interval in ms (about a third of the session timeout)' },
+  KAFKA_MAX_WAIT_MS: { def: DEFAULT_KAFKA_TIMING.maxWaitMs, rule: { min: 10, max: 10_000, int: true }, hint: 'longest a fetch waits for new records in ms; lower means fresher lists, e.g. 100' },
   REGISTRY_MAX_SCHEMA_BYTES: { def: DEFAULT_REGISTRY_LIMITS.maxSchemaBytes, rule: { min: 4096, int: true }, hint: 'largest schema the embedded registry accepts, in bytes, e.g. REGISTRY_MAX_SCHEMA_BYTES=262144' },
   REGISTRY_MAX_SCHEMAS: { def: DEFAULT_REGISTRY_LIMITS.maxSchemas, rule: { min: 3, int: true }, hint: 'distinct schemas the embedded registry holds (ids are never freed; the engine needs 3), e.g. REGISTRY_MAX_SCHEMAS=1000' },
   REGISTRY_MAX_SUBJECTS: { def: DEFAULT_REGISTRY_LIMITS.maxSubjects, rule: { min: 3, int: true }, hint: 'subjects the embedded registry holds (the engine needs 3), e.g. REGISTRY_MAX_SUBJECTS=1000' },

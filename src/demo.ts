@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { startRecstream, type RunningApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createShopperSimulation, type ShopperSimulation } from './eval/generate.js';
+import { collectorJson } from './events/collector-json.js';
 import { createLogger, type Logger } from './logger.js';
 import { demoPlugin } from './serve/demo.js';
 import { mintToken } from './serve/tokens.js';
@@ -57,7 +58,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   const batch: unknown[] = [];
   for (let i = 0; i < warmup; i++) {
     const event = simulation.next(now - 7 * DAY + Math.round((i / warmup) * (7 * DAY - 60_000)));
-    batch.push(toJson(event));
+    batch.push(collectorJson(event));
     if (batch.length === 1000 || i === warmup - 1) {
       await app.engine.ingest(batch.splice(0));
     }
@@ -72,7 +73,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       const n = Math.floor(carry);
       carry -= n;
       if (n === 0) return;
-      const events = Array.from({ length: n }, () => toJson(simulation.next(Date.now())));
+      const events = Array.from({ length: n }, () => collectorJson(simulation.next(Date.now())));
       app.engine.ingest(events).catch((err: unknown) => logger.warn({ err }, 'demo shoppers could not send events'));
     }, 100);
     ticker.unref();
@@ -86,10 +87,4 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       await app.stop();
     },
   };
-}
-
-/** Events as a website sends them to the collector. */
-function toJson(event: ReturnType<ShopperSimulation['next']>): Record<string, unknown> {
-  const { kind, ...rest } = event;
-  return kind === 'purchase' ? { ...rest, type: 'purchase' } : rest;
 }

@@ -3,7 +3,7 @@ import { DEAD_LETTER_REASONS } from './events/reasons.js';
 import { CLICK_TYPES } from './events/types.js';
 
 /** Buckets from 1 ms to 30 s, for both processing and event-time → push latency. */
-export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** Where recommendation lists go: produced to the topic, sent on a WebSocket, answered over HTTP. */
 const RECOMMENDATION_SINKS = ['topic', 'websocket', 'http'] as const;

@@ -8,7 +8,7 @@ export async function startBenchApp(env: Record<string, string> = {}): Promise<R
   return startRecstream(config, { logger: silentLogger() });
 }
 
-export function benchConfig(env: Record<string, string> = {}): Config {
+function benchConfig(env: Record<string, string> = {}): Config {
   // No collector rate limit and no connection cap per address: the load tests post ~100 requests/s
   // and open hundreds of WebSockets, all from one loopback address.
   return loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', HTTP_MAX_CONNECTIONS_PER_IP: '0', ...env });

@@ -76,7 +76,7 @@ export async function benchKafka(options: KafkaBenchOptions): Promise<KafkaBench
     options.progress(`kafka: producing the same ${records.length} events as Avro while the engine consumes`);
     const pipeline = await timePipeline(app, records, (chunk) => producer.produce(chunk), { timeoutMs: PIPELINE_TIMEOUT_MS });
     options.progress(`kafka: engine ${pipeline.eventsPerSecond} events/s; raw kafkajs consume of the same messages`);
-    const rawConsume = await rawConsumeCeiling(brokers, [topics.TOPIC_CLICKS, topics.TOPIC_PURCHASES], records.length, `bench-raw-${run}`);
+    const rawConsume = await rawConsumeCeiling(brokers, [topics.TOPIC_CLICKS, topics.TOPIC_PURCHASES], records.length, `bench-raw-${run}`, app.engine.config.kafka!.maxWaitMs);
     options.progress(`kafka: raw consume ${rawConsume.eventsPerSecond} events/s; latency at ${options.latency.rate} events/s`);
     const latency = await runPushLoad(app, {
       clients: options.latency.users,
@@ -94,10 +94,13 @@ export async function benchKafka(options: KafkaBenchOptions): Promise<KafkaBench
   }
 }
 
-/** A plain kafkajs group consumer with eachBatch and no decoding: the ceiling for the engine on this broker. */
-async function rawConsumeCeiling(brokers: string[], topics: string[], expected: number, groupId: string): Promise<PipelineResult> {
+/**
+ * A plain kafkajs group consumer with eachBatch and no decoding, fetching with the engine's fetch wait:
+ * the ceiling for the engine on this broker.
+ */
+async function rawConsumeCeiling(brokers: string[], topics: string[], expected: number, groupId: string, maxWaitMs: number): Promise<PipelineResult> {
   const kafka = new Kafka({ brokers, clientId: 'recstream-bench-raw', logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: maxWaitMs });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics, fromBeginning: true });

@@ -22,17 +22,14 @@ export interface MockClusterOptions {
   topics?: Array<{ topic: string; partitions: number }>;
   /** Broker count (ids 1..N). Default 1. */
   brokers?: number;
-  /** Folder holding build-mock-kafka.sh and bin/; default the repository's scripts/. */
-  scriptsDir?: string;
 }
 
-const DEFAULT_SCRIPTS_DIR = fileURLToPath(new URL('../../scripts/', import.meta.url));
+const SCRIPTS_DIR = fileURLToPath(new URL('../../scripts/', import.meta.url));
 
 export async function startMockCluster(options: MockClusterOptions = {}): Promise<MockCluster> {
-  const scriptsDir = options.scriptsDir ?? DEFAULT_SCRIPTS_DIR;
-  await promisify(execFile)('bash', [`${scriptsDir}/build-mock-kafka.sh`]);
+  await promisify(execFile)('bash', [`${SCRIPTS_DIR}/build-mock-kafka.sh`]);
   const args = ['--brokers', String(options.brokers ?? 1), ...(options.topics ?? []).map((t) => `${t.topic}:${t.partitions}`)];
-  const child = spawn(`${scriptsDir}/bin/mock-kafka`, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(`${SCRIPTS_DIR}/bin/mock-kafka`, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();

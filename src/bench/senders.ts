@@ -1,9 +1,9 @@
 import type { RunningApp } from '../app.js';
 import { inputRecord } from '../engine/input-record.js';
+import { collectorJson } from '../events/collector-json.js';
 import { EventSerde } from '../events/serde.js';
 import type { EventLog } from '../log/types.js';
 import type { EventSender } from './push-load.js';
-import { collectorJson } from './workload.js';
 
 /** Events posted to the collector as a website would: one JSON batch per tick. */
 export function collectorSender(app: RunningApp): EventSender {

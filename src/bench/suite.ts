@@ -46,7 +46,7 @@ export interface SuiteOptions {
 
 const ratio = (a: number, b: number): number => (b > 0 ? Math.round((a / b) * 100) / 100 : 0);
 
-/** Every measurement of DESIGN.md §7, one after the other in this process. */
+/** Every measurement of `recstream bench` (docs/BENCHMARKS.md), one after the other in this process. */
 export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
   const { sizes, progress } = options;
   const startedAt = new Date();

@@ -38,9 +38,3 @@ export class LiveEvents {
     return { ...this.sim.next(now), userId, timestamp: now };
   }
 }
-
-/** The JSON a website posts to /v1/events for an event: clicks carry their type, orders `type: purchase`. */
-export function collectorJson(event: TrackingEvent): Record<string, unknown> {
-  const { kind, ...rest } = event;
-  return kind === 'purchase' ? { ...rest, type: 'purchase' } : rest;
-}

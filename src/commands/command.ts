@@ -40,7 +40,7 @@ export interface CommandDefinition<O extends FlagOptions> {
 }
 
 /** Reads argv strictly (no positionals, no unknown flags); a parse error becomes a UsageError. */
-export function parseFlags<O extends FlagOptions>(argv: string[], options: O): Flags<O> & { help?: boolean } {
+function parseFlags<O extends FlagOptions>(argv: string[], options: O): Flags<O> & { help?: boolean } {
   try {
     const { values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
     return values as Flags<O> & { help?: boolean };

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { inputRecord } from '../engine/input-record.js';
+import { collectorJson } from '../events/collector-json.js';
 import { EventSerde } from '../events/serde.js';
 import type { TrackingEvent } from '../events/types.js';
 import { createEventLog } from '../log/index.js';
@@ -13,7 +14,7 @@ export interface EventSink {
 }
 
 /** Straight into the input topics as a website's Kafka producer would: Avro via the registry. */
-export async function topicSink(config: Config, logger: Logger): Promise<EventSink> {
+async function topicSink(config: Config, logger: Logger): Promise<EventSink> {
   if (config.kafka === null) throw new Error('topicSink needs KAFKA_BROKERS');
   if (config.schemaRegistryUrl === null) {
     throw new Error('SCHEMA_REGISTRY_URL is unset: producing Avro into Kafka needs the registry the engine uses, e.g. SCHEMA_REGISTRY_URL=http://localhost:8081 or http://ENGINE:8080/registry');
@@ -32,16 +33,15 @@ export async function topicSink(config: Config, logger: Logger): Promise<EventSi
 }
 
 /** To a running engine's collector, `POST /v1/events`, as a website backend would. */
-export function httpSink(baseUrl: string, writeKey: string | null): EventSink {
+function httpSink(baseUrl: string, writeKey: string | null): EventSink {
   const url = new URL('/v1/events', baseUrl);
   return {
     name: url.toString(),
     async send(events) {
-      const body = events.map(({ kind: _kind, ...e }) => (_kind === 'purchase' ? { ...e, type: 'purchase' } : e));
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(writeKey ? { 'x-write-key': writeKey } : {}) },
-        body: JSON.stringify(body),
+        body: JSON.stringify(events.map(collectorJson)),
       }).catch((err: unknown) => {
         throw new Error(`cannot reach ${url} (${(err as Error).message}): is recstream running there? Set --url, or KAFKA_BROKERS to produce into Kafka`);
       });

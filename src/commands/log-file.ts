@@ -1,10 +1,8 @@
 import { ColumnError, type ColumnOverrides } from '../eval/columns.js';
 import { readInteractionFile, type InteractionLog } from '../eval/interactions.js';
-import { CLICK_TYPES, type EventType } from '../events/types.js';
+import { EVENT_TYPES, type EventType } from '../events/types.js';
 import { UsageError } from './command.js';
 import { oneOf, readableFile, requiredFlag } from './flag-values.js';
-
-const EVENT_TYPES: readonly EventType[] = [...CLICK_TYPES, 'purchase'];
 
 /** The flags `eval` and `replay` share for reading a CSV log. */
 export const LOG_FILE_OPTIONS = {

@@ -1,7 +1,6 @@
 import { basename } from 'node:path';
 import { loadConfig } from '../config.js';
-import type { Interaction } from '../eval/interactions.js';
-import type { TrackingEvent } from '../events/types.js';
+import { interactionEvent, type InteractionEventStyle } from '../eval/interaction-event.js';
 import { commandEnv, defineCommand } from './command.js';
 import { openEventSink, pace } from './event-sink.js';
 import { nonNegativeNumber, urlFlag } from './flag-values.js';
@@ -15,19 +14,6 @@ http://localhost:$PORT). --rate is events per second (0 = as fast as possible, t
 Rows without a type column get --default-type (view, click, add_to_cart, remove_from_cart or
 purchase; default click; use purchase for order logs).
 `;
-
-/** A log row as the event a website would have sent; ids are derived from the file and row. */
-export function interactionEvent(row: Interaction, index: number, prefix: string, shift: number): TrackingEvent {
-  const eventId = `${prefix}-${index}`;
-  const timestamp = row.timestamp + shift;
-  if (row.type === 'purchase') {
-    return {
-      kind: 'purchase', eventId, userId: row.userId, timestamp, orderId: eventId, currency: 'EUR',
-      items: [{ itemId: row.itemId, quantity: 1, price: row.price ?? 0 }], sessionId: row.sessionId,
-    };
-  }
-  return { kind: 'click', eventId, userId: row.userId, timestamp, type: row.type, itemId: row.itemId, sessionId: row.sessionId, price: row.price, recommendationId: null };
-}
 
 /** `recstream replay`: resolves to the exit code. */
 export const runReplay = defineCommand({
@@ -50,11 +36,13 @@ export const runReplay = defineCommand({
     const rows = log.interactions.map((row, i) => ({ row, i })).sort((a, b) => a.row.timestamp - b.row.timestamp || a.i - b.i);
     const last = rows.at(-1)?.row.timestamp ?? 0;
     const shift = flags['shift-to-now'] === true ? Date.now() - last : 0;
+    // Ids derive from the file name and row, so replaying the same file twice is taken for duplicates.
     const prefix = basename(file.path).replace(/\W+/g, '_');
+    const style: InteractionEventStyle = { eventPrefix: prefix, orderPrefix: prefix, currency: 'EUR', shiftMs: shift };
     const sink = await openEventSink(config, { url, writeKey: flags['write-key'] });
     io.stderr.write(`replaying ${rows.length} events from ${file.path} to ${sink.name}${rate > 0 ? ` at ${rate}/s` : ''}\n`);
     const started = Date.now();
-    const sent = await pace(rows.map(({ row, i }) => interactionEvent(row, i, prefix, shift)), rate, sink);
+    const sent = await pace(rows.map(({ row, i }) => interactionEvent(row, i, style)), rate, sink);
     await sink.close();
     const seconds = (Date.now() - started) / 1000;
     io.stderr.write(`sent ${sent} events in ${seconds.toFixed(1)} s (${Math.round(sent / Math.max(seconds, 1e-3))}/s)\n`);

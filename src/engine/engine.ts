@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Recommendation } from '../events/types.js';
 import { validateEvent } from '../events/validate.js';
+import { tpKey } from '../log/topic-partition.js';
 import type { EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
 import type { Logger } from '../logger.js';
 import type { ForgottenCounts, ModelDigest, OnlineRecommender, SimilarItem } from '../model/types.js';
@@ -16,7 +17,7 @@ import { BoundedSet, LatestLists } from './latest-lists.js';
 import { Pipeline } from './pipeline.js';
 import { RefusedSources } from './refused-sources.js';
 
-export const MODEL_VERSION = 'recstream-knn-ftrl/1';
+const MODEL_VERSION = 'recstream-knn-ftrl/1';
 
 export interface EngineParts {
   config: Config;
@@ -27,8 +28,6 @@ export interface EngineParts {
   /** Wall clock, epoch millis. Default Date.now. */
   clock?: () => number;
 }
-
-const tpKey = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`;
 
 /** How often the heap is read for load shedding: often enough to stop before the limit at full input rate. */
 const HEAP_SAMPLE_MS = 1_000;
@@ -331,7 +330,7 @@ export class Engine implements EngineApi {
     }
   }
 
-  /** Refreshes lag and model gauges now (metrics scrapes and tests need not wait for the timer). */
+  /** Runs the 5 s gauge refresh (lag, model gauges, idle expiry) now, so tests observe it without waiting. */
   refresh(): Promise<void> {
     return this.refreshGauges();
   }
@@ -382,7 +381,7 @@ export class Engine implements EngineApi {
     for (const topic of this.inputTopics) {
       const partitions = this.partitionCount.get(topic) ?? (await this.log.partitionsFor(topic));
       for (let partition = 0; partition < partitions; partition++) {
-        offsets[`${topic}/${partition}`] = (await this.log.offsets({ topic, partition })).high;
+        offsets[tpKey({ topic, partition })] = (await this.log.offsets({ topic, partition })).high;
       }
     }
     const erasure: Erasure = { userId, erasedAt: Date.now(), offsets };

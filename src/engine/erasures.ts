@@ -1,10 +1,11 @@
+import { tpKey } from '../log/topic-partition.js';
 import type { LogRecord } from '../log/types.js';
 
 /** A user's erasure: events of theirs below these input offsets are never learned again. */
 export interface Erasure {
   userId: string;
   erasedAt: number;
-  /** "topic/partition" → first offset not erased. */
+  /** tpKey ("topic/partition") → first offset not erased. */
   offsets: Record<string, string>;
 }
 
@@ -21,7 +22,7 @@ export class Erasures {
   covers(userId: string, record: LogRecord): boolean {
     const erasure = this.byUser.get(userId);
     if (erasure === undefined) return false;
-    const upTo = erasure.offsets[`${record.topic}/${record.partition}`];
+    const upTo = erasure.offsets[tpKey(record)];
     return upTo !== undefined && BigInt(record.offset) < BigInt(upTo);
   }
 

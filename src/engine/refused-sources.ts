@@ -1,6 +1,7 @@
+import { parseTpKey, tpKey } from '../log/topic-partition.js';
 import type { LogRecord, OutgoingRecord, TopicPartition } from '../log/types.js';
 
-export const REFUSAL_KEY_PREFIX = 'refused:';
+const REFUSAL_KEY_PREFIX = 'refused:';
 
 /** One changelog record: refused offsets of one input partition from one batch, as [from, to) ranges. */
 interface RefusalMarker {
@@ -9,8 +10,6 @@ interface RefusalMarker {
 }
 
 type Range = [bigint, bigint];
-
-const sourceOf = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`;
 
 /**
  * Input records refused while their own record time was ahead of the wall clock (see judgeTime in
@@ -24,13 +23,13 @@ const sourceOf = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`;
  * markers kept are bounded by the input log that is kept.
  */
 export class RefusedSources {
-  /** "topic/partition" → sorted, disjoint, non-adjacent [from, to) ranges. */
+  /** tpKey ("topic/partition") → sorted, disjoint, non-adjacent [from, to) ranges. */
   private readonly ranges = new Map<string, Range[]>();
   /** Changelog key → the partition and end offset its marker covers, to tombstone it later. */
   private readonly markers = new Map<string, { source: string; end: bigint }>();
 
   covers(record: LogRecord): boolean {
-    const list = this.ranges.get(sourceOf(record));
+    const list = this.ranges.get(tpKey(record));
     if (list === undefined) return false;
     const offset = BigInt(record.offset);
     let lo = 0;
@@ -47,7 +46,7 @@ export class RefusedSources {
 
   /** Remembers the refusals of one batch and returns the changelog record that makes them durable. */
   refuse(tp: TopicPartition, offsets: string[], changelogTopic: string): OutgoingRecord {
-    const source = sourceOf(tp);
+    const source = tpKey(tp);
     const ranges = toRanges(offsets.map((o) => BigInt(o)));
     this.addRanges(source, ranges);
     const key = markerKey(source, ranges);
@@ -73,7 +72,7 @@ export class RefusedSources {
 
   /** Forgets refusals below `low`, the partition's earliest offset; returns tombstones for their markers. */
   expire(tp: TopicPartition, low: string, changelogTopic: string): OutgoingRecord[] {
-    const source = sourceOf(tp);
+    const source = tpKey(tp);
     const start = BigInt(low);
     const list = this.ranges.get(source);
     if (list !== undefined) {
@@ -92,10 +91,7 @@ export class RefusedSources {
 
   /** Input partitions with refusals remembered. */
   sources(): TopicPartition[] {
-    return [...this.ranges.keys()].map((s) => {
-      const at = s.lastIndexOf('/');
-      return { topic: s.slice(0, at), partition: Number(s.slice(at + 1)) };
-    });
+    return [...this.ranges.keys()].map(parseTpKey);
   }
 
   get size(): number {

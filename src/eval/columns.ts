@@ -2,7 +2,7 @@ import type { EventType } from '../events/types.js';
 
 export type ColumnRole = 'user' | 'item' | 'time' | 'rating' | 'type' | 'price' | 'session';
 
-/** Header names recognised per role, compared case-insensitively (DESIGN.md §5, plus common public logs). */
+/** Header names recognised per role, compared case-insensitively: the usual spellings and those of common public logs. */
 const CANDIDATES: Record<ColumnRole, readonly string[]> = {
   user: ['userid', 'user_id', 'user', 'visitorid', 'visitor_id', 'customerid', 'customer_id'],
   item: ['itemid', 'item_id', 'item', 'movieid', 'movie_id', 'productid', 'product_id', 'stockcode'],

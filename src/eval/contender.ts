@@ -1,5 +1,5 @@
-import type { TrackingEvent } from '../events/types.js';
 import type { ModelStats, OnlineRecommender } from '../model/types.js';
+import { interactionEvent, type InteractionEventStyle } from './interaction-event.js';
 import type { Interaction } from './interactions.js';
 
 /** Anything the prequential loop can test then teach, one interaction at a time. */
@@ -16,23 +16,8 @@ export interface Contender {
   stats?(): ModelStats;
 }
 
-/** The log row as the tracking event a website would have sent. */
-export function interactionEvent(interaction: Interaction, index: number): TrackingEvent {
-  const { userId, itemId, timestamp, type, price, sessionId } = interaction;
-  if (type === 'purchase') {
-    return {
-      kind: 'purchase',
-      eventId: `eval-${index}`,
-      userId,
-      timestamp,
-      orderId: `eval-order-${index}`,
-      currency: 'XXX',
-      items: [{ itemId, quantity: 1, price: price ?? 0 }],
-      sessionId,
-    };
-  }
-  return { kind: 'click', eventId: `eval-${index}`, userId, timestamp, type, itemId, sessionId, price };
-}
+/** Ids of events learned in an evaluation; XXX is ISO 4217's "no currency". */
+const EVAL_EVENTS: InteractionEventStyle = { eventPrefix: 'eval', orderPrefix: 'eval-order', currency: 'XXX' };
 
 /** recstream's model behind the contender interface, asked with excludeSeen plus the log's own seen set. */
 export function recommenderContender(model: OnlineRecommender, name = 'recstream'): Contender {
@@ -42,7 +27,7 @@ export function recommenderContender(model: OnlineRecommender, name = 'recstream
       return model.recommend(userId, { limit: k, now, excludeSeen: true, exclude: seen }).items.map((i) => i.itemId);
     },
     learn(interaction, index) {
-      model.learnOne(interactionEvent(interaction, index));
+      model.learnOne(interactionEvent(interaction, index, EVAL_EVENTS));
     },
     stats: () => model.stats(),
   };

@@ -91,7 +91,7 @@ export async function* parseCsv(chunks: AsyncIterable<string>): AsyncGenerator<s
 }
 
 /** A text stream of a file, gunzipped when it is gzip (by magic bytes, whatever its name). */
-export async function openText(path: string): Promise<Readable> {
+async function openText(path: string): Promise<Readable> {
   const head = await new Promise<Buffer>((resolve, reject) => {
     const s = createReadStream(path, { start: 0, end: 1 });
     const parts: Buffer[] = [];

@@ -51,8 +51,6 @@ export interface ShopperSimulation {
   readonly shoppers: readonly ShopperProfile[];
   /** The next event of the interleaved sessions, stamped with `now` (epoch millis). */
   next(now: number): TrackingEvent;
-  /** Current preferred categories of a user (after drift). */
-  tasteOf(userId: string): string[];
 }
 
 const DEFAULT_FUNNEL: FunnelRates = { click: 0.45, addToCart: 0.3, removeFromCart: 0.15, purchase: 0.6 };
@@ -119,7 +117,6 @@ export function createShopperSimulation(options: ShopperSimulationOptions): Shop
       taste,
     });
   }
-  const byId = new Map(shoppers.map((s) => [s.profile.userId, s]));
   // activity ranks are shuffled so heavy shoppers are not simply the lowest ids
   const activityOrder = shoppers.map((_, i) => i);
   for (let i = activityOrder.length - 1; i > 0; i--) {
@@ -225,10 +222,6 @@ export function createShopperSimulation(options: ShopperSimulationOptions): Shop
     catalog: items,
     itemsById: new Map(items.map((i) => [i.itemId, i])),
     shoppers: shoppers.map((s) => s.profile),
-    tasteOf(userId) {
-      const s = byId.get(userId);
-      return s === undefined ? [] : s.taste.map((t) => categories[t.category]);
-    },
     next(now) {
       for (;;) {
         while (sessions.length < concurrency) sessions.push(startSession());

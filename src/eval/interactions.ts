@@ -1,6 +1,6 @@
 import type { EventType } from '../events/types.js';
 import { ColumnError, detectColumns, mapEventType, parseTimestamp, type ColumnMap, type ColumnOverrides } from './columns.js';
-import { parseCsv, readCsvFile } from './csv.js';
+import { readCsvFile } from './csv.js';
 
 /** One row of an interaction log. */
 export interface Interaction {
@@ -90,14 +90,6 @@ export async function readInteractions(records: AsyncIterable<string[]>, options
 
 export async function readInteractionFile(path: string, options: ReadOptions = {}): Promise<InteractionLog> {
   return readInteractions(readCsvFile(path), options);
-}
-
-/** Reads CSV text already in memory (tests, small logs). */
-export async function readInteractionText(text: string, options: ReadOptions = {}): Promise<InteractionLog> {
-  async function* single(): AsyncGenerator<string> {
-    yield text;
-  }
-  return readInteractions(parseCsv(single()), options);
 }
 
 function numberOrNull(raw: string | undefined): number | null {

@@ -45,7 +45,7 @@ export function evaluationOrder(interactions: readonly Interaction[], options: P
 }
 
 /**
- * Prequential test-then-learn (DESIGN.md §5) on the same events for every contender: an event is
+ * Prequential test-then-learn (README, "Evaluation protocol") on the same events for every contender: an event is
  * scored when its user has an earlier interaction and the pair is new; the contender's top-k (without
  * the user's seen items) is taken before it learns the event. Recall = hits / scored, NDCG@k with one
  * relevant item = 1 / log2(rank + 1).

@@ -45,10 +45,6 @@ export class Prng {
     return this.float() < p;
   }
 
-  pick<T>(values: readonly T[]): T {
-    return values[this.int(values.length)];
-  }
-
   /** Exponential with the given mean. */
   exponential(mean: number): number {
     return -Math.log(1 - this.float()) * mean;

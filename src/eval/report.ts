@@ -8,7 +8,7 @@ function byName(result: PrequentialResult, name: string): ContenderResult {
 
 const figures = (c: ContenderResult) => ({ recall: c.recall, ndcg: c.ndcg, hits: c.hits, seconds: c.seconds, eventsPerSecond: c.eventsPerSecond });
 
-/** The `eval --json` object (DESIGN.md §5 fields first). */
+/** The `eval --json` object: first the fields scripts rely on (events, evaluated, k, eventsPerSecond, each contender's recall and ndcg). */
 export function evalReport(result: PrequentialResult, context: { input: string; minRating: number | null; columns: string[]; read: unknown }) {
   const recstream = byName(result, 'recstream');
   return {

@@ -1,7 +1,7 @@
 import type { DeadLetterReason } from './reasons.js';
 
 export const MAX_ID_LENGTH = 256;
-export const MIN_TIMESTAMP = Date.UTC(2000, 0, 1);
+const MIN_TIMESTAMP = Date.UTC(2000, 0, 1);
 
 /** Thrown inside validation to stop at the first problem; never escapes validateEvent. */
 export class Rejection extends Error {
@@ -62,8 +62,8 @@ export function requiredString(obj: JsonObject, field: string, path = field): st
  * unit, a million pieces), low enough that values, their squares and sums stay far from overflow in
  * the order-value regression.
  */
-export const MAX_PRICE = 1e9;
-export const MAX_QUANTITY = 1_000_000;
+const MAX_PRICE = 1e9;
+const MAX_QUANTITY = 1_000_000;
 
 export function price(v: unknown, path: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {

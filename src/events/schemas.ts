@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 
-export const RECORD_NAMES = ['ClickEvent', 'PurchaseEvent', 'Recommendation'] as const;
+const RECORD_NAMES = ['ClickEvent', 'PurchaseEvent', 'Recommendation'] as const;
 export type RecordName = (typeof RECORD_NAMES)[number];
 
 export interface EventSchema {
@@ -33,7 +33,7 @@ function findSchemaDir(): string {
   }
 }
 
-export const SCHEMA_DIR = findSchemaDir();
+const SCHEMA_DIR = findSchemaDir();
 
 function load(name: RecordName): EventSchema {
   const raw = JSON.parse(readFileSync(join(SCHEMA_DIR, `${name}.avsc`), 'utf8')) as avro.Schema;
@@ -46,7 +46,3 @@ export const EVENT_SCHEMAS: Readonly<Record<RecordName, EventSchema>> = {
   PurchaseEvent: load('PurchaseEvent'),
   Recommendation: load('Recommendation'),
 };
-
-export const clickEventType = EVENT_SCHEMAS.ClickEvent.type;
-export const purchaseEventType = EVENT_SCHEMAS.PurchaseEvent.type;
-export const recommendationType = EVENT_SCHEMAS.Recommendation.type;

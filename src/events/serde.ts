@@ -5,7 +5,6 @@ import type { Logger } from '../logger.js';
 import { SchemaRefused, restSchemaSource, type SchemaSource } from './schema-source.js';
 import { EVENT_SCHEMAS, type EventSchema, type RecordName } from './schemas.js';
 import type { Rejected } from './reasons.js';
-import type { EventKind } from './validate.js';
 import { readFrame, writeFrame } from './wire.js';
 
 export type DecodeResult = { ok: true; value: unknown } | Rejected;
@@ -94,17 +93,6 @@ export class EventSerde {
     return ids;
   }
 
-  /** The record a topic carries, or null for topics this serde does not handle. */
-  recordOf(topic: string): RecordName | null {
-    return this.bindings.get(topic)?.schema.name ?? null;
-  }
-
-  /** The event kind a topic carries, for validateEvent's `kind`; null for the recommendations topic and others. */
-  kindOf(topic: string): EventKind | null {
-    const record = this.recordOf(topic);
-    return record === 'ClickEvent' ? 'click' : record === 'PurchaseEvent' ? 'purchase' : null;
-  }
-
   /**
    * Decodes one message for a topic. Synchronous when the schema id is cached; otherwise returns a
    * promise that fetches it once. Rejects (throws) only when the registry itself cannot be reached,
@@ -131,13 +119,6 @@ export class EventSerde {
       binding.id = await this.idFor(binding);
       this.writers.set(binding.id, { type: binding.schema.type, readers: new Map() });
     }
-    return this.encodeWith(binding, binding.id, value);
-  }
-
-  /** Encodes without I/O; only after registerAll. */
-  encodeSync(topic: string, value: unknown): Buffer {
-    const binding = this.requireBinding(topic);
-    if (binding.id === null) throw new Error(`no schema id for topic ${topic} yet: call registerAll first`);
     return this.encodeWith(binding, binding.id, value);
   }
 

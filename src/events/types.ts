@@ -2,7 +2,9 @@
 
 export const CLICK_TYPES = ['view', 'click', 'add_to_cart', 'remove_from_cart'] as const;
 export type ClickType = (typeof CLICK_TYPES)[number];
-export type EventType = ClickType | 'purchase';
+/** Every event type: the click types and `purchase`. */
+export const EVENT_TYPES = [...CLICK_TYPES, 'purchase'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface ClickEvent {
   eventId: string;

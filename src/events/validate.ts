@@ -1,4 +1,4 @@
-import { CLICK_TYPES, type ClickType, type PurchaseLine, type TrackingEvent } from './types.js';
+import { CLICK_TYPES, EVENT_TYPES, type ClickType, type PurchaseLine, type TrackingEvent } from './types.js';
 import {
   Rejection, describe, isObject, optionalId, optionalPrice, price, quantity, requiredId, requiredString, timestamp,
   type JsonObject,
@@ -19,8 +19,6 @@ export interface ValidateOptions {
 }
 
 export type ValidationResult = { ok: true; event: TrackingEvent } | Rejected;
-
-const EVENT_TYPES: readonly string[] = [...CLICK_TYPES, 'purchase'];
 
 /**
  * Checks one event from any source (collector JSON, an NDJSON line, a decoded Avro record) and returns
@@ -86,7 +84,7 @@ function kindOf(raw: JsonObject, given: EventKind | undefined): EventKind {
     if (given === 'purchase') return 'purchase';
     throw new Rejection('invalid', `type is required: one of ${EVENT_TYPES.join(', ')}`);
   }
-  if (typeof type !== 'string' || !EVENT_TYPES.includes(type)) {
+  if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type)) {
     throw new Rejection('invalid', `type ${describe(type)} is unknown: expected one of ${EVENT_TYPES.join(', ')}`);
   }
   const inferred: EventKind = type === 'purchase' ? 'purchase' : 'click';

@@ -1,6 +1,6 @@
 /** The Confluent wire format: magic byte 0, a 4-byte big-endian schema id, then the Avro binary body. */
-export const MAGIC_BYTE = 0;
-export const HEADER_BYTES = 5;
+const MAGIC_BYTE = 0;
+const HEADER_BYTES = 5;
 
 export type WireFrame = { ok: true; schemaId: number; payload: Buffer } | { ok: false; error: string };
 

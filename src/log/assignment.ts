@@ -1,12 +1,6 @@
-import type { TopicPartition } from './types.js';
-
-export function tpKey(tp: TopicPartition): string {
-  return `${tp.topic}\u0000${tp.partition}`;
-}
-
-export function compareTp(a: TopicPartition, b: TopicPartition): number {
-  return a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
-}
+import { errorFields, type LogSink } from './log-logger.js';
+import { compareTp, tpKey } from './topic-partition.js';
+import type { AssignmentListener, TopicPartition } from './types.js';
 
 /** Partitions in `from` that are not in `minus`. */
 export function difference(from: TopicPartition[], minus: TopicPartition[]): TopicPartition[] {
@@ -38,4 +32,22 @@ export function roundRobinAssign(members: readonly Subscriber[], partitions: Top
     }
   }
   return plan;
+}
+
+/**
+ * Calls the listener's `which` with copies of the partitions. A listener that throws is logged with
+ * `context` and the consumer carries on.
+ */
+export async function notifyAssignment(
+  listener: AssignmentListener,
+  which: 'onAssigned' | 'onRevoked',
+  partitions: TopicPartition[],
+  logger: LogSink,
+  context: { groupId: string },
+): Promise<void> {
+  try {
+    await listener[which]?.(partitions.map((tp) => ({ ...tp })));
+  } catch (err) {
+    logger.error({ ...errorFields(err), partitions, ...context }, `${which} listener failed`);
+  }
 }

@@ -1,6 +1,6 @@
 /**
- * The event-log layer's public face: the two implementations and a factory that picks one from the
- * configuration (Kafka when brokers are configured, the embedded log otherwise).
+ * The event-log layer's face to the rest of the engine: the log types and a factory that picks the
+ * implementation from the configuration (Kafka when brokers are configured, the embedded log otherwise).
  */
 import type { Config } from '../config.js';
 import { KafkaLog } from './kafka.js';
@@ -8,10 +8,6 @@ import type { LogSink } from './log-logger.js';
 import { MemoryLog } from './memory.js';
 import type { EventLog } from './types.js';
 
-export { KafkaLog, type KafkaLogOptions } from './kafka.js';
-export { MemoryLog, type MemoryLogOptions } from './memory.js';
-export { DefaultPartitioner, murmur2, partitionForKey } from './partitioner.js';
-export type { LogSink } from './log-logger.js';
 export type * from './types.js';
 
 /** kafkajs is chatty: it only logs warnings when the engine itself logs at debug. */

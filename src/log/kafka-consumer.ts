@@ -6,7 +6,8 @@
  * is slow so no more of it is fetched and buffered meanwhile.
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, RetryOptions } from 'kafkajs';
-import { difference } from './assignment.js';
+import { difference, notifyAssignment } from './assignment.js';
+import { compareTp } from './topic-partition.js';
 import { errorFields, type LogSink } from './log-logger.js';
 import { toLogRecord } from './kafka-records.js';
 import { Backoff } from './signal.js';
@@ -30,7 +31,7 @@ function flattenAssignment(assignment: Record<string, number[]>, topics: readonl
   return Object.entries(assignment)
     .filter(([topic]) => topics.includes(topic))
     .flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })))
-    .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+    .sort(compareTp);
 }
 
 export class KafkaGroupConsumer implements GroupConsumer {
@@ -179,12 +180,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
     });
   }
 
-  private async callListener(which: 'onAssigned' | 'onRevoked', partitions: TopicPartition[]): Promise<void> {
-    try {
-      await this.listener[which]?.(partitions.map((tp) => ({ ...tp })));
-    } catch (err) {
-      this.logger.error({ ...errorFields(err), partitions, groupId: this.options.groupId }, `${which} listener failed`);
-    }
+  private callListener(which: 'onAssigned' | 'onRevoked', partitions: TopicPartition[]): Promise<void> {
+    return notifyAssignment(this.listener, which, partitions, this.logger, { groupId: this.options.groupId });
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {

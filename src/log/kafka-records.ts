@@ -2,7 +2,7 @@ import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import type { Headers, LogRecord, OutgoingRecord } from './types.js';
 
 /** Kafka headers may repeat and carry bytes; ours are one string per name (the last one wins). */
-export function headersFromKafka(headers: IHeaders | undefined): Headers {
+function headersFromKafka(headers: IHeaders | undefined): Headers {
   const out: Headers = {};
   if (!headers) return out;
   for (const [name, value] of Object.entries(headers)) {

@@ -3,6 +3,7 @@
  * kafkajs consumer per group member, admin calls for offsets, and direct fetches for readRange.
  */
 import { Kafka, Partitioners, type Admin, type KafkaConfig, type Producer, type RetryOptions, type TopicMessages } from 'kafkajs';
+import { DEFAULT_KAFKA_TIMING } from '../config.js';
 import { KafkaGroupConsumer, type KafkaConsumerSettings } from './kafka-consumer.js';
 import { DirectReader } from './kafka-direct.js';
 import { kafkaLogCreator, kafkaLogLevel, type KafkaLogLevelName } from './kafka-logger.js';
@@ -64,10 +65,10 @@ export class KafkaLog implements EventLog {
       logCreator: kafkaLogCreator(this.logger),
     });
     this.consumerSettings = {
-      sessionTimeout: 30_000,
-      rebalanceTimeout: 60_000,
-      heartbeatInterval: 3_000,
-      maxWaitTimeInMs: 500,
+      sessionTimeout: DEFAULT_KAFKA_TIMING.sessionTimeoutMs,
+      rebalanceTimeout: DEFAULT_KAFKA_TIMING.rebalanceTimeoutMs,
+      heartbeatInterval: DEFAULT_KAFKA_TIMING.heartbeatIntervalMs,
+      maxWaitTimeInMs: DEFAULT_KAFKA_TIMING.maxWaitMs,
       maxBytesPerPartition: 1024 * 1024,
       slowBatchMs: 5_000,
       retry: this.retry,

@@ -1,4 +1,5 @@
-import { compareTp, difference, tpKey } from './assignment.js';
+import { difference, notifyAssignment } from './assignment.js';
+import { compareTp, tpKey } from './topic-partition.js';
 import { errorFields, type LogSink } from './log-logger.js';
 import type { GroupMember, MemoryGroup } from './memory-group.js';
 import { Backoff, Signal } from './signal.js';
@@ -117,12 +118,8 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
     this.signal.notify();
   }
 
-  private async notifyListener(which: 'onAssigned' | 'onRevoked', partitions: TopicPartition[]): Promise<void> {
-    try {
-      await this.listener[which]?.(partitions.map((tp) => ({ ...tp })));
-    } catch (err) {
-      this.logger.error({ ...errorFields(err), partitions, group: this.group.id }, `${which} listener failed`);
-    }
+  private notifyListener(which: 'onAssigned' | 'onRevoked', partitions: TopicPartition[]): Promise<void> {
+    return notifyAssignment(this.listener, which, partitions, this.logger, { groupId: this.group.id });
   }
 
   private async loop(): Promise<void> {
@@ -168,7 +165,7 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
       await this.handler!(batch);
       this.group.commit(batch, next);
     } catch (err) {
-      this.logger.error({ ...errorFields(err), topic: batch.topic, partition: batch.partition, group: this.group.id }, 'batch failed; offering it again');
+      this.logger.error({ ...errorFields(err), topic: batch.topic, partition: batch.partition, groupId: this.group.id }, 'batch failed; offering it again');
       return false;
     }
     this.positions.set(tpKey(batch), next);

@@ -4,7 +4,8 @@
  * (quiesce), members give up what they lose (revoke, after their last commit), then members take
  * their new partitions (assign) and resume. Rebalances run one at a time.
  */
-import { difference, roundRobinAssign, tpKey, type Subscriber } from './assignment.js';
+import { difference, roundRobinAssign, type Subscriber } from './assignment.js';
+import { tpKey } from './topic-partition.js';
 import type { CommitEntry } from './memory-store.js';
 import type { TopicPartition } from './types.js';
 
@@ -40,10 +41,6 @@ export class MemoryGroup {
   commit(tp: TopicPartition, offset: number): void {
     this.persist?.([{ topic: tp.topic, partition: tp.partition, offset }]);
     this.offsets.set(tpKey(tp), offset);
-  }
-
-  hasMembers(): boolean {
-    return this.members.length > 0;
   }
 
   subscribesTo(topic: string): boolean {

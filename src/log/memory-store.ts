@@ -6,6 +6,7 @@
  */
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { tpKey } from './topic-partition.js';
 import type { Headers } from './types.js';
 
 export interface StoredRecord {
@@ -120,7 +121,7 @@ export class LogStore {
 
   append(topic: string, partition: number, records: StoredRecord[]): void {
     if (records.length === 0) return;
-    const id = `${topic}\u0000${partition}`;
+    const id = tpKey({ topic, partition });
     let fd = this.partitionFds.get(id);
     if (fd === undefined) {
       mkdirSync(join(this.dir, 'topics', encodeURIComponent(topic)), { recursive: true });
@@ -150,7 +151,7 @@ export class LogStore {
       if (!line) continue;
       try {
         const e = JSON.parse(line) as CommitEntry;
-        latest.set(`${e.topic}\u0000${e.partition}`, e);
+        latest.set(tpKey(e), e);
       } catch {
         // A torn last line from a crash mid-write: the previous commit for that partition stands.
       }
@@ -167,7 +168,7 @@ export class LogStore {
       journal = { fd: openSync(this.journalPath(group), 'a'), lines: latest.size, latest };
       this.journals.set(group, journal);
     }
-    for (const e of entries) journal.latest.set(`${e.topic}\u0000${e.partition}`, e);
+    for (const e of entries) journal.latest.set(tpKey(e), e);
     writeSync(journal.fd, entries.map((e) => JSON.stringify(e) + '\n').join(''));
     journal.lines += entries.length;
     if (journal.lines > JOURNAL_COMPACT_LINES) {

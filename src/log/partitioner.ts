@@ -34,11 +34,11 @@ export function murmur2(data: Uint8Array): number {
   return h | 0;
 }
 
-export function toPositive(n: number): number {
+function toPositive(n: number): number {
   return n & 0x7fffffff;
 }
 
-export function keyBytes(key: string | Uint8Array): Uint8Array {
+function keyBytes(key: string | Uint8Array): Uint8Array {
   return typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
 }
 

@@ -42,7 +42,7 @@ const STATIC_FILES: Record<string, { file: string; type: string; crossOrigin?: b
 };
 
 /**
- * The demo storefront (DESIGN.md §5 "GET /tracker.js and GET /"): the page, the tracker and the small
+ * The demo storefront of `recstream demo` (`GET /` and `GET /tracker.js`): the page, the tracker and the small
  * JSON API the page reads. Files are read per request so an edited page shows on reload.
  */
 export const demoPlugin: FastifyPluginAsync<DemoPluginOptions> = async (app, options) => {

@@ -6,7 +6,7 @@ import { tokenRefusalMessage, verifyToken } from './tokens.js';
 import { WsConnection, type ConnectionLoad } from './ws-connection.js';
 import { parseClientFrame, type ClientMessage, type ErrorFrame } from './ws-protocol.js';
 
-export const STREAM_PATH = '/v1/stream';
+const STREAM_PATH = '/v1/stream';
 
 export interface GatewayOptions {
   /** Socket bufferedAmount above which lists are coalesced instead of sent (default 64 KiB). */
@@ -36,13 +36,6 @@ export interface Gateway {
 
 const DEFAULT_HIGH_WATER_BYTES = 64 * 1024;
 
-const gateways = new WeakMap<Server, Gateway>();
-
-/** The gateway attached to a server, for operators' tooling and tests that only hold the server. */
-export function gatewayOf(server: Server): Gateway | undefined {
-  return gateways.get(server);
-}
-
 function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   const body = JSON.stringify({ error: reason });
   socket.once('finish', () => socket.destroy());
@@ -51,7 +44,7 @@ function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
 }
 
 /**
- * The WebSocket gateway on GET /v1/stream (DESIGN.md §5): storefronts subscribe to users with a
+ * The WebSocket gateway on GET /v1/stream (README, "Receiving recommendations"): storefronts subscribe to users with a
  * storefront token and receive every fresh list for them, until the token expires (the client then
  * gets `token-expired` and may subscribe again with a fresh one). It owns the server's `upgrade`
  * event: any other upgrade path is answered 404.
@@ -207,7 +200,6 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
 
   const gateway: Gateway = {
     close() {
-      gateways.delete(server);
       clearInterval(heartbeat);
       stopListening();
       server.off('upgrade', onUpgrade);
@@ -227,6 +219,5 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
       return total;
     },
   };
-  gateways.set(server, gateway);
   return gateway;
 }

@@ -37,7 +37,7 @@ function connectionsCheckingInterval(http: Config['http']): number {
 }
 
 /**
- * The one HTTP server (DESIGN.md §5), not yet listening: the caller may register more plugins (schema
+ * The one HTTP server (README, "HTTP API"), not yet listening: the caller may register more plugins (schema
  * registry, demo) and then calls listen(), and attaches the WebSocket gateway to `app.server`.
  */
 export function buildHttpServer(engine: EngineApi, options: HttpServerOptions = {}): FastifyInstance {

@@ -1,6 +1,6 @@
 import { HttpError } from './errors.js';
 
-export const MAX_LIMIT = 200;
+const MAX_LIMIT = 200;
 
 /** `?limit=N`: absent → the default; anything but a whole number in 1..200 → 400. */
 export function parseLimit(raw: unknown, fallback: number): number {

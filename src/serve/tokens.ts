@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { idProblem } from '../events/fields.js';
 
 /**
- * Storefront tokens (DESIGN.md §5): base64url(JSON {"sub", "exp"}) + "." + base64url(HMAC-SHA256(secret,
+ * Storefront tokens (README, "Receiving recommendations"): base64url(JSON {"sub", "exp"}) + "." + base64url(HMAC-SHA256(secret,
  * first part)). Deliberately not a JWT library: a storefront backend in any language can mint one with
  * its standard HMAC function. An optional `iat` (epoch seconds) is honoured when present.
  */

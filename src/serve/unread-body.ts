@@ -6,9 +6,9 @@ import type { FastifyInstance } from 'fastify';
  * a client that reads answers while it writes (fetch, curl) stops soon after the answer arrives,
  * but on a fast link it may have sent megabytes by then; reading costs bandwidth, not memory.
  */
-export const UNREAD_BODY_FACTOR = 64;
+const UNREAD_BODY_FACTOR = 64;
 /** As nginx's lingering_timeout: a client still uploading sends something within a few seconds. */
-export const UNREAD_BODY_IDLE_MS = 5_000;
+const UNREAD_BODY_IDLE_MS = 5_000;
 
 interface UnreadBodyLimits {
   maxBytes: number;

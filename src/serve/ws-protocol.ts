@@ -2,7 +2,7 @@ import { idProblem } from '../events/fields.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 
 /**
- * The WebSocket protocol of DESIGN.md §5, inbound side: text frames holding one JSON object with an
+ * The WebSocket protocol (README, "Receiving recommendations"), inbound side: text frames holding one JSON object with an
  * `op`. Everything else is a `bad-request` answered with an error frame; the connection stays open.
  */
 

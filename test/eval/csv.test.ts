@@ -5,7 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ColumnError, detectColumns, mapEventType, parseTimestamp } from '../../src/eval/columns.js';
 import { parseCsv, readCsvFile } from '../../src/eval/csv.js';
-import { readInteractionFile, readInteractionText } from '../../src/eval/interactions.js';
+import { readInteractionFile } from '../../src/eval/interactions.js';
+import { readInteractionText } from '../helpers/interaction-text.js';
 
 async function* pieces(parts: string[]): AsyncGenerator<string> {
   for (const p of parts) yield p;

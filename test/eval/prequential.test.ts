@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { PopularityBaseline } from '../../src/eval/baselines/popularity.js';
 import type { Contender } from '../../src/eval/contender.js';
 import type { Interaction } from '../../src/eval/interactions.js';
-import { readInteractionText } from '../../src/eval/interactions.js';
 import { evaluationOrder, runPrequential } from '../../src/eval/prequential.js';
+import { readInteractionText } from '../helpers/interaction-text.js';
 
 /**
  * File order differs from time order on purpose (r7 is early, r8/r9 tie). Time order:

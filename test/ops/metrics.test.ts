@@ -22,7 +22,7 @@ function labelNames(text: string, name: string): string[] {
 }
 
 describe('metric catalogue', () => {
-  it('exports the DESIGN §5 names with their types and labels', async () => {
+  it('exports the catalogue of docs/METRICS.md with its types and labels', async () => {
     const metrics = new Metrics({ defaultMetrics: false });
     metrics.eventsTotal.inc({ topic: 'clickstream', type: 'view', outcome: 'applied' });
     metrics.consumerLag.set({ topic: 'clickstream', partition: '0' }, 3);

@@ -1,6 +1,6 @@
 import type { RunningApp } from '../../src/app.js';
 import type { EngineApi } from '../../src/engine/api.js';
-import { gatewayOf, type Gateway } from '../../src/serve/gateway.js';
+import type { Gateway } from '../../src/serve/gateway.js';
 import { startTestApp } from '../helpers/app.js';
 
 /**
@@ -10,7 +10,7 @@ import { startTestApp } from '../helpers/app.js';
 export interface ServeStack {
   app: RunningApp;
   engine: EngineApi;
-  /** The gateway attached to the app's server, for its own accounting (stats). */
+  /** The app's WebSocket gateway, for its own accounting (stats). */
   gateway: Gateway;
   /** http://127.0.0.1:PORT */
   url: string;
@@ -22,15 +22,10 @@ export interface ServeStack {
 /** `env` is read like the process environment (e.g. { AUTH_SECRET, WRITE_KEYS }). */
 export async function startServeStack(env: Record<string, string> = {}): Promise<ServeStack> {
   const app = await startTestApp(env);
-  const gateway = gatewayOf(app.http.server);
-  if (gateway === undefined) {
-    await app.stop();
-    throw new Error('startRecstream attached no WebSocket gateway');
-  }
   return {
     app,
     engine: app.engine,
-    gateway,
+    gateway: app.gateway,
     url: app.url,
     wsUrl: `${app.url.replace(/^http/, 'ws')}/v1/stream`,
     stop: () => app.stop(),

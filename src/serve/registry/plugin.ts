@@ -14,7 +14,7 @@ export interface RegistryPluginOptions {
   adminToken?: string | null;
 }
 
-export const REGISTRY_CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
+const REGISTRY_CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 const ACCEPTED_CONTENT_TYPES = [REGISTRY_CONTENT_TYPE, 'application/vnd.schemaregistry+json', 'application/octet-stream'];
 
 interface SchemaBody {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { CLICK_TYPES, EVENT_TYPES } from '../../../src/events/types.js';
 
 /**
  * Hostile events: a valid click or purchase with one field attacked (dropped, duplicated, or set to a
@@ -40,7 +41,6 @@ const REQUIRED: Record<Kind, readonly string[]> = {
   purchase: ['eventId', 'userId', 'orderId', 'currency', 'items', 'timestamp', 'type', 'items.itemId', 'items.quantity', 'items.price'],
 };
 const ID_FIELDS = new Set(['eventId', 'userId', 'itemId', 'orderId', 'recommendationId', 'sessionId', 'items.itemId']);
-const EVENT_TYPES = ['view', 'click', 'add_to_cart', 'remove_from_cart', 'purchase'];
 const DAY = 86_400_000;
 const Y2K = Date.UTC(2000, 0, 1);
 
@@ -76,7 +76,7 @@ const extraKey = fc.oneof(
 
 export const hostileSpec: fc.Arbitrary<HostileSpec> = fc.constantFrom<Kind>('click', 'purchase').chain((kind) => fc.record({
   kind: fc.constant(kind),
-  clickType: fc.constantFrom('view', 'click', 'add_to_cart', 'remove_from_cart'),
+  clickType: fc.constantFrom(...CLICK_TYPES),
   lines: fc.integer({ min: 1, max: 3 }),
   op: fc.constantFrom('set', 'set', 'set', 'drop', 'dup-mutated-last', 'dup-mutated-first', 'extra-only'),
   field: fc.constantFrom<string>(...(kind === 'click' ? CLICK_FIELDS : PURCHASE_FIELDS)),
@@ -155,10 +155,10 @@ export function verdict(spec: HostileSpec): string | null {
     case 'blank':
       return required ? 'a required field is blank' : null;
     case 'text':
-      if (field === 'type') return EVENT_TYPES.includes(value.s) ? null : 'the type is unknown';
+      if (field === 'type') return (EVENT_TYPES as readonly string[]).includes(value.s) ? null : 'the type is unknown';
       return field === 'items' || numeric ? 'a non-id field holds an arbitrary string' : null;
     case 'otherType':
-      if (field === 'type') return (kind === 'click' ? EVENT_TYPES.slice(0, 4) : ['purchase']).includes(value.type) ? null : 'the type names another kind or none';
+      if (field === 'type') return (kind === 'click' ? CLICK_TYPES as readonly string[] : ['purchase']).includes(value.type) ? null : 'the type names another kind or none';
       return isId || field === 'currency' ? null : 'a non-id field holds an arbitrary string';
     case 'number':
     case 'literal': {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { CLICK_TYPES } from '../../../src/events/types.js';
 
 /** Where a valid event goes in a generated input: a fresh event, or a re-send of a recent one. */
 export type ValidSlot = { fresh: number } | { resend: number };
@@ -24,7 +25,6 @@ export function validUser(n: number): string {
 function validItem(n: number): string {
   return PROTOTYPE_NAMES[n - 1] ?? `vi-${n}`;
 }
-const CLICK_TYPES = ['view', 'click', 'add_to_cart', 'remove_from_cart'] as const;
 
 /**
  * Makes the valid events the fuzz run mixes into its inputs: unique event and order ids from a counter,
