@@ -1,5 +1,6 @@
 import type { ModelConfig } from './types.js';
-import { kthLargest, type ItemNode, type ItemSimilarity } from './similarity.js';
+import { kthLargest } from './quickselect.js';
+import type { ItemNode, ItemSimilarity } from './similarity.js';
 import type { Transitions } from './transitions.js';
 import type { UserHistory, HistoryEntry } from './user-history.js';
 

@@ -1,4 +1,5 @@
 import { RecencyList } from './item-recency.js';
+import { kthLargest } from './quickselect.js';
 import { SpaceSaving, type Counter, type SpaceSavingJson } from './space-saving.js';
 import type { SimilarItem } from './types.js';
 
@@ -50,31 +51,6 @@ let rowScores = new Float64Array(512);
 let rowCut = new Float64Array(512);
 let rowSlots = new Int32Array(512);
 let rowOrder = new Int32Array(512);
-
-/** The k-th largest value (1 ≤ k ≤ length) by quickselect; reorders `values`. */
-export function kthLargest(values: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = values.length - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    const pivot = values[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i] > pivot) i++;
-      while (values[j] < pivot) j--;
-      if (i <= j) {
-        const t = values[i]; values[i] = values[j]; values[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else return values[target];
-  }
-  return values[target];
-}
 
 /** A dirty row waits for counters/REFRESH_FRACTION updates before it is recomputed. */
 const REFRESH_FRACTION = 2;

@@ -1,5 +1,6 @@
 import { DistinctUsers } from './distinct-users.js';
 import { PeerTable } from './peer-table.js';
+import { kthSmallest } from './quickselect.js';
 
 /**
  * One counter: `count` over-estimates the true total by at most `err`; `n` counts co-occurrences
@@ -23,31 +24,6 @@ export interface SpaceSavingJson {
 }
 
 let evictScratch = new Float64Array(256);
-
-/** The k-th smallest value (1 ≤ k ≤ length) by quickselect; reorders `values`. */
-function kthSmallest(values: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = values.length - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    const pivot = values[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i] < pivot) i++;
-      while (values[j] > pivot) j--;
-      if (i <= j) {
-        const t = values[i]; values[i] = values[j]; values[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else return values[target];
-  }
-  return values[target];
-}
 
 const INITIAL_SLOTS = 8;
 
