@@ -5,7 +5,8 @@ export { UserHistory, type HistoryEntry, type Rfm, SESSION_GAP_MS } from './user
 export { ItemSimilarity, ItemNode } from './similarity.js';
 export { Trending } from './trending.js';
 export { Transitions } from './transitions.js';
-export { gatherCandidates, topCandidates, recentHistory, type Candidate, type CandidateTuning } from './candidates.js';
+export { topCandidates, recentHistory, type Candidate, type CandidateSources, type CandidateTuning } from './candidates.js';
+export { CandidateGatherer, type GatheredPool } from './gatherer.js';
 export { pairFeatures, FEATURE_NAMES, FEATURE_COUNT, type PairContext } from './features.js';
 export { FtrlRegression, sigmoid, type FtrlParams } from './ftrl.js';
 export { RlsRegression } from './rls.js';

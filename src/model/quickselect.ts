@@ -27,3 +27,21 @@ export function kthLargest(values: Float64Array, k: number): number {
 export function kthSmallest(values: Float64Array, k: number): number {
   return kthLargest(values, values.length - k + 1);
 }
+
+/**
+ * A buffer for selections, grown on demand and reused: each model holds its own, so two models in
+ * one process never write into the same memory.
+ */
+export class SelectionBuffer {
+  private values: Float64Array;
+
+  constructor(initial = 0) {
+    this.values = new Float64Array(initial);
+  }
+
+  /** The first `n` slots, as a view (contents left from earlier use). */
+  view(n: number): Float64Array {
+    if (this.values.length < n) this.values = new Float64Array(n * 2);
+    return this.values.subarray(0, n);
+  }
+}

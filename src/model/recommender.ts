@@ -1,11 +1,12 @@
 import type { EventType, RecommendedItem, TrackingEvent } from '../events/types.js';
-import { gatherInto, isCurrent, topGathered, type Candidate, type GatheredPool } from './candidates.js';
+import { blankCandidate, type Candidate } from './candidates.js';
 import { addFollow, addTrending, eraseContributions } from './contributions.js';
 import { userHash } from './distinct-users.js';
 import { ForwardDecay } from './decay.js';
 import { computeDigest } from './digest.js';
 import { FEATURE_COUNT, pairFeatures, type PairContext } from './features.js';
 import { FtrlRegression } from './ftrl.js';
+import { CandidateGatherer, type GatheredPool } from './gatherer.js';
 import { hashUniform } from './hash.js';
 import { forgetItems, idleItems, itemsOverCap } from './item-eviction.js';
 import { RlsRegression } from './rls.js';
@@ -84,6 +85,7 @@ export class Recommender implements OnlineRecommender {
   maxTime = 0;
   forgotten: ForgottenCounts = { usersOverCap: 0, usersIdle: 0, itemsOverCap: 0, itemsIdle: 0 };
   private readonly userRecency = new UserRecency();
+  private readonly gatherer = new CandidateGatherer();
   private poolCache: PoolCache | null = null;
   private readonly context: PairContext = { maxKnn: 0, trend: 0, popularity: 0, seen: false, inCart: false, price: 0, averageSpend: 0 };
   private readonly features = new Float64Array(FEATURE_COUNT);
@@ -243,10 +245,10 @@ export class Recommender implements OnlineRecommender {
   /** Candidate pool for a user at `now`, memoised until the state changes. */
   private pool(userId: string, user: UserHistory, now: number): GatheredPool {
     const cached = this.poolCache;
-    if (cached !== null && cached.userId === userId && cached.eventsApplied === this.eventsApplied && cached.now === now && isCurrent(cached.pool)) {
+    if (cached !== null && cached.userId === userId && cached.eventsApplied === this.eventsApplied && cached.now === now && this.gatherer.isCurrent(cached.pool)) {
       return cached.pool;
     }
-    const pool = gatherInto(user, {
+    const pool = this.gatherer.gather(user, {
       similarity: this.similarity,
       transitions: this.transitions,
       weightFactor: this.decay.valueFactor(now),
@@ -285,7 +287,7 @@ export class Recommender implements OnlineRecommender {
     if (fresh.length === 0) return;
     const chosenSet = new Set(fresh);
     const pool = this.pool(userId, user, now);
-    const top = topGathered(pool, this.config.candidates.poolSize, (id) => !user.items.has(id) && !(this.config.excludePurchased && user.purchased.has(id)));
+    const top = this.gatherer.top(pool, this.config.candidates.poolSize, (id) => !user.items.has(id) && !(this.config.excludePurchased && user.purchased.has(id)));
     const positives = top.filter((c) => chosenSet.has(c.itemId));
     if (positives.length === 0) return;
     const negatives = top.filter((c) => !chosenSet.has(c.itemId));
@@ -312,14 +314,15 @@ export class Recommender implements OnlineRecommender {
       !(this.config.excludePurchased && user !== undefined && user.purchased.has(id)) &&
       !(options.excludeSeen === true && user !== undefined && user.items.has(id));
     const poolSize = Math.max(this.config.candidates.poolSize, limit);
-    const top = user === undefined ? [] : topGathered(this.pool(userId, user, now), poolSize, keep);
+    const top = user === undefined ? [] : this.gatherer.top(this.pool(userId, user, now), poolSize, keep);
     const fillTo = Math.max(limit, Math.min(poolSize, limit * 2));
     if (top.length < fillTo) {
       const inPool = new Set(top.map((c) => c.itemId));
       for (const id of this.trending.topItems()) {
         if (top.length >= fillTo) break;
         if (inPool.has(id) || !keep(id)) continue;
-        const c = emptyCandidate(id);
+        const c = blankCandidate();
+        c.itemId = id;
         c.trendingOnly = true;
         top.push(c);
         inPool.add(id);
@@ -460,7 +463,3 @@ function affinityOffset(affinity: number, maxAffinity: number): number {
 }
 
 const OFFSET_FLOOR = -8;
-
-function emptyCandidate(itemId: string): Candidate {
-  return { itemId, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: -1, supporters: [], trendingOnly: false };
-}
