@@ -11,6 +11,7 @@ export { pairFeatures, FEATURE_NAMES, FEATURE_COUNT, type PairContext } from './
 export { FtrlRegression, sigmoid, type FtrlParams } from './ftrl.js';
 export { RlsRegression } from './rls.js';
 export { computeDigest } from './digest.js';
-export { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type ModelSnapshot } from './snapshot.js';
+export { ModelState } from './state.js';
+export { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, fromSnapshot, toSnapshot, type ModelSnapshot } from './snapshot.js';
 export { fnv1a, hashUniform } from './hash.js';
 export * from './types.js';

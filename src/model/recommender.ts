@@ -2,21 +2,17 @@ import type { EventType, RecommendedItem, TrackingEvent } from '../events/types.
 import { blankCandidate, type Candidate } from './candidates.js';
 import { addFollow, addTrending, eraseContributions } from './contributions.js';
 import { userHash } from './distinct-users.js';
-import { ForwardDecay } from './decay.js';
 import { computeDigest } from './digest.js';
 import { FEATURE_COUNT, pairFeatures, type PairContext } from './features.js';
-import { FtrlRegression } from './ftrl.js';
 import { CandidateGatherer, type GatheredPool } from './gatherer.js';
 import { hashUniform } from './hash.js';
 import { forgetItems, idleItems, itemsOverCap } from './item-eviction.js';
-import { RlsRegression } from './rls.js';
-import { ItemSimilarity, type ItemNode } from './similarity.js';
+import type { ItemNode } from './similarity.js';
 import { fromSnapshot, toSnapshot, type ModelSnapshot } from './snapshot.js';
-import { Trending } from './trending.js';
-import { Transitions } from './transitions.js';
+import { ModelState } from './state.js';
+import { computeStats } from './stats.js';
 import {
   DEFAULT_MODEL_CONFIG,
-  type ForgottenCounts,
   type LearnResult,
   type ModelConfig,
   type ModelDigest,
@@ -71,55 +67,41 @@ interface PoolCache {
  */
 export class Recommender implements OnlineRecommender {
   readonly config: ModelConfig;
-  /** @internal state, exposed for snapshot.ts and digest.ts */
-  decay: ForwardDecay;
-  users = new Map<string, UserHistory>();
-  similarity: ItemSimilarity;
-  transitions: Transitions;
-  trending: Trending;
-  prices = new Map<string, number>();
-  ranker: FtrlRegression;
-  rls: RlsRegression;
-  eventsApplied = 0;
-  /** Latest event time applied: the order-independent reference time of the digest. */
-  maxTime = 0;
-  forgotten: ForgottenCounts = { usersOverCap: 0, usersIdle: 0, itemsOverCap: 0, itemsIdle: 0 };
+  private readonly state: ModelState;
   private readonly userRecency = new UserRecency();
   private readonly gatherer = new CandidateGatherer();
   private poolCache: PoolCache | null = null;
   private readonly context: PairContext = { maxKnn: 0, trend: 0, popularity: 0, seen: false, inCart: false, price: 0, averageSpend: 0 };
   private readonly features = new Float64Array(FEATURE_COUNT);
 
-  constructor(config: ModelConfigInput = {}) {
-    this.config = resolveConfig(config);
-    const c = this.config;
-    this.decay = new ForwardDecay(c.halfLifeHours);
-    this.similarity = new ItemSimilarity({ neighbors: c.neighbors, maxCountersPerItem: c.maxCountersPerItem, shrinkage: c.shrinkage, minSupport: c.minSupportUsers });
-    this.transitions = new Transitions(c.maxTransitionsPerItem, c.minSupportUsers);
-    this.trending = new Trending(c.trendingHalfLifeHours);
-    this.ranker = new FtrlRegression(FEATURE_COUNT, c.ftrl);
-    this.rls = new RlsRegression(5, c.rlsForgetting);
+  /**
+   * A model with an empty state of `from` (any subset of the knobs), or working on the state `from`
+   * (restored from a snapshot, or kept by the caller to look inside).
+   */
+  constructor(from: ModelConfigInput | ModelState = {}) {
+    this.state = from instanceof ModelState ? from : new ModelState(resolveConfig(from));
+    this.config = this.state.config;
   }
 
   static restore(snapshot: unknown): Recommender {
-    return fromSnapshot(snapshot as ModelSnapshot, (config) => new Recommender(config));
+    return new Recommender(fromSnapshot(snapshot));
   }
 
   snapshot(): ModelSnapshot {
-    return toSnapshot(this);
+    return toSnapshot(this.state);
   }
 
   learnOne(event: TrackingEvent): LearnResult {
-    const user = this.users.get(event.userId);
+    const user = this.state.users.get(event.userId);
     // an order replayed under a new eventId is still a duplicate; split lines of one order are not
     const orderKey = event.kind === 'purchase' ? `order:${event.orderId}:${event.items.map((l) => l.itemId).sort().join(',')}` : null;
     if (user !== undefined && (user.hasId(event.eventId) || (orderKey !== null && user.hasId(orderKey)))) {
       return { applied: false, touchedItems: [] };
     }
     const time = event.timestamp;
-    if (time > this.maxTime) this.maxTime = time;
+    if (time > this.state.maxTime) this.state.maxTime = time;
 
-    const factor = this.decay.renormaliseAt(time);
+    const factor = this.state.decay.renormaliseAt(time);
     if (factor !== null) this.rescale(factor);
 
     if (user !== undefined && this.config.ranker && user.items.size > 0) {
@@ -127,8 +109,8 @@ export class Recommender implements OnlineRecommender {
     }
 
     const u = user ?? new UserHistory(this.config.historyLength, this.config.dedupLength);
-    if (user === undefined) this.forgotten.usersOverCap += this.userRecency.admit(this.users, event.userId, u, this.config.maxUsers);
-    else this.userRecency.touch(this.users, event.userId, u);
+    if (user === undefined) this.state.forgotten.usersOverCap += this.userRecency.admit(this.state.users, event.userId, u, this.config.maxUsers);
+    else this.userRecency.touch(this.state.users, event.userId, u);
     u.rememberId(event.eventId);
     if (orderKey !== null) u.rememberId(orderKey);
     u.lastTime = Math.max(u.lastTime, time);
@@ -143,7 +125,7 @@ export class Recommender implements OnlineRecommender {
       for (const line of event.items) this.applyLine(u, who, line.itemId, 'purchase', line.price, time, touched);
       this.learnOrderValue(u, event.items.reduce((s, l) => s + l.quantity * l.price, 0), time);
     }
-    this.eventsApplied++;
+    this.state.eventsApplied++;
     this.poolCache = null;
     return { applied: true, touchedItems: touched };
   }
@@ -157,7 +139,7 @@ export class Recommender implements OnlineRecommender {
     if (!u.items.has(itemId) && !touched.includes(itemId)) touched.push(itemId);
     const node = this.applyInteraction(u, who, itemId, type, time);
     if (price !== null && price > 0) {
-      this.prices.set(itemId, price);
+      this.state.prices.set(itemId, price);
       if (type === 'purchase' || type === 'add_to_cart') {
         u.spend.sum += price;
         u.spend.count++;
@@ -167,8 +149,8 @@ export class Recommender implements OnlineRecommender {
     const session = u.session.items;
     const previous = session[session.length - 1];
     // a forgotten previous item starts no followed-by list
-    if (previous !== undefined && previous !== itemId && this.similarity.nodes.has(previous)) {
-      addFollow(this.transitions, this.decay, u.items.get(itemId) as HistoryEntry, previous, time, who, node.index);
+    if (previous !== undefined && previous !== itemId && this.state.similarity.nodes.has(previous)) {
+      addFollow(this.state.transitions, this.state.decay, u.items.get(itemId) as HistoryEntry, previous, time, who, node.index);
     }
     u.addToSession(itemId);
   }
@@ -183,10 +165,10 @@ export class Recommender implements OnlineRecommender {
     const node = this.itemNode(itemId, time);
     const existing = user.items.get(itemId);
     const rOld = existing?.weight ?? 0;
-    const target = weight > 0 ? weight * this.decay.scale(time) : 0;
+    const target = weight > 0 ? weight * this.state.decay.scale(time) : 0;
     const delta = target > rOld ? target - rOld : 0;
     if (delta > 0) {
-      const sim = this.similarity;
+      const sim = this.state.similarity;
       const nInc = existing === undefined ? 1 : 0;
       for (const entry of user.items.values()) {
         if (entry === existing || !(entry.weight > 0)) continue;
@@ -202,28 +184,28 @@ export class Recommender implements OnlineRecommender {
       sim.addNorm(node, 2 * delta * rOld + delta * delta);
     }
     user.touch(itemId, delta, time, type);
-    addTrending(this.trending, user.items.get(itemId) as HistoryEntry, time, this.trendingWindowMs);
+    addTrending(this.state.trending, user.items.get(itemId) as HistoryEntry, time, this.trendingWindowMs);
     return node;
   }
 
   /** The item's node, made the most recently active; a new item past maxItems first makes room. */
   private itemNode(itemId: string, time: number): ItemNode {
-    let node = this.similarity.nodes.get(itemId);
+    let node = this.state.similarity.nodes.get(itemId);
     if (node === undefined) {
-      const gone = itemsOverCap(this.similarity, this.config.maxItems);
+      const gone = itemsOverCap(this.state.similarity, this.config.maxItems);
       if (gone.length > 0) {
-        forgetItems(this, gone);
-        this.forgotten.itemsOverCap += gone.length;
+        forgetItems(this.state, gone);
+        this.state.forgotten.itemsOverCap += gone.length;
         this.poolCache = null;
       }
-      node = this.similarity.node(itemId);
+      node = this.state.similarity.node(itemId);
     }
-    this.similarity.touch(node, time);
+    this.state.similarity.touch(node, time);
     return node;
   }
 
   private learnOrderValue(user: UserHistory, value: number, time: number): void {
-    if (user.rfm.orders > 0) this.rls.update(rfmFeatures(user, time), value);
+    if (user.rfm.orders > 0) this.state.rls.update(rfmFeatures(user, time), value);
     const r = user.rfm;
     r.orders++;
     r.totalValue += value;
@@ -232,9 +214,9 @@ export class Recommender implements OnlineRecommender {
   }
 
   private rescale(factor: number): void {
-    for (const u of this.users.values()) u.scale(factor);
-    this.similarity.scale(factor * factor);
-    this.transitions.scale(factor);
+    for (const u of this.state.users.values()) u.scale(factor);
+    this.state.similarity.scale(factor * factor);
+    this.state.transitions.scale(factor);
   }
 
   /** A user counts for an item's trending once per this window (0 hours: once while it is in their history). */
@@ -245,16 +227,16 @@ export class Recommender implements OnlineRecommender {
   /** Candidate pool for a user at `now`, memoised until the state changes. */
   private pool(userId: string, user: UserHistory, now: number): GatheredPool {
     const cached = this.poolCache;
-    if (cached !== null && cached.userId === userId && cached.eventsApplied === this.eventsApplied && cached.now === now && this.gatherer.isCurrent(cached.pool)) {
+    if (cached !== null && cached.userId === userId && cached.eventsApplied === this.state.eventsApplied && cached.now === now && this.gatherer.isCurrent(cached.pool)) {
       return cached.pool;
     }
     const pool = this.gatherer.gather(user, {
-      similarity: this.similarity,
-      transitions: this.transitions,
-      weightFactor: this.decay.valueFactor(now),
-      popularity: (itemId) => this.trending.total(itemId),
+      similarity: this.state.similarity,
+      transitions: this.state.transitions,
+      weightFactor: this.state.decay.valueFactor(now),
+      popularity: (itemId) => this.state.trending.total(itemId),
     }, this.config.candidates);
-    this.poolCache = { userId, eventsApplied: this.eventsApplied, now, pool };
+    this.poolCache = { userId, eventsApplied: this.state.eventsApplied, now, pool };
     return pool;
   }
 
@@ -264,14 +246,14 @@ export class Recommender implements OnlineRecommender {
    */
   private pairContext(user: UserHistory | undefined, itemId: string, maxKnn: number, trendFactor: number): PairContext {
     const entry = user?.items.get(itemId);
-    const counts = this.trending.counts.get(itemId);
+    const counts = this.state.trending.counts.get(itemId);
     const ctx = this.context;
     ctx.maxKnn = maxKnn;
     ctx.trend = (counts?.[0] ?? 0) * trendFactor;
     ctx.popularity = counts?.[1] ?? 0;
     ctx.seen = entry !== undefined;
     ctx.inCart = entry?.inCart ?? false;
-    ctx.price = this.prices.get(itemId) ?? 0;
+    ctx.price = this.state.prices.get(itemId) ?? 0;
     ctx.averageSpend = user?.averageSpend() ?? 0;
     return ctx;
   }
@@ -294,20 +276,20 @@ export class Recommender implements OnlineRecommender {
     const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
     const maxAffinity = top.reduce((m, c) => Math.max(m, c.affinity), 0);
     const x = this.features;
-    const trendFactor = this.trending.decay.valueFactor(now);
+    const trendFactor = this.state.trending.decay.valueFactor(now);
     for (const c of positives) {
-      this.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), 1, affinityOffset(c.affinity, maxAffinity));
+      this.state.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), 1, affinityOffset(c.affinity, maxAffinity));
     }
     if (negatives.length === 0) return;
     for (let d = 0; d < this.config.negativesPerPositive * positives.length; d++) {
       const c = negatives[Math.floor(hashUniform(eventId, d) * negatives.length)];
-      this.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), 0, affinityOffset(c.affinity, maxAffinity));
+      this.state.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), 0, affinityOffset(c.affinity, maxAffinity));
     }
   }
 
   recommend(userId: string, options: RecommendOptions): RecommendResult {
     const { limit, now } = options;
-    const user = this.users.get(userId);
+    const user = this.state.users.get(userId);
     const exclude: ReadonlySet<string> = options.exclude instanceof Set ? options.exclude : new Set(options.exclude ?? []);
     const keep = (id: string): boolean =>
       !exclude.has(id) &&
@@ -318,7 +300,7 @@ export class Recommender implements OnlineRecommender {
     const fillTo = Math.max(limit, Math.min(poolSize, limit * 2));
     if (top.length < fillTo) {
       const inPool = new Set(top.map((c) => c.itemId));
-      for (const id of this.trending.topItems()) {
+      for (const id of this.state.trending.topItems()) {
         if (top.length >= fillTo) break;
         if (inPool.has(id) || !keep(id)) continue;
         const c = blankCandidate();
@@ -330,14 +312,14 @@ export class Recommender implements OnlineRecommender {
     }
     const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
     const maxAffinity = top.reduce((m, c) => Math.max(m, c.affinity), 0);
-    const useRanker = this.config.ranker && this.ranker.updates >= RANKER_WARMUP;
+    const useRanker = this.config.ranker && this.state.ranker.updates >= RANKER_WARMUP;
     const x = this.features;
-    const trendFactor = this.trending.decay.valueFactor(now);
+    const trendFactor = this.state.trending.decay.valueFactor(now);
     const scored = top.map((c, order) => ({
       c,
       order,
       score: useRanker
-        ? this.ranker.predict(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), affinityOffset(c.affinity, maxAffinity))
+        ? this.state.ranker.predict(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), affinityOffset(c.affinity, maxAffinity))
         : c.affinity,
     }));
     if (useRanker) scored.sort((a, b) => b.score - a.score || a.order - b.order);
@@ -361,16 +343,16 @@ export class Recommender implements OnlineRecommender {
 
   private expectedOrderValue(user: UserHistory | undefined, now: number): number | null {
     if (user === undefined || user.rfm.orders === 0) return null;
-    const v = this.rls.predict(rfmFeatures(user, now));
+    const v = this.state.rls.predict(rfmFeatures(user, now));
     return v === null ? null : Math.max(0, v);
   }
 
   similar(itemId: string, limit: number): SimilarItem[] {
-    return this.similarity.computeRow(itemId, Math.min(limit, this.config.neighbors));
+    return this.state.similarity.computeRow(itemId, Math.min(limit, this.config.neighbors));
   }
 
   knowsUser(userId: string): boolean {
-    return this.users.has(userId);
+    return this.state.users.has(userId);
   }
 
   /**
@@ -378,10 +360,10 @@ export class Recommender implements OnlineRecommender {
    * (co-occurrence, followed-by, trending; see contributions.ts for what stays as anonymous aggregate).
    */
   forgetUser(userId: string): boolean {
-    const user = this.users.get(userId);
+    const user = this.state.users.get(userId);
     if (user === undefined) return false;
-    eraseContributions(user, userHash(userId), this);
-    this.users.delete(userId);
+    eraseContributions(user, userHash(userId), this.state);
+    this.state.users.delete(userId);
     this.poolCache = null;
     return true;
   }
@@ -390,18 +372,18 @@ export class Recommender implements OnlineRecommender {
     let expired = 0;
     if (this.config.userIdleDays > 0) {
       const cutoff = now - this.config.userIdleDays * DAY_MS;
-      for (const [id, u] of this.users) {
+      for (const [id, u] of this.state.users) {
         if (u.lastTime < cutoff) {
-          this.users.delete(id);
+          this.state.users.delete(id);
           expired++;
         }
       }
-      this.forgotten.usersIdle += expired;
+      this.state.forgotten.usersIdle += expired;
     }
     if (this.config.itemIdleDays > 0) {
-      const gone = idleItems(this.similarity, now - this.config.itemIdleDays * DAY_MS);
-      forgetItems(this, gone);
-      this.forgotten.itemsIdle += gone.length;
+      const gone = idleItems(this.state.similarity, now - this.config.itemIdleDays * DAY_MS);
+      forgetItems(this.state, gone);
+      this.state.forgotten.itemsIdle += gone.length;
       expired += gone.length;
     }
     if (expired > 0) this.poolCache = null;
@@ -409,48 +391,11 @@ export class Recommender implements OnlineRecommender {
   }
 
   digest(): ModelDigest {
-    return computeDigest(this);
+    return computeDigest(this.state);
   }
 
-  /**
-   * approxBytes is estimated from entry counts with per-entry costs typical of V8 (a Map slot plus
-   * the object or tuple it holds): user shell 250 B, history entry 140 B, purchased item or dedup id
-   * 60 B, item shell 250 B, co-occurrence or followed-by counter 150 B, neighbour 40 B, trending
-   * entry 100 B, price 60 B. Checked against V8 heap growth (gc'd heapUsed) on a 100k-event
-   * synthetic log: 33 MB estimated vs 34 MB measured.
-   */
   stats(): ModelStats {
-    let historyEntries = 0;
-    let dedupIds = 0;
-    let purchased = 0;
-    for (const u of this.users.values()) {
-      historyEntries += u.items.size;
-      purchased += u.purchased.size;
-      dedupIds += u.dedupSize;
-    }
-    let counterEntries = 0;
-    let neighborEntries = 0;
-    for (const n of this.similarity.nodes.values()) {
-      counterEntries += n.counters.size;
-      neighborEntries += n.neighborIds.length;
-    }
-    let transitionEntries = 0;
-    for (const n of this.transitions.nodes.values()) transitionEntries += n.next.size;
-    const approxBytes =
-      this.users.size * 250 + historyEntries * 140 + purchased * 60 + dedupIds * 60 +
-      this.similarity.nodes.size * 250 + counterEntries * 150 + neighborEntries * 40 +
-      transitionEntries * 150 + this.trending.counts.size * 100 + this.prices.size * 60;
-    return {
-      users: this.users.size,
-      items: this.similarity.nodes.size,
-      neighborEntries,
-      counterEntries,
-      approxBytes,
-      eventsApplied: this.eventsApplied,
-      rankerLogLoss: this.ranker.runningLogLoss(),
-      rlsRmse: this.rls.runningRmse(),
-      forgotten: { ...this.forgotten },
-    };
+    return computeStats(this.state);
   }
 }
 

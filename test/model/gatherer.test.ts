@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CandidateGatherer, Recommender, topCandidates, type CandidateSources } from '../../src/model/index.js';
-import { randomStream } from './helpers.js';
+import { CandidateGatherer, topCandidates, type CandidateSources } from '../../src/model/index.js';
+import { modelWithState, randomStream } from './helpers.js';
 
 describe('candidate gatherer', () => {
-  const model = new Recommender();
-  const state = model;
+  const { model, state } = modelWithState();
   for (const e of randomStream(3000, 31, 40, 60)) model.learnOne(e);
   const sources: CandidateSources = {
     similarity: state.similarity,

@@ -2,7 +2,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Recommender, type ModelConfigInput, type RecommendResult } from '../../src/model/index.js';
-import { randomStream, T0, view } from './helpers.js';
+import { modelWithState, randomStream, T0, view } from './helpers.js';
 
 interface Run {
   config: ModelConfigInput;
@@ -75,8 +75,7 @@ describe('two models in one process', () => {
     };
     // built in a function of its own, so nothing on this stack holds the model
     const item = ((): WeakRef<object> => {
-      const model = new Recommender({ minSupportUsers: 1 });
-      const state = model;
+      const { model, state } = modelWithState({ minSupportUsers: 1 });
       for (let u = 0; u < 20; u++) {
         model.learnOne(view(`a${u}`, `u${u}`, 'held', T0 + u * 1000));
         model.learnOne(view(`b${u}`, `u${u}`, `other${u % 3}`, T0 + u * 1000 + 1));
