@@ -1,4 +1,5 @@
-export { Recommender, resolveConfig, rfmFeatures, type ModelConfigInput } from './recommender.js';
+export { Recommender, resolveConfig, type ModelConfigInput } from './recommender.js';
+export { rfmFeatures } from './order-value.js';
 export { ForwardDecay } from './decay.js';
 export { SpaceSaving, type Counter } from './space-saving.js';
 export { UserHistory, type HistoryEntry, type Rfm, SESSION_GAP_MS } from './user-history.js';

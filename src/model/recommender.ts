@@ -3,14 +3,14 @@ import { blankCandidate, type Candidate } from './candidates.js';
 import { addFollow, addTrending, eraseContributions } from './contributions.js';
 import { userHash } from './distinct-users.js';
 import { computeDigest } from './digest.js';
-import { FEATURE_COUNT, pairFeatures, type PairContext } from './features.js';
-import { CandidateGatherer, type GatheredPool } from './gatherer.js';
-import { hashUniform } from './hash.js';
+import { computeStats } from './stats.js';
 import { forgetItems, idleItems, itemsOverCap } from './item-eviction.js';
+import { expectedOrderValue, learnOrderValue } from './order-value.js';
+import { ListRanker } from './ranking.js';
+import { CandidateGatherer, type GatheredPool } from './gatherer.js';
 import type { ItemNode } from './similarity.js';
 import { fromSnapshot, toSnapshot, type ModelSnapshot } from './snapshot.js';
 import { ModelState } from './state.js';
-import { computeStats } from './stats.js';
 import {
   DEFAULT_MODEL_CONFIG,
   type LearnResult,
@@ -25,8 +25,6 @@ import {
 import { UserHistory, type HistoryEntry } from './user-history.js';
 import { UserRecency } from './user-recency.js';
 
-/** Ranker updates before its order replaces the plain affinity order. */
-const RANKER_WARMUP = 500;
 const DAY_MS = 86_400_000;
 
 /** Any subset of the knobs; nested groups (weights, ftrl, candidates) may be partial too. */
@@ -47,13 +45,6 @@ export function resolveConfig(partial: ModelConfigInput = {}): ModelConfig {
   };
 }
 
-/** Recency / frequency / monetary features of a user's orders at `now`, for the order-value RLS. */
-export function rfmFeatures(user: UserHistory, now: number): number[] {
-  const r = user.rfm;
-  const days = Math.max(0, now - r.lastOrderTime) / DAY_MS;
-  return [1, Math.log1p(days), Math.log1p(r.orders), r.totalValue / r.orders, r.lastOrderValue];
-}
-
 interface PoolCache {
   userId: string;
   eventsApplied: number;
@@ -71,8 +62,7 @@ export class Recommender implements OnlineRecommender {
   private readonly userRecency = new UserRecency();
   private readonly gatherer = new CandidateGatherer();
   private poolCache: PoolCache | null = null;
-  private readonly context: PairContext = { maxKnn: 0, trend: 0, popularity: 0, seen: false, inCart: false, price: 0, averageSpend: 0 };
-  private readonly features = new Float64Array(FEATURE_COUNT);
+  private readonly ranking: ListRanker;
 
   /**
    * A model with an empty state of `from` (any subset of the knobs), or working on the state `from`
@@ -81,6 +71,7 @@ export class Recommender implements OnlineRecommender {
   constructor(from: ModelConfigInput | ModelState = {}) {
     this.state = from instanceof ModelState ? from : new ModelState(resolveConfig(from));
     this.config = this.state.config;
+    this.ranking = new ListRanker(this.state);
   }
 
   static restore(snapshot: unknown): Recommender {
@@ -123,7 +114,7 @@ export class Recommender implements OnlineRecommender {
       this.applyLine(u, who, event.itemId, event.type, event.price ?? null, time, touched);
     } else {
       for (const line of event.items) this.applyLine(u, who, line.itemId, 'purchase', line.price, time, touched);
-      this.learnOrderValue(u, event.items.reduce((s, l) => s + l.quantity * l.price, 0), time);
+      learnOrderValue(this.state.rls, u, event.items.reduce((s, l) => s + l.quantity * l.price, 0), time);
     }
     this.state.eventsApplied++;
     this.poolCache = null;
@@ -204,15 +195,6 @@ export class Recommender implements OnlineRecommender {
     return node;
   }
 
-  private learnOrderValue(user: UserHistory, value: number, time: number): void {
-    if (user.rfm.orders > 0) this.state.rls.update(rfmFeatures(user, time), value);
-    const r = user.rfm;
-    r.orders++;
-    r.totalValue += value;
-    r.lastOrderTime = Math.max(r.lastOrderTime, time);
-    r.lastOrderValue = value;
-  }
-
   private rescale(factor: number): void {
     for (const u of this.state.users.values()) u.scale(factor);
     this.state.similarity.scale(factor * factor);
@@ -241,26 +223,8 @@ export class Recommender implements OnlineRecommender {
   }
 
   /**
-   * The pair context of `itemId`, written into one reused object (valid until the next call);
-   * `trendFactor` is trending.decay.valueFactor(now), computed once per list.
-   */
-  private pairContext(user: UserHistory | undefined, itemId: string, maxKnn: number, trendFactor: number): PairContext {
-    const entry = user?.items.get(itemId);
-    const counts = this.state.trending.counts.get(itemId);
-    const ctx = this.context;
-    ctx.maxKnn = maxKnn;
-    ctx.trend = (counts?.[0] ?? 0) * trendFactor;
-    ctx.popularity = counts?.[1] ?? 0;
-    ctx.seen = entry !== undefined;
-    ctx.inCart = entry?.inCart ?? false;
-    ctx.price = this.state.prices.get(itemId) ?? 0;
-    ctx.averageSpend = user?.averageSpend() ?? 0;
-    return ctx;
-  }
-
-  /**
-   * Learns to reorder the pool: chosen items new to the user that the pool contains are positives;
-   * unchosen unseen pool candidates, drawn from the eventId hash, are negatives. A chosen item outside the pool teaches
+   * Teaches the ranker to reorder the pool: chosen items new to the user that the pool contains are
+   * positives, unchosen unseen pool candidates the negatives. A chosen item outside the pool teaches
    * the reordering nothing (the ranker never sees such items at serving time).
    */
   private trainRanker(userId: string, user: UserHistory, chosen: string[], eventId: string, now: number): void {
@@ -270,21 +234,7 @@ export class Recommender implements OnlineRecommender {
     const chosenSet = new Set(fresh);
     const pool = this.pool(userId, user, now);
     const top = this.gatherer.top(pool, this.config.candidates.poolSize, (id) => !user.items.has(id) && !(this.config.excludePurchased && user.purchased.has(id)));
-    const positives = top.filter((c) => chosenSet.has(c.itemId));
-    if (positives.length === 0) return;
-    const negatives = top.filter((c) => !chosenSet.has(c.itemId));
-    const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
-    const maxAffinity = top.reduce((m, c) => Math.max(m, c.affinity), 0);
-    const x = this.features;
-    const trendFactor = this.state.trending.decay.valueFactor(now);
-    for (const c of positives) {
-      this.state.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), 1, affinityOffset(c.affinity, maxAffinity));
-    }
-    if (negatives.length === 0) return;
-    for (let d = 0; d < this.config.negativesPerPositive * positives.length; d++) {
-      const c = negatives[Math.floor(hashUniform(eventId, d) * negatives.length)];
-      this.state.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), 0, affinityOffset(c.affinity, maxAffinity));
-    }
+    this.ranking.learn(user, top, chosenSet, eventId, now);
   }
 
   recommend(userId: string, options: RecommendOptions): RecommendResult {
@@ -310,25 +260,16 @@ export class Recommender implements OnlineRecommender {
         inPool.add(id);
       }
     }
-    const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
-    const maxAffinity = top.reduce((m, c) => Math.max(m, c.affinity), 0);
-    const useRanker = this.config.ranker && this.state.ranker.updates >= RANKER_WARMUP;
-    const x = this.features;
-    const trendFactor = this.state.trending.decay.valueFactor(now);
-    const scored = top.map((c, order) => ({
-      c,
-      order,
-      score: useRanker
-        ? this.state.ranker.predict(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), affinityOffset(c.affinity, maxAffinity))
-        : c.affinity,
-    }));
+    const useRanker = this.ranking.ready;
+    const scores = useRanker ? this.ranking.score(user, top, now) : null;
+    const scored = top.map((c, order) => ({ c, order, score: scores === null ? c.affinity : scores[order] }));
     if (useRanker) scored.sort((a, b) => b.score - a.score || a.order - b.order);
     const items: RecommendedItem[] = scored.slice(0, limit).map(({ c, score }) => ({
       itemId: c.itemId,
       score,
       reasons: this.reasons(user, c),
     }));
-    return { items, userScores: { expectedOrderValue: this.expectedOrderValue(user, now) } };
+    return { items, userScores: { expectedOrderValue: expectedOrderValue(this.state.rls, user, now) } };
   }
 
   private reasons(user: UserHistory | undefined, c: Candidate): string[] {
@@ -339,12 +280,6 @@ export class Recommender implements OnlineRecommender {
     }
     if (reasons.length === 0) reasons.push('trending');
     return reasons;
-  }
-
-  private expectedOrderValue(user: UserHistory | undefined, now: number): number | null {
-    if (user === undefined || user.rfm.orders === 0) return null;
-    const v = this.state.rls.predict(rfmFeatures(user, now));
-    return v === null ? null : Math.max(0, v);
   }
 
   similar(itemId: string, limit: number): SimilarItem[] {
@@ -398,13 +333,3 @@ export class Recommender implements OnlineRecommender {
     return computeStats(this.state);
   }
 }
-
-/**
- * The ranker corrects the affinity order rather than replacing it: log relative affinity is its base
- * logit (so untrained weights keep the affinity order), floored for trending-only candidates.
- */
-function affinityOffset(affinity: number, maxAffinity: number): number {
-  return affinity > 0 && maxAffinity > 0 ? Math.max(OFFSET_FLOOR, Math.log(affinity / maxAffinity)) : OFFSET_FLOOR;
-}
-
-const OFFSET_FLOOR = -8;

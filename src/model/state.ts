@@ -1,6 +1,7 @@
 import { ForwardDecay } from './decay.js';
 import { FEATURE_COUNT } from './features.js';
 import { FtrlRegression } from './ftrl.js';
+import { RFM_DIMENSIONS } from './order-value.js';
 import { RlsRegression } from './rls.js';
 import { ItemSimilarity } from './similarity.js';
 import { Transitions } from './transitions.js';
@@ -36,7 +37,6 @@ export class ModelState {
     this.transitions = new Transitions(c.maxTransitionsPerItem, c.minSupportUsers);
     this.trending = new Trending(c.trendingHalfLifeHours);
     this.ranker = new FtrlRegression(FEATURE_COUNT, c.ftrl);
-    // rfmFeatures' five dimensions
-    this.rls = new RlsRegression(5, c.rlsForgetting);
+    this.rls = new RlsRegression(RFM_DIMENSIONS, c.rlsForgetting);
   }
 }
