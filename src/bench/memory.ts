@@ -1,6 +1,6 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { Recommender } from '../model/index.js';
+import { ModelState, Recommender, resolveConfig } from '../model/index.js';
 import type { ModelConfig } from '../model/types.js';
 import { syntheticHistory } from './workload.js';
 
@@ -46,14 +46,16 @@ export function heapAfterGc(): number {
 export function benchMemory(sizes: { users: number; items: number; events: number }, config: Partial<ModelConfig> = {}): MemoryResult {
   let history = syntheticHistory({ seed: 'memory', users: sizes.users, items: sizes.items, events: sizes.events, idPrefix: 'mem-' });
   const empty = heapAfterGc();
-  let model: Recommender | null = new Recommender(config);
+  let state: ModelState | null = new ModelState(resolveConfig(config));
+  let model: Recommender | null = new Recommender(state);
   for (const event of history) model.learnOne(event);
   history = [];
   const whole = heapAfterGc() - empty;
   const stats = model.stats();
-  model.users.clear();
+  state.users.clear();
   const itemsOnly = heapAfterGc() - empty;
   model = null;
+  state = null;
   const userBytes = Math.max(0, whole - itemsOnly);
   return {
     bytesPerUser: stats.users > 0 ? Math.round(userBytes / stats.users) : 0,

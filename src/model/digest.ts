@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Recommender } from './recommender.js';
+import type { ModelState } from './state.js';
 import type { ModelDigest } from './types.js';
 import { followsOf } from './user-history.js';
 
@@ -17,7 +17,7 @@ const byKey = <T>(a: [string, T], b: [string, T]): number => (a[0] < b[0] ? -1 :
  * values expressed at the latest event time (so the landmark t0 does not matter), neighbour lists
  * recomputed from the counters (so caching does not matter), floats rounded.
  */
-export function computeDigest(model: Recommender): ModelDigest {
+export function computeDigest(model: ModelState): ModelDigest {
   const hash = createHash('sha256');
   const f = model.decay.valueFactor(model.maxTime);
   const f2 = f * f;

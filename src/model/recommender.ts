@@ -1,21 +1,18 @@
 import type { EventType, RecommendedItem, TrackingEvent } from '../events/types.js';
-import { gatherInto, isCurrent, topGathered, type Candidate, type GatheredPool } from './candidates.js';
+import { blankCandidate, type Candidate } from './candidates.js';
 import { addFollow, addTrending, eraseContributions } from './contributions.js';
 import { userHash } from './distinct-users.js';
-import { ForwardDecay } from './decay.js';
 import { computeDigest } from './digest.js';
-import { FEATURE_COUNT, pairFeatures, type PairContext } from './features.js';
-import { FtrlRegression } from './ftrl.js';
-import { hashUniform } from './hash.js';
+import { computeStats } from './stats.js';
 import { forgetItems, idleItems, itemsOverCap } from './item-eviction.js';
-import { RlsRegression } from './rls.js';
-import { ItemSimilarity, type ItemNode } from './similarity.js';
+import { expectedOrderValue, learnOrderValue } from './order-value.js';
+import { ListRanker } from './ranking.js';
+import { CandidateGatherer, type GatheredPool } from './gatherer.js';
+import type { ItemNode } from './similarity.js';
 import { fromSnapshot, toSnapshot, type ModelSnapshot } from './snapshot.js';
-import { Trending } from './trending.js';
-import { Transitions } from './transitions.js';
+import { ModelState } from './state.js';
 import {
   DEFAULT_MODEL_CONFIG,
-  type ForgottenCounts,
   type LearnResult,
   type ModelConfig,
   type ModelDigest,
@@ -28,8 +25,6 @@ import {
 import { UserHistory, type HistoryEntry } from './user-history.js';
 import { UserRecency } from './user-recency.js';
 
-/** Ranker updates before its order replaces the plain affinity order. */
-const RANKER_WARMUP = 500;
 const DAY_MS = 86_400_000;
 
 /** Any subset of the knobs; nested groups (weights, ftrl, candidates) may be partial too. */
@@ -50,13 +45,6 @@ export function resolveConfig(partial: ModelConfigInput = {}): ModelConfig {
   };
 }
 
-/** Recency / frequency / monetary features of a user's orders at `now`, for the order-value RLS. */
-export function rfmFeatures(user: UserHistory, now: number): number[] {
-  const r = user.rfm;
-  const days = Math.max(0, now - r.lastOrderTime) / DAY_MS;
-  return [1, Math.log1p(days), Math.log1p(r.orders), r.totalValue / r.orders, r.lastOrderValue];
-}
-
 interface PoolCache {
   userId: string;
   eventsApplied: number;
@@ -70,54 +58,41 @@ interface PoolCache {
  */
 export class Recommender implements OnlineRecommender {
   readonly config: ModelConfig;
-  /** @internal state, exposed for snapshot.ts and digest.ts */
-  decay: ForwardDecay;
-  users = new Map<string, UserHistory>();
-  similarity: ItemSimilarity;
-  transitions: Transitions;
-  trending: Trending;
-  prices = new Map<string, number>();
-  ranker: FtrlRegression;
-  rls: RlsRegression;
-  eventsApplied = 0;
-  /** Latest event time applied: the order-independent reference time of the digest. */
-  maxTime = 0;
-  forgotten: ForgottenCounts = { usersOverCap: 0, usersIdle: 0, itemsOverCap: 0, itemsIdle: 0 };
+  private readonly state: ModelState;
   private readonly userRecency = new UserRecency();
+  private readonly gatherer = new CandidateGatherer();
   private poolCache: PoolCache | null = null;
-  private readonly context: PairContext = { maxKnn: 0, trend: 0, popularity: 0, seen: false, inCart: false, price: 0, averageSpend: 0 };
-  private readonly features = new Float64Array(FEATURE_COUNT);
+  private readonly ranking: ListRanker;
 
-  constructor(config: ModelConfigInput = {}) {
-    this.config = resolveConfig(config);
-    const c = this.config;
-    this.decay = new ForwardDecay(c.halfLifeHours);
-    this.similarity = new ItemSimilarity({ neighbors: c.neighbors, maxCountersPerItem: c.maxCountersPerItem, shrinkage: c.shrinkage, minSupport: c.minSupportUsers });
-    this.transitions = new Transitions(c.maxTransitionsPerItem, c.minSupportUsers);
-    this.trending = new Trending(c.trendingHalfLifeHours);
-    this.ranker = new FtrlRegression(FEATURE_COUNT, c.ftrl);
-    this.rls = new RlsRegression(5, c.rlsForgetting);
+  /**
+   * A model with an empty state of `from` (any subset of the knobs), or working on the state `from`
+   * (restored from a snapshot, or kept by the caller to look inside).
+   */
+  constructor(from: ModelConfigInput | ModelState = {}) {
+    this.state = from instanceof ModelState ? from : new ModelState(resolveConfig(from));
+    this.config = this.state.config;
+    this.ranking = new ListRanker(this.state);
   }
 
   static restore(snapshot: unknown): Recommender {
-    return fromSnapshot(snapshot as ModelSnapshot, (config) => new Recommender(config));
+    return new Recommender(fromSnapshot(snapshot));
   }
 
   snapshot(): ModelSnapshot {
-    return toSnapshot(this);
+    return toSnapshot(this.state);
   }
 
   learnOne(event: TrackingEvent): LearnResult {
-    const user = this.users.get(event.userId);
+    const user = this.state.users.get(event.userId);
     // an order replayed under a new eventId is still a duplicate; split lines of one order are not
     const orderKey = event.kind === 'purchase' ? `order:${event.orderId}:${event.items.map((l) => l.itemId).sort().join(',')}` : null;
     if (user !== undefined && (user.hasId(event.eventId) || (orderKey !== null && user.hasId(orderKey)))) {
       return { applied: false, touchedItems: [] };
     }
     const time = event.timestamp;
-    if (time > this.maxTime) this.maxTime = time;
+    if (time > this.state.maxTime) this.state.maxTime = time;
 
-    const factor = this.decay.renormaliseAt(time);
+    const factor = this.state.decay.renormaliseAt(time);
     if (factor !== null) this.rescale(factor);
 
     if (user !== undefined && this.config.ranker && user.items.size > 0) {
@@ -125,8 +100,8 @@ export class Recommender implements OnlineRecommender {
     }
 
     const u = user ?? new UserHistory(this.config.historyLength, this.config.dedupLength);
-    if (user === undefined) this.forgotten.usersOverCap += this.userRecency.admit(this.users, event.userId, u, this.config.maxUsers);
-    else this.userRecency.touch(this.users, event.userId, u);
+    if (user === undefined) this.state.forgotten.usersOverCap += this.userRecency.admit(this.state.users, event.userId, u, this.config.maxUsers);
+    else this.userRecency.touch(this.state.users, event.userId, u);
     u.rememberId(event.eventId);
     if (orderKey !== null) u.rememberId(orderKey);
     u.lastTime = Math.max(u.lastTime, time);
@@ -139,9 +114,9 @@ export class Recommender implements OnlineRecommender {
       this.applyLine(u, who, event.itemId, event.type, event.price ?? null, time, touched);
     } else {
       for (const line of event.items) this.applyLine(u, who, line.itemId, 'purchase', line.price, time, touched);
-      this.learnOrderValue(u, event.items.reduce((s, l) => s + l.quantity * l.price, 0), time);
+      learnOrderValue(this.state.rls, u, event.items.reduce((s, l) => s + l.quantity * l.price, 0), time);
     }
-    this.eventsApplied++;
+    this.state.eventsApplied++;
     this.poolCache = null;
     return { applied: true, touchedItems: touched };
   }
@@ -155,7 +130,7 @@ export class Recommender implements OnlineRecommender {
     if (!u.items.has(itemId) && !touched.includes(itemId)) touched.push(itemId);
     const node = this.applyInteraction(u, who, itemId, type, time);
     if (price !== null && price > 0) {
-      this.prices.set(itemId, price);
+      this.state.prices.set(itemId, price);
       if (type === 'purchase' || type === 'add_to_cart') {
         u.spend.sum += price;
         u.spend.count++;
@@ -165,8 +140,8 @@ export class Recommender implements OnlineRecommender {
     const session = u.session.items;
     const previous = session[session.length - 1];
     // a forgotten previous item starts no followed-by list
-    if (previous !== undefined && previous !== itemId && this.similarity.nodes.has(previous)) {
-      addFollow(this.transitions, this.decay, u.items.get(itemId) as HistoryEntry, previous, time, who, node.index);
+    if (previous !== undefined && previous !== itemId && this.state.similarity.nodes.has(previous)) {
+      addFollow(this.state.transitions, this.state.decay, u.items.get(itemId) as HistoryEntry, previous, time, who, node.index);
     }
     u.addToSession(itemId);
   }
@@ -181,10 +156,10 @@ export class Recommender implements OnlineRecommender {
     const node = this.itemNode(itemId, time);
     const existing = user.items.get(itemId);
     const rOld = existing?.weight ?? 0;
-    const target = weight > 0 ? weight * this.decay.scale(time) : 0;
+    const target = weight > 0 ? weight * this.state.decay.scale(time) : 0;
     const delta = target > rOld ? target - rOld : 0;
     if (delta > 0) {
-      const sim = this.similarity;
+      const sim = this.state.similarity;
       const nInc = existing === undefined ? 1 : 0;
       for (const entry of user.items.values()) {
         if (entry === existing || !(entry.weight > 0)) continue;
@@ -200,39 +175,30 @@ export class Recommender implements OnlineRecommender {
       sim.addNorm(node, 2 * delta * rOld + delta * delta);
     }
     user.touch(itemId, delta, time, type);
-    addTrending(this.trending, user.items.get(itemId) as HistoryEntry, time, this.trendingWindowMs);
+    addTrending(this.state.trending, user.items.get(itemId) as HistoryEntry, time, this.trendingWindowMs);
     return node;
   }
 
   /** The item's node, made the most recently active; a new item past maxItems first makes room. */
   private itemNode(itemId: string, time: number): ItemNode {
-    let node = this.similarity.nodes.get(itemId);
+    let node = this.state.similarity.nodes.get(itemId);
     if (node === undefined) {
-      const gone = itemsOverCap(this.similarity, this.config.maxItems);
+      const gone = itemsOverCap(this.state.similarity, this.config.maxItems);
       if (gone.length > 0) {
-        forgetItems(this, gone);
-        this.forgotten.itemsOverCap += gone.length;
+        forgetItems(this.state, gone);
+        this.state.forgotten.itemsOverCap += gone.length;
         this.poolCache = null;
       }
-      node = this.similarity.node(itemId);
+      node = this.state.similarity.node(itemId);
     }
-    this.similarity.touch(node, time);
+    this.state.similarity.touch(node, time);
     return node;
   }
 
-  private learnOrderValue(user: UserHistory, value: number, time: number): void {
-    if (user.rfm.orders > 0) this.rls.update(rfmFeatures(user, time), value);
-    const r = user.rfm;
-    r.orders++;
-    r.totalValue += value;
-    r.lastOrderTime = Math.max(r.lastOrderTime, time);
-    r.lastOrderValue = value;
-  }
-
   private rescale(factor: number): void {
-    for (const u of this.users.values()) u.scale(factor);
-    this.similarity.scale(factor * factor);
-    this.transitions.scale(factor);
+    for (const u of this.state.users.values()) u.scale(factor);
+    this.state.similarity.scale(factor * factor);
+    this.state.transitions.scale(factor);
   }
 
   /** A user counts for an item's trending once per this window (0 hours: once while it is in their history). */
@@ -243,40 +209,22 @@ export class Recommender implements OnlineRecommender {
   /** Candidate pool for a user at `now`, memoised until the state changes. */
   private pool(userId: string, user: UserHistory, now: number): GatheredPool {
     const cached = this.poolCache;
-    if (cached !== null && cached.userId === userId && cached.eventsApplied === this.eventsApplied && cached.now === now && isCurrent(cached.pool)) {
+    if (cached !== null && cached.userId === userId && cached.eventsApplied === this.state.eventsApplied && cached.now === now && this.gatherer.isCurrent(cached.pool)) {
       return cached.pool;
     }
-    const pool = gatherInto(user, {
-      similarity: this.similarity,
-      transitions: this.transitions,
-      weightFactor: this.decay.valueFactor(now),
-      popularity: (itemId) => this.trending.total(itemId),
+    const pool = this.gatherer.gather(user, {
+      similarity: this.state.similarity,
+      transitions: this.state.transitions,
+      weightFactor: this.state.decay.valueFactor(now),
+      popularity: (itemId) => this.state.trending.total(itemId),
     }, this.config.candidates);
-    this.poolCache = { userId, eventsApplied: this.eventsApplied, now, pool };
+    this.poolCache = { userId, eventsApplied: this.state.eventsApplied, now, pool };
     return pool;
   }
 
   /**
-   * The pair context of `itemId`, written into one reused object (valid until the next call);
-   * `trendFactor` is trending.decay.valueFactor(now), computed once per list.
-   */
-  private pairContext(user: UserHistory | undefined, itemId: string, maxKnn: number, trendFactor: number): PairContext {
-    const entry = user?.items.get(itemId);
-    const counts = this.trending.counts.get(itemId);
-    const ctx = this.context;
-    ctx.maxKnn = maxKnn;
-    ctx.trend = (counts?.[0] ?? 0) * trendFactor;
-    ctx.popularity = counts?.[1] ?? 0;
-    ctx.seen = entry !== undefined;
-    ctx.inCart = entry?.inCart ?? false;
-    ctx.price = this.prices.get(itemId) ?? 0;
-    ctx.averageSpend = user?.averageSpend() ?? 0;
-    return ctx;
-  }
-
-  /**
-   * Learns to reorder the pool: chosen items new to the user that the pool contains are positives;
-   * unchosen unseen pool candidates, drawn from the eventId hash, are negatives. A chosen item outside the pool teaches
+   * Teaches the ranker to reorder the pool: chosen items new to the user that the pool contains are
+   * positives, unchosen unseen pool candidates the negatives. A chosen item outside the pool teaches
    * the reordering nothing (the ranker never sees such items at serving time).
    */
   private trainRanker(userId: string, user: UserHistory, chosen: string[], eventId: string, now: number): void {
@@ -285,65 +233,43 @@ export class Recommender implements OnlineRecommender {
     if (fresh.length === 0) return;
     const chosenSet = new Set(fresh);
     const pool = this.pool(userId, user, now);
-    const top = topGathered(pool, this.config.candidates.poolSize, (id) => !user.items.has(id) && !(this.config.excludePurchased && user.purchased.has(id)));
-    const positives = top.filter((c) => chosenSet.has(c.itemId));
-    if (positives.length === 0) return;
-    const negatives = top.filter((c) => !chosenSet.has(c.itemId));
-    const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
-    const maxAffinity = top.reduce((m, c) => Math.max(m, c.affinity), 0);
-    const x = this.features;
-    const trendFactor = this.trending.decay.valueFactor(now);
-    for (const c of positives) {
-      this.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), 1, affinityOffset(c.affinity, maxAffinity));
-    }
-    if (negatives.length === 0) return;
-    for (let d = 0; d < this.config.negativesPerPositive * positives.length; d++) {
-      const c = negatives[Math.floor(hashUniform(eventId, d) * negatives.length)];
-      this.ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), 0, affinityOffset(c.affinity, maxAffinity));
-    }
+    const top = this.gatherer.top(pool, this.config.candidates.poolSize, (id) => !user.items.has(id) && !(this.config.excludePurchased && user.purchased.has(id)));
+    this.ranking.learn(user, top, chosenSet, eventId, now);
   }
 
   recommend(userId: string, options: RecommendOptions): RecommendResult {
     const { limit, now } = options;
-    const user = this.users.get(userId);
+    const user = this.state.users.get(userId);
     const exclude: ReadonlySet<string> = options.exclude instanceof Set ? options.exclude : new Set(options.exclude ?? []);
     const keep = (id: string): boolean =>
       !exclude.has(id) &&
       !(this.config.excludePurchased && user !== undefined && user.purchased.has(id)) &&
       !(options.excludeSeen === true && user !== undefined && user.items.has(id));
     const poolSize = Math.max(this.config.candidates.poolSize, limit);
-    const top = user === undefined ? [] : topGathered(this.pool(userId, user, now), poolSize, keep);
+    const top = user === undefined ? [] : this.gatherer.top(this.pool(userId, user, now), poolSize, keep);
     const fillTo = Math.max(limit, Math.min(poolSize, limit * 2));
     if (top.length < fillTo) {
       const inPool = new Set(top.map((c) => c.itemId));
-      for (const id of this.trending.topItems()) {
+      for (const id of this.state.trending.topItems()) {
         if (top.length >= fillTo) break;
         if (inPool.has(id) || !keep(id)) continue;
-        const c = emptyCandidate(id);
+        const c = blankCandidate();
+        c.itemId = id;
         c.trendingOnly = true;
         top.push(c);
         inPool.add(id);
       }
     }
-    const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
-    const maxAffinity = top.reduce((m, c) => Math.max(m, c.affinity), 0);
-    const useRanker = this.config.ranker && this.ranker.updates >= RANKER_WARMUP;
-    const x = this.features;
-    const trendFactor = this.trending.decay.valueFactor(now);
-    const scored = top.map((c, order) => ({
-      c,
-      order,
-      score: useRanker
-        ? this.ranker.predict(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), affinityOffset(c.affinity, maxAffinity))
-        : c.affinity,
-    }));
+    const useRanker = this.ranking.ready;
+    const scores = useRanker ? this.ranking.score(user, top, now) : null;
+    const scored = top.map((c, order) => ({ c, order, score: scores === null ? c.affinity : scores[order] }));
     if (useRanker) scored.sort((a, b) => b.score - a.score || a.order - b.order);
     const items: RecommendedItem[] = scored.slice(0, limit).map(({ c, score }) => ({
       itemId: c.itemId,
       score,
       reasons: this.reasons(user, c),
     }));
-    return { items, userScores: { expectedOrderValue: this.expectedOrderValue(user, now) } };
+    return { items, userScores: { expectedOrderValue: expectedOrderValue(this.state.rls, user, now) } };
   }
 
   private reasons(user: UserHistory | undefined, c: Candidate): string[] {
@@ -356,18 +282,12 @@ export class Recommender implements OnlineRecommender {
     return reasons;
   }
 
-  private expectedOrderValue(user: UserHistory | undefined, now: number): number | null {
-    if (user === undefined || user.rfm.orders === 0) return null;
-    const v = this.rls.predict(rfmFeatures(user, now));
-    return v === null ? null : Math.max(0, v);
-  }
-
   similar(itemId: string, limit: number): SimilarItem[] {
-    return this.similarity.computeRow(itemId, Math.min(limit, this.config.neighbors));
+    return this.state.similarity.computeRow(itemId, Math.min(limit, this.config.neighbors));
   }
 
   knowsUser(userId: string): boolean {
-    return this.users.has(userId);
+    return this.state.users.has(userId);
   }
 
   /**
@@ -375,10 +295,10 @@ export class Recommender implements OnlineRecommender {
    * (co-occurrence, followed-by, trending; see contributions.ts for what stays as anonymous aggregate).
    */
   forgetUser(userId: string): boolean {
-    const user = this.users.get(userId);
+    const user = this.state.users.get(userId);
     if (user === undefined) return false;
-    eraseContributions(user, userHash(userId), this);
-    this.users.delete(userId);
+    eraseContributions(user, userHash(userId), this.state);
+    this.state.users.delete(userId);
     this.poolCache = null;
     return true;
   }
@@ -387,18 +307,18 @@ export class Recommender implements OnlineRecommender {
     let expired = 0;
     if (this.config.userIdleDays > 0) {
       const cutoff = now - this.config.userIdleDays * DAY_MS;
-      for (const [id, u] of this.users) {
+      for (const [id, u] of this.state.users) {
         if (u.lastTime < cutoff) {
-          this.users.delete(id);
+          this.state.users.delete(id);
           expired++;
         }
       }
-      this.forgotten.usersIdle += expired;
+      this.state.forgotten.usersIdle += expired;
     }
     if (this.config.itemIdleDays > 0) {
-      const gone = idleItems(this.similarity, now - this.config.itemIdleDays * DAY_MS);
-      forgetItems(this, gone);
-      this.forgotten.itemsIdle += gone.length;
+      const gone = idleItems(this.state.similarity, now - this.config.itemIdleDays * DAY_MS);
+      forgetItems(this.state, gone);
+      this.state.forgotten.itemsIdle += gone.length;
       expired += gone.length;
     }
     if (expired > 0) this.poolCache = null;
@@ -406,61 +326,10 @@ export class Recommender implements OnlineRecommender {
   }
 
   digest(): ModelDigest {
-    return computeDigest(this);
+    return computeDigest(this.state);
   }
 
-  /**
-   * approxBytes is estimated from entry counts with per-entry costs typical of V8 (a Map slot plus
-   * the object or tuple it holds): user shell 250 B, history entry 140 B, purchased item or dedup id
-   * 60 B, item shell 250 B, co-occurrence or followed-by counter 150 B, neighbour 40 B, trending
-   * entry 100 B, price 60 B. Checked against V8 heap growth (gc'd heapUsed) on a 100k-event
-   * synthetic log: 33 MB estimated vs 34 MB measured.
-   */
   stats(): ModelStats {
-    let historyEntries = 0;
-    let dedupIds = 0;
-    let purchased = 0;
-    for (const u of this.users.values()) {
-      historyEntries += u.items.size;
-      purchased += u.purchased.size;
-      dedupIds += u.dedupSize;
-    }
-    let counterEntries = 0;
-    let neighborEntries = 0;
-    for (const n of this.similarity.nodes.values()) {
-      counterEntries += n.counters.size;
-      neighborEntries += n.neighborIds.length;
-    }
-    let transitionEntries = 0;
-    for (const n of this.transitions.nodes.values()) transitionEntries += n.next.size;
-    const approxBytes =
-      this.users.size * 250 + historyEntries * 140 + purchased * 60 + dedupIds * 60 +
-      this.similarity.nodes.size * 250 + counterEntries * 150 + neighborEntries * 40 +
-      transitionEntries * 150 + this.trending.counts.size * 100 + this.prices.size * 60;
-    return {
-      users: this.users.size,
-      items: this.similarity.nodes.size,
-      neighborEntries,
-      counterEntries,
-      approxBytes,
-      eventsApplied: this.eventsApplied,
-      rankerLogLoss: this.ranker.runningLogLoss(),
-      rlsRmse: this.rls.runningRmse(),
-      forgotten: { ...this.forgotten },
-    };
+    return computeStats(this.state);
   }
-}
-
-/**
- * The ranker corrects the affinity order rather than replacing it: log relative affinity is its base
- * logit (so untrained weights keep the affinity order), floored for trending-only candidates.
- */
-function affinityOffset(affinity: number, maxAffinity: number): number {
-  return affinity > 0 && maxAffinity > 0 ? Math.max(OFFSET_FLOOR, Math.log(affinity / maxAffinity)) : OFFSET_FLOOR;
-}
-
-const OFFSET_FLOOR = -8;
-
-function emptyCandidate(itemId: string): Candidate {
-  return { itemId, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: -1, supporters: [], trendingOnly: false };
 }

@@ -1,4 +1,5 @@
 import { RecencyList } from './item-recency.js';
+import { kthLargest, SelectionBuffer } from './quickselect.js';
 import { SpaceSaving, type Counter, type SpaceSavingJson } from './space-saving.js';
 import type { SimilarItem } from './types.js';
 
@@ -22,9 +23,6 @@ export class ItemNode {
   computed = false;
   /** Counter updates since the row was last computed. */
   pending = 0;
-  /** Scratch slot for candidate gathering: valid while `mark` equals the gatherer's stamp (no Map). */
-  mark = 0;
-  slot: unknown = null;
   /**
    * Dense number of the item within its ItemSimilarity, for typed scratch arrays; a forgotten item's
    * number is reused, and the forgotten node keeps −1 (references to it are stale).
@@ -44,36 +42,6 @@ export class ItemNode {
   set norm2(value: number) {
     this.normStore.values[this.normAt] = value;
   }
-}
-
-let rowScores = new Float64Array(512);
-let rowCut = new Float64Array(512);
-let rowSlots = new Int32Array(512);
-let rowOrder = new Int32Array(512);
-
-/** The k-th largest value (1 ≤ k ≤ length) by quickselect; reorders `values`. */
-export function kthLargest(values: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = values.length - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    const pivot = values[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i] > pivot) i++;
-      while (values[j] < pivot) j--;
-      if (i <= j) {
-        const t = values[i]; values[i] = values[j]; values[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else return values[target];
-  }
-  return values[target];
 }
 
 /** A dirty row waits for counters/REFRESH_FRACTION updates before it is recomputed. */
@@ -109,13 +77,23 @@ export class ItemSimilarity {
   readonly recency = new RecencyList<ItemNode>();
   /** Indices of forgotten items, reused before byIndex grows. */
   private readonly freeIndices: number[] = [];
+  /** Where row refreshes find their cut, and the counters of every item their eviction cut. */
+  private readonly selection = new SelectionBuffer(512);
+  /** Scratch of row refreshes (grown on demand): scores and slots of the supported counters, their order. */
+  private rowScores = new Float64Array(512);
+  private rowSlots = new Int32Array(512);
+  private rowOrder = new Int32Array(512);
+  /** Stands in byIndex for a freed index until a new item takes it; forgotten nodes share its empty counters. */
+  private readonly freed = new ItemNode('', new SpaceSaving(1, true));
+  /** Where a forgotten node's norm goes: it no longer owns a slot of the packed store. */
+  private readonly detachedNorms: NormStore = { values: new Float64Array(1) };
 
   constructor(readonly options: SimilarityOptions) {}
 
   node(itemId: string): ItemNode {
     let node = this.nodes.get(itemId);
     if (node === undefined) {
-      node = new ItemNode(itemId, new SpaceSaving(this.options.maxCountersPerItem, true, this.options.minSupport));
+      node = new ItemNode(itemId, new SpaceSaving(this.options.maxCountersPerItem, true, this.options.minSupport, this.selection));
       this.attach(node);
     }
     return node;
@@ -187,11 +165,26 @@ export class ItemSimilarity {
     }
     for (const node of gone) {
       this.normStore.values[node.index] = 0;
-      this.byIndex[node.index] = FREED;
+      this.byIndex[node.index] = this.freed;
       this.freeIndices.push(node.index);
-      release(node);
+      this.release(node);
     }
     return marks;
+  }
+
+  /**
+   * Empties a forgotten node: user histories may still point at it (they find the live node by id
+   * again), so it must not keep its counters and row alive, nor write into a reused norm slot.
+   */
+  private release(node: ItemNode): void {
+    node.index = -1;
+    node.normStore = this.detachedNorms;
+    node.normAt = 0;
+    node.counters = this.freed.counters;
+    node.neighborIds = [];
+    node.neighborNodes = [];
+    node.neighborIndices = new Int32Array(0);
+    node.neighborScores = [];
   }
 
   /** dot(i,j) += delta (both directions) on behalf of `user` (userHash); `nInc` new co-occurrences. */
@@ -267,13 +260,12 @@ export class ItemSimilarity {
     const limit = this.options.neighbors;
     const counters = node.counters;
     const size = counters.size;
-    if (rowScores.length < size) {
-      rowScores = new Float64Array(size * 2);
-      rowCut = new Float64Array(size * 2);
-      rowSlots = new Int32Array(size * 2);
+    if (this.rowScores.length < size) {
+      this.rowScores = new Float64Array(size * 2);
+      this.rowSlots = new Int32Array(size * 2);
     }
-    const scores = rowScores;
-    const slots = rowSlots;
+    const scores = this.rowScores;
+    const slots = this.rowSlots;
     const keys = counters.keys;
     const counts = counters.counts;
     const errs = counters.errs;
@@ -306,7 +298,7 @@ export class ItemSimilarity {
     // keep every score ≥ the limit-th best (ties included), then order only those
     let kept = m;
     if (m > limit) {
-      const cut = rowCut.subarray(0, m);
+      const cut = this.selection.view(m);
       cut.set(scores.subarray(0, m));
       const threshold = limit > 0 ? kthLargest(cut, limit) : Infinity;
       kept = 0;
@@ -318,8 +310,8 @@ export class ItemSimilarity {
         }
       }
     }
-    if (rowOrder.length < kept) rowOrder = new Int32Array(kept * 2);
-    const order = rowOrder.subarray(0, kept);
+    if (this.rowOrder.length < kept) this.rowOrder = new Int32Array(kept * 2);
+    const order = this.rowOrder.subarray(0, kept);
     for (let k = 0; k < kept; k++) order[k] = k;
     order.sort((x, y) => scores[y] - scores[x] || (keys[slots[x]] < keys[slots[y]] ? -1 : 1));
     const n = Math.min(kept, limit);
@@ -376,7 +368,7 @@ export class ItemSimilarity {
       return index;
     };
     for (const [id, n] of json) {
-      const node = new ItemNode(id, SpaceSaving.fromJSON(options.maxCountersPerItem, n.counters, peerOf, options.minSupport));
+      const node = new ItemNode(id, SpaceSaving.fromJSON(options.maxCountersPerItem, n.counters, peerOf, options.minSupport, sim.selection));
       node.norm2 = n.norm2;
       node.lastTime = n.lastTime;
       node.neighborIds = [...n.row.ids];
@@ -395,27 +387,4 @@ export class ItemSimilarity {
     return sim;
   }
 
-}
-
-/** Where a forgotten node's norm goes: it no longer owns a slot of the packed store. */
-const DETACHED_NORMS: NormStore = { values: new Float64Array(1) };
-const NO_COUNTERS = new SpaceSaving(1, true);
-
-/** Stands in byIndex for a freed index until a new item takes it. */
-const FREED = new ItemNode('', NO_COUNTERS);
-
-/**
- * Empties a forgotten node: user histories may still point at it (they find the live node by id
- * again), so it must not keep its counters and row alive, nor write into a reused norm slot.
- */
-function release(node: ItemNode): void {
-  node.index = -1;
-  node.normStore = DETACHED_NORMS;
-  node.normAt = 0;
-  node.counters = NO_COUNTERS;
-  node.neighborIds = [];
-  node.neighborNodes = [];
-  node.neighborIndices = new Int32Array(0);
-  node.neighborScores = [];
-  node.slot = null;
 }

@@ -4,9 +4,9 @@ import { RlsRegression, type RlsJson } from './rls.js';
 import { ItemSimilarity, type ItemNodeJson } from './similarity.js';
 import { Transitions, type TransitionsJson } from './transitions.js';
 import { Trending, type TrendingJson } from './trending.js';
+import { ModelState } from './state.js';
 import type { ForgottenCounts, ModelConfig } from './types.js';
 import { UserHistory, type UserHistoryJson } from './user-history.js';
-import type { Recommender } from './recommender.js';
 
 export const SNAPSHOT_FORMAT = 'recstream-model';
 /**
@@ -37,7 +37,7 @@ export interface ModelSnapshot {
   forgotten: ForgottenCounts;
 }
 
-export function toSnapshot(model: Recommender): ModelSnapshot {
+export function toSnapshot(model: ModelState): ModelSnapshot {
   const users: ModelSnapshot['users'] = [];
   for (const [id, u] of model.users) users.push([id, u.toJSON()]);
   return {
@@ -58,12 +58,11 @@ export function toSnapshot(model: Recommender): ModelSnapshot {
   };
 }
 
-export function fromSnapshot(snapshot: ModelSnapshot, create: (config: ModelConfig) => Recommender): Recommender {
-  if (snapshot === null || typeof snapshot !== 'object' || snapshot.format !== SNAPSHOT_FORMAT) {
-    throw new Error('not a recstream model snapshot');
-  }
+/** The state a snapshot holds; throws when `snapshot` is not one this version can read. */
+export function fromSnapshot(snapshot: unknown): ModelState {
+  if (!isSnapshot(snapshot)) throw new Error('not a recstream model snapshot');
   if (snapshot.version !== SNAPSHOT_VERSION) throw new Error(`unsupported model snapshot version ${snapshot.version}`);
-  const model = create(snapshot.config);
+  const model = new ModelState(snapshot.config);
   const c = model.config;
   model.eventsApplied = snapshot.eventsApplied;
   model.maxTime = snapshot.maxTime;
@@ -77,4 +76,8 @@ export function fromSnapshot(snapshot: ModelSnapshot, create: (config: ModelConf
   model.rls = RlsRegression.fromJSON(snapshot.rls);
   model.forgotten = { ...snapshot.forgotten };
   return model;
+}
+
+function isSnapshot(value: unknown): value is ModelSnapshot {
+  return value !== null && typeof value === 'object' && (value as { format?: unknown }).format === SNAPSHOT_FORMAT;
 }

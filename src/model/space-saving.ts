@@ -1,5 +1,6 @@
 import { DistinctUsers } from './distinct-users.js';
 import { PeerTable } from './peer-table.js';
+import { kthSmallest, SelectionBuffer } from './quickselect.js';
 
 /**
  * One counter: `count` over-estimates the true total by at most `err`; `n` counts co-occurrences
@@ -20,33 +21,6 @@ export type CounterJson = [key: string, count: number, n: number, err: number, u
 export interface SpaceSavingJson {
   floor: number;
   entries: CounterJson[];
-}
-
-let evictScratch = new Float64Array(256);
-
-/** The k-th smallest value (1 ≤ k ≤ length) by quickselect; reorders `values`. */
-function kthSmallest(values: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = values.length - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    const pivot = values[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i] < pivot) i++;
-      while (values[j] > pivot) j--;
-      if (i <= j) {
-        const t = values[i]; values[i] = values[j]; values[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else return values[target];
-  }
-  return values[target];
 }
 
 const INITIAL_SLOTS = 8;
@@ -76,8 +50,11 @@ export class SpaceSaving {
   /** Count inherited by new entries: the largest count evicted so far. */
   floor = 0;
 
-  /** `minUsers`: distinct users a counter needs to be `supported` (1 = any counter is). */
-  constructor(readonly capacity: number, readonly byPeer = false, readonly minUsers = 1) {
+  /**
+   * `minUsers`: distinct users a counter needs to be `supported` (1 = any counter is). `selection`:
+   * where eviction finds its cut, shared by the counters of one model (a standalone one gets its own).
+   */
+  constructor(readonly capacity: number, readonly byPeer = false, readonly minUsers = 1, private readonly selection = new SelectionBuffer()) {
     this.peerSlots = byPeer ? new PeerTable(Math.min(capacity > 0 ? capacity : INITIAL_SLOTS, INITIAL_SLOTS)) : null;
     const initial = capacity > 0 ? Math.min(capacity, INITIAL_SLOTS) : INITIAL_SLOTS;
     this.counts = new Float64Array(initial);
@@ -270,8 +247,7 @@ export class SpaceSaving {
     const size = this.keys.length;
     const drop = Math.min(size, Math.max(1, Math.floor(this.capacity / 8)));
     if (drop === 0) return;
-    if (evictScratch.length < size) evictScratch = new Float64Array(size * 2);
-    const scratch = evictScratch.subarray(0, size);
+    const scratch = this.selection.view(size);
     scratch.set(this.counts.subarray(0, size));
     const cut = kthSmallest(scratch, drop);
     // every counter under the cut goes; of those exactly at the cut, the smallest keys go
@@ -306,8 +282,8 @@ export class SpaceSaving {
   }
 
   /** `peerOf(key)` names each counter's peer; required for byPeer counters (they are found by it). */
-  static fromJSON(capacity: number, json: SpaceSavingJson, peerOf?: (key: string) => number, minUsers = 1): SpaceSaving {
-    const ss = new SpaceSaving(capacity, peerOf !== undefined, minUsers);
+  static fromJSON(capacity: number, json: SpaceSavingJson, peerOf?: (key: string) => number, minUsers = 1, selection?: SelectionBuffer): SpaceSaving {
+    const ss = new SpaceSaving(capacity, peerOf !== undefined, minUsers, selection);
     ss.floor = json.floor;
     for (const [key, count, n, err, users] of json.entries) {
       const s = ss.append(key, count, n, err, peerOf === undefined ? -1 : peerOf(key));

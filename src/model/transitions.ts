@@ -1,3 +1,4 @@
+import { SelectionBuffer } from './quickselect.js';
 import { SpaceSaving, type SpaceSavingJson } from './space-saving.js';
 
 export interface TransitionsJson {
@@ -14,6 +15,8 @@ export interface TransitionsJson {
  */
 export class Transitions {
   readonly nodes = new Map<string, { total: number; next: SpaceSaving }>();
+  /** Where the counters of every item find their eviction cut. */
+  private readonly selection = new SelectionBuffer();
 
   /** `minUsers`: distinct users a transition needs before it is `supported` (SpaceSaving). */
   constructor(readonly capacity: number, readonly minUsers = 1) {}
@@ -25,7 +28,7 @@ export class Transitions {
   add(from: string, to: string, weight: number, nInc = 1, user = -1, toIndex = -1): void {
     let node = this.nodes.get(from);
     if (node === undefined) {
-      node = { total: 0, next: new SpaceSaving(this.capacity, false, this.minUsers) };
+      node = { total: 0, next: new SpaceSaving(this.capacity, false, this.minUsers, this.selection) };
       this.nodes.set(from, node);
     }
     node.total += weight;
@@ -83,7 +86,7 @@ export class Transitions {
 
   static fromJSON(json: TransitionsJson): Transitions {
     const t = new Transitions(json.capacity, json.minUsers);
-    for (const [id, total, next] of json.nodes) t.nodes.set(id, { total, next: SpaceSaving.fromJSON(json.capacity, next, undefined, json.minUsers) });
+    for (const [id, total, next] of json.nodes) t.nodes.set(id, { total, next: SpaceSaving.fromJSON(json.capacity, next, undefined, json.minUsers, t.selection) });
     return t;
   }
 }

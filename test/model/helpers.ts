@@ -1,4 +1,5 @@
 import type { TrackingEvent } from '../../src/events/types.js';
+import { ModelState, Recommender, resolveConfig, type ModelConfigInput } from '../../src/model/index.js';
 
 /** A small deterministic PRNG for generating test streams (the model itself never uses randomness). */
 export function lcg(seed: number): () => number {
@@ -45,4 +46,10 @@ export function randomStream(n: number, seed: number, users = 60, items = 80): T
     }
   }
   return out;
+}
+
+/** A model and the learning state it works on, for tests that look inside the state. */
+export function modelWithState(config: ModelConfigInput = {}): { model: Recommender; state: ModelState } {
+  const state = new ModelState(resolveConfig(config));
+  return { model: new Recommender(state), state };
 }

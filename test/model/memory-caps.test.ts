@@ -1,36 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { Recommender } from '../../src/model/index.js';
-import { randomStream, T0 } from './helpers.js';
+import { modelWithState, randomStream, T0 } from './helpers.js';
 
 describe('memory caps under a long random stream', () => {
   const config = { historyLength: 8, maxCountersPerItem: 12, neighbors: 5, maxTransitionsPerItem: 6, userIdleDays: 1 };
-  const model = new Recommender(config);
+  const { model, state } = modelWithState(config);
   const events = randomStream(20_000, 11, 300, 400);
   for (const e of events) model.learnOne(e);
   for (let u = 0; u < 300; u += 7) model.recommend(`u${u}`, { limit: 10, now: events[events.length - 1].timestamp });
 
   it('keeps at most historyLength items per user', () => {
     let max = 0;
-    for (const u of model.users.values()) max = Math.max(max, u.items.size);
+    for (const u of state.users.values()) max = Math.max(max, u.items.size);
     expect(max).toBe(config.historyLength);
   });
 
   it('keeps at most maxCountersPerItem counters per item', () => {
     let max = 0;
-    for (const node of model.similarity.nodes.values()) max = Math.max(max, node.counters.size);
+    for (const node of state.similarity.nodes.values()) max = Math.max(max, node.counters.size);
     expect(max).toBeLessThanOrEqual(config.maxCountersPerItem);
     expect(max).toBeGreaterThan(config.maxCountersPerItem / 2);
-    expect(model.stats().counterEntries).toBeLessThanOrEqual(model.similarity.nodes.size * config.maxCountersPerItem);
+    expect(model.stats().counterEntries).toBeLessThanOrEqual(state.similarity.nodes.size * config.maxCountersPerItem);
   });
 
   it('keeps at most `neighbors` neighbours per item and per similar() answer', () => {
-    for (const node of model.similarity.nodes.values()) expect(node.neighborIds.length).toBeLessThanOrEqual(config.neighbors);
+    for (const node of state.similarity.nodes.values()) expect(node.neighborIds.length).toBeLessThanOrEqual(config.neighbors);
     expect(model.similar('i3', 100).length).toBeLessThanOrEqual(config.neighbors);
     expect(model.stats().neighborEntries).toBeGreaterThan(0);
   });
 
   it('keeps at most maxTransitionsPerItem followed-by counters per item', () => {
-    for (const node of model.transitions.nodes.values()) expect(node.next.size).toBeLessThanOrEqual(config.maxTransitionsPerItem);
+    for (const node of state.transitions.nodes.values()) expect(node.next.size).toBeLessThanOrEqual(config.maxTransitionsPerItem);
   });
 
   it('forgets idle users and only them', () => {
@@ -45,7 +45,7 @@ describe('memory caps under a long random stream', () => {
 
   it('reports its size', () => {
     const s = model.stats();
-    expect(s.users).toBe(model.users.size);
+    expect(s.users).toBe(state.users.size);
     expect(s.approxBytes).toBeGreaterThan(s.counterEntries * 50);
     expect(s.eventsApplied).toBe(events.length);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Recommender } from '../../src/model/index.js';
+import { fromSnapshot, Recommender } from '../../src/model/index.js';
 import { purchase, randomStream, T0, view } from './helpers.js';
 
 describe('recommendations', () => {
@@ -73,7 +73,7 @@ describe('recommendations', () => {
     }
     const now = events[events.length - 1].timestamp;
     expect(a.stats().rankerLogLoss).not.toBeNull();
-    expect(a.ranker.updates).toBeGreaterThan(500);
+    expect(fromSnapshot(a.snapshot()).ranker.updates).toBeGreaterThan(500);
     for (let u = 0; u < 50; u += 5) expect(a.recommend(`u${u}`, { limit: 10, now })).toEqual(b.recommend(`u${u}`, { limit: 10, now }));
   });
 

@@ -1,0 +1,85 @@
+import type { Candidate } from './candidates.js';
+import { FEATURE_COUNT, pairFeatures, type PairContext } from './features.js';
+import { hashUniform } from './hash.js';
+import type { ModelState } from './state.js';
+import type { UserHistory } from './user-history.js';
+
+/** Ranker updates before its order replaces the plain affinity order. */
+const RANKER_WARMUP = 500;
+
+const OFFSET_FLOOR = -8;
+
+/**
+ * The ranker corrects the affinity order rather than replacing it: log relative affinity is its base
+ * logit (so untrained weights keep the affinity order), floored for trending-only candidates.
+ */
+function affinityOffset(affinity: number, maxAffinity: number): number {
+  return affinity > 0 && maxAffinity > 0 ? Math.max(OFFSET_FLOOR, Math.log(affinity / maxAffinity)) : OFFSET_FLOOR;
+}
+
+/**
+ * The state's FTRL ranker applied to a user's candidate list: learning which candidates get chosen,
+ * and scoring lists once it has learnt enough. Holds one reused context and feature vector.
+ */
+export class ListRanker {
+  private readonly context: PairContext = { maxKnn: 0, trend: 0, popularity: 0, seen: false, inCart: false, price: 0, averageSpend: 0 };
+  private readonly features = new Float64Array(FEATURE_COUNT);
+
+  constructor(private readonly state: ModelState) {}
+
+  /** True once the ranker's order may replace the plain affinity order. */
+  get ready(): boolean {
+    return this.state.config.ranker && this.state.ranker.updates >= RANKER_WARMUP;
+  }
+
+  /**
+   * Learns from the list `top` the user chose from at `now`: candidates in `chosen` are positives;
+   * unchosen ones, drawn from the eventId hash, are negatives.
+   */
+  learn(user: UserHistory, top: readonly Candidate[], chosen: ReadonlySet<string>, eventId: string, now: number): void {
+    const positives = top.filter((c) => chosen.has(c.itemId));
+    if (positives.length === 0) return;
+    const negatives = top.filter((c) => !chosen.has(c.itemId));
+    const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
+    const maxAffinity = top.reduce((m, c) => Math.max(m, c.affinity), 0);
+    const ranker = this.state.ranker;
+    const x = this.features;
+    const trendFactor = this.state.trending.decay.valueFactor(now);
+    for (const c of positives) {
+      ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), 1, affinityOffset(c.affinity, maxAffinity));
+    }
+    if (negatives.length === 0) return;
+    for (let d = 0; d < this.state.config.negativesPerPositive * positives.length; d++) {
+      const c = negatives[Math.floor(hashUniform(eventId, d) * negatives.length)];
+      ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), 0, affinityOffset(c.affinity, maxAffinity));
+    }
+  }
+
+  /** The ranker's score of each candidate of `top` for `user` at `now`, in list order. */
+  score(user: UserHistory | undefined, top: readonly Candidate[], now: number): number[] {
+    const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
+    const maxAffinity = top.reduce((m, c) => Math.max(m, c.affinity), 0);
+    const ranker = this.state.ranker;
+    const x = this.features;
+    const trendFactor = this.state.trending.decay.valueFactor(now);
+    return top.map((c) => ranker.predict(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), affinityOffset(c.affinity, maxAffinity)));
+  }
+
+  /**
+   * The pair context of `itemId`, written into one reused object (valid until the next call);
+   * `trendFactor` is trending.decay.valueFactor(now), computed once per list.
+   */
+  private pairContext(user: UserHistory | undefined, itemId: string, maxKnn: number, trendFactor: number): PairContext {
+    const entry = user?.items.get(itemId);
+    const counts = this.state.trending.counts.get(itemId);
+    const ctx = this.context;
+    ctx.maxKnn = maxKnn;
+    ctx.trend = (counts?.[0] ?? 0) * trendFactor;
+    ctx.popularity = counts?.[1] ?? 0;
+    ctx.seen = entry !== undefined;
+    ctx.inCart = entry?.inCart ?? false;
+    ctx.price = this.state.prices.get(itemId) ?? 0;
+    ctx.averageSpend = user?.averageSpend() ?? 0;
+    return ctx;
+  }
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { CandidateGatherer, topCandidates, type CandidateSources } from '../../src/model/index.js';
+import { modelWithState, randomStream } from './helpers.js';
+
+describe('candidate gatherer', () => {
+  const { model, state } = modelWithState();
+  for (const e of randomStream(3000, 31, 40, 60)) model.learnOne(e);
+  const sources: CandidateSources = {
+    similarity: state.similarity,
+    transitions: state.transitions,
+    weightFactor: 1,
+    popularity: (itemId) => state.trending.total(itemId),
+  };
+  const tuning = state.config.candidates;
+  const users = [...state.users.values()].slice(0, 10);
+  const keepAll = (): boolean => true;
+
+  it('tops the gathered pool as topCandidates does over all its candidates', () => {
+    const gatherer = new CandidateGatherer();
+    for (const user of users) {
+      const pool = gatherer.gather(user, sources, tuning);
+      const all = gatherer.all(pool);
+      expect(all.length).toBeGreaterThan(30);
+      expect(gatherer.top(pool, 10, keepAll)).toEqual(topCandidates(all, 10, keepAll));
+    }
+  });
+
+  it('refuses a pool replaced by a later gathering', () => {
+    const gatherer = new CandidateGatherer();
+    const first = gatherer.gather(users[0], sources, tuning);
+    gatherer.gather(users[1], sources, tuning);
+    expect(gatherer.isCurrent(first)).toBe(false);
+    expect(() => gatherer.top(first, 10, keepAll)).toThrow(/replaced/);
+  });
+
+  it('gathers the same pools across the wrap of its 32-bit stamps', () => {
+    const fresh = new CandidateGatherer();
+    // copies: top's objects are reused by its next call
+    const lists = users.map((user) => fresh.top(fresh.gather(user, sources, tuning), 20, keepAll).map((c) => ({ ...c, supporters: [...c.supporters] })));
+    expect(lists.some((list) => list.some((c) => c.support > 1))).toBe(true);
+    const old = new CandidateGatherer();
+    // ~2^31 gatherings later: a long-running engine gathers for every event
+    (old as unknown as { stamp: number }).stamp = 0x7fffffff - 4;
+    users.forEach((user, k) => {
+      const top = old.top(old.gather(user, sources, tuning), 20, keepAll);
+      expect(top, `user ${k}`).toEqual(lists[k]);
+    });
+  });
+});
