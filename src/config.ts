@@ -1,11 +1,14 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { RecstreamError } from './errors.js';
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from './model/types.js';
 
 /** Thrown when the environment cannot make a valid configuration; the message names each variable. */
-export class ConfigError extends Error {
+export class ConfigError extends RecstreamError {
+  static readonly code = 'RS_CONFIG_INVALID';
+
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(ConfigError.code, `invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }

@@ -4,6 +4,7 @@ import type { TrackingEvent } from '../events/types.js';
 import { EventSerde } from '../events/serde.js';
 import type { OutgoingRecord } from '../log/types.js';
 import { recordsHandled } from './engine-app.js';
+import { BenchTimeout } from './errors.js';
 import { perSecond, sleep } from './stats.js';
 
 export interface PipelineResult {
@@ -38,7 +39,7 @@ export async function timePipeline(app: RunningApp, records: readonly OutgoingRe
   const deadline = Date.now() + options.timeoutMs;
   const waitFor = async (count: number): Promise<void> => {
     while ((await handled()) < count) {
-      if (Date.now() > deadline) throw new Error(`bench: the engine handled ${await handled()} of ${records.length} records within ${options.timeoutMs} ms`);
+      if (Date.now() > deadline) throw new BenchTimeout(`the engine handled ${await handled()} of ${records.length} records within ${options.timeoutMs} ms`);
       await sleep(2);
     }
   };

@@ -7,6 +7,7 @@ import { execFile, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { MockKafkaFailed } from './errors.js';
 
 export interface MockCluster {
   /** Comma-separated host:port list. */
@@ -42,7 +43,7 @@ export async function startMockCluster(options: MockClusterOptions = {}): Promis
   const bootstrap = await Promise.race([
     new Promise<string>((resolve) => answers.push(resolve)),
     exited.then((code): never => {
-      throw new Error(`mock-kafka exited with ${code} before printing its bootstrap servers: ${stderr}`);
+      throw new MockKafkaFailed(code, stderr);
     }),
   ]);
 

@@ -3,6 +3,7 @@ import { inputRecord } from '../engine/input-record.js';
 import { collectorJson } from '../events/collector-json.js';
 import { EventSerde } from '../events/serde.js';
 import type { EventLog } from '../log/types.js';
+import { BenchCollectorRefused } from './errors.js';
 import type { EventSender } from './push-load.js';
 
 /** Events posted to the collector as a website would: one JSON batch per tick. */
@@ -15,7 +16,7 @@ export function collectorSender(app: RunningApp): EventSender {
     });
     const body = await res.json() as { accepted?: number };
     if (res.status !== 202 || body.accepted !== events.length) {
-      throw new Error(`bench: the collector answered ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+      throw new BenchCollectorRefused(res.status, JSON.stringify(body).slice(0, 300));
     }
   };
 }

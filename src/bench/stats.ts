@@ -1,3 +1,5 @@
+import { BenchTimeout } from './errors.js';
+
 /** Nearest-rank percentile of unsorted samples; 0 for none. */
 export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) return 0;
@@ -22,7 +24,7 @@ export function sleep(ms: number): Promise<void> {
 export async function until(done: () => boolean, what: string, timeoutMs: number, everyMs = 5): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
-    if (Date.now() > deadline) throw new Error(`bench: timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new BenchTimeout(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
 }

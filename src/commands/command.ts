@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../config.js';
+import { RecstreamError } from '../errors.js';
 
 /** What a command reads and writes instead of `process`, so tests run commands in-process. */
 export interface CommandIo {
@@ -13,9 +14,17 @@ export function commandEnv(io: CommandIo): Record<string, string | undefined> {
   return io.env ?? process.env;
 }
 
-/** A bad command line: printed with the command's usage, exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
+/**
+ * A bad command line: printed with the command's usage, exit code 2. The code is RS_USAGE unless a
+ * more precise one says what was wrong (an input file that cannot be read, say).
+ */
+export class UsageError extends RecstreamError {
+  static readonly code = 'RS_USAGE';
+
+  constructor(message: string, code: string = UsageError.code, options: { cause?: unknown } = {}) {
+    super(code, message, options);
+    this.name = 'UsageError';
+  }
 }
 
 /** A command's flags, declared as for node:util parseArgs. */
@@ -50,8 +59,18 @@ function parseFlags<O extends FlagOptions>(argv: string[], options: O): Flags<O>
 }
 
 /**
+ * What a command prints when it stops on an error of the family: the message, then its code on a
+ * line of its own (as npm prints `npm error code E404`), so scripts and searches can match the code.
+ */
+function failureText(command: string, err: RecstreamError): string {
+  return `recstream ${command}: ${err.message}\nrecstream ${command}: error code ${err.code}\n`;
+}
+
+/**
  * One command line contract for every command: `--help` prints the usage and exits 0; a usage
- * error prints the message and the usage on stderr and exits 2; bad configuration exits 2 too.
+ * error prints the message, its code and the usage on stderr and exits 2; bad configuration exits 2
+ * too; any other error of the family exits 1 with its message and code. Other errors are bugs and
+ * propagate with their stack.
  */
 export function defineCommand<const O extends FlagOptions>(definition: CommandDefinition<O>): Command {
   return async (argv, io) => {
@@ -63,15 +82,13 @@ export function defineCommand<const O extends FlagOptions>(definition: CommandDe
       }
       return await definition.run(flags, io);
     } catch (err) {
+      if (!(err instanceof RecstreamError)) throw err;
+      io.stderr.write(failureText(definition.name, err));
       if (err instanceof UsageError) {
-        io.stderr.write(`recstream ${definition.name}: ${err.message}\n\n${definition.usage}`);
+        io.stderr.write(`\n${definition.usage}`);
         return 2;
       }
-      if (err instanceof ConfigError) {
-        io.stderr.write(`recstream ${definition.name}: ${err.message}\n`);
-        return 2;
-      }
-      throw err;
+      return err instanceof ConfigError ? 2 : 1;
     }
   };
 }

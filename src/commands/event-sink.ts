@@ -1,10 +1,24 @@
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import { inputRecord } from '../engine/input-record.js';
+import { createError, messageOf } from '../errors.js';
 import { collectorJson } from '../events/collector-json.js';
 import { EventSerde } from '../events/serde.js';
 import type { TrackingEvent } from '../events/types.js';
 import { createEventLog } from '../log/index.js';
 import { createLogger, type Logger } from '../logger.js';
+
+/** No engine answers at the collector URL. */
+const CollectorUnreachable = createError('RS_COLLECTOR_UNREACHABLE', 'CollectorUnreachable',
+  (url: string, detail: string) => `cannot reach ${url} (${detail}): is recstream running there? Set --url, or KAFKA_BROKERS to produce into Kafka`,
+  { retriable: true });
+
+/** The collector refused a batch outright (not load shedding, which is waited out): its status and answer. */
+const CollectorRefused = createError('RS_COLLECTOR_REFUSED', 'CollectorRefused',
+  (url: string, status: number, answer: string) => `${url} answered ${status}: ${answer}`);
+
+/** The collector took the batch but rejected events in it. */
+const EventsRejected = createError('RS_EVENTS_REJECTED', 'EventsRejected',
+  (count: number, first: string) => `collector rejected ${count} events, first: ${first}`);
 
 /** Where `replay` and `generate --to-topics` send events. */
 export interface EventSink {
@@ -15,9 +29,9 @@ export interface EventSink {
 
 /** Straight into the input topics as a website's Kafka producer would: Avro via the registry. */
 async function topicSink(config: Config, logger: Logger): Promise<EventSink> {
-  if (config.kafka === null) throw new Error('topicSink needs KAFKA_BROKERS');
+  if (config.kafka === null) throw new ConfigError(['KAFKA_BROKERS is unset: producing into Kafka needs the brokers, e.g. KAFKA_BROKERS=localhost:9092']);
   if (config.schemaRegistryUrl === null) {
-    throw new Error('SCHEMA_REGISTRY_URL is unset: producing Avro into Kafka needs the registry the engine uses, e.g. SCHEMA_REGISTRY_URL=http://localhost:8081 or http://ENGINE:8080/registry');
+    throw new ConfigError(['SCHEMA_REGISTRY_URL is unset: producing Avro into Kafka needs the registry the engine uses, e.g. SCHEMA_REGISTRY_URL=http://localhost:8081 or http://ENGINE:8080/registry']);
   }
   const log = createEventLog({ ...config, kafka: { ...config.kafka, clientId: `${config.kafka.clientId}-producer` } }, logger);
   await log.connect();
@@ -43,7 +57,7 @@ function httpSink(baseUrl: string, writeKey: string | null): EventSink {
         headers: { 'content-type': 'application/json', ...(writeKey ? { 'x-write-key': writeKey } : {}) },
         body: JSON.stringify(events.map(collectorJson)),
       }).catch((err: unknown) => {
-        throw new Error(`cannot reach ${url} (${(err as Error).message}): is recstream running there? Set --url, or KAFKA_BROKERS to produce into Kafka`);
+        throw new CollectorUnreachable(url.toString(), messageOf(err), { cause: err });
       });
       // 429 (rate limit) and 503 with Retry-After (load shedding) both mean: same batch, later
       if (res.status === 429 || (res.status === 503 && res.headers.has('retry-after'))) {
@@ -51,9 +65,9 @@ function httpSink(baseUrl: string, writeKey: string | null): EventSink {
         await new Promise((r) => setTimeout(r, wait * 1000));
         return this.send(events);
       }
-      if (res.status !== 202) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+      if (res.status !== 202) throw new CollectorRefused(url.toString(), res.status, await res.text());
       const answer = (await res.json()) as { rejected: Array<{ index: number; error: string }> };
-      if (answer.rejected.length > 0) throw new Error(`collector rejected ${answer.rejected.length} events, first: ${answer.rejected[0]?.error}`);
+      if (answer.rejected.length > 0) throw new EventsRejected(answer.rejected.length, answer.rejected[0]?.error ?? '');
     },
     async close() {},
   };

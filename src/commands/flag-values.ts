@@ -52,8 +52,8 @@ export function urlFlag(flag: string, raw: string | undefined): string | undefin
 export async function readableFile(flag: string, path: string): Promise<string> {
   try {
     await access(path);
-  } catch {
-    throw new UsageError(`${flag} '${path}' cannot be read`);
+  } catch (err) {
+    throw new UsageError(`${flag} '${path}' cannot be read`, 'RS_INPUT_UNREADABLE', { cause: err });
   }
   return path;
 }

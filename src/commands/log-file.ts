@@ -1,4 +1,5 @@
 import { ColumnError, type ColumnOverrides } from '../eval/columns.js';
+import { CsvMalformed } from '../eval/csv.js';
 import { readInteractionFile, type InteractionLog } from '../eval/interactions.js';
 import { EVENT_TYPES, type EventType } from '../events/types.js';
 import { UsageError } from './command.js';
@@ -41,12 +42,16 @@ export async function logFileFlags(flags: LogFileFlags): Promise<LogFile> {
   };
 }
 
-/** Reads the log; a header without the needed columns is a usage error naming the flag to force them. */
+/**
+ * Reads the log; a header without the needed columns is a usage error naming the flag to force them.
+ * A file that is not CSV stops with its own code (RS_INPUT_MALFORMED), naming the file.
+ */
 export async function readLogFile(file: LogFile): Promise<InteractionLog> {
   try {
     return await readInteractionFile(file.path, { columns: file.columns, defaultType: file.defaultType });
   } catch (err) {
-    if (err instanceof ColumnError) throw new UsageError(err.message);
+    if (err instanceof ColumnError) throw new UsageError(err.message, err.code, { cause: err });
+    if (err instanceof CsvMalformed) throw new CsvMalformed(`${file.path}: ${err.message}`, { cause: err });
     throw err;
   }
 }

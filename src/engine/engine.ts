@@ -10,6 +10,7 @@ import type { Metrics } from '../metrics.js';
 import type { Admission, EngineApi, IngestResult, Readiness, RecommendationListener, RecommendationMeta } from './api.js';
 import type { EventCodec } from './codec.js';
 import { ERASURE_KEY_PREFIX, Erasures, type Erasure } from './erasures.js';
+import { EngineNotStarted } from './errors.js';
 import { EventClock } from './event-clock.js';
 import { HeapPressure } from './heap-pressure.js';
 import { inputRecord } from './input-record.js';
@@ -218,7 +219,7 @@ export class Engine implements EngineApi {
 
   private async handleBatch(batch: PartitionBatch): Promise<void> {
     const pipeline = this.pipeline;
-    if (pipeline === null) throw new Error('engine not started');
+    if (pipeline === null) throw new EngineNotStarted();
     const key = tpKey(batch);
     const applied = this.appliedUpTo.get(key);
     const records = batch.records.filter((r) => (applied === undefined || BigInt(r.offset) >= applied)
@@ -345,7 +346,7 @@ export class Engine implements EngineApi {
 
   async ingest(events: unknown[]): Promise<IngestResult> {
     const codec = this.codec;
-    if (codec === null) throw new Error('engine not started');
+    if (codec === null) throw new EngineNotStarted();
     const now = this.wall();
     const rejected: IngestResult['rejected'] = [];
     const records: OutgoingRecord[] = [];
@@ -363,7 +364,7 @@ export class Engine implements EngineApi {
 
   recommendationsFor(userId: string, limit?: number): Recommendation {
     const pipeline = this.pipeline;
-    if (pipeline === null) throw new Error('engine not started');
+    if (pipeline === null) throw new EngineNotStarted();
     const want = limit ?? this.config.recommendationLimit;
     const latest = this.latest.get(userId);
     if (latest !== undefined && want <= this.config.recommendationLimit) {

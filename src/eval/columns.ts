@@ -1,3 +1,4 @@
+import { RecstreamError } from '../errors.js';
 import type { EventType } from '../events/types.js';
 
 export type ColumnRole = 'user' | 'item' | 'time' | 'rating' | 'type' | 'price' | 'session';
@@ -25,7 +26,15 @@ export interface ColumnMap {
   session: number | null;
 }
 
-export class ColumnError extends Error {}
+/** A log's header lacks a column it needs, or one a flag names. */
+export class ColumnError extends RecstreamError {
+  static readonly code = 'RS_INPUT_COLUMNS';
+
+  constructor(message: string) {
+    super(ColumnError.code, message);
+    this.name = 'ColumnError';
+  }
+}
 
 /**
  * Finds each role's column in the header: a forced name wins (error when absent), else the first

@@ -1,6 +1,10 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { createError } from '../errors.js';
+
+/** A log file that is not well-formed CSV. */
+export const CsvMalformed = createError('RS_INPUT_MALFORMED', 'CsvMalformed', (problem: string) => problem);
 
 /**
  * Streaming RFC 4180 CSV: quoted fields with doubled quotes, embedded commas and newlines, CRLF or LF
@@ -83,7 +87,7 @@ export async function* parseCsv(chunks: AsyncIterable<string>): AsyncGenerator<s
       }
     }
   }
-  if (inQuotes && !quotePending) throw new Error('CSV ends inside a quoted field');
+  if (inQuotes && !quotePending) throw new CsvMalformed('CSV ends inside a quoted field');
   if (field !== '' || row.length > 0) {
     const done = endRow();
     if (done !== null) yield done;

@@ -1,12 +1,14 @@
-import type { DeadLetterReason } from './reasons.js';
+import { RecstreamError } from '../errors.js';
+import { DEAD_LETTER_CODES, type DeadLetterReason } from './reasons.js';
 
 export const MAX_ID_LENGTH = 256;
 const MIN_TIMESTAMP = Date.UTC(2000, 0, 1);
 
 /** Thrown inside validation to stop at the first problem; never escapes validateEvent. */
-export class Rejection extends Error {
+export class Rejection extends RecstreamError {
   constructor(readonly reason: DeadLetterReason, message: string) {
-    super(message);
+    super(DEAD_LETTER_CODES[reason], message);
+    this.name = 'Rejection';
   }
 }
 

@@ -1,12 +1,31 @@
 import type avro from 'avsc';
 import { COMPATIBILITY, SchemaType, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { createError, messageOf, RecstreamError } from '../errors.js';
 
 /** The registry would not take a schema: incompatible, full, or not allowed to this caller. */
-export class SchemaRefused extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SchemaRefused';
+export const SchemaRefused = createError('RS_SCHEMA_REFUSED', 'SchemaRefused', (detail: string) => detail);
+
+/**
+ * A REST registry could not be used: not reachable, failing, or refusing this client. Retriable
+ * unless it refused the client's credentials, which waiting does not change.
+ */
+export class SchemaRegistryUnavailable extends RecstreamError {
+  static readonly code = 'RS_SCHEMA_REGISTRY_UNAVAILABLE';
+
+  constructor(where: string, cause: unknown) {
+    const status = (cause as { status?: unknown } | null)?.status;
+    super(SchemaRegistryUnavailable.code, `the schema registry at ${where} cannot be used (${messageOf(cause)}); check SCHEMA_REGISTRY_URL and that the registry runs`,
+      { retriable: status !== 401 && status !== 403, cause });
+    this.name = 'SchemaRegistryUnavailable';
   }
+}
+
+/**
+ * The registry client's failure to get any answer it understands, as one of ours. Its HTTP layer
+ * (mappersmith) reports a refused connection as a `ResponseError` with status 400 and no body.
+ */
+function unavailable(where: string, err: unknown): unknown {
+  return (err as Error | null)?.name === 'ResponseError' ? new SchemaRegistryUnavailable(where, err) : err;
 }
 
 /**
@@ -38,7 +57,7 @@ export function restSchemaSource(client: SchemaRegistry, description: string): S
       } catch (e) {
         // The client turns a 404 (no such subject, or no such schema in it) into this bare error.
         if ((e as Error).name === 'ConfluentSchemaRegistryError') return null;
-        throw e;
+        throw unavailable(description, e);
       }
     },
     async register(subject, schemaText) {
@@ -57,7 +76,7 @@ export function restSchemaSource(client: SchemaRegistry, description: string): S
       } catch (e) {
         const status = (e as { status?: unknown }).status;
         if (typeof status === 'number' && REFUSALS.has(status)) throw new SchemaRefused(`${status}: ${(e as Error).message}`);
-        throw e;
+        throw unavailable(description, e);
       }
     },
     anyId: async () => null,
@@ -66,7 +85,7 @@ export function restSchemaSource(client: SchemaRegistry, description: string): S
         return ((await client.getSchema(id)) as avro.Type).schema();
       } catch (e) {
         if (typeof e === 'object' && e !== null && (e as { status?: unknown }).status === 404) return null;
-        throw e;
+        throw unavailable(description, e);
       }
     },
   };

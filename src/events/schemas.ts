@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
+import { SchemaFilesMissing } from './errors.js';
 
 const RECORD_NAMES = ['ClickEvent', 'PurchaseEvent', 'Recommendation'] as const;
 export type RecordName = (typeof RECORD_NAMES)[number];
@@ -28,7 +29,7 @@ function findSchemaDir(): string {
     const candidate = join(dir, 'schemas');
     if (existsSync(join(candidate, 'ClickEvent.avsc'))) return candidate;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`schemas/ClickEvent.avsc not found above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir) throw new SchemaFilesMissing(fileURLToPath(import.meta.url));
     dir = parent;
   }
 }

@@ -2,6 +2,7 @@ import avro from 'avsc';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Topics } from '../config.js';
 import type { Logger } from '../logger.js';
+import { EncodeInvalid, SchemaUnusable, UnknownTopic } from './errors.js';
 import { SchemaRefused, restSchemaSource, type SchemaSource } from './schema-source.js';
 import { EVENT_SCHEMAS, type EventSchema, type RecordName } from './schemas.js';
 import type { Rejected } from './reasons.js';
@@ -130,7 +131,7 @@ export class EventSerde {
       // avsc's own message lacks the path; walk the value again only on this rare failure.
       const paths: string[] = [];
       type.isValid(value, { errorHook: (path) => paths.push(path.join('.')) });
-      throw new Error(`cannot encode ${binding.schema.name} for ${binding.subject}: invalid field(s) ${paths.join(', ') || '(the value itself)'}: ${(e as Error).message}`);
+      throw new EncodeInvalid(binding.schema.name, binding.subject, paths.join(', ') || '(the value itself)', (e as Error).message, { cause: e });
     }
   }
 
@@ -153,9 +154,9 @@ export class EventSerde {
         this.logger?.warn({ subject, schemaId: known, refusal: e.message }, `subject ${subject} does not hold our ${schema.name} schema and refused it; using the id the registry keeps for it`);
         return known;
       }
-      throw new Error(`cannot use our ${schema.fullName} schema for subject ${subject}: ${this.source.description} does not hold it and refused to register it (${e.message}). `
+      throw new SchemaUnusable(`cannot use our ${schema.fullName} schema for subject ${subject}: ${this.source.description} does not hold it and refused to register it (${e.message}). `
         + `Register schemas/${schema.name}.avsc under ${subject} yourself (on recstream's embedded registry with Authorization: Bearer <ADMIN_TOKEN>, `
-        + `after PUT /config/${subject} {"compatibility":"NONE"} if the subject holds an unrelated schema), or delete the subject if what it holds is not wanted`);
+        + `after PUT /config/${subject} {"compatibility":"NONE"} if the subject holds an unrelated schema), or delete the subject if what it holds is not wanted`, { cause: e });
     }
   }
 
@@ -182,7 +183,7 @@ export class EventSerde {
 
   private requireBinding(topic: string): TopicBinding {
     const binding = this.bindings.get(topic);
-    if (!binding) throw new Error(`topic ${topic} has no Avro record bound: call registerAll (or bind) with it first`);
+    if (!binding) throw new UnknownTopic(topic);
     return binding;
   }
 }

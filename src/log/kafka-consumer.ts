@@ -7,6 +7,7 @@
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, RetryOptions } from 'kafkajs';
 import { difference, notifyAssignment } from './assignment.js';
+import { ConsumerAlreadyRunning, ConsumerStopped } from './errors.js';
 import { compareTp } from './topic-partition.js';
 import { errorFields, type LogSink } from './log-logger.js';
 import { toLogRecord } from './kafka-records.js';
@@ -71,8 +72,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
 
   /** Resolves once the member has joined the group and the first onAssigned has run. */
   async run(handler: BatchHandler, listener: AssignmentListener = {}): Promise<void> {
-    if (this.handler) throw new Error('consumer is already running');
-    if (this.stopping) throw new Error('consumer was stopped');
+    if (this.stopping) throw new ConsumerStopped();
+    if (this.handler) throw new ConsumerAlreadyRunning();
     this.handler = handler;
     this.listener = listener;
     let joinedOnce: () => void = () => undefined;

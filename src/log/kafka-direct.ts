@@ -8,6 +8,7 @@
  * public API; the dependency is pinned to kafkajs 2.2.x.
  */
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { KafkaClientUnsupported, NoLeader } from './errors.js';
 
 interface FetchPartitionResponse {
   partition: number;
@@ -45,7 +46,7 @@ function clusterFactory(kafka: Kafka): ClusterFactory {
   const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
   const factory = symbol ? (kafka as unknown as Record<symbol, unknown>)[symbol] : undefined;
   if (typeof factory !== 'function') {
-    throw new Error('this kafkajs version does not expose its cluster factory; recstream needs kafkajs 2.2.x');
+    throw new KafkaClientUnsupported();
   }
   return factory as ClusterFactory;
 }
@@ -91,7 +92,7 @@ export class DirectReader {
     await this.cluster.addTargetTopic(topic);
     const leaders = this.cluster.findLeaderForPartitions(topic, [partition]);
     const nodeId = Object.keys(leaders)[0];
-    if (nodeId === undefined) throw new Error(`no leader for ${topic}[${partition}]`);
+    if (nodeId === undefined) throw new NoLeader({ topic, partition });
     const broker = await this.cluster.findBroker({ nodeId });
     const response = await broker.fetch({
       replicaId: -1,

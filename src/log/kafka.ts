@@ -4,6 +4,8 @@
  */
 import { Kafka, Partitioners, type Admin, type KafkaConfig, type Producer, type RetryOptions, type TopicMessages } from 'kafkajs';
 import { DEFAULT_KAFKA_TIMING } from '../config.js';
+import { messageOf, RecstreamError } from '../errors.js';
+import { LogClosed, LogOptionsInvalid, LogUnreachable, LogWriteFailed, UnknownPartition } from './errors.js';
 import { KafkaGroupConsumer, type KafkaConsumerSettings } from './kafka-consumer.js';
 import { DirectReader } from './kafka-direct.js';
 import { kafkaLogCreator, kafkaLogLevel, type KafkaLogLevelName } from './kafka-logger.js';
@@ -49,7 +51,7 @@ export class KafkaLog implements EventLog {
   private closed = false;
 
   constructor(private readonly options: KafkaLogOptions) {
-    if (options.brokers.length === 0) throw new Error('KafkaLog needs at least one broker');
+    if (options.brokers.length === 0) throw new LogOptionsInvalid('KafkaLog needs at least one broker');
     this.logger = options.logger ?? silentSink;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.maxProduceBatch = options.maxProduceBatch ?? 5_000;
@@ -81,7 +83,7 @@ export class KafkaLog implements EventLog {
   connect(): Promise<void> {
     this.connecting ??= this.open().catch((err: unknown) => {
       this.connecting = null;
-      throw err;
+      throw err instanceof RecstreamError ? err : new LogUnreachable(this.options.brokers, messageOf(err), { cause: err });
     });
     return this.connecting;
   }
@@ -130,6 +132,7 @@ export class KafkaLog implements EventLog {
   }
 
   async produce(records: OutgoingRecord[]): Promise<void> {
+    this.assertOpen();
     await this.connect();
     const producer = this.producer!;
     for (let at = 0; at < records.length; at += this.maxProduceBatch) {
@@ -139,13 +142,17 @@ export class KafkaLog implements EventLog {
         if (!entry) byTopic.set(r.topic, (entry = { topic: r.topic, messages: [] }));
         entry.messages.push(toKafkaMessage(r));
       }
-      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic.values()] });
+      try {
+        await producer.sendBatch({ acks: -1, topicMessages: [...byTopic.values()] });
+      } catch (err) {
+        throw new LogWriteFailed(err);
+      }
     }
   }
 
   consumer(options: ConsumerOptions): GroupConsumer {
     this.assertOpen();
-    if (options.topics.length === 0) throw new Error('a consumer needs at least one topic');
+    if (options.topics.length === 0) throw new LogOptionsInvalid('a consumer needs at least one topic');
     const consumer = new KafkaGroupConsumer(this.kafka, this.admin, () => this.connect(), options, this.consumerSettings, this.logger, (c) => this.consumers.delete(c));
     this.consumers.add(consumer);
     return consumer;
@@ -189,7 +196,7 @@ export class KafkaLog implements EventLog {
   async offsets(tp: TopicPartition): Promise<{ low: string; high: string }> {
     await this.connect();
     const found = (await this.admin.fetchTopicOffsets(tp.topic)).find((p) => p.partition === tp.partition);
-    if (!found) throw new Error(`unknown partition ${tp.topic}[${tp.partition}]`);
+    if (!found) throw new UnknownPartition(tp);
     return { low: found.low, high: found.high };
   }
 
@@ -201,6 +208,6 @@ export class KafkaLog implements EventLog {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new Error('the log is closed');
+    if (this.closed) throw new LogClosed();
   }
 }

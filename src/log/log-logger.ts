@@ -16,7 +16,21 @@ export const silentSink: LogSink = {
   debug: () => undefined,
 };
 
-export function errorFields(err: unknown): { err: { message: string; name?: string; stack?: string } } {
-  if (err instanceof Error) return { err: { message: err.message, name: err.name, stack: err.stack } };
+export interface ErrorFields {
+  err: { message: string; name?: string; stack?: string; code?: string; retriable?: boolean };
+}
+
+/** An error as log fields; a coded error (src/errors.ts, or kafkajs's) keeps its code and retriable. */
+export function errorFields(err: unknown): ErrorFields {
+  if (err instanceof Error) {
+    const { code, retriable } = err as { code?: unknown; retriable?: unknown };
+    return {
+      err: {
+        message: err.message, name: err.name, stack: err.stack,
+        ...(typeof code === 'string' ? { code } : {}),
+        ...(typeof retriable === 'boolean' ? { retriable } : {}),
+      },
+    };
+  }
   return { err: { message: String(err) } };
 }

@@ -1,4 +1,5 @@
 import { difference, notifyAssignment } from './assignment.js';
+import { ConsumerAlreadyRunning, ConsumerStopped } from './errors.js';
 import { compareTp, tpKey } from './topic-partition.js';
 import { errorFields, type LogSink } from './log-logger.js';
 import type { GroupMember, MemoryGroup } from './memory-group.js';
@@ -47,8 +48,8 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
 
   /** Resolves once the member has joined and its first partitions are assigned. */
   async run(handler: BatchHandler, listener: AssignmentListener = {}): Promise<void> {
-    if (this.handler) throw new Error('consumer is already running');
-    if (this.stopped) throw new Error('consumer was stopped');
+    if (this.stopped) throw new ConsumerStopped();
+    if (this.handler) throw new ConsumerAlreadyRunning();
     this.handler = handler;
     this.listener = listener;
     this.unwatch = this.source.watch(this.topics, this.signal);

@@ -3,6 +3,7 @@
  * process, optionally persisted under a data directory so a restarted engine resumes from its
  * commits and can re-read its partitions.
  */
+import { LogClosed, LogOptionsInvalid, UnknownPartition } from './errors.js';
 import { silentSink, type LogSink } from './log-logger.js';
 import { MemoryConsumer, type PartitionSource } from './memory-consumer.js';
 import { MemoryGroup } from './memory-group.js';
@@ -105,7 +106,7 @@ export class MemoryLog implements EventLog, PartitionSource {
 
   consumer(options: ConsumerOptions): GroupConsumer {
     this.assertOpen();
-    if (options.topics.length === 0) throw new Error('a consumer needs at least one topic');
+    if (options.topics.length === 0) throw new LogOptionsInvalid('a consumer needs at least one topic');
     for (const topic of options.topics) this.topicOnDemand(topic);
     const consumer = new MemoryConsumer(options, this.group(options.groupId), this, this.maxBatch, this.logger, (c) => this.consumers.delete(c));
     this.consumers.add(consumer);
@@ -154,7 +155,7 @@ export class MemoryLog implements EventLog, PartitionSource {
 
   private partitionLog(tp: TopicPartition): LogRecord[] {
     const log = this.topics.get(tp.topic)?.[tp.partition];
-    if (!log) throw new Error(`unknown partition ${tp.topic}[${tp.partition}]`);
+    if (!log) throw new UnknownPartition(tp);
     return log;
   }
 
@@ -198,6 +199,6 @@ export class MemoryLog implements EventLog, PartitionSource {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new Error('the log is closed');
+    if (this.closed) throw new LogClosed();
   }
 }

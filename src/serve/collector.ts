@@ -39,7 +39,7 @@ export const collectorPlugin: FastifyPluginAsync<CollectorOptions> = async (app,
 
   app.setErrorHandler<FastifyError>((error, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendError(new HttpError(413, `the body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES); send smaller batches`), request, reply);
+      return sendError(new HttpError('RS_BODY_TOO_LARGE', 413, `the body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES); send smaller batches`), request, reply);
     }
     return sendError(error, request, reply);
   });
@@ -53,14 +53,14 @@ export const collectorPlugin: FastifyPluginAsync<CollectorOptions> = async (app,
     if (request.method !== 'POST') return;
     const key = presentedKey(request);
     if (!writeKeys.accepts(key)) {
-      throw new HttpError(401, key === undefined
-        ? 'a write key is required: send it in the X-Write-Key header or the writeKey query parameter'
-        : 'the write key is not valid');
+      throw key === undefined
+        ? new HttpError('RS_WRITE_KEY_REQUIRED', 401, 'a write key is required: send it in the X-Write-Key header or the writeKey query parameter')
+        : new HttpError('RS_WRITE_KEY_INVALID', 401, 'the write key is not valid');
     }
     // before the rate limiter: a refused request should not use up the client's allowance
     const admission = engine.admission();
     if (!admission.admitted) {
-      throw new HttpError(503, `the engine is not taking events now: ${admission.reason}; retry in ${admission.retryAfterSeconds} s`,
+      throw new HttpError('RS_OVERLOADED', 503, `the engine is not taking events now: ${admission.reason}; retry in ${admission.retryAfterSeconds} s`,
         { 'retry-after': String(admission.retryAfterSeconds) });
     }
   });
@@ -68,10 +68,10 @@ export const collectorPlugin: FastifyPluginAsync<CollectorOptions> = async (app,
   app.post('/v1/events', { bodyLimit: config.maxBodyBytes, onRequest: rateLimit === null ? [] : [rateLimit] }, async (request, reply) => {
     const body = typeof request.body === 'string' ? request.body : '';
     const parsed = parseEventBatch(body, headerValue(request.headers['content-type']));
-    if (!parsed.ok) throw new HttpError(400, parsed.error);
+    if (!parsed.ok) throw new HttpError('RS_BODY_INVALID', 400, parsed.error);
     const { items, lineErrors } = parsed.batch;
     if (items.length > config.maxBatchEvents) {
-      throw new HttpError(413, `the batch has ${items.length} events; at most ${config.maxBatchEvents} are accepted per request (MAX_BATCH_EVENTS)`);
+      throw new HttpError('RS_BATCH_TOO_LARGE', 413, `the batch has ${items.length} events; at most ${config.maxBatchEvents} are accepted per request (MAX_BATCH_EVENTS)`);
     }
 
     // Lines that were not JSON never reach the engine; map the engine's indexes back to body positions.

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { idProblem } from '../events/fields.js';
+import { HttpError, sendError } from './errors.js';
 
 export interface DemoCatalogItem {
   itemId: string;
@@ -72,11 +73,13 @@ export const demoPlugin: FastifyPluginAsync<DemoPluginOptions> = async (app, opt
     authRequired: mintToken !== undefined,
   }));
 
+  // Answered here rather than thrown: the plugin also runs on a server without recstream's error handler.
   app.get('/demo/token', async (request, reply) => {
     const { userId } = request.query as { userId?: unknown };
-    if (typeof userId !== 'string') return reply.code(400).send({ error: 'userId is required, e.g. /demo/token?userId=u1' });
+    const refuse = (problem: string) => sendError(new HttpError('RS_USER_ID_INVALID', 400, `${problem}, e.g. /demo/token?userId=u1`), request, reply);
+    if (typeof userId !== 'string') return refuse('userId is required');
     const problem = idProblem(userId, 'userId');
-    if (problem !== null) return reply.code(400).send({ error: `${problem}, e.g. /demo/token?userId=u1` });
+    if (problem !== null) return refuse(problem);
     return { token: mintToken ? mintToken(userId) : null };
   });
 };

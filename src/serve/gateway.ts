@@ -36,8 +36,9 @@ export interface Gateway {
 
 const DEFAULT_HIGH_WATER_BYTES = 64 * 1024;
 
-function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
-  const body = JSON.stringify({ error: reason });
+/** An upgrade that never reaches Fastify, answered in the same `{error, code}` shape as sendError. */
+function refuseUpgrade(socket: Duplex, status: number, code: string, reason: string): void {
+  const body = JSON.stringify({ error: reason, code });
   socket.once('finish', () => socket.destroy());
   socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Bad Request'}\r\nConnection: close\r\n`
     + `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
@@ -71,11 +72,11 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
     try {
       pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
     } catch {
-      refuseUpgrade(socket, 400, 'bad request target');
+      refuseUpgrade(socket, 400, 'RS_URL_MALFORMED', 'bad request target');
       return;
     }
     if (pathname !== STREAM_PATH) {
-      refuseUpgrade(socket, 404, `no WebSocket endpoint at ${pathname}; use ${STREAM_PATH}`);
+      refuseUpgrade(socket, 404, 'RS_ROUTE_NOT_FOUND', `no WebSocket endpoint at ${pathname}; use ${STREAM_PATH}`);
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));

@@ -61,7 +61,7 @@ export function buildHttpServer(engine: EngineApi, options: HttpServerOptions = 
     // Default for routes of other plugins; the collector sets its own from MAX_BODY_BYTES.
     bodyLimit: config.maxBodyBytes,
     frameworkErrors: (error, request, reply) => sendError(error.code === 'FST_ERR_BAD_URL'
-      ? new HttpError(400, 'the URL has a percent-encoded sequence that is not well-formed UTF-8 (such as a lone surrogate); ids must be well-formed Unicode')
+      ? new HttpError('RS_URL_MALFORMED', 400, 'the URL has a percent-encoded sequence that is not well-formed UTF-8 (such as a lone surrogate); ids must be well-formed Unicode')
       : error, request, reply),
   });
   capConnectionsPerAddress(app.server, config.http.maxConnectionsPerIp, () => engine.metrics.httpConnectionsRefusedTotal.inc());
@@ -69,7 +69,7 @@ export function buildHttpServer(engine: EngineApi, options: HttpServerOptions = 
   discardUnreadBodies(app, config.maxBodyBytes);
 
   app.setErrorHandler<FastifyError>((error, request, reply) => sendError(error, request, reply));
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route for ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) => sendError(new HttpError('RS_ROUTE_NOT_FOUND', 404, `no route for ${request.method} ${request.url.split('?')[0]}`), request, reply));
 
   void app.register(helmet, securityHeaders);
   void app.register(cors, corsOptions(config.corsOrigins));

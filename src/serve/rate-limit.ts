@@ -27,7 +27,7 @@ export async function perClientRateLimit(
     keyGenerator: (request) => `${scope(request)}\n${normalizeIP(request.ip)}`,
     errorResponseBuilder: (_request, context) => {
       const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
-      return new HttpError(429, `rate limit of ${perMinute} requests per minute per client exceeded; retry in ${seconds} s`,
+      return new HttpError('RS_RATE_LIMITED', 429, `rate limit of ${perMinute} requests per minute per client exceeded; retry in ${seconds} s`,
         { 'retry-after': String(seconds) });
     },
   }) as onRequestAsyncHookHandler;

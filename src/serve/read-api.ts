@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { EngineApi } from '../engine/api.js';
 import { adminGuard } from './admin-auth.js';
+import { HttpError } from './errors.js';
 import { parseLimit } from './limit-param.js';
 import { userGuard } from './user-auth.js';
 
@@ -34,7 +35,7 @@ export const readApiPlugin: FastifyPluginAsync<{ engine: EngineApi }> = async (a
 
   app.delete<{ Params: UserParams }>('/v1/users/:userId', { onRequest: requireAdmin }, async (request, reply) => {
     const erased = await engine.eraseUser(request.params.userId);
-    if (!erased) return reply.code(404).send({ error: `user ${JSON.stringify(request.params.userId)} is not known` });
+    if (!erased) throw new HttpError('RS_USER_NOT_FOUND', 404, `user ${JSON.stringify(request.params.userId)} is not known`);
     return reply.code(204).send();
   });
 

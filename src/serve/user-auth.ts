@@ -2,9 +2,17 @@ import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { adminTokenMatcher, bearerToken } from './admin-auth.js';
 import { HttpError } from './errors.js';
-import { tokenRefusalMessage, verifyToken } from './tokens.js';
+import { tokenRefusalMessage, verifyToken, type TokenRefusal } from './tokens.js';
 
 const challenge = { 'www-authenticate': 'Bearer' };
+
+const TOKEN_REFUSAL_CODES: Record<TokenRefusal, string> = {
+  missing: 'RS_TOKEN_REQUIRED',
+  malformed: 'RS_TOKEN_INVALID',
+  'bad-signature': 'RS_TOKEN_INVALID',
+  expired: 'RS_TOKEN_EXPIRED',
+  lifetime: 'RS_TOKEN_LIFETIME_TOO_LONG',
+};
 
 /**
  * Guards a user's personal data (their recommendation list, whose reasons name what they bought)
@@ -19,13 +27,13 @@ export function userGuard(config: Pick<Config, 'authSecret' | 'adminToken' | 'to
     if (authSecret === null) return;
     const token = bearerToken(request);
     if (token === null) {
-      throw new HttpError(401, 'this endpoint needs Authorization: Bearer <storefront token for the user> (or the admin token)', challenge);
+      throw new HttpError('RS_TOKEN_REQUIRED', 401, 'this endpoint needs Authorization: Bearer <storefront token for the user> (or the admin token)', challenge);
     }
     if (isAdmin(token)) return;
     const check = verifyToken(authSecret, token, clock(), tokenMaxTtlSeconds);
     if (!check.ok) {
-      throw new HttpError(401, tokenRefusalMessage(check.code), challenge);
+      throw new HttpError(TOKEN_REFUSAL_CODES[check.code], 401, tokenRefusalMessage(check.code), challenge);
     }
-    if (check.sub !== request.params.userId) throw new HttpError(403, 'the token was issued for another user');
+    if (check.sub !== request.params.userId) throw new HttpError('RS_TOKEN_OTHER_USER', 403, 'the token was issued for another user');
   };
 }

@@ -81,7 +81,7 @@ describe('demoPlugin', () => {
     const server = await demo();
     const res = await server.inject({ url: '/demo/token' });
     expect(res.statusCode).toBe(400);
-    expect(res.json().error).toContain('userId');
+    expect(res.json()).toEqual({ error: expect.stringContaining('userId'), code: 'RS_USER_ID_INVALID' });
     expect((await server.inject({ url: `/demo/token?userId=${'x'.repeat(300)}` })).statusCode).toBe(400);
   });
 });

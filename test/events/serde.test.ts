@@ -146,21 +146,26 @@ describe('EventSerde over the embedded registry', () => {
     expect((await post('/subjects/purchases-value/versions', { schema: unrelated })).status).toBe(200);
     expect((await put('/config/purchases-value', { compatibility: 'FULL_TRANSITIVE' })).status).toBe(200);
     await expect(new EventSerde({ registry: reg.url }).registerAll(topics)).rejects.toThrow(/subject purchases-value: .* refused to register it \(409/);
+    await expect(new EventSerde({ registry: reg.url }).registerAll(topics)).rejects.toMatchObject({ code: 'RS_SCHEMA_UNUSABLE', retriable: false });
   });
 
   it('refuses to encode a value that does not fit the schema, naming the field', async () => {
     await serde.registerAll(topics);
     await expect(serde.encode('clickstream', { ...click, type: 'share' })).rejects.toThrow(/type/);
     await expect(serde.encode('purchases', { ...purchase, items: [{ itemId: 'x', quantity: 1.5, price: 1 }] })).rejects.toThrow(/items\.0\.quantity/);
+    await expect(serde.encode('clickstream', { ...click, type: 'share' })).rejects.toMatchObject({ code: 'RS_SERDE_ENCODE_INVALID' });
+    await expect(serde.encode('not-a-topic-of-ours', click)).rejects.toMatchObject({ code: 'RS_SERDE_UNKNOWN_TOPIC' });
   });
 
-  it('throws instead of dead-lettering when the registry cannot be reached', async () => {
+  it('throws RS_SCHEMA_REGISTRY_UNAVAILABLE, retriable, instead of dead-lettering when the registry cannot be reached', async () => {
     const ids = await serde.registerAll(topics);
     const bytes = await serde.encode('clickstream', click);
     await reg.close();
     const orphan = new EventSerde({ registry: reg.url });
     orphan.bind(topics);
-    await expect(Promise.resolve(orphan.decode('clickstream', bytes))).rejects.toThrow();
+    const unavailable = { name: 'SchemaRegistryUnavailable', code: 'RS_SCHEMA_REGISTRY_UNAVAILABLE', retriable: true, message: expect.stringContaining(reg.url) };
+    await expect(Promise.resolve(orphan.decode('clickstream', bytes))).rejects.toMatchObject(unavailable);
+    await expect(new EventSerde({ registry: reg.url }).registerAll(topics)).rejects.toMatchObject(unavailable);
     expect(ids.clickstream).toBeGreaterThan(0);
   });
 });

@@ -346,5 +346,26 @@ export function describeEventLogConformance(name: string, create: () => Promise<
       expect(received.records.filter((r) => r.member === 'b').map((r) => r.offset)).toEqual(['3']);
       await stop(next);
     });
+
+    it('refuses misuse with the same coded errors: unknown partition, consumer run twice or after stop, log closed', async () => {
+      const topic = unique('codes');
+      await target.createTopic(topic, 1);
+      await expect(log.offsets({ topic, partition: 7 })).rejects.toMatchObject({ code: 'RS_LOG_UNKNOWN_PARTITION', retriable: false });
+      expect(() => log.consumer({ groupId: unique('g'), topics: [] })).toThrow(expect.objectContaining({ code: 'RS_LOG_OPTIONS_INVALID' }));
+
+      const consumer = log.consumer({ groupId: unique('g'), topics: [topic] });
+      running.push(consumer);
+      const joined = consumer.run(async () => undefined);
+      await expect(consumer.run(async () => undefined)).rejects.toMatchObject({ code: 'RS_CONSUMER_ALREADY_RUNNING' });
+      await joined;
+      await stop(consumer);
+      await expect(consumer.run(async () => undefined)).rejects.toMatchObject({ code: 'RS_CONSUMER_STOPPED' });
+
+      const other = await create();
+      await other.log.connect();
+      await other.log.close();
+      await expect(other.log.produce([{ topic, key: null, value: Buffer.from('late'), partition: 0 }])).rejects.toMatchObject({ code: 'RS_LOG_CLOSED', retriable: false });
+      expect(() => other.log.consumer({ groupId: unique('g'), topics: [topic] })).toThrow(expect.objectContaining({ code: 'RS_LOG_CLOSED' }));
+    });
   });
 }

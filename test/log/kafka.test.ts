@@ -136,4 +136,34 @@ describe('KafkaLog', () => {
       await log.close();
     }
   });
+
+  it('names the brokers with RS_LOG_UNREACHABLE, retriable, when none can be connected to', async () => {
+    const log = new KafkaLog({ brokers: ['127.0.0.1:1'], clientId: 'nobody-home', retry: { retries: 0 }, connectionTimeout: 500 });
+    try {
+      const failure = await log.connect().then(() => null, (err: unknown) => err);
+      expect(failure).toMatchObject({ name: 'LogUnreachable', code: 'RS_LOG_UNREACHABLE', retriable: true, message: expect.stringContaining('127.0.0.1:1') });
+      expect((failure as Error).cause).toBeInstanceOf(Error);
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('reports records the cluster did not take as RS_LOG_WRITE_FAILED, retriable as kafkajs judged the broker error', async () => {
+    const log = new KafkaLog({ brokers: mock.brokers, clientId: 'refused', retry: { initialRetryTime: 50, retries: 1 } });
+    const topic = 'kafka-refused';
+    const record = { topic, key: null, value: Buffer.from('r'), partition: 0 };
+    try {
+      await createTopic(topic, 1);
+      await log.connect();
+      // Produce (API key 0) answered with TOPIC_AUTHORIZATION_FAILED (29): no retry helps.
+      expect(await mock.command('error 0 29 1')).toBe('ok');
+      await expect(log.produce([record])).rejects.toMatchObject({ code: 'RS_LOG_WRITE_FAILED', retriable: false });
+      // NOT_ENOUGH_REPLICAS (19) more often than the retries: a later attempt may succeed.
+      expect(await mock.command('error 0 19 5')).toBe('ok');
+      await expect(log.produce([record])).rejects.toMatchObject({ code: 'RS_LOG_WRITE_FAILED', retriable: true });
+    } finally {
+      await mock.command('clear 0');
+      await log.close();
+    }
+  });
 });

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EVENT_SCHEMAS } from '../../src/events/schemas.js';
+import { SchemaStore, registryFile } from '../../src/serve/registry/index.js';
 import { startRegistry, type RunningRegistry } from './start-registry.js';
 
 const CT = 'application/vnd.schemaregistry.v1+json';
@@ -186,6 +187,24 @@ describe('embedded schema registry persistence', () => {
       expect((await call(second, 'POST', '/subjects/clickstream-value/versions', { schema: clickText })).body.id).toBe(a.body.id);
     } finally {
       await second.close();
+    }
+  });
+
+  it('refuses a registry file it cannot load with RS_REGISTRY_FILE_CORRUPT, naming the file and the way out', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recstream-registry-'));
+    dirs.push(dir);
+    const file = registryFile(dir);
+    for (const [text, problem] of [['{"format":1,', 'is not JSON'], ['{"format":1}', 'is not a schema registry snapshot']] as const) {
+      writeFileSync(file, text);
+      let refusal: unknown = null;
+      try {
+        new SchemaStore({ file });
+      } catch (err) {
+        refusal = err;
+      }
+      expect(refusal).toMatchObject({ name: 'RegistryFileCorrupt', code: 'RS_REGISTRY_FILE_CORRUPT', retriable: false });
+      expect((refusal as Error).message.startsWith(`${file} ${problem} (`)).toBe(true);
+      expect((refusal as Error).message).toContain('restore it from a backup, or move it away');
     }
   });
 });

@@ -55,7 +55,7 @@ describe('ids that are not well-formed Unicode', () => {
       for (const [method, path] of [['GET', `/v1/users/${encoded}/recommendations`], ['DELETE', `/v1/users/${encoded}`]] as const) {
         const res = await fetch(`${stack.url}${path}`, { method });
         expect(res.status, `${method} ${path}`).toBe(400);
-        expect(await res.json()).toEqual({ error: expect.stringContaining('well-formed') });
+        expect(await res.json()).toEqual({ error: expect.stringContaining('well-formed'), code: 'RS_URL_MALFORMED' });
       }
     }
   });

@@ -29,7 +29,7 @@ describe('collector rate limit: one client cannot spend a public write key for e
     for (const r of refused) {
       const retryAfter = Number(r.headers['retry-after']);
       expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
-      expect(JSON.parse(r.body)).toEqual({ error: expect.stringContaining('rate limit') });
+      expect(JSON.parse(r.body)).toEqual({ error: expect.stringContaining('rate limit'), code: 'RS_RATE_LIMITED' });
     }
 
     const shopper = await postFrom(app, '127.0.0.3', [click('shopper-1', 'item-1')]);

@@ -28,24 +28,25 @@ describe('GET /v1/users/:id/recommendations is personal data when AUTH_SECRET is
     const res = await get(stack, '/v1/users/alice/recommendations');
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
-    expect(res.body).toEqual({ error: expect.stringContaining('Authorization') });
+    expect(res.body).toEqual({ error: expect.stringContaining('Authorization'), code: 'RS_TOKEN_REQUIRED' });
     expect(JSON.stringify(res.body)).not.toContain('prenatal');
   });
 
   it('answers 401 to a forged, expired or garbage token', async () => {
     const forged = mintToken('some-other-secret-0123456789', 'alice', 600);
     const expired = mintToken(SECRET, 'alice', 60, Date.now() - 120_000);
-    for (const token of [forged, expired, 'garbage', `${mintToken(SECRET, 'alice', 600)}x`]) {
+    const refusals = [[forged, 'RS_TOKEN_INVALID'], [expired, 'RS_TOKEN_EXPIRED'], ['garbage', 'RS_TOKEN_INVALID'], [`${mintToken(SECRET, 'alice', 600)}x`, 'RS_TOKEN_INVALID']];
+    for (const [token, code] of refusals) {
       const res = await get(stack, '/v1/users/alice/recommendations', bearer(token));
       expect(res.status, token).toBe(401);
-      expect(res.body).toEqual({ error: expect.any(String) });
+      expect(res.body).toEqual({ error: expect.any(String), code });
     }
   });
 
   it('answers 403 to a valid token of another user', async () => {
     const res = await get(stack, '/v1/users/alice/recommendations', bearer(mintToken(SECRET, 'bob', 600)));
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ error: expect.stringContaining('another user') });
+    expect(res.body).toEqual({ error: expect.stringContaining('another user'), code: 'RS_TOKEN_OTHER_USER' });
   });
 
   it('serves the list with the user\'s own storefront token, minted by hand as a backend would', async () => {

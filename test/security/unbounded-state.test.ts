@@ -165,7 +165,7 @@ describe('security: the collector sheds load before the heap runs out', () => {
     });
     expect(res.status).toBe(503);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await res.json()) as { error: string }).error).toMatch(/retry/);
+    expect(await res.json()).toEqual({ error: expect.stringMatching(/retry/), code: 'RS_OVERLOADED' });
     expect(await metric(running, /^recstream_collector_requests_total\{status="503"\}/)).toBeGreaterThanOrEqual(1);
 
     ballast = null;

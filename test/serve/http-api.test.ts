@@ -40,7 +40,7 @@ describe('HTTP API', () => {
   it('needs the admin bearer token for the digest', async () => {
     expect((await get(stack, '/v1/admin/digest')).status).toBe(401);
     const wrong = await get(stack, '/v1/admin/digest', { authorization: 'Bearer nope' });
-    expect(wrong).toMatchObject({ status: 401, body: { error: expect.any(String) } });
+    expect(wrong).toMatchObject({ status: 401, body: { error: expect.any(String), code: 'RS_ADMIN_TOKEN_INVALID' } });
     const digest = await until(() => get(stack, '/v1/admin/digest', { authorization: 'Bearer admin-secret' }), (r) => (r.body as { users: number }).users >= 6);
     expect(digest.status).toBe(200);
     expect(digest.body).toMatchObject({ users: 6, stateHash: expect.any(String) });
@@ -67,7 +67,7 @@ describe('HTTP API', () => {
     for (const limit of ['0', '201', '-1', 'ten', '1.5']) {
       const res = await get(stack, `/v1/users/h0/recommendations?limit=${limit}`);
       expect(res.status, limit).toBe(400);
-      expect(res.body).toEqual({ error: expect.stringContaining('limit') });
+      expect(res.body).toEqual({ error: expect.stringContaining('limit'), code: 'RS_LIMIT_INVALID' });
       expect((await get(stack, `/v1/items/item-a/similar?limit=${limit}`)).status).toBe(400);
     }
   });
@@ -81,11 +81,11 @@ describe('HTTP API', () => {
     expect(erased.status).toBe(204);
     const again = await del('nobody-ever', 'admin-secret');
     expect(again.status).toBe(404);
-    expect(await again.json()).toEqual({ error: expect.any(String) });
+    expect(await again.json()).toEqual({ error: expect.any(String), code: 'RS_USER_NOT_FOUND' });
   });
 
   it('answers unknown routes with a JSON 404', async () => {
-    expect(await get(stack, '/v1/nothing-here')).toMatchObject({ status: 404, body: { error: expect.any(String) } });
+    expect(await get(stack, '/v1/nothing-here')).toMatchObject({ status: 404, body: { error: expect.any(String), code: 'RS_ROUTE_NOT_FOUND' } });
   });
 });
 

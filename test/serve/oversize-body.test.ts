@@ -47,7 +47,7 @@ describe('an oversize POST /v1/events from fetch, engine in its own process', ()
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const res = await postBody(engine.url, body);
       expect(res.status, `attempt ${attempt}`).toBe(413);
-      expect(await res.json()).toEqual({ error: expect.stringContaining('MAX_BODY_BYTES') });
+      expect(await res.json()).toEqual({ error: expect.stringContaining('MAX_BODY_BYTES'), code: 'RS_BODY_TOO_LARGE' });
     }
   });
 
@@ -55,14 +55,14 @@ describe('an oversize POST /v1/events from fetch, engine in its own process', ()
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const res = await postBody(engine.url, streamOf(SEVERAL_MB));
       expect(res.status, `attempt ${attempt}`).toBe(413);
-      expect(await res.json()).toEqual({ error: expect.stringContaining('MAX_BODY_BYTES') });
+      expect(await res.json()).toEqual({ error: expect.stringContaining('MAX_BODY_BYTES'), code: 'RS_BODY_TOO_LARGE' });
     }
   });
 
   it('gets the 401 when the write key is wrong, whatever the body size', async () => {
     const res = await postBody(engine.url, 'x'.repeat(SEVERAL_MB), { 'x-write-key': 'wrong' });
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: 'the write key is not valid' });
+    expect(await res.json()).toEqual({ error: 'the write key is not valid', code: 'RS_WRITE_KEY_INVALID' });
   });
 });
 

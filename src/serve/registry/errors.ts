@@ -1,7 +1,29 @@
-/** An error in Confluent's shape: HTTP status plus `{"error_code", "message"}`. */
-export class RegistryError extends Error {
+import { createError, RecstreamError } from '../../errors.js';
+
+/** Our code for each Confluent `error_code` the embedded registry answers with. */
+const CODES: Record<number, string> = {
+  400: 'RS_REGISTRY_BAD_REQUEST',
+  40101: 'RS_REGISTRY_UNAUTHORIZED',
+  40401: 'RS_REGISTRY_SUBJECT_NOT_FOUND',
+  40402: 'RS_REGISTRY_VERSION_NOT_FOUND',
+  40403: 'RS_REGISTRY_SCHEMA_NOT_FOUND',
+  40408: 'RS_REGISTRY_SUBJECT_LEVEL_NOT_FOUND',
+  409: 'RS_REGISTRY_INCOMPATIBLE_SCHEMA',
+  41301: 'RS_REGISTRY_BODY_TOO_LARGE',
+  42201: 'RS_REGISTRY_INVALID_SCHEMA',
+  42202: 'RS_REGISTRY_INVALID_VERSION',
+  42203: 'RS_REGISTRY_INVALID_COMPATIBILITY',
+  42205: 'RS_REGISTRY_FULL',
+  42209: 'RS_REGISTRY_SCHEMA_TOO_LARGE',
+};
+
+/**
+ * An error in Confluent's shape: HTTP status plus `{"error_code", "message"}`. Its family code is
+ * derived from the Confluent `error_code`; the wire answer stays Confluent's, which its clients parse.
+ */
+export class RegistryError extends RecstreamError {
   constructor(readonly status: number, readonly errorCode: number, message: string, readonly headers: Record<string, string> = {}) {
-    super(message);
+    super(CODES[errorCode] ?? 'RS_REGISTRY_ERROR', message);
     this.name = 'RegistryError';
   }
 
@@ -14,7 +36,7 @@ export const subjectNotFound = (subject: string): RegistryError =>
   new RegistryError(404, 40401, `Subject '${subject}' not found.`);
 export const versionNotFound = (version: number): RegistryError =>
   new RegistryError(404, 40402, `Version ${version} not found.`);
-export const schemaNotFound = (id?: number): RegistryError =>
+export const schemaNotFound = (id?: number | string): RegistryError =>
   new RegistryError(404, 40403, id === undefined ? 'Schema not found' : `Schema ${id} not found`);
 export const subjectConfigNotFound = (subject: string): RegistryError =>
   new RegistryError(404, 40408, `Subject '${subject}' does not have subject-level compatibility configured`);
@@ -37,3 +59,9 @@ export const registryFull = (detail: string): RegistryError =>
   new RegistryError(422, 42205, `Operation not permitted: ${detail}`);
 export const bodyTooLarge = (limit: number, maxSchemaBytes: number): RegistryError =>
   new RegistryError(413, 41301, `Request body is larger than ${limit} bytes; schemas are limited to REGISTRY_MAX_SCHEMA_BYTES=${maxSchemaBytes}`);
+export const unexpectedBody = (detail: string): RegistryError =>
+  new RegistryError(400, 400, `Unexpected body: ${detail}`);
+
+/** The registry's file under DATA_DIR cannot be loaded; the message says how an operator recovers. */
+export const RegistryFileCorrupt = createError('RS_REGISTRY_FILE_CORRUPT', 'RegistryFileCorrupt',
+  (where: string, problem: string, fix: string) => `${where} ${problem}; ${fix}`);

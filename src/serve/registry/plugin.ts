@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyRequest 
 import { adminGuard } from '../admin-auth.js';
 import { HttpError } from '../errors.js';
 import { isCompatibilityLevel, type CompatibilityLevel } from './compatibility.js';
-import { RegistryError, bodyTooLarge, invalidCompatibility, invalidSchema, invalidVersion, unauthorized } from './errors.js';
+import { RegistryError, bodyTooLarge, invalidCompatibility, invalidSchema, invalidVersion, schemaNotFound, unauthorized, unexpectedBody } from './errors.js';
 import { SchemaStore, registryFile, type VersionRef } from './store.js';
 
 export interface RegistryPluginOptions {
@@ -117,7 +117,7 @@ function installProtocol(app: FastifyInstance, bodyLimit: number, maxSchemaBytes
     try {
       done(null, text.trim() === '' ? {} : JSON.parse(text));
     } catch (e) {
-      done(new RegistryError(400, 400, `Unexpected body: ${(e as Error).message}`), undefined);
+      done(unexpectedBody((e as Error).message), undefined);
     }
   });
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -154,7 +154,7 @@ function versionRef(raw: string): VersionRef {
 
 function schemaId(raw: string): number {
   const n = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(n)) throw new RegistryError(404, 40403, `Schema ${raw} not found`);
+  if (!Number.isInteger(n)) throw schemaNotFound(raw);
   return n;
 }
 

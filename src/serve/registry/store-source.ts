@@ -20,7 +20,7 @@ export function storeSchemaSource(store: SchemaStore): SchemaSource {
       try {
         return await store.register(subject, schemaText);
       } catch (e) {
-        if (e instanceof RegistryError && e.status < 500) throw new SchemaRefused(`${e.errorCode}: ${e.message}`);
+        if (e instanceof RegistryError && e.status < 500) throw new SchemaRefused(`${e.errorCode}: ${e.message}`, { cause: e });
         throw e;
       }
     },

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DEFAULT_REGISTRY_LIMITS, type RegistryLimits } from '../../config.js';
 import { COMPATIBILITY_LEVELS, incompatibilities, type CompatibilityLevel, type PriorSchema } from './compatibility.js';
 import {
-  incompatibleSchema, invalidSchema, registryFull, schemaNotFound, schemaTooLarge, subjectConfigNotFound, subjectNotFound,
+  incompatibleSchema, invalidSchema, RegistryFileCorrupt, registryFull, schemaNotFound, schemaTooLarge, subjectConfigNotFound, subjectNotFound,
   versionNotFound,
 } from './errors.js';
 import { SnapshotFile, type WriteOutcome } from './snapshot-file.js';
@@ -282,19 +282,19 @@ export class SchemaStore {
     try {
       json = JSON.parse(saved);
     } catch (e) {
-      throw new Error(`${where} is not JSON (${(e as Error).message}); ${fix}`);
+      throw new RegistryFileCorrupt(where, `is not JSON (${(e as Error).message})`, fix, { cause: e });
     }
     const snapshot = snapshotFormat.safeParse(json);
     if (!snapshot.success) {
       const issue = snapshot.error.issues[0];
-      throw new Error(`${where} is not a schema registry snapshot (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}); ${fix}`);
+      throw new RegistryFileCorrupt(where, `is not a schema registry snapshot (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'})`, fix);
     }
     this.globalCompatibility = snapshot.data.compatibility;
     for (const { id, schema } of snapshot.data.schemas) {
       try {
         this.keep(id, parseSchema(schema));
       } catch (e) {
-        throw new Error(`${where} holds schema ${id} that is not valid Avro (${(e as Error).message}); ${fix}`);
+        throw new RegistryFileCorrupt(where, `holds schema ${id} that is not valid Avro (${(e as Error).message})`, fix, { cause: e });
       }
     }
     for (const [name, s] of Object.entries(snapshot.data.subjects)) {

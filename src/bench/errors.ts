@@ -1,0 +1,13 @@
+/** The benchmark suite's members of the error family (src/errors.ts). */
+import { createError } from '../errors.js';
+
+/** A measured run did not finish in its time budget: the machine is too busy, or the engine stalled. */
+export const BenchTimeout = createError('RS_BENCH_TIMEOUT', 'BenchTimeout', (what: string) => `bench: ${what}`);
+
+/** The engine under measurement refused or dropped events it should have taken. */
+export const BenchCollectorRefused = createError('RS_BENCH_COLLECTOR_REFUSED', 'BenchCollectorRefused',
+  (status: number, answer: string) => `bench: the collector answered ${status} ${answer}`);
+
+/** librdkafka's mock cluster did not start (scripts/build-mock-kafka.sh needs librdkafka-dev and gcc). */
+export const MockKafkaFailed = createError('RS_MOCK_KAFKA_FAILED', 'MockKafkaFailed',
+  (exitCode: number | null, stderr: string) => `mock-kafka exited with ${exitCode} before printing its bootstrap servers: ${stderr}`);
