@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { Engine } from './engine/engine.js';
 import { EventSerde } from './events/serde.js';
-import { MemoryLog } from './log/memory.js';
 import { createEventLog, type EventLog } from './log/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { Recommender } from './model/index.js';

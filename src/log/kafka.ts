@@ -4,7 +4,7 @@
  */
 import { Kafka, Partitioners, type Admin, type KafkaConfig, type Producer, type RetryOptions, type TopicMessages } from 'kafkajs';
 import { KafkaGroupConsumer, type KafkaConsumerSettings } from './kafka-consumer.js';
-import { DirectReader } from './kafka-direct.js';
+import { DirectReader, type FetchedBatch } from './kafka-direct.js';
 import { kafkaLogCreator, kafkaLogLevel, type KafkaLogLevelName } from './kafka-logger.js';
 import { toKafkaMessage, toLogRecord } from './kafka-records.js';
 import { errorFields, silentSink, type LogSink } from './log-logger.js';
@@ -159,7 +159,7 @@ export class KafkaLog implements EventLog {
     const backoff = new Backoff(this.retry.initialRetryTime, this.retry.maxRetryTime);
     let failures = 0;
     while (at < end) {
-      let fetched;
+      let fetched: FetchedBatch;
       try {
         fetched = await this.reader.fetch(tp.topic, tp.partition, at);
       } catch (err) {
