@@ -12,11 +12,11 @@ let waiter = null;
 ws.on('message', (data) => {
   const frame = JSON.parse(String(data));
   frames.push({ frame, at: performance.now() });
-  if (waiter && waiter.match(frame)) { const w = waiter; waiter = null; w.resolve(performance.now()); }
+  if (waiter?.match(frame)) { const w = waiter; waiter = null; w.resolve(performance.now()); }
 });
 await new Promise((r) => ws.once('open', r));
 const tokenRes = await fetch(`${base}/demo/token?userId=${encodeURIComponent(userId)}`).catch(() => null);
-const token = tokenRes && tokenRes.ok ? (await tokenRes.json()).token : null;
+const token = tokenRes?.ok ? (await tokenRes.json()).token : null;
 const next = (match) => new Promise((resolve, reject) => { waiter = { match, resolve }; setTimeout(() => reject(new Error('no frame within 5 s')), 5000); });
 const first = next((f) => f.op === 'recommendations' && f.userId === userId);
 ws.send(JSON.stringify({ op: 'subscribe', userId, ...(token ? { token } : {}) }));

@@ -18,6 +18,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 npm ci --no-audit --no-fund
+# Formatting and lint findings fail the run before any test starts.
+npm run lint
 bash scripts/build-mock-kafka.sh
 
 mkdir -p test-artifacts

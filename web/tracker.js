@@ -27,11 +27,11 @@
   function sessionId() {
     var now = Date.now();
     var s = memorySession;
-    try { s = JSON.parse(root.sessionStorage.getItem(SESSION_KEY)) || s; } catch (e) { /* keep memory copy */ }
+    try { s = JSON.parse(root.sessionStorage.getItem(SESSION_KEY)) || s; } catch (_e) { /* keep memory copy */ }
     if (!s || now - s.last > SESSION_IDLE_MS) s = { id: uuid(), last: now };
     s.last = now;
     memorySession = s;
-    try { root.sessionStorage.setItem(SESSION_KEY, JSON.stringify(s)); } catch (e) { /* memory only */ }
+    try { root.sessionStorage.setItem(SESSION_KEY, JSON.stringify(s)); } catch (_e) { /* memory only */ }
     return s.id;
   }
 
@@ -166,7 +166,7 @@
       };
       ws.onmessage = function (ev) {
         var msg;
-        try { msg = JSON.parse(ev.data); } catch (e) { return; }
+        try { msg = JSON.parse(ev.data); } catch (_e) { return; }
         if (msg.op === 'recommendations') {
           refreshes = 0;
           if (o.onRecommendations) o.onRecommendations(msg);

@@ -90,7 +90,11 @@ export function createShopperSimulation(options: ShopperSimulationOptions): Shop
   // across clusters: an item's global weight is its category's share times its rank weight inside it
   const globalWeights = new Array<number>(items.length).fill(0);
   const catWeights = zipfWeights(categoryCount, options.categoryZipf ?? 0.6);
-  itemsByCategory.forEach((ids, c) => ids.forEach((id, rank) => (globalWeights[id] = catWeights[c] / Math.pow(rank + 1, itemZipf))));
+  itemsByCategory.forEach((ids, c) => {
+    ids.forEach((id, rank) => {
+      globalWeights[id] = catWeights[c] / Math.pow(rank + 1, itemZipf);
+    });
+  });
   const globalPopularity = new WeightedSampler(globalWeights);
 
   const drawTaste = (): Shopper['taste'] => {

@@ -7,7 +7,7 @@ import { DEFAULT_KAFKA_TIMING } from '../config.js';
 import { messageOf, RecstreamError } from '../errors.js';
 import { LogClosed, LogOptionsInvalid, LogUnreachable, LogWriteFailed, UnknownPartition } from './errors.js';
 import { KafkaGroupConsumer, type KafkaConsumerSettings } from './kafka-consumer.js';
-import { DirectReader } from './kafka-direct.js';
+import { DirectReader, type FetchedBatch } from './kafka-direct.js';
 import { kafkaLogCreator, kafkaLogLevel, type KafkaLogLevelName } from './kafka-logger.js';
 import { toKafkaMessage, toLogRecord } from './kafka-records.js';
 import { errorFields, silentSink, type LogSink } from './log-logger.js';
@@ -167,7 +167,7 @@ export class KafkaLog implements EventLog {
     const backoff = new Backoff(this.retry.initialRetryTime, this.retry.maxRetryTime);
     let failures = 0;
     while (at < end) {
-      let fetched;
+      let fetched: FetchedBatch;
       try {
         fetched = await this.reader.fetch(tp.topic, tp.partition, at);
       } catch (err) {

@@ -164,17 +164,17 @@ export class LogStore {
     if (!journal) {
       const latest = this.readJournal(group);
       // Rewriting on open also drops a torn last line, so new entries never append to a broken one.
-      atomicWrite(this.journalPath(group), [...latest.values()].map((e) => JSON.stringify(e) + '\n').join(''));
+      atomicWrite(this.journalPath(group), [...latest.values()].map((e) => `${JSON.stringify(e)}\n`).join(''));
       journal = { fd: openSync(this.journalPath(group), 'a'), lines: latest.size, latest };
       this.journals.set(group, journal);
     }
     for (const e of entries) journal.latest.set(tpKey(e), e);
-    writeSync(journal.fd, entries.map((e) => JSON.stringify(e) + '\n').join(''));
+    writeSync(journal.fd, entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
     journal.lines += entries.length;
     if (journal.lines > JOURNAL_COMPACT_LINES) {
       closeSync(journal.fd);
       const all = [...journal.latest.values()];
-      atomicWrite(this.journalPath(group), all.map((e) => JSON.stringify(e) + '\n').join(''));
+      atomicWrite(this.journalPath(group), all.map((e) => `${JSON.stringify(e)}\n`).join(''));
       journal.fd = openSync(this.journalPath(group), 'a');
       journal.lines = all.length;
     }

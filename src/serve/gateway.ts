@@ -126,14 +126,18 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
   const subscribe = (conn: WsConnection, message: Extract<ClientMessage, { op: 'subscribe' }>): void => {
     const { userId } = message;
     const auth = authorize(message);
-    if ('op' in auth) return conn.sendError(auth);
+    if ('op' in auth) {
+      conn.sendError(auth);
+      return;
+    }
     const existing = conn.subscriptions.get(userId);
     if (existing !== undefined) {
       // Subscribing again refreshes the token (and re-sends the current list).
       existing.expiresAt = auth.expiresAt;
     } else {
       if (conn.subscriptions.size >= config.ws.maxSubscriptions) {
-        return conn.sendError({ op: 'error', code: 'too-many-subscriptions', message: `at most ${config.ws.maxSubscriptions} subscriptions per connection`, userId });
+        conn.sendError({ op: 'error', code: 'too-many-subscriptions', message: `at most ${config.ws.maxSubscriptions} subscriptions per connection`, userId });
+        return;
       }
       conn.subscriptions.set(userId, { pending: null, expiresAt: auth.expiresAt });
       metrics.wsSubscriptions.inc();
@@ -141,11 +145,12 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
       if (set === undefined) byUser.set(userId, (set = new Set()));
       set.add(conn);
     }
-    let current;
+    let current: ReturnType<EngineApi['recommendationsFor']>;
     try {
       current = engine.recommendationsFor(userId);
     } catch {
-      return conn.sendError({ op: 'error', code: 'internal', message: 'could not compute the current list', userId });
+      conn.sendError({ op: 'error', code: 'internal', message: 'could not compute the current list', userId });
+      return;
     }
     conn.deliver(userId, JSON.stringify({ op: 'recommendations', ...current }), undefined);
   };

@@ -199,7 +199,7 @@ describe('tracker.js subscribe', () => {
       window.received = [];
       window.statuses = [];
       window.subscription = window.recstream.subscribe({
-        url: location.origin.replace('http', 'ws') + '/v1/stream',
+        url: `${location.origin.replace('http', 'ws')}/v1/stream`,
         userId: 'u1',
         token: (userId: string) => Promise.resolve(`token-for-${userId}`),
         onRecommendations: (rec: unknown) => window.received.push(rec),
@@ -230,7 +230,7 @@ describe('tracker.js subscribe', () => {
       window.errors = [];
       let minted = 0;
       window.subscription = window.recstream.subscribe({
-        url: location.origin.replace('http', 'ws') + '/v1/stream',
+        url: `${location.origin.replace('http', 'ws')}/v1/stream`,
         userId: 'u1',
         token: () => `t${++minted}`,
         onError: (e: unknown) => window.errors.push(e),

@@ -41,7 +41,9 @@ describe('pipeline: a mixed stream with invalid records', () => {
     ];
     // Interleave the bad records with the valid ones.
     const stream = [...records];
-    bad.forEach((b, i) => stream.splice(5 + i * 11, 0, b));
+    bad.forEach((b, i) => {
+      stream.splice(5 + i * 11, 0, b);
+    });
     await app.log.produce(stream.map((r) => ({ topic: 'clickstream', key: r.key, value: r.value })));
 
     const dlq = await waitFor(() => readTopic(app.log, 'recstream.dlq'), (r) => r.length >= bad.length);

@@ -47,7 +47,8 @@ describe('parseCsv', () => {
 
   it('reads gzip files by their magic bytes, whatever the name', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'recstream-csv-'));
-    const text = 'userId,itemId,timestamp\n' + Array.from({ length: 5000 }, (_, i) => `u${i % 7},i${i % 13},${1_700_000_000 + i}`).join('\n');
+    const rows = Array.from({ length: 5000 }, (_, i) => `u${i % 7},i${i % 13},${1_700_000_000 + i}`);
+    const text = `userId,itemId,timestamp\n${rows.join('\n')}`;
     await writeFile(join(dir, 'log.csv.gz'), gzipSync(text));
     await writeFile(join(dir, 'log-gz-without-suffix'), gzipSync(text));
     await writeFile(join(dir, 'log.csv'), text);

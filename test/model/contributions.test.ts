@@ -71,7 +71,9 @@ describe('what one user adds to shared item state', () => {
   it('a user returning to items after their history evicted them still counts once for the pair', () => {
     const { model: m, state } = modelWithState({ historyLength: 3, halfLifeHours: 0, shrinkage: 0 });
     const walk = ['x', 'y', 'p', 'q', 'r', 'x', 'y'];
-    walk.forEach((item, k) => m.learnOne(view(`w${k}`, 'u', item, T0 + k * 1000)));
+    walk.forEach((item, k) => {
+      m.learnOne(view(`w${k}`, 'u', item, T0 + k * 1000));
+    });
     const counter = state.similarity.nodes.get('x')!.counters.get('y')!;
     // the pair formed twice in u's history, from one person
     expect([counter.n, counter.users]).toEqual([2, 1]);

@@ -168,7 +168,9 @@ describe('embedded schema registry with the official client', () => {
 
 describe('embedded schema registry persistence', () => {
   const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
 
   it('keeps ids, versions and levels across restarts when given a data directory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'recstream-registry-'));

@@ -131,6 +131,7 @@ describe('security: items nobody touched for MODEL_ITEM_IDLE_DAYS are forgotten'
 describe('security: the collector sheds load before the heap runs out', () => {
   const MIB = 1024 * 1024;
   let app: RunningApp | null = null;
+  // biome-ignore lint/correctness/noUnusedVariables: only written: it holds real heap until it is dropped
   let ballast: number[][] | null = null;
   afterEach(async () => {
     ballast = null;

@@ -15,7 +15,7 @@ function malformedFrames(): Array<{ data: Buffer | string; binary: boolean }> {
       case 1: frames.push({ data: randomBytes(1 + (i % 700)), binary: false }); break;
       case 2: frames.push({ data: randomBytes(MAX_FRAME + 1 + i), binary: i % 4 === 0 }); break;
       case 3: { const d = 1 + (i % 2000); frames.push({ data: '['.repeat(d) + ']'.repeat(d), binary: false }); break; }
-      case 4: { const d = 1 + (i % 1300); frames.push({ data: '{"a":'.repeat(d) + '1' + '}'.repeat(d), binary: false }); break; }
+      case 4: { const d = 1 + (i % 1300); frames.push({ data: `${'{"a":'.repeat(d)}1${'}'.repeat(d)}`, binary: false }); break; }
       case 5: frames.push({ data: '['.repeat(MAX_FRAME), binary: false }); break;
       case 6: frames.push({ data: JSON.stringify({ op: 'subscribe', userId: 42 }), binary: false }); break;
       case 7: frames.push({ data: JSON.stringify({ op: 'dance', userId: 'x' }), binary: false }); break;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, rename } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export type WriteOutcome = 'ok' | 'failed';
@@ -74,7 +74,7 @@ async function writeDurably(path: string, chunks: Buffer[]): Promise<void> {
 
 /** The rename is durable only once the directory entry is; some platforms cannot open a directory. */
 async function syncDirectory(dir: string): Promise<void> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(dir, 'r');
   } catch (e) {
