@@ -1,7 +1,7 @@
 // Import cycles in a TypeScript source tree: between files (static imports and re-exports, type-only
 // included) and between top-level folders or files (layers). Exit 1 when any exists.
 // Usage: npx tsx scripts/import-cycles.ts [src]
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -67,10 +67,12 @@ function fileCycles(graph: Map<string, string[]>): string[][] {
 
 export function findImportCycles(rootDir: string): ImportCycles {
   const root = resolve(rootDir);
-  const graph = new Map(sources(root).map((file) => [
-    file,
-    [...readFileSync(file, 'utf8').matchAll(IMPORT)].map((m) => target(file, m[1])).filter((t): t is string => t !== null),
-  ]));
+  const graph = new Map(
+    sources(root).map((file) => [
+      file,
+      [...readFileSync(file, 'utf8').matchAll(IMPORT)].map((m) => target(file, m[1])).filter((t): t is string => t !== null),
+    ]),
+  );
   const layerOf = (file: string): string => {
     const parts = relative(root, file).split(sep);
     return parts.length > 1 ? `${parts[0]}/` : parts[0];

@@ -5,11 +5,11 @@ import { Engine } from './engine/engine.js';
 import { EventSerde } from './events/serde.js';
 import { createEventLog, type EventLog } from './log/index.js';
 import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics.js';
 import { Recommender } from './model/index.js';
 import { attachGateway, type Gateway } from './serve/gateway.js';
 import { buildHttpServer } from './serve/http.js';
-import { Metrics } from './metrics.js';
-import { SchemaStore, registryFile, registryPlugin, storeSchemaSource } from './serve/registry/index.js';
+import { registryFile, registryPlugin, SchemaStore, storeSchemaSource } from './serve/registry/index.js';
 
 export interface AppOptions {
   /** An event log to run on instead of the one the configuration names. */
@@ -56,13 +56,14 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
   const metrics = new Metrics();
   const engine = new Engine({ config, log, model: new Recommender(config.model), metrics, logger, clock: options.clock });
   metrics.trackReadiness(() => engine.readiness().ready);
-  const embeddedRegistry = config.schemaRegistryUrl === null
-    ? new SchemaStore({
-      file: config.dataDir === null ? null : registryFile(config.dataDir),
-      limits: config.registry,
-      onWrite: (outcome) => metrics.schemaRegistryWritesTotal.inc({ outcome }),
-    })
-    : null;
+  const embeddedRegistry =
+    config.schemaRegistryUrl === null
+      ? new SchemaStore({
+          file: config.dataDir === null ? null : registryFile(config.dataDir),
+          limits: config.registry,
+          onWrite: (outcome) => metrics.schemaRegistryWritesTotal.inc({ outcome }),
+        })
+      : null;
   const serde = new EventSerde({
     registry: embeddedRegistry === null ? config.schemaRegistryUrl! : storeSchemaSource(embeddedRegistry),
     maxBytes: config.eventMaxBytes,
@@ -93,7 +94,13 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
 
   let stopped: Promise<void> | null = null;
   return {
-    engine, http, gateway, log, port, url, registryUrl,
+    engine,
+    http,
+    gateway,
+    log,
+    port,
+    url,
+    registryUrl,
     stop() {
       stopped ??= (async () => {
         await engine.stop();

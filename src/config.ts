@@ -46,9 +46,16 @@ export const DEFAULT_KAFKA_TIMING = {
 type Env = Record<string, string | undefined>;
 
 const list = (s: string | undefined): string[] =>
-  (s ?? '').split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+  (s ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
 
-interface NumberRule { min?: number; max?: number; int?: boolean }
+interface NumberRule {
+  min?: number;
+  max?: number;
+  int?: boolean;
+}
 
 /**
  * EVENT_MAX_FUTURE_SECONDS default. Synchronised clocks differ by seconds; a device that missed a
@@ -66,42 +73,158 @@ const DEFAULT_EVENT_MAX_FUTURE_SECONDS = 3600;
 const NUMBER_VARS = {
   PORT: { def: 8080, rule: { min: 0, max: 65535, int: true }, hint: 'a TCP port, e.g. PORT=8080 (0 picks a free port)' },
   PARTITIONS: { def: 4, rule: { min: 1, max: 1024, int: true }, hint: 'partitions of the embedded input topics, e.g. PARTITIONS=4' },
-  MAX_BODY_BYTES: { def: 1_048_576, rule: { min: 1024, int: true }, hint: 'largest POST /v1/events body in bytes, e.g. MAX_BODY_BYTES=1048576' },
+  MAX_BODY_BYTES: {
+    def: 1_048_576,
+    rule: { min: 1024, int: true },
+    hint: 'largest POST /v1/events body in bytes, e.g. MAX_BODY_BYTES=1048576',
+  },
   MAX_BATCH_EVENTS: { def: 1000, rule: { min: 1, int: true }, hint: 'most events in one POST /v1/events, e.g. MAX_BATCH_EVENTS=1000' },
-  RATE_LIMIT_PER_MINUTE: { def: 6000, rule: { min: 0, int: true }, hint: 'POST /v1/events requests per client address (and write key) per minute (0 = unlimited)' },
-  HTTP_REQUEST_TIMEOUT_MS: { def: 30_000, rule: { min: 100, int: true }, hint: 'longest time a client may take to send a whole HTTP request (headers and body) in ms, e.g. 30000' },
-  HTTP_HEADERS_TIMEOUT_MS: { def: 10_000, rule: { min: 100, int: true }, hint: 'longest time a client may take to send the HTTP request headers in ms, e.g. 10000' },
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: { def: 72_000, rule: { min: 100, int: true }, hint: 'how long an idle keep-alive connection stays open in ms; above the load balancer\'s idle timeout, e.g. 72000' },
-  HTTP_MAX_CONNECTIONS_PER_IP: { def: 128, rule: { min: 0, int: true }, hint: 'open TCP connections (HTTP and WebSocket) one socket address may hold, e.g. 128 (0 = unlimited, the default when TRUST_PROXY is set: behind a proxy every client shares its address)' },
-  TOKEN_MAX_TTL_SECONDS: { def: 604_800, rule: { min: 1, int: true }, hint: 'longest lifetime of a storefront token in seconds, e.g. TOKEN_MAX_TTL_SECONDS=604800 (7 days)' },
+  RATE_LIMIT_PER_MINUTE: {
+    def: 6000,
+    rule: { min: 0, int: true },
+    hint: 'POST /v1/events requests per client address (and write key) per minute (0 = unlimited)',
+  },
+  HTTP_REQUEST_TIMEOUT_MS: {
+    def: 30_000,
+    rule: { min: 100, int: true },
+    hint: 'longest time a client may take to send a whole HTTP request (headers and body) in ms, e.g. 30000',
+  },
+  HTTP_HEADERS_TIMEOUT_MS: {
+    def: 10_000,
+    rule: { min: 100, int: true },
+    hint: 'longest time a client may take to send the HTTP request headers in ms, e.g. 10000',
+  },
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: {
+    def: 72_000,
+    rule: { min: 100, int: true },
+    hint: "how long an idle keep-alive connection stays open in ms; above the load balancer's idle timeout, e.g. 72000",
+  },
+  HTTP_MAX_CONNECTIONS_PER_IP: {
+    def: 128,
+    rule: { min: 0, int: true },
+    hint: 'open TCP connections (HTTP and WebSocket) one socket address may hold, e.g. 128 (0 = unlimited, the default when TRUST_PROXY is set: behind a proxy every client shares its address)',
+  },
+  TOKEN_MAX_TTL_SECONDS: {
+    def: 604_800,
+    rule: { min: 1, int: true },
+    hint: 'longest lifetime of a storefront token in seconds, e.g. TOKEN_MAX_TTL_SECONDS=604800 (7 days)',
+  },
   RECOMMENDATION_LIMIT: { def: 10, rule: { min: 1, max: 200, int: true }, hint: 'items per pushed recommendation list, 1..200' },
-  WS_MAX_SUBSCRIPTIONS: { def: 20, rule: { min: 1, int: true }, hint: 'subscriptions one WebSocket may hold, e.g. WS_MAX_SUBSCRIPTIONS=20' },
+  WS_MAX_SUBSCRIPTIONS: {
+    def: 20,
+    rule: { min: 1, int: true },
+    hint: 'subscriptions one WebSocket may hold, e.g. WS_MAX_SUBSCRIPTIONS=20',
+  },
   WS_MAX_FRAME_BYTES: { def: 16_384, rule: { min: 256, int: true }, hint: 'largest inbound WebSocket frame in bytes' },
-  WS_PING_INTERVAL_MS: { def: 30_000, rule: { min: 100, int: true }, hint: 'WebSocket ping interval in ms; a client silent for two intervals is dropped' },
+  WS_PING_INTERVAL_MS: {
+    def: 30_000,
+    rule: { min: 100, int: true },
+    hint: 'WebSocket ping interval in ms; a client silent for two intervals is dropped',
+  },
   READY_MAX_LAG: { def: 10_000, rule: { min: 0, int: true }, hint: 'consumer lag (messages) above which /readyz answers 503' },
-  HEAP_SHED_RATIO: { def: 0.85, rule: { min: 0.01, max: 1 }, hint: 'share of the V8 heap limit in use above which POST /v1/events answers 503, e.g. HEAP_SHED_RATIO=0.85 (1 = never)' },
-  KAFKA_SESSION_TIMEOUT_MS: { def: DEFAULT_KAFKA_TIMING.sessionTimeoutMs, rule: { min: 1000, int: true }, hint: 'consumer-group session timeout in ms, e.g. 30000' },
-  KAFKA_REBALANCE_TIMEOUT_MS: { def: DEFAULT_KAFKA_TIMING.rebalanceTimeoutMs, rule: { min: 1000, int: true }, hint: 'how long a rebalance waits for members to rejoin, in ms, e.g. 60000' },
-  KAFKA_HEARTBEAT_INTERVAL_MS: { def: DEFAULT_KAFKA_TIMING.heartbeatIntervalMs, rule: { min: 100, int: true }, hint: 'consumer heartbeat interval in ms (about a third of the session timeout)' },
-  KAFKA_MAX_WAIT_MS: { def: DEFAULT_KAFKA_TIMING.maxWaitMs, rule: { min: 10, max: 10_000, int: true }, hint: 'longest a fetch waits for new records in ms; lower means fresher lists, e.g. 100' },
-  REGISTRY_MAX_SCHEMA_BYTES: { def: DEFAULT_REGISTRY_LIMITS.maxSchemaBytes, rule: { min: 4096, int: true }, hint: 'largest schema the embedded registry accepts, in bytes, e.g. REGISTRY_MAX_SCHEMA_BYTES=262144' },
-  REGISTRY_MAX_SCHEMAS: { def: DEFAULT_REGISTRY_LIMITS.maxSchemas, rule: { min: 3, int: true }, hint: 'distinct schemas the embedded registry holds (ids are never freed; the engine needs 3), e.g. REGISTRY_MAX_SCHEMAS=1000' },
-  REGISTRY_MAX_SUBJECTS: { def: DEFAULT_REGISTRY_LIMITS.maxSubjects, rule: { min: 3, int: true }, hint: 'subjects the embedded registry holds (the engine needs 3), e.g. REGISTRY_MAX_SUBJECTS=1000' },
-  REGISTRY_MAX_VERSIONS_PER_SUBJECT: { def: DEFAULT_REGISTRY_LIMITS.maxVersionsPerSubject, rule: { min: 1, int: true }, hint: 'versions one subject of the embedded registry may hold, e.g. REGISTRY_MAX_VERSIONS_PER_SUBJECT=100' },
-  EVENT_MAX_BYTES: { def: 65_536, rule: { min: 256, int: true }, hint: 'largest accepted event in bytes; larger ones go to the dead-letter topic' },
-  EVENT_MAX_FUTURE_SECONDS: { def: DEFAULT_EVENT_MAX_FUTURE_SECONDS, rule: { min: 0, max: 7 * 86_400, int: true }, hint: 'how far ahead of the engine\'s clock an event time may be, in seconds, at most 604800 (a week); later ones go to the dead-letter topic, e.g. EVENT_MAX_FUTURE_SECONDS=3600' },
-  MODEL_HISTORY_LENGTH: { def: DEFAULT_MODEL_CONFIG.historyLength, rule: { min: 0, int: true }, hint: 'recent items kept per user (0 = unbounded)' },
+  HEAP_SHED_RATIO: {
+    def: 0.85,
+    rule: { min: 0.01, max: 1 },
+    hint: 'share of the V8 heap limit in use above which POST /v1/events answers 503, e.g. HEAP_SHED_RATIO=0.85 (1 = never)',
+  },
+  KAFKA_SESSION_TIMEOUT_MS: {
+    def: DEFAULT_KAFKA_TIMING.sessionTimeoutMs,
+    rule: { min: 1000, int: true },
+    hint: 'consumer-group session timeout in ms, e.g. 30000',
+  },
+  KAFKA_REBALANCE_TIMEOUT_MS: {
+    def: DEFAULT_KAFKA_TIMING.rebalanceTimeoutMs,
+    rule: { min: 1000, int: true },
+    hint: 'how long a rebalance waits for members to rejoin, in ms, e.g. 60000',
+  },
+  KAFKA_HEARTBEAT_INTERVAL_MS: {
+    def: DEFAULT_KAFKA_TIMING.heartbeatIntervalMs,
+    rule: { min: 100, int: true },
+    hint: 'consumer heartbeat interval in ms (about a third of the session timeout)',
+  },
+  KAFKA_MAX_WAIT_MS: {
+    def: DEFAULT_KAFKA_TIMING.maxWaitMs,
+    rule: { min: 10, max: 10_000, int: true },
+    hint: 'longest a fetch waits for new records in ms; lower means fresher lists, e.g. 100',
+  },
+  REGISTRY_MAX_SCHEMA_BYTES: {
+    def: DEFAULT_REGISTRY_LIMITS.maxSchemaBytes,
+    rule: { min: 4096, int: true },
+    hint: 'largest schema the embedded registry accepts, in bytes, e.g. REGISTRY_MAX_SCHEMA_BYTES=262144',
+  },
+  REGISTRY_MAX_SCHEMAS: {
+    def: DEFAULT_REGISTRY_LIMITS.maxSchemas,
+    rule: { min: 3, int: true },
+    hint: 'distinct schemas the embedded registry holds (ids are never freed; the engine needs 3), e.g. REGISTRY_MAX_SCHEMAS=1000',
+  },
+  REGISTRY_MAX_SUBJECTS: {
+    def: DEFAULT_REGISTRY_LIMITS.maxSubjects,
+    rule: { min: 3, int: true },
+    hint: 'subjects the embedded registry holds (the engine needs 3), e.g. REGISTRY_MAX_SUBJECTS=1000',
+  },
+  REGISTRY_MAX_VERSIONS_PER_SUBJECT: {
+    def: DEFAULT_REGISTRY_LIMITS.maxVersionsPerSubject,
+    rule: { min: 1, int: true },
+    hint: 'versions one subject of the embedded registry may hold, e.g. REGISTRY_MAX_VERSIONS_PER_SUBJECT=100',
+  },
+  EVENT_MAX_BYTES: {
+    def: 65_536,
+    rule: { min: 256, int: true },
+    hint: 'largest accepted event in bytes; larger ones go to the dead-letter topic',
+  },
+  EVENT_MAX_FUTURE_SECONDS: {
+    def: DEFAULT_EVENT_MAX_FUTURE_SECONDS,
+    rule: { min: 0, max: 7 * 86_400, int: true },
+    hint: "how far ahead of the engine's clock an event time may be, in seconds, at most 604800 (a week); later ones go to the dead-letter topic, e.g. EVENT_MAX_FUTURE_SECONDS=3600",
+  },
+  MODEL_HISTORY_LENGTH: {
+    def: DEFAULT_MODEL_CONFIG.historyLength,
+    rule: { min: 0, int: true },
+    hint: 'recent items kept per user (0 = unbounded)',
+  },
   MODEL_NEIGHBORS: { def: DEFAULT_MODEL_CONFIG.neighbors, rule: { min: 1, int: true }, hint: 'neighbours kept per item' },
-  MODEL_MAX_COUNTERS_PER_ITEM: { def: DEFAULT_MODEL_CONFIG.maxCountersPerItem, rule: { min: 0, int: true }, hint: 'co-occurrence counters per item (0 = unbounded)' },
-  MODEL_HALF_LIFE_HOURS: { def: DEFAULT_MODEL_CONFIG.halfLifeHours, rule: { min: 0 }, hint: 'half-life of learned weights in hours (0 = no decay)' },
-  MODEL_TRENDING_HALF_LIFE_HOURS: { def: DEFAULT_MODEL_CONFIG.trendingHalfLifeHours, rule: { min: 0 }, hint: 'half-life of trending counts in hours' },
-  MODEL_USER_IDLE_DAYS: { def: DEFAULT_MODEL_CONFIG.userIdleDays, rule: { min: 0 }, hint: 'days after which an idle user is forgotten (0 = never)' },
-  MODEL_ITEM_IDLE_DAYS: { def: DEFAULT_MODEL_CONFIG.itemIdleDays, rule: { min: 0 }, hint: 'days after which an item nobody interacted with is forgotten (0 = never)' },
-  MODEL_MAX_USERS: { def: DEFAULT_MODEL_CONFIG.maxUsers, rule: { min: 0, int: true }, hint: `users held at once, the least recently active forgotten beyond it, e.g. MODEL_MAX_USERS=${DEFAULT_MODEL_CONFIG.maxUsers} (0 = unbounded: memory then grows with every new user id)` },
-  MODEL_MAX_ITEMS: { def: DEFAULT_MODEL_CONFIG.maxItems, rule: { min: 0, int: true }, hint: `items held at once, the least recently active forgotten beyond it, e.g. MODEL_MAX_ITEMS=${DEFAULT_MODEL_CONFIG.maxItems} (0 = unbounded: memory then grows with every new item id)` },
+  MODEL_MAX_COUNTERS_PER_ITEM: {
+    def: DEFAULT_MODEL_CONFIG.maxCountersPerItem,
+    rule: { min: 0, int: true },
+    hint: 'co-occurrence counters per item (0 = unbounded)',
+  },
+  MODEL_HALF_LIFE_HOURS: {
+    def: DEFAULT_MODEL_CONFIG.halfLifeHours,
+    rule: { min: 0 },
+    hint: 'half-life of learned weights in hours (0 = no decay)',
+  },
+  MODEL_TRENDING_HALF_LIFE_HOURS: {
+    def: DEFAULT_MODEL_CONFIG.trendingHalfLifeHours,
+    rule: { min: 0 },
+    hint: 'half-life of trending counts in hours',
+  },
+  MODEL_USER_IDLE_DAYS: {
+    def: DEFAULT_MODEL_CONFIG.userIdleDays,
+    rule: { min: 0 },
+    hint: 'days after which an idle user is forgotten (0 = never)',
+  },
+  MODEL_ITEM_IDLE_DAYS: {
+    def: DEFAULT_MODEL_CONFIG.itemIdleDays,
+    rule: { min: 0 },
+    hint: 'days after which an item nobody interacted with is forgotten (0 = never)',
+  },
+  MODEL_MAX_USERS: {
+    def: DEFAULT_MODEL_CONFIG.maxUsers,
+    rule: { min: 0, int: true },
+    hint: `users held at once, the least recently active forgotten beyond it, e.g. MODEL_MAX_USERS=${DEFAULT_MODEL_CONFIG.maxUsers} (0 = unbounded: memory then grows with every new user id)`,
+  },
+  MODEL_MAX_ITEMS: {
+    def: DEFAULT_MODEL_CONFIG.maxItems,
+    rule: { min: 0, int: true },
+    hint: `items held at once, the least recently active forgotten beyond it, e.g. MODEL_MAX_ITEMS=${DEFAULT_MODEL_CONFIG.maxItems} (0 = unbounded: memory then grows with every new item id)`,
+  },
   MODEL_SHRINKAGE: { def: DEFAULT_MODEL_CONFIG.shrinkage, rule: { min: 0 }, hint: 'similarity shrinkage for rare pairs, e.g. 5' },
   MODEL_RLS_FORGETTING: { def: DEFAULT_MODEL_CONFIG.rlsForgetting, rule: { min: 0.5, max: 1 }, hint: 'RLS forgetting factor in [0.5, 1]' },
-  MODEL_MIN_SUPPORT_USERS: { def: DEFAULT_MODEL_CONFIG.minSupportUsers, rule: { min: 1, max: 100, int: true }, hint: 'distinct users (1..100) an item pair or followed-by transition needs before it is recommended or shown (1 = no threshold), e.g. MODEL_MIN_SUPPORT_USERS=2' },
+  MODEL_MIN_SUPPORT_USERS: {
+    def: DEFAULT_MODEL_CONFIG.minSupportUsers,
+    rule: { min: 1, max: 100, int: true },
+    hint: 'distinct users (1..100) an item pair or followed-by transition needs before it is recommended or shown (1 = no threshold), e.g. MODEL_MIN_SUPPORT_USERS=2',
+  },
 } satisfies Record<string, { def: number; rule: NumberRule; hint: string }>;
 
 type NumberVar = keyof typeof NUMBER_VARS;
@@ -172,8 +295,9 @@ function isProxyAddress(entry: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
-const TRUST_PROXY_HINT = 'set TRUST_PROXY=false (default: the socket address is the client), a hop count such as 1, '
-  + 'or the load balancers\' addresses/CIDRs such as 10.0.0.0/8,loopback; TRUST_PROXY=true believes X-Forwarded-For from anyone';
+const TRUST_PROXY_HINT =
+  'set TRUST_PROXY=false (default: the socket address is the client), a hop count such as 1, ' +
+  "or the load balancers' addresses/CIDRs such as 10.0.0.0/8,loopback; TRUST_PROXY=true believes X-Forwarded-For from anyone";
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const brokerPattern = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
@@ -186,7 +310,9 @@ export function loadConfig(env: Env = process.env): Config {
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') return spec.def;
     const rule: NumberRule = spec.rule;
-    const schema = z.coerce.number().finite()
+    const schema = z.coerce
+      .number()
+      .finite()
       .refine((v) => !rule.int || Number.isInteger(v), 'must be a whole number')
       .refine((v) => rule.min === undefined || v >= rule.min, `must be ≥ ${rule.min}`)
       .refine((v) => rule.max === undefined || v <= rule.max, `must be ≤ ${rule.max}`);
@@ -217,11 +343,18 @@ export function loadConfig(env: Env = process.env): Config {
 
   const brokers = list(env.KAFKA_BROKERS);
   for (const b of brokers) {
-    if (!brokerPattern.test(b)) problems.push(`KAFKA_BROKERS has ${JSON.stringify(b)}; set a comma-separated list of host:port, e.g. KAFKA_BROKERS=localhost:9092`);
+    if (!brokerPattern.test(b))
+      problems.push(`KAFKA_BROKERS has ${JSON.stringify(b)}; set a comma-separated list of host:port, e.g. KAFKA_BROKERS=localhost:9092`);
   }
   const registry = opt('SCHEMA_REGISTRY_URL');
   if (registry !== null) {
-    try { new URL(registry); } catch { problems.push(`SCHEMA_REGISTRY_URL=${JSON.stringify(registry)} is not a URL; set e.g. SCHEMA_REGISTRY_URL=http://localhost:8081 or leave it unset for the embedded registry`); }
+    try {
+      new URL(registry);
+    } catch {
+      problems.push(
+        `SCHEMA_REGISTRY_URL=${JSON.stringify(registry)} is not a URL; set e.g. SCHEMA_REGISTRY_URL=http://localhost:8081 or leave it unset for the embedded registry`,
+      );
+    }
   }
   const logLevel = str('LOG_LEVEL', 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -245,7 +378,11 @@ export function loadConfig(env: Env = process.env): Config {
   const corsOrigins = list(env.CORS_ORIGINS);
   for (const o of corsOrigins) {
     if (o === '*') continue;
-    try { new URL(o); } catch { problems.push(`CORS_ORIGINS has ${JSON.stringify(o)}; set a comma-separated list of origins like https://shop.example.com, or *`); }
+    try {
+      new URL(o);
+    } catch {
+      problems.push(`CORS_ORIGINS has ${JSON.stringify(o)}; set a comma-separated list of origins like https://shop.example.com, or *`);
+    }
   }
 
   const weights = { ...DEFAULT_MODEL_CONFIG.weights };
@@ -253,7 +390,9 @@ export function loadConfig(env: Env = process.env): Config {
     const [type, value] = pair.split('=').map((x) => x.trim());
     const w = Number(value);
     if (!(type in weights) || value === undefined || !Number.isFinite(w) || w < 0) {
-      problems.push(`MODEL_EVENT_WEIGHTS has ${JSON.stringify(pair)}; set type=weight pairs with weights ≥ 0 for ${Object.keys(weights).join(', ')}, e.g. MODEL_EVENT_WEIGHTS=view=1,purchase=2`);
+      problems.push(
+        `MODEL_EVENT_WEIGHTS has ${JSON.stringify(pair)}; set type=weight pairs with weights ≥ 0 for ${Object.keys(weights).join(', ')}, e.g. MODEL_EVENT_WEIGHTS=view=1,purchase=2`,
+      );
       continue;
     }
     weights[type as keyof typeof weights] = w;
@@ -268,22 +407,25 @@ export function loadConfig(env: Env = process.env): Config {
   };
   const topicNames = Object.values(topics);
   if (new Set(topicNames).size !== topicNames.length) {
-    problems.push(`topic names must differ (TOPIC_CLICKS, TOPIC_PURCHASES, TOPIC_RECOMMENDATIONS, TOPIC_DLQ, TOPIC_CHANGELOG): got ${topicNames.join(', ')}`);
+    problems.push(
+      `topic names must differ (TOPIC_CLICKS, TOPIC_PURCHASES, TOPIC_RECOMMENDATIONS, TOPIC_DLQ, TOPIC_CHANGELOG): got ${topicNames.join(', ')}`,
+    );
   }
 
   const config: Config = {
     port: num('PORT'),
     host: str('HOST', '0.0.0.0'),
-    kafka: brokers.length > 0
-      ? {
-        brokers,
-        clientId: str('KAFKA_CLIENT_ID', 'recstream'),
-        sessionTimeoutMs: num('KAFKA_SESSION_TIMEOUT_MS'),
-        rebalanceTimeoutMs: num('KAFKA_REBALANCE_TIMEOUT_MS'),
-        heartbeatIntervalMs: num('KAFKA_HEARTBEAT_INTERVAL_MS'),
-        maxWaitMs: num('KAFKA_MAX_WAIT_MS'),
-      }
-      : null,
+    kafka:
+      brokers.length > 0
+        ? {
+            brokers,
+            clientId: str('KAFKA_CLIENT_ID', 'recstream'),
+            sessionTimeoutMs: num('KAFKA_SESSION_TIMEOUT_MS'),
+            rebalanceTimeoutMs: num('KAFKA_REBALANCE_TIMEOUT_MS'),
+            heartbeatIntervalMs: num('KAFKA_HEARTBEAT_INTERVAL_MS'),
+            maxWaitMs: num('KAFKA_MAX_WAIT_MS'),
+          }
+        : null,
     groupId: str('GROUP_ID', 'recstream'),
     schemaRegistryUrl: registry,
     registry: {
@@ -309,7 +451,8 @@ export function loadConfig(env: Env = process.env): Config {
       headersTimeoutMs: num('HTTP_HEADERS_TIMEOUT_MS'),
       keepAliveTimeoutMs: num('HTTP_KEEP_ALIVE_TIMEOUT_MS'),
       // Behind a proxy the socket address is the proxy's, so by default no per-address cap applies.
-      maxConnectionsPerIp: trustProxy !== false && (env.HTTP_MAX_CONNECTIONS_PER_IP ?? '').trim() === '' ? 0 : num('HTTP_MAX_CONNECTIONS_PER_IP'),
+      maxConnectionsPerIp:
+        trustProxy !== false && (env.HTTP_MAX_CONNECTIONS_PER_IP ?? '').trim() === '' ? 0 : num('HTTP_MAX_CONNECTIONS_PER_IP'),
     },
     tokenMaxTtlSeconds: num('TOKEN_MAX_TTL_SECONDS'),
     recommendationLimit: num('RECOMMENDATION_LIMIT'),
@@ -341,10 +484,14 @@ export function loadConfig(env: Env = process.env): Config {
     },
   };
   if (config.kafka !== null && config.kafka.heartbeatIntervalMs >= config.kafka.sessionTimeoutMs) {
-    problems.push(`KAFKA_HEARTBEAT_INTERVAL_MS=${config.kafka.heartbeatIntervalMs} must be below KAFKA_SESSION_TIMEOUT_MS=${config.kafka.sessionTimeoutMs}; set it to about a third of the session timeout`);
+    problems.push(
+      `KAFKA_HEARTBEAT_INTERVAL_MS=${config.kafka.heartbeatIntervalMs} must be below KAFKA_SESSION_TIMEOUT_MS=${config.kafka.sessionTimeoutMs}; set it to about a third of the session timeout`,
+    );
   }
   if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
-    problems.push(`HTTP_HEADERS_TIMEOUT_MS=${config.http.headersTimeoutMs} must not exceed HTTP_REQUEST_TIMEOUT_MS=${config.http.requestTimeoutMs}; the headers are part of the request, so lower it or raise the request timeout`);
+    problems.push(
+      `HTTP_HEADERS_TIMEOUT_MS=${config.http.headersTimeoutMs} must not exceed HTTP_REQUEST_TIMEOUT_MS=${config.http.requestTimeoutMs}; the headers are part of the request, so lower it or raise the request timeout`,
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { startRecstream, type RunningApp } from './app.js';
+import { type RunningApp, startRecstream } from './app.js';
 import { loadConfig } from './config.js';
 import { createShopperSimulation, type ShopperSimulation } from './eval/generate.js';
 import { collectorJson } from './events/collector-json.js';
@@ -33,10 +33,18 @@ const TOKEN_TTL_SECONDS = 3600;
 /** The embedded engine, a shop of synthetic shoppers learning live, and the demo storefront. */
 export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo> {
   const env = options.env ?? process.env;
-  const config = loadConfig({ ...env, ...(options.port !== undefined ? { PORT: String(options.port) } : {}), ...(options.host ? { HOST: options.host } : {}) });
+  const config = loadConfig({
+    ...env,
+    ...(options.port !== undefined ? { PORT: String(options.port) } : {}),
+    ...(options.host ? { HOST: options.host } : {}),
+  });
   const logger = options.logger ?? createLogger(config.logLevel);
   const simulation = createShopperSimulation({
-    seed: options.seed ?? 7, users: 300, items: 240, categories: 8, idPrefix: `demo${Date.now().toString(36)}`,
+    seed: options.seed ?? 7,
+    users: 300,
+    items: 240,
+    categories: 8,
+    idPrefix: `demo${Date.now().toString(36)}`,
   });
   const secret = config.authSecret;
   const app = await startRecstream(config, {
@@ -46,7 +54,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
         webDir: WEB_DIR,
         catalog: simulation.catalog,
         shoppers: simulation.shoppers.slice(0, 12).map((s) => ({ userId: s.userId, name: s.name, description: s.description })),
-        mintToken: secret === null ? undefined : (userId: string) => mintToken(secret, userId, Math.min(TOKEN_TTL_SECONDS, config.tokenMaxTtlSeconds)),
+        mintToken:
+          secret === null
+            ? undefined
+            : (userId: string) => mintToken(secret, userId, Math.min(TOKEN_TTL_SECONDS, config.tokenMaxTtlSeconds)),
         writeKey: config.writeKeys[0] ?? null,
       });
     },

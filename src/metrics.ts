@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DEAD_LETTER_REASONS } from './events/reasons.js';
 import { CLICK_TYPES } from './events/types.js';
 
@@ -73,8 +73,16 @@ export class Metrics {
   });
   readonly modelUsers = new Gauge({ name: 'recstream_model_users', help: 'Users held in the model.', registers: [this.registry] });
   readonly modelItems = new Gauge({ name: 'recstream_model_items', help: 'Items held in the model.', registers: [this.registry] });
-  readonly modelNeighborEntries = new Gauge({ name: 'recstream_model_neighbor_entries', help: 'Entries of the items\' neighbour rows (top-MODEL_NEIGHBORS similar items), summed over all items.', registers: [this.registry] });
-  readonly modelCounterEntries = new Gauge({ name: 'recstream_model_counter_entries', help: 'Co-occurrence counter entries over all items, the neighbour rows are computed from.', registers: [this.registry] });
+  readonly modelNeighborEntries = new Gauge({
+    name: 'recstream_model_neighbor_entries',
+    help: "Entries of the items' neighbour rows (top-MODEL_NEIGHBORS similar items), summed over all items.",
+    registers: [this.registry],
+  });
+  readonly modelCounterEntries = new Gauge({
+    name: 'recstream_model_counter_entries',
+    help: 'Co-occurrence counter entries over all items, the neighbour rows are computed from.',
+    registers: [this.registry],
+  });
   readonly modelBytes = new Gauge({ name: 'recstream_model_bytes', help: 'Approximate bytes of model state.', registers: [this.registry] });
   /** state: `user` or `item`; cause: `cap` (MODEL_MAX_USERS / MODEL_MAX_ITEMS reached) or `idle` (MODEL_*_IDLE_DAYS). */
   readonly modelForgottenTotal = new Counter({
@@ -93,8 +101,16 @@ export class Metrics {
     help: '1 while POST /v1/events answers 503 because the heap in use is above HEAP_SHED_RATIO of its limit, else 0.',
     registers: [this.registry],
   });
-  readonly rankerLogLoss = new Gauge({ name: 'recstream_ranker_logloss', help: 'Running log-loss of the online ranker.', registers: [this.registry] });
-  readonly rlsRmse = new Gauge({ name: 'recstream_rls_rmse', help: 'Running RMSE of the order-value regression.', registers: [this.registry] });
+  readonly rankerLogLoss = new Gauge({
+    name: 'recstream_ranker_logloss',
+    help: 'Running log-loss of the online ranker.',
+    registers: [this.registry],
+  });
+  readonly rlsRmse = new Gauge({
+    name: 'recstream_rls_rmse',
+    help: 'Running RMSE of the order-value regression.',
+    registers: [this.registry],
+  });
   readonly prequentialRecall = new Gauge({
     name: 'recstream_prequential_recall',
     help: 'Live test-then-learn recall@k over the recent stream.',
@@ -113,7 +129,11 @@ export class Metrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-  readonly rebalancesTotal = new Counter({ name: 'recstream_rebalances_total', help: 'Partition assignments received.', registers: [this.registry] });
+  readonly rebalancesTotal = new Counter({
+    name: 'recstream_rebalances_total',
+    help: 'Partition assignments received.',
+    registers: [this.registry],
+  });
   /** 1 when /readyz would answer 200. Read at scrape time from the probe given to trackReadiness(). */
   readonly ready: Gauge;
   readonly httpEventsTotal = new Counter({
@@ -161,7 +181,10 @@ export class Metrics {
 
   /** Exports the recstream_events_total series of these input topics at 0: each event type by outcome. */
   countInputTopics(topics: { clicks: string; purchases: string }): void {
-    const typesOf: Array<[string, readonly string[]]> = [[topics.clicks, CLICK_TYPES], [topics.purchases, ['purchase']]];
+    const typesOf: Array<[string, readonly string[]]> = [
+      [topics.clicks, CLICK_TYPES],
+      [topics.purchases, ['purchase']],
+    ];
     for (const [topic, types] of typesOf) {
       for (const type of types) for (const outcome of ['applied', 'duplicate']) this.eventsTotal.inc({ topic, type, outcome }, 0);
       this.eventsTotal.inc({ topic, type: 'unknown', outcome: 'invalid' }, 0);

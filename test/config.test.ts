@@ -19,11 +19,23 @@ describe('configuration', () => {
     expect(c.kafka).toBeNull();
     expect(c.port).toBe(8080);
     expect(c.groupId).toBe('recstream');
-    expect(c.topics).toEqual({ clicks: 'clickstream', purchases: 'purchases', recommendations: 'recommendations', dlq: 'recstream.dlq', changelog: 'recstream.changelog' });
+    expect(c.topics).toEqual({
+      clicks: 'clickstream',
+      purchases: 'purchases',
+      recommendations: 'recommendations',
+      dlq: 'recstream.dlq',
+      changelog: 'recstream.changelog',
+    });
   });
 
   it('reads Kafka, topics, keys and model knobs from the environment', () => {
-    const c = loadConfig({ KAFKA_BROKERS: 'a:9092, b:9093', TOPIC_CLICKS: 'clicks.v2', WRITE_KEYS: 'k1,k2', MODEL_HALF_LIFE_HOURS: '0', MODEL_NEIGHBORS: '25' });
+    const c = loadConfig({
+      KAFKA_BROKERS: 'a:9092, b:9093',
+      TOPIC_CLICKS: 'clicks.v2',
+      WRITE_KEYS: 'k1,k2',
+      MODEL_HALF_LIFE_HOURS: '0',
+      MODEL_NEIGHBORS: '25',
+    });
     expect(c.kafka?.brokers).toEqual(['a:9092', 'b:9093']);
     expect(c.topics.clicks).toBe('clicks.v2');
     expect(c.writeKeys).toEqual(['k1', 'k2']);
@@ -32,7 +44,14 @@ describe('configuration', () => {
   });
 
   it('names every bad variable and how to fix it, all at once', () => {
-    const problems = problemsOf({ PORT: 'eighty', KAFKA_BROKERS: 'localhost', AUTH_SECRET: 'short', LOG_LEVEL: 'loud', MODEL_NEIGHBORS: '-3', SCHEMA_REGISTRY_URL: 'not a url' });
+    const problems = problemsOf({
+      PORT: 'eighty',
+      KAFKA_BROKERS: 'localhost',
+      AUTH_SECRET: 'short',
+      LOG_LEVEL: 'loud',
+      MODEL_NEIGHBORS: '-3',
+      SCHEMA_REGISTRY_URL: 'not a url',
+    });
     expect(problems).toHaveLength(6);
     expect(problems.find((p) => p.startsWith('PORT='))).toMatch(/set a TCP port/);
     expect(problems.find((p) => p.startsWith('KAFKA_BROKERS'))).toMatch(/host:port/);
@@ -47,9 +66,12 @@ describe('configuration', () => {
     expect(problemsOf({ MODEL_EVENT_WEIGHTS: 'view=1,wishlist=2' })[0]).toMatch(/MODEL_EVENT_WEIGHTS has "wishlist=2"/);
   });
 
-  it('reads the embedded registry\'s limits and names a bad one', () => {
+  it("reads the embedded registry's limits and names a bad one", () => {
     expect(loadConfig({}).registry).toEqual({ maxSchemaBytes: 262_144, maxSchemas: 1000, maxSubjects: 1000, maxVersionsPerSubject: 100 });
-    expect(loadConfig({ REGISTRY_MAX_SCHEMAS: '50', REGISTRY_MAX_SCHEMA_BYTES: '65536' }).registry).toMatchObject({ maxSchemas: 50, maxSchemaBytes: 65_536 });
+    expect(loadConfig({ REGISTRY_MAX_SCHEMAS: '50', REGISTRY_MAX_SCHEMA_BYTES: '65536' }).registry).toMatchObject({
+      maxSchemas: 50,
+      maxSchemaBytes: 65_536,
+    });
     expect(problemsOf({ REGISTRY_MAX_SCHEMAS: '2' })[0]).toMatch(/REGISTRY_MAX_SCHEMAS="2" must be ≥ 3; set distinct schemas/);
     expect(problemsOf({ REGISTRY_MAX_SCHEMA_BYTES: 'big' })[0]).toMatch(/REGISTRY_MAX_SCHEMA_BYTES/);
   });
@@ -57,7 +79,9 @@ describe('configuration', () => {
   it('reads the tolerance for event times ahead of the clock in seconds, one hour by default, at most a week', () => {
     expect(loadConfig({}).eventMaxFutureMs).toBe(3_600_000);
     expect(loadConfig({ EVENT_MAX_FUTURE_SECONDS: '300' }).eventMaxFutureMs).toBe(300_000);
-    expect(problemsOf({ EVENT_MAX_FUTURE_SECONDS: '86400000' })[0]).toMatch(/^EVENT_MAX_FUTURE_SECONDS="86400000" must be ≤ 604800; set how far ahead/);
+    expect(problemsOf({ EVENT_MAX_FUTURE_SECONDS: '86400000' })[0]).toMatch(
+      /^EVENT_MAX_FUTURE_SECONDS="86400000" must be ≤ 604800; set how far ahead/,
+    );
   });
 
   it('reads the model caps, item idle days and heap shed ratio, and names bad values', () => {
@@ -80,15 +104,29 @@ describe('configuration', () => {
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
-    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.5,loopback,fd00::/8' }).trustProxy).toEqual(['10.0.0.0/8', '192.168.1.5', 'loopback', 'fd00::/8']);
-    expect(problemsOf({ TRUST_PROXY: '10.0.0.0/33,lb.internal' })[0]).toMatch(/TRUST_PROXY has "10.0.0.0\/33", "lb.internal"; set TRUST_PROXY=false/);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.5,loopback,fd00::/8' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.5',
+      'loopback',
+      'fd00::/8',
+    ]);
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.0/33,lb.internal' })[0]).toMatch(
+      /TRUST_PROXY has "10.0.0.0\/33", "lb.internal"; set TRUST_PROXY=false/,
+    );
   });
 
   it('has HTTP timeouts and a per-address connection cap, off by default behind a trusted proxy', () => {
-    expect(loadConfig({}).http).toEqual({ requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 72_000, maxConnectionsPerIp: 128 });
+    expect(loadConfig({}).http).toEqual({
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 72_000,
+      maxConnectionsPerIp: 128,
+    });
     expect(loadConfig({ TRUST_PROXY: '1' }).http.maxConnectionsPerIp).toBe(0);
     expect(loadConfig({ TRUST_PROXY: '1', HTTP_MAX_CONNECTIONS_PER_IP: '5000' }).http.maxConnectionsPerIp).toBe(5000);
-    expect(problemsOf({ HTTP_REQUEST_TIMEOUT_MS: '1000', HTTP_HEADERS_TIMEOUT_MS: '2000' })[0]).toMatch(/HTTP_HEADERS_TIMEOUT_MS=2000 must not exceed HTTP_REQUEST_TIMEOUT_MS=1000/);
+    expect(problemsOf({ HTTP_REQUEST_TIMEOUT_MS: '1000', HTTP_HEADERS_TIMEOUT_MS: '2000' })[0]).toMatch(
+      /HTTP_HEADERS_TIMEOUT_MS=2000 must not exceed HTTP_REQUEST_TIMEOUT_MS=1000/,
+    );
     expect(loadConfig({}).tokenMaxTtlSeconds).toBe(604_800);
   });
 
@@ -96,7 +134,10 @@ describe('configuration', () => {
     const run = promisify(execFile);
     const err = await run(process.execPath, ['--import', 'tsx', 'test/helpers/run-cli.ts', 'start'], {
       env: { ...process.env, PORT: '70000' },
-    }).then(() => null, (e: { code: number; stderr: string }) => e);
+    }).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(err?.code).toBe(2);
     expect(err?.stderr).toMatch(/PORT="70000" must be ≤ 65535; set a TCP port/);
   });

@@ -25,7 +25,12 @@ const codesIn = (text: string, pattern: RegExp): Set<string> => new Set([...text
 
 describe('the error family', () => {
   it('createError makes a member with a fixed code, name, retriable flag, message and cause', () => {
-    const Unreachable = createError('RS_TEST_UNREACHABLE', 'TestUnreachable', (host: string, port: number) => `cannot reach ${host}:${port}`, { retriable: true });
+    const Unreachable = createError(
+      'RS_TEST_UNREACHABLE',
+      'TestUnreachable',
+      (host: string, port: number) => `cannot reach ${host}:${port}`,
+      { retriable: true },
+    );
     const cause = new Error('ECONNREFUSED');
     const err = new Unreachable('db', 5432, { cause });
     expect(err).toBeInstanceOf(Unreachable);
@@ -53,10 +58,21 @@ describe('the error family', () => {
     }
     expect(config).toBeInstanceOf(ConfigError);
     expect(config).toBeInstanceOf(RecstreamError);
-    expect(config).toMatchObject({ name: 'ConfigError', code: 'RS_CONFIG_INVALID', retriable: false, problems: [expect.stringContaining('PORT')] });
+    expect(config).toMatchObject({
+      name: 'ConfigError',
+      code: 'RS_CONFIG_INVALID',
+      retriable: false,
+      problems: [expect.stringContaining('PORT')],
+    });
 
     const http = new HttpError('RS_OVERLOADED', 503, 'busy', { 'retry-after': '5' });
-    expect(http).toMatchObject({ name: 'HttpError', code: 'RS_OVERLOADED', statusCode: 503, headers: { 'retry-after': '5' }, retriable: true });
+    expect(http).toMatchObject({
+      name: 'HttpError',
+      code: 'RS_OVERLOADED',
+      statusCode: 503,
+      headers: { 'retry-after': '5' },
+      retriable: true,
+    });
     expect(new HttpError('RS_LIMIT_INVALID', 400, 'bad limit').retriable).toBe(false);
 
     const registry = incompatibleSchema('s-value', ['a field changed']);
@@ -64,15 +80,32 @@ describe('the error family', () => {
     expect(registry).toMatchObject({ name: 'RegistryError', code: 'RS_REGISTRY_INCOMPATIBLE_SCHEMA', status: 409, errorCode: 409 });
     // the wire answer stays Confluent's shape
     expect(JSON.parse(JSON.stringify(registry))).toEqual({ error_code: 409, message: registry.message });
-    expect(unauthorized('no token', { 'www-authenticate': 'Bearer' })).toMatchObject({ code: 'RS_REGISTRY_UNAUTHORIZED', headers: { 'www-authenticate': 'Bearer' } });
+    expect(unauthorized('no token', { 'www-authenticate': 'Bearer' })).toMatchObject({
+      code: 'RS_REGISTRY_UNAUTHORIZED',
+      headers: { 'www-authenticate': 'Bearer' },
+    });
     expect(new RegistryError(500, 50001, 'store failed').code).toBe('RS_REGISTRY_ERROR');
 
     expect(new UsageError('--k is bad')).toMatchObject({ name: 'UsageError', code: 'RS_USAGE' });
-    expect(new UsageError('--input cannot be read', 'RS_INPUT_UNREADABLE')).toMatchObject({ name: 'UsageError', code: 'RS_INPUT_UNREADABLE' });
-    expect(new Rejection('timestamp', 'too far ahead')).toMatchObject({ name: 'Rejection', reason: 'timestamp', code: 'RS_EVENT_TIMESTAMP' });
+    expect(new UsageError('--input cannot be read', 'RS_INPUT_UNREADABLE')).toMatchObject({
+      name: 'UsageError',
+      code: 'RS_INPUT_UNREADABLE',
+    });
+    expect(new Rejection('timestamp', 'too far ahead')).toMatchObject({
+      name: 'Rejection',
+      reason: 'timestamp',
+      code: 'RS_EVENT_TIMESTAMP',
+    });
     expect(new SchemaRefused('409: incompatible')).toMatchObject({ name: 'SchemaRefused', code: 'RS_SCHEMA_REFUSED' });
     expect(new ColumnError('no user column')).toMatchObject({ name: 'ColumnError', code: 'RS_INPUT_COLUMNS' });
-    for (const err of [new UsageError('x'), new Rejection('invalid', 'x'), new SchemaRefused('x'), new ColumnError('x'), new EngineNotStarted(), new LogClosed()]) {
+    for (const err of [
+      new UsageError('x'),
+      new Rejection('invalid', 'x'),
+      new SchemaRefused('x'),
+      new ColumnError('x'),
+      new EngineNotStarted(),
+      new LogClosed(),
+    ]) {
       expect(err).toBeInstanceOf(RecstreamError);
     }
   });
@@ -83,7 +116,11 @@ describe('the error family', () => {
     expect(new LogClosed().retriable).toBe(false);
     expect(new UnknownPartition({ topic: 't', partition: 9 })).toMatchObject({ retriable: false, message: 'unknown partition t[9]' });
     // kafkajs's judgement of the cause, through its retries-exhausted wrapper
-    const exhausted = Object.assign(new Error('retries exhausted'), { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false, cause: { retriable: true } });
+    const exhausted = Object.assign(new Error('retries exhausted'), {
+      name: 'KafkaJSNumberOfRetriesExceeded',
+      retriable: false,
+      cause: { retriable: true },
+    });
     expect(new LogWriteFailed(exhausted)).toMatchObject({ code: 'RS_LOG_WRITE_FAILED', retriable: true, cause: exhausted });
     const refused = Object.assign(new Error('not authorised'), { name: 'KafkaJSProtocolError', retriable: false });
     expect(new LogWriteFailed(refused).retriable).toBe(false);

@@ -42,7 +42,12 @@ function badge(category) {
 }
 
 function initials(name) {
-  return name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0].toUpperCase()).join('');
+  return name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0].toUpperCase())
+    .join('');
 }
 
 function itemName(itemId) {
@@ -52,7 +57,7 @@ function itemName(itemId) {
 const REASON_WORDS = {
   'co-viewed': 'because you viewed',
   'co-clicked': 'because you viewed',
-  'similar': 'because you viewed',
+  similar: 'because you viewed',
   'co-carted': 'because you put in your cart',
   'bought-together': 'because you bought',
   'co-purchased': 'because you bought',
@@ -82,15 +87,26 @@ function describeReasons(reasons) {
 }
 
 function productCard(item) {
-  return el('article', {
-    class: 'product', 'data-item-id': item.itemId, 'data-price': item.price, 'data-category': item.category,
-    tabindex: 0, role: 'button', 'aria-label': `${item.name}, ${money.format(item.price)}`,
-  },
-  el('div', { class: 'tile', style: `--hue:${hue(item.category)}`, 'aria-hidden': 'true' }, initials(item.name)),
-  el('div', { class: 'product-body' },
-    el('h3', { class: 'product-name' }, item.name),
-    el('div', { class: 'product-meta' }, badge(item.category), el('span', { class: 'price' }, money.format(item.price)))),
-  el('button', { class: 'button add', type: 'button', 'data-recstream-type': 'add_to_cart' }, 'Add to cart'));
+  return el(
+    'article',
+    {
+      class: 'product',
+      'data-item-id': item.itemId,
+      'data-price': item.price,
+      'data-category': item.category,
+      tabindex: 0,
+      role: 'button',
+      'aria-label': `${item.name}, ${money.format(item.price)}`,
+    },
+    el('div', { class: 'tile', style: `--hue:${hue(item.category)}`, 'aria-hidden': 'true' }, initials(item.name)),
+    el(
+      'div',
+      { class: 'product-body' },
+      el('h3', { class: 'product-name' }, item.name),
+      el('div', { class: 'product-meta' }, badge(item.category), el('span', { class: 'price' }, money.format(item.price))),
+    ),
+    el('button', { class: 'button add', type: 'button', 'data-recstream-type': 'add_to_cart' }, 'Add to cart'),
+  );
 }
 
 function renderGrid() {
@@ -101,11 +117,19 @@ function renderGrid() {
     const items = [...state.items.values()].filter((i) => i.category === category);
     const visible = state.shownCategory ? items : items.slice(0, ITEMS_PER_SECTION);
     const more = items.length - visible.length;
-    grid.append(el('section', { class: 'category', 'data-category': category },
-      el('div', { class: 'category-head' },
-        el('h2', {}, category),
-        more > 0 ? el('button', { class: 'link', type: 'button', 'data-show': category }, `all ${items.length} →`) : null),
-      el('div', { class: 'grid' }, visible.map(productCard))));
+    grid.append(
+      el(
+        'section',
+        { class: 'category', 'data-category': category },
+        el(
+          'div',
+          { class: 'category-head' },
+          el('h2', {}, category),
+          more > 0 ? el('button', { class: 'link', type: 'button', 'data-show': category }, `all ${items.length} →`) : null,
+        ),
+        el('div', { class: 'grid' }, visible.map(productCard)),
+      ),
+    );
   }
   markRecommendedCards();
   for (const chip of $('categories').children) {
@@ -140,20 +164,41 @@ function renderRecommendations(rec) {
   list.dataset.recommendationId = rec.recommendationId;
   list.dataset.userId = rec.userId;
   const top = rec.items[0]?.score || 1;
-  list.replaceChildren(...rec.items.map((entry, rank) => {
-    const item = state.items.get(entry.itemId) ?? { name: entry.itemId, category: 'other', price: null };
-    return el('li', { class: previous.has(entry.itemId) ? 'rec' : 'rec fresh', 'data-item-id': entry.itemId, 'data-price': item.price },
-      el('span', { class: 'rank' }, rank + 1),
-      el('div', { class: 'rec-body' },
-        el('div', { class: 'rec-title' },
-          el('span', { class: 'rec-name' }, item.name),
-          item.price === null ? null : el('span', { class: 'price' }, money.format(item.price))),
-        el('div', { class: 'rec-meta' },
-          badge(item.category),
-          el('span', { class: 'score', title: `score ${entry.score.toFixed(3)}` },
-            el('span', { style: `width:${Math.max(4, Math.round((entry.score / top) * 100))}%` }))),
-        el('ul', { class: 'reasons', 'data-reasons': entry.reasons.join(' ') }, describeReasons(entry.reasons).map((text) => el('li', { class: 'reason' }, text)))));
-  }));
+  list.replaceChildren(
+    ...rec.items.map((entry, rank) => {
+      const item = state.items.get(entry.itemId) ?? { name: entry.itemId, category: 'other', price: null };
+      return el(
+        'li',
+        { class: previous.has(entry.itemId) ? 'rec' : 'rec fresh', 'data-item-id': entry.itemId, 'data-price': item.price },
+        el('span', { class: 'rank' }, rank + 1),
+        el(
+          'div',
+          { class: 'rec-body' },
+          el(
+            'div',
+            { class: 'rec-title' },
+            el('span', { class: 'rec-name' }, item.name),
+            item.price === null ? null : el('span', { class: 'price' }, money.format(item.price)),
+          ),
+          el(
+            'div',
+            { class: 'rec-meta' },
+            badge(item.category),
+            el(
+              'span',
+              { class: 'score', title: `score ${entry.score.toFixed(3)}` },
+              el('span', { style: `width:${Math.max(4, Math.round((entry.score / top) * 100))}%` }),
+            ),
+          ),
+          el(
+            'ul',
+            { class: 'reasons', 'data-reasons': entry.reasons.join(' ') },
+            describeReasons(entry.reasons).map((text) => el('li', { class: 'reason' }, text)),
+          ),
+        ),
+      );
+    }),
+  );
   markRecommendedCards();
   $('recs-empty').hidden = rec.items.length > 0;
   $('recs-empty').textContent = 'No recommendations yet: click a few products.';
@@ -205,8 +250,13 @@ function selectShopper(userId) {
     userId,
     token: tokenFor,
     onStatus: setConnection,
-    onRecommendations: (rec) => { if (rec.userId === state.userId) renderRecommendations(rec); },
-    onError: (err) => { setConnection('error'); tick('error', `${err.code}: ${err.message}`); },
+    onRecommendations: (rec) => {
+      if (rec.userId === state.userId) renderRecommendations(rec);
+    },
+    onError: (err) => {
+      setConnection('error');
+      tick('error', `${err.code}: ${err.message}`);
+    },
   });
 }
 
@@ -216,9 +266,20 @@ function orderTotal(lines) {
 
 function renderCart() {
   const lines = [...state.cart.values()];
-  $('cart').replaceChildren(...lines.map((l) => el('li', {},
-    el('span', {}, `${l.quantity} × ${itemName(l.itemId)}`),
-    el('button', { class: 'link', type: 'button', 'data-item-id': l.itemId, 'data-recstream-type': 'remove_from_cart', 'data-remove': l.itemId }, 'remove'))));
+  $('cart').replaceChildren(
+    ...lines.map((l) =>
+      el(
+        'li',
+        {},
+        el('span', {}, `${l.quantity} × ${itemName(l.itemId)}`),
+        el(
+          'button',
+          { class: 'link', type: 'button', 'data-item-id': l.itemId, 'data-recstream-type': 'remove_from_cart', 'data-remove': l.itemId },
+          'remove',
+        ),
+      ),
+    ),
+  );
   $('cart-total').textContent = lines.length ? money.format(orderTotal(lines)) : 'empty';
   $('checkout').disabled = lines.length === 0;
 }
@@ -226,11 +287,23 @@ function renderCart() {
 function onClick(event) {
   const target = event.target;
   const show = target.closest('[data-show]');
-  if (show) { state.shownCategory = show.dataset.show; renderGrid(); return; }
+  if (show) {
+    state.shownCategory = show.dataset.show;
+    renderGrid();
+    return;
+  }
   const chip = target.closest('.chip');
-  if (chip) { state.shownCategory = chip.dataset.category || null; renderGrid(); return; }
+  if (chip) {
+    state.shownCategory = chip.dataset.category || null;
+    renderGrid();
+    return;
+  }
   const remove = target.closest('[data-remove]');
-  if (remove) { state.cart.delete(remove.dataset.remove); renderCart(); return; }
+  if (remove) {
+    state.cart.delete(remove.dataset.remove);
+    renderCart();
+    return;
+  }
   const add = target.closest('.add');
   if (add) {
     const item = state.items.get(add.closest('[data-item-id]').dataset.itemId);
@@ -264,13 +337,18 @@ async function getJson(path) {
 
 async function start() {
   const [catalog, people, config] = await Promise.all([
-    getJson('/demo/catalog.json'), getJson('/demo/shoppers.json'), getJson('/demo/config.json'),
+    getJson('/demo/catalog.json'),
+    getJson('/demo/shoppers.json'),
+    getJson('/demo/config.json'),
   ]);
   for (const item of catalog.items) state.items.set(item.itemId, item);
   state.categories = [...new Set(catalog.items.map((i) => i.category))].sort();
 
   const visitor = `visitor-${tracker.newId().slice(0, 8)}`;
-  const shoppers = [...people.shoppers, { userId: visitor, name: 'New visitor', description: 'no history yet: you start from what is trending' }];
+  const shoppers = [
+    ...people.shoppers,
+    { userId: visitor, name: 'New visitor', description: 'no history yet: you start from what is trending' },
+  ];
   $('shopper').replaceChildren(...shoppers.map((s) => el('option', { value: s.userId, 'data-description': s.description }, s.name)));
 
   tracker.init({
@@ -281,14 +359,18 @@ async function start() {
     // Short flush interval: the demo is about seeing the reaction to each click.
     flushInterval: 150,
     onEvent: (event) => tick('out', describeEvent(event)),
-    onResponse: (status) => { if (status >= 400) tick('error', `collector answered ${status}`); },
+    onResponse: (status) => {
+      if (status >= 400) tick('error', `collector answered ${status}`);
+    },
   });
 
   renderCategories();
   renderGrid();
   renderCart();
   document.addEventListener('click', onClick);
-  document.addEventListener('keydown', (e) => { if (e.key === 'Enter' && e.target.matches('.product')) e.target.click(); });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && e.target.matches('.product')) e.target.click();
+  });
   $('shopper').addEventListener('change', (e) => selectShopper(e.target.value));
   $('checkout').addEventListener('click', checkout);
   selectShopper(shoppers[0].userId);

@@ -18,7 +18,11 @@
     else for (var i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
     b[6] = (b[6] & 15) | 64;
     b[8] = (b[8] & 63) | 128;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+    var h = Array.prototype.map
+      .call(b, function (x) {
+        return (x + 256).toString(16).slice(1);
+      })
+      .join('');
     return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
   }
 
@@ -27,11 +31,19 @@
   function sessionId() {
     var now = Date.now();
     var s = memorySession;
-    try { s = JSON.parse(root.sessionStorage.getItem(SESSION_KEY)) || s; } catch (_e) { /* keep memory copy */ }
+    try {
+      s = JSON.parse(root.sessionStorage.getItem(SESSION_KEY)) || s;
+    } catch (_e) {
+      /* keep memory copy */
+    }
     if (!s || now - s.last > SESSION_IDLE_MS) s = { id: uuid(), last: now };
     s.last = now;
     memorySession = s;
-    try { root.sessionStorage.setItem(SESSION_KEY, JSON.stringify(s)); } catch (_e) { /* memory only */ }
+    try {
+      root.sessionStorage.setItem(SESSION_KEY, JSON.stringify(s));
+    } catch (_e) {
+      /* memory only */
+    }
     return s.id;
   }
 
@@ -42,7 +54,10 @@
 
   function schedule(ms) {
     if (timer) return;
-    timer = setTimeout(function () { timer = null; send(false); }, ms);
+    timer = setTimeout(function () {
+      timer = null;
+      send(false);
+    }, ms);
   }
 
   function enqueue(event) {
@@ -67,7 +82,10 @@
   // Sends one batch. Never two fetches at once: the end of one decides about the next.
   function send(beacon) {
     if (!cfg || queue.length === 0 || (inFlight && !beacon)) return Promise.resolve();
-    if (timer) { clearTimeout(timer); timer = null; }
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
     var batch = queue.splice(0, cfg.batchSize);
     // text/plain keeps the request "simple": no CORS preflight, and the collector detects the format.
     var body = JSON.stringify(batch);
@@ -75,21 +93,29 @@
       return send(true);
     }
     inFlight = true;
-    return root.fetch(url(), {
-      method: 'POST', body: body, keepalive: true, credentials: 'omit',
-      headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
-    }).then(function (res) {
-      inFlight = false;
-      if (res.status >= 500 || res.status === 429) return retryLater(batch);
-      failures = 0;
-      retryAt = 0;
-      if (cfg.onResponse) cfg.onResponse(res.status, batch);
-      // A timer that fired during the request found it busy: send what waited.
-      if (queue.length >= cfg.batchSize || (queue.length && !timer)) return send(false);
-    }, function () {
-      inFlight = false;
-      retryLater(batch);
-    });
+    return root
+      .fetch(url(), {
+        method: 'POST',
+        body: body,
+        keepalive: true,
+        credentials: 'omit',
+        headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+      })
+      .then(
+        function (res) {
+          inFlight = false;
+          if (res.status >= 500 || res.status === 429) return retryLater(batch);
+          failures = 0;
+          retryAt = 0;
+          if (cfg.onResponse) cfg.onResponse(res.status, batch);
+          // A timer that fired during the request found it busy: send what waited.
+          if (queue.length >= cfg.batchSize || (queue.length && !timer)) return send(false);
+        },
+        function () {
+          inFlight = false;
+          retryLater(batch);
+        },
+      );
   }
 
   function retryLater(batch) {
@@ -97,7 +123,10 @@
     failures++;
     var delay = Math.min(cfg.maxBackoff, cfg.flushInterval * Math.pow(2, failures)) * (0.75 + Math.random() * 0.5);
     retryAt = Date.now() + delay;
-    if (timer) { clearTimeout(timer); timer = null; }
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
     schedule(delay);
   }
 
@@ -143,7 +172,11 @@
   // Resubscribes after a dropped connection with growing delays; `token` may be a function returning a
   // (promise of a) fresh token, so expired tokens are replaced on reconnect.
   function subscribe(o) {
-    var ws = null, closed = false, attempt = 0, refreshes = 0, retry = null;
+    var ws = null,
+      closed = false,
+      attempt = 0,
+      refreshes = 0,
+      retry = null;
     function later() {
       if (!closed) retry = setTimeout(open, Math.min(10000, 250 * Math.pow(2, attempt++)));
     }
@@ -166,7 +199,11 @@
       };
       ws.onmessage = function (ev) {
         var msg;
-        try { msg = JSON.parse(ev.data); } catch (_e) { return; }
+        try {
+          msg = JSON.parse(ev.data);
+        } catch (_e) {
+          return;
+        }
         if (msg.op === 'recommendations') {
           refreshes = 0;
           if (o.onRecommendations) o.onRecommendations(msg);
@@ -193,13 +230,17 @@
   }
 
   function itemEvent(type) {
-    return function (itemId, props) { return track(type, Object.assign({ itemId: itemId }, props)); };
+    return function (itemId, props) {
+      return track(type, Object.assign({ itemId: itemId }, props));
+    };
   }
 
   var api = {
     init: init,
     track: track,
-    identify: function (userId) { cfg.userId = userId; },
+    identify: function (userId) {
+      cfg.userId = userId;
+    },
     pageView: function (itemId, props) {
       if (!itemId) {
         var meta = root.document.querySelector('meta[name="recstream:item-id"]');
@@ -210,7 +251,9 @@
     productClick: itemEvent('click'),
     addToCart: itemEvent('add_to_cart'),
     removeFromCart: itemEvent('remove_from_cart'),
-    purchase: function (order) { return enqueue(Object.assign(base('purchase'), { orderId: uuid(), currency: 'USD' }, order)); },
+    purchase: function (order) {
+      return enqueue(Object.assign(base('purchase'), { orderId: uuid(), currency: 'USD' }, order));
+    },
     flush: flush,
     subscribe: subscribe,
     newId: uuid,
@@ -218,7 +261,9 @@
 
   if (root.document) {
     root.document.addEventListener('visibilitychange', onHide);
-    root.addEventListener('pagehide', function () { flush({ beacon: true }); });
+    root.addEventListener('pagehide', function () {
+      flush({ beacon: true });
+    });
   }
   root.recstream = api;
 })(typeof window !== 'undefined' ? window : this);

@@ -1,7 +1,7 @@
 import type { RunningApp } from '../app.js';
 import { inputRecord } from '../engine/input-record.js';
-import type { TrackingEvent } from '../events/types.js';
 import { EventSerde } from '../events/serde.js';
+import type { TrackingEvent } from '../events/types.js';
 import type { OutgoingRecord } from '../log/types.js';
 import { recordsHandled } from './engine-app.js';
 import { BenchTimeout } from './errors.js';
@@ -31,7 +31,12 @@ export async function encodeEvents(app: RunningApp, events: readonly TrackingEve
  * mock cluster drops the oldest messages of a partition past a few MB, and a consumer asking for a
  * dropped offset stalls).
  */
-export async function timePipeline(app: RunningApp, records: readonly OutgoingRecord[], produce: (records: OutgoingRecord[]) => Promise<void>, options: { timeoutMs: number; chunk?: number; window?: number }): Promise<PipelineResult> {
+export async function timePipeline(
+  app: RunningApp,
+  records: readonly OutgoingRecord[],
+  produce: (records: OutgoingRecord[]) => Promise<void>,
+  options: { timeoutMs: number; chunk?: number; window?: number },
+): Promise<PipelineResult> {
   const chunk = options.chunk ?? 1_000;
   const window = Math.max(chunk * 2, options.window ?? 10_000);
   const baseline = await recordsHandled(app);
@@ -39,7 +44,8 @@ export async function timePipeline(app: RunningApp, records: readonly OutgoingRe
   const deadline = Date.now() + options.timeoutMs;
   const waitFor = async (count: number): Promise<void> => {
     while ((await handled()) < count) {
-      if (Date.now() > deadline) throw new BenchTimeout(`the engine handled ${await handled()} of ${records.length} records within ${options.timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new BenchTimeout(`the engine handled ${await handled()} of ${records.length} records within ${options.timeoutMs} ms`);
       await sleep(2);
     }
   };

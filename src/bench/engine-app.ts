@@ -1,5 +1,5 @@
-import { startRecstream, type RunningApp } from '../app.js';
-import { loadConfig, type Config } from '../config.js';
+import { type RunningApp, startRecstream } from '../app.js';
+import { type Config, loadConfig } from '../config.js';
 import { silentLogger } from '../logger.js';
 
 /** A whole recstream process inside the bench process: loopback, free port, silent logs. */
@@ -11,7 +11,14 @@ export async function startBenchApp(env: Record<string, string> = {}): Promise<R
 function benchConfig(env: Record<string, string> = {}): Config {
   // No collector rate limit and no connection cap per address: the load tests post ~100 requests/s
   // and open hundreds of WebSockets, all from one loopback address.
-  return loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', HTTP_MAX_CONNECTIONS_PER_IP: '0', ...env });
+  return loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '0',
+    HTTP_MAX_CONNECTIONS_PER_IP: '0',
+    ...env,
+  });
 }
 
 /**

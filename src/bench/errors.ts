@@ -5,9 +5,15 @@ import { createError } from '../errors.js';
 export const BenchTimeout = createError('RS_BENCH_TIMEOUT', 'BenchTimeout', (what: string) => `bench: ${what}`);
 
 /** The engine under measurement refused or dropped events it should have taken. */
-export const BenchCollectorRefused = createError('RS_BENCH_COLLECTOR_REFUSED', 'BenchCollectorRefused',
-  (status: number, answer: string) => `bench: the collector answered ${status} ${answer}`);
+export const BenchCollectorRefused = createError(
+  'RS_BENCH_COLLECTOR_REFUSED',
+  'BenchCollectorRefused',
+  (status: number, answer: string) => `bench: the collector answered ${status} ${answer}`,
+);
 
 /** librdkafka's mock cluster did not start (scripts/build-mock-kafka.sh needs librdkafka-dev and gcc). */
-export const MockKafkaFailed = createError('RS_MOCK_KAFKA_FAILED', 'MockKafkaFailed',
-  (exitCode: number | null, stderr: string) => `mock-kafka exited with ${exitCode} before printing its bootstrap servers: ${stderr}`);
+export const MockKafkaFailed = createError(
+  'RS_MOCK_KAFKA_FAILED',
+  'MockKafkaFailed',
+  (exitCode: number | null, stderr: string) => `mock-kafka exited with ${exitCode} before printing its bootstrap servers: ${stderr}`,
+);

@@ -2,10 +2,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { RunningApp } from '../app.js';
 import type { TrackingEvent } from '../events/types.js';
 import { KafkaLog } from '../log/kafka.js';
+import { encodeEvents, type PipelineResult, timePipeline } from './embedded-pipeline.js';
 import { startBenchApp } from './engine-app.js';
-import { encodeEvents, timePipeline, type PipelineResult } from './embedded-pipeline.js';
-import { startMockCluster, type MockCluster } from './mock-cluster.js';
-import { runPushLoad, type PushLoadResult } from './push-load.js';
+import { type MockCluster, startMockCluster } from './mock-cluster.js';
+import { type PushLoadResult, runPushLoad } from './push-load.js';
 import { logSender } from './senders.js';
 import { perSecond } from './stats.js';
 
@@ -59,7 +59,9 @@ export async function benchKafka(options: KafkaBenchOptions): Promise<KafkaBench
       });
       brokers = mock.brokers;
     }
-    options.progress(`kafka: ${mock ? 'librdkafka mock cluster' : 'KAFKA_BROKERS'} at ${brokers.join(',')}; starting the engine (group join takes a few seconds)`);
+    options.progress(
+      `kafka: ${mock ? 'librdkafka mock cluster' : 'KAFKA_BROKERS'} at ${brokers.join(',')}; starting the engine (group join takes a few seconds)`,
+    );
     const app: RunningApp = await startBenchApp({
       KAFKA_BROKERS: brokers.join(','),
       GROUP_ID: `bench-${run}`,
@@ -76,7 +78,13 @@ export async function benchKafka(options: KafkaBenchOptions): Promise<KafkaBench
     options.progress(`kafka: producing the same ${records.length} events as Avro while the engine consumes`);
     const pipeline = await timePipeline(app, records, (chunk) => producer.produce(chunk), { timeoutMs: PIPELINE_TIMEOUT_MS });
     options.progress(`kafka: engine ${pipeline.eventsPerSecond} events/s; raw kafkajs consume of the same messages`);
-    const rawConsume = await rawConsumeCeiling(brokers, [topics.TOPIC_CLICKS, topics.TOPIC_PURCHASES], records.length, `bench-raw-${run}`, app.engine.config.kafka!.maxWaitMs);
+    const rawConsume = await rawConsumeCeiling(
+      brokers,
+      [topics.TOPIC_CLICKS, topics.TOPIC_PURCHASES],
+      records.length,
+      `bench-raw-${run}`,
+      app.engine.config.kafka!.maxWaitMs,
+    );
     options.progress(`kafka: raw consume ${rawConsume.eventsPerSecond} events/s; latency at ${options.latency.rate} events/s`);
     const latency = await runPushLoad(app, {
       clients: options.latency.users,
@@ -87,7 +95,13 @@ export async function benchKafka(options: KafkaBenchOptions): Promise<KafkaBench
       runId: `kafka-${run}`,
       progress: options.progress,
     });
-    return { cluster: mock ? 'librdkafka mock cluster (1 broker, loopback)' : brokers.join(','), partitions: options.partitions, pipeline, rawConsume, latency };
+    return {
+      cluster: mock ? 'librdkafka mock cluster (1 broker, loopback)' : brokers.join(','),
+      partitions: options.partitions,
+      pipeline,
+      rawConsume,
+      latency,
+    };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     await mock?.stop();
@@ -98,7 +112,13 @@ export async function benchKafka(options: KafkaBenchOptions): Promise<KafkaBench
  * A plain kafkajs group consumer with eachBatch and no decoding, fetching with the engine's fetch wait:
  * the ceiling for the engine on this broker.
  */
-async function rawConsumeCeiling(brokers: string[], topics: string[], expected: number, groupId: string, maxWaitMs: number): Promise<PipelineResult> {
+async function rawConsumeCeiling(
+  brokers: string[],
+  topics: string[],
+  expected: number,
+  groupId: string,
+  maxWaitMs: number,
+): Promise<PipelineResult> {
   const kafka = new Kafka({ brokers, clientId: 'recstream-bench-raw', logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: maxWaitMs });
   await consumer.connect();
@@ -108,18 +128,23 @@ async function rawConsumeCeiling(brokers: string[], topics: string[], expected: 
     let first = 0;
     let last = 0;
     const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`bench: raw consumer read ${count} of ${expected} messages in ${PIPELINE_TIMEOUT_MS} ms`)), PIPELINE_TIMEOUT_MS);
-      void consumer.run({
-        eachBatch: async ({ batch }) => {
-          if (first === 0) first = performance.now();
-          count += batch.messages.length;
-          if (count >= expected && last === 0) {
-            last = performance.now();
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      }).catch(reject);
+      const timer = setTimeout(
+        () => reject(new Error(`bench: raw consumer read ${count} of ${expected} messages in ${PIPELINE_TIMEOUT_MS} ms`)),
+        PIPELINE_TIMEOUT_MS,
+      );
+      void consumer
+        .run({
+          eachBatch: async ({ batch }) => {
+            if (first === 0) first = performance.now();
+            count += batch.messages.length;
+            if (count >= expected && last === 0) {
+              last = performance.now();
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
     });
     await done;
     // timed from the first batch: the group join (~3 s on the mock) is not consuming

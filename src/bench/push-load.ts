@@ -70,7 +70,12 @@ const CONNECT_CONCURRENCY = 100;
 const SEND_TICK_MS = 20;
 const DRAIN_TIMEOUT_MS = 15_000;
 
-async function connectClient(url: string, userId: string, token: string | null, onFrame: (w: Watched, data: string) => void): Promise<Watched> {
+async function connectClient(
+  url: string,
+  userId: string,
+  token: string | null,
+  onFrame: (w: Watched, data: string) => void,
+): Promise<Watched> {
   const socket = new WebSocket(url, { perMessageDeflate: false });
   const watched: Watched = { userId, socket, lastSent: null, newestSeen: -1, seen: new Set() };
   await new Promise<void>((resolve, reject) => {
@@ -85,7 +90,9 @@ async function connectClient(url: string, userId: string, token: string | null, 
     });
   });
   socket.on('message', (data) => onFrame(watched, String(data)));
-  socket.on('error', () => { /* counted as undelivered */ });
+  socket.on('error', () => {
+    /* counted as undelivered */
+  });
   socket.send(JSON.stringify({ op: 'subscribe', userId, ...(token === null ? {} : { token }) }));
   await first;
   return watched;
@@ -125,7 +132,9 @@ export async function runPushLoad(app: RunningApp, options: PushLoadOptions): Pr
   const watched: Watched[] = [];
   for (let at = 0; at < users.length; at += CONNECT_CONCURRENCY) {
     const group = users.slice(at, at + CONNECT_CONCURRENCY);
-    watched.push(...await Promise.all(group.map((u) => connectClient(url, u, secret === null ? null : mintToken(secret, u, 3600), onFrame))));
+    watched.push(
+      ...(await Promise.all(group.map((u) => connectClient(url, u, secret === null ? null : mintToken(secret, u, 3600), onFrame)))),
+    );
   }
   options.progress?.(`${watched.length} clients subscribed; sending ${options.rate} events/s for ${options.seconds} s via ${options.via}`);
 
@@ -160,11 +169,16 @@ export async function runPushLoad(app: RunningApp, options: PushLoadOptions): Pr
   const drainDeadline = Date.now() + DRAIN_TIMEOUT_MS;
   while (Date.now() < drainDeadline && targets.some((w) => !w.seen.has(w.lastSent!))) await sleep(20);
   const histogramAfter = await pushHistogram(app);
-  await Promise.all(watched.map((w) => new Promise<void>((resolve) => {
-    if (w.socket.readyState === WebSocket.CLOSED) return resolve();
-    w.socket.once('close', () => resolve());
-    w.socket.close();
-  })));
+  await Promise.all(
+    watched.map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (w.socket.readyState === WebSocket.CLOSED) return resolve();
+          w.socket.once('close', () => resolve());
+          w.socket.close();
+        }),
+    ),
+  );
 
   return {
     clients: options.clients,

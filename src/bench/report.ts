@@ -6,10 +6,12 @@ const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 
 function table(rows: Array<[string, string, string]>): string {
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r, index) => {
-    const line = `${r[0].padEnd(widths[0])}  ${r[1].padStart(widths[1])}  ${r[2]}`.trimEnd();
-    return index === 0 ? `${line}\n${'-'.repeat(widths[0] + widths[1] + widths[2] + 4)}` : line;
-  }).join('\n');
+  return rows
+    .map((r, index) => {
+      const line = `${r[0].padEnd(widths[0])}  ${r[1].padStart(widths[1])}  ${r[2]}`.trimEnd();
+      return index === 0 ? `${line}\n${'-'.repeat(widths[0] + widths[1] + widths[2] + 4)}` : line;
+    })
+    .join('\n');
 }
 
 /** The human report: the machine, then one row per figure with what it was measured on. */
@@ -20,18 +22,54 @@ export function formatReport(r: BenchReport): string {
   const ws = r.websocket;
   const rows: Array<[string, string, string]> = [
     ['measurement', 'value', 'conditions'],
-    ['embedded learn only (Recommender.learnOne)', `${n(r.embedded.learnOnlyEventsPerSecond)} ev/s`, `${n(r.embedded.learnOnly.events)} events, no I/O`],
-    ['embedded pipeline (Avro in → lists out)', `${n(r.embedded.pipelineEventsPerSecond)} ev/s`, `${n(r.embedded.pipeline.events)} events; ${r.embedded.pipelineToLearnOnly} × learn only`],
-    ['kafka pipeline (engine on Kafka)', `${n(r.kafka.pipelineEventsPerSecond)} ev/s`, `${n(r.kafka.events)} events, ${r.kafka.partitions} partitions; ${r.kafka.pipelineToRawConsume} × raw consume`],
+    [
+      'embedded learn only (Recommender.learnOne)',
+      `${n(r.embedded.learnOnlyEventsPerSecond)} ev/s`,
+      `${n(r.embedded.learnOnly.events)} events, no I/O`,
+    ],
+    [
+      'embedded pipeline (Avro in → lists out)',
+      `${n(r.embedded.pipelineEventsPerSecond)} ev/s`,
+      `${n(r.embedded.pipeline.events)} events; ${r.embedded.pipelineToLearnOnly} × learn only`,
+    ],
+    [
+      'kafka pipeline (engine on Kafka)',
+      `${n(r.kafka.pipelineEventsPerSecond)} ev/s`,
+      `${n(r.kafka.events)} events, ${r.kafka.partitions} partitions; ${r.kafka.pipelineToRawConsume} × raw consume`,
+    ],
     ['kafka raw consume (kafkajs eachBatch)', `${n(r.kafka.rawConsumeEventsPerSecond)} ev/s`, `same messages, no decoding: the ceiling`],
-    ['latency embedded p50 / p99', `${le.p50Ms} / ${le.p99Ms} ms`, `${le.rate} ev/s sent ${le.sentRate}, ${le.clients} clients, via ${le.via}; server histogram ${ms(le.serverP50Ms)} / ${ms(le.serverP99Ms)}`],
-    ['latency kafka p50 / p99', `${lk.p50Ms} / ${lk.p99Ms} ms`, `${lk.rate} ev/s sent ${lk.sentRate}, ${lk.clients} clients, via Kafka producer; server histogram ${ms(lk.serverP50Ms)} / ${ms(lk.serverP99Ms)}`],
-    ['latency kafka delivered', `${n(lk.delivered)} / ${n(lk.expected)}`, `users who got their last event's list; ${n(lk.staleFrames)} stale frames (click/purchase topics unordered)`],
-    ['websocket load p50 / p99', `${ws.p50Ms} / ${ws.p99Ms} ms`, `${ws.clients} clients, ${ws.rate} ev/s for ${ws.seconds} s (sent ${ws.sentRate}/s)`],
-    ['websocket load delivered', `${n(ws.delivered)} / ${n(ws.expected)}`, `users who got their last event's list; ${n(ws.framesForEvents)} frames for ${n(ws.events)} events, ${n(ws.staleFrames)} stale`],
+    [
+      'latency embedded p50 / p99',
+      `${le.p50Ms} / ${le.p99Ms} ms`,
+      `${le.rate} ev/s sent ${le.sentRate}, ${le.clients} clients, via ${le.via}; server histogram ${ms(le.serverP50Ms)} / ${ms(le.serverP99Ms)}`,
+    ],
+    [
+      'latency kafka p50 / p99',
+      `${lk.p50Ms} / ${lk.p99Ms} ms`,
+      `${lk.rate} ev/s sent ${lk.sentRate}, ${lk.clients} clients, via Kafka producer; server histogram ${ms(lk.serverP50Ms)} / ${ms(lk.serverP99Ms)}`,
+    ],
+    [
+      'latency kafka delivered',
+      `${n(lk.delivered)} / ${n(lk.expected)}`,
+      `users who got their last event's list; ${n(lk.staleFrames)} stale frames (click/purchase topics unordered)`,
+    ],
+    [
+      'websocket load p50 / p99',
+      `${ws.p50Ms} / ${ws.p99Ms} ms`,
+      `${ws.clients} clients, ${ws.rate} ev/s for ${ws.seconds} s (sent ${ws.sentRate}/s)`,
+    ],
+    [
+      'websocket load delivered',
+      `${n(ws.delivered)} / ${n(ws.expected)}`,
+      `users who got their last event's list; ${n(ws.framesForEvents)} frames for ${n(ws.events)} events, ${n(ws.staleFrames)} stale`,
+    ],
     ['memory per user', `${n(r.memory.bytesPerUser)} B`, `heap of user state ÷ ${n(r.memory.users)} users (${n(r.memory.events)} events)`],
     ['memory per item', `${n(r.memory.bytesPerItem)} B`, `heap of item state ÷ ${n(r.memory.items)} items`],
-    ['model heap vs stats().approxBytes', `${r.memory.heapToApproxRatio} ×`, `${mib(r.memory.heapBytes)} measured, ${mib(r.memory.approxBytes)} estimated`],
+    [
+      'model heap vs stats().approxBytes',
+      `${r.memory.heapToApproxRatio} ×`,
+      `${mib(r.memory.heapBytes)} measured, ${mib(r.memory.approxBytes)} estimated`,
+    ],
   ];
   return [
     `recstream bench${r.quick ? ' --quick' : ''} — ${r.startedAt}, ${r.seconds} s`,

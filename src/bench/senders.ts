@@ -14,7 +14,7 @@ export function collectorSender(app: RunningApp): EventSender {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(events.map(collectorJson)),
     });
-    const body = await res.json() as { accepted?: number };
+    const body = (await res.json()) as { accepted?: number };
     if (res.status !== 202 || body.accepted !== events.length) {
       throw new BenchCollectorRefused(res.status, JSON.stringify(body).slice(0, 300));
     }

@@ -1,11 +1,11 @@
 import type { RunningApp } from '../app.js';
-import { benchLearnOnly, type LearnOnlyResult } from './learn-only.js';
-import { encodeEvents, timePipeline, type PipelineResult } from './embedded-pipeline.js';
+import { encodeEvents, type PipelineResult, timePipeline } from './embedded-pipeline.js';
 import { startBenchApp } from './engine-app.js';
 import { benchKafka, type KafkaBenchResult } from './kafka.js';
-import { machineInfo, type MachineInfo } from './machine.js';
+import { benchLearnOnly, type LearnOnlyResult } from './learn-only.js';
+import { type MachineInfo, machineInfo } from './machine.js';
 import { benchMemory, type MemoryResult } from './memory.js';
-import { runPushLoad, type PushLoadResult } from './push-load.js';
+import { type PushLoadResult, runPushLoad } from './push-load.js';
 import { collectorSender } from './senders.js';
 import type { BenchSizes } from './sizes.js';
 import { syntheticHistory } from './workload.js';
@@ -56,7 +56,12 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
   progress(`memory: a model from ${sizes.memory.events} events of ${sizes.memory.users} users over ${sizes.memory.items} items`);
   const memory = benchMemory(sizes.memory);
 
-  const history = syntheticHistory({ seed: 'throughput', users: sizes.throughputUsers, events: sizes.throughputEvents, idPrefix: 'bench-' });
+  const history = syntheticHistory({
+    seed: 'throughput',
+    users: sizes.throughputUsers,
+    events: sizes.throughputEvents,
+    idPrefix: 'bench-',
+  });
   progress(`learn only: ${history.length} events through Recommender.learnOne`);
   const learnOnly = benchLearnOnly(history);
   let pipeline: PipelineResult;
@@ -69,20 +74,34 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
     pipeline = await timePipeline(app, records, (chunk) => app.log.produce(chunk), { timeoutMs: 900_000 });
     progress(`embedded: ${pipeline.eventsPerSecond} events/s; latency at ${sizes.latency.rate} events/s`);
     embeddedLatency = await runPushLoad(app, {
-      clients: sizes.latency.users, rate: sizes.latency.rate, seconds: sizes.latency.seconds,
-      send: collectorSender(app), via: 'POST /v1/events', runId: 'latency', progress,
+      clients: sizes.latency.users,
+      rate: sizes.latency.rate,
+      seconds: sizes.latency.seconds,
+      send: collectorSender(app),
+      via: 'POST /v1/events',
+      runId: 'latency',
+      progress,
     });
     progress(`websocket load: ${sizes.websocket.clients} clients at ${sizes.websocket.rate} events/s`);
     websocket = await runPushLoad(app, {
-      clients: sizes.websocket.clients, rate: sizes.websocket.rate, seconds: sizes.websocket.seconds,
-      send: collectorSender(app), via: 'POST /v1/events', runId: 'ws', progress,
+      clients: sizes.websocket.clients,
+      rate: sizes.websocket.rate,
+      seconds: sizes.websocket.seconds,
+      send: collectorSender(app),
+      via: 'POST /v1/events',
+      runId: 'ws',
+      progress,
     });
   } finally {
     await app.stop();
   }
 
   const kafka: KafkaBenchResult = await benchKafka({
-    events: history, latency: sizes.latency, brokers: options.kafkaBrokers, partitions: 4, progress,
+    events: history,
+    latency: sizes.latency,
+    brokers: options.kafkaBrokers,
+    partitions: 4,
+    progress,
   });
 
   return {

@@ -1,5 +1,5 @@
-import type { TrackingEvent } from '../events/types.js';
 import { createShopperSimulation, generateEvents, type ShopperSimulation } from '../eval/generate.js';
+import type { TrackingEvent } from '../events/types.js';
 
 const DAY_MS = 86_400_000;
 
@@ -7,17 +7,26 @@ const DAY_MS = 86_400_000;
  * A deterministic synthetic history of `events` events over about 30 days ending at most at now (so
  * the engine's timestamp checks accept it), with ids unique to `idPrefix`.
  */
-export function syntheticHistory(options: { seed: string; users: number; items?: number; events: number; idPrefix: string; now?: number }): TrackingEvent[] {
+export function syntheticHistory(options: {
+  seed: string;
+  users: number;
+  items?: number;
+  events: number;
+  idPrefix: string;
+  now?: number;
+}): TrackingEvent[] {
   const now = options.now ?? Date.now();
-  const events = [...generateEvents({
-    seed: options.seed,
-    users: options.users,
-    items: options.items,
-    events: options.events,
-    idPrefix: options.idPrefix,
-    start: now - 30 * DAY_MS,
-    meanGapMs: (30 * DAY_MS) / Math.max(1, options.events),
-  })];
+  const events = [
+    ...generateEvents({
+      seed: options.seed,
+      users: options.users,
+      items: options.items,
+      events: options.events,
+      idPrefix: options.idPrefix,
+      start: now - 30 * DAY_MS,
+      meanGapMs: (30 * DAY_MS) / Math.max(1, options.events),
+    }),
+  ];
   // Random gaps add up to 30 days only on average (± hours for 100k events): end no later than now.
   const overshoot = (events.at(-1)?.timestamp ?? now) - now;
   return overshoot > 0 ? events.map((e) => ({ ...e, timestamp: e.timestamp - overshoot })) : events;

@@ -23,7 +23,10 @@ export const runBench = defineCommand({
     json: { type: 'boolean' },
   },
   async run(flags, io) {
-    const brokers = (commandEnv(io).KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter((b) => b.length > 0);
+    const brokers = (commandEnv(io).KAFKA_BROKERS ?? '')
+      .split(',')
+      .map((b) => b.trim())
+      .filter((b) => b.length > 0);
     const quick = flags.quick === true;
     const started = performance.now();
     const report = await runSuite({

@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError } from '../config.js';
 import { RecstreamError } from '../errors.js';
 
@@ -51,7 +51,12 @@ export interface CommandDefinition<O extends FlagOptions> {
 /** Reads argv strictly (no positionals, no unknown flags); a parse error becomes a UsageError. */
 function parseFlags<O extends FlagOptions>(argv: string[], options: O): Flags<O> & { help?: boolean } {
   try {
-    const { values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    const { values } = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
     return values as Flags<O> & { help?: boolean };
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));

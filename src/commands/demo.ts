@@ -27,20 +27,22 @@ export const runDemo = defineCommand({
     const logger = createLogger(env.LOG_LEVEL ?? 'warn');
     const demo = await startDemo({ port, shoppersPerSecond: rate, logger, env });
     const base = demo.url.replace('127.0.0.1', 'localhost');
-    io.stdout.write([
-      '',
-      'recstream demo is running (embedded log, no Kafka needed)',
-      `  storefront        ${base}/`,
-      `  live stream       ws://${base.slice('http://'.length)}/v1/stream`,
-      `  collector         POST ${base}/v1/events`,
-      `  recommendations   ${base}/v1/users/${demo.simulation.shoppers[0].userId}/recommendations`,
-      `  similar items     ${base}/v1/items/${demo.simulation.catalog[0].itemId}/similar`,
-      `  metrics           ${base}/metrics`,
-      `  health            ${base}/healthz  ${base}/readyz`,
-      `  schema registry   ${base}/registry/subjects`,
-      `  synthetic shoppers: ${rate} events/s.  Ctrl-C stops.`,
-      '',
-    ].join('\n'));
+    io.stdout.write(
+      [
+        '',
+        'recstream demo is running (embedded log, no Kafka needed)',
+        `  storefront        ${base}/`,
+        `  live stream       ws://${base.slice('http://'.length)}/v1/stream`,
+        `  collector         POST ${base}/v1/events`,
+        `  recommendations   ${base}/v1/users/${demo.simulation.shoppers[0].userId}/recommendations`,
+        `  similar items     ${base}/v1/items/${demo.simulation.catalog[0].itemId}/similar`,
+        `  metrics           ${base}/metrics`,
+        `  health            ${base}/healthz  ${base}/readyz`,
+        `  schema registry   ${base}/registry/subjects`,
+        `  synthetic shoppers: ${rate} events/s.  Ctrl-C stops.`,
+        '',
+      ].join('\n'),
+    );
     return waitForShutdown(logger, () => demo.stop());
   },
 });

@@ -45,11 +45,12 @@ export const runEval = defineCommand({
     const started = Date.now();
     io.stderr.write(`reading ${file.path}\n`);
     const log = await readLogFile(file);
-    if (minRating !== null && log.columns.rating === null) throw new UsageError('--min-rating needs a rating column (name it with --rating-col)');
+    if (minRating !== null && log.columns.rating === null)
+      throw new UsageError('--min-rating needs a rating column (name it with --rating-col)');
     const s = log.stats;
     io.stderr.write(
       `${s.rows} rows, ${s.kept} kept; skipped: ${s.skippedEmptyUserOrItem} empty user/item, ${s.skippedBadTimestamp} bad timestamp, ` +
-      `${s.skippedUnknownType} unknown type${s.unknownTypes.length > 0 ? ` (${s.unknownTypes.join(', ')})` : ''}\n`,
+        `${s.skippedUnknownType} unknown type${s.unknownTypes.length > 0 ? ` (${s.unknownTypes.join(', ')})` : ''}\n`,
     );
     const model = new Recommender(modelConfig);
     const result = runPrequential(log.interactions, [recommenderContender(model), new PopularityBaseline(), new ItemKnnBaseline()], {

@@ -1,4 +1,4 @@
-import { ConfigError, type Config } from '../config.js';
+import { type Config, ConfigError } from '../config.js';
 import { inputRecord } from '../engine/input-record.js';
 import { createError, messageOf } from '../errors.js';
 import { collectorJson } from '../events/collector-json.js';
@@ -8,17 +8,27 @@ import { createEventLog } from '../log/index.js';
 import { createLogger, type Logger } from '../logger.js';
 
 /** No engine answers at the collector URL. */
-const CollectorUnreachable = createError('RS_COLLECTOR_UNREACHABLE', 'CollectorUnreachable',
-  (url: string, detail: string) => `cannot reach ${url} (${detail}): is recstream running there? Set --url, or KAFKA_BROKERS to produce into Kafka`,
-  { retriable: true });
+const CollectorUnreachable = createError(
+  'RS_COLLECTOR_UNREACHABLE',
+  'CollectorUnreachable',
+  (url: string, detail: string) =>
+    `cannot reach ${url} (${detail}): is recstream running there? Set --url, or KAFKA_BROKERS to produce into Kafka`,
+  { retriable: true },
+);
 
 /** The collector refused a batch outright (not load shedding, which is waited out): its status and answer. */
-const CollectorRefused = createError('RS_COLLECTOR_REFUSED', 'CollectorRefused',
-  (url: string, status: number, answer: string) => `${url} answered ${status}: ${answer}`);
+const CollectorRefused = createError(
+  'RS_COLLECTOR_REFUSED',
+  'CollectorRefused',
+  (url: string, status: number, answer: string) => `${url} answered ${status}: ${answer}`,
+);
 
 /** The collector took the batch but rejected events in it. */
-const EventsRejected = createError('RS_EVENTS_REJECTED', 'EventsRejected',
-  (count: number, first: string) => `collector rejected ${count} events, first: ${first}`);
+const EventsRejected = createError(
+  'RS_EVENTS_REJECTED',
+  'EventsRejected',
+  (count: number, first: string) => `collector rejected ${count} events, first: ${first}`,
+);
 
 /** Where `replay` and `generate --to-topics` send events. */
 export interface EventSink {
@@ -29,9 +39,12 @@ export interface EventSink {
 
 /** Straight into the input topics as a website's Kafka producer would: Avro via the registry. */
 async function topicSink(config: Config, logger: Logger): Promise<EventSink> {
-  if (config.kafka === null) throw new ConfigError(['KAFKA_BROKERS is unset: producing into Kafka needs the brokers, e.g. KAFKA_BROKERS=localhost:9092']);
+  if (config.kafka === null)
+    throw new ConfigError(['KAFKA_BROKERS is unset: producing into Kafka needs the brokers, e.g. KAFKA_BROKERS=localhost:9092']);
   if (config.schemaRegistryUrl === null) {
-    throw new ConfigError(['SCHEMA_REGISTRY_URL is unset: producing Avro into Kafka needs the registry the engine uses, e.g. SCHEMA_REGISTRY_URL=http://localhost:8081 or http://ENGINE:8080/registry']);
+    throw new ConfigError([
+      'SCHEMA_REGISTRY_URL is unset: producing Avro into Kafka needs the registry the engine uses, e.g. SCHEMA_REGISTRY_URL=http://localhost:8081 or http://ENGINE:8080/registry',
+    ]);
   }
   const log = createEventLog({ ...config, kafka: { ...config.kafka, clientId: `${config.kafka.clientId}-producer` } }, logger);
   await log.connect();
@@ -83,7 +96,13 @@ export async function openEventSink(config: Config, target: { url?: string; writ
  * Sends events in batches at `rate` events per second (0 = as fast as the sink takes them).
  * Resolves with how many were sent.
  */
-export async function pace(events: Iterable<TrackingEvent> | AsyncIterable<TrackingEvent>, rate: number, sink: EventSink, batchSize = 500, signal?: AbortSignal): Promise<number> {
+export async function pace(
+  events: Iterable<TrackingEvent> | AsyncIterable<TrackingEvent>,
+  rate: number,
+  sink: EventSink,
+  batchSize = 500,
+  signal?: AbortSignal,
+): Promise<number> {
   const started = Date.now();
   let sent = 0;
   let batch: TrackingEvent[] = [];

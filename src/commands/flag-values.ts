@@ -11,7 +11,8 @@ export function requiredFlag(flag: string, raw: string | undefined): string {
 export function positiveInt(flag: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(v) || v < 1) throw new UsageError(`${flag} must be a positive integer, got '${raw}'`);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(v) || v < 1)
+    throw new UsageError(`${flag} must be a positive integer, got '${raw}'`);
   return v;
 }
 

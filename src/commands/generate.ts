@@ -1,9 +1,9 @@
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { loadConfig } from '../config.js';
 import { csvLine } from '../eval/csv-write.js';
-import { defaultItemCount, eventCsvRows, generateEvents, GENERATED_CSV_HEADER, type GenerateOptions } from '../eval/generate.js';
-import { commandEnv, defineCommand, UsageError, type CommandIo } from './command.js';
+import { defaultItemCount, eventCsvRows, GENERATED_CSV_HEADER, type GenerateOptions, generateEvents } from '../eval/generate.js';
+import { type CommandIo, commandEnv, defineCommand, UsageError } from './command.js';
 import { nonNegativeNumber, positiveInt, urlFlag } from './flag-values.js';
 
 const USAGE = `Usage: recstream generate [options]
@@ -59,7 +59,9 @@ export const runGenerate = defineCommand({
     }
     if (flags.rate !== undefined || flags.url !== undefined) throw new UsageError('--rate and --url go with --to-topics');
     const rows = await writeCsv(shoppers, flags.output, io);
-    io.stderr.write(`generated ${shoppers.events} events (${rows} rows) for ${users} users, ${shoppers.items} items, seed ${shoppers.seed}${flags.output === undefined ? '' : ` into ${flags.output}`}\n`);
+    io.stderr.write(
+      `generated ${shoppers.events} events (${rows} rows) for ${users} users, ${shoppers.items} items, seed ${shoppers.seed}${flags.output === undefined ? '' : ` into ${flags.output}`}\n`,
+    );
     return 0;
   },
 });

@@ -1,6 +1,6 @@
 import { ColumnError, type ColumnOverrides } from '../eval/columns.js';
 import { CsvMalformed } from '../eval/csv.js';
-import { readInteractionFile, type InteractionLog } from '../eval/interactions.js';
+import { type InteractionLog, readInteractionFile } from '../eval/interactions.js';
 import { EVENT_TYPES, type EventType } from '../events/types.js';
 import { UsageError } from './command.js';
 import { oneOf, readableFile, requiredFlag } from './flag-values.js';
@@ -38,7 +38,13 @@ export async function logFileFlags(flags: LogFileFlags): Promise<LogFile> {
   return {
     path: await readableFile('--input', input),
     defaultType,
-    columns: { user: flags['user-col'], item: flags['item-col'], time: flags['time-col'], rating: flags['rating-col'], type: flags['type-col'] },
+    columns: {
+      user: flags['user-col'],
+      item: flags['item-col'],
+      time: flags['time-col'],
+      rating: flags['rating-col'],
+      type: flags['type-col'],
+    },
   };
 }
 

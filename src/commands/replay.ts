@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { loadConfig } from '../config.js';
-import { interactionEvent, type InteractionEventStyle } from '../eval/interaction-event.js';
+import { type InteractionEventStyle, interactionEvent } from '../eval/interaction-event.js';
 import { commandEnv, defineCommand } from './command.js';
 import { openEventSink, pace } from './event-sink.js';
 import { nonNegativeNumber, urlFlag } from './flag-values.js';
@@ -42,7 +42,11 @@ export const runReplay = defineCommand({
     const sink = await openEventSink(config, { url, writeKey: flags['write-key'] });
     io.stderr.write(`replaying ${rows.length} events from ${file.path} to ${sink.name}${rate > 0 ? ` at ${rate}/s` : ''}\n`);
     const started = Date.now();
-    const sent = await pace(rows.map(({ row, i }) => interactionEvent(row, i, style)), rate, sink);
+    const sent = await pace(
+      rows.map(({ row, i }) => interactionEvent(row, i, style)),
+      rate,
+      sink,
+    );
     await sink.close();
     const seconds = (Date.now() - started) / 1000;
     io.stderr.write(`sent ${sent} events in ${seconds.toFixed(1)} s (${Math.round(sent / Math.max(seconds, 1e-3))}/s)\n`);

@@ -17,8 +17,18 @@ export function waitForShutdown(logger: Logger, stop: () => Promise<void>): Prom
       }, SHUTDOWN_BUDGET_MS);
       timer.unref();
       stop().then(
-        () => { clearTimeout(timer); logger.info('stopped cleanly'); logger.flush(); resolve(0); },
-        (err: unknown) => { clearTimeout(timer); logger.error({ err }, 'shutdown failed'); logger.flush(); resolve(1); },
+        () => {
+          clearTimeout(timer);
+          logger.info('stopped cleanly');
+          logger.flush();
+          resolve(0);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          logger.error({ err }, 'shutdown failed');
+          logger.flush();
+          resolve(1);
+        },
       );
     };
     process.once('SIGTERM', onSignal);

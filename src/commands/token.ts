@@ -35,11 +35,15 @@ export const runToken = defineCommand({
       throw new ConfigError(['AUTH_SECRET is not set; set the same secret the engine runs with, e.g. AUTH_SECRET=$(openssl rand -hex 32)']);
     }
     if (ttl > config.tokenMaxTtlSeconds) {
-      throw new UsageError(`--ttl ${ttl} is longer than the engine accepts (TOKEN_MAX_TTL_SECONDS=${config.tokenMaxTtlSeconds}); mint a shorter-lived token`);
+      throw new UsageError(
+        `--ttl ${ttl} is longer than the engine accepts (TOKEN_MAX_TTL_SECONDS=${config.tokenMaxTtlSeconds}); mint a shorter-lived token`,
+      );
     }
     const now = Date.now();
     const token = mintToken(secret, user, ttl, now);
-    io.stdout.write(flags.json === true ? `${JSON.stringify({ token, userId: user, expiresAt: Math.floor(now / 1000) + ttl })}\n` : `${token}\n`);
+    io.stdout.write(
+      flags.json === true ? `${JSON.stringify({ token, userId: user, expiresAt: Math.floor(now / 1000) + ttl })}\n` : `${token}\n`,
+    );
     return 0;
   },
 });

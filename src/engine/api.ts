@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Recommendation } from '../events/types.js';
-import type { ModelDigest, SimilarItem } from '../model/types.js';
 import type { Metrics } from '../metrics.js';
+import type { ModelDigest, SimilarItem } from '../model/types.js';
 
 export interface IngestResult {
   accepted: number;

@@ -5,11 +5,11 @@ import { validateEvent } from '../events/validate.js';
 import { tpKey } from '../log/topic-partition.js';
 import type { EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
 import type { Logger } from '../logger.js';
-import type { ForgottenCounts, ModelDigest, OnlineRecommender, SimilarItem } from '../model/types.js';
 import type { Metrics } from '../metrics.js';
+import type { ForgottenCounts, ModelDigest, OnlineRecommender, SimilarItem } from '../model/types.js';
 import type { Admission, EngineApi, IngestResult, Readiness, RecommendationListener, RecommendationMeta } from './api.js';
 import type { EventCodec } from './codec.js';
-import { ERASURE_KEY_PREFIX, Erasures, type Erasure } from './erasures.js';
+import { ERASURE_KEY_PREFIX, type Erasure, Erasures } from './erasures.js';
 import { EngineNotStarted } from './errors.js';
 import { EventClock } from './event-clock.js';
 import { HeapPressure } from './heap-pressure.js';
@@ -123,8 +123,15 @@ export class Engine implements EngineApi {
       }),
       this.follower.run((batch) => this.followRecommendations(batch)),
     ]).then(
-      () => { this.joined = true; this.logger.info('consumer groups joined'); void this.refreshGauges(); },
-      (err: unknown) => { this.failure = err instanceof Error ? err.message : String(err); this.logger.error({ err }, 'consumer failed to start'); },
+      () => {
+        this.joined = true;
+        this.logger.info('consumer groups joined');
+        void this.refreshGauges();
+      },
+      (err: unknown) => {
+        this.failure = err instanceof Error ? err.message : String(err);
+        this.logger.error({ err }, 'consumer failed to start');
+      },
     );
 
     this.timers.push(setInterval(() => void this.refreshGauges(), 5_000).unref());
@@ -222,12 +229,12 @@ export class Engine implements EngineApi {
     if (pipeline === null) throw new EngineNotStarted();
     const key = tpKey(batch);
     const applied = this.appliedUpTo.get(key);
-    const records = batch.records.filter((r) => (applied === undefined || BigInt(r.offset) >= applied)
-      && !this.erasedRecord(r));
+    const records = batch.records.filter((r) => (applied === undefined || BigInt(r.offset) >= applied) && !this.erasedRecord(r));
     if (records.length > 0) {
       const result = await pipeline.live({ ...batch, records }, this.wall(), (r) => this.refused.covers(r));
       // Remembered before the write: if it fails, the re-delivered batch is refused again, not re-judged.
-      if (result.refusedAhead.length > 0) result.outgoing.push(this.refused.refuse(batch, result.refusedAhead, this.config.topics.changelog));
+      if (result.refusedAhead.length > 0)
+        result.outgoing.push(this.refused.refuse(batch, result.refusedAhead, this.config.topics.changelog));
       // Durable before the consumer commits: lists and dead letters are acknowledged by the log.
       if (result.outgoing.length > 0) {
         const flushStarted = performance.now();
@@ -285,7 +292,8 @@ export class Engine implements EngineApi {
     this.metrics.heapUsedRatio.set(this.heap.usedRatio);
     this.metrics.loadShedding.set(shedding ? 1 : 0);
     if (shedding && !wasShedding) this.logger.warn(`${this.heap.describe()}: POST /v1/events answers 503 until it is back under`);
-    if (!shedding && wasShedding) this.logger.info(`heap back under HEAP_SHED_RATIO=${this.heap.ratio}: POST /v1/events takes events again`);
+    if (!shedding && wasShedding)
+      this.logger.info(`heap back under HEAP_SHED_RATIO=${this.heap.ratio}: POST /v1/events takes events again`);
   }
 
   private countForgotten(now: ForgottenCounts): void {
@@ -387,11 +395,13 @@ export class Engine implements EngineApi {
     }
     const erasure: Erasure = { userId, erasedAt: Date.now(), offsets };
     // The marker is durable before the state goes, so a restart can never bring the user back.
-    await this.log.produce([{
-      topic: this.config.topics.changelog,
-      key: `${ERASURE_KEY_PREFIX}${userId}`,
-      value: Buffer.from(JSON.stringify(erasure)),
-    }]);
+    await this.log.produce([
+      {
+        topic: this.config.topics.changelog,
+        key: `${ERASURE_KEY_PREFIX}${userId}`,
+        value: Buffer.from(JSON.stringify(erasure)),
+      },
+    ]);
     this.erasures.add(erasure);
     const known = this.model.forgetUser(userId);
     const hadList = this.latest.delete(userId);
@@ -411,7 +421,8 @@ export class Engine implements EngineApi {
     if (this.stopping) return notReady('stopping');
     if (this.restoring > 0) return notReady('restoring state of assigned partitions');
     if (this.heap.shedding) return notReady(`${this.heap.describe()}: refusing events`);
-    if (this.lastLag > this.config.readyMaxLag) return notReady(`consumer lag ${this.lastLag} above READY_MAX_LAG=${this.config.readyMaxLag}`);
+    if (this.lastLag > this.config.readyMaxLag)
+      return notReady(`consumer lag ${this.lastLag} above READY_MAX_LAG=${this.config.readyMaxLag}`);
     return { ready: true, partitions };
   }
 

@@ -6,7 +6,10 @@
 export class EventClock {
   private newest = 0;
 
-  constructor(private readonly maxFutureMs: number, private readonly wall: () => number) {}
+  constructor(
+    private readonly maxFutureMs: number,
+    private readonly wall: () => number,
+  ) {}
 
   observe(eventTime: number): void {
     const bounded = Math.min(eventTime, this.wall() + this.maxFutureMs);

@@ -1,4 +1,4 @@
-import { Prng, WeightedSampler, zipfWeights } from './prng.js';
+import { type Prng, WeightedSampler, zipfWeights } from './prng.js';
 
 export interface CatalogItem {
   itemId: string;
@@ -15,18 +15,78 @@ interface CategoryTheme {
 }
 
 const THEMES: readonly CategoryTheme[] = [
-  { name: 'Outdoor', basePrice: 60, adjectives: ['Trail', 'Alpine', 'Summit', 'Ridge', 'Canyon', 'Glacier'], nouns: ['Backpack', 'Tent', 'Headlamp', 'Jacket', 'Sleeping Bag', 'Water Filter', 'Trekking Poles'] },
-  { name: 'Kitchen', basePrice: 35, adjectives: ['Cast-Iron', 'Copper', 'Ceramic', 'Bamboo', 'Steel', 'Stoneware'], nouns: ['Skillet', 'Kettle', 'Knife Set', 'Cutting Board', 'Dutch Oven', 'Espresso Cup', 'Mixing Bowl'] },
-  { name: 'Books', basePrice: 18, adjectives: ['Illustrated', 'Pocket', 'Collected', 'Annotated', 'Modern', 'Classic'], nouns: ['Cookbook', 'Atlas', 'Novel', 'Field Guide', 'Poetry', 'History', 'Memoir'] },
-  { name: 'Electronics', basePrice: 120, adjectives: ['Wireless', 'Smart', 'Compact', 'Pro', 'Portable', 'Noise-Cancelling'], nouns: ['Headphones', 'Speaker', 'Charger', 'Keyboard', 'Camera', 'E-Reader', 'Monitor'] },
-  { name: 'Toys', basePrice: 25, adjectives: ['Wooden', 'Magnetic', 'Plush', 'Rainbow', 'Musical', 'Giant'], nouns: ['Blocks', 'Puzzle', 'Robot', 'Train Set', 'Bear', 'Kite', 'Marble Run'] },
-  { name: 'Garden', basePrice: 30, adjectives: ['Heirloom', 'Terracotta', 'Galvanised', 'Organic', 'Raised', 'Solar'], nouns: ['Planter', 'Seed Kit', 'Watering Can', 'Trowel', 'Bird Feeder', 'Lantern', 'Compost Bin'] },
-  { name: 'Fashion', basePrice: 45, adjectives: ['Linen', 'Wool', 'Denim', 'Silk', 'Vintage', 'Tailored'], nouns: ['Shirt', 'Scarf', 'Trousers', 'Dress', 'Cap', 'Coat', 'Sneakers'] },
-  { name: 'Beauty', basePrice: 22, adjectives: ['Botanical', 'Hydrating', 'Lavender', 'Citrus', 'Gentle', 'Mineral'], nouns: ['Face Oil', 'Soap', 'Shampoo', 'Lip Balm', 'Serum', 'Hand Cream', 'Bath Salts'] },
-  { name: 'Sports', basePrice: 40, adjectives: ['Carbon', 'Grip', 'Training', 'Team', 'Speed', 'Recovery'], nouns: ['Racket', 'Ball', 'Yoga Mat', 'Dumbbells', 'Jump Rope', 'Bottle', 'Gloves'] },
-  { name: 'Music', basePrice: 55, adjectives: ['Acoustic', 'Vintage', 'Studio', 'Analog', 'Travel', 'Electric'], nouns: ['Guitar Strings', 'Ukulele', 'Metronome', 'Vinyl', 'Microphone', 'Capo', 'Harmonica'] },
-  { name: 'Pets', basePrice: 20, adjectives: ['Cosy', 'Chew-Proof', 'Orthopedic', 'Reflective', 'Catnip', 'Self-Cleaning'], nouns: ['Dog Bed', 'Leash', 'Cat Tree', 'Bowl', 'Toy Mouse', 'Brush', 'Litter Box'] },
-  { name: 'Office', basePrice: 28, adjectives: ['Ergonomic', 'Leather', 'Recycled', 'Minimal', 'Dotted', 'Standing'], nouns: ['Notebook', 'Desk Lamp', 'Pen Set', 'Chair Cushion', 'Planner', 'Organiser', 'Desk'] },
+  {
+    name: 'Outdoor',
+    basePrice: 60,
+    adjectives: ['Trail', 'Alpine', 'Summit', 'Ridge', 'Canyon', 'Glacier'],
+    nouns: ['Backpack', 'Tent', 'Headlamp', 'Jacket', 'Sleeping Bag', 'Water Filter', 'Trekking Poles'],
+  },
+  {
+    name: 'Kitchen',
+    basePrice: 35,
+    adjectives: ['Cast-Iron', 'Copper', 'Ceramic', 'Bamboo', 'Steel', 'Stoneware'],
+    nouns: ['Skillet', 'Kettle', 'Knife Set', 'Cutting Board', 'Dutch Oven', 'Espresso Cup', 'Mixing Bowl'],
+  },
+  {
+    name: 'Books',
+    basePrice: 18,
+    adjectives: ['Illustrated', 'Pocket', 'Collected', 'Annotated', 'Modern', 'Classic'],
+    nouns: ['Cookbook', 'Atlas', 'Novel', 'Field Guide', 'Poetry', 'History', 'Memoir'],
+  },
+  {
+    name: 'Electronics',
+    basePrice: 120,
+    adjectives: ['Wireless', 'Smart', 'Compact', 'Pro', 'Portable', 'Noise-Cancelling'],
+    nouns: ['Headphones', 'Speaker', 'Charger', 'Keyboard', 'Camera', 'E-Reader', 'Monitor'],
+  },
+  {
+    name: 'Toys',
+    basePrice: 25,
+    adjectives: ['Wooden', 'Magnetic', 'Plush', 'Rainbow', 'Musical', 'Giant'],
+    nouns: ['Blocks', 'Puzzle', 'Robot', 'Train Set', 'Bear', 'Kite', 'Marble Run'],
+  },
+  {
+    name: 'Garden',
+    basePrice: 30,
+    adjectives: ['Heirloom', 'Terracotta', 'Galvanised', 'Organic', 'Raised', 'Solar'],
+    nouns: ['Planter', 'Seed Kit', 'Watering Can', 'Trowel', 'Bird Feeder', 'Lantern', 'Compost Bin'],
+  },
+  {
+    name: 'Fashion',
+    basePrice: 45,
+    adjectives: ['Linen', 'Wool', 'Denim', 'Silk', 'Vintage', 'Tailored'],
+    nouns: ['Shirt', 'Scarf', 'Trousers', 'Dress', 'Cap', 'Coat', 'Sneakers'],
+  },
+  {
+    name: 'Beauty',
+    basePrice: 22,
+    adjectives: ['Botanical', 'Hydrating', 'Lavender', 'Citrus', 'Gentle', 'Mineral'],
+    nouns: ['Face Oil', 'Soap', 'Shampoo', 'Lip Balm', 'Serum', 'Hand Cream', 'Bath Salts'],
+  },
+  {
+    name: 'Sports',
+    basePrice: 40,
+    adjectives: ['Carbon', 'Grip', 'Training', 'Team', 'Speed', 'Recovery'],
+    nouns: ['Racket', 'Ball', 'Yoga Mat', 'Dumbbells', 'Jump Rope', 'Bottle', 'Gloves'],
+  },
+  {
+    name: 'Music',
+    basePrice: 55,
+    adjectives: ['Acoustic', 'Vintage', 'Studio', 'Analog', 'Travel', 'Electric'],
+    nouns: ['Guitar Strings', 'Ukulele', 'Metronome', 'Vinyl', 'Microphone', 'Capo', 'Harmonica'],
+  },
+  {
+    name: 'Pets',
+    basePrice: 20,
+    adjectives: ['Cosy', 'Chew-Proof', 'Orthopedic', 'Reflective', 'Catnip', 'Self-Cleaning'],
+    nouns: ['Dog Bed', 'Leash', 'Cat Tree', 'Bowl', 'Toy Mouse', 'Brush', 'Litter Box'],
+  },
+  {
+    name: 'Office',
+    basePrice: 28,
+    adjectives: ['Ergonomic', 'Leather', 'Recycled', 'Minimal', 'Dotted', 'Standing'],
+    nouns: ['Notebook', 'Desk Lamp', 'Pen Set', 'Chair Cushion', 'Planner', 'Organiser', 'Desk'],
+  },
 ];
 
 export interface Catalog {

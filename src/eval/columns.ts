@@ -46,7 +46,8 @@ export function detectColumns(header: readonly string[], overrides: ColumnOverri
     const forced = overrides[role];
     if (forced !== undefined) {
       const index = lower.indexOf(forced.trim().toLowerCase());
-      if (index === -1) throw new ColumnError(`--${role === 'time' ? 'time' : role}-col '${forced}' is not a column of the header (${header.join(',')})`);
+      if (index === -1)
+        throw new ColumnError(`--${role === 'time' ? 'time' : role}-col '${forced}' is not a column of the header (${header.join(',')})`);
       return index;
     }
     for (const name of CANDIDATES[role]) {
@@ -58,8 +59,11 @@ export function detectColumns(header: readonly string[], overrides: ColumnOverri
   const user = find('user');
   const item = find('item');
   const time = find('time');
-  const missing = [user === null ? 'user (--user-col)' : null, item === null ? 'item (--item-col)' : null, time === null ? 'timestamp (--time-col)' : null]
-    .filter((m): m is string => m !== null);
+  const missing = [
+    user === null ? 'user (--user-col)' : null,
+    item === null ? 'item (--item-col)' : null,
+    time === null ? 'timestamp (--time-col)' : null,
+  ].filter((m): m is string => m !== null);
   if (user === null || item === null || time === null) {
     throw new ColumnError(`cannot find the ${missing.join(', ')} column in the header (${header.join(',')}); name it with the flag`);
   }
@@ -87,7 +91,15 @@ export function parseTimestamp(raw: string): number | null {
   const local = LOCAL_DATE_TIME.exec(text);
   if (local !== null) {
     const [, y, mo, d, h, mi, s, ms] = local;
-    const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0), Number((ms ?? '0').padEnd(3, '0')));
+    const t = Date.UTC(
+      Number(y),
+      Number(mo) - 1,
+      Number(d),
+      Number(h ?? 0),
+      Number(mi ?? 0),
+      Number(s ?? 0),
+      Number((ms ?? '0').padEnd(3, '0')),
+    );
     return Number.isFinite(t) ? t : null;
   }
   const t = Date.parse(text);
@@ -95,11 +107,38 @@ export function parseTimestamp(raw: string): number | null {
 }
 
 const TYPE_ALIASES: Record<string, EventType> = {
-  view: 'view', pageview: 'view', page_view: 'view', impression: 'view', detail: 'view', product_view: 'view', 'view-item': 'view',
-  click: 'click', clicked: 'click', select: 'click', rating: 'click', rate: 'click', like: 'click',
-  add_to_cart: 'add_to_cart', addtocart: 'add_to_cart', 'add-to-cart': 'add_to_cart', cart: 'add_to_cart', add: 'add_to_cart', basket: 'add_to_cart', add_to_basket: 'add_to_cart',
-  remove_from_cart: 'remove_from_cart', removefromcart: 'remove_from_cart', 'remove-from-cart': 'remove_from_cart', remove: 'remove_from_cart', remove_from_basket: 'remove_from_cart',
-  purchase: 'purchase', transaction: 'purchase', buy: 'purchase', order: 'purchase', checkout: 'purchase', purchased: 'purchase', sale: 'purchase',
+  view: 'view',
+  pageview: 'view',
+  page_view: 'view',
+  impression: 'view',
+  detail: 'view',
+  product_view: 'view',
+  'view-item': 'view',
+  click: 'click',
+  clicked: 'click',
+  select: 'click',
+  rating: 'click',
+  rate: 'click',
+  like: 'click',
+  add_to_cart: 'add_to_cart',
+  addtocart: 'add_to_cart',
+  'add-to-cart': 'add_to_cart',
+  cart: 'add_to_cart',
+  add: 'add_to_cart',
+  basket: 'add_to_cart',
+  add_to_basket: 'add_to_cart',
+  remove_from_cart: 'remove_from_cart',
+  removefromcart: 'remove_from_cart',
+  'remove-from-cart': 'remove_from_cart',
+  remove: 'remove_from_cart',
+  remove_from_basket: 'remove_from_cart',
+  purchase: 'purchase',
+  transaction: 'purchase',
+  buy: 'purchase',
+  order: 'purchase',
+  checkout: 'purchase',
+  purchased: 'purchase',
+  sale: 'purchase',
 };
 
 /** Our event type for a type-column value (case and spaces ignored); null when unknown. */

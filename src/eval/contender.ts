@@ -1,5 +1,5 @@
 import type { ModelStats, OnlineRecommender } from '../model/types.js';
-import { interactionEvent, type InteractionEventStyle } from './interaction-event.js';
+import { type InteractionEventStyle, interactionEvent } from './interaction-event.js';
 import type { Interaction } from './interactions.js';
 
 /** Anything the prequential loop can test then teach, one interaction at a time. */

@@ -54,7 +54,33 @@ export interface ShopperSimulation {
 }
 
 const DEFAULT_FUNNEL: FunnelRates = { click: 0.45, addToCart: 0.3, removeFromCart: 0.15, purchase: 0.6 };
-const FIRST_NAMES = ['Ada', 'Bo', 'Chen', 'Dara', 'Emil', 'Fatima', 'Gus', 'Hana', 'Ivo', 'Jun', 'Kira', 'Luca', 'Mia', 'Noor', 'Omar', 'Pia', 'Quinn', 'Rosa', 'Sami', 'Tess', 'Uma', 'Vik', 'Wen', 'Yara', 'Zoe'];
+const FIRST_NAMES = [
+  'Ada',
+  'Bo',
+  'Chen',
+  'Dara',
+  'Emil',
+  'Fatima',
+  'Gus',
+  'Hana',
+  'Ivo',
+  'Jun',
+  'Kira',
+  'Luca',
+  'Mia',
+  'Noor',
+  'Omar',
+  'Pia',
+  'Quinn',
+  'Rosa',
+  'Sami',
+  'Tess',
+  'Uma',
+  'Vik',
+  'Wen',
+  'Yara',
+  'Zoe',
+];
 
 interface Shopper {
   profile: ShopperProfile;
@@ -92,7 +118,7 @@ export function createShopperSimulation(options: ShopperSimulationOptions): Shop
   const catWeights = zipfWeights(categoryCount, options.categoryZipf ?? 0.6);
   itemsByCategory.forEach((ids, c) => {
     ids.forEach((id, rank) => {
-      globalWeights[id] = catWeights[c] / Math.pow(rank + 1, itemZipf);
+      globalWeights[id] = catWeights[c] / (rank + 1) ** itemZipf;
     });
   });
   const globalPopularity = new WeightedSampler(globalWeights);
@@ -103,7 +129,10 @@ export function createShopperSimulation(options: ShopperSimulationOptions): Shop
     let second = categoryPopularity.sample(rng);
     for (let tries = 0; second === first && tries < 20; tries++) second = categoryPopularity.sample(rng);
     if (second === first) second = (first + 1) % categoryCount;
-    return [{ category: first, weight: 0.7 }, { category: second, weight: 0.3 }];
+    return [
+      { category: first, weight: 0.7 },
+      { category: second, weight: 0.3 },
+    ];
   };
 
   const width = String(options.users).length;
@@ -279,7 +308,16 @@ export const GENERATED_CSV_HEADER = ['userId', 'itemId', 'timestamp', 'type', 'p
 /** CSV rows of one event: a purchase becomes one row per order line (type `purchase`). */
 export function eventCsvRows(event: TrackingEvent): string[][] {
   if (event.kind === 'click') {
-    return [[event.userId, event.itemId, String(event.timestamp), event.type, event.price == null ? '' : String(event.price), event.sessionId ?? '']];
+    return [
+      [
+        event.userId,
+        event.itemId,
+        String(event.timestamp),
+        event.type,
+        event.price == null ? '' : String(event.price),
+        event.sessionId ?? '',
+      ],
+    ];
   }
   return event.items.map((l) => [event.userId, l.itemId, String(event.timestamp), 'purchase', String(l.price), event.sessionId ?? '']);
 }

@@ -20,8 +20,14 @@ export function interactionEvent(row: Interaction, index: number, style: Interac
   const timestamp = row.timestamp + (style.shiftMs ?? 0);
   if (row.type === 'purchase') {
     return {
-      kind: 'purchase', eventId, userId, timestamp, orderId: `${style.orderPrefix}-${index}`, currency: style.currency,
-      items: [{ itemId, quantity: 1, price: price ?? 0 }], sessionId,
+      kind: 'purchase',
+      eventId,
+      userId,
+      timestamp,
+      orderId: `${style.orderPrefix}-${index}`,
+      currency: style.currency,
+      items: [{ itemId, quantity: 1, price: price ?? 0 }],
+      sessionId,
     };
   }
   return { kind: 'click', eventId, userId, timestamp, type: row.type, itemId, sessionId, price, recommendationId: null };

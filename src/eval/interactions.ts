@@ -1,5 +1,5 @@
 import type { EventType } from '../events/types.js';
-import { ColumnError, detectColumns, mapEventType, parseTimestamp, type ColumnMap, type ColumnOverrides } from './columns.js';
+import { ColumnError, type ColumnMap, type ColumnOverrides, detectColumns, mapEventType, parseTimestamp } from './columns.js';
 import { readCsvFile } from './csv.js';
 
 /** One row of an interaction log. */
@@ -84,7 +84,8 @@ export async function readInteractions(records: AsyncIterable<string[]>, options
     });
     stats.kept++;
   }
-  if (columns === null || header === null) throw new ColumnError('the CSV is empty: a header naming user, item and timestamp columns is needed');
+  if (columns === null || header === null)
+    throw new ColumnError('the CSV is empty: a header naming user, item and timestamp columns is needed');
   return { interactions, columns, header, stats };
 }
 

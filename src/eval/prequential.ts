@@ -36,7 +36,10 @@ export interface PrequentialResult {
 }
 
 /** The evaluated order: rating filter, then a stable sort by time (ties keep file order), then the limit. */
-export function evaluationOrder(interactions: readonly Interaction[], options: Pick<PrequentialOptions, 'minRating' | 'limit'>): Interaction[] {
+export function evaluationOrder(
+  interactions: readonly Interaction[],
+  options: Pick<PrequentialOptions, 'minRating' | 'limit'>,
+): Interaction[] {
   const minRating = options.minRating ?? null;
   const kept = minRating === null ? [...interactions] : interactions.filter((i) => i.rating !== null && i.rating >= minRating);
   kept.sort((a, b) => a.timestamp - b.timestamp);
@@ -55,7 +58,11 @@ export function evaluationOrder(interactions: readonly Interaction[], options: P
  * timed calls (interleaved, the baselines evicted recstream's working set from the caches on every
  * event). Progress counts events over all passes.
  */
-export function runPrequential(interactions: readonly Interaction[], contenders: readonly Contender[], options: PrequentialOptions): PrequentialResult {
+export function runPrequential(
+  interactions: readonly Interaction[],
+  contenders: readonly Contender[],
+  options: PrequentialOptions,
+): PrequentialResult {
   const { k } = options;
   if (!(Number.isInteger(k) && k >= 1)) throw new Error(`k must be a positive integer, got ${k}`);
   const events = evaluationOrder(interactions, options);

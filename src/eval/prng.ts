@@ -93,6 +93,6 @@ export class WeightedSampler {
 /** Zipf weights 1/rank^s for ranks 1..n. */
 export function zipfWeights(n: number, s: number): number[] {
   const w: number[] = [];
-  for (let r = 1; r <= n; r++) w.push(1 / Math.pow(r, s));
+  for (let r = 1; r <= n; r++) w.push(1 / r ** s);
   return w;
 }

@@ -6,7 +6,10 @@ const MIN_TIMESTAMP = Date.UTC(2000, 0, 1);
 
 /** Thrown inside validation to stop at the first problem; never escapes validateEvent. */
 export class Rejection extends RecstreamError {
-  constructor(readonly reason: DeadLetterReason, message: string) {
+  constructor(
+    readonly reason: DeadLetterReason,
+    message: string,
+  ) {
     super(DEAD_LETTER_CODES[reason], message);
     this.name = 'Rejection';
   }
@@ -121,7 +124,12 @@ export function timestamp(obj: JsonObject, now: number, maxFutureMs: number): nu
 }
 
 function duration(ms: number): string {
-  const units: Array<[number, string]> = [[86_400_000, 'day'], [3_600_000, 'hour'], [60_000, 'minute'], [1000, 'second']];
+  const units: Array<[number, string]> = [
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+    [1000, 'second'],
+  ];
   for (const [size, name] of units) {
     if (ms >= size && ms % size === 0) return `${ms / size} ${name}${ms === size ? '' : 's'}`;
   }

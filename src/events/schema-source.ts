@@ -1,5 +1,5 @@
+import { COMPATIBILITY, type SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type avro from 'avsc';
-import { COMPATIBILITY, SchemaType, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { createError, messageOf, RecstreamError } from '../errors.js';
 
 /** The registry would not take a schema: incompatible, full, or not allowed to this caller. */
@@ -14,8 +14,11 @@ export class SchemaRegistryUnavailable extends RecstreamError {
 
   constructor(where: string, cause: unknown) {
     const status = (cause as { status?: unknown } | null)?.status;
-    super(SchemaRegistryUnavailable.code, `the schema registry at ${where} cannot be used (${messageOf(cause)}); check SCHEMA_REGISTRY_URL and that the registry runs`,
-      { retriable: status !== 401 && status !== 403, cause });
+    super(
+      SchemaRegistryUnavailable.code,
+      `the schema registry at ${where} cannot be used (${messageOf(cause)}); check SCHEMA_REGISTRY_URL and that the registry runs`,
+      { retriable: status !== 401 && status !== 403, cause },
+    );
     this.name = 'SchemaRegistryUnavailable';
   }
 }

@@ -1,11 +1,11 @@
-import avro from 'avsc';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
 import type { Topics } from '../config.js';
 import type { Logger } from '../logger.js';
 import { EncodeInvalid, SchemaUnusable, UnknownTopic } from './errors.js';
-import { SchemaRefused, restSchemaSource, type SchemaSource } from './schema-source.js';
-import { EVENT_SCHEMAS, type EventSchema, type RecordName } from './schemas.js';
 import type { Rejected } from './reasons.js';
+import { restSchemaSource, SchemaRefused, type SchemaSource } from './schema-source.js';
+import { EVENT_SCHEMAS, type EventSchema, type RecordName } from './schemas.js';
 import { readFrame, writeFrame } from './wire.js';
 
 export type DecodeResult = { ok: true; value: unknown } | Rejected;
@@ -62,9 +62,12 @@ export class EventSerde {
 
   constructor(opts: EventSerdeOptions) {
     const { registry } = opts;
-    this.source = typeof registry === 'string' ? restSchemaSource(new SchemaRegistry({ host: registry }), registry)
-      : registry instanceof SchemaRegistry ? restSchemaSource(registry, 'the schema registry')
-        : registry;
+    this.source =
+      typeof registry === 'string'
+        ? restSchemaSource(new SchemaRegistry({ host: registry }), registry)
+        : registry instanceof SchemaRegistry
+          ? restSchemaSource(registry, 'the schema registry')
+          : registry;
     this.logger = opts.logger;
     this.maxBytes = opts.maxBytes;
     this.unknownIdRetryMs = opts.unknownIdRetryMs ?? 10_000;
@@ -108,9 +111,11 @@ export class EventSerde {
     if (!frame.ok) return { ok: false, reason: 'undecodable', error: frame.error };
     const writer = this.writers.get(frame.schemaId);
     if (writer) return read(binding, writer, frame.schemaId, frame.payload);
-    return this.fetchWriter(frame.schemaId).then((entry) => entry === null
-      ? { ok: false, reason: 'unknown-schema', error: `schema id ${frame.schemaId} is not known to the schema registry` }
-      : read(binding, entry, frame.schemaId, frame.payload));
+    return this.fetchWriter(frame.schemaId).then((entry) =>
+      entry === null
+        ? { ok: false, reason: 'unknown-schema', error: `schema id ${frame.schemaId} is not known to the schema registry` }
+        : read(binding, entry, frame.schemaId, frame.payload),
+    );
   }
 
   /** Encodes with our schema for the topic, registering it first if registerAll has not run. */
@@ -131,7 +136,9 @@ export class EventSerde {
       // avsc's own message lacks the path; walk the value again only on this rare failure.
       const paths: string[] = [];
       type.isValid(value, { errorHook: (path) => paths.push(path.join('.')) });
-      throw new EncodeInvalid(binding.schema.name, binding.subject, paths.join(', ') || '(the value itself)', (e as Error).message, { cause: e });
+      throw new EncodeInvalid(binding.schema.name, binding.subject, paths.join(', ') || '(the value itself)', (e as Error).message, {
+        cause: e,
+      });
     }
   }
 
@@ -151,12 +158,18 @@ export class EventSerde {
       if (!(e instanceof SchemaRefused)) throw e;
       const known = await this.source.anyId(schema.text);
       if (known !== null) {
-        this.logger?.warn({ subject, schemaId: known, refusal: e.message }, `subject ${subject} does not hold our ${schema.name} schema and refused it; using the id the registry keeps for it`);
+        this.logger?.warn(
+          { subject, schemaId: known, refusal: e.message },
+          `subject ${subject} does not hold our ${schema.name} schema and refused it; using the id the registry keeps for it`,
+        );
         return known;
       }
-      throw new SchemaUnusable(`cannot use our ${schema.fullName} schema for subject ${subject}: ${this.source.description} does not hold it and refused to register it (${e.message}). `
-        + `Register schemas/${schema.name}.avsc under ${subject} yourself (on recstream's embedded registry with Authorization: Bearer <ADMIN_TOKEN>, `
-        + `after PUT /config/${subject} {"compatibility":"NONE"} if the subject holds an unrelated schema), or delete the subject if what it holds is not wanted`, { cause: e });
+      throw new SchemaUnusable(
+        `cannot use our ${schema.fullName} schema for subject ${subject}: ${this.source.description} does not hold it and refused to register it (${e.message}). ` +
+          `Register schemas/${schema.name}.avsc under ${subject} yourself (on recstream's embedded registry with Authorization: Bearer <ADMIN_TOKEN>, ` +
+          `after PUT /config/${subject} {"compatibility":"NONE"} if the subject holds an unrelated schema), or delete the subject if what it holds is not wanted`,
+        { cause: e },
+      );
     }
   }
 
@@ -165,17 +178,20 @@ export class EventSerde {
     if (until !== undefined && until > Date.now()) return Promise.resolve(null);
     let request = this.pending.get(id);
     if (!request) {
-      request = this.source.schema(id).then((schema) => {
-        if (schema === null) {
-          this.unknownUntil.set(id, Date.now() + this.unknownIdRetryMs);
-          return null;
-        }
-        // Built with our avsc options (no logical types) so timestamps decode as plain numbers.
-        const entry: WriterEntry = { type: avro.Type.forSchema(schema), readers: new Map() };
-        this.writers.set(id, entry);
-        this.unknownUntil.delete(id);
-        return entry;
-      }).finally(() => this.pending.delete(id));
+      request = this.source
+        .schema(id)
+        .then((schema) => {
+          if (schema === null) {
+            this.unknownUntil.set(id, Date.now() + this.unknownIdRetryMs);
+            return null;
+          }
+          // Built with our avsc options (no logical types) so timestamps decode as plain numbers.
+          const entry: WriterEntry = { type: avro.Type.forSchema(schema), readers: new Map() };
+          this.writers.set(id, entry);
+          this.unknownUntil.delete(id);
+          return entry;
+        })
+        .finally(() => this.pending.delete(id));
       this.pending.set(id, request);
     }
     return request;
@@ -196,12 +212,23 @@ function read(binding: TopicBinding, writer: WriterEntry, id: number, payload: B
     writer.readers.set(reader.name, reading);
   }
   if (!reading.ok) {
-    return { ok: false, reason: 'wrong-subject', error: `schema id ${id} (${writer.type.name ?? writer.type.typeName}) cannot be read as ${reader.fullName}, the record of ${binding.subject}: ${reading.error}` };
+    return {
+      ok: false,
+      reason: 'wrong-subject',
+      error: `schema id ${id} (${writer.type.name ?? writer.type.typeName}) cannot be read as ${reader.fullName}, the record of ${binding.subject}: ${reading.error}`,
+    };
   }
   try {
-    return { ok: true, value: reading.resolver === null ? reader.type.fromBuffer(payload) : reader.type.fromBuffer(payload, reading.resolver) };
+    return {
+      ok: true,
+      value: reading.resolver === null ? reader.type.fromBuffer(payload) : reader.type.fromBuffer(payload, reading.resolver),
+    };
   } catch (e) {
-    return { ok: false, reason: 'undecodable', error: `corrupt Avro body for schema id ${id} (${reader.fullName}): ${(e as Error).message}` };
+    return {
+      ok: false,
+      reason: 'undecodable',
+      error: `corrupt Avro body for schema id ${id} (${reader.fullName}): ${(e as Error).message}`,
+    };
   }
 }
 

@@ -37,9 +37,7 @@ export interface PurchaseEvent {
 }
 
 /** A validated event from any source, tagged by kind. */
-export type TrackingEvent =
-  | ({ kind: 'click' } & ClickEvent)
-  | ({ kind: 'purchase' } & PurchaseEvent);
+export type TrackingEvent = ({ kind: 'click' } & ClickEvent) | ({ kind: 'purchase' } & PurchaseEvent);
 
 export interface RecommendedItem {
   itemId: string;

@@ -1,9 +1,18 @@
-import { CLICK_TYPES, EVENT_TYPES, type ClickType, type PurchaseLine, type TrackingEvent } from './types.js';
 import {
-  Rejection, describe, isObject, optionalId, optionalPrice, price, quantity, requiredId, requiredString, timestamp,
+  describe,
+  isObject,
   type JsonObject,
+  optionalId,
+  optionalPrice,
+  price,
+  quantity,
+  Rejection,
+  requiredId,
+  requiredString,
+  timestamp,
 } from './fields.js';
 import type { Rejected } from './reasons.js';
+import { CLICK_TYPES, type ClickType, EVENT_TYPES, type PurchaseLine, type TrackingEvent } from './types.js';
 
 export type EventKind = TrackingEvent['kind'];
 

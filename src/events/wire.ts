@@ -9,7 +9,10 @@ export function readFrame(bytes: Buffer): WireFrame {
     return { ok: false, error: `message is ${bytes.length} bytes, shorter than the 5-byte Confluent wire-format header` };
   }
   if (bytes[0] !== MAGIC_BYTE) {
-    return { ok: false, error: `message does not start with the Confluent magic byte 0 (found 0x${bytes[0]!.toString(16).padStart(2, '0')})` };
+    return {
+      ok: false,
+      error: `message does not start with the Confluent magic byte 0 (found 0x${bytes[0]!.toString(16).padStart(2, '0')})`,
+    };
   }
   return { ok: true, schemaId: bytes.readInt32BE(1), payload: bytes.subarray(HEADER_BYTES) };
 }

@@ -24,7 +24,12 @@ export function createEventLog(config: Pick<Config, 'kafka' | 'partitions' | 'da
       clientId: k.clientId,
       logger,
       logLevel: kafkaThreshold(config.logLevel),
-      consumer: { sessionTimeout: k.sessionTimeoutMs, rebalanceTimeout: k.rebalanceTimeoutMs, heartbeatInterval: k.heartbeatIntervalMs, maxWaitTimeInMs: k.maxWaitMs },
+      consumer: {
+        sessionTimeout: k.sessionTimeoutMs,
+        rebalanceTimeout: k.rebalanceTimeoutMs,
+        heartbeatInterval: k.heartbeatIntervalMs,
+        maxWaitTimeInMs: k.maxWaitMs,
+      },
     });
   }
   return new MemoryLog({ partitions: config.partitions, dataDir: config.dataDir ?? undefined, logger });

@@ -8,10 +8,10 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, RetryOptions } from 'kafkajs';
 import { difference, notifyAssignment } from './assignment.js';
 import { ConsumerAlreadyRunning, ConsumerStopped } from './errors.js';
-import { compareTp } from './topic-partition.js';
-import { errorFields, type LogSink } from './log-logger.js';
 import { toLogRecord } from './kafka-records.js';
+import { errorFields, type LogSink } from './log-logger.js';
 import { Backoff } from './signal.js';
+import { compareTp } from './topic-partition.js';
 import type { AssignmentListener, BatchHandler, ConsumerOptions, GroupConsumer, PartitionBatch, TopicPartition } from './types.js';
 
 const JOIN_ATTEMPTS = 5;
@@ -102,7 +102,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
       }
       attempt++;
       this.logger.warn({ groupId: this.options.groupId, attempt }, 'joining the consumer group failed; joining again');
-      setTimeout(() => { void this.startRunner().catch(crashedFirst); }, 300 * attempt);
+      setTimeout(() => {
+        void this.startRunner().catch(crashedFirst);
+      }, 300 * attempt);
     });
     await this.ready();
     await this.startRunner();
@@ -197,7 +199,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
     try {
       await this.whileHeartbeating(this.handler!(partitionBatch), heartbeat, pause);
     } catch (err) {
-      this.logger.error({ ...errorFields(err), topic: batch.topic, partition: batch.partition, groupId: this.options.groupId }, 'batch handler failed; the batch will be fetched again');
+      this.logger.error(
+        { ...errorFields(err), topic: batch.topic, partition: batch.partition, groupId: this.options.groupId },
+        'batch handler failed; the batch will be fetched again',
+      );
       // Left unresolved: kafkajs fetches from the last resolved offset, so the same records come back.
       if (isRunning()) await this.whileHeartbeating(this.backoff.sleep(), heartbeat, null);
       this.throwPendingHeartbeatError();

@@ -62,7 +62,10 @@ export class DirectReader {
   private readonly cluster: InternalCluster;
   private connected: Promise<void> | null = null;
 
-  constructor(kafka: Kafka, private readonly maxBytes = 4 * 1024 * 1024) {
+  constructor(
+    kafka: Kafka,
+    private readonly maxBytes = 4 * 1024 * 1024,
+  ) {
     this.cluster = clusterFactory(kafka)({ allowAutoTopicCreation: false });
   }
 

@@ -22,21 +22,22 @@ export function kafkaLogLevel(name: KafkaLogLevelName): KafkaLogLevel {
 }
 
 export function kafkaLogCreator(sink: LogSink): logCreator {
-  return () => ({ namespace, level, log }) => {
-    const { message, ...extra } = log;
-    const fields = { ...extra, kafkajs: namespace };
-    switch (level) {
-      case KafkaLogLevel.ERROR:
-        sink.error(fields, message);
-        break;
-      case KafkaLogLevel.WARN:
-        sink.warn(fields, message);
-        break;
-      case KafkaLogLevel.INFO:
-        sink.info(fields, message);
-        break;
-      default:
-        sink.debug(fields, message);
-    }
-  };
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, ...extra } = log;
+      const fields = { ...extra, kafkajs: namespace };
+      switch (level) {
+        case KafkaLogLevel.ERROR:
+          sink.error(fields, message);
+          break;
+        case KafkaLogLevel.WARN:
+          sink.warn(fields, message);
+          break;
+        case KafkaLogLevel.INFO:
+          sink.info(fields, message);
+          break;
+        default:
+          sink.debug(fields, message);
+      }
+    };
 }

@@ -2,15 +2,15 @@
  * The event log on a Kafka cluster through kafkajs: one producer for the whole process, one
  * kafkajs consumer per group member, admin calls for offsets, and direct fetches for readRange.
  */
-import { Kafka, Partitioners, type Admin, type KafkaConfig, type Producer, type RetryOptions, type TopicMessages } from 'kafkajs';
+import { type Admin, Kafka, type KafkaConfig, Partitioners, type Producer, type RetryOptions, type TopicMessages } from 'kafkajs';
 import { DEFAULT_KAFKA_TIMING } from '../config.js';
 import { messageOf, RecstreamError } from '../errors.js';
 import { LogClosed, LogOptionsInvalid, LogUnreachable, LogWriteFailed, UnknownPartition } from './errors.js';
-import { KafkaGroupConsumer, type KafkaConsumerSettings } from './kafka-consumer.js';
+import { type KafkaConsumerSettings, KafkaGroupConsumer } from './kafka-consumer.js';
 import { DirectReader, type FetchedBatch } from './kafka-direct.js';
-import { kafkaLogCreator, kafkaLogLevel, type KafkaLogLevelName } from './kafka-logger.js';
+import { type KafkaLogLevelName, kafkaLogCreator, kafkaLogLevel } from './kafka-logger.js';
 import { toKafkaMessage, toLogRecord } from './kafka-records.js';
-import { errorFields, silentSink, type LogSink } from './log-logger.js';
+import { errorFields, type LogSink, silentSink } from './log-logger.js';
 import { Backoff } from './signal.js';
 import type { ConsumerOptions, EventLog, GroupConsumer, LogRecord, OutgoingRecord, TopicPartition, TopicSpec } from './types.js';
 
@@ -114,7 +114,10 @@ export class KafkaLog implements EventLog {
     if (!(await this.reader.hasController())) {
       // librdkafka's mock cluster (and some managed services) refuse CreateTopics: rely on topics
       // created beforehand or auto-created on first produce.
-      this.logger.warn({ topics: missing.map((s) => s.topic) }, 'cannot create topics on this cluster; expecting them pre-created or auto-created');
+      this.logger.warn(
+        { topics: missing.map((s) => s.topic) },
+        'cannot create topics on this cluster; expecting them pre-created or auto-created',
+      );
       return;
     }
     try {
@@ -127,7 +130,10 @@ export class KafkaLog implements EventLog {
         })),
       });
     } catch (err) {
-      this.logger.warn({ ...errorFields(err), topics: missing.map((s) => s.topic) }, 'creating topics failed; expecting them pre-created or auto-created');
+      this.logger.warn(
+        { ...errorFields(err), topics: missing.map((s) => s.topic) },
+        'creating topics failed; expecting them pre-created or auto-created',
+      );
     }
   }
 
@@ -153,13 +159,26 @@ export class KafkaLog implements EventLog {
   consumer(options: ConsumerOptions): GroupConsumer {
     this.assertOpen();
     if (options.topics.length === 0) throw new LogOptionsInvalid('a consumer needs at least one topic');
-    const consumer = new KafkaGroupConsumer(this.kafka, this.admin, () => this.connect(), options, this.consumerSettings, this.logger, (c) => this.consumers.delete(c));
+    const consumer = new KafkaGroupConsumer(
+      this.kafka,
+      this.admin,
+      () => this.connect(),
+      options,
+      this.consumerSettings,
+      this.logger,
+      (c) => this.consumers.delete(c),
+    );
     this.consumers.add(consumer);
     return consumer;
   }
 
   /** Reads with plain Fetch requests to the leader (see kafka-direct.ts), stopping at min(toOffset, high watermark). */
-  async readRange(tp: TopicPartition, fromOffset: string, toOffset: string, onBatch: (records: LogRecord[]) => Promise<void> | void): Promise<void> {
+  async readRange(
+    tp: TopicPartition,
+    fromOffset: string,
+    toOffset: string,
+    onBatch: (records: LogRecord[]) => Promise<void> | void,
+  ): Promise<void> {
     await this.connect();
     const { low, high } = await this.offsets(tp);
     const end = Math.min(Number(toOffset), Number(high));
@@ -179,7 +198,8 @@ export class KafkaLog implements EventLog {
       }
       failures = 0;
       backoff.reset();
-      if (fetched.nextOffset <= at) throw new Error(`no records at ${tp.topic}[${tp.partition}] offset ${at} although the high watermark is ${high}`);
+      if (fetched.nextOffset <= at)
+        throw new Error(`no records at ${tp.topic}[${tp.partition}] offset ${at} although the high watermark is ${high}`);
       const records = fetched.messages.filter((m) => Number(m.offset) < end).map((m) => toLogRecord(tp.topic, tp.partition, m));
       if (records.length > 0) await onBatch(records);
       at = fetched.nextOffset;

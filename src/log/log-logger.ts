@@ -26,7 +26,9 @@ export function errorFields(err: unknown): ErrorFields {
     const { code, retriable } = err as { code?: unknown; retriable?: unknown };
     return {
       err: {
-        message: err.message, name: err.name, stack: err.stack,
+        message: err.message,
+        name: err.name,
+        stack: err.stack,
         ...(typeof code === 'string' ? { code } : {}),
         ...(typeof retriable === 'boolean' ? { retriable } : {}),
       },

@@ -1,10 +1,18 @@
 import { difference, notifyAssignment } from './assignment.js';
 import { ConsumerAlreadyRunning, ConsumerStopped } from './errors.js';
-import { compareTp, tpKey } from './topic-partition.js';
 import { errorFields, type LogSink } from './log-logger.js';
 import type { GroupMember, MemoryGroup } from './memory-group.js';
 import { Backoff, Signal } from './signal.js';
-import type { AssignmentListener, BatchHandler, ConsumerOptions, GroupConsumer, LogRecord, PartitionBatch, TopicPartition } from './types.js';
+import { compareTp, tpKey } from './topic-partition.js';
+import type {
+  AssignmentListener,
+  BatchHandler,
+  ConsumerOptions,
+  GroupConsumer,
+  LogRecord,
+  PartitionBatch,
+  TopicPartition,
+} from './types.js';
 
 /** What a consumer needs from the embedded log. */
 export interface PartitionSource {
@@ -166,7 +174,10 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
       await this.handler!(batch);
       this.group.commit(batch, next);
     } catch (err) {
-      this.logger.error({ ...errorFields(err), topic: batch.topic, partition: batch.partition, groupId: this.group.id }, 'batch failed; offering it again');
+      this.logger.error(
+        { ...errorFields(err), topic: batch.topic, partition: batch.partition, groupId: this.group.id },
+        'batch failed; offering it again',
+      );
       return false;
     }
     this.positions.set(tpKey(batch), next);

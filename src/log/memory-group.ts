@@ -5,8 +5,8 @@
  * their new partitions (assign) and resume. Rebalances run one at a time.
  */
 import { difference, roundRobinAssign, type Subscriber } from './assignment.js';
-import { tpKey } from './topic-partition.js';
 import type { CommitEntry } from './memory-store.js';
+import { tpKey } from './topic-partition.js';
 import type { TopicPartition } from './types.js';
 
 export interface GroupMember extends Subscriber {

@@ -4,7 +4,18 @@
  * has reached the operating system (survives a process crash; no fsync, so not a power cut) before
  * its promise resolves.
  */
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { tpKey } from './topic-partition.js';
 import type { Headers } from './types.js';

@@ -4,10 +4,10 @@
  * commits and can re-read its partitions.
  */
 import { LogClosed, LogOptionsInvalid, UnknownPartition } from './errors.js';
-import { silentSink, type LogSink } from './log-logger.js';
+import { type LogSink, silentSink } from './log-logger.js';
 import { MemoryConsumer, type PartitionSource } from './memory-consumer.js';
 import { MemoryGroup } from './memory-group.js';
-import { LogStore, type CommitEntry } from './memory-store.js';
+import { type CommitEntry, LogStore } from './memory-store.js';
 import { DefaultPartitioner } from './partitioner.js';
 import type { Signal } from './signal.js';
 import type { ConsumerOptions, EventLog, GroupConsumer, LogRecord, OutgoingRecord, TopicPartition, TopicSpec } from './types.js';
@@ -56,9 +56,7 @@ export class MemoryLog implements EventLog, PartitionSource {
     for (const [topic, count] of store.loadTopics()) {
       const partitions: LogRecord[][] = [];
       for (let partition = 0; partition < count; partition++) {
-        partitions.push(
-          store.loadPartition(topic, partition).map((r, offset) => ({ topic, partition, offset: String(offset), ...r })),
-        );
+        partitions.push(store.loadPartition(topic, partition).map((r, offset) => ({ topic, partition, offset: String(offset), ...r })));
       }
       this.topics.set(topic, partitions);
     }
@@ -108,12 +106,19 @@ export class MemoryLog implements EventLog, PartitionSource {
     this.assertOpen();
     if (options.topics.length === 0) throw new LogOptionsInvalid('a consumer needs at least one topic');
     for (const topic of options.topics) this.topicOnDemand(topic);
-    const consumer = new MemoryConsumer(options, this.group(options.groupId), this, this.maxBatch, this.logger, (c) => this.consumers.delete(c));
+    const consumer = new MemoryConsumer(options, this.group(options.groupId), this, this.maxBatch, this.logger, (c) =>
+      this.consumers.delete(c),
+    );
     this.consumers.add(consumer);
     return consumer;
   }
 
-  async readRange(tp: TopicPartition, fromOffset: string, toOffset: string, onBatch: (records: LogRecord[]) => Promise<void> | void): Promise<void> {
+  async readRange(
+    tp: TopicPartition,
+    fromOffset: string,
+    toOffset: string,
+    onBatch: (records: LogRecord[]) => Promise<void> | void,
+  ): Promise<void> {
     const log = this.partitionLog(tp);
     const end = Math.min(Number(toOffset), log.length);
     for (let at = Math.max(0, Number(fromOffset)); at < end; at += this.maxBatch) {

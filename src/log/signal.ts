@@ -29,7 +29,10 @@ export class Backoff {
   private wake: (() => void) | null = null;
   private failures = 0;
 
-  constructor(private readonly initialMs = 100, private readonly maxMs = 5_000) {}
+  constructor(
+    private readonly initialMs = 100,
+    private readonly maxMs = 5_000,
+  ) {}
 
   reset(): void {
     this.failures = 0;

@@ -84,7 +84,12 @@ export interface EventLog {
    * Reads a partition from `fromOffset` up to (not including) `toOffset`, outside any group:
    * used to rebuild state from the source topics and to follow topics every process must see.
    */
-  readRange(tp: TopicPartition, fromOffset: string, toOffset: string, onBatch: (records: LogRecord[]) => Promise<void> | void): Promise<void>;
+  readRange(
+    tp: TopicPartition,
+    fromOffset: string,
+    toOffset: string,
+    onBatch: (records: LogRecord[]) => Promise<void> | void,
+  ): Promise<void>;
   partitionsFor(topic: string): Promise<number>;
   /** Earliest and next offsets of a partition. */
   offsets(tp: TopicPartition): Promise<{ low: string; high: string }>;

@@ -1,8 +1,8 @@
-import type { ModelConfig } from './types.js';
 import { kthLargest } from './quickselect.js';
 import type { ItemSimilarity } from './similarity.js';
 import type { Transitions } from './transitions.js';
-import type { UserHistory, HistoryEntry } from './user-history.js';
+import type { ModelConfig } from './types.js';
+import type { HistoryEntry, UserHistory } from './user-history.js';
 
 /** One candidate item for a user, with the evidence that brought it in. */
 export interface Candidate {

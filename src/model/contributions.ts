@@ -56,7 +56,15 @@ export function addTrending(trending: Trending, entry: HistoryEntry, time: numbe
  * similarity index): their weight on it is the decayed weight of their latest such transition, not the
  * sum of repeats.
  */
-export function addFollow(transitions: Transitions, decay: ForwardDecay, entry: HistoryEntry, from: string, time: number, who: number, toIndex: number): void {
+export function addFollow(
+  transitions: Transitions,
+  decay: ForwardDecay,
+  entry: HistoryEntry,
+  from: string,
+  time: number,
+  who: number,
+  toIndex: number,
+): void {
   const minute = minuteOf(time);
   const weight = decay.scale(minute * MINUTE_MS);
   if (entry.followFrom === from) {

@@ -47,12 +47,14 @@ export function computeDigest(model: ModelState): ModelDigest {
   hash.update('transitions\n');
   for (const [id, t] of [...model.transitions.nodes].sort(byKey)) {
     hash.update(`${JSON.stringify(id)}:${num(t.total * f)}`);
-    for (const [to, c] of [...t.next.entries].sort(byKey)) hash.update(`|${JSON.stringify(to)}:${num(c.count * f)}:${num(c.err * f)}:${c.n}:${c.users}`);
+    for (const [to, c] of [...t.next.entries].sort(byKey))
+      hash.update(`|${JSON.stringify(to)}:${num(c.count * f)}:${num(c.err * f)}:${c.n}:${c.users}`);
     hash.update('\n');
   }
   hash.update('trending\n');
   const ft = model.trending.decay.valueFactor(model.maxTime);
-  for (const [id, [value, count]] of [...model.trending.counts].sort(byKey)) hash.update(`${JSON.stringify(id)}:${num(value * ft)}:${count}\n`);
+  for (const [id, [value, count]] of [...model.trending.counts].sort(byKey))
+    hash.update(`${JSON.stringify(id)}:${num(value * ft)}:${count}\n`);
   return {
     users: model.users.size,
     items: model.similarity.nodes.size,

@@ -24,7 +24,10 @@ export class DistinctUsers {
   /** `threshold` user hashes per slot; the first known[s] are valid. */
   private witnesses: Int32Array;
 
-  constructor(readonly threshold: number, slots: number) {
+  constructor(
+    readonly threshold: number,
+    slots: number,
+  ) {
     if (!(threshold >= 2 && threshold <= 254)) throw new Error(`distinct-user threshold must be 2..254, got ${threshold}`);
     this.atLeast = new Uint8Array(slots);
     this.known = new Uint8Array(slots);

@@ -29,7 +29,10 @@ export class FtrlRegression {
   private loss = 0;
   private lossWeight = 0;
 
-  constructor(readonly dimensions: number, readonly params: FtrlParams) {
+  constructor(
+    readonly dimensions: number,
+    readonly params: FtrlParams,
+  ) {
     this.z = new Float64Array(dimensions);
     this.n = new Float64Array(dimensions);
     this.w = new Float64Array(dimensions);

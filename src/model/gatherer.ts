@@ -1,4 +1,4 @@
-import { blankCandidate, MAX_SUPPORTERS, type Candidate, type CandidateSources, type CandidateTuning } from './candidates.js';
+import { blankCandidate, type Candidate, type CandidateSources, type CandidateTuning, MAX_SUPPORTERS } from './candidates.js';
 import { kthLargest, SelectionBuffer } from './quickselect.js';
 import type { ItemNode } from './similarity.js';
 import type { HistoryEntry, UserHistory } from './user-history.js';
@@ -91,9 +91,10 @@ export class CandidateGatherer {
         entry.peer = itemNode;
       }
       const node = sources.similarity.rowOf(itemNode);
-      let strength = tuning.weightExponent === 0
-        ? decayPowers[pos]
-        : decayPowers[pos] * Math.pow(Math.max(entry.weight * sources.weightFactor, 0), tuning.weightExponent);
+      let strength =
+        tuning.weightExponent === 0
+          ? decayPowers[pos]
+          : decayPowers[pos] * Math.max(entry.weight * sources.weightFactor, 0) ** tuning.weightExponent;
       if (!(strength > 0)) continue;
       const indices = node.neighborIndices;
       const scores = node.neighborScores;
@@ -176,7 +177,7 @@ export class CandidateGatherer {
       const node = nodesTouched[t];
       const i = node.index;
       let affinity = knn[i] + transitionWeight * follow[i];
-      if (exponent !== 0) affinity *= Math.pow(1 + sources.popularity(node.id), exponent);
+      if (exponent !== 0) affinity *= (1 + sources.popularity(node.id)) ** exponent;
       affinities[t] = affinity;
     }
     const pool: GatheredPool = { size: touched };
@@ -275,7 +276,7 @@ export class CandidateGatherer {
       this.powers = [];
     }
     const powers = this.powers;
-    for (let p = powers.length; p < count; p++) powers.push(Math.pow(base, p));
+    for (let p = powers.length; p < count; p++) powers.push(base ** p);
     return powers;
   }
 

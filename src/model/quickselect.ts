@@ -11,7 +11,9 @@ export function kthLargest(values: Float64Array, k: number): number {
       while (values[i] > pivot) i++;
       while (values[j] < pivot) j--;
       if (i <= j) {
-        const t = values[i]; values[i] = values[j]; values[j] = t;
+        const t = values[i];
+        values[i] = values[j];
+        values[j] = t;
         i++;
         j--;
       }

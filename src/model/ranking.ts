@@ -1,5 +1,5 @@
 import type { Candidate } from './candidates.js';
-import { FEATURE_COUNT, pairFeatures, type PairContext } from './features.js';
+import { FEATURE_COUNT, type PairContext, pairFeatures } from './features.js';
 import { hashUniform } from './hash.js';
 import type { ModelState } from './state.js';
 import type { UserHistory } from './user-history.js';
@@ -62,7 +62,9 @@ export class ListRanker {
     const ranker = this.state.ranker;
     const x = this.features;
     const trendFactor = this.state.trending.decay.valueFactor(now);
-    return top.map((c) => ranker.predict(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), affinityOffset(c.affinity, maxAffinity)));
+    return top.map((c) =>
+      ranker.predict(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), affinityOffset(c.affinity, maxAffinity)),
+    );
   }
 
   /**

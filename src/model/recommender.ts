@@ -1,16 +1,16 @@
 import type { EventType, RecommendedItem, TrackingEvent } from '../events/types.js';
 import { blankCandidate, type Candidate } from './candidates.js';
 import { addFollow, addTrending, eraseContributions } from './contributions.js';
-import { userHash } from './distinct-users.js';
 import { computeDigest } from './digest.js';
-import { computeStats } from './stats.js';
+import { userHash } from './distinct-users.js';
+import { CandidateGatherer, type GatheredPool } from './gatherer.js';
 import { forgetItems, idleItems, itemsOverCap } from './item-eviction.js';
 import { expectedOrderValue, learnOrderValue } from './order-value.js';
 import { ListRanker } from './ranking.js';
-import { CandidateGatherer, type GatheredPool } from './gatherer.js';
 import type { ItemNode } from './similarity.js';
-import { fromSnapshot, toSnapshot, type ModelSnapshot } from './snapshot.js';
+import { fromSnapshot, type ModelSnapshot, toSnapshot } from './snapshot.js';
 import { ModelState } from './state.js';
+import { computeStats } from './stats.js';
 import {
   DEFAULT_MODEL_CONFIG,
   type LearnResult,
@@ -22,7 +22,7 @@ import {
   type RecommendResult,
   type SimilarItem,
 } from './types.js';
-import { UserHistory, type HistoryEntry } from './user-history.js';
+import { type HistoryEntry, UserHistory } from './user-history.js';
 import { UserRecency } from './user-recency.js';
 
 const DAY_MS = 86_400_000;
@@ -85,7 +85,13 @@ export class Recommender implements OnlineRecommender {
   learnOne(event: TrackingEvent): LearnResult {
     const user = this.state.users.get(event.userId);
     // an order replayed under a new eventId is still a duplicate; split lines of one order are not
-    const orderKey = event.kind === 'purchase' ? `order:${event.orderId}:${event.items.map((l) => l.itemId).sort().join(',')}` : null;
+    const orderKey =
+      event.kind === 'purchase'
+        ? `order:${event.orderId}:${event.items
+            .map((l) => l.itemId)
+            .sort()
+            .join(',')}`
+        : null;
     if (user !== undefined && (user.hasId(event.eventId) || (orderKey !== null && user.hasId(orderKey)))) {
       return { applied: false, touchedItems: [] };
     }
@@ -100,7 +106,8 @@ export class Recommender implements OnlineRecommender {
     }
 
     const u = user ?? new UserHistory(this.config.historyLength, this.config.dedupLength);
-    if (user === undefined) this.state.forgotten.usersOverCap += this.userRecency.admit(this.state.users, event.userId, u, this.config.maxUsers);
+    if (user === undefined)
+      this.state.forgotten.usersOverCap += this.userRecency.admit(this.state.users, event.userId, u, this.config.maxUsers);
     else this.userRecency.touch(this.state.users, event.userId, u);
     u.rememberId(event.eventId);
     if (orderKey !== null) u.rememberId(orderKey);
@@ -114,7 +121,12 @@ export class Recommender implements OnlineRecommender {
       this.applyLine(u, who, event.itemId, event.type, event.price ?? null, time, touched);
     } else {
       for (const line of event.items) this.applyLine(u, who, line.itemId, 'purchase', line.price, time, touched);
-      learnOrderValue(this.state.rls, u, event.items.reduce((s, l) => s + l.quantity * l.price, 0), time);
+      learnOrderValue(
+        this.state.rls,
+        u,
+        event.items.reduce((s, l) => s + l.quantity * l.price, 0),
+        time,
+      );
     }
     this.state.eventsApplied++;
     this.poolCache = null;
@@ -125,7 +137,15 @@ export class Recommender implements OnlineRecommender {
    * One item line of an event by the user `u`, whose userHash is `who` (for distinct-user counts);
    * `touched` gains the item unless already listed.
    */
-  private applyLine(u: UserHistory, who: number, itemId: string, type: EventType, price: number | null, time: number, touched: string[]): void {
+  private applyLine(
+    u: UserHistory,
+    who: number,
+    itemId: string,
+    type: EventType,
+    price: number | null,
+    time: number,
+    touched: string[],
+  ): void {
     // an item still in the history is listed already (retained before the event, or an earlier line)
     if (!u.items.has(itemId) && !touched.includes(itemId)) touched.push(itemId);
     const node = this.applyInteraction(u, who, itemId, type, time);
@@ -209,15 +229,25 @@ export class Recommender implements OnlineRecommender {
   /** Candidate pool for a user at `now`, memoised until the state changes. */
   private pool(userId: string, user: UserHistory, now: number): GatheredPool {
     const cached = this.poolCache;
-    if (cached !== null && cached.userId === userId && cached.eventsApplied === this.state.eventsApplied && cached.now === now && this.gatherer.isCurrent(cached.pool)) {
+    if (
+      cached !== null &&
+      cached.userId === userId &&
+      cached.eventsApplied === this.state.eventsApplied &&
+      cached.now === now &&
+      this.gatherer.isCurrent(cached.pool)
+    ) {
       return cached.pool;
     }
-    const pool = this.gatherer.gather(user, {
-      similarity: this.state.similarity,
-      transitions: this.state.transitions,
-      weightFactor: this.state.decay.valueFactor(now),
-      popularity: (itemId) => this.state.trending.total(itemId),
-    }, this.config.candidates);
+    const pool = this.gatherer.gather(
+      user,
+      {
+        similarity: this.state.similarity,
+        transitions: this.state.transitions,
+        weightFactor: this.state.decay.valueFactor(now),
+        popularity: (itemId) => this.state.trending.total(itemId),
+      },
+      this.config.candidates,
+    );
     this.poolCache = { userId, eventsApplied: this.state.eventsApplied, now, pool };
     return pool;
   }
@@ -233,7 +263,11 @@ export class Recommender implements OnlineRecommender {
     if (fresh.length === 0) return;
     const chosenSet = new Set(fresh);
     const pool = this.pool(userId, user, now);
-    const top = this.gatherer.top(pool, this.config.candidates.poolSize, (id) => !user.items.has(id) && !(this.config.excludePurchased && user.purchased.has(id)));
+    const top = this.gatherer.top(
+      pool,
+      this.config.candidates.poolSize,
+      (id) => !user.items.has(id) && !(this.config.excludePurchased && user.purchased.has(id)),
+    );
     this.ranking.learn(user, top, chosenSet, eventId, now);
   }
 
@@ -243,8 +277,8 @@ export class Recommender implements OnlineRecommender {
     const exclude: ReadonlySet<string> = options.exclude instanceof Set ? options.exclude : new Set(options.exclude ?? []);
     const keep = (id: string): boolean =>
       !exclude.has(id) &&
-      !(this.config.excludePurchased && user !== undefined && user.purchased.has(id)) &&
-      !(options.excludeSeen === true && user !== undefined && user.items.has(id));
+      !(this.config.excludePurchased && user?.purchased.has(id)) &&
+      !(options.excludeSeen === true && user?.items.has(id));
     const poolSize = Math.max(this.config.candidates.poolSize, limit);
     const top = user === undefined ? [] : this.gatherer.top(this.pool(userId, user, now), poolSize, keep);
     const fillTo = Math.max(limit, Math.min(poolSize, limit * 2));

@@ -63,7 +63,10 @@ export class RlsRegression {
   private errWeight = 0;
   private scales: SampleScales;
 
-  constructor(readonly dimensions: number, readonly forgetting: number) {
+  constructor(
+    readonly dimensions: number,
+    readonly forgetting: number,
+  ) {
     this.gram = Matrix.zeros(dimensions, dimensions);
     this.moment = Matrix.zeros(dimensions, 1);
     this.w = Matrix.zeros(dimensions, 1);

@@ -36,7 +36,10 @@ export class SampleScales {
   /** Total weight of the means (1 − (1 − SMOOTHING)ⁿ after n samples): mean = sum / weight. */
   private weight = 0;
 
-  constructor(readonly dimensions: number, readonly startSamples: number) {
+  constructor(
+    readonly dimensions: number,
+    readonly startSamples: number,
+  ) {
     this.absFeatures = new Array<number>(dimensions).fill(0);
   }
 

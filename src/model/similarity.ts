@@ -1,6 +1,6 @@
 import { RecencyList } from './item-recency.js';
 import { kthLargest, SelectionBuffer } from './quickselect.js';
-import { SpaceSaving, type Counter, type SpaceSavingJson } from './space-saving.js';
+import { type Counter, SpaceSaving, type SpaceSavingJson } from './space-saving.js';
 import type { SimilarItem } from './types.js';
 
 /** Packed ‖r_i‖² of all items of one ItemSimilarity, by ItemNode.index (replaced when it grows). */
@@ -33,7 +33,10 @@ export class ItemNode {
   /** Links of the similarity's recency list (items by last interaction, see RecencyList). */
   older: ItemNode | null = null;
   newer: ItemNode | null = null;
-  constructor(readonly id: string, public counters: SpaceSaving) {}
+  constructor(
+    readonly id: string,
+    public counters: SpaceSaving,
+  ) {}
 
   get norm2(): number {
     return this.normStore.values[this.normAt];
@@ -349,7 +352,15 @@ export class ItemSimilarity {
   toJSON(): Array<[string, ItemNodeJson]> {
     const out: Array<[string, ItemNodeJson]> = [];
     for (const n of this.recency.fromOldest()) {
-      out.push([n.id, { norm2: n.norm2, lastTime: n.lastTime, counters: n.counters.toJSON(), row: { ids: [...n.neighborIds], scores: [...n.neighborScores], dirty: n.dirty, pending: n.pending, computed: n.computed } }]);
+      out.push([
+        n.id,
+        {
+          norm2: n.norm2,
+          lastTime: n.lastTime,
+          counters: n.counters.toJSON(),
+          row: { ids: [...n.neighborIds], scores: [...n.neighborScores], dirty: n.dirty, pending: n.pending, computed: n.computed },
+        },
+      ]);
     }
     return out;
   }
@@ -368,7 +379,10 @@ export class ItemSimilarity {
       return index;
     };
     for (const [id, n] of json) {
-      const node = new ItemNode(id, SpaceSaving.fromJSON(options.maxCountersPerItem, n.counters, peerOf, options.minSupport, sim.selection));
+      const node = new ItemNode(
+        id,
+        SpaceSaving.fromJSON(options.maxCountersPerItem, n.counters, peerOf, options.minSupport, sim.selection),
+      );
       node.norm2 = n.norm2;
       node.lastTime = n.lastTime;
       node.neighborIds = [...n.row.ids];
@@ -386,5 +400,4 @@ export class ItemSimilarity {
     }
     return sim;
   }
-
 }

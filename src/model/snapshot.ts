@@ -1,10 +1,10 @@
 import type { FtrlJson } from './ftrl.js';
 import { FtrlRegression } from './ftrl.js';
-import { RlsRegression, type RlsJson } from './rls.js';
-import { ItemSimilarity, type ItemNodeJson } from './similarity.js';
+import { type RlsJson, RlsRegression } from './rls.js';
+import { type ItemNodeJson, ItemSimilarity } from './similarity.js';
+import { ModelState } from './state.js';
 import { Transitions, type TransitionsJson } from './transitions.js';
 import { Trending, type TrendingJson } from './trending.js';
-import { ModelState } from './state.js';
 import type { ForgottenCounts, ModelConfig } from './types.js';
 import { UserHistory, type UserHistoryJson } from './user-history.js';
 

@@ -54,7 +54,12 @@ export class SpaceSaving {
    * `minUsers`: distinct users a counter needs to be `supported` (1 = any counter is). `selection`:
    * where eviction finds its cut, shared by the counters of one model (a standalone one gets its own).
    */
-  constructor(readonly capacity: number, readonly byPeer = false, readonly minUsers = 1, private readonly selection = new SelectionBuffer()) {
+  constructor(
+    readonly capacity: number,
+    readonly byPeer = false,
+    readonly minUsers = 1,
+    private readonly selection = new SelectionBuffer(),
+  ) {
     this.peerSlots = byPeer ? new PeerTable(Math.min(capacity > 0 ? capacity : INITIAL_SLOTS, INITIAL_SLOTS)) : null;
     const initial = capacity > 0 ? Math.min(capacity, INITIAL_SLOTS) : INITIAL_SLOTS;
     this.counts = new Float64Array(initial);
@@ -282,7 +287,13 @@ export class SpaceSaving {
   }
 
   /** `peerOf(key)` names each counter's peer; required for byPeer counters (they are found by it). */
-  static fromJSON(capacity: number, json: SpaceSavingJson, peerOf?: (key: string) => number, minUsers = 1, selection?: SelectionBuffer): SpaceSaving {
+  static fromJSON(
+    capacity: number,
+    json: SpaceSavingJson,
+    peerOf?: (key: string) => number,
+    minUsers = 1,
+    selection?: SelectionBuffer,
+  ): SpaceSaving {
     const ss = new SpaceSaving(capacity, peerOf !== undefined, minUsers, selection);
     ss.floor = json.floor;
     for (const [key, count, n, err, users] of json.entries) {

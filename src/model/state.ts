@@ -33,7 +33,12 @@ export class ModelState {
   constructor(readonly config: ModelConfig) {
     const c = config;
     this.decay = new ForwardDecay(c.halfLifeHours);
-    this.similarity = new ItemSimilarity({ neighbors: c.neighbors, maxCountersPerItem: c.maxCountersPerItem, shrinkage: c.shrinkage, minSupport: c.minSupportUsers });
+    this.similarity = new ItemSimilarity({
+      neighbors: c.neighbors,
+      maxCountersPerItem: c.maxCountersPerItem,
+      shrinkage: c.shrinkage,
+      minSupport: c.minSupportUsers,
+    });
     this.transitions = new Transitions(c.maxTransitionsPerItem, c.minSupportUsers);
     this.trending = new Trending(c.trendingHalfLifeHours);
     this.ranker = new FtrlRegression(FEATURE_COUNT, c.ftrl);

@@ -27,9 +27,16 @@ export function computeStats(state: ModelState): ModelStats {
   let transitionEntries = 0;
   for (const n of transitions.nodes.values()) transitionEntries += n.next.size;
   const approxBytes =
-    users.size * 250 + historyEntries * 140 + purchased * 60 + dedupIds * 60 +
-    similarity.nodes.size * 250 + counterEntries * 150 + neighborEntries * 40 +
-    transitionEntries * 150 + trending.counts.size * 100 + prices.size * 60;
+    users.size * 250 +
+    historyEntries * 140 +
+    purchased * 60 +
+    dedupIds * 60 +
+    similarity.nodes.size * 250 +
+    counterEntries * 150 +
+    neighborEntries * 40 +
+    transitionEntries * 150 +
+    trending.counts.size * 100 +
+    prices.size * 60;
   return {
     users: users.size,
     items: similarity.nodes.size,

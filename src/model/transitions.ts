@@ -19,7 +19,10 @@ export class Transitions {
   private readonly selection = new SelectionBuffer();
 
   /** `minUsers`: distinct users a transition needs before it is `supported` (SpaceSaving). */
-  constructor(readonly capacity: number, readonly minUsers = 1) {}
+  constructor(
+    readonly capacity: number,
+    readonly minUsers = 1,
+  ) {}
 
   /**
    * Adds `weight` to from → to on behalf of `user` (userHash, −1 = unknown); `nInc` to the counter's n.
@@ -86,7 +89,8 @@ export class Transitions {
 
   static fromJSON(json: TransitionsJson): Transitions {
     const t = new Transitions(json.capacity, json.minUsers);
-    for (const [id, total, next] of json.nodes) t.nodes.set(id, { total, next: SpaceSaving.fromJSON(json.capacity, next, undefined, json.minUsers, t.selection) });
+    for (const [id, total, next] of json.nodes)
+      t.nodes.set(id, { total, next: SpaceSaving.fromJSON(json.capacity, next, undefined, json.minUsers, t.selection) });
     return t;
   }
 }

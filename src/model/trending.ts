@@ -19,7 +19,10 @@ export class Trending {
   /** Set when a removal may have lowered an item of the top list: it is rebuilt on the next read. */
   private topStale = false;
 
-  constructor(halfLifeHours: number, readonly topSize = 100) {
+  constructor(
+    halfLifeHours: number,
+    readonly topSize = 100,
+  ) {
     this.decay = new ForwardDecay(halfLifeHours);
   }
 

@@ -40,8 +40,14 @@ export interface Rfm {
 }
 
 export type HistoryEntryJson = [
-  itemId: string, weight: number, lastTime: number, lastType: EventType, inCart: boolean, purchased: boolean,
-  trendMinute: number, follows: Array<[string, number]>,
+  itemId: string,
+  weight: number,
+  lastTime: number,
+  lastType: EventType,
+  inCart: boolean,
+  purchased: boolean,
+  trendMinute: number,
+  follows: Array<[string, number]>,
 ];
 
 export interface UserHistoryJson {
@@ -77,7 +83,10 @@ export class UserHistory {
   rfm: Rfm = { orders: 0, totalValue: 0, lastOrderTime: 0, lastOrderValue: 0 };
   spend = { sum: 0, count: 0 };
 
-  constructor(readonly historyLength: number, readonly dedupLength: number) {}
+  constructor(
+    readonly historyLength: number,
+    readonly dedupLength: number,
+  ) {}
 
   get dedupSize(): number {
     return this.recentIds.length;
@@ -115,8 +124,17 @@ export class UserHistory {
       return NO_EVICTION;
     }
     const fresh: HistoryEntry = {
-      itemId, peer: undefined, weight: delta, lastTime: time, lastType: type, inCart: false, purchased: false,
-      trendMinute: 0, followFrom: null, followMinute: 0, moreFollows: null,
+      itemId,
+      peer: undefined,
+      weight: delta,
+      lastTime: time,
+      lastType: type,
+      inCart: false,
+      purchased: false,
+      trendMinute: 0,
+      followFrom: null,
+      followMinute: 0,
+      moreFollows: null,
     };
     this.applyType(fresh, type);
     this.items.set(itemId, fresh);
@@ -153,8 +171,11 @@ export class UserHistory {
   /** advanceSession without building its result. */
   enterSession(sessionId: string | null | undefined, time: number): void {
     const id = sessionId ?? null;
-    const sameSession = this.session.items.length > 0 &&
-      (id !== null ? id === this.session.id : this.session.id === null && time - this.session.lastTime <= SESSION_GAP_MS && time >= this.session.lastTime - SESSION_GAP_MS);
+    const sameSession =
+      this.session.items.length > 0 &&
+      (id !== null
+        ? id === this.session.id
+        : this.session.id === null && time - this.session.lastTime <= SESSION_GAP_MS && time >= this.session.lastTime - SESSION_GAP_MS);
     if (!sameSession) this.session = { id, lastTime: time, items: [] };
     this.session.lastTime = Math.max(this.session.lastTime, time);
   }
@@ -198,8 +219,17 @@ export class UserHistory {
     for (const [id, weight, lastTime, lastType, inCart, purchased, trendMinute, follows] of json.items) {
       const [first, ...more] = follows;
       h.items.set(id, {
-        itemId: id, peer: undefined, weight, lastTime, lastType, inCart, purchased, trendMinute,
-        followFrom: first?.[0] ?? null, followMinute: first?.[1] ?? 0, moreFollows: more.length === 0 ? null : more.flat(),
+        itemId: id,
+        peer: undefined,
+        weight,
+        lastTime,
+        lastType,
+        inCart,
+        purchased,
+        trendMinute,
+        followFrom: first?.[0] ?? null,
+        followMinute: first?.[1] ?? 0,
+        moreFollows: more.length === 0 ? null : more.flat(),
       });
     }
     for (const [id, t] of json.purchased) h.purchased.set(id, t);

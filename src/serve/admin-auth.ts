@@ -26,7 +26,11 @@ export function adminGuard(adminToken: string | null): (request: FastifyRequest)
   return async (request) => {
     if (adminToken === null) return;
     const token = bearerToken(request);
-    if (token === null) throw new HttpError('RS_ADMIN_TOKEN_REQUIRED', 401, 'this endpoint needs Authorization: Bearer <ADMIN_TOKEN>', { 'www-authenticate': 'Bearer' });
-    if (!isAdmin(token)) throw new HttpError('RS_ADMIN_TOKEN_INVALID', 401, 'the admin token is not valid', { 'www-authenticate': 'Bearer' });
+    if (token === null)
+      throw new HttpError('RS_ADMIN_TOKEN_REQUIRED', 401, 'this endpoint needs Authorization: Bearer <ADMIN_TOKEN>', {
+        'www-authenticate': 'Bearer',
+      });
+    if (!isAdmin(token))
+      throw new HttpError('RS_ADMIN_TOKEN_INVALID', 401, 'the admin token is not valid', { 'www-authenticate': 'Bearer' });
   };
 }

@@ -30,7 +30,9 @@ export const collectorPlugin: FastifyPluginAsync<CollectorOptions> = async (app,
   const { config, metrics } = engine;
   const writeKeys = new WriteKeys(config.writeKeys);
   // Runs after the write-key check below (route hooks follow the plugin's), so wrong keys spend nothing.
-  const rateLimit = await perClientRateLimit(app, config.rateLimitPerMinute, (request) => (writeKeys.required ? presentedKey(request) ?? '' : ''));
+  const rateLimit = await perClientRateLimit(app, config.rateLimitPerMinute, (request) =>
+    writeKeys.required ? (presentedKey(request) ?? '') : '',
+  );
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.maxBodyBytes }, (_request, body, done) => {
@@ -39,7 +41,15 @@ export const collectorPlugin: FastifyPluginAsync<CollectorOptions> = async (app,
 
   app.setErrorHandler<FastifyError>((error, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendError(new HttpError('RS_BODY_TOO_LARGE', 413, `the body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES); send smaller batches`), request, reply);
+      return sendError(
+        new HttpError(
+          'RS_BODY_TOO_LARGE',
+          413,
+          `the body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES); send smaller batches`,
+        ),
+        request,
+        reply,
+      );
     }
     return sendError(error, request, reply);
   });
@@ -54,14 +64,22 @@ export const collectorPlugin: FastifyPluginAsync<CollectorOptions> = async (app,
     const key = presentedKey(request);
     if (!writeKeys.accepts(key)) {
       throw key === undefined
-        ? new HttpError('RS_WRITE_KEY_REQUIRED', 401, 'a write key is required: send it in the X-Write-Key header or the writeKey query parameter')
+        ? new HttpError(
+            'RS_WRITE_KEY_REQUIRED',
+            401,
+            'a write key is required: send it in the X-Write-Key header or the writeKey query parameter',
+          )
         : new HttpError('RS_WRITE_KEY_INVALID', 401, 'the write key is not valid');
     }
     // before the rate limiter: a refused request should not use up the client's allowance
     const admission = engine.admission();
     if (!admission.admitted) {
-      throw new HttpError('RS_OVERLOADED', 503, `the engine is not taking events now: ${admission.reason}; retry in ${admission.retryAfterSeconds} s`,
-        { 'retry-after': String(admission.retryAfterSeconds) });
+      throw new HttpError(
+        'RS_OVERLOADED',
+        503,
+        `the engine is not taking events now: ${admission.reason}; retry in ${admission.retryAfterSeconds} s`,
+        { 'retry-after': String(admission.retryAfterSeconds) },
+      );
     }
   });
 
@@ -71,7 +89,11 @@ export const collectorPlugin: FastifyPluginAsync<CollectorOptions> = async (app,
     if (!parsed.ok) throw new HttpError('RS_BODY_INVALID', 400, parsed.error);
     const { items, lineErrors } = parsed.batch;
     if (items.length > config.maxBatchEvents) {
-      throw new HttpError('RS_BATCH_TOO_LARGE', 413, `the batch has ${items.length} events; at most ${config.maxBatchEvents} are accepted per request (MAX_BATCH_EVENTS)`);
+      throw new HttpError(
+        'RS_BATCH_TOO_LARGE',
+        413,
+        `the batch has ${items.length} events; at most ${config.maxBatchEvents} are accepted per request (MAX_BATCH_EVENTS)`,
+      );
     }
 
     // Lines that were not JSON never reach the engine; map the engine's indexes back to body positions.
@@ -84,10 +106,9 @@ export const collectorPlugin: FastifyPluginAsync<CollectorOptions> = async (app,
       candidates.push(item);
     });
     const result: IngestResult = candidates.length > 0 ? await engine.ingest(candidates) : { accepted: 0, rejected: [] };
-    const rejected = [
-      ...lineErrors,
-      ...result.rejected.map((r) => ({ index: positions[r.index] ?? r.index, error: r.error })),
-    ].sort((a, b) => a.index - b.index);
+    const rejected = [...lineErrors, ...result.rejected.map((r) => ({ index: positions[r.index] ?? r.index, error: r.error }))].sort(
+      (a, b) => a.index - b.index,
+    );
     return reply.code(202).send({ accepted: result.accepted, rejected });
   });
 };

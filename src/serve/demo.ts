@@ -76,7 +76,8 @@ export const demoPlugin: FastifyPluginAsync<DemoPluginOptions> = async (app, opt
   // Answered here rather than thrown: the plugin also runs on a server without recstream's error handler.
   app.get('/demo/token', async (request, reply) => {
     const { userId } = request.query as { userId?: unknown };
-    const refuse = (problem: string) => sendError(new HttpError('RS_USER_ID_INVALID', 400, `${problem}, e.g. /demo/token?userId=u1`), request, reply);
+    const refuse = (problem: string) =>
+      sendError(new HttpError('RS_USER_ID_INVALID', 400, `${problem}, e.g. /demo/token?userId=u1`), request, reply);
     if (typeof userId !== 'string') return refuse('userId is required');
     const problem = idProblem(userId, 'userId');
     if (problem !== null) return refuse(problem);

@@ -6,7 +6,12 @@ import { RecstreamError } from '../errors.js';
  * with. 429 and 503 are retriable: the same request may succeed after Retry-After.
  */
 export class HttpError extends RecstreamError {
-  constructor(code: string, readonly statusCode: number, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    code: string,
+    readonly statusCode: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(code, message, { retriable: statusCode === 429 || statusCode === 503 });
     this.name = 'HttpError';
   }
@@ -59,11 +64,16 @@ export function sendError(error: FastifyError | HttpError | Error, request: Fast
   if (error instanceof HttpError) {
     // a deliberate 503 (overload) is counted by the metrics; logging each would flood the log under load
     if (status !== 503) request.log.error({ err: error }, 'request failed');
-    return reply.code(status).headers(error.headers).send({ error: status === 503 ? error.message : 'internal server error', code: status === 503 ? error.code : INTERNAL_CODE });
+    return reply
+      .code(status)
+      .headers(error.headers)
+      .send({ error: status === 503 ? error.message : 'internal server error', code: status === 503 ? error.code : INTERNAL_CODE });
   }
   if (status === 503 && error instanceof RecstreamError) {
     request.log.warn({ err: error }, 'request failed; the client may retry');
-    return reply.code(status).header('retry-after', String(RETRY_AFTER_SECONDS))
+    return reply
+      .code(status)
+      .header('retry-after', String(RETRY_AFTER_SECONDS))
       .send({ error: `the engine cannot answer now; retry in ${RETRY_AFTER_SECONDS} s`, code: error.code });
   }
   request.log.error({ err: error }, 'request failed');

@@ -1,10 +1,10 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { EngineApi } from '../engine/api.js';
 import { tokenRefusalMessage, verifyToken } from './tokens.js';
-import { WsConnection, type ConnectionLoad } from './ws-connection.js';
-import { parseClientFrame, type ClientMessage, type ErrorFrame } from './ws-protocol.js';
+import { type ConnectionLoad, WsConnection } from './ws-connection.js';
+import { type ClientMessage, type ErrorFrame, parseClientFrame } from './ws-protocol.js';
 
 const STREAM_PATH = '/v1/stream';
 
@@ -40,8 +40,10 @@ const DEFAULT_HIGH_WATER_BYTES = 64 * 1024;
 function refuseUpgrade(socket: Duplex, status: number, code: string, reason: string): void {
   const body = JSON.stringify({ error: reason, code });
   socket.once('finish', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Bad Request'}\r\nConnection: close\r\n`
-    + `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Bad Request'}\r\nConnection: close\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 /**
@@ -136,7 +138,12 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
       existing.expiresAt = auth.expiresAt;
     } else {
       if (conn.subscriptions.size >= config.ws.maxSubscriptions) {
-        conn.sendError({ op: 'error', code: 'too-many-subscriptions', message: `at most ${config.ws.maxSubscriptions} subscriptions per connection`, userId });
+        conn.sendError({
+          op: 'error',
+          code: 'too-many-subscriptions',
+          message: `at most ${config.ws.maxSubscriptions} subscriptions per connection`,
+          userId,
+        });
         return;
       }
       conn.subscriptions.set(userId, { pending: null, expiresAt: auth.expiresAt });
@@ -160,7 +167,9 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
     connections.add(conn);
     metrics.wsConnections.inc();
 
-    ws.on('pong', () => { conn.alive = true; });
+    ws.on('pong', () => {
+      conn.alive = true;
+    });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       conn.alive = true;
       if (data.length > softFrameBytes) {
@@ -213,7 +222,14 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
       wss.close();
     },
     stats() {
-      const total: GatewayStats = { connections: connections.size, subscriptions: 0, pendingLists: 0, pendingBytes: 0, bufferedAmount: 0, maxBufferedAmount: 0 };
+      const total: GatewayStats = {
+        connections: connections.size,
+        subscriptions: 0,
+        pendingLists: 0,
+        pendingBytes: 0,
+        bufferedAmount: 0,
+        maxBufferedAmount: 0,
+      };
       for (const conn of connections) {
         const load = conn.load();
         total.subscriptions += load.subscriptions;

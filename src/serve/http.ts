@@ -1,6 +1,6 @@
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../config.js';
 import type { EngineApi } from '../engine/api.js';
 import { MAX_ID_LENGTH } from '../events/fields.js';
@@ -60,16 +60,27 @@ export function buildHttpServer(engine: EngineApi, options: HttpServerOptions = 
     logController: new LogController({ disableRequestLogging: true }),
     // Default for routes of other plugins; the collector sets its own from MAX_BODY_BYTES.
     bodyLimit: config.maxBodyBytes,
-    frameworkErrors: (error, request, reply) => sendError(error.code === 'FST_ERR_BAD_URL'
-      ? new HttpError('RS_URL_MALFORMED', 400, 'the URL has a percent-encoded sequence that is not well-formed UTF-8 (such as a lone surrogate); ids must be well-formed Unicode')
-      : error, request, reply),
+    frameworkErrors: (error, request, reply) =>
+      sendError(
+        error.code === 'FST_ERR_BAD_URL'
+          ? new HttpError(
+              'RS_URL_MALFORMED',
+              400,
+              'the URL has a percent-encoded sequence that is not well-formed UTF-8 (such as a lone surrogate); ids must be well-formed Unicode',
+            )
+          : error,
+        request,
+        reply,
+      ),
   });
   capConnectionsPerAddress(app.server, config.http.maxConnectionsPerIp, () => engine.metrics.httpConnectionsRefusedTotal.inc());
 
   discardUnreadBodies(app, config.maxBodyBytes);
 
   app.setErrorHandler<FastifyError>((error, request, reply) => sendError(error, request, reply));
-  app.setNotFoundHandler((request, reply) => sendError(new HttpError('RS_ROUTE_NOT_FOUND', 404, `no route for ${request.method} ${request.url.split('?')[0]}`), request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(new HttpError('RS_ROUTE_NOT_FOUND', 404, `no route for ${request.method} ${request.url.split('?')[0]}`), request, reply),
+  );
 
   void app.register(helmet, securityHeaders);
   void app.register(cors, corsOptions(config.corsOrigins));

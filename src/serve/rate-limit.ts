@@ -27,8 +27,12 @@ export async function perClientRateLimit(
     keyGenerator: (request) => `${scope(request)}\n${normalizeIP(request.ip)}`,
     errorResponseBuilder: (_request, context) => {
       const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
-      return new HttpError('RS_RATE_LIMITED', 429, `rate limit of ${perMinute} requests per minute per client exceeded; retry in ${seconds} s`,
-        { 'retry-after': String(seconds) });
+      return new HttpError(
+        'RS_RATE_LIMITED',
+        429,
+        `rate limit of ${perMinute} requests per minute per client exceeded; retry in ${seconds} s`,
+        { 'retry-after': String(seconds) },
+      );
     },
   }) as onRequestAsyncHookHandler;
 }

@@ -5,9 +5,15 @@ import { HttpError } from './errors.js';
 import { parseLimit } from './limit-param.js';
 import { userGuard } from './user-auth.js';
 
-interface UserParams { userId: string }
-interface ItemParams { itemId: string }
-interface LimitQuery { limit?: string }
+interface UserParams {
+  userId: string;
+}
+interface ItemParams {
+  itemId: string;
+}
+interface LimitQuery {
+  limit?: string;
+}
 
 /**
  * The recommendation, similarity, erasure and digest endpoints. A user's list is personal data: it
@@ -20,12 +26,16 @@ export const readApiPlugin: FastifyPluginAsync<{ engine: EngineApi }> = async (a
   const requireAdmin = adminGuard(config.adminToken);
   const requireUser = userGuard(config);
 
-  app.get<{ Params: UserParams; Querystring: LimitQuery }>('/v1/users/:userId/recommendations', { onRequest: requireUser }, async (request) => {
-    const limit = parseLimit(request.query.limit, config.recommendationLimit);
-    const rec = engine.recommendationsFor(request.params.userId, limit);
-    metrics.recommendationsTotal.inc({ sink: 'http' });
-    return rec;
-  });
+  app.get<{ Params: UserParams; Querystring: LimitQuery }>(
+    '/v1/users/:userId/recommendations',
+    { onRequest: requireUser },
+    async (request) => {
+      const limit = parseLimit(request.query.limit, config.recommendationLimit);
+      const rec = engine.recommendationsFor(request.params.userId, limit);
+      metrics.recommendationsTotal.inc({ sink: 'http' });
+      return rec;
+    },
+  );
 
   app.get<{ Params: ItemParams; Querystring: LimitQuery }>('/v1/items/:itemId/similar', async (request) => {
     const limit = parseLimit(request.query.limit, config.recommendationLimit);

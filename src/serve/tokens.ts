@@ -9,9 +9,7 @@ import { idProblem } from '../events/fields.js';
 
 export type TokenRefusal = 'missing' | 'malformed' | 'bad-signature' | 'expired' | 'lifetime';
 
-export type TokenCheck =
-  | { ok: true; sub: string; exp: number }
-  | { ok: false; code: TokenRefusal };
+export type TokenCheck = { ok: true; sub: string; exp: number } | { ok: false; code: TokenRefusal };
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** Longer tokens are refused before any hashing so a client cannot make us hash megabytes. */
@@ -36,10 +34,14 @@ function decodeCanonical(text: string): Buffer | null {
 /** What a client is told about a refused token. */
 export function tokenRefusalMessage(code: TokenRefusal): string {
   switch (code) {
-    case 'missing': return 'a token is required';
-    case 'expired': return 'the token has expired; fetch a fresh one from the storefront backend';
-    case 'lifetime': return 'the token lives longer than this server allows (TOKEN_MAX_TTL_SECONDS); mint shorter-lived tokens';
-    default: return `the token is not valid (${code})`;
+    case 'missing':
+      return 'a token is required';
+    case 'expired':
+      return 'the token has expired; fetch a fresh one from the storefront backend';
+    case 'lifetime':
+      return 'the token lives longer than this server allows (TOKEN_MAX_TTL_SECONDS); mint shorter-lived tokens';
+    default:
+      return `the token is not valid (${code})`;
   }
 }
 

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { adminTokenMatcher, bearerToken } from './admin-auth.js';
 import { HttpError } from './errors.js';
-import { tokenRefusalMessage, verifyToken, type TokenRefusal } from './tokens.js';
+import { type TokenRefusal, tokenRefusalMessage, verifyToken } from './tokens.js';
 
 const challenge = { 'www-authenticate': 'Bearer' };
 
@@ -20,14 +20,22 @@ const TOKEN_REFUSAL_CODES: Record<TokenRefusal, string> = {
  * does, or the admin token. 401 without a valid token, 403 with a valid token for another user.
  * Open when AUTH_SECRET is unset (demo use), like the WebSocket gateway.
  */
-export function userGuard(config: Pick<Config, 'authSecret' | 'adminToken' | 'tokenMaxTtlSeconds'>, clock: () => number = Date.now): (request: FastifyRequest<{ Params: { userId: string } }>) => Promise<void> {
+export function userGuard(
+  config: Pick<Config, 'authSecret' | 'adminToken' | 'tokenMaxTtlSeconds'>,
+  clock: () => number = Date.now,
+): (request: FastifyRequest<{ Params: { userId: string } }>) => Promise<void> {
   const { authSecret, tokenMaxTtlSeconds } = config;
   const isAdmin = adminTokenMatcher(config.adminToken);
   return async (request) => {
     if (authSecret === null) return;
     const token = bearerToken(request);
     if (token === null) {
-      throw new HttpError('RS_TOKEN_REQUIRED', 401, 'this endpoint needs Authorization: Bearer <storefront token for the user> (or the admin token)', challenge);
+      throw new HttpError(
+        'RS_TOKEN_REQUIRED',
+        401,
+        'this endpoint needs Authorization: Bearer <storefront token for the user> (or the admin token)',
+        challenge,
+      );
     }
     if (isAdmin(token)) return;
     const check = verifyToken(authSecret, token, clock(), tokenMaxTtlSeconds);

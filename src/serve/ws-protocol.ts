@@ -6,9 +6,7 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
  * `op`. Everything else is a `bad-request` answered with an error frame; the connection stays open.
  */
 
-export type ClientMessage =
-  | { op: 'subscribe'; userId: string; token: unknown }
-  | { op: 'unsubscribe'; userId: string };
+export type ClientMessage = { op: 'subscribe'; userId: string; token: unknown } | { op: 'unsubscribe'; userId: string };
 
 export type ErrorCode =
   | 'bad-request'
@@ -49,7 +47,9 @@ export function parseClientFrame(data: Buffer, isBinary: boolean): ParsedFrame {
   }
   const { op, userId, token } = value as Record<string, unknown>;
   if (op !== 'subscribe' && op !== 'unsubscribe') {
-    return badRequest(`unknown op ${JSON.stringify(typeof op === 'string' ? op.slice(0, 64) : op ?? null)}; expected "subscribe" or "unsubscribe"`);
+    return badRequest(
+      `unknown op ${JSON.stringify(typeof op === 'string' ? op.slice(0, 64) : (op ?? null))}; expected "subscribe" or "unsubscribe"`,
+    );
   }
   if (typeof userId !== 'string') return badRequest('userId must be a string');
   const problem = idProblem(userId, 'userId');

@@ -28,7 +28,14 @@ describe('recstream bench --quick --json', () => {
     const latency = report.latency as Record<string, Record<string, unknown>>;
     const websocket = report.websocket!;
     const memory = report.memory!;
-    for (const x of [embedded.learnOnlyEventsPerSecond, embedded.pipelineEventsPerSecond, kafka.pipelineEventsPerSecond, kafka.rawConsumeEventsPerSecond, memory.bytesPerUser, memory.bytesPerItem]) {
+    for (const x of [
+      embedded.learnOnlyEventsPerSecond,
+      embedded.pipelineEventsPerSecond,
+      kafka.pipelineEventsPerSecond,
+      kafka.rawConsumeEventsPerSecond,
+      memory.bytesPerUser,
+      memory.bytesPerItem,
+    ]) {
       expect(positive(x), JSON.stringify(report)).toBe(true);
     }
     for (const run of [latency.embedded!, latency.kafka!, websocket]) {

@@ -25,7 +25,11 @@ describe('recstream command line', () => {
   });
 
   it.each(COMMANDS)('%s --help prints its usage on stdout and exits 0', async (name) => {
-    for (const argv of [[name, '--help'], [name, '-h'], ['help', name]]) {
+    for (const argv of [
+      [name, '--help'],
+      [name, '-h'],
+      ['help', name],
+    ]) {
       const run = await recstream(...argv);
       expect(run.code, argv.join(' ')).toBe(0);
       expect(run.out).toMatch(new RegExp(`^Usage: recstream ${name}`));
@@ -43,15 +47,18 @@ describe('recstream command line', () => {
     }
   });
 
-  it.each([['eval', '--k'], ['generate', '--users'], ['replay', '--rate'], ['demo', '--port'], ['token', '--ttl']])(
-    '%s %s without a value exits 2 naming the flag',
-    async (name, flag) => {
-      const run = await recstream(name, flag);
-      expect(run.code).toBe(2);
-      expect(run.err).toMatch(new RegExp(`^recstream ${name}: .*'${flag}`));
-      expect(run.err).toContain(`Usage: recstream ${name}`);
-    },
-  );
+  it.each([
+    ['eval', '--k'],
+    ['generate', '--users'],
+    ['replay', '--rate'],
+    ['demo', '--port'],
+    ['token', '--ttl'],
+  ])('%s %s without a value exits 2 naming the flag', async (name, flag) => {
+    const run = await recstream(name, flag);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(new RegExp(`^recstream ${name}: .*'${flag}`));
+    expect(run.err).toContain(`Usage: recstream ${name}`);
+  });
 
   it.each([
     ['eval', ['--input', 'package.json', '--k', 'ten'], "--k must be a positive integer, got 'ten'"],
@@ -65,14 +72,20 @@ describe('recstream command line', () => {
   ] as const)('%s %j: a bad value exits 2 naming the flag and the value, with code RS_USAGE', async (name, argv, message) => {
     const run = await recstream(name, ...argv);
     expect(run.code).toBe(2);
-    expect(run.err).toBe(`recstream ${name}: ${message}\nrecstream ${name}: error code RS_USAGE\n\n${(await recstream(name, '--help')).out}`);
+    expect(run.err).toBe(
+      `recstream ${name}: ${message}\nrecstream ${name}: error code RS_USAGE\n\n${(await recstream(name, '--help')).out}`,
+    );
   });
 
   it('names an --input that cannot be read, for eval and replay alike', async () => {
     for (const name of ['eval', 'replay']) {
       const run = await recstream(name, '--input', '/nonexistent/log.csv');
       expect(run.code, name).toBe(2);
-      expect(run.err).toMatch(new RegExp(`^recstream ${name}: --input '/nonexistent/log.csv' cannot be read\nrecstream ${name}: error code RS_INPUT_UNREADABLE\n`));
+      expect(run.err).toMatch(
+        new RegExp(
+          `^recstream ${name}: --input '/nonexistent/log.csv' cannot be read\nrecstream ${name}: error code RS_INPUT_UNREADABLE\n`,
+        ),
+      );
     }
   });
 
@@ -82,13 +95,17 @@ describe('recstream command line', () => {
     writeFileSync(noUser, 'who,itemId,timestamp\na,i1,1700000000\n');
     const columns = await recstream('eval', '--input', noUser);
     expect(columns.code).toBe(2);
-    expect(columns.err).toMatch(/\nrecstream eval: cannot find the user \(--user-col\) column.*\nrecstream eval: error code RS_INPUT_COLUMNS\n\nUsage: recstream eval/);
+    expect(columns.err).toMatch(
+      /\nrecstream eval: cannot find the user \(--user-col\) column.*\nrecstream eval: error code RS_INPUT_COLUMNS\n\nUsage: recstream eval/,
+    );
 
     const broken = join(dir, 'broken.csv');
     writeFileSync(broken, 'userId,itemId,timestamp\na,"i1,1700000000\n');
     const malformed = await recstream('eval', '--input', broken);
     expect(malformed.code).toBe(1);
-    expect(malformed.err).toContain(`recstream eval: ${broken}: CSV ends inside a quoted field\nrecstream eval: error code RS_INPUT_MALFORMED\n`);
+    expect(malformed.err).toContain(
+      `recstream eval: ${broken}: CSV ends inside a quoted field\nrecstream eval: error code RS_INPUT_MALFORMED\n`,
+    );
     expect(malformed.err).not.toContain('Usage:');
   });
 
@@ -97,7 +114,9 @@ describe('recstream command line', () => {
     writeFileSync(file, 'userId,itemId,timestamp\na,i1,1700000000\n');
     const run = await recstream('replay', '--input', file, '--url', 'http://127.0.0.1:1');
     expect(run.code).toBe(1);
-    expect(run.err).toMatch(/\nrecstream replay: cannot reach http:\/\/127\.0\.0\.1:1\/v1\/events \(.*\): is recstream running there\?.*\nrecstream replay: error code RS_COLLECTOR_UNREACHABLE\n$/);
+    expect(run.err).toMatch(
+      /\nrecstream replay: cannot reach http:\/\/127\.0\.0\.1:1\/v1\/events \(.*\): is recstream running there\?.*\nrecstream replay: error code RS_COLLECTOR_UNREACHABLE\n$/,
+    );
     expect(run.err).not.toMatch(/\n\s+at /);
   });
 
@@ -113,7 +132,9 @@ describe('recstream command line', () => {
   it('a bad configuration exits 2 naming the variable, without the usage', async () => {
     const c = captureIo({ AUTH_SECRET: 'long-enough-secret-0123456789', TOKEN_MAX_TTL_SECONDS: 'forever' });
     expect(await main(['token', '--user', 'u1'], c.io)).toBe(2);
-    expect(c.err()).toMatch(/^recstream token: invalid configuration:\n {2}- TOKEN_MAX_TTL_SECONDS.*\nrecstream token: error code RS_CONFIG_INVALID\n$/);
+    expect(c.err()).toMatch(
+      /^recstream token: invalid configuration:\n {2}- TOKEN_MAX_TTL_SECONDS.*\nrecstream token: error code RS_CONFIG_INVALID\n$/,
+    );
     expect(c.err()).not.toContain('Usage:');
     expect(c.out()).toBe('');
   });

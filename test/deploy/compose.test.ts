@@ -19,8 +19,7 @@ describe('docker-compose.yml', () => {
   it('runs the whole stack', () => {
     const run = compose('config', '--services');
     expect(run.status, run.output).toBe(0);
-    expect(run.output.trim().split('\n').sort()).toEqual(
-      ['grafana', 'kafka', 'loadgen', 'prometheus', 'recstream', 'schema-registry']);
+    expect(run.output.trim().split('\n').sort()).toEqual(['grafana', 'kafka', 'loadgen', 'prometheus', 'recstream', 'schema-registry']);
   });
 
   it('mounts only files that exist in the repository', () => {
@@ -45,7 +44,11 @@ describe('docker-compose.yml', () => {
 
 describe('deploy/Dockerfile', () => {
   const dockerfile = readFileSync(join(root, 'deploy', 'Dockerfile'), 'utf8');
-  const instructions = dockerfile.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const instructions = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const stages = instructions.filter((l) => /^FROM\s/i.test(l));
   const runtime = instructions.slice(instructions.lastIndexOf(stages.at(-1) ?? ''));
 

@@ -6,9 +6,25 @@ import { exportedSeriesNames, metricNamesIn } from './promql.js';
 const root = join(import.meta.dirname, '..', '..');
 const dashboardPath = join(root, 'deploy', 'grafana', 'dashboards', 'recstream.json');
 
-interface Target { expr?: string; refId?: string; datasource?: { uid?: string } }
-interface Panel { id: number; type: string; title: string; targets?: Target[]; datasource?: { uid?: string }; gridPos?: object }
-interface Dashboard { uid: string; title: string; panels: Panel[]; templating: { list: Array<{ name: string; definition?: string }> } }
+interface Target {
+  expr?: string;
+  refId?: string;
+  datasource?: { uid?: string };
+}
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  targets?: Target[];
+  datasource?: { uid?: string };
+  gridPos?: object;
+}
+interface Dashboard {
+  uid: string;
+  title: string;
+  panels: Panel[];
+  templating: { list: Array<{ name: string; definition?: string }> };
+}
 
 const dashboard = JSON.parse(readFileSync(dashboardPath, 'utf8')) as Dashboard;
 const dataPanels = dashboard.panels.filter((p) => p.type !== 'row');
@@ -21,8 +37,9 @@ beforeAll(async () => {
 
 describe('PromQL metric-name extraction', () => {
   it('finds metric names and ignores functions, labels, ranges, groupings and variables', () => {
-    const expr = 'histogram_quantile(0.99, sum by (le, instance) (rate(recstream_event_to_push_seconds_bucket{job="recstream",instance=~"$instance"}[$__rate_interval]))) '
-      + '/ on() group_left sum(recstream_consumer_lag offset 30m) > 1e3 and up';
+    const expr =
+      'histogram_quantile(0.99, sum by (le, instance) (rate(recstream_event_to_push_seconds_bucket{job="recstream",instance=~"$instance"}[$__rate_interval]))) ' +
+      '/ on() group_left sum(recstream_consumer_lag offset 30m) > 1e3 and up';
     expect(metricNamesIn(expr).sort()).toEqual(['recstream_consumer_lag', 'recstream_event_to_push_seconds_bucket', 'up']);
   });
 });
@@ -40,7 +57,10 @@ describe('Grafana dashboard', () => {
 
   it('queries only series the engine exports', () => {
     const unknown = exprs.flatMap(({ panel, expr }) =>
-      metricNamesIn(expr).filter((n) => !exported.has(n)).map((n) => `${panel}: ${n}`));
+      metricNamesIn(expr)
+        .filter((n) => !exported.has(n))
+        .map((n) => `${panel}: ${n}`),
+    );
     expect(unknown).toEqual([]);
   });
 
@@ -53,12 +73,23 @@ describe('Grafana dashboard', () => {
   it('covers throughput, lag, latency, dead letters, WebSocket, model quality and memory', () => {
     const used = new Set(exprs.flatMap(({ expr }) => metricNamesIn(expr)));
     for (const name of [
-      'recstream_events_total', 'recstream_consumer_lag', 'recstream_event_to_push_seconds_bucket',
-      'recstream_event_processing_seconds_bucket', 'recstream_dlq_total', 'recstream_ws_connections',
-      'recstream_ws_subscriptions', 'recstream_ws_dropped_total', 'recstream_prequential_recall',
-      'recstream_ranker_logloss', 'recstream_model_users', 'recstream_model_items',
-      'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_p99_seconds',
-    ]) expect(used.has(name), name).toBe(true);
+      'recstream_events_total',
+      'recstream_consumer_lag',
+      'recstream_event_to_push_seconds_bucket',
+      'recstream_event_processing_seconds_bucket',
+      'recstream_dlq_total',
+      'recstream_ws_connections',
+      'recstream_ws_subscriptions',
+      'recstream_ws_dropped_total',
+      'recstream_prequential_recall',
+      'recstream_ranker_logloss',
+      'recstream_model_users',
+      'recstream_model_items',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_p99_seconds',
+    ])
+      expect(used.has(name), name).toBe(true);
   });
 
   it('uses the provisioned Prometheus datasource', () => {
@@ -73,7 +104,7 @@ describe('Grafana dashboard', () => {
 });
 
 describe('alert rules', () => {
-  it('read only series the engine exports, or Prometheus\'s own up', () => {
+  it("read only series the engine exports, or Prometheus's own up", () => {
     const rules = readFileSync(join(root, 'deploy', 'prometheus', 'alerts.yml'), 'utf8');
     const ruleExprs = [...rules.matchAll(/^\s+expr:\s*(.+)$/gm)].map((m) => m[1]);
     expect(ruleExprs.length).toBeGreaterThan(5);

@@ -13,14 +13,24 @@ const testsText = readFileSync(join(promDir, 'alerts.test.yml'), 'utf8');
 const runbook = readFileSync(join(root, 'docs', 'RUNBOOK.md'), 'utf8');
 
 /** The alert blocks of alerts.yml: name and the text of its rule. */
-const alerts = alertsText.split(/^\s+- alert:\s*/m).slice(1).map((block) => ({
-  name: block.slice(0, block.indexOf('\n')).trim(),
-  block,
-}));
+const alerts = alertsText
+  .split(/^\s+- alert:\s*/m)
+  .slice(1)
+  .map((block) => ({
+    name: block.slice(0, block.indexOf('\n')).trim(),
+    block,
+  }));
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
-const anchors = new Set([...runbook.matchAll(/^#{1,6}\s+(.+)$/gm)].map((m) =>
-  m[1].trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')));
+const anchors = new Set(
+  [...runbook.matchAll(/^#{1,6}\s+(.+)$/gm)].map((m) =>
+    m[1]
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-'),
+  ),
+);
 
 describe('promtool', () => {
   it('accepts the Prometheus configuration and the rule file it loads', () => {
@@ -45,9 +55,15 @@ describe('promtool', () => {
 describe('alert rules', () => {
   it('cover every condition operators page on', () => {
     expect(alerts.map((a) => a.name).sort()).toEqual([
-      'RecstreamConsumerLagGrowing', 'RecstreamDeadLetterRatioHigh', 'RecstreamEventLoopBlocked',
-      'RecstreamInputStalled', 'RecstreamNoEvents', 'RecstreamNotReady', 'RecstreamPushLatencyHigh',
-      'RecstreamRecallCollapse', 'RecstreamWebSocketDrops',
+      'RecstreamConsumerLagGrowing',
+      'RecstreamDeadLetterRatioHigh',
+      'RecstreamEventLoopBlocked',
+      'RecstreamInputStalled',
+      'RecstreamNoEvents',
+      'RecstreamNotReady',
+      'RecstreamPushLatencyHigh',
+      'RecstreamRecallCollapse',
+      'RecstreamWebSocketDrops',
     ]);
   });
 
@@ -63,9 +79,14 @@ describe('alert rules', () => {
   });
 
   it.each(alerts)('$name is unit-tested both firing and silent', ({ name }) => {
-    const cases = [...testsText.matchAll(/alertname:\s*(\w+)\s*\n\s*exp_alerts:(.*)\n(\s*- exp_labels)?/g)]
-      .filter((m) => m[1] === name);
-    expect(cases.some((m) => m[3] !== undefined), `${name} never fires in alerts.test.yml`).toBe(true);
-    expect(cases.some((m) => m[2].trim() === '[]'), `${name} is never expected silent in alerts.test.yml`).toBe(true);
+    const cases = [...testsText.matchAll(/alertname:\s*(\w+)\s*\n\s*exp_alerts:(.*)\n(\s*- exp_labels)?/g)].filter((m) => m[1] === name);
+    expect(
+      cases.some((m) => m[3] !== undefined),
+      `${name} never fires in alerts.test.yml`,
+    ).toBe(true);
+    expect(
+      cases.some((m) => m[2].trim() === '[]'),
+      `${name} is never expected silent in alerts.test.yml`,
+    ).toBe(true);
   });
 });

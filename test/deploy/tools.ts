@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
 
-export interface ToolRun { status: number; output: string }
+export interface ToolRun {
+  status: number;
+  output: string;
+}
 
 /**
  * Runs a system tool that CI installs (promtool from the Debian "prometheus" package, docker-compose).

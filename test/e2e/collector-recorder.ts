@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 const trackerSource = readFileSync(new URL('../../web/tracker.js', import.meta.url), 'utf8');
 
@@ -77,9 +77,14 @@ export class CollectorRecorder {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (request.method === 'GET' && url.pathname === '/tracker.js') return { status: 200, type: 'text/javascript', body: trackerSource };
     if (request.method === 'GET' && url.pathname === '/') {
-      return { status: 200, type: 'text/html', body: `<!doctype html><html><head><script src="/tracker.js"></script></head><body>${this.pageBody}</body></html>` };
+      return {
+        status: 200,
+        type: 'text/html',
+        body: `<!doctype html><html><head><script src="/tracker.js"></script></head><body>${this.pageBody}</body></html>`,
+      };
     }
-    if (request.method === 'GET' && url.pathname === '/elsewhere') return { status: 200, type: 'text/html', body: '<!doctype html><p>elsewhere</p>' };
+    if (request.method === 'GET' && url.pathname === '/elsewhere')
+      return { status: 200, type: 'text/html', body: '<!doctype html><p>elsewhere</p>' };
     if (request.method === 'POST' && url.pathname === '/v1/events') {
       let body = '';
       for await (const chunk of request) body += String(chunk);

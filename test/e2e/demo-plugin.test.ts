@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { demoPlugin, type DemoPluginOptions } from '../../src/serve/demo.js';
+import { type DemoPluginOptions, demoPlugin } from '../../src/serve/demo.js';
 import { mintToken, verifyToken } from '../../src/serve/tokens.js';
 
 const webDir = fileURLToPath(new URL('../../web', import.meta.url));
@@ -12,7 +12,10 @@ const catalog = [
 const shoppers = [{ userId: 'ada', name: 'Ada', description: 'hikes' }, { userId: 'bob' }];
 
 let app: FastifyInstance | null = null;
-afterEach(async () => { await app?.close(); app = null; });
+afterEach(async () => {
+  await app?.close();
+  app = null;
+});
 
 async function demo(extra: Partial<DemoPluginOptions> = {}): Promise<FastifyInstance> {
   app = Fastify();

@@ -38,12 +38,16 @@ describe('demo storefront in a real browser', () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
     // The page runs under the server's Content-Security-Policy; a violation is only a console error.
-    page.on('console', (message) => { if (message.type() === 'error') pageErrors.push(message.text()); });
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
     await page.goto(`${baseUrl}/`);
     await page.waitForSelector('body[data-ready]');
 
     // A known shopper (not the "new visitor" the page adds at the end).
-    const shoppers = await page.locator('#shopper option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
+    const shoppers = await page
+      .locator('#shopper option')
+      .evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
     expect(shoppers.length).toBeGreaterThan(1);
     const shopper = shoppers[Math.min(1, shoppers.length - 2)]!;
     await page.selectOption('#shopper', shopper);
@@ -51,7 +55,9 @@ describe('demo storefront in a real browser', () => {
     await page.waitForSelector(`#recs[data-user-id="${shopper}"], #recs-empty:not([hidden])`);
 
     const category = await page.locator('section.category').evaluateAll((sections) => {
-      const full = sections.find((s) => (s as unknown as { querySelectorAll(q: string): { length: number } }).querySelectorAll('.product').length >= 3);
+      const full = sections.find(
+        (s) => (s as unknown as { querySelectorAll(q: string): { length: number } }).querySelectorAll('.product').length >= 3,
+      );
       return full ? (full as unknown as { dataset: { category: string } }).dataset.category : null;
     });
     expect(category).not.toBeNull();
@@ -64,7 +70,11 @@ describe('demo storefront in a real browser', () => {
     }
 
     // Every clicked product is named by some reason ("because you viewed …") in the live panel.
-    const reasons = await until(() => reasonsText(page), (texts) => clicked.every((name) => texts.some((t) => t.includes(name))), PANEL_UPDATE_MS);
+    const reasons = await until(
+      () => reasonsText(page),
+      (texts) => clicked.every((name) => texts.some((t) => t.includes(name))),
+      PANEL_UPDATE_MS,
+    );
     expect(reasons.some((t) => t.startsWith('because you viewed'))).toBe(true);
     expect(await page.locator('#recs').getAttribute('data-user-id')).toBe(shopper);
     expect(await page.locator('#recs').getAttribute('data-recommendation-id')).toBeTruthy();
@@ -72,7 +82,9 @@ describe('demo storefront in a real browser', () => {
     // The ticker keeps the last few lines only; the latest click is among them.
     expect(ticker).toContain(`clicked ${clicked[2]}`);
 
-    const engineList = await (await fetch(`${baseUrl}/v1/users/${encodeURIComponent(shopper)}/recommendations`)).json() as { items: Array<{ reasons: string[] }> };
+    const engineList = (await (await fetch(`${baseUrl}/v1/users/${encodeURIComponent(shopper)}/recommendations`)).json()) as {
+      items: Array<{ reasons: string[] }>;
+    };
     expect(engineList.items.length).toBeGreaterThan(0);
     expect(pageErrors).toEqual([]);
 

@@ -33,14 +33,23 @@ let browser: Browser;
 let minted = 0;
 
 beforeAll(async () => {
-  app = await startTestApp({ AUTH_SECRET: SECRET, WRITE_KEYS: WRITE_KEY }, {
-    extend: async (http) => {
-      await http.register(demoPlugin, {
-        webDir, catalog, shoppers: [], writeKey: WRITE_KEY,
-        mintToken: (userId) => { minted += 1; return mintToken(SECRET, userId, TOKEN_TTL_SECONDS); },
-      });
+  app = await startTestApp(
+    { AUTH_SECRET: SECRET, WRITE_KEYS: WRITE_KEY },
+    {
+      extend: async (http) => {
+        await http.register(demoPlugin, {
+          webDir,
+          catalog,
+          shoppers: [],
+          writeKey: WRITE_KEY,
+          mintToken: (userId) => {
+            minted += 1;
+            return mintToken(SECRET, userId, TOKEN_TTL_SECONDS);
+          },
+        });
+      },
     },
-  });
+  );
   browser = await launchChromium();
 }, 60_000);
 
@@ -59,7 +68,16 @@ async function trackerPage(writeKey: string): Promise<Page> {
     window.errors = [];
     window.statuses = [];
     window.batches = [];
-    window.recstream.init({ endpoint: location.origin, writeKey: key, userId: 'shopper-live', flushInterval: 50, onResponse: (s: number, batch: Array<{ itemId: string }>) => { window.statuses.push(s); window.batches.push(batch.map((e) => e.itemId)); } });
+    window.recstream.init({
+      endpoint: location.origin,
+      writeKey: key,
+      userId: 'shopper-live',
+      flushInterval: 50,
+      onResponse: (s: number, batch: Array<{ itemId: string }>) => {
+        window.statuses.push(s);
+        window.batches.push(batch.map((e) => e.itemId));
+      },
+    });
   }, writeKey);
   return page;
 }
@@ -69,7 +87,10 @@ async function subscribe(page: Page): Promise<void> {
     window.recstream.subscribe({
       url: `ws://${location.host}/v1/stream`,
       userId: 'shopper-live',
-      token: (userId: string) => fetch(`/demo/token?userId=${userId}`).then((r) => r.json()).then((b) => b.token),
+      token: (userId: string) =>
+        fetch(`/demo/token?userId=${userId}`)
+          .then((r) => r.json())
+          .then((b) => b.token),
       onRecommendations: (rec: LiveWindow['lists'][number]) => window.lists.push(rec),
       onError: (err: { code: string }) => window.errors.push(err),
     });
@@ -80,10 +101,16 @@ describe('tracker.js against a running recstream', () => {
   it('delivers events through the collector with the write key and receives the lists they trigger', async () => {
     const page = await trackerPage(WRITE_KEY);
     await subscribe(page);
-    await until(() => page.evaluate(() => window.lists.length), (n) => n >= 1);
+    await until(
+      () => page.evaluate(() => window.lists.length),
+      (n) => n >= 1,
+    );
     await page.evaluate(() => window.recstream.productClick('a'));
     const second = await page.evaluate(() => window.recstream.productClick('b').eventId);
-    const lists = await until(() => page.evaluate(() => window.lists), (l) => l.some((x) => x.triggerEventId === second));
+    const lists = await until(
+      () => page.evaluate(() => window.lists),
+      (l) => l.some((x) => x.triggerEventId === second),
+    );
     expect(lists.every((l) => l.userId === 'shopper-live')).toBe(true);
     expect(await page.evaluate(() => window.statuses)).toContain(202);
     expect(await page.evaluate(() => window.errors)).toEqual([]);
@@ -93,9 +120,15 @@ describe('tracker.js against a running recstream', () => {
   it('gets 401 for a wrong write key and does not retry it', async () => {
     const page = await trackerPage('not-a-key');
     await page.evaluate(() => window.recstream.productClick('c'));
-    await until(() => page.evaluate(() => window.statuses.length), (n) => n === 1);
+    await until(
+      () => page.evaluate(() => window.statuses.length),
+      (n) => n === 1,
+    );
     await page.evaluate(() => window.recstream.productClick('b'));
-    await until(() => page.evaluate(() => window.statuses.length), (n) => n === 2);
+    await until(
+      () => page.evaluate(() => window.statuses.length),
+      (n) => n === 2,
+    );
     expect(await page.evaluate(() => window.statuses)).toEqual([401, 401]);
     expect(await page.evaluate(() => window.batches)).toEqual([['c'], ['b']]);
     await page.close();
@@ -105,11 +138,17 @@ describe('tracker.js against a running recstream', () => {
     const page = await trackerPage(WRITE_KEY);
     const before = minted;
     await subscribe(page);
-    await until(() => page.evaluate(() => window.lists.length), (n) => n >= 1);
+    await until(
+      () => page.evaluate(() => window.lists.length),
+      (n) => n >= 1,
+    );
     // Let the token run out; the next list for the user makes the gateway answer token-expired.
     await new Promise((resolve) => setTimeout(resolve, TOKEN_TTL_SECONDS * 1000 + 200));
     const eventId = await page.evaluate(() => window.recstream.productClick('c').eventId);
-    await until(() => page.evaluate(() => window.lists), (l) => l.some((x) => x.triggerEventId === eventId));
+    await until(
+      () => page.evaluate(() => window.lists),
+      (l) => l.some((x) => x.triggerEventId === eventId),
+    );
     expect(minted - before).toBeGreaterThanOrEqual(2);
     expect(await page.evaluate(() => window.errors)).toEqual([]);
     await page.close();

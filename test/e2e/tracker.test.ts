@@ -31,8 +31,12 @@ let browser: Browser;
 let collector: CollectorRecorder;
 let page: Page;
 
-beforeAll(async () => { browser = await launchChromium(); });
-afterAll(async () => { await browser?.close(); });
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
 beforeEach(async () => {
   collector = new CollectorRecorder();
   await collector.start();
@@ -61,13 +65,21 @@ describe('tracker.js batching and wire format', () => {
       window.recstream.pageView('c');
       window.recstream.purchase({ orderId: 'o-1', currency: 'EUR', items: [{ itemId: 'b', quantity: 2, price: 3.5 }] });
     });
-    await until(() => collector.delivered.length, (n) => n === 4);
+    await until(
+      () => collector.delivered.length,
+      (n) => n === 4,
+    );
     expect(collector.batches).toHaveLength(1);
     const [batch] = collector.batches;
     expect(batch!.url.searchParams.get('writeKey')).toBe('wk 1');
     expect(batch!.contentType).toContain('text/plain');
     const events = batch!.events;
-    expect(events.map((e) => [e.type, e.itemId ?? null])).toEqual([['click', 'a'], ['add_to_cart', 'b'], ['view', 'c'], ['purchase', null]]);
+    expect(events.map((e) => [e.type, e.itemId ?? null])).toEqual([
+      ['click', 'a'],
+      ['add_to_cart', 'b'],
+      ['view', 'c'],
+      ['purchase', null],
+    ]);
     expect(events[0]!.recommendationId).toBe('rec-1');
     expect(events[1]!.price).toBe(3.5);
     expect(events[3]).toMatchObject({ orderId: 'o-1', currency: 'EUR', items: [{ itemId: 'b', quantity: 2, price: 3.5 }] });
@@ -82,18 +94,31 @@ describe('tracker.js batching and wire format', () => {
 
   it('flushes as soon as a batch is full and keeps order across batches', async () => {
     await open('', { batchSize: 2, flushInterval: 60_000 });
-    await page.evaluate(() => { for (const id of ['a', 'b', 'c', 'd', 'e']) window.recstream.productClick(id); });
+    await page.evaluate(() => {
+      for (const id of ['a', 'b', 'c', 'd', 'e']) window.recstream.productClick(id);
+    });
     // The fifth event waits for the next flush; the first four must not.
-    await until(() => collector.delivered.length, (n) => n >= 4);
+    await until(
+      () => collector.delivered.length,
+      (n) => n >= 4,
+    );
     expect(collector.batches.every((b) => b.events.length <= 2)).toBe(true);
     expect(collector.delivered.slice(0, 4).map((e) => e.itemId)).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('creates UUIDs without crypto.randomUUID', async () => {
-    await page.addInitScript(() => { Object.defineProperty(Crypto.prototype, 'randomUUID', { value: undefined }); });
+    await page.addInitScript(() => {
+      Object.defineProperty(Crypto.prototype, 'randomUUID', { value: undefined });
+    });
     await open();
-    await page.evaluate(() => { window.recstream.productClick('a'); window.recstream.productClick('b'); });
-    const events = await until(() => collector.delivered, (d) => d.length === 2);
+    await page.evaluate(() => {
+      window.recstream.productClick('a');
+      window.recstream.productClick('b');
+    });
+    const events = await until(
+      () => collector.delivered,
+      (d) => d.length === 2,
+    );
     expect(events[0]!.eventId).toMatch(UUID_V4);
     expect(events[0]!.eventId).not.toBe(events[1]!.eventId);
   });
@@ -106,7 +131,10 @@ describe('tracker.js batching and wire format', () => {
       sessionStorage.setItem('recstream.session', JSON.stringify({ id: 'stale', last: Date.now() - 31 * 60_000 }));
       window.recstream.productClick('b');
     });
-    const events = await until(() => collector.delivered, (d) => d.length === 2);
+    const events = await until(
+      () => collector.delivered,
+      (d) => d.length === 2,
+    );
     expect(events[0]!.sessionId).toBe('recent');
     expect(events[1]!.sessionId).not.toBe('stale');
     expect(events[1]!.sessionId).toMatch(UUID_V4);
@@ -117,8 +145,14 @@ describe('tracker.js delivery under failure', () => {
   it('retries the same events after 5xx answers and dropped connections, then stops', async () => {
     collector.answers = [503, 'drop', 500];
     await open();
-    await page.evaluate(() => { window.recstream.productClick('a'); window.recstream.productClick('b'); });
-    await until(() => collector.delivered.length, (n) => n === 2);
+    await page.evaluate(() => {
+      window.recstream.productClick('a');
+      window.recstream.productClick('b');
+    });
+    await until(
+      () => collector.delivered.length,
+      (n) => n === 2,
+    );
     expect(collector.batches.map((b) => b.status)).toEqual([503, 0, 500, 202]);
     const ids = collector.batches.map((b) => b.events.map((e) => e.eventId).join());
     expect(new Set(ids).size).toBe(1);
@@ -130,31 +164,54 @@ describe('tracker.js delivery under failure', () => {
     collector.answers = [400];
     await open();
     await page.evaluate(() => window.recstream.productClick('bad'));
-    await until(() => collector.batches.length, (n) => n === 1);
+    await until(
+      () => collector.batches.length,
+      (n) => n === 1,
+    );
     await page.evaluate(() => window.recstream.productClick('good'));
-    await until(() => collector.delivered.length, (n) => n === 1);
+    await until(
+      () => collector.delivered.length,
+      (n) => n === 1,
+    );
     expect(collector.batches.map((b) => b.events.map((e) => e.itemId))).toEqual([['bad'], ['good']]);
   });
 
   it('bounds the queue during an outage, keeping the newest events', async () => {
     collector.answers = Array.from({ length: 1000 }, () => 503);
     await open('', { maxQueue: 3 });
-    await page.evaluate(() => { window.recstream.productClick('e1'); window.recstream.productClick('e2'); });
-    await until(() => collector.batches.length, (n) => n >= 1);
-    await page.evaluate(() => { for (const id of ['e3', 'e4', 'e5']) window.recstream.productClick(id); });
+    await page.evaluate(() => {
+      window.recstream.productClick('e1');
+      window.recstream.productClick('e2');
+    });
+    await until(
+      () => collector.batches.length,
+      (n) => n >= 1,
+    );
+    await page.evaluate(() => {
+      for (const id of ['e3', 'e4', 'e5']) window.recstream.productClick(id);
+    });
     // Once a failed request carried e5, no older request can still be waiting for an answer.
     await until(() => collector.batches.some((b) => b.events.some((e) => e.itemId === 'e5')), Boolean);
     collector.answers = [];
-    const delivered = await until(() => collector.delivered, (d) => d.length >= 3);
+    const delivered = await until(
+      () => collector.delivered,
+      (d) => d.length >= 3,
+    );
     expect(delivered.map((e) => e.itemId)).toEqual(['e3', 'e4', 'e5']);
   });
 
   it('sends what is queued with sendBeacon when the page goes away', async () => {
     await open('', { flushInterval: 60_000 });
-    await page.evaluate(() => { window.recstream.productClick('a'); window.recstream.addToCart('a'); });
+    await page.evaluate(() => {
+      window.recstream.productClick('a');
+      window.recstream.addToCart('a');
+    });
     expect(collector.batches).toHaveLength(0);
     await page.goto(`${collector.url}/elsewhere`);
-    const delivered = await until(() => collector.delivered, (d) => d.length === 2);
+    const delivered = await until(
+      () => collector.delivered,
+      (d) => d.length === 2,
+    );
     expect(delivered.map((e) => e.type)).toEqual(['click', 'add_to_cart']);
     expect(collector.batches[0]!.contentType).toContain('text/plain');
   });
@@ -172,9 +229,14 @@ describe('tracker.js click capture', () => {
     await page.click('#name-y');
     await page.click('#add-y');
     await page.click('#plain');
-    const events = await until(() => collector.delivered, (d) => d.length >= 3);
+    const events = await until(
+      () => collector.delivered,
+      (d) => d.length >= 3,
+    );
     expect(events.map((e) => [e.type, e.itemId, e.recommendationId ?? null])).toEqual([
-      ['click', 'x', 'rec-9'], ['click', 'y', null], ['add_to_cart', 'y', null],
+      ['click', 'x', 'rec-9'],
+      ['click', 'y', null],
+      ['add_to_cart', 'y', null],
     ]);
     expect(events[0]!.price).toBe(12.5);
   });
@@ -183,7 +245,10 @@ describe('tracker.js click capture', () => {
     await open(body);
     await page.click('#rec-x');
     await page.evaluate(() => window.recstream.productClick('explicit'));
-    await until(() => collector.delivered.length, (n) => n >= 1);
+    await until(
+      () => collector.delivered.length,
+      (n) => n >= 1,
+    );
     expect(collector.delivered.map((e) => e.itemId)).toEqual(['explicit']);
   });
 });
@@ -192,7 +257,9 @@ describe('tracker.js subscribe', () => {
   it('subscribes with the token, delivers lists and resubscribes after the connection drops', async () => {
     collector.onWsMessage = (socket, message) => {
       if (message.op !== 'subscribe') return;
-      socket.send(JSON.stringify({ op: 'recommendations', userId: message.userId, recommendationId: `r${collector.wsMessages.length}`, items: [] }));
+      socket.send(
+        JSON.stringify({ op: 'recommendations', userId: message.userId, recommendationId: `r${collector.wsMessages.length}`, items: [] }),
+      );
     };
     await open();
     await page.evaluate(() => {
@@ -206,16 +273,25 @@ describe('tracker.js subscribe', () => {
         onStatus: (s: string) => window.statuses.push(s),
       });
     });
-    await until(() => page.evaluate(() => window.received.length), (n) => n === 1);
+    await until(
+      () => page.evaluate(() => window.received.length),
+      (n) => n === 1,
+    );
     expect(collector.wsMessages).toEqual([{ op: 'subscribe', userId: 'u1', token: 'token-for-u1' }]);
 
     for (const socket of collector.sockets) socket.terminate();
-    await until(() => page.evaluate(() => window.received.length), (n) => n === 2);
+    await until(
+      () => page.evaluate(() => window.received.length),
+      (n) => n === 2,
+    );
     expect(collector.wsMessages).toHaveLength(2);
     expect(await page.evaluate(() => window.statuses)).toEqual(['open', 'reconnecting', 'open']);
 
     await page.evaluate(() => window.subscription.close());
-    await until(() => collector.sockets.size, (n) => n === 0);
+    await until(
+      () => collector.sockets.size,
+      (n) => n === 0,
+    );
   });
 
   it('asks for a fresh token when the gateway says it expired, and reports other errors', async () => {
@@ -236,7 +312,10 @@ describe('tracker.js subscribe', () => {
         onError: (e: unknown) => window.errors.push(e),
       });
     });
-    const errors = await until(() => page.evaluate(() => window.errors), (e) => e.length === 1);
+    const errors = await until(
+      () => page.evaluate(() => window.errors),
+      (e) => e.length === 1,
+    );
     expect(errors).toEqual([{ op: 'error', code: 'forbidden', message: 'no access to u1' }]);
     expect(collector.wsMessages.map((m) => m.token)).toEqual(['t1', 't2']);
     await page.evaluate(() => window.subscription.close());

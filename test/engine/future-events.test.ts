@@ -18,7 +18,10 @@ async function start(env: Record<string, string>, options: Parameters<typeof sta
   const app = await startTestApp(env, options);
   apps.push(app);
   // Ready with all 8 input partitions: assigned, and their replay is over.
-  await waitFor(() => app.engine.readiness(), (r) => r.ready && r.partitions?.length === 8);
+  await waitFor(
+    () => app.engine.readiness(),
+    (r) => r.ready && r.partitions?.length === 8,
+  );
   return app;
 }
 
@@ -39,7 +42,9 @@ describe('event times ahead of the wall clock (embedded log)', () => {
     const first = await start({ DATA_DIR: dir }, { log: log() });
     const encode = await clickEncoder(first);
     const click = async (userId: string, i: number, timestamp: number) => ({
-      topic: 'clickstream', key: userId, value: await encode({ eventId: `${userId}-${i}`, userId, timestamp, itemId: `sku-${i % 4}` }),
+      topic: 'clickstream',
+      key: userId,
+      value: await encode({ eventId: `${userId}-${i}`, userId, timestamp, itemId: `sku-${i % 4}` }),
     });
     await first.log.produce(await Promise.all(Array.from({ length: 10 }, (_, i) => click(`shopper-${i % 5}`, i, now - 60_000 + i))));
     recordAhead = 3 * DAY;
@@ -50,10 +55,16 @@ describe('event times ahead of the wall clock (embedded log)', () => {
     ]);
     recordAhead = 0;
 
-    const dead = await waitFor(() => readTopic(first.log, 'recstream.dlq'), (r) => r.length >= 1);
+    const dead = await waitFor(
+      () => readTopic(first.log, 'recstream.dlq'),
+      (r) => r.length >= 1,
+    );
     expect(dead.map((r) => [r.key?.toString(), r.headers.reason])).toEqual([['liar', 'timestamp']]);
     expect(dead[0].headers.error).toMatch(/more than 1 hour in the future/);
-    const live = await waitFor(() => first.engine.digest(), (d) => d.eventsApplied >= 11);
+    const live = await waitFor(
+      () => first.engine.digest(),
+      (d) => d.eventsApplied >= 11,
+    );
     expect(live.eventsApplied).toBe(11);
     expect(live.users).toBe(6);
     await first.stop();
@@ -74,14 +85,28 @@ describe('event times ahead of the wall clock (embedded log)', () => {
     for (let i = 0; i < 2000; i++) {
       const liar = i % 2 === 0;
       const userId = `${liar ? 'liar' : 'shopper'}-${(i >> 1) % 50}`;
-      records.push({ topic: 'clickstream', key: userId, value: await encode({ eventId: `e-${i}`, userId, itemId: `sku-${i % 9}`, timestamp: liar ? now + 3 * DAY : now - 60_000 }) });
+      records.push({
+        topic: 'clickstream',
+        key: userId,
+        value: await encode({ eventId: `e-${i}`, userId, itemId: `sku-${i % 9}`, timestamp: liar ? now + 3 * DAY : now - 60_000 }),
+      });
     }
     await app.log.produce(records);
 
-    const dead = await waitFor(() => readTopic(app.log, 'recstream.dlq'), (r) => r.length >= 1000);
+    const dead = await waitFor(
+      () => readTopic(app.log, 'recstream.dlq'),
+      (r) => r.length >= 1000,
+    );
     expect(dead).toHaveLength(1000);
     expect(new Set(dead.map((r) => r.headers.reason))).toEqual(new Set(['timestamp']));
-    expect((await waitFor(() => app.engine.digest(), (d) => d.eventsApplied >= 1000)).users).toBe(50);
+    expect(
+      (
+        await waitFor(
+          () => app.engine.digest(),
+          (d) => d.eventsApplied >= 1000,
+        )
+      ).users,
+    ).toBe(50);
     const markers = (await readTopic(app.log, 'recstream.changelog')).filter((r) => r.key?.toString().startsWith('refused:'));
     // 2000 records on 4 partitions arrive in batches of up to 500: a handful of markers.
     expect(markers.length).toBeGreaterThan(0);
@@ -100,12 +125,26 @@ describe('event times ahead of the wall clock (embedded log)', () => {
 
     const encode = await clickEncoder(app);
     await app.log.produce([
-      { topic: 'clickstream', key: 'u-3', value: await encode({ eventId: 'k-1', userId: 'u-3', itemId: 'sku-2', timestamp: now + 30_000 }) },
-      { topic: 'clickstream', key: 'u-4', value: await encode({ eventId: 'k-2', userId: 'u-4', itemId: 'sku-2', timestamp: now + 120_000 }) },
+      {
+        topic: 'clickstream',
+        key: 'u-3',
+        value: await encode({ eventId: 'k-1', userId: 'u-3', itemId: 'sku-2', timestamp: now + 30_000 }),
+      },
+      {
+        topic: 'clickstream',
+        key: 'u-4',
+        value: await encode({ eventId: 'k-2', userId: 'u-4', itemId: 'sku-2', timestamp: now + 120_000 }),
+      },
     ]);
-    const dead = await waitFor(() => readTopic(app.log, 'recstream.dlq'), (r) => r.length >= 1);
+    const dead = await waitFor(
+      () => readTopic(app.log, 'recstream.dlq'),
+      (r) => r.length >= 1,
+    );
     expect(dead.map((r) => [r.key?.toString(), r.headers.reason])).toEqual([['u-4', 'timestamp']]);
-    const digest = await waitFor(() => app.engine.digest(), (d) => d.eventsApplied >= 2);
+    const digest = await waitFor(
+      () => app.engine.digest(),
+      (d) => d.eventsApplied >= 2,
+    );
     expect(digest.eventsApplied).toBe(2);
   });
 });

@@ -18,13 +18,22 @@ describe('pipeline: a mixed stream with invalid records', () => {
     const schema = readFileSync(new URL('../../schemas/ClickEvent.avsc', import.meta.url), 'utf8');
     clickSchemaId = (await registry.register({ type: SchemaType.AVRO, schema }, { subject: 'clickstream-value' })).id;
   });
-  afterAll(async () => { await app?.stop(); });
+  afterAll(async () => {
+    await app?.stop();
+  });
 
   it('sends every invalid record to the DLQ with its reason and applies every valid one once', async () => {
     const now = Date.now();
     const click = (i: number, over: Record<string, unknown> = {}) => ({
-      eventId: `e${i}`, userId: `u${i % 7}`, timestamp: now - 1000 + i, type: 'click', itemId: `item${i % 13}`,
-      recommendationId: null, sessionId: null, price: null, ...over,
+      eventId: `e${i}`,
+      userId: `u${i % 7}`,
+      timestamp: now - 1000 + i,
+      type: 'click',
+      itemId: `item${i % 13}`,
+      recommendationId: null,
+      sessionId: null,
+      price: null,
+      ...over,
     });
     const valid = Array.from({ length: 60 }, (_, i) => click(i));
     const records: Array<{ key: string; value: Buffer; expect?: string }> = [];
@@ -46,7 +55,10 @@ describe('pipeline: a mixed stream with invalid records', () => {
     });
     await app.log.produce(stream.map((r) => ({ topic: 'clickstream', key: r.key, value: r.value })));
 
-    const dlq = await waitFor(() => readTopic(app.log, 'recstream.dlq'), (r) => r.length >= bad.length);
+    const dlq = await waitFor(
+      () => readTopic(app.log, 'recstream.dlq'),
+      (r) => r.length >= bad.length,
+    );
     expect(dlq).toHaveLength(bad.length);
     const byValue = new Map(dlq.map((r) => [r.value?.toString('base64'), r]));
     for (const b of bad) {
@@ -57,10 +69,16 @@ describe('pipeline: a mixed stream with invalid records', () => {
       expect(dead!.headers.error.length).toBeGreaterThan(0);
       expect(dead!.key?.toString()).toBe(b.key);
     }
-    const digest = await waitFor(() => app.engine.digest(), (d) => d.eventsApplied >= valid.length);
+    const digest = await waitFor(
+      () => app.engine.digest(),
+      (d) => d.eventsApplied >= valid.length,
+    );
     expect(digest.eventsApplied).toBe(valid.length);
     // Every valid user got a list on the recommendations topic.
-    const lists = await waitFor(() => readTopic(app.log, 'recommendations'), (r) => new Set(r.map((x) => x.key?.toString())).size >= 7);
+    const lists = await waitFor(
+      () => readTopic(app.log, 'recommendations'),
+      (r) => new Set(r.map((x) => x.key?.toString())).size >= 7,
+    );
     expect(new Set(lists.map((x) => x.key?.toString()))).toEqual(new Set(valid.map((v) => v.userId)));
     const metrics = await app.engine.metrics.registry.getSingleMetricAsString('recstream_dlq_total');
     expect(metrics).toMatch(/reason="undecodable"} 1/);

@@ -4,11 +4,23 @@ import type { LogRecord, OutgoingRecord } from '../../src/log/types.js';
 
 const tp = { topic: 'clickstream', partition: 2 };
 const at = (offset: number, partition = 2): LogRecord => ({
-  topic: 'clickstream', partition, offset: String(offset), key: null, value: null, headers: {}, timestamp: 0,
+  topic: 'clickstream',
+  partition,
+  offset: String(offset),
+  key: null,
+  value: null,
+  headers: {},
+  timestamp: 0,
 });
 /** The changelog record as another process reads it back. */
 const asRead = (r: OutgoingRecord): LogRecord => ({
-  topic: r.topic, partition: 0, offset: '0', key: Buffer.from(String(r.key)), value: r.value, headers: {}, timestamp: 0,
+  topic: r.topic,
+  partition: 0,
+  offset: '0',
+  key: Buffer.from(String(r.key)),
+  value: r.value,
+  headers: {},
+  timestamp: 0,
 });
 const covered = (s: RefusedSources, from: number, to: number): number[] =>
   Array.from({ length: to - from }, (_, i) => from + i).filter((o) => s.covers(at(o)));
@@ -19,7 +31,14 @@ describe('refusal markers', () => {
     const marker = here.refuse(tp, ['10', '11', '12', '15', '40'], 'recstream.changelog');
     expect(marker.topic).toBe('recstream.changelog');
     expect(String(marker.key)).toBe('refused:clickstream/2/10-41');
-    expect(JSON.parse(marker.value!.toString())).toEqual({ source: 'clickstream/2', ranges: [['10', '13'], ['15', '16'], ['40', '41']] });
+    expect(JSON.parse(marker.value!.toString())).toEqual({
+      source: 'clickstream/2',
+      ranges: [
+        ['10', '13'],
+        ['15', '16'],
+        ['40', '41'],
+      ],
+    });
     expect(covered(here, 0, 50)).toEqual([10, 11, 12, 15, 40]);
     expect(here.covers(at(11, 3))).toBe(false);
 

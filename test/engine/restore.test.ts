@@ -4,7 +4,13 @@ import { postEvents, startTestApp, tempDir, waitFor } from '../helpers/app.js';
 function clicks(from: number, to: number, base: number) {
   return Array.from({ length: to - from }, (_, j) => {
     const i = from + j;
-    return { eventId: `ev-${i}`, userId: `user-${i % 23}`, timestamp: base + i * 1000, type: i % 5 === 0 ? 'add_to_cart' : 'view', itemId: `sku-${(i * 7) % 41}` };
+    return {
+      eventId: `ev-${i}`,
+      userId: `user-${i % 23}`,
+      timestamp: base + i * 1000,
+      type: i % 5 === 0 ? 'add_to_cart' : 'view',
+      itemId: `sku-${(i * 7) % 41}`,
+    };
   });
 }
 
@@ -15,23 +21,35 @@ describe('restart and restore (embedded log with DATA_DIR)', () => {
 
     const first = await startTestApp({ DATA_DIR: dir });
     expect((await postEvents(first, clicks(0, 300, base))).body.accepted).toBe(300);
-    const before = await waitFor(() => first.engine.digest(), (d) => d.eventsApplied === 300);
+    const before = await waitFor(
+      () => first.engine.digest(),
+      (d) => d.eventsApplied === 300,
+    );
     await first.stop();
 
     const second = await startTestApp({ DATA_DIR: dir });
-    const restored = await waitFor(() => second.engine.digest(), (d) => d.eventsApplied >= 300);
+    const restored = await waitFor(
+      () => second.engine.digest(),
+      (d) => d.eventsApplied >= 300,
+    );
     expect(restored).toEqual(before);
     // Re-sending already applied events changes nothing (duplicate event ids).
     expect((await postEvents(second, clicks(250, 300, base))).body.accepted).toBe(50);
     expect((await postEvents(second, clicks(300, 500, base))).body.accepted).toBe(200);
-    const interrupted = await waitFor(() => second.engine.digest(), (d) => d.eventsApplied >= 500);
+    const interrupted = await waitFor(
+      () => second.engine.digest(),
+      (d) => d.eventsApplied >= 500,
+    );
     await new Promise((r) => setTimeout(r, 200));
     expect(second.engine.digest().eventsApplied).toBe(500);
     await second.stop();
 
     const straight = await startTestApp({ DATA_DIR: tempDir() });
     await postEvents(straight, clicks(0, 500, base));
-    const uninterrupted = await waitFor(() => straight.engine.digest(), (d) => d.eventsApplied >= 500);
+    const uninterrupted = await waitFor(
+      () => straight.engine.digest(),
+      (d) => d.eventsApplied >= 500,
+    );
     await straight.stop();
     expect(interrupted.stateHash).toBe(uninterrupted.stateHash);
     expect(interrupted.users).toBe(uninterrupted.users);
@@ -43,7 +61,10 @@ describe('restart and restore (embedded log with DATA_DIR)', () => {
     const dir = tempDir();
     const first = await startTestApp({ DATA_DIR: dir });
     await postEvents(first, clicks(0, 100, base));
-    await waitFor(() => first.engine.digest(), (d) => d.eventsApplied === 100);
+    await waitFor(
+      () => first.engine.digest(),
+      (d) => d.eventsApplied === 100,
+    );
     const usersBefore = first.engine.digest().users;
     const res = await fetch(`${first.url}/v1/users/user-3`, { method: 'DELETE' });
     expect(res.status).toBe(204);
@@ -51,7 +72,10 @@ describe('restart and restore (embedded log with DATA_DIR)', () => {
     await first.stop();
 
     const second = await startTestApp({ DATA_DIR: dir });
-    const after = await waitFor(() => second.engine.digest(), (d) => d.users >= usersBefore - 1);
+    const after = await waitFor(
+      () => second.engine.digest(),
+      (d) => d.users >= usersBefore - 1,
+    );
     await new Promise((r) => setTimeout(r, 200));
     expect(second.engine.digest().users).toBe(usersBefore - 1);
     expect(after.users).toBe(usersBefore - 1);

@@ -4,13 +4,27 @@ import { PopularityBaseline } from '../../src/eval/baselines/popularity.js';
 import type { Interaction } from '../../src/eval/interactions.js';
 
 const row = (userId: string, itemId: string, timestamp = 0): Interaction => ({
-  userId, itemId, timestamp, type: 'click', rating: null, price: null, sessionId: null,
+  userId,
+  itemId,
+  timestamp,
+  type: 'click',
+  rating: null,
+  price: null,
+  sessionId: null,
 });
 
 describe('popularity baseline', () => {
   it('ranks by count so far, drops the seen items, and follows changing counts', () => {
     const pop = new PopularityBaseline();
-    for (const [u, i] of [['a', 'X'], ['b', 'Y'], ['c', 'Y'], ['d', 'Z'], ['e', 'Z'], ['f', 'Z']]) pop.learn(row(u, i));
+    for (const [u, i] of [
+      ['a', 'X'],
+      ['b', 'Y'],
+      ['c', 'Y'],
+      ['d', 'Z'],
+      ['e', 'Z'],
+      ['f', 'Z'],
+    ])
+      pop.learn(row(u, i));
     expect(pop.recommend('n', 3, 0, new Set())).toEqual(['Z', 'Y', 'X']);
     expect(pop.recommend('n', 2, 0, new Set(['Z']))).toEqual(['Y', 'X']);
     for (let n = 0; n < 3; n++) pop.learn(row(`g${n}`, 'X'));
@@ -39,7 +53,16 @@ describe('item-kNN baseline', () => {
   // u1 {A,B}, u2 {A,B,C}, u3 {A,C}: |A|=3 |B|=2 |C|=2, A·B=2, A·C=2, B·C=1
   const trained = (options = {}) => {
     const knn = new ItemKnnBaseline({ refreshFraction: 0, ...options });
-    for (const [u, i] of [['u1', 'A'], ['u1', 'B'], ['u2', 'A'], ['u2', 'B'], ['u2', 'C'], ['u3', 'A'], ['u3', 'C']]) knn.learn(row(u, i));
+    for (const [u, i] of [
+      ['u1', 'A'],
+      ['u1', 'B'],
+      ['u2', 'A'],
+      ['u2', 'B'],
+      ['u2', 'C'],
+      ['u3', 'A'],
+      ['u3', 'C'],
+    ])
+      knn.learn(row(u, i));
     return knn;
   };
 
@@ -49,7 +72,12 @@ describe('item-kNN baseline', () => {
     const b = new Map(knn.neighbors('B'));
     expect(b.get('A')).toBeCloseTo(2 / Math.sqrt(3 * 2), 12);
     expect(b.get('C')).toBeCloseTo(1 / Math.sqrt(2 * 2), 12);
-    expect(knn.neighbors('A').map(([id]) => id).sort()).toEqual(['B', 'C']);
+    expect(
+      knn
+        .neighbors('A')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(['B', 'C']);
   });
 
   it('sums similarities to the recent items and never returns a seen one', () => {

@@ -29,7 +29,11 @@ describe('parseCsv', () => {
   });
 
   it('handles CRLF, a BOM, blank lines and a last record without a line end', async () => {
-    expect(await records(['\ufeffa,b\r\n1,2\r\n\r\n3,"4"'])).toEqual([['a', 'b'], ['1', '2'], ['3', '4']]);
+    expect(await records(['\ufeffa,b\r\n1,2\r\n\r\n3,"4"'])).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+      ['3', '4'],
+    ]);
   });
 
   it('gives the same records whatever the chunk boundaries', async () => {
@@ -63,7 +67,11 @@ describe('parseCsv', () => {
     expect(await read('log-gz-without-suffix')).toEqual(plain);
     const log = await readInteractionFile(join(dir, 'log.csv.gz'));
     expect(log.interactions).toHaveLength(5000);
-    expect(log.interactions[4999]).toMatchObject({ userId: `u${4999 % 7}`, itemId: `i${4999 % 13}`, timestamp: (1_700_000_000 + 4999) * 1000 });
+    expect(log.interactions[4999]).toMatchObject({
+      userId: `u${4999 % 7}`,
+      itemId: `i${4999 % 13}`,
+      timestamp: (1_700_000_000 + 4999) * 1000,
+    });
   });
 });
 
@@ -72,7 +80,12 @@ describe('column detection', () => {
     expect(detectColumns(['userId', 'itemId', 'timestamp'])).toMatchObject({ user: 0, item: 1, time: 2, rating: null, type: null });
     expect(detectColumns(['USER_ID', 'Movie_Id', 'Rating', 'TS'])).toMatchObject({ user: 0, item: 1, rating: 2, time: 3 });
     expect(detectColumns(['visitorid', 'event', 'productId', 'time'])).toMatchObject({ user: 0, type: 1, item: 2, time: 3 });
-    expect(detectColumns(['InvoiceNo', 'StockCode', 'InvoiceDate', 'UnitPrice', 'CustomerID'])).toMatchObject({ user: 4, item: 1, time: 2, price: 3 });
+    expect(detectColumns(['InvoiceNo', 'StockCode', 'InvoiceDate', 'UnitPrice', 'CustomerID'])).toMatchObject({
+      user: 4,
+      item: 1,
+      time: 2,
+      price: 3,
+    });
   });
 
   it('uses forced names over detected ones and names the flag when a forced column is absent', () => {
@@ -129,8 +142,23 @@ describe('readInteractions', () => {
       'u3,i7,1009,removefromcart',
     ].join('\n');
     const log = await readInteractionText(text);
-    expect(log.interactions.map((i) => i.type)).toEqual(['view', 'add_to_cart', 'purchase', 'add_to_cart', 'purchase', 'add_to_cart', 'remove_from_cart']);
-    expect(log.stats).toMatchObject({ rows: 11, kept: 7, skippedEmptyUserOrItem: 2, skippedBadTimestamp: 1, skippedUnknownType: 1, unknownTypes: ['wishlist'] });
+    expect(log.interactions.map((i) => i.type)).toEqual([
+      'view',
+      'add_to_cart',
+      'purchase',
+      'add_to_cart',
+      'purchase',
+      'add_to_cart',
+      'remove_from_cart',
+    ]);
+    expect(log.stats).toMatchObject({
+      rows: 11,
+      kept: 7,
+      skippedEmptyUserOrItem: 2,
+      skippedBadTimestamp: 1,
+      skippedUnknownType: 1,
+      unknownTypes: ['wishlist'],
+    });
     expect(mapEventType('page view')).toBe('view');
   });
 

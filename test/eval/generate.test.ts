@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { createShopperSimulation, eventCsvRows, generateEvents } from '../../src/eval/generate.js';
 import type { TrackingEvent } from '../../src/events/types.js';
 import { validateEvent } from '../../src/events/validate.js';
-import { createShopperSimulation, eventCsvRows, generateEvents } from '../../src/eval/generate.js';
 
-const take = (n: number, seed: number | string, extra: Partial<Parameters<typeof generateEvents>[0]> = {}): TrackingEvent[] =>
-  [...generateEvents({ seed, users: 200, items: 300, categories: 6, events: n, ...extra })];
+const take = (n: number, seed: number | string, extra: Partial<Parameters<typeof generateEvents>[0]> = {}): TrackingEvent[] => [
+  ...generateEvents({ seed, users: 200, items: 300, categories: 6, events: n, ...extra }),
+];
 
 describe('synthetic shoppers', () => {
   it('is deterministic for a seed and differs across seeds', () => {

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGenerate } from '../../src/commands/generate.js';
-import { spawnEngine, waitReady, type EngineProcess } from '../helpers/engine-process.js';
+import { type EngineProcess, spawnEngine, waitReady } from '../helpers/engine-process.js';
 
 describe('recstream generate --to-topics', () => {
   let engine: EngineProcess;
@@ -21,7 +21,9 @@ describe('recstream generate --to-topics', () => {
     const env = process.env.KAFKA_BROKERS;
     delete process.env.KAFKA_BROKERS;
     try {
-      expect(await runGenerate(['--to-topics', '--url', engine.url, '--events', '300', '--users', '30', '--rate', '0', '--seed', '4'], io)).toBe(0);
+      expect(
+        await runGenerate(['--to-topics', '--url', engine.url, '--events', '300', '--users', '30', '--rate', '0', '--seed', '4'], io),
+      ).toBe(0);
     } finally {
       if (env !== undefined) process.env.KAFKA_BROKERS = env;
     }

@@ -58,7 +58,9 @@ describe('prequential protocol', () => {
     const { interactions } = await readInteractionText(LOG);
     const order = evaluationOrder(interactions, { limit: 4 }).map((i) => `${i.userId}${i.itemId}`);
     expect(order).toEqual(['u1A', 'u2A', 'u3A', 'u3B']);
-    const ties = evaluationOrder(interactions, {}).slice(-2).map((i) => `${i.userId}${i.itemId}`);
+    const ties = evaluationOrder(interactions, {})
+      .slice(-2)
+      .map((i) => `${i.userId}${i.itemId}`);
     expect(ties).toEqual(['u4C', 'u4B']);
   });
 
@@ -78,7 +80,13 @@ describe('prequential protocol', () => {
       }
     }
     const log: Interaction[] = Array.from({ length: 50 }, (_, i) => ({
-      userId: 'u', itemId: `i${i}`, timestamp: i, type: 'click', rating: null, price: null, sessionId: null,
+      userId: 'u',
+      itemId: `i${i}`,
+      timestamp: i,
+      type: 'click',
+      rating: null,
+      price: null,
+      sessionId: null,
     }));
     const result = runPrequential(log, [new LastLearned('a'), new LastLearned('b')], { k: 5 });
     expect(result.evaluated).toBe(49);
@@ -96,7 +104,13 @@ describe('prequential protocol', () => {
       learn() {},
     };
     const log: Interaction[] = ['x', 'y', 'x', 'z'].map((itemId, i) => ({
-      userId: 'u', itemId, timestamp: i, type: 'view', rating: null, price: null, sessionId: null,
+      userId: 'u',
+      itemId,
+      timestamp: i,
+      type: 'view',
+      rating: null,
+      price: null,
+      sessionId: null,
     }));
     runPrequential(log, [probe], { k: 3 });
     expect(seenAtScore).toEqual([['x'], ['x', 'y']]);

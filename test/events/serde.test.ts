@@ -2,24 +2,42 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { EVENT_SCHEMAS } from '../../src/events/schemas.js';
-import { EventSerde, type DecodeResult } from '../../src/events/serde.js';
+import { type DecodeResult, EventSerde } from '../../src/events/serde.js';
 import type { ClickEvent, PurchaseEvent, Recommendation } from '../../src/events/types.js';
 import { validateEvent } from '../../src/events/validate.js';
-import { startRegistry, type RunningRegistry } from '../registry/start-registry.js';
+import { type RunningRegistry, startRegistry } from '../registry/start-registry.js';
 
 const topics = { clicks: 'clickstream', purchases: 'purchases', recommendations: 'recommendations' };
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 
 const click: ClickEvent = {
-  eventId: 'e-1', userId: 'u-1', timestamp: T0, type: 'add_to_cart', itemId: 'sku-9',
-  recommendationId: 'rec-4', sessionId: null, price: 19.5,
+  eventId: 'e-1',
+  userId: 'u-1',
+  timestamp: T0,
+  type: 'add_to_cart',
+  itemId: 'sku-9',
+  recommendationId: 'rec-4',
+  sessionId: null,
+  price: 19.5,
 };
 const purchase: PurchaseEvent = {
-  eventId: 'e-2', userId: 'u-1', timestamp: T0 + 1, orderId: 'o-1', currency: 'EUR',
-  items: [{ itemId: 'sku-9', quantity: 2, price: 19.5 }, { itemId: 'sku-3', quantity: 1, price: 0 }], sessionId: 's-1',
+  eventId: 'e-2',
+  userId: 'u-1',
+  timestamp: T0 + 1,
+  orderId: 'o-1',
+  currency: 'EUR',
+  items: [
+    { itemId: 'sku-9', quantity: 2, price: 19.5 },
+    { itemId: 'sku-3', quantity: 1, price: 0 },
+  ],
+  sessionId: 's-1',
 };
 const recommendation: Recommendation = {
-  userId: 'u-1', recommendationId: 'r-abc', generatedAt: T0 + 2, triggerEventId: 'e-2', modelVersion: 'm-1',
+  userId: 'u-1',
+  recommendationId: 'r-abc',
+  generatedAt: T0 + 2,
+  triggerEventId: 'e-2',
+  modelVersion: 'm-1',
   items: [{ itemId: 'sku-4', score: 0.75, reasons: ['co-viewed:sku-9', 'trending'] }],
   userScores: { expectedOrderValue: 42.5 },
 };
@@ -44,7 +62,11 @@ describe('EventSerde over the embedded registry', () => {
     expect(subjects).toEqual(['clickstream-value', 'purchases-value', 'recommendations-value']);
     expect(new Set(Object.values(ids)).size).toBe(3);
 
-    for (const [topic, value] of [['clickstream', click], ['purchases', purchase], ['recommendations', recommendation]] as const) {
+    for (const [topic, value] of [
+      ['clickstream', click],
+      ['purchases', purchase],
+      ['recommendations', recommendation],
+    ] as const) {
       const bytes = await serde.encode(topic, value);
       expect(bytes[0]).toBe(0);
       expect(bytes.readInt32BE(1)).toBe(ids[topic]);
@@ -66,7 +88,10 @@ describe('EventSerde over the embedded registry', () => {
     const first = consumer.decode('purchases', bytes);
     expect(first).toBeInstanceOf(Promise);
     const result = await first;
-    expect(result).toEqual({ ok: true, value: expect.objectContaining({ ...purchase, items: purchase.items.map((i) => expect.objectContaining(i)) }) });
+    expect(result).toEqual({
+      ok: true,
+      value: expect.objectContaining({ ...purchase, items: purchase.items.map((i) => expect.objectContaining(i)) }),
+    });
     expect(consumer.decode('purchases', bytes)).not.toBeInstanceOf(Promise);
     if (!result.ok) throw new Error(result.error);
     const checked = validateEvent(result.value, { now: T0, kind: 'purchase', maxFutureMs: loadConfig({}).eventMaxFutureMs });
@@ -92,13 +117,17 @@ describe('EventSerde over the embedded registry', () => {
 
   it('classifies garbage, unknown ids, wrong subjects, corrupt bodies and oversize messages', async () => {
     const ids = await serde.registerAll(topics);
-    expect(failure(await serde.decode('clickstream', Buffer.from('{"eventId":"e-1"}'))))
-      .toMatchObject({ reason: 'undecodable', error: expect.stringContaining('magic byte') });
+    expect(failure(await serde.decode('clickstream', Buffer.from('{"eventId":"e-1"}')))).toMatchObject({
+      reason: 'undecodable',
+      error: expect.stringContaining('magic byte'),
+    });
     expect(failure(await serde.decode('clickstream', Buffer.from([0, 0, 1])))).toMatchObject({ reason: 'undecodable' });
 
     const unknown = Buffer.concat([Buffer.from([0, 0, 0, 0x27, 0x0f]), Buffer.from([2, 65])]);
-    expect(failure(await serde.decode('clickstream', unknown)))
-      .toMatchObject({ reason: 'unknown-schema', error: expect.stringContaining('9999') });
+    expect(failure(await serde.decode('clickstream', unknown))).toMatchObject({
+      reason: 'unknown-schema',
+      error: expect.stringContaining('9999'),
+    });
 
     const purchaseBytes = await serde.encode('purchases', purchase);
     const wrong = failure(await serde.decode('clickstream', purchaseBytes));
@@ -120,7 +149,9 @@ describe('EventSerde over the embedded registry', () => {
 
   it('registers under a subject whose operator chose another compatibility level', async () => {
     const put = await fetch(`${reg.url}/config/clickstream-value`, {
-      method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ compatibility: 'FULL_TRANSITIVE' }),
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ compatibility: 'FULL_TRANSITIVE' }),
     });
     expect(put.status).toBe(200);
     const ids = await serde.registerAll(topics);
@@ -130,8 +161,10 @@ describe('EventSerde over the embedded registry', () => {
   });
 
   it('uses our schema where the subject holds it among other versions, and names the subject when it is absent and refused', async () => {
-    const put = (path: string, body: unknown) => fetch(`${reg.url}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const post = (path: string, body: unknown) => fetch(`${reg.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const put = (path: string, body: unknown) =>
+      fetch(`${reg.url}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (path: string, body: unknown) =>
+      fetch(`${reg.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const first = await serde.registerAll(topics);
     const unrelated = JSON.stringify({ type: 'record', name: 'Other', fields: [{ name: 'x', type: 'int' }] });
     expect((await put('/config/clickstream-value', { compatibility: 'NONE' })).status).toBe(200);
@@ -145,14 +178,21 @@ describe('EventSerde over the embedded registry', () => {
     expect((await fetch(`${reg.url}/subjects/purchases-value`, { method: 'DELETE' })).status).toBe(200);
     expect((await post('/subjects/purchases-value/versions', { schema: unrelated })).status).toBe(200);
     expect((await put('/config/purchases-value', { compatibility: 'FULL_TRANSITIVE' })).status).toBe(200);
-    await expect(new EventSerde({ registry: reg.url }).registerAll(topics)).rejects.toThrow(/subject purchases-value: .* refused to register it \(409/);
-    await expect(new EventSerde({ registry: reg.url }).registerAll(topics)).rejects.toMatchObject({ code: 'RS_SCHEMA_UNUSABLE', retriable: false });
+    await expect(new EventSerde({ registry: reg.url }).registerAll(topics)).rejects.toThrow(
+      /subject purchases-value: .* refused to register it \(409/,
+    );
+    await expect(new EventSerde({ registry: reg.url }).registerAll(topics)).rejects.toMatchObject({
+      code: 'RS_SCHEMA_UNUSABLE',
+      retriable: false,
+    });
   });
 
   it('refuses to encode a value that does not fit the schema, naming the field', async () => {
     await serde.registerAll(topics);
     await expect(serde.encode('clickstream', { ...click, type: 'share' })).rejects.toThrow(/type/);
-    await expect(serde.encode('purchases', { ...purchase, items: [{ itemId: 'x', quantity: 1.5, price: 1 }] })).rejects.toThrow(/items\.0\.quantity/);
+    await expect(serde.encode('purchases', { ...purchase, items: [{ itemId: 'x', quantity: 1.5, price: 1 }] })).rejects.toThrow(
+      /items\.0\.quantity/,
+    );
     await expect(serde.encode('clickstream', { ...click, type: 'share' })).rejects.toMatchObject({ code: 'RS_SERDE_ENCODE_INVALID' });
     await expect(serde.encode('not-a-topic-of-ours', click)).rejects.toMatchObject({ code: 'RS_SERDE_UNKNOWN_TOPIC' });
   });
@@ -163,7 +203,12 @@ describe('EventSerde over the embedded registry', () => {
     await reg.close();
     const orphan = new EventSerde({ registry: reg.url });
     orphan.bind(topics);
-    const unavailable = { name: 'SchemaRegistryUnavailable', code: 'RS_SCHEMA_REGISTRY_UNAVAILABLE', retriable: true, message: expect.stringContaining(reg.url) };
+    const unavailable = {
+      name: 'SchemaRegistryUnavailable',
+      code: 'RS_SCHEMA_REGISTRY_UNAVAILABLE',
+      retriable: true,
+      message: expect.stringContaining(reg.url),
+    };
     await expect(Promise.resolve(orphan.decode('clickstream', bytes))).rejects.toMatchObject(unavailable);
     await expect(new EventSerde({ registry: reg.url }).registerAll(topics)).rejects.toMatchObject(unavailable);
     expect(ids.clickstream).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateEvent, type ValidateOptions } from '../../src/events/validate.js';
+import { type ValidateOptions, validateEvent } from '../../src/events/validate.js';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 const HOUR = 60 * 60 * 1000;
@@ -7,8 +7,16 @@ const opts: ValidateOptions = { now: NOW, maxFutureMs: HOUR };
 
 const click = { eventId: 'e-1', userId: 'u-1', timestamp: NOW - 1000, type: 'view', itemId: 'sku-1' };
 const purchase = {
-  eventId: 'e-2', userId: 'u-1', timestamp: NOW - 500, type: 'purchase', orderId: 'o-1', currency: 'EUR',
-  items: [{ itemId: 'sku-1', quantity: 1, price: 10 }, { itemId: 'sku-2', quantity: 3, price: 2.5 }],
+  eventId: 'e-2',
+  userId: 'u-1',
+  timestamp: NOW - 500,
+  type: 'purchase',
+  orderId: 'o-1',
+  currency: 'EUR',
+  items: [
+    { itemId: 'sku-1', quantity: 1, price: 10 },
+    { itemId: 'sku-2', quantity: 3, price: 2.5 },
+  ],
 };
 
 function rejection(raw: unknown, o: ValidateOptions = opts): { reason: string; error: string } {
@@ -74,7 +82,8 @@ describe('validateEvent: rejections name the field and the rule', () => {
     expect(rejection([click])).toMatchObject({ reason: 'invalid', error: 'event must be a JSON object, got an array' });
     expect(rejection(null).reason).toBe('invalid');
     expect(rejection({ ...click, type: 'share' })).toMatchObject({
-      reason: 'invalid', error: expect.stringMatching(/^type "share" is unknown: expected one of view, click, add_to_cart, remove_from_cart, purchase$/),
+      reason: 'invalid',
+      error: expect.stringMatching(/^type "share" is unknown: expected one of view, click, add_to_cart, remove_from_cart, purchase$/),
     });
     expect(rejection({ ...click, type: 3 }).error).toContain('type 3 is unknown');
   });
@@ -97,9 +106,14 @@ describe('validateEvent: rejections name the field and the rule', () => {
 
   it('rejects bad prices and quantities with the item index', () => {
     const items = (patch: Record<string, unknown>) => ({
-      ...purchase, items: [purchase.items[0], purchase.items[1], { itemId: 'sku-3', quantity: 1, price: 1, ...patch }],
+      ...purchase,
+      items: [purchase.items[0], purchase.items[1], { itemId: 'sku-3', quantity: 1, price: 1, ...patch }],
     });
-    expect(rejection(items({ price: -1 }))).toEqual({ ok: false, reason: 'invalid', error: 'items[2].price must be a finite number ≥ 0, got -1' });
+    expect(rejection(items({ price: -1 }))).toEqual({
+      ok: false,
+      reason: 'invalid',
+      error: 'items[2].price must be a finite number ≥ 0, got -1',
+    });
     expect(rejection(items({ price: Number.NaN })).error).toBe('items[2].price must be a finite number ≥ 0, got NaN');
     expect(rejection(items({ price: Number.POSITIVE_INFINITY })).error).toContain('items[2].price must be a finite number ≥ 0');
     expect(rejection(items({ price: '9.99' })).error).toBe('items[2].price must be a finite number ≥ 0, got "9.99"');
@@ -109,7 +123,11 @@ describe('validateEvent: rejections name the field and the rule', () => {
     expect(rejection(items({ itemId: '' })).error).toBe('items[2].itemId must not be empty');
     expect(rejection({ ...purchase, items: [purchase.items[0], 'sku-9'] }).error).toContain('items[1] must be an object');
     expect(rejection({ ...click, price: -0.01 }).error).toBe('price must be a finite number ≥ 0, got -0.01');
-    expect(rejection(items({ price: 1e308 }))).toEqual({ ok: false, reason: 'invalid', error: 'items[2].price must be at most 1000000000, got 1e+308' });
+    expect(rejection(items({ price: 1e308 }))).toEqual({
+      ok: false,
+      reason: 'invalid',
+      error: 'items[2].price must be at most 1000000000, got 1e+308',
+    });
     expect(rejection(items({ quantity: 1_000_001 })).error).toBe('items[2].quantity must be at most 1000000, got 1000001');
     expect(rejection({ ...click, price: 2e9 }).error).toBe('price must be at most 1000000000, got 2000000000');
     expect(validateEvent(items({ price: 1e9, quantity: 1_000_000 }), opts).ok).toBe(true);
@@ -124,15 +142,21 @@ describe('validateEvent: rejections name the field and the rule', () => {
   it("rejects absurd timestamps with reason 'timestamp' and malformed ones as invalid", () => {
     expect(validateEvent({ ...click, timestamp: NOW + HOUR }, opts).ok).toBe(true);
     expect(rejection({ ...click, timestamp: NOW + HOUR + 1 })).toMatchObject({
-      reason: 'timestamp', error: expect.stringContaining('more than 1 hour in the future'),
+      reason: 'timestamp',
+      error: expect.stringContaining('more than 1 hour in the future'),
     });
     const day = 24 * HOUR;
     expect(validateEvent({ ...click, timestamp: NOW + day }, { ...opts, maxFutureMs: day }).ok).toBe(true);
-    expect(rejection({ ...click, timestamp: NOW + day + 1 }, { ...opts, maxFutureMs: day }).error).toContain('more than 1 day in the future');
+    expect(rejection({ ...click, timestamp: NOW + day + 1 }, { ...opts, maxFutureMs: day }).error).toContain(
+      'more than 1 day in the future',
+    );
     expect(rejection({ ...click, timestamp: NOW + 1 }, { ...opts, maxFutureMs: 0 }).error).toContain('more than 0 ms in the future');
-    expect(rejection({ ...click, timestamp: NOW + 90_001 }, { ...opts, maxFutureMs: 90_000 }).error).toContain('more than 90 seconds in the future');
+    expect(rejection({ ...click, timestamp: NOW + 90_001 }, { ...opts, maxFutureMs: 90_000 }).error).toContain(
+      'more than 90 seconds in the future',
+    );
     expect(rejection({ ...click, timestamp: Date.UTC(1999, 11, 31, 23, 59, 59) })).toMatchObject({
-      reason: 'timestamp', error: expect.stringContaining('before 2000-01-01'),
+      reason: 'timestamp',
+      error: expect.stringContaining('before 2000-01-01'),
     });
     expect(validateEvent({ ...click, timestamp: Date.UTC(2000, 0, 1) }, opts).ok).toBe(true);
     expect(rejection({ ...click, timestamp: Math.floor(NOW / 1000) }).error).toContain('epoch seconds? send milliseconds');
@@ -140,7 +164,8 @@ describe('validateEvent: rejections name the field and the rule', () => {
     expect(rejection({ ...click, timestamp: 1e300 }).reason).toBe('timestamp');
     expect(rejection({ ...click, timestamp: Number.NaN })).toMatchObject({ reason: 'invalid', error: expect.stringContaining('finite') });
     expect(rejection({ ...click, timestamp: 'yesterday' })).toMatchObject({
-      reason: 'invalid', error: 'timestamp must be epoch millis or an ISO-8601 date-time, got "yesterday"',
+      reason: 'invalid',
+      error: 'timestamp must be epoch millis or an ISO-8601 date-time, got "yesterday"',
     });
     expect(rejection({ ...click, timestamp: '2026-13-45T00:00:00Z' }).reason).toBe('invalid');
     const { timestamp: _t, ...noTime } = click;
@@ -149,7 +174,10 @@ describe('validateEvent: rejections name the field and the rule', () => {
 
   it("rejects events larger than maxBytes with reason 'oversize'", () => {
     const big = { ...click, padding: 'x'.repeat(2000) };
-    expect(rejection(big, { ...opts, maxBytes: 1024 })).toMatchObject({ reason: 'oversize', error: expect.stringContaining('1024-byte limit') });
+    expect(rejection(big, { ...opts, maxBytes: 1024 })).toMatchObject({
+      reason: 'oversize',
+      error: expect.stringContaining('1024-byte limit'),
+    });
     expect(rejection(JSON.stringify(big), { ...opts, maxBytes: 1024 }).reason).toBe('oversize');
     expect(validateEvent(big, { ...opts, maxBytes: 4096 }).ok).toBe(true);
   });

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRecstream, type AppOptions, type RunningApp } from '../../src/app.js';
+import { type AppOptions, type RunningApp, startRecstream } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 
@@ -27,11 +27,15 @@ export async function waitFor<T>(check: () => T | Promise<T>, accept: (v: T) => 
   return value;
 }
 
-export async function postEvents(app: RunningApp, events: unknown[], headers: Record<string, string> = {}): Promise<{ status: number; body: { accepted: number; rejected: Array<{ index: number; error: string }> } }> {
+export async function postEvents(
+  app: RunningApp,
+  events: unknown[],
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: { accepted: number; rejected: Array<{ index: number; error: string }> } }> {
   const res = await fetch(`${app.url}/v1/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(events),
   });
-  return { status: res.status, body: await res.json() as never };
+  return { status: res.status, body: (await res.json()) as never };
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export interface EngineProcess {
@@ -28,9 +28,15 @@ export async function spawnEngine(env: Record<string, string>, timeoutMs = 30_00
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       const m = /recstream listening on (http:\/\/[\d.]+:\d+)/.exec(stderr);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
     });
-    void exited.then((code) => { clearTimeout(timer); reject(new Error(`engine exited with ${code} before listening:\n${stderr.slice(-3000)}`)); });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`engine exited with ${code} before listening:\n${stderr.slice(-3000)}`));
+    });
   });
   return {
     url,
@@ -50,7 +56,9 @@ export async function waitReady(url: string, timeoutMs = 30_000): Promise<void> 
     try {
       const res = await fetch(`${url}/readyz`);
       if (res.status === 200) return;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (Date.now() > deadline) throw new Error(`${url} not ready within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -1,5 +1,5 @@
 import { parseCsv } from '../../src/eval/csv.js';
-import { readInteractions, type InteractionLog, type ReadOptions } from '../../src/eval/interactions.js';
+import { type InteractionLog, type ReadOptions, readInteractions } from '../../src/eval/interactions.js';
 
 /** Reads a CSV interaction log held in a string, as `recstream eval` reads one from a file. */
 export async function readInteractionText(text: string, options: ReadOptions = {}): Promise<InteractionLog> {

@@ -4,7 +4,7 @@
  * clear/leader). The launcher itself lives in src/bench/mock-cluster.ts, shared with `recstream bench`.
  */
 export {
-  startMockCluster as startMockKafka,
   type MockCluster as MockKafka,
   type MockClusterOptions as MockKafkaOptions,
+  startMockCluster as startMockKafka,
 } from '../../src/bench/mock-cluster.js';

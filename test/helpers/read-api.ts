@@ -8,12 +8,15 @@ import { waitFor } from './app.js';
  * (which every read accepts) would call them.
  */
 export class ReadApi {
-  constructor(private readonly app: RunningApp, private readonly adminToken: string) {}
+  constructor(
+    private readonly app: RunningApp,
+    private readonly adminToken: string,
+  ) {}
 
   private async get<T>(path: string): Promise<T> {
     const res = await fetch(`${this.app.url}${path}`, { headers: { authorization: `Bearer ${this.adminToken}` } });
     if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${await res.text()}`);
-    return await res.json() as T;
+    return (await res.json()) as T;
   }
 
   digest(): Promise<ModelDigest> {
@@ -22,7 +25,11 @@ export class ReadApi {
 
   /** Waits until the model has applied at least `count` events. */
   whenApplied(count: number): Promise<ModelDigest> {
-    return waitFor(() => this.digest(), (d) => d.eventsApplied >= count, 20_000);
+    return waitFor(
+      () => this.digest(),
+      (d) => d.eventsApplied >= count,
+      20_000,
+    );
   }
 
   recommendations(userId: string, limit = 20): Promise<Recommendation> {

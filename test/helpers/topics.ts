@@ -7,7 +7,9 @@ export async function readTopic(log: EventLog, topic: string): Promise<LogRecord
   for (let partition = 0; partition < partitions; partition++) {
     const { low, high } = await log.offsets({ topic, partition });
     if (BigInt(high) <= BigInt(low)) continue;
-    await log.readRange({ topic, partition }, low, high, (records) => { out.push(...records); });
+    await log.readRange({ topic, partition }, low, high, (records) => {
+      out.push(...records);
+    });
   }
   return out;
 }

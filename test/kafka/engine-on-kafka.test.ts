@@ -1,11 +1,11 @@
 import type { Consumer } from 'kafkajs';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { partitionForKey } from '../../src/log/partitioner.js';
 import { waitFor } from '../helpers/app.js';
-import { spawnEngine, waitReady, type EngineProcess } from '../helpers/engine-process.js';
-import { startMockKafka, type MockKafka } from '../helpers/mock-kafka.js';
-import { Website, topicEnv, topicSet, type TopicSet } from './website.js';
+import { type EngineProcess, spawnEngine, waitReady } from '../helpers/engine-process.js';
+import { type MockKafka, startMockKafka } from '../helpers/mock-kafka.js';
+import { type TopicSet, topicEnv, topicSet, Website } from './website.js';
 
 const DAY = 86_400_000;
 
@@ -22,7 +22,13 @@ afterAll(async () => {
 });
 
 async function createTopics(t: TopicSet): Promise<void> {
-  for (const [topic, partitions] of [[t.clicks, 4], [t.purchases, 4], [t.recommendations, 4], [t.dlq, 1], [t.changelog, 1]] as const) {
+  for (const [topic, partitions] of [
+    [t.clicks, 4],
+    [t.purchases, 4],
+    [t.recommendations, 4],
+    [t.dlq, 1],
+    [t.changelog, 1],
+  ] as const) {
     expect(await kafka.command(`create ${topic} ${partitions}`)).toMatch(/^ok/);
   }
 }
@@ -30,8 +36,13 @@ async function createTopics(t: TopicSet): Promise<void> {
 async function engine(t: TopicSet, group: string, env: Record<string, string> = {}): Promise<EngineProcess> {
   // Short group timeouts: the mock broker holds a rebalance for about the session timeout.
   const p = await spawnEngine({
-    KAFKA_BROKERS: kafka.bootstrap, GROUP_ID: group, KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_REBALANCE_TIMEOUT_MS: '6000',
-    KAFKA_HEARTBEAT_INTERVAL_MS: '500', ...topicEnv(t), ...env,
+    KAFKA_BROKERS: kafka.bootstrap,
+    GROUP_ID: group,
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    KAFKA_REBALANCE_TIMEOUT_MS: '6000',
+    KAFKA_HEARTBEAT_INTERVAL_MS: '500',
+    ...topicEnv(t),
+    ...env,
   });
   cleanups.push(() => p.stop('SIGKILL'));
   return p;
@@ -58,7 +69,11 @@ async function digest(url: string): Promise<{ users: number; items: number; even
 }
 
 const click = (i: number, userId: string, now: number) => ({
-  eventId: `c-${userId}-${i}`, userId, timestamp: now - 60_000 + i, type: i % 3 === 0 ? 'add_to_cart' : 'view', itemId: `sku-${(i * 7 + userId.length) % 97}`,
+  eventId: `c-${userId}-${i}`,
+  userId,
+  timestamp: now - 60_000 + i,
+  type: i % 3 === 0 ? 'add_to_cart' : 'view',
+  itemId: `sku-${(i * 7 + userId.length) % 97}`,
 });
 
 describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the registry)', () => {
@@ -74,26 +89,51 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
     cleanups.push(() => reader.disconnect());
 
     await site.clicks(users.flatMap((u) => [click(1, u, now), click(2, u, now)]));
-    await site.purchases(users.filter((_, i) => i % 2 === 0).map((u, i) => ({
-      eventId: `p-${u}`, userId: u, timestamp: now - 1000, orderId: `o-${i}`, currency: 'EUR',
-      items: [{ itemId: `sku-${i % 97}`, quantity: 1 + (i % 3), price: 9.5 }],
-    })));
+    await site.purchases(
+      users
+        .filter((_, i) => i % 2 === 0)
+        .map((u, i) => ({
+          eventId: `p-${u}`,
+          userId: u,
+          timestamp: now - 1000,
+          orderId: `o-${i}`,
+          currency: 'EUR',
+          items: [{ itemId: `sku-${i % 97}`, quantity: 1 + (i % 3), price: 9.5 }],
+        })),
+    );
 
-    await waitFor(() => recommended.size, (n) => n >= users.length, 60_000, 100);
+    await waitFor(
+      () => recommended.size,
+      (n) => n >= users.length,
+      60_000,
+      100,
+    );
     expect(new Set(recommended.keys())).toEqual(new Set(users));
-    const sample = recommended.get('shopper-7') as { userId: string; recommendationId: string; modelVersion: string; items: Array<{ itemId: string; score: number; reasons: string[] }> };
+    const sample = recommended.get('shopper-7') as {
+      userId: string;
+      recommendationId: string;
+      modelVersion: string;
+      items: Array<{ itemId: string; score: number; reasons: string[] }>;
+    };
     expect(sample.userId).toBe('shopper-7');
     expect(sample.recommendationId.length).toBeGreaterThan(0);
     expect(sample.items.length).toBeGreaterThan(0);
     expect(sample.items.every((i) => i.reasons.length > 0)).toBe(true);
-    const d = await waitFor(() => digest(a.url), (x) => x.eventsApplied >= 1250, 30_000, 100);
+    const d = await waitFor(
+      () => digest(a.url),
+      (x) => x.eventsApplied >= 1250,
+      30_000,
+      100,
+    );
     expect(d.eventsApplied).toBe(1250);
   }, 120_000);
 
   it('garbage bytes, an unknown schema id and invalid events land in the DLQ with reasons; the valid events around them are applied', async () => {
     const { t, a, site } = await setUp('dlq');
     const dead: Array<{ key: string; reason: string; offset: string }> = [];
-    const reader = await site.follow(t.dlq, 'dlq-checker', (key, _v, headers) => { dead.push({ key, reason: headers.reason, offset: headers['source-offset'] }); });
+    const reader = await site.follow(t.dlq, 'dlq-checker', (key, _v, headers) => {
+      dead.push({ key, reason: headers.reason, offset: headers['source-offset'] });
+    });
     cleanups.push(() => reader.disconnect());
 
     const now = Date.now();
@@ -105,19 +145,31 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
     await site.clicks([
       { ...click(1, 'bad-3', now), timestamp: now + 5 * DAY },
       { ...click(1, 'bad-4', now), itemId: '' },
-      click(2, 'good-1', now), click(2, 'good-2', now), click(1, 'good-3', now),
+      click(2, 'good-1', now),
+      click(2, 'good-2', now),
+      click(1, 'good-3', now),
     ]);
 
-    await waitFor(() => dead.length, (n) => n >= 4, 30_000, 100);
+    await waitFor(
+      () => dead.length,
+      (n) => n >= 4,
+      30_000,
+      100,
+    );
     const reasons = Object.fromEntries(dead.map((d) => [d.key, d.reason]));
     expect(reasons).toEqual({ 'bad-1': 'undecodable', 'bad-2': 'unknown-schema', 'bad-3': 'timestamp', 'bad-4': 'invalid' });
-    await waitFor(() => digest(a.url), (d) => d.eventsApplied >= 5, 30_000, 100);
+    await waitFor(
+      () => digest(a.url),
+      (d) => d.eventsApplied >= 5,
+      30_000,
+      100,
+    );
     expect((await digest(a.url)).eventsApplied).toBe(5);
     const metrics = await (await fetch(`${a.url}/metrics`)).text();
     expect(metrics).toMatch(/recstream_dlq_total\{reason="unknown-schema"\} 1/);
   }, 120_000);
 
-  it('two processes split the partitions and serve every user (a storefront on either gets any user\'s lists); when one leaves, the other takes over without losing events', async () => {
+  it("two processes split the partitions and serve every user (a storefront on either gets any user's lists); when one leaves, the other takes over without losing events", async () => {
     const t = topicSet('pair');
     await createTopics(t);
     const a = await engine(t, 'pair-engine');
@@ -128,15 +180,22 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
     await site.connect();
     cleanups.push(() => site.close());
 
-    const split = await waitFor(async () => [(await readyz(a.url)).partitions, (await readyz(b.url)).partitions],
-      ([pa, pb]) => pa.length > 0 && pb.length > 0 && pa.length + pb.length === 8, 90_000, 200)
-      .catch((err: Error) => { throw new Error(`${err.message}\n--- second process log ---\n${b.output().slice(-4000)}`); });
+    const split = await waitFor(
+      async () => [(await readyz(a.url)).partitions, (await readyz(b.url)).partitions],
+      ([pa, pb]) => pa.length > 0 && pb.length > 0 && pa.length + pb.length === 8,
+      90_000,
+      200,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- second process log ---\n${b.output().slice(-4000)}`);
+    });
     expect(new Set([...split[0], ...split[1]]).size).toBe(8);
 
     const users = Array.from({ length: 200 }, (_, i) => `pair-user-${i}`);
     const now = Date.now();
     const lists = new Map<string, number>();
-    const reader = await site.follow(t.recommendations, 'pair-checker', (key) => { lists.set(key, (lists.get(key) ?? 0) + 1); });
+    const reader = await site.follow(t.recommendations, 'pair-checker', (key) => {
+      lists.set(key, (lists.get(key) ?? 0) + 1);
+    });
     cleanups.push(() => reader.disconnect());
     // A storefront connected to b follows a user whose partition a owns.
     const ownedByA = users.find((u) => split[0].includes(`${t.clicks}/${partitionForKey(u, 4)}`))!;
@@ -146,20 +205,48 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
     await new Promise((r) => storefront.once('open', r));
     cleanups.push(async () => storefront.close());
     storefront.send(JSON.stringify({ op: 'subscribe', userId: ownedByA }));
-    await waitFor(() => frames.length, (n) => n >= 1, 10_000);
+    await waitFor(
+      () => frames.length,
+      (n) => n >= 1,
+      10_000,
+    );
 
     await site.clicks(users.map((u) => click(1, u, now)));
-    await waitFor(() => lists.size, (n) => n >= users.length, 60_000, 100);
-    const pushed = await waitFor(() => frames.filter((f) => f.op === 'recommendations' && f.triggerEventId === `c-${ownedByA}-1`), (f) => f.length === 1, 10_000);
+    await waitFor(
+      () => lists.size,
+      (n) => n >= users.length,
+      60_000,
+      100,
+    );
+    const pushed = await waitFor(
+      () => frames.filter((f) => f.op === 'recommendations' && f.triggerEventId === `c-${ownedByA}-1`),
+      (f) => f.length === 1,
+      10_000,
+    );
     expect(pushed[0].userId).toBe(ownedByA);
 
     expect(await b.stop('SIGTERM')).toBe(0);
-    await waitFor(async () => (await readyz(a.url)).partitions.length, (n) => n === 8, 45_000, 200);
+    await waitFor(
+      async () => (await readyz(a.url)).partitions.length,
+      (n) => n === 8,
+      45_000,
+      200,
+    );
     lists.clear();
     await site.clicks(users.map((u) => click(2, u, now)));
-    await waitFor(() => lists.size, (n) => n >= users.length, 60_000, 100);
+    await waitFor(
+      () => lists.size,
+      (n) => n >= users.length,
+      60_000,
+      100,
+    );
     // a holds every event: its own, b's (restored by replay up to b's commit) and the new ones.
-    const d = await waitFor(() => digest(a.url), (x) => x.eventsApplied >= 400, 30_000, 200);
+    const d = await waitFor(
+      () => digest(a.url),
+      (x) => x.eventsApplied >= 400,
+      30_000,
+      200,
+    );
     expect(d.eventsApplied).toBe(400);
     expect(d.users).toBe(200);
   }, 300_000);
@@ -185,7 +272,12 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
 
     const second = await engine(t, 'term-engine', { SCHEMA_REGISTRY_URL: '' });
     await waitReady(second.url);
-    const d = await waitFor(() => digest(second.url), (x) => x.eventsApplied >= 3000, 60_000, 200);
+    const d = await waitFor(
+      () => digest(second.url),
+      (x) => x.eventsApplied >= 3000,
+      60_000,
+      200,
+    );
     expect(d.eventsApplied).toBe(3000);
     await new Promise((r) => setTimeout(r, 1000));
     // Every list was made once: no trigger event produced a second list after the restart.

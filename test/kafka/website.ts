@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { Kafka, Partitioners, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { type Consumer, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 
 /**
  * An outside website producer and a downstream reader, written only against the contracts: their
@@ -15,11 +15,23 @@ export interface TopicSet {
 }
 
 export function topicSet(prefix: string): TopicSet {
-  return { clicks: `${prefix}.clicks`, purchases: `${prefix}.purchases`, recommendations: `${prefix}.recs`, dlq: `${prefix}.dlq`, changelog: `${prefix}.changelog` };
+  return {
+    clicks: `${prefix}.clicks`,
+    purchases: `${prefix}.purchases`,
+    recommendations: `${prefix}.recs`,
+    dlq: `${prefix}.dlq`,
+    changelog: `${prefix}.changelog`,
+  };
 }
 
 export function topicEnv(t: TopicSet): Record<string, string> {
-  return { TOPIC_CLICKS: t.clicks, TOPIC_PURCHASES: t.purchases, TOPIC_RECOMMENDATIONS: t.recommendations, TOPIC_DLQ: t.dlq, TOPIC_CHANGELOG: t.changelog };
+  return {
+    TOPIC_CLICKS: t.clicks,
+    TOPIC_PURCHASES: t.purchases,
+    TOPIC_RECOMMENDATIONS: t.recommendations,
+    TOPIC_DLQ: t.dlq,
+    TOPIC_CHANGELOG: t.changelog,
+  };
 }
 
 const schema = (name: string) => readFileSync(new URL(`../../schemas/${name}.avsc`, import.meta.url), 'utf8');
@@ -30,7 +42,11 @@ export class Website {
   private producer: Producer | null = null;
   private ids: { click: number; purchase: number } | null = null;
 
-  constructor(brokers: string[], registryUrl: string, private readonly topics: TopicSet) {
+  constructor(
+    brokers: string[],
+    registryUrl: string,
+    private readonly topics: TopicSet,
+  ) {
     this.kafka = new Kafka({ brokers, clientId: 'website', logLevel: logLevel.NOTHING });
     this.registry = new SchemaRegistry({ host: registryUrl });
   }
@@ -38,28 +54,47 @@ export class Website {
   async connect(): Promise<void> {
     this.producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await this.producer.connect();
-    const click = await this.registry.register({ type: SchemaType.AVRO, schema: schema('ClickEvent') }, { subject: `${this.topics.clicks}-value` });
-    const purchase = await this.registry.register({ type: SchemaType.AVRO, schema: schema('PurchaseEvent') }, { subject: `${this.topics.purchases}-value` });
+    const click = await this.registry.register(
+      { type: SchemaType.AVRO, schema: schema('ClickEvent') },
+      { subject: `${this.topics.clicks}-value` },
+    );
+    const purchase = await this.registry.register(
+      { type: SchemaType.AVRO, schema: schema('PurchaseEvent') },
+      { subject: `${this.topics.purchases}-value` },
+    );
     this.ids = { click: click.id, purchase: purchase.id };
   }
 
   /** `recordTime` sets a record's CreateTime (kafkajs sets the send time otherwise), as any producer may. */
-  async clicks(events: Array<Record<string, unknown>>, recordTime: (event: Record<string, unknown>) => number | undefined = () => undefined): Promise<void> {
-    await this.send(this.topics.clicks, await Promise.all(events.map(async (e) => {
-      const time = recordTime(e);
-      return {
-        key: String(e.userId),
-        value: await this.registry.encode(this.ids!.click, { recommendationId: null, sessionId: null, price: null, ...e }),
-        ...(time === undefined ? {} : { timestamp: String(time) }),
-      };
-    })));
+  async clicks(
+    events: Array<Record<string, unknown>>,
+    recordTime: (event: Record<string, unknown>) => number | undefined = () => undefined,
+  ): Promise<void> {
+    await this.send(
+      this.topics.clicks,
+      await Promise.all(
+        events.map(async (e) => {
+          const time = recordTime(e);
+          return {
+            key: String(e.userId),
+            value: await this.registry.encode(this.ids!.click, { recommendationId: null, sessionId: null, price: null, ...e }),
+            ...(time === undefined ? {} : { timestamp: String(time) }),
+          };
+        }),
+      ),
+    );
   }
 
   async purchases(events: Array<Record<string, unknown>>): Promise<void> {
-    await this.send(this.topics.purchases, await Promise.all(events.map(async (e) => ({
-      key: String(e.userId),
-      value: await this.registry.encode(this.ids!.purchase, { sessionId: null, ...e }),
-    }))));
+    await this.send(
+      this.topics.purchases,
+      await Promise.all(
+        events.map(async (e) => ({
+          key: String(e.userId),
+          value: await this.registry.encode(this.ids!.purchase, { sessionId: null, ...e }),
+        })),
+      ),
+    );
   }
 
   async raw(topic: string, messages: Array<{ key: string; value: Buffer }>): Promise<void> {
@@ -71,7 +106,11 @@ export class Website {
   }
 
   /** Reads a topic from the beginning in its own group, calling back with each record. */
-  async follow(topic: string, group: string, onRecord: (key: string, value: Buffer | null, headers: Record<string, string>) => Promise<void> | void): Promise<Consumer> {
+  async follow(
+    topic: string,
+    group: string,
+    onRecord: (key: string, value: Buffer | null, headers: Record<string, string>) => Promise<void> | void,
+  ): Promise<Consumer> {
     const consumer = this.kafka.consumer({ groupId: group, maxWaitTimeInMs: 200 });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });

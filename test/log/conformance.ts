@@ -1,8 +1,9 @@
 /**
  * The behaviour every EventLog must show, run against each implementation with its own factory.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
 import { Partitioners } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EventLog, GroupConsumer, LogRecord, PartitionBatch, TopicPartition } from '../../src/log/types.js';
 
 export interface LogUnderTest {
@@ -15,7 +16,13 @@ export interface LogUnderTest {
 /** kafkajs's own choice of partition for a key, as the reference. */
 function kafkajsPartition(key: string, numPartitions: number): number {
   const pick = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from({ length: numPartitions }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+  const partitionMetadata = Array.from({ length: numPartitions }, (_, i) => ({
+    partitionId: i,
+    leader: 0,
+    partitionErrorCode: 0,
+    replicas: [0],
+    isr: [0],
+  }));
   return pick({ topic: 't', partitionMetadata, message: { key, value: null } });
 }
 
@@ -42,7 +49,13 @@ class Received {
     if (check()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; have ${this.records.length} records`)), timeoutMs);
-      this.waiters.push({ check, resolve: () => { clearTimeout(timer); resolve(); } });
+      this.waiters.push({
+        check,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
     });
   }
 
@@ -82,7 +95,13 @@ export function describeEventLogConformance(name: string, create: () => Promise<
       await target?.teardown();
     });
 
-    async function start(groupId: string, topic: string, received: Received, member: string, assignments?: { assigned: TopicPartition[][]; revoked: TopicPartition[][] }): Promise<GroupConsumer> {
+    async function start(
+      groupId: string,
+      topic: string,
+      received: Received,
+      member: string,
+      assignments?: { assigned: TopicPartition[][]; revoked: TopicPartition[][] },
+    ): Promise<GroupConsumer> {
       const consumer = log.consumer({ groupId, topics: [topic], fromBeginning: true });
       running.push(consumer);
       const announced = new Set<string>();
@@ -154,8 +173,12 @@ export function describeEventLogConformance(name: string, create: () => Promise<
         { topic, key: Buffer.from([0xff, 0x00]), value: null, partition: 1 },
       ]);
       const got: LogRecord[] = [];
-      await log.readRange({ topic, partition: 2 }, '0', '1', (records) => { got.push(...records); });
-      await log.readRange({ topic, partition: 1 }, '0', '1', (records) => { got.push(...records); });
+      await log.readRange({ topic, partition: 2 }, '0', '1', (records) => {
+        got.push(...records);
+      });
+      await log.readRange({ topic, partition: 1 }, '0', '1', (records) => {
+        got.push(...records);
+      });
       expect(got).toHaveLength(2);
       expect(got[0].key).toBeNull();
       expect(got[0].value!.toString()).toBe('keyless');
@@ -175,11 +198,14 @@ export function describeEventLogConformance(name: string, create: () => Promise<
       const a = await start(groupId, topic, before, 'a');
       await before.until(() => before.count() === 40, 'first 40');
       const tps = [0, 1].map((partition) => ({ topic, partition }));
-      await vi.waitFor(async () => {
-        const committed = await a.committed(tps);
-        const highs = await Promise.all(tps.map((tp) => log.offsets(tp)));
-        expect(committed.map((c) => c.offset)).toEqual(highs.map((h) => h.high));
-      }, { timeout: 10_000, interval: 50 });
+      await vi.waitFor(
+        async () => {
+          const committed = await a.committed(tps);
+          const highs = await Promise.all(tps.map((tp) => log.offsets(tp)));
+          expect(committed.map((c) => c.offset)).toEqual(highs.map((h) => h.high));
+        },
+        { timeout: 10_000, interval: 50 },
+      );
       await stop(a);
 
       await log.produce(Array.from({ length: 10 }, (_, i) => ({ topic, key: `k${i}`, value: Buffer.from(`second-${i}`) })));
@@ -240,17 +266,25 @@ export function describeEventLogConformance(name: string, create: () => Promise<
       expect(await log.offsets({ topic, partition: 0 })).toEqual({ low: '0', high: '0' });
 
       const got: LogRecord[] = [];
-      await log.readRange({ topic, partition: 1 }, '10', '20', (records) => { got.push(...records); });
+      await log.readRange({ topic, partition: 1 }, '10', '20', (records) => {
+        got.push(...records);
+      });
       expect(got.map((r) => r.offset)).toEqual(Array.from({ length: 10 }, (_, i) => String(10 + i)));
       expect(values(got)).toEqual(Array.from({ length: 10 }, (_, i) => `r${10 + i}`));
 
       const whole: LogRecord[] = [];
-      await log.readRange({ topic, partition: 1 }, '0', '30', (records) => { whole.push(...records); });
+      await log.readRange({ topic, partition: 1 }, '0', '30', (records) => {
+        whole.push(...records);
+      });
       expect(whole).toHaveLength(30);
 
       const none: LogRecord[] = [];
-      await log.readRange({ topic, partition: 1 }, '30', '30', (records) => { none.push(...records); });
-      await log.readRange({ topic, partition: 0 }, '0', '0', (records) => { none.push(...records); });
+      await log.readRange({ topic, partition: 1 }, '30', '30', (records) => {
+        none.push(...records);
+      });
+      await log.readRange({ topic, partition: 0 }, '0', '0', (records) => {
+        none.push(...records);
+      });
       expect(none).toHaveLength(0);
     });
 
@@ -259,7 +293,9 @@ export function describeEventLogConformance(name: string, create: () => Promise<
       await target.createTopic(topic, 1);
       const tp = { topic, partition: 0 };
       let releaseGate: () => void = () => undefined;
-      const gate = new Promise<void>((resolve) => { releaseGate = resolve; });
+      const gate = new Promise<void>((resolve) => {
+        releaseGate = resolve;
+      });
       const received = new Received();
       const consumer = log.consumer({ groupId: unique('g'), topics: [topic] });
       running.push(consumer);
@@ -305,7 +341,10 @@ export function describeEventLogConformance(name: string, create: () => Promise<
       await received.until(() => received.count() === 1, 'the retried batch');
       expect(attempts.slice(0, 2)).toEqual([['0'], ['0']]);
       expect(committedDuringFailure).toEqual([null]);
-      await vi.waitFor(async () => expect(await consumer.committed([tp])).toEqual([{ ...tp, offset: '1' }]), { timeout: 10_000, interval: 50 });
+      await vi.waitFor(async () => expect(await consumer.committed([tp])).toEqual([{ ...tp, offset: '1' }]), {
+        timeout: 10_000,
+        interval: 50,
+      });
       await stop(consumer);
     });
 
@@ -316,7 +355,9 @@ export function describeEventLogConformance(name: string, create: () => Promise<
       const groupId = unique('g');
       await log.produce(Array.from({ length: 3 }, (_, i) => ({ topic, key: null, value: Buffer.from(`s${i}`), partition: 0 })));
       let release: () => void = () => undefined;
-      const gate = new Promise<void>((resolve) => { release = resolve; });
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
       const events: string[] = [];
       const received = new Received();
       const consumer = log.consumer({ groupId, topics: [topic] });
@@ -328,7 +369,11 @@ export function describeEventLogConformance(name: string, create: () => Promise<
           await gate;
           events.push('batch done');
         },
-        { onRevoked: (tps) => { events.push(`revoked ${sortedTps(tps).join(',')}`); } },
+        {
+          onRevoked: (tps) => {
+            events.push(`revoked ${sortedTps(tps).join(',')}`);
+          },
+        },
       );
       await received.until(() => received.count() === 3, 'the batch in hand');
       const stopped = consumer.stop();
@@ -364,8 +409,13 @@ export function describeEventLogConformance(name: string, create: () => Promise<
       const other = await create();
       await other.log.connect();
       await other.log.close();
-      await expect(other.log.produce([{ topic, key: null, value: Buffer.from('late'), partition: 0 }])).rejects.toMatchObject({ code: 'RS_LOG_CLOSED', retriable: false });
-      expect(() => other.log.consumer({ groupId: unique('g'), topics: [topic] })).toThrow(expect.objectContaining({ code: 'RS_LOG_CLOSED' }));
+      await expect(other.log.produce([{ topic, key: null, value: Buffer.from('late'), partition: 0 }])).rejects.toMatchObject({
+        code: 'RS_LOG_CLOSED',
+        retriable: false,
+      });
+      expect(() => other.log.consumer({ groupId: unique('g'), topics: [topic] })).toThrow(
+        expect.objectContaining({ code: 'RS_LOG_CLOSED' }),
+      );
     });
   });
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaLog } from '../../src/log/kafka.js';
 import type { LogSink } from '../../src/log/log-logger.js';
 import type { LogRecord } from '../../src/log/types.js';
-import { startMockKafka, type MockKafka } from '../helpers/mock-kafka.js';
+import { type MockKafka, startMockKafka } from '../helpers/mock-kafka.js';
 
 describe('KafkaLog when a broker goes away', () => {
   let mock: MockKafka;
@@ -21,7 +21,12 @@ describe('KafkaLog when a broker goes away', () => {
 
   beforeAll(async () => {
     mock = await startMockKafka({ brokers: 3, topics: [{ topic: 'failover', partitions: 3 }] });
-    log = new KafkaLog({ brokers: mock.brokers, clientId: 'failover', logger: sink, retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 20 } });
+    log = new KafkaLog({
+      brokers: mock.brokers,
+      clientId: 'failover',
+      logger: sink,
+      retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 20 },
+    });
     await log.connect();
   });
 
@@ -36,7 +41,9 @@ describe('KafkaLog when a broker goes away', () => {
     await log.produce([{ ...tp, key: null, value: Buffer.from('before'), partition: 0 }]);
 
     expect(await mock.command('down 2')).toBe('ok');
-    const failedOnce = new Promise<void>((resolve) => { onError = resolve; });
+    const failedOnce = new Promise<void>((resolve) => {
+      onError = resolve;
+    });
     let settled = false;
     const pending = log.produce([{ ...tp, key: null, value: Buffer.from('during'), partition: 0 }]).finally(() => {
       settled = true;
@@ -49,7 +56,9 @@ describe('KafkaLog when a broker goes away', () => {
 
     const got: LogRecord[] = [];
     const { high } = await log.offsets(tp);
-    await log.readRange(tp, '0', high, (records) => { got.push(...records); });
+    await log.readRange(tp, '0', high, (records) => {
+      got.push(...records);
+    });
     expect(got.map((r) => r.value!.toString())).toEqual(['before', 'during']);
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaLog } from '../../src/log/kafka.js';
 import type { LogSink } from '../../src/log/log-logger.js';
 import type { LogRecord } from '../../src/log/types.js';
-import { startMockKafka, type MockKafka } from '../helpers/mock-kafka.js';
+import { type MockKafka, startMockKafka } from '../helpers/mock-kafka.js';
 
 /** Kafka API key of SyncGroup and the error librdkafka's mock answers with under load. */
 const SYNC_GROUP = 14;
@@ -14,14 +14,20 @@ describe('a Kafka group member whose first SyncGroup fails with an error kafkajs
   const warnings: string[] = [];
   const sink: LogSink = {
     error: () => undefined,
-    warn: (_o, msg) => { warnings.push(msg ?? ''); },
+    warn: (_o, msg) => {
+      warnings.push(msg ?? '');
+    },
     info: () => undefined,
     debug: () => undefined,
   };
 
   beforeAll(async () => {
     mock = await startMockKafka({ brokers: 1, topics: [{ topic: 'join-retry', partitions: 2 }] });
-    log = new KafkaLog({ brokers: mock.brokers, clientId: 'join-retry', logger: sink, retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 5 },
+    log = new KafkaLog({
+      brokers: mock.brokers,
+      clientId: 'join-retry',
+      logger: sink,
+      retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 5 },
       // The failed attempt's member stays in the group until its session times out; keep that short.
       consumer: { sessionTimeout: 6_000, heartbeatInterval: 1_000, rebalanceTimeout: 10_000 },
     });
@@ -39,7 +45,9 @@ describe('a Kafka group member whose first SyncGroup fails with an error kafkajs
     const consumer = log.consumer({ groupId: 'join-retry-group', topics: ['join-retry'], fromBeginning: true });
     const got: LogRecord[] = [];
     let onRecord: () => void = () => undefined;
-    const received = new Promise<void>((resolve) => { onRecord = resolve; });
+    const received = new Promise<void>((resolve) => {
+      onRecord = resolve;
+    });
     await consumer.run(async (batch) => {
       got.push(...batch.records);
       onRecord();

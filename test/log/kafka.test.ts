@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaLog } from '../../src/log/kafka.js';
 import type { LogSink } from '../../src/log/log-logger.js';
-import { startMockKafka, type MockKafka } from '../helpers/mock-kafka.js';
+import { type MockKafka, startMockKafka } from '../helpers/mock-kafka.js';
 import { describeEventLogConformance } from './conformance.js';
 
 let mock: MockKafka;
@@ -63,8 +63,19 @@ describe('KafkaLog', () => {
 
   it('retries produce and fetch requests that fail with retriable broker errors', async () => {
     const warnings: string[] = [];
-    const sink: LogSink = { error: (_o, m) => warnings.push(`error ${m}`), warn: (_o, m) => warnings.push(`warn ${m}`), info: () => undefined, debug: () => undefined };
-    const log = new KafkaLog({ brokers: mock.brokers, clientId: 'faults', logger: sink, logLevel: 'warn', retry: { initialRetryTime: 50, retries: 5 } });
+    const sink: LogSink = {
+      error: (_o, m) => warnings.push(`error ${m}`),
+      warn: (_o, m) => warnings.push(`warn ${m}`),
+      info: () => undefined,
+      debug: () => undefined,
+    };
+    const log = new KafkaLog({
+      brokers: mock.brokers,
+      clientId: 'faults',
+      logger: sink,
+      logLevel: 'warn',
+      retry: { initialRetryTime: 50, retries: 5 },
+    });
     const tp = { topic: 'kafka-faults', partition: 0 };
     try {
       await createTopic(tp.topic, 1);
@@ -77,7 +88,9 @@ describe('KafkaLog', () => {
       // Fetch (API key 1) answered with NOT_LEADER_OR_FOLLOWER (6) twice, then served.
       expect(await mock.command('error 1 6 2')).toBe('ok');
       const got: string[] = [];
-      await log.readRange(tp, '0', '5', (records) => { got.push(...records.map((r) => r.value!.toString())); });
+      await log.readRange(tp, '0', '5', (records) => {
+        got.push(...records.map((r) => r.value!.toString()));
+      });
       expect(got).toEqual(['f0', 'f1', 'f2', 'f3', 'f4']);
       // Both faults really happened, and kafkajs's own error lines reached our logger.
       expect(warnings.filter((w) => w.startsWith('error Failed to send messages'))).toHaveLength(2);
@@ -102,7 +115,9 @@ describe('KafkaLog', () => {
       const seen: string[] = [];
       const revoked: string[] = [];
       let sawLate: () => void = () => undefined;
-      const late = new Promise<void>((resolve) => { sawLate = resolve; });
+      const late = new Promise<void>((resolve) => {
+        sawLate = resolve;
+      });
       const consumer = log.consumer({ groupId: 'slow-group', topics: [topic] });
       await consumer.run(
         async (batch) => {
@@ -114,7 +129,11 @@ describe('KafkaLog', () => {
             await new Promise((resolve) => setTimeout(resolve, 4_000));
           }
         },
-        { onRevoked: (tps) => { revoked.push(...tps.map((tp) => `${tp.topic}:${tp.partition}`)); } },
+        {
+          onRevoked: (tps) => {
+            revoked.push(...tps.map((tp) => `${tp.topic}:${tp.partition}`));
+          },
+        },
       );
       await late;
       expect(seen).toEqual(['slow', 'late']);
@@ -140,8 +159,16 @@ describe('KafkaLog', () => {
   it('names the brokers with RS_LOG_UNREACHABLE, retriable, when none can be connected to', async () => {
     const log = new KafkaLog({ brokers: ['127.0.0.1:1'], clientId: 'nobody-home', retry: { retries: 0 }, connectionTimeout: 500 });
     try {
-      const failure = await log.connect().then(() => null, (err: unknown) => err);
-      expect(failure).toMatchObject({ name: 'LogUnreachable', code: 'RS_LOG_UNREACHABLE', retriable: true, message: expect.stringContaining('127.0.0.1:1') });
+      const failure = await log.connect().then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(failure).toMatchObject({
+        name: 'LogUnreachable',
+        code: 'RS_LOG_UNREACHABLE',
+        retriable: true,
+        message: expect.stringContaining('127.0.0.1:1'),
+      });
       expect((failure as Error).cause).toBeInstanceOf(Error);
     } finally {
       await log.close();

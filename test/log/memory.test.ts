@@ -17,14 +17,18 @@ describeEventLogConformance('memory', async () => {
 
 function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
   let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => { resolve = r; });
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 }
 
 async function readAll(log: MemoryLog, tp: TopicPartition): Promise<LogRecord[]> {
   const { high } = await log.offsets(tp);
   const out: LogRecord[] = [];
-  await log.readRange(tp, '0', high, (records) => { out.push(...records); });
+  await log.readRange(tp, '0', high, (records) => {
+    out.push(...records);
+  });
   return out;
 }
 
@@ -56,7 +60,10 @@ describe('MemoryLog', () => {
     expect(await log.partitionsFor('clicks')).toBe(3);
     expect(await log.partitionsFor('missing')).toBe(0);
     const records = (await Promise.all([0, 1, 2].map((partition) => readAll(log, { topic: 'clicks', partition })))).flat();
-    expect(records.map((r) => [r.offset, r.timestamp])).toEqual([['0', 1_000], ['1', 2_000]]);
+    expect(records.map((r) => [r.offset, r.timestamp])).toEqual([
+      ['0', 1_000],
+      ['1', 2_000],
+    ]);
   });
 
   it('wakes a waiting consumer when records arrive', async () => {
@@ -94,7 +101,11 @@ describe('MemoryLog', () => {
         await release.promise;
         events.push(`a done ${batch.partition}`);
       },
-      { onRevoked: (tps) => { events.push(`a revoked ${tps.map((tp) => tp.partition).join(',')}`); } },
+      {
+        onRevoked: (tps) => {
+          events.push(`a revoked ${tps.map((tp) => tp.partition).join(',')}`);
+        },
+      },
     );
     await log.produce([{ topic: 't', key: null, value: Buffer.from('x'), partition: 1 }]);
     await inHandler.promise;
@@ -126,7 +137,10 @@ describe('MemoryLog', () => {
     });
     await log.ensureTopics([{ topic: 't', partitions: 3 }]);
     await grown.promise;
-    expect(assigned[1]).toEqual([{ topic: 't', partition: 1 }, { topic: 't', partition: 2 }]);
+    expect(assigned[1]).toEqual([
+      { topic: 't', partition: 1 },
+      { topic: 't', partition: 2 },
+    ]);
     expect(consumer.assignment()).toHaveLength(3);
   });
 
@@ -134,7 +148,14 @@ describe('MemoryLog', () => {
     const dataDir = tempDir();
     const first = open({ partitions: 2, dataDir, now: () => 42 });
     await first.ensureTopics([{ topic: 'events', partitions: 3 }]);
-    await first.produce(Array.from({ length: 30 }, (_, i) => ({ topic: 'events', key: `user-${i % 7}`, value: Buffer.from(`e${i}`), headers: { n: String(i) } })));
+    await first.produce(
+      Array.from({ length: 30 }, (_, i) => ({
+        topic: 'events',
+        key: `user-${i % 7}`,
+        value: Buffer.from(`e${i}`),
+        headers: { n: String(i) },
+      })),
+    );
     await first.produce([{ topic: 'other', key: null, value: null }]);
     const seen = deferred();
     let count = 0;

@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockKafka, type MockKafka } from '../helpers/mock-kafka.js';
+import { type MockKafka, startMockKafka } from '../helpers/mock-kafka.js';
 
 describe('mock Kafka cluster launcher', () => {
   let mock: MockKafka;

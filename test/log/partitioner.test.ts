@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { Partitioners } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import { DefaultPartitioner, murmur2, partitionForKey } from '../../src/log/partitioner.js';
 
 // Apache Kafka clients/src/test/java/org/apache/kafka/common/utils/UtilsTest.java, testMurmur2.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FEATURE_COUNT, pairFeatures, Recommender, topCandidates, Transitions, type Candidate } from '../../src/model/index.js';
+import { type Candidate, FEATURE_COUNT, pairFeatures, Recommender, Transitions, topCandidates } from '../../src/model/index.js';
 import { T0, view } from './helpers.js';
 
 function candidate(itemId: string, affinity: number): Candidate {
@@ -13,7 +13,12 @@ describe('candidates and features', () => {
     t.add('a', 'c', 1);
     const shares = new Map<string, number>();
     t.forEachNext('a', (to, share) => shares.set(to, share));
-    expect(shares).toEqual(new Map([['b', 0.75], ['c', 0.25]]));
+    expect(shares).toEqual(
+      new Map([
+        ['b', 0.75],
+        ['c', 0.25],
+      ]),
+    );
   });
 
   it('recommends the usual next item of the current session item', () => {
@@ -32,7 +37,10 @@ describe('candidates and features', () => {
     const pool = Array.from({ length: 200 }, (_, k) => candidate(`i${k}`, (k * 37) % 101));
     const keep = (id: string): boolean => Number(id.slice(1)) % 2 === 0;
     const top = topCandidates(pool, 10, keep);
-    const expected = pool.filter((c) => keep(c.itemId)).sort((a, b) => b.affinity - a.affinity || (a.itemId < b.itemId ? -1 : 1)).slice(0, 10);
+    const expected = pool
+      .filter((c) => keep(c.itemId))
+      .sort((a, b) => b.affinity - a.affinity || (a.itemId < b.itemId ? -1 : 1))
+      .slice(0, 10);
     expect(top.map((c) => c.itemId)).toEqual(expected.map((c) => c.itemId));
     const few = topCandidates(pool, 10, (id) => id === 'i3' || id === 'i4');
     expect(few.map((c) => c.itemId).sort()).toEqual(['i3', 'i4']);

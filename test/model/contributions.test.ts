@@ -25,7 +25,9 @@ describe('what one user adds to shared item state', () => {
     expect(forgotState.trending.topItems()).toEqual(neverState.trending.topItems());
     const now = others[others.length - 1].timestamp;
     for (let u = 0; u < 40; u += 3) {
-      expect(forgot.recommend(`u${u}`, { limit: 10, now }).items.map((i) => i.itemId)).toEqual(never.recommend(`u${u}`, { limit: 10, now }).items.map((i) => i.itemId));
+      expect(forgot.recommend(`u${u}`, { limit: 10, now }).items.map((i) => i.itemId)).toEqual(
+        never.recommend(`u${u}`, { limit: 10, now }).items.map((i) => i.itemId),
+      );
     }
   });
 

@@ -45,8 +45,11 @@ describe('forward decay', () => {
   it('survives a landmark renormalisation with the same similarities', () => {
     const a = new Recommender({ halfLifeHours: 1, shrinkage: 0, minSupportUsers: 1 });
     const events = [
-      view('1', 'u1', 'a', T0), view('2', 'u1', 'b', T0),
-      view('3', 'u2', 'a', T0 + 300 * HOUR), view('4', 'u2', 'c', T0 + 300 * HOUR), view('5', 'u2', 'b', T0 + 300 * HOUR),
+      view('1', 'u1', 'a', T0),
+      view('2', 'u1', 'b', T0),
+      view('3', 'u2', 'a', T0 + 300 * HOUR),
+      view('4', 'u2', 'c', T0 + 300 * HOUR),
+      view('5', 'u2', 'b', T0 + 300 * HOUR),
     ];
     for (const e of events) a.learnOne(e);
     const sims = a.similar('a', 10);

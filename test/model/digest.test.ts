@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Recommender } from '../../src/model/index.js';
 import type { TrackingEvent } from '../../src/events/types.js';
+import { Recommender } from '../../src/model/index.js';
 import { randomStream } from './helpers.js';
 
 /** Interleaves the users' streams differently while keeping each user's own order. */

@@ -16,9 +16,33 @@ describe('duplicates', () => {
 
   it('ignores an order replayed under a new eventId, not a different order', () => {
     const m = new Recommender();
-    m.learnOne(purchase('p1', 'u', T0, [['a', 1, 10], ['b', 2, 5]], 'order-1'));
+    m.learnOne(
+      purchase(
+        'p1',
+        'u',
+        T0,
+        [
+          ['a', 1, 10],
+          ['b', 2, 5],
+        ],
+        'order-1',
+      ),
+    );
     const before = m.digest();
-    expect(m.learnOne(purchase('p1-retry', 'u', T0, [['b', 2, 5], ['a', 1, 10]], 'order-1')).applied).toBe(false);
+    expect(
+      m.learnOne(
+        purchase(
+          'p1-retry',
+          'u',
+          T0,
+          [
+            ['b', 2, 5],
+            ['a', 1, 10],
+          ],
+          'order-1',
+        ),
+      ).applied,
+    ).toBe(false);
     expect(m.digest()).toEqual(before);
     expect(m.learnOne(purchase('p2', 'u', T0 + 1000, [['c', 1, 3]], 'order-2')).applied).toBe(true);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromSnapshot, Recommender, type ModelState } from '../../src/model/index.js';
+import { fromSnapshot, type ModelState, Recommender } from '../../src/model/index.js';
 import { HOUR, modelWithState, purchase, randomStream, T0, view } from './helpers.js';
 
 /** Every reference from per-item state names a held item, through the node that holds it now. */
@@ -109,7 +109,7 @@ describe('user and item caps', () => {
     const lastSeen = new Map<string, number>();
     const rnd = (() => {
       let s = 99;
-      return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+      return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
     })();
     for (let k = 0; k < 3000; k++) {
       const userId = `u${Math.floor(rnd() * 30)}`;
@@ -141,10 +141,20 @@ describe('user and item caps', () => {
 
   it('forgets items idle for longer than itemIdleDays, and only them', () => {
     const { model, state } = modelWithState({ itemIdleDays: 1, userIdleDays: 0, minSupportUsers: 1 });
-    model.learnOne(purchase('p', 'u1', T0, [['old', 1, 5], ['both', 1, 3]]));
+    model.learnOne(
+      purchase('p', 'u1', T0, [
+        ['old', 1, 5],
+        ['both', 1, 3],
+      ]),
+    );
     model.learnOne(view('v', 'u2', 'both', T0 + 36 * HOUR));
     model.learnOne(view('w', 'u2', 'new', T0 + 36 * HOUR + 1));
-    expect(model.similar('both', 5).map((s) => s.itemId).sort()).toEqual(['new', 'old']);
+    expect(
+      model
+        .similar('both', 5)
+        .map((s) => s.itemId)
+        .sort(),
+    ).toEqual(['new', 'old']);
     expect(model.expireIdle(T0 + 30 * HOUR)).toBe(1);
     expect(state.similarity.nodes.has('old')).toBe(false);
     expect(model.similar('both', 5).map((s) => s.itemId)).toEqual(['new']);

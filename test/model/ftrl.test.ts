@@ -32,7 +32,12 @@ describe('FTRL-Proximal ranker', () => {
     }
     expect(f.runningLogLoss()!).toBeLessThan(early);
     const test = Array.from({ length: 2000 }, sample);
-    expect(auc(test.map((t) => f.predict(t.x)), test.map((t) => t.y))).toBeGreaterThan(0.9);
+    expect(
+      auc(
+        test.map((t) => f.predict(t.x)),
+        test.map((t) => t.y),
+      ),
+    ).toBeGreaterThan(0.9);
     // the irrelevant feature is pushed to exactly zero by the L1 term, the strong ones are not
     const w = f.weights();
     expect(Math.abs(w[2])).toBeGreaterThan(Math.abs(w[4]));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CandidateGatherer, topCandidates, type CandidateSources } from '../../src/model/index.js';
+import { CandidateGatherer, type CandidateSources, topCandidates } from '../../src/model/index.js';
 import { modelWithState, randomStream } from './helpers.js';
 
 describe('candidate gatherer', () => {
@@ -36,7 +36,9 @@ describe('candidate gatherer', () => {
   it('gathers the same pools across the wrap of its 32-bit stamps', () => {
     const fresh = new CandidateGatherer();
     // copies: top's objects are reused by its next call
-    const lists = users.map((user) => fresh.top(fresh.gather(user, sources, tuning), 20, keepAll).map((c) => ({ ...c, supporters: [...c.supporters] })));
+    const lists = users.map((user) =>
+      fresh.top(fresh.gather(user, sources, tuning), 20, keepAll).map((c) => ({ ...c, supporters: [...c.supporters] })),
+    );
     expect(lists.some((list) => list.some((c) => c.support > 1))).toBe(true);
     const old = new CandidateGatherer();
     // ~2^31 gatherings later: a long-running engine gathers for every event

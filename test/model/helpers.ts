@@ -1,5 +1,5 @@
 import type { TrackingEvent } from '../../src/events/types.js';
-import { ModelState, Recommender, resolveConfig, type ModelConfigInput } from '../../src/model/index.js';
+import { type ModelConfigInput, ModelState, Recommender, resolveConfig } from '../../src/model/index.js';
 
 /** A small deterministic PRNG for generating test streams (the model itself never uses randomness). */
 export function lcg(seed: number): () => number {
@@ -13,11 +13,24 @@ export function lcg(seed: number): () => number {
 export const HOUR = 3_600_000;
 export const T0 = Date.UTC(2026, 0, 1);
 
-export function view(eventId: string, userId: string, itemId: string, timestamp: number, type: 'view' | 'click' | 'add_to_cart' | 'remove_from_cart' = 'view', sessionId?: string): TrackingEvent {
+export function view(
+  eventId: string,
+  userId: string,
+  itemId: string,
+  timestamp: number,
+  type: 'view' | 'click' | 'add_to_cart' | 'remove_from_cart' = 'view',
+  sessionId?: string,
+): TrackingEvent {
   return { kind: 'click', eventId, userId, itemId, timestamp, type, sessionId: sessionId ?? null };
 }
 
-export function purchase(eventId: string, userId: string, timestamp: number, lines: Array<[string, number, number]>, orderId = `o-${eventId}`): TrackingEvent {
+export function purchase(
+  eventId: string,
+  userId: string,
+  timestamp: number,
+  lines: Array<[string, number, number]>,
+  orderId = `o-${eventId}`,
+): TrackingEvent {
   return {
     kind: 'purchase',
     eventId,
@@ -40,7 +53,12 @@ export function randomStream(n: number, seed: number, users = 60, items = 80): T
     const item = rnd() < 0.8 ? cluster * 20 + Math.floor(rnd() * 20) : Math.floor(rnd() * items);
     const t = T0 + k * 60_000;
     if (rnd() < 0.1) {
-      out.push(purchase(`e${k}`, `u${u}`, t, [[`i${item}`, 1, 5 + (item % 7)], [`i${(item + 1) % items}`, 2, 3]]));
+      out.push(
+        purchase(`e${k}`, `u${u}`, t, [
+          [`i${item}`, 1, 5 + (item % 7)],
+          [`i${(item + 1) % items}`, 2, 3],
+        ]),
+      );
     } else {
       out.push(view(`e${k}`, `u${u}`, `i${item}`, t, types[Math.floor(rnd() * types.length)]));
     }

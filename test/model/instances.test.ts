@@ -1,7 +1,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { Recommender, type ModelConfigInput, type RecommendResult } from '../../src/model/index.js';
+import { type ModelConfigInput, Recommender, type RecommendResult } from '../../src/model/index.js';
 import { modelWithState, randomStream, T0, view } from './helpers.js';
 
 interface Run {

@@ -7,7 +7,12 @@ describe('recommendations', () => {
   for (let u = 0; u < 20; u++) {
     model.learnOne(view(`v${u}a`, `u${u}`, 'shoe', T0 + u * 1000));
     model.learnOne(view(`v${u}b`, `u${u}`, 'sock', T0 + u * 1000 + 10));
-    model.learnOne(purchase(`p${u}`, `u${u}`, T0 + u * 1000 + 20, [['tent', 1, 100], ['stove', 1, 40]]));
+    model.learnOne(
+      purchase(`p${u}`, `u${u}`, T0 + u * 1000 + 20, [
+        ['tent', 1, 100],
+        ['stove', 1, 40],
+      ]),
+    );
   }
   model.learnOne(view('n1', 'newbie', 'shoe', T0 + 60_000));
   model.learnOne(purchase('n2', 'buyer', T0 + 60_000, [['tent', 1, 100]]));

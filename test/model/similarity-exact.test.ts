@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Recommender } from '../../src/model/index.js';
 import type { TrackingEvent } from '../../src/events/types.js';
+import { Recommender } from '../../src/model/index.js';
 import { randomStream } from './helpers.js';
 
 const WEIGHTS = { view: 1, click: 2, add_to_cart: 4, remove_from_cart: 0.5, purchase: 8 };
@@ -45,7 +45,15 @@ function batchCosine(events: TrackingEvent[]): Map<string, Map<string, number>> 
 describe('item–item similarity', () => {
   it('equals exact batch cosine with decay, caps, shrinkage and the support threshold off', () => {
     const events = randomStream(3000, 7);
-    const model = new Recommender({ halfLifeHours: 0, historyLength: 0, maxCountersPerItem: 0, shrinkage: 0, minSupportUsers: 1, neighbors: 1000, weights: WEIGHTS });
+    const model = new Recommender({
+      halfLifeHours: 0,
+      historyLength: 0,
+      maxCountersPerItem: 0,
+      shrinkage: 0,
+      minSupportUsers: 1,
+      neighbors: 1000,
+      weights: WEIGHTS,
+    });
     for (const e of events) model.learnOne(e);
     const expected = batchCosine(events);
     let compared = 0;

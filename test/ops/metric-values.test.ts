@@ -38,28 +38,44 @@ describe('metric values of a running engine', () => {
     // (one user's pairs count here: the support threshold is not what this file tests).
     app = await startTestApp({ MODEL_NEIGHBORS: '1', MODEL_MIN_SUPPORT_USERS: '1' });
   });
-  afterAll(async () => { await app?.stop(); });
+  afterAll(async () => {
+    await app?.stop();
+  });
 
   it('exports every known label value at 0 before the first event', async () => {
     const text = await scrape(app);
     const { clicks, purchases } = app.engine.config.topics;
     for (const reason of DEAD_LETTER_REASONS) expect(sample(text, 'recstream_dlq_total', { reason }), reason).toBe(0);
     for (const sink of ['topic', 'websocket', 'http']) expect(sample(text, 'recstream_recommendations_total', { sink }), sink).toBe(0);
-    for (const reason of ['coalesced', 'closed', 'error-frame']) expect(sample(text, 'recstream_ws_dropped_total', { reason }), reason).toBe(0);
+    for (const reason of ['coalesced', 'closed', 'error-frame'])
+      expect(sample(text, 'recstream_ws_dropped_total', { reason }), reason).toBe(0);
     for (const state of ['user', 'item']) {
-      for (const cause of ['cap', 'idle']) expect(sample(text, 'recstream_model_forgotten_total', { state, cause }), `${state} ${cause}`).toBe(0);
+      for (const cause of ['cap', 'idle'])
+        expect(sample(text, 'recstream_model_forgotten_total', { state, cause }), `${state} ${cause}`).toBe(0);
     }
     for (const type of ['view', 'click', 'add_to_cart', 'remove_from_cart']) {
-      for (const outcome of ['applied', 'duplicate']) expect(sample(text, 'recstream_events_total', { topic: clicks, type, outcome }), `${type} ${outcome}`).toBe(0);
+      for (const outcome of ['applied', 'duplicate'])
+        expect(sample(text, 'recstream_events_total', { topic: clicks, type, outcome }), `${type} ${outcome}`).toBe(0);
     }
     expect(sample(text, 'recstream_events_total', { topic: purchases, type: 'purchase', outcome: 'applied' })).toBe(0);
-    for (const topic of [clicks, purchases]) expect(sample(text, 'recstream_events_total', { topic, type: 'unknown', outcome: 'invalid' }), topic).toBe(0);
+    for (const topic of [clicks, purchases])
+      expect(sample(text, 'recstream_events_total', { topic, type: 'unknown', outcome: 'invalid' }), topic).toBe(0);
   });
 
   it('counts neighbour entries, not co-occurrence counters, in recstream_model_neighbor_entries', async () => {
     const items = ['n-a', 'n-b', 'n-c'];
-    expect((await postEvents(app, items.map((item) => view('neighbours', item)))).body.accepted).toBe(3);
-    await waitFor(() => scrape(app), (t) => sum(t, 'recstream_events_total', { outcome: 'applied' }) >= 3);
+    expect(
+      (
+        await postEvents(
+          app,
+          items.map((item) => view('neighbours', item)),
+        )
+      ).body.accepted,
+    ).toBe(3);
+    await waitFor(
+      () => scrape(app),
+      (t) => sum(t, 'recstream_events_total', { outcome: 'applied' }) >= 3,
+    );
     await app.engine.refresh();
     let neighbours = 0;
     for (const item of items) {

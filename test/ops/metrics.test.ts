@@ -114,7 +114,12 @@ describe('metric catalogue', () => {
 
   it('includes the Node process metrics unless switched off', async () => {
     const withDefaults = types(await new Metrics().registry.metrics());
-    for (const name of ['nodejs_eventloop_lag_p99_seconds', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'process_cpu_seconds_total']) {
+    for (const name of [
+      'nodejs_eventloop_lag_p99_seconds',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'process_cpu_seconds_total',
+    ]) {
       expect(withDefaults.has(name), name).toBe(true);
     }
     const without = types(await new Metrics({ defaultMetrics: false }).registry.metrics());

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,10 @@ export interface PrometheusServer {
   stop(): Promise<void>;
 }
 
-export interface Sample { metric: Record<string, string>; value: number }
+export interface Sample {
+  metric: Record<string, string>;
+  value: number;
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -31,7 +34,11 @@ export function freePort(): Promise<number> {
  * A real Prometheus (the Debian `prometheus` binary) scraping `targets` every second as
  * job="recstream", with its data in a temp dir. A missing binary is an error, never a skip.
  */
-export async function startPrometheus(options: { targets: string[]; ruleFiles?: string[]; readyTimeoutMs?: number }): Promise<PrometheusServer> {
+export async function startPrometheus(options: {
+  targets: string[];
+  ruleFiles?: string[];
+  readyTimeoutMs?: number;
+}): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'recstream-prom-'));
   const port = await freePort();
   const config = [
@@ -48,14 +55,20 @@ export async function startPrometheus(options: { targets: string[]; ruleFiles?: 
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), config);
 
-  const child: ChildProcess = spawn('prometheus', [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--log.level=warn',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
 
@@ -75,7 +88,10 @@ export async function startPrometheus(options: { targets: string[]; ruleFiles?: 
     const failed = await Promise.race([
       spawnError.then((e) => e),
       exited.then((code) => new Error(`prometheus exited with ${code}: ${stderr}`)),
-      fetch(`${url}/-/ready`).then((r) => (r.ok ? null : undefined), () => undefined),
+      fetch(`${url}/-/ready`).then(
+        (r) => (r.ok ? null : undefined),
+        () => undefined,
+      ),
       new Promise<undefined>((r) => setTimeout(() => r(undefined), 500)),
     ]);
     if (failed === null) break;
@@ -95,7 +111,7 @@ export async function startPrometheus(options: { targets: string[]; ruleFiles?: 
 
   const api = async <T>(path: string): Promise<T> => {
     const res = await fetch(`${url}/api/v1/${path}`);
-    const body = await res.json() as { status: string; data: T; error?: string };
+    const body = (await res.json()) as { status: string; data: T; error?: string };
     if (body.status !== 'success') throw new Error(`prometheus ${path}: ${body.error ?? res.status}`);
     return body.data;
   };
@@ -104,7 +120,8 @@ export async function startPrometheus(options: { targets: string[]; ruleFiles?: 
     api,
     async query(promql) {
       const data = await api<{ result: Array<{ metric: Record<string, string>; value: [number, string] }> }>(
-        `query?query=${encodeURIComponent(promql)}`);
+        `query?query=${encodeURIComponent(promql)}`,
+      );
       return data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
     },
     stop,
@@ -117,7 +134,8 @@ export async function eventually<T>(what: string, check: () => Promise<T>, accep
   for (;;) {
     const value = await check();
     if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms; last value ${JSON.stringify(value).slice(0, 600)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not reached within ${timeoutMs} ms; last value ${JSON.stringify(value).slice(0, 600)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EVENT_SCHEMAS } from '../../src/events/schemas.js';
-import { SchemaStore, registryFile } from '../../src/serve/registry/index.js';
-import { startRegistry, type RunningRegistry } from './start-registry.js';
+import { registryFile, SchemaStore } from '../../src/serve/registry/index.js';
+import { type RunningRegistry, startRegistry } from './start-registry.js';
 
 const CT = 'application/vnd.schemaregistry.v1+json';
 const clickText = EVENT_SCHEMAS.ClickEvent.text;
@@ -60,7 +60,10 @@ describe('embedded schema registry with the official client', () => {
 
   it('gives the same schema the same id, across subjects and whitespace, without new versions', async () => {
     const a = await client.register({ type: SchemaType.AVRO, schema: clickText }, { subject: 'clickstream-value' });
-    const again = await client.register({ type: SchemaType.AVRO, schema: JSON.stringify(JSON.parse(clickText), null, 4) }, { subject: 'clickstream-value' });
+    const again = await client.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(JSON.parse(clickText), null, 4) },
+      { subject: 'clickstream-value' },
+    );
     const other = await client.register({ type: SchemaType.AVRO, schema: clickText }, { subject: 'other-value' });
     const purchase = await client.register({ type: SchemaType.AVRO, schema: purchaseText }, { subject: 'purchases-value' });
     expect(again.id).toBe(a.id);
@@ -68,7 +71,8 @@ describe('embedded schema registry with the official client', () => {
     expect(purchase.id).not.toBe(a.id);
     expect((await call(reg, 'GET', '/subjects/clickstream-value/versions')).body).toEqual([1]);
     expect((await call(reg, 'GET', `/schemas/ids/${a.id}/versions`)).body).toEqual([
-      { subject: 'clickstream-value', version: 1 }, { subject: 'other-value', version: 1 },
+      { subject: 'clickstream-value', version: 1 },
+      { subject: 'other-value', version: 1 },
     ]);
   });
 
@@ -89,12 +93,15 @@ describe('embedded schema registry with the official client', () => {
     const res = await call(reg, 'POST', '/subjects/clickstream-value/versions', { schema: required });
     expect(res.status).toBe(409);
     expect(res.body.error_code).toBe(409);
-    expect(res.body.message).toMatch(/^Schema being registered is incompatible with an earlier schema for subject "clickstream-value", details: /);
-    expect(res.body.message).toContain("READER_FIELD_MISSING_DEFAULT_VALUE");
+    expect(res.body.message).toMatch(
+      /^Schema being registered is incompatible with an earlier schema for subject "clickstream-value", details: /,
+    );
+    expect(res.body.message).toContain('READER_FIELD_MISSING_DEFAULT_VALUE');
     expect(res.body.message).toContain("'storeId'");
     expect(res.body.message).toContain("{compatibility: 'BACKWARD'}");
-    await expect(client.register({ type: SchemaType.AVRO, schema: required }, { subject: 'clickstream-value' }))
-      .rejects.toThrow(/incompatible with an earlier schema/);
+    await expect(client.register({ type: SchemaType.AVRO, schema: required }, { subject: 'clickstream-value' })).rejects.toThrow(
+      /incompatible with an earlier schema/,
+    );
     const verbose = await call(reg, 'POST', '/compatibility/subjects/clickstream-value/versions/latest?verbose=true', { schema: required });
     expect(verbose.body.is_compatible).toBe(false);
     expect((verbose.body.messages as string[]).join(' ')).toContain('storeId');
@@ -132,12 +139,16 @@ describe('embedded schema registry with the official client', () => {
   });
 
   it('answers errors in the Confluent shape', async () => {
-    const invalid = await call(reg, 'POST', '/subjects/x-value/versions', { schema: '{"type":"record","name":"X","fields":[{"name":"a","type":"nope"}]}' });
+    const invalid = await call(reg, 'POST', '/subjects/x-value/versions', {
+      schema: '{"type":"record","name":"X","fields":[{"name":"a","type":"nope"}]}',
+    });
     expect(invalid.status).toBe(422);
     expect(invalid.body.error_code).toBe(42201);
     expect(invalid.body.message).toContain('nope');
     expect((await call(reg, 'POST', '/subjects/x-value/versions', { schema: 'not json' })).body.error_code).toBe(42201);
-    expect((await call(reg, 'POST', '/subjects/x-value/versions', { schema: clickText, schemaType: 'PROTOBUF' })).body.error_code).toBe(42201);
+    expect((await call(reg, 'POST', '/subjects/x-value/versions', { schema: clickText, schemaType: 'PROTOBUF' })).body.error_code).toBe(
+      42201,
+    );
     expect((await call(reg, 'GET', '/schemas/ids/999')).body).toEqual({ error_code: 40403, message: 'Schema 999 not found' });
     expect((await call(reg, 'GET', '/subjects/none-value/versions')).body.error_code).toBe(40401);
     await call(reg, 'POST', '/subjects/x-value/versions', { schema: clickText });
@@ -196,7 +207,10 @@ describe('embedded schema registry persistence', () => {
     const dir = mkdtempSync(join(tmpdir(), 'recstream-registry-'));
     dirs.push(dir);
     const file = registryFile(dir);
-    for (const [text, problem] of [['{"format":1,', 'is not JSON'], ['{"format":1}', 'is not a schema registry snapshot']] as const) {
+    for (const [text, problem] of [
+      ['{"format":1,', 'is not JSON'],
+      ['{"format":1}', 'is not a schema registry snapshot'],
+    ] as const) {
       writeFileSync(file, text);
       let refusal: unknown = null;
       try {

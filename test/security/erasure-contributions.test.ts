@@ -13,7 +13,9 @@ function trail(userId: string, items: string[], start: number): unknown[] {
 
 /** Reasons that name an item of the user's own history as the source of a recommendation. */
 function reasonsFrom(rec: { items: Array<{ itemId: string; reasons: string[] }> }, itemId: string): string[] {
-  return rec.items.flatMap((i) => i.reasons.filter((r) => r === `co-viewed:${itemId}` || r === `bought-together:${itemId}`).map((r) => `${i.itemId} ${r}`));
+  return rec.items.flatMap((i) =>
+    i.reasons.filter((r) => r === `co-viewed:${itemId}` || r === `bought-together:${itemId}`).map((r) => `${i.itemId} ${r}`),
+  );
 }
 
 describe('erasing a user takes back what their trail taught the model', () => {
@@ -62,7 +64,10 @@ describe('erasing a user takes back what their trail taught the model', () => {
     const stranger = (await api.recommendations('stranger')).items.map((i) => i.itemId);
     expect(stranger.indexOf('everyday')).toBeGreaterThanOrEqual(0);
     for (const id of ['secret-b', 'secret-c']) {
-      expect(stranger.indexOf(id) === -1 || stranger.indexOf(id) > stranger.indexOf('everyday'), `${id} ranks after everyday in ${stranger.join(',')}`).toBe(true);
+      expect(
+        stranger.indexOf(id) === -1 || stranger.indexOf(id) > stranger.indexOf('everyday'),
+        `${id} ranks after everyday in ${stranger.join(',')}`,
+      ).toBe(true);
     }
     const live = await api.digest();
     await first.stop();
@@ -71,11 +76,14 @@ describe('erasing a user takes back what their trail taught the model', () => {
     const second = await startTestApp({ ADMIN_TOKEN, DATA_DIR: dir });
     apps.push(second);
     const replayed = await new ReadApi(second, ADMIN_TOKEN).whenApplied(events.length + 1 - 3);
-    expect({ users: replayed.users, items: replayed.items, stateHash: replayed.stateHash })
-      .toEqual({ users: live.users, items: live.items, stateHash: live.stateHash });
+    expect({ users: replayed.users, items: replayed.items, stateHash: replayed.stateHash }).toEqual({
+      users: live.users,
+      items: live.items,
+      stateHash: live.stateHash,
+    });
   });
 
-  it('one person\'s trail alone names no reason and no similar item', async () => {
+  it("one person's trail alone names no reason and no similar item", async () => {
     const app = await startTestApp({ ADMIN_TOKEN });
     apps.push(app);
     const api = new ReadApi(app, ADMIN_TOKEN);

@@ -7,7 +7,13 @@ const ADMIN_TOKEN = 'fake-trending-admin-token';
 const MINUTE = 60_000;
 
 function views(userId: string, itemId: string, count: number, start: number, tag = itemId): unknown[] {
-  return Array.from({ length: count }, (_, k) => ({ eventId: `${userId}-${tag}-${k}`, userId, type: 'view', itemId, timestamp: start + k * 10 }));
+  return Array.from({ length: count }, (_, k) => ({
+    eventId: `${userId}-${tag}-${k}`,
+    userId,
+    type: 'view',
+    itemId,
+    timestamp: start + k * 10,
+  }));
 }
 
 describe('repeating an event does not buy influence', () => {

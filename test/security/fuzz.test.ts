@@ -6,15 +6,26 @@ import { TestClient } from '../serve/ws-client.js';
 import { HostileEvents } from './fuzz/hostile-events.js';
 import { sendPlan } from './fuzz/http-face.js';
 import {
-  authInput, batchInput, buildAuth, buildBatch, buildNdjson, buildNest, buildRaw, buildValidOnly, buildValidRequest, nestInput, ndjsonInput, rawInput,
+  authInput,
   type BuildContext,
+  batchInput,
+  buildAuth,
+  buildBatch,
+  buildNdjson,
+  buildNest,
+  buildRaw,
+  buildValidOnly,
+  buildValidRequest,
+  ndjsonInput,
+  nestInput,
+  rawInput,
 } from './fuzz/http-inputs.js';
 import { Ledger } from './fuzz/ledger.js';
-import { runFace, type FaceResult } from './fuzz/run-face.js';
-import { ValidEvents, VALID_USERS, validUser } from './fuzz/valid-events.js';
+import { type FaceResult, runFace } from './fuzz/run-face.js';
+import { VALID_USERS, ValidEvents, validUser } from './fuzz/valid-events.js';
+import type { Violation } from './fuzz/violations.js';
 import { WsFace } from './fuzz/ws-face.js';
 import { FrameBuilder, forgedFrame, frameLabel, frameSpec } from './fuzz/ws-inputs.js';
-import type { Violation } from './fuzz/violations.js';
 
 /**
  * A property-based fuzz run against a real recstream configured as in production (storefront tokens,
@@ -52,12 +63,18 @@ async function metric(app: RunningApp, name: string): Promise<Map<string, number
 }
 
 const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
-const table = (m: Map<string | number, number>): string => [...m].sort((a, b) => String(a[0]).localeCompare(String(b[0]))).map(([k, v]) => `${k}:${v}`).join(' ');
+const table = (m: Map<string | number, number>): string =>
+  [...m]
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])))
+    .map(([k, v]) => `${k}:${v}`)
+    .join(' ');
 
 describe('fuzz: the collector and the WebSocket gateway under 10,000 hostile inputs', () => {
   let app: RunningApp;
   const crashes: string[] = [];
-  const onCrash = (err: unknown): void => { crashes.push(String((err as Error)?.stack ?? err).slice(0, 500)); };
+  const onCrash = (err: unknown): void => {
+    crashes.push(String((err as Error)?.stack ?? err).slice(0, 500));
+  };
 
   beforeAll(async () => {
     process.on('unhandledRejection', onCrash);
@@ -91,11 +108,12 @@ describe('fuzz: the collector and the WebSocket gateway under 10,000 hostile inp
     const http = inSequence([
       () => runFace('http-raw', 2100, SEED + 1, rawInput, (input) => send(buildRaw(input, ctx))),
       () => runFace('http-nesting', 400, SEED + 2, nestInput, (input) => send(buildNest(input, ctx))),
-      () => runFace('http-batch', 1500, SEED + 3, batchInput, async (input) => {
-        // The separate request is in flight with the batch, so a re-sent event may arrive twice at once.
-        const plans = [...(input.separate.length > 0 ? [buildValidOnly(input.separate, ctx, 'http-batch')] : []), buildBatch(input, ctx)];
-        return (await Promise.all(plans.map(send))).flat();
-      }),
+      () =>
+        runFace('http-batch', 1500, SEED + 3, batchInput, async (input) => {
+          // The separate request is in flight with the batch, so a re-sent event may arrive twice at once.
+          const plans = [...(input.separate.length > 0 ? [buildValidOnly(input.separate, ctx, 'http-batch')] : []), buildBatch(input, ctx)];
+          return (await Promise.all(plans.map(send))).flat();
+        }),
       () => runFace('http-ndjson', 1000, SEED + 4, ndjsonInput, (input) => send(buildNdjson(input, ctx))),
       () => runFace('http-auth', 1000, SEED + 5, authInput, (input) => send(buildAuth(input, ctx))),
     ]);
@@ -105,18 +123,34 @@ describe('fuzz: the collector and the WebSocket gateway under 10,000 hostile inp
       { weight: 1, arbitrary: fc.record({ user: fc.nat(VALID_USERS - 1), ttl: fc.integer({ min: 300, max: 3600 }) }) },
     );
     const websocket = inSequence([
-      () => runFace('ws-frames', 2500, SEED + 6, fc.record({ frame: frameSpec, connection: fc.nat(HOSTILE_CONNECTIONS), subscribe: validSubscribe }), async (input) => {
-        const violations = await ws.hostile(input.connection, builder.build(input.frame), frameLabel(input.frame));
-        if (input.subscribe !== null) violations.push(...await ws.validSubscribe(validUser(input.subscribe.user), input.subscribe.ttl));
-        return violations;
-      }),
-      () => runFace('ws-tokens', 1500, SEED + 7, fc.record({ frame: forgedFrame, connection: fc.nat(HOSTILE_CONNECTIONS - 1), subscribe: validSubscribe }), async (input) => {
-        const violations = await ws.hostile(input.connection, builder.build(input.frame), frameLabel(input.frame));
-        if (input.subscribe !== null) violations.push(...await ws.validSubscribe(validUser(input.subscribe.user), input.subscribe.ttl));
-        return violations;
-      }),
+      () =>
+        runFace(
+          'ws-frames',
+          2500,
+          SEED + 6,
+          fc.record({ frame: frameSpec, connection: fc.nat(HOSTILE_CONNECTIONS), subscribe: validSubscribe }),
+          async (input) => {
+            const violations = await ws.hostile(input.connection, builder.build(input.frame), frameLabel(input.frame));
+            if (input.subscribe !== null)
+              violations.push(...(await ws.validSubscribe(validUser(input.subscribe.user), input.subscribe.ttl)));
+            return violations;
+          },
+        ),
+      () =>
+        runFace(
+          'ws-tokens',
+          1500,
+          SEED + 7,
+          fc.record({ frame: forgedFrame, connection: fc.nat(HOSTILE_CONNECTIONS - 1), subscribe: validSubscribe }),
+          async (input) => {
+            const violations = await ws.hostile(input.connection, builder.build(input.frame), frameLabel(input.frame));
+            if (input.subscribe !== null)
+              violations.push(...(await ws.validSubscribe(validUser(input.subscribe.user), input.subscribe.ttl)));
+            return violations;
+          },
+        ),
     ]);
-    const results = [...await http, ...await websocket];
+    const results = [...(await http), ...(await websocket)];
 
     // A subscriber that stayed connected throughout gets the list its user's next event produces.
     const last = ctx.valid.clickFor('vu-0');
@@ -126,23 +160,38 @@ describe('fuzz: the collector and the WebSocket gateway under 10,000 hostile inp
     ws.close();
 
     const health = await fetch(`${app.url}/healthz`);
-    await waitFor(async () => { await app.engine.refresh(); return sum(await metric(app, 'recstream_consumer_lag')); }, (lag) => lag === 0, 30_000, 100);
+    await waitFor(
+      async () => {
+        await app.engine.refresh();
+        return sum(await metric(app, 'recstream_consumer_lag'));
+      },
+      (lag) => lag === 0,
+      30_000,
+      100,
+    );
     const digestRes = await fetch(`${app.url}/v1/admin/digest`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-    const digest = await digestRes.json() as { users: number; eventsApplied: number };
+    const digest = (await digestRes.json()) as { users: number; eventsApplied: number };
     const dlq = await metric(app, 'recstream_dlq_total');
     const seconds = (Date.now() - started) / 1000;
 
-    const findings = results.flatMap((r) => r.findings.map((f) => `${r.face}: ${f.kind} — ${f.inputs} input(s); smallest (${f.shrinks} shrinks): ${f.counterexample.slice(0, 600)}\n      ${f.detail.slice(0, 300)}`));
+    const findings = results.flatMap((r) =>
+      r.findings.map(
+        (f) =>
+          `${r.face}: ${f.kind} — ${f.inputs} input(s); smallest (${f.shrinks} shrinks): ${f.counterexample.slice(0, 600)}\n      ${f.detail.slice(0, 300)}`,
+      ),
+    );
     const inputs = results.reduce((n, r) => n + r.runs, 0);
-    console.error([
-      `fuzz (seed ${SEED}): ${inputs} of ${results.reduce((n, r) => n + r.planned, 0)} inputs in ${seconds.toFixed(1)} s`,
-      `  inputs per face: ${results.map((r) => `${r.face} ${r.runs} ${r.seconds.toFixed(1)} s`).join(', ')}`,
-      `  http: ${ledger.requests} requests; statuses: ${[...ledger.statuses].map(([face, s]) => `${face} {${table(s)}}`).join(', ')}`,
-      `  events: valid positions sent ${ledger.validPositions}, distinct valid accepted ${ledger.validSent.size}; hostile accepted ${ledger.hostileAccepted}, refused ${ledger.hostileRejected}; garbage refused ${ledger.garbageRejected}`,
-      `  applied: digest eventsApplied ${digest.eventsApplied} (owed ${ledger.owed.size}), users ${digest.users} (owed ${ledger.users.size}); dead letters {${table(dlq)}}`,
-      `  ws: ${ws.frames} frames (+ sentinels); error codes {${table(ws.errorCodes)}}; reopened after close {${table(ws.closes)}}; genuine subscribes ${ws.validSubscribes}, lists ${ws.listsReceived}`,
-      ...findings.map((f) => `  FAILED ${f}`),
-    ].join('\n'));
+    console.error(
+      [
+        `fuzz (seed ${SEED}): ${inputs} of ${results.reduce((n, r) => n + r.planned, 0)} inputs in ${seconds.toFixed(1)} s`,
+        `  inputs per face: ${results.map((r) => `${r.face} ${r.runs} ${r.seconds.toFixed(1)} s`).join(', ')}`,
+        `  http: ${ledger.requests} requests; statuses: ${[...ledger.statuses].map(([face, s]) => `${face} {${table(s)}}`).join(', ')}`,
+        `  events: valid positions sent ${ledger.validPositions}, distinct valid accepted ${ledger.validSent.size}; hostile accepted ${ledger.hostileAccepted}, refused ${ledger.hostileRejected}; garbage refused ${ledger.garbageRejected}`,
+        `  applied: digest eventsApplied ${digest.eventsApplied} (owed ${ledger.owed.size}), users ${digest.users} (owed ${ledger.users.size}); dead letters {${table(dlq)}}`,
+        `  ws: ${ws.frames} frames (+ sentinels); error codes {${table(ws.errorCodes)}}; reopened after close {${table(ws.closes)}}; genuine subscribes ${ws.validSubscribes}, lists ${ws.listsReceived}`,
+        ...findings.map((f) => `  FAILED ${f}`),
+      ].join('\n'),
+    );
 
     expect(crashes, 'unhandled rejections or uncaught exceptions').toEqual([]);
     expect(health.status).toBe(200);

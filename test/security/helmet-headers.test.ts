@@ -18,16 +18,30 @@ function directives(csp: string | null): Map<string, string[]> {
 describe('security headers (Helmet) on every HTTP answer', () => {
   let app: RunningApp;
   beforeAll(async () => {
-    app = await startTestApp({}, {
-      extend: async (http) => {
-        await http.register(demoPlugin, { webDir, catalog: [{ itemId: 'tent', name: 'Tent', category: 'outdoor', price: 10 }], shoppers: [{ userId: 'ada' }] });
+    app = await startTestApp(
+      {},
+      {
+        extend: async (http) => {
+          await http.register(demoPlugin, {
+            webDir,
+            catalog: [{ itemId: 'tent', name: 'Tent', category: 'outdoor', price: 10 }],
+            shoppers: [{ userId: 'ada' }],
+          });
+        },
       },
-    });
+    );
   });
-  afterAll(async () => { await app?.stop(); });
+  afterAll(async () => {
+    await app?.stop();
+  });
 
   it('sends the usual hardening headers on API answers, errors included', async () => {
-    for (const [method, path] of [['GET', '/healthz'], ['GET', '/v1/items/tent/similar'], ['POST', '/v1/events'], ['GET', '/v1/nothing']] as const) {
+    for (const [method, path] of [
+      ['GET', '/healthz'],
+      ['GET', '/v1/items/tent/similar'],
+      ['POST', '/v1/events'],
+      ['GET', '/v1/nothing'],
+    ] as const) {
       const res = await fetch(`${app.url}${path}`, { method, body: method === 'POST' ? 'not json' : undefined });
       const h = res.headers;
       expect(h.get('x-content-type-options'), path).toBe('nosniff');

@@ -4,18 +4,25 @@ import { loadConfig } from '../../src/config.js';
 import { validateEvent } from '../../src/events/validate.js';
 import { mintToken, verifyToken } from '../../src/serve/tokens.js';
 import { waitFor } from '../helpers/app.js';
+import { click, post, type ServeStack, startServeStack } from '../serve/stack.js';
 import { TestClient } from '../serve/ws-client.js';
-import { click, post, startServeStack, type ServeStack } from '../serve/stack.js';
 
 const LONE = ['\ud800', '\udbff', 'user-\udc00', '\udfff-x'];
 const SECRET = 'lone-surrogate-secret-0123456789';
 
-interface Answer { accepted: number; rejected: Array<{ index: number; error: string }> }
+interface Answer {
+  accepted: number;
+  rejected: Array<{ index: number; error: string }>;
+}
 
 describe('ids that are not well-formed Unicode', () => {
   let stack: ServeStack;
-  beforeAll(async () => { stack = await startServeStack(); });
-  afterAll(async () => { await stack?.stop(); });
+  beforeAll(async () => {
+    stack = await startServeStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
 
   it('rejects events whose ids hold a lone surrogate, per event, and learns nothing from them', async () => {
     // JSON.stringify writes lone surrogates as \ud800 escapes, as a hostile client would send them.
@@ -33,26 +40,39 @@ describe('ids that are not well-formed Unicode', () => {
     for (const r of body.rejected) expect(r.error).toMatch(/(userId|itemId|eventId) is not well-formed Unicode/);
 
     // Only the well-formed user exists: the lone surrogates did not collapse into a user of their own.
-    const digest = await waitFor(async () => (await fetch(`${stack.url}/v1/admin/digest`)).json() as Promise<{ users: number; eventsApplied: number }>, (d) => d.eventsApplied >= 1);
+    const digest = await waitFor(
+      async () => (await fetch(`${stack.url}/v1/admin/digest`)).json() as Promise<{ users: number; eventsApplied: number }>,
+      (d) => d.eventsApplied >= 1,
+    );
     expect(digest).toMatchObject({ users: 1, eventsApplied: 1 });
   });
 
   it('gives such events the dead-letter reason invalid', () => {
-    expect(validateEvent(click('\ud800', 'item-1'), { now: Date.now(), maxFutureMs: loadConfig({}).eventMaxFutureMs })).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(validateEvent(click('\ud800', 'item-1'), { now: Date.now(), maxFutureMs: loadConfig({}).eventMaxFutureMs })).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+    });
   });
 
   it('refuses a WebSocket subscription for such a user id', async () => {
     const client = await TestClient.connect(stack.wsUrl);
     for (const userId of LONE) {
       client.send(JSON.stringify({ op: 'subscribe', userId }));
-      expect(await client.next((f) => f.op === 'error' || f.op === 'recommendations')).toMatchObject({ op: 'error', code: 'bad-request', message: expect.stringContaining('well-formed') });
+      expect(await client.next((f) => f.op === 'error' || f.op === 'recommendations')).toMatchObject({
+        op: 'error',
+        code: 'bad-request',
+        message: expect.stringContaining('well-formed'),
+      });
     }
     client.close();
   });
 
   it('answers 400 with a clear message to such ids in URL paths (read and erasure)', async () => {
     for (const encoded of ['%ED%A0%80', '%ED%AF%BF', 'a%ED%B0%80']) {
-      for (const [method, path] of [['GET', `/v1/users/${encoded}/recommendations`], ['DELETE', `/v1/users/${encoded}`]] as const) {
+      for (const [method, path] of [
+        ['GET', `/v1/users/${encoded}/recommendations`],
+        ['DELETE', `/v1/users/${encoded}`],
+      ] as const) {
         const res = await fetch(`${stack.url}${path}`, { method });
         expect(res.status, `${method} ${path}`).toBe(400);
         expect(await res.json()).toEqual({ error: expect.stringContaining('well-formed'), code: 'RS_URL_MALFORMED' });

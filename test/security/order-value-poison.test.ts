@@ -12,14 +12,24 @@ let orderSeq = 0;
 function order(userId: string, timestamp: number, price: number, quantity = 1) {
   const n = orderSeq++;
   return {
-    eventId: `order-event-${n}`, userId, timestamp, type: 'purchase', orderId: `order-${n}`, currency: 'EUR',
-    items: [{ itemId: `sku-${n % 7}`, quantity, price }], sessionId: null,
+    eventId: `order-event-${n}`,
+    userId,
+    timestamp,
+    type: 'purchase',
+    orderId: `order-${n}`,
+    currency: 'EUR',
+    items: [{ itemId: `sku-${n % 7}`, quantity, price }],
+    sessionId: null,
   };
 }
 
 /** Ten regular customers, one order each per round; customer u spends about 20 + 10u. */
 function regularOrders(rounds: number[], base: number) {
-  return rounds.flatMap((r) => Array.from({ length: 10 }, (_, u) => order(`regular-${u}`, base + r * 4 * HOUR + u * 60_000 + (u * 7 % 5) * 17 * 60_000, 20 + 10 * u + ((u * 7 + r * 3) % 11))));
+  return rounds.flatMap((r) =>
+    Array.from({ length: 10 }, (_, u) =>
+      order(`regular-${u}`, base + r * 4 * HOUR + u * 60_000 + ((u * 7) % 5) * 17 * 60_000, 20 + 10 * u + ((u * 7 + r * 3) % 11)),
+    ),
+  );
 }
 
 describe('one user cannot poison the order-value regression', () => {
@@ -34,7 +44,11 @@ describe('one user cannot poison the order-value regression', () => {
     const api = new ReadApi(app, ADMIN_TOKEN);
     const base = Date.now() - 60 * HOUR;
 
-    const poison = [order('poisoner', base, 1e308), order('poisoner', base + HOUR, 1e308), order('poisoner', base + 2 * HOUR, 5, 10_000_000)];
+    const poison = [
+      order('poisoner', base, 1e308),
+      order('poisoner', base + HOUR, 1e308),
+      order('poisoner', base + 2 * HOUR, 5, 10_000_000),
+    ];
     const answer = await postEvents(app, poison);
     expect(answer.status).toBe(202);
     expect(answer.body.accepted).toBe(0);
@@ -49,7 +63,10 @@ describe('one user cannot poison the order-value regression', () => {
     const id = await registry.getLatestSchemaId('purchases-value');
     const direct = await registry.encode(id, order('poisoner', base + 3 * HOUR, 1e308));
     await app.log.produce([{ topic: 'purchases', key: 'poisoner', value: direct }]);
-    const dlq = await waitFor(() => readTopic(app.log, 'recstream.dlq'), (r) => r.length >= 1);
+    const dlq = await waitFor(
+      () => readTopic(app.log, 'recstream.dlq'),
+      (r) => r.length >= 1,
+    );
     expect(dlq).toHaveLength(1);
     expect(dlq[0].headers.reason).toBe('invalid');
     expect(dlq[0].headers.error).toContain('price must be at most 1000000000');
@@ -61,7 +78,11 @@ describe('one user cannot poison the order-value regression', () => {
     const value = (await api.recommendations('regular-5')).userScores?.expectedOrderValue;
     expect(value).not.toBeNull();
     expect(Number.isFinite(value)).toBe(true);
-    const metrics = await waitFor(() => api.metrics(), (m) => m.get('recstream_model_users') === 10, 20_000);
+    const metrics = await waitFor(
+      () => api.metrics(),
+      (m) => m.get('recstream_model_users') === 10,
+      20_000,
+    );
     expect(Number.isFinite(metrics.get('recstream_rls_rmse'))).toBe(true);
   });
 
@@ -84,7 +105,11 @@ describe('one user cannot poison the order-value regression', () => {
     // a new customer last, so a scrape that counts them reflects every order above
     await send([order('late-customer', base + 50 * HOUR, 42)]);
 
-    const metrics = await waitFor(() => api.metrics(), (m) => m.get('recstream_model_users') === 12, 20_000);
+    const metrics = await waitFor(
+      () => api.metrics(),
+      (m) => m.get('recstream_model_users') === 12,
+      20_000,
+    );
     const rmse = metrics.get('recstream_rls_rmse');
     expect(Number.isFinite(rmse)).toBe(true);
     // regular orders are predicted to within a few units; one user's orders may not inflate it by 10¹⁰

@@ -17,8 +17,12 @@ function postFrom(app: RunningApp, address: string, body: unknown, headers: Reco
 
 describe('collector rate limit: one client cannot spend a public write key for everyone', () => {
   let app: RunningApp;
-  beforeAll(async () => { app = await startTestApp({ WRITE_KEYS: KEY, RATE_LIMIT_PER_MINUTE: String(LIMIT) }); });
-  afterAll(async () => { await app?.stop(); });
+  beforeAll(async () => {
+    app = await startTestApp({ WRITE_KEYS: KEY, RATE_LIMIT_PER_MINUTE: String(LIMIT) });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
 
   it('limits the flooding address and keeps serving a shopper on another address with the same key', async () => {
     // The flood: empty batches on 16 parallel connections from one address.
@@ -49,7 +53,9 @@ describe('collector rate limit behind a trusted proxy (TRUST_PROXY)', () => {
     // The test process plays the load balancer on 127.0.0.1; clients are named by X-Forwarded-For.
     app = await startTestApp({ WRITE_KEYS: KEY, RATE_LIMIT_PER_MINUTE: String(LIMIT), TRUST_PROXY: '127.0.0.1/32' });
   });
-  afterAll(async () => { await app?.stop(); });
+  afterAll(async () => {
+    await app?.stop();
+  });
 
   it('limits per forwarded client address', async () => {
     const viaProxy = (client: string, body: unknown) => postFrom(app, '127.0.0.1', body, { 'x-forwarded-for': client });

@@ -14,10 +14,17 @@ const REGISTRY_FILE = 'schema-registry.json';
 
 /** The production-like setup the attack ran against. */
 const productionEnv = (dataDir: string, extra: Record<string, string> = {}): Record<string, string> => ({
-  ADMIN_TOKEN, AUTH_SECRET: 'storefront-secret-0123456789abcdef', WRITE_KEYS: WRITE_KEY, DATA_DIR: dataDir, ...extra,
+  ADMIN_TOKEN,
+  AUTH_SECRET: 'storefront-secret-0123456789abcdef',
+  WRITE_KEYS: WRITE_KEY,
+  DATA_DIR: dataDir,
+  ...extra,
 });
 
-interface Answer { status: number; body: Record<string, unknown> & { error_code?: number; message?: string } }
+interface Answer {
+  status: number;
+  body: Record<string, unknown> & { error_code?: number; message?: string };
+}
 
 async function call(app: RunningApp, method: string, path: string, body?: unknown, token?: string): Promise<Answer> {
   const headers: Record<string, string> = {};
@@ -25,12 +32,17 @@ async function call(app: RunningApp, method: string, path: string, body?: unknow
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   const res = await fetch(`${app.registryUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
-  return { status: res.status, body: text === '' ? {} : JSON.parse(text) as Answer['body'] };
+  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Answer['body']) };
 }
 
-const unrelated = (name: string, padding = 0): string => JSON.stringify({
-  type: 'record', name, namespace: 'io.attacker', doc: 'x'.repeat(padding), fields: [{ name: 'payload', type: 'bytes' }],
-});
+const unrelated = (name: string, padding = 0): string =>
+  JSON.stringify({
+    type: 'record',
+    name,
+    namespace: 'io.attacker',
+    doc: 'x'.repeat(padding),
+    fields: [{ name: 'payload', type: 'bytes' }],
+  });
 
 /** The attacker's four writes against the click subject. */
 const takeover = [
@@ -43,7 +55,11 @@ const takeover = [
 function clicks(prefix: string, n: number): Array<Record<string, unknown>> {
   const now = Date.now();
   return Array.from({ length: n }, (_, i) => ({
-    eventId: `${prefix}-${i}`, userId: `u-${i % 5}`, itemId: `sku-${i % 7}`, type: 'view', timestamp: now - 60_000 + i,
+    eventId: `${prefix}-${i}`,
+    userId: `u-${i % 5}`,
+    itemId: `sku-${i % 7}`,
+    type: 'view',
+    timestamp: now - 60_000 + i,
   }));
 }
 
@@ -55,7 +71,10 @@ async function eventsApplied(app: RunningApp): Promise<number> {
 async function sendAndAwait(app: RunningApp, prefix: string, n: number, alreadyApplied: number): Promise<void> {
   const sent = await postEvents(app, clicks(prefix, n), { 'x-write-key': WRITE_KEY });
   expect(sent).toMatchObject({ status: 202, body: { accepted: n } });
-  await waitFor(() => eventsApplied(app), (applied) => applied >= alreadyApplied + n);
+  await waitFor(
+    () => eventsApplied(app),
+    (applied) => applied >= alreadyApplied + n,
+  );
 }
 
 async function registryFileWrites(app: RunningApp): Promise<number> {
@@ -96,7 +115,8 @@ describe('embedded schema registry takeover', () => {
       for (const token of [undefined, 'not-the-admin-token']) {
         const answer = await call(app, write.method, write.path, 'body' in write ? write.body : undefined, token);
         expect(answer, `${write.method} ${write.path} with ${token ?? 'no token'}`).toMatchObject({
-          status: 401, body: { error_code: 40101, message: expect.stringContaining('ADMIN_TOKEN') },
+          status: 401,
+          body: { error_code: 40101, message: expect.stringContaining('ADMIN_TOKEN') },
         });
       }
     }
@@ -106,17 +126,24 @@ describe('embedded schema registry takeover', () => {
     // Reads stay open: serializers of outside producers look schemas up without a token.
     expect((await call(app, 'GET', '/subjects')).body).toEqual(['clickstream-value', 'purchases-value', 'recommendations-value']);
     expect((await call(app, 'GET', `/schemas/ids/${ourId}`)).status).toBe(200);
-    expect((await call(app, 'POST', '/subjects/clickstream-value', { schema: EVENT_SCHEMAS.ClickEvent.text })).body).toMatchObject({ id: ourId });
+    expect((await call(app, 'POST', '/subjects/clickstream-value', { schema: EVENT_SCHEMAS.ClickEvent.text })).body).toMatchObject({
+      id: ourId,
+    });
 
     // A producer that auto-registers without the token is told what to do instead.
     const producer = new SchemaRegistry({ host: app.registryUrl });
-    const refused = await producer.register({ type: SchemaType.AVRO, schema: unrelated('AutoRegistered') }, { subject: 'clickstream-value' })
-      .then(() => null, (e: unknown) => e as { status?: number; message: string });
+    const refused = await producer
+      .register({ type: SchemaType.AVRO, schema: unrelated('AutoRegistered') }, { subject: 'clickstream-value' })
+      .then(
+        () => null,
+        (e: unknown) => e as { status?: number; message: string },
+      );
     expect(refused).toMatchObject({ status: 401 });
     expect(refused?.message).toMatch(/auto\.register\.schemas=false/);
     // The lookup a non-registering serializer makes still answers.
-    expect(await producer.getRegistryIdBySchema('clickstream-value', { type: SchemaType.AVRO, schema: EVENT_SCHEMAS.ClickEvent.text }))
-      .toBe(ourId);
+    expect(
+      await producer.getRegistryIdBySchema('clickstream-value', { type: SchemaType.AVRO, schema: EVENT_SCHEMAS.ClickEvent.text }),
+    ).toBe(ourId);
   });
 
   it('lets another process that points SCHEMA_REGISTRY_URL at this registry start without the token', async () => {
@@ -143,7 +170,10 @@ describe('embedded schema registry takeover', () => {
     const latest = await call(second, 'GET', '/subjects/clickstream-value/versions/latest');
     expect(JSON.parse(latest.body.schema as string)).toMatchObject({ name: 'Takeover' });
     expect((await call(second, 'GET', '/config/clickstream-value')).body).toEqual({ compatibilityLevel: 'FULL_TRANSITIVE' });
-    const restored = await waitFor(() => eventsApplied(second), (n) => n >= 20);
+    const restored = await waitFor(
+      () => eventsApplied(second),
+      (n) => n >= 20,
+    );
     await sendAndAwait(second, 'after', 15, restored);
   });
 
@@ -152,7 +182,9 @@ describe('embedded schema registry takeover', () => {
     const first = await start(productionEnv(dir));
     const evolved = JSON.parse(EVENT_SCHEMAS.ClickEvent.text) as { fields: unknown[] };
     evolved.fields.push({ name: 'referrer', type: ['null', 'string'], default: null });
-    expect((await call(first, 'POST', '/subjects/clickstream-value/versions', { schema: JSON.stringify(evolved) }, ADMIN_TOKEN)).status).toBe(200);
+    expect(
+      (await call(first, 'POST', '/subjects/clickstream-value/versions', { schema: JSON.stringify(evolved) }, ADMIN_TOKEN)).status,
+    ).toBe(200);
     expect((await call(first, 'PUT', '/config/clickstream-value', { compatibility: 'FULL_TRANSITIVE' }, ADMIN_TOKEN)).status).toBe(200);
     await first.stop();
 
@@ -182,13 +214,21 @@ describe('embedded schema registry takeover', () => {
   });
 
   it('bounds schema size, schema count, versions per subject and subjects, with Confluent error codes', async () => {
-    const app = await start(productionEnv(tempDir(), {
-      REGISTRY_MAX_SCHEMA_BYTES: '8192', REGISTRY_MAX_SCHEMAS: '5', REGISTRY_MAX_VERSIONS_PER_SUBJECT: '2', REGISTRY_MAX_SUBJECTS: '5',
-    }));
+    const app = await start(
+      productionEnv(tempDir(), {
+        REGISTRY_MAX_SCHEMA_BYTES: '8192',
+        REGISTRY_MAX_SCHEMAS: '5',
+        REGISTRY_MAX_VERSIONS_PER_SUBJECT: '2',
+        REGISTRY_MAX_SUBJECTS: '5',
+      }),
+    );
     const register = (subject: string, schema: string) => call(app, 'POST', `/subjects/${subject}/versions`, { schema }, ADMIN_TOKEN);
 
     const large = await register('large-value', unrelated('Large', 9000));
-    expect(large).toMatchObject({ status: 422, body: { error_code: 42209, message: expect.stringContaining('REGISTRY_MAX_SCHEMA_BYTES') } });
+    expect(large).toMatchObject({
+      status: 422,
+      body: { error_code: 42209, message: expect.stringContaining('REGISTRY_MAX_SCHEMA_BYTES') },
+    });
     const huge = await register('huge-value', unrelated('Huge', 512 * 1024));
     expect(huge).toMatchObject({ status: 413, body: { error_code: 41301, message: expect.stringContaining('REGISTRY_MAX_SCHEMA_BYTES') } });
     // Lookups are bounded the same way, before any parsing.
@@ -199,17 +239,26 @@ describe('embedded schema registry takeover', () => {
     expect((await register('many-value', unrelated('V2'))).status).toBe(200);
     // Our three schemas and V1, V2 make five: the limit on distinct schemas.
     expect(await register('many-value', unrelated('V3'))).toMatchObject({
-      status: 422, body: { error_code: 42205, message: expect.stringContaining('REGISTRY_MAX_VERSIONS_PER_SUBJECT') },
+      status: 422,
+      body: { error_code: 42205, message: expect.stringContaining('REGISTRY_MAX_VERSIONS_PER_SUBJECT') },
     });
     expect(await register('other-value', unrelated('V3'))).toMatchObject({
-      status: 422, body: { error_code: 42205, message: expect.stringContaining('REGISTRY_MAX_SCHEMAS') },
+      status: 422,
+      body: { error_code: 42205, message: expect.stringContaining('REGISTRY_MAX_SCHEMAS') },
     });
     // A schema the registry already holds needs no new room.
     expect((await register('other-value', unrelated('V1'))).status).toBe(200);
     expect(await call(app, 'PUT', '/config/one-too-many-value', { compatibility: 'NONE' }, ADMIN_TOKEN)).toMatchObject({
-      status: 422, body: { error_code: 42205, message: expect.stringContaining('REGISTRY_MAX_SUBJECTS') },
+      status: 422,
+      body: { error_code: 42205, message: expect.stringContaining('REGISTRY_MAX_SUBJECTS') },
     });
-    expect((await call(app, 'GET', '/subjects')).body).toEqual(['clickstream-value', 'many-value', 'other-value', 'purchases-value', 'recommendations-value']);
+    expect((await call(app, 'GET', '/subjects')).body).toEqual([
+      'clickstream-value',
+      'many-value',
+      'other-value',
+      'purchases-value',
+      'recommendations-value',
+    ]);
   });
 
   it('persists a burst of registrations with coalesced asynchronous writes, each durable before it is answered, and restores them', async () => {
@@ -221,21 +270,25 @@ describe('embedded schema registry takeover', () => {
 
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     loopDelay.enable();
-    const outcomes = await Promise.all(burst.map(async (subject, i) => {
-      const answer = await call(app, 'POST', `/subjects/${subject}/versions`, { schema: unrelated(`Burst${i}`, 50_000) }, ADMIN_TOKEN);
-      // Read at the moment of the answer: the registration must already be in the file.
-      const onDisk = JSON.parse(readFileSync(file, 'utf8')) as { subjects: Record<string, unknown> };
-      return { status: answer.status, durable: subject in onDisk.subjects };
-    }));
+    const outcomes = await Promise.all(
+      burst.map(async (subject, i) => {
+        const answer = await call(app, 'POST', `/subjects/${subject}/versions`, { schema: unrelated(`Burst${i}`, 50_000) }, ADMIN_TOKEN);
+        // Read at the moment of the answer: the registration must already be in the file.
+        const onDisk = JSON.parse(readFileSync(file, 'utf8')) as { subjects: Record<string, unknown> };
+        return { status: answer.status, durable: subject in onDisk.subjects };
+      }),
+    );
     loopDelay.disable();
 
     expect(outcomes.every((o) => o.status === 200)).toBe(true);
     expect(outcomes.filter((o) => !o.durable)).toEqual([]);
-    const writes = await registryFileWrites(app) - writesBefore;
+    const writes = (await registryFileWrites(app)) - writesBefore;
     expect(writes).toBeGreaterThanOrEqual(1);
     // One write at a time; registrations that arrive meanwhile share the next one.
-    expect(writes, `file writes for ${burst.length} registrations (event-loop delay max ${(loopDelay.max / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms)`)
-      .toBeLessThan(burst.length);
+    expect(
+      writes,
+      `file writes for ${burst.length} registrations (event-loop delay max ${(loopDelay.max / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms)`,
+    ).toBeLessThan(burst.length);
     await app.stop();
 
     const restarted = await start(productionEnv(dir));

@@ -10,7 +10,10 @@ const HEADERS_TIMEOUT_MS = 400;
 /** How long a test waits for the server to end a slow connection before calling it held forever. */
 const GIVE_UP_MS = 15_000;
 
-interface Outcome { closedByServer: boolean; received: string }
+interface Outcome {
+  closedByServer: boolean;
+  received: string;
+}
 
 /**
  * A slowloris client: sends `opening`, then one byte every 100 ms, and reports whether the server
@@ -21,11 +24,20 @@ function dribble(app: RunningApp, opening: string, drip: string, localAddress = 
     let received = '';
     let gaveUp = false;
     const socket: Socket = connect({ host: '127.0.0.1', port: app.port, localAddress }, () => socket.write(opening));
-    const dripper = setInterval(() => { if (socket.writable) socket.write(drip); }, 100);
-    const giveUp = setTimeout(() => { gaveUp = true; socket.destroy(); }, GIVE_UP_MS);
+    const dripper = setInterval(() => {
+      if (socket.writable) socket.write(drip);
+    }, 100);
+    const giveUp = setTimeout(() => {
+      gaveUp = true;
+      socket.destroy();
+    }, GIVE_UP_MS);
     socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => { received += chunk; });
-    socket.on('error', () => { /* a reset after the answer is still the server ending it */ });
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+    });
+    socket.on('error', () => {
+      /* a reset after the answer is still the server ending it */
+    });
     socket.on('close', () => {
       clearInterval(dripper);
       clearTimeout(giveUp);
@@ -39,7 +51,9 @@ describe('slow clients cannot hold connections forever', () => {
   beforeAll(async () => {
     app = await startTestApp({ HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS) });
   });
-  afterAll(async () => { await app?.stop(); });
+  afterAll(async () => {
+    await app?.stop();
+  });
 
   it('ends a request whose body arrives one byte at a time with 408', async () => {
     const headers = 'POST /v1/events HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[';
@@ -76,7 +90,9 @@ describe('connections per client address (HTTP_MAX_CONNECTIONS_PER_IP)', () => {
     app = await startTestApp({ HTTP_MAX_CONNECTIONS_PER_IP: String(CAP) });
     wsUrl = `${app.url.replace(/^http/, 'ws')}/v1/stream`;
   });
-  afterAll(async () => { await app?.stop(); });
+  afterAll(async () => {
+    await app?.stop();
+  });
 
   it('closes a connection over the cap at once and keeps serving other addresses', async () => {
     // WebSockets hold their connection without any timeout, the cheapest way to sit on sockets.
@@ -91,7 +107,11 @@ describe('connections per client address (HTTP_MAX_CONNECTIONS_PER_IP)', () => {
     // A closed connection frees its place.
     held.pop()!.close();
     const again = await waitFor(
-      () => TestClient.connect(wsUrl, { localAddress: '127.0.0.9' }).then((c) => c, () => null),
+      () =>
+        TestClient.connect(wsUrl, { localAddress: '127.0.0.9' }).then(
+          (c) => c,
+          () => null,
+        ),
       (c) => c !== null,
     );
     expect(again).not.toBeNull();

@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToken } from '../../src/commands/token.js';
 import { captureIo } from '../helpers/command-io.js';
+import { type ServeStack, startServeStack } from '../serve/stack.js';
 import { TestClient } from '../serve/ws-client.js';
-import { startServeStack, type ServeStack } from '../serve/stack.js';
 
 const SECRET = 'token-lifetime-secret-0123456789';
 const DAY = 86_400;
@@ -22,7 +22,8 @@ function withTrailingBits(base64url: string): string {
   if (unusedBits === 0) throw new Error('no unused bits in this length');
   const last = alphabet.indexOf(base64url.at(-1)!);
   const variant = `${base64url.slice(0, -1)}${alphabet[last | 1]}`;
-  if (variant === base64url || !Buffer.from(variant, 'base64url').equals(Buffer.from(base64url, 'base64url'))) throw new Error('not a same-bytes variant');
+  if (variant === base64url || !Buffer.from(variant, 'base64url').equals(Buffer.from(base64url, 'base64url')))
+    throw new Error('not a same-bytes variant');
   return variant;
 }
 
@@ -46,17 +47,28 @@ describe('storefront token lifetime and spelling', () => {
       client.close();
     }
   }
-  const read = async (s: ServeStack, userId: string, t: string) => (await fetch(`${s.url}/v1/users/${userId}/recommendations`, { headers: { authorization: `Bearer ${t}` } })).status;
+  const read = async (s: ServeStack, userId: string, t: string) =>
+    (await fetch(`${s.url}/v1/users/${userId}/recommendations`, { headers: { authorization: `Bearer ${t}` } })).status;
 
   it('refuses a token that never expires for practical purposes (exp 1e300)', async () => {
     const forever = token({ sub: 'eve', exp: 1e300 });
-    expect(await subscribeWith(stack, 'eve', forever)).toMatchObject({ op: 'error', code: 'unauthorized', message: expect.stringContaining('TOKEN_MAX_TTL_SECONDS') });
+    expect(await subscribeWith(stack, 'eve', forever)).toMatchObject({
+      op: 'error',
+      code: 'unauthorized',
+      message: expect.stringContaining('TOKEN_MAX_TTL_SECONDS'),
+    });
     expect(await read(stack, 'eve', forever)).toBe(401);
   });
 
   it('refuses a token without iat that lives longer than 7 days from now; accepts one within', async () => {
-    expect(await subscribeWith(stack, 'eve', token({ sub: 'eve', exp: nowSeconds() + 8 * DAY }))).toMatchObject({ op: 'error', code: 'unauthorized' });
-    expect(await subscribeWith(stack, 'eve', token({ sub: 'eve', exp: nowSeconds() + 6 * DAY }))).toMatchObject({ op: 'recommendations', userId: 'eve' });
+    expect(await subscribeWith(stack, 'eve', token({ sub: 'eve', exp: nowSeconds() + 8 * DAY }))).toMatchObject({
+      op: 'error',
+      code: 'unauthorized',
+    });
+    expect(await subscribeWith(stack, 'eve', token({ sub: 'eve', exp: nowSeconds() + 6 * DAY }))).toMatchObject({
+      op: 'recommendations',
+      userId: 'eve',
+    });
   });
 
   it('measures from iat when the token carries one', async () => {

@@ -11,11 +11,22 @@ import { postEvents, startTestApp, waitFor } from '../helpers/app.js';
  * collector answers 503 with Retry-After instead of taking events it cannot hold.
  */
 
-interface Digest { users: number; items: number; eventsApplied: number }
-interface List { triggerEventId: string | null; items: Array<{ itemId: string; reasons: string[] }> }
+interface Digest {
+  users: number;
+  items: number;
+  eventsApplied: number;
+}
+interface List {
+  triggerEventId: string | null;
+  items: Array<{ itemId: string; reasons: string[] }>;
+}
 
 let sequence = 0;
-function view(userId: string, itemId: string, timestamp = Date.now()): { eventId: string; userId: string; itemId: string; type: string; timestamp: number } {
+function view(
+  userId: string,
+  itemId: string,
+  timestamp = Date.now(),
+): { eventId: string; userId: string; itemId: string; type: string; timestamp: number } {
   sequence += 1;
   return { eventId: `unbounded-${process.pid}-${sequence}`, userId, itemId, type: 'view', timestamp };
 }
@@ -23,7 +34,7 @@ function view(userId: string, itemId: string, timestamp = Date.now()): { eventId
 async function getJson<T>(app: RunningApp, path: string): Promise<T> {
   const res = await fetch(`${app.url}${path}`);
   expect(res.status, path).toBe(200);
-  return await res.json() as T;
+  return (await res.json()) as T;
 }
 
 const digest = (app: RunningApp): Promise<Digest> => getJson<Digest>(app, '/v1/admin/digest');
@@ -40,12 +51,22 @@ async function postAll(app: RunningApp, events: unknown[]): Promise<void> {
 }
 
 async function appliedAtLeast(app: RunningApp, events: number): Promise<Digest> {
-  return waitFor(() => digest(app), (d) => d.eventsApplied >= events, 60_000, 50);
+  return waitFor(
+    () => digest(app),
+    (d) => d.eventsApplied >= events,
+    60_000,
+    50,
+  );
 }
 
 /** The user's list once it answers the given event. */
 async function listAfter(app: RunningApp, userId: string, eventId: string): Promise<List> {
-  return waitFor(() => getJson<List>(app, `/v1/users/${userId}/recommendations`), (l) => l.triggerEventId === eventId, 20_000, 50);
+  return waitFor(
+    () => getJson<List>(app, `/v1/users/${userId}/recommendations`),
+    (l) => l.triggerEventId === eventId,
+    20_000,
+    50,
+  );
 }
 
 async function metric(app: RunningApp, line: RegExp): Promise<number | null> {
@@ -60,8 +81,17 @@ describe('security: model state is bounded by MODEL_MAX_USERS and MODEL_MAX_ITEM
   let app: RunningApp;
   // one partition: the log order is the order the model applies events in, so "least recent" is exact;
   // pairs of one user are shown (MODEL_MIN_SUPPORT_USERS=1): the point is the caps, not the threshold
-  beforeAll(async () => { app = await startTestApp({ MODEL_MAX_USERS: String(maxUsers), MODEL_MAX_ITEMS: String(maxItems), PARTITIONS: '1', MODEL_MIN_SUPPORT_USERS: '1' }); });
-  afterAll(async () => { await app?.stop(); });
+  beforeAll(async () => {
+    app = await startTestApp({
+      MODEL_MAX_USERS: String(maxUsers),
+      MODEL_MAX_ITEMS: String(maxItems),
+      PARTITIONS: '1',
+      MODEL_MIN_SUPPORT_USERS: '1',
+    });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
 
   it('holds no more users and items than the caps under a flood of new ids, keeps the recently active and serves lists', async () => {
     await postAll(app, [view('early', 'phone'), view('early', 'old-a'), view('early', 'old-b')]);
@@ -87,7 +117,13 @@ describe('security: model state is bounded by MODEL_MAX_USERS and MODEL_MAX_ITEM
     expect(await similar(app, 'phone')).toContain('case');
 
     // a user active after the flood is remembered; the user from before it is not
-    await postAll(app, [view('late', 'phone'), view('lamp-fan-1', 'lamp'), view('lamp-fan-1', 'shade'), view('lamp-fan-2', 'lamp'), view('lamp-fan-2', 'shade')]);
+    await postAll(app, [
+      view('late', 'phone'),
+      view('lamp-fan-1', 'lamp'),
+      view('lamp-fan-1', 'shade'),
+      view('lamp-fan-2', 'lamp'),
+      view('lamp-fan-2', 'shade'),
+    ]);
     const lateLamp = view('late', 'lamp');
     const earlyLamp = view('early', 'lamp');
     await postAll(app, [lateLamp, earlyLamp]);
@@ -101,15 +137,24 @@ describe('security: model state is bounded by MODEL_MAX_USERS and MODEL_MAX_ITEM
     const final = await digest(app);
     expect(final.users).toBeLessThanOrEqual(maxUsers);
     expect(final.items).toBeLessThanOrEqual(maxItems);
-    const forgottenUsers = await waitFor(() => metric(app, /^recstream_model_forgotten_total\{state="user",cause="cap"\}/), (v) => v !== null && v > 0, 15_000, 200);
+    const forgottenUsers = await waitFor(
+      () => metric(app, /^recstream_model_forgotten_total\{state="user",cause="cap"\}/),
+      (v) => v !== null && v > 0,
+      15_000,
+      200,
+    );
     expect(forgottenUsers).toBeGreaterThanOrEqual(3000 - maxUsers);
   });
 });
 
 describe('security: items nobody touched for MODEL_ITEM_IDLE_DAYS are forgotten', () => {
   let app: RunningApp;
-  beforeAll(async () => { app = await startTestApp({ MODEL_ITEM_IDLE_DAYS: '1', PARTITIONS: '1', MODEL_MIN_SUPPORT_USERS: '1' }); });
-  afterAll(async () => { await app?.stop(); });
+  beforeAll(async () => {
+    app = await startTestApp({ MODEL_ITEM_IDLE_DAYS: '1', PARTITIONS: '1', MODEL_MIN_SUPPORT_USERS: '1' });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
 
   it('drops an item idle past the limit on the engine timer, with its neighbours, and keeps the active ones', async () => {
     const old = Date.now() - 3 * 86_400_000;
@@ -120,7 +165,12 @@ describe('security: items nobody touched for MODEL_ITEM_IDLE_DAYS are forgotten'
     await postAll(app, [view('new-user', 'both'), view('new-user', 'fresh')]);
     await appliedAtLeast(app, 4);
     // the engine's refresh timer expires by the newest event time, now 3 days after `stale` was seen
-    await waitFor(() => similar(app, 'both'), (n) => !n.includes('stale'), 20_000, 100);
+    await waitFor(
+      () => similar(app, 'both'),
+      (n) => !n.includes('stale'),
+      20_000,
+      100,
+    );
     expect(await similar(app, 'both')).toEqual(['fresh']);
     expect(await similar(app, 'stale')).toEqual([]);
     expect((await digest(app)).items).toBe(2);
@@ -151,10 +201,15 @@ describe('security: the collector sheds load before the heap runs out', () => {
     expect((await fetch(`${running.url}/readyz`)).status).toBe(200);
 
     ballast = Array.from({ length: 64 }, () => new Array<number>(MIB).fill(0.5));
-    const notReady = await waitFor(async () => {
-      const res = await fetch(`${running.url}/readyz`);
-      return { status: res.status, body: await res.json() as { reason?: string } };
-    }, (r) => r.status === 503, 20_000, 100);
+    const notReady = await waitFor(
+      async () => {
+        const res = await fetch(`${running.url}/readyz`);
+        return { status: res.status, body: (await res.json()) as { reason?: string } };
+      },
+      (r) => r.status === 503,
+      20_000,
+      100,
+    );
     expect(notReady.body.reason).toMatch(/HEAP_SHED_RATIO/);
     expect(await metric(running, /^recstream_load_shedding /)).toBe(1);
 
@@ -171,7 +226,12 @@ describe('security: the collector sheds load before the heap runs out', () => {
 
     ballast = null;
     heapAfterGc();
-    await waitFor(async () => (await fetch(`${running.url}/readyz`)).status, (s) => s === 200, 20_000, 100);
+    await waitFor(
+      async () => (await fetch(`${running.url}/readyz`)).status,
+      (s) => s === 200,
+      20_000,
+      100,
+    );
     expect(await metric(running, /^recstream_load_shedding /)).toBe(0);
     const afterward = view('afterward', 'y');
     expect(await postEvents(running, [afterward])).toMatchObject({ status: 202, body: { accepted: 1 } });

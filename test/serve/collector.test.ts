@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { click, post, startServeStack, type ServeStack } from './stack.js';
+import { click, post, type ServeStack, startServeStack } from './stack.js';
 
-interface Answer { accepted: number; rejected: Array<{ index: number; error: string }> }
+interface Answer {
+  accepted: number;
+  rejected: Array<{ index: number; error: string }>;
+}
 
 async function metricsText(stack: ServeStack): Promise<string> {
   return (await fetch(`${stack.url}/metrics`)).text();
@@ -12,7 +15,9 @@ describe('collector: batches', () => {
   beforeAll(async () => {
     stack = await startServeStack({ MAX_BODY_BYTES: '4096', MAX_BATCH_EVENTS: '5' });
   });
-  afterAll(async () => { await stack?.stop(); });
+  afterAll(async () => {
+    await stack?.stop();
+  });
 
   it('accepts the valid events of a mixed batch and rejects the others by index', async () => {
     const batch = [
@@ -75,7 +80,10 @@ describe('collector: batches', () => {
   });
 
   it('answers 413 to a batch longer than MAX_BATCH_EVENTS, accepting none of it', async () => {
-    const res = await post(stack, Array.from({ length: 6 }, (_, i) => click('c8', `i${i}`)));
+    const res = await post(
+      stack,
+      Array.from({ length: 6 }, (_, i) => click('c8', `i${i}`)),
+    );
     expect(res.status).toBe(413);
     expect((res.json as { error: string }).error).toMatch(/6 events.*at most 5/);
   });
@@ -93,7 +101,9 @@ describe('collector: write keys and rate limits', () => {
   beforeAll(async () => {
     stack = await startServeStack({ WRITE_KEYS: 'key-one,key-two', RATE_LIMIT_PER_MINUTE: '3' });
   });
-  afterAll(async () => { await stack?.stop(); });
+  afterAll(async () => {
+    await stack?.stop();
+  });
 
   it('refuses a missing or wrong key with 401', async () => {
     const missing = await post(stack, [click('k1', 'i1')]);
@@ -105,7 +115,9 @@ describe('collector: write keys and rate limits', () => {
 
   it('accepts a key in the header or in the writeKey query parameter', async () => {
     expect((await post(stack, [click('k1', 'i1')], { headers: { 'x-write-key': 'key-one' } })).status).toBe(202);
-    expect((await post(stack, [click('k1', 'i2')], { query: '?writeKey=key-two', headers: { 'content-type': 'text/plain' } })).status).toBe(202);
+    expect((await post(stack, [click('k1', 'i2')], { query: '?writeKey=key-two', headers: { 'content-type': 'text/plain' } })).status).toBe(
+      202,
+    );
   });
 
   it('limits each key separately and answers 429 with Retry-After', async () => {
@@ -120,7 +132,7 @@ describe('collector: write keys and rate limits', () => {
     expect((await post(stack, [click('k2', 'i4')], { headers: { 'x-write-key': 'key-two' } })).status).toBe(202);
   });
 
-  it('does not spend a key\'s budget on requests with a wrong key', async () => {
+  it("does not spend a key's budget on requests with a wrong key", async () => {
     for (let i = 0; i < 5; i++) expect((await post(stack, [click('k3', 'i1')], { headers: { 'x-write-key': 'bad' } })).status).toBe(401);
     expect((await post(stack, [click('k3', 'i1')], { headers: { 'x-write-key': 'key-two' } })).status).toBe(202);
   });
@@ -138,10 +150,11 @@ describe('collector: CORS', () => {
     await open?.stop();
   });
 
-  const preflight = (s: ServeStack, origin: string) => fetch(`${s.url}/v1/events`, {
-    method: 'OPTIONS',
-    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-write-key' },
-  });
+  const preflight = (s: ServeStack, origin: string) =>
+    fetch(`${s.url}/v1/events`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-write-key' },
+    });
 
   it('allows a listed origin, with the X-Write-Key header', async () => {
     const res = await preflight(stack, 'https://shop.example.com');
@@ -154,7 +167,11 @@ describe('collector: CORS', () => {
   it('gives no CORS grant to an unlisted origin', async () => {
     const res = await preflight(stack, 'https://evil.example.net');
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    const post = await fetch(`${stack.url}/v1/events?writeKey=k`, { method: 'POST', headers: { origin: 'https://evil.example.net' }, body: '[]' });
+    const post = await fetch(`${stack.url}/v1/events?writeKey=k`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example.net' },
+      body: '[]',
+    });
     expect(post.headers.get('access-control-allow-origin')).toBeNull();
   });
 

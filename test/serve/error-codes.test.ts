@@ -13,7 +13,12 @@ import { click } from './stack.js';
 /** A pino logger whose JSON lines are kept, to read what reached the log. */
 function capturedLogger(): { logger: pino.Logger; entries: () => Array<{ msg?: string; err?: { code?: string; retriable?: boolean } }> } {
   const lines: string[] = [];
-  const stream = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
   return { logger: pino({ level: 'info' }, stream), entries: () => lines.map((l) => JSON.parse(l) as never) };
 }
 
@@ -31,10 +36,18 @@ describe('errors over HTTP carry their code', () => {
     await http.listen({ port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${(http.server.address() as { port: number }).port}`;
     try {
-      const posted = await request(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([click('u1', 'i1')]) });
+      const posted = await request(`${base}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([click('u1', 'i1')]),
+      });
       const read = await request(`${base}/v1/users/u1/recommendations`);
       for (const answer of [posted, read]) {
-        expect(answer).toEqual({ status: 503, retryAfter: '5', body: { error: expect.stringContaining('retry in 5 s'), code: 'RS_ENGINE_NOT_STARTED' } });
+        expect(answer).toEqual({
+          status: 503,
+          retryAfter: '5',
+          body: { error: expect.stringContaining('retry in 5 s'), code: 'RS_ENGINE_NOT_STARTED' },
+        });
       }
       expect(entries().filter((e) => e.err?.code === 'RS_ENGINE_NOT_STARTED')).toHaveLength(2);
       expect(entries().find((e) => e.err?.code === 'RS_ENGINE_NOT_STARTED')?.err?.retriable).toBe(true);
@@ -48,7 +61,11 @@ describe('errors over HTTP carry their code', () => {
     const app = await startTestApp({}, { logger });
     try {
       await app.log.close();
-      const answer = await request(`${app.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([click('u2', 'i2')]) });
+      const answer = await request(`${app.url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([click('u2', 'i2')]),
+      });
       expect(answer).toEqual({ status: 500, retryAfter: null, body: { error: 'internal server error', code: 'RS_INTERNAL' } });
       const failed = entries().find((e) => e.msg === 'request failed');
       expect(failed?.err).toMatchObject({ code: 'RS_LOG_CLOSED', retriable: false });
@@ -57,11 +74,15 @@ describe('errors over HTTP carry their code', () => {
     }
   });
 
-  it('gives Fastify\'s own client errors their FST code and its clearer message', async () => {
+  it("gives Fastify's own client errors their FST code and its clearer message", async () => {
     const app = await startTestApp();
     try {
       // Fastify's JSON parser refuses a JSON content type with nothing in it before any route runs
-      const answer = await request(`${app.url}/v1/users/u3`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: '' });
+      const answer = await request(`${app.url}/v1/users/u3`, {
+        method: 'DELETE',
+        headers: { 'content-type': 'application/json' },
+        body: '',
+      });
       expect(answer.status).toBe(400);
       expect(answer.body).toEqual({ error: 'the body is empty', code: 'FST_ERR_CTP_EMPTY_JSON_BODY' });
     } finally {

@@ -3,10 +3,19 @@ import { parseEventBatch } from '../../src/serve/event-batch.js';
 
 describe('parseEventBatch', () => {
   it('reads a JSON array, a single object and NDJSON whatever the content type says', () => {
-    expect(parseEventBatch('[{"a":1},{"a":2}]', 'application/json')).toEqual({ ok: true, batch: { items: [{ a: 1 }, { a: 2 }], lineErrors: [] } });
+    expect(parseEventBatch('[{"a":1},{"a":2}]', 'application/json')).toEqual({
+      ok: true,
+      batch: { items: [{ a: 1 }, { a: 2 }], lineErrors: [] },
+    });
     expect(parseEventBatch('{"a":1}', 'text/plain')).toEqual({ ok: true, batch: { items: [{ a: 1 }], lineErrors: [] } });
-    expect(parseEventBatch('{"a":1}\n{"a":2}\n', 'application/json')).toEqual({ ok: true, batch: { items: [{ a: 1 }, { a: 2 }], lineErrors: [] } });
-    expect(parseEventBatch('{"a":1}\r\n\r\n{"a":2}', undefined)).toEqual({ ok: true, batch: { items: [{ a: 1 }, { a: 2 }], lineErrors: [] } });
+    expect(parseEventBatch('{"a":1}\n{"a":2}\n', 'application/json')).toEqual({
+      ok: true,
+      batch: { items: [{ a: 1 }, { a: 2 }], lineErrors: [] },
+    });
+    expect(parseEventBatch('{"a":1}\r\n\r\n{"a":2}', undefined)).toEqual({
+      ok: true,
+      batch: { items: [{ a: 1 }, { a: 2 }], lineErrors: [] },
+    });
   });
 
   it('turns a bad NDJSON line into a per-position error', () => {

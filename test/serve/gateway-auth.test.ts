@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/serve/tokens.js';
-import { click, post, startServeStack, type ServeStack } from './stack.js';
+import { click, post, type ServeStack, startServeStack } from './stack.js';
 import { TestClient } from './ws-client.js';
 
 const SECRET = 'gateway-test-secret-0123456789';
@@ -43,7 +43,7 @@ describe('WebSocket gateway: subscriptions with tokens', () => {
     expect(await client.subscribe('hand', token)).toMatchObject({ op: 'recommendations', userId: 'hand' });
   });
 
-  it('refuses a missing, forged, expired or other user\'s token and keeps the connection', async () => {
+  it("refuses a missing, forged, expired or other user's token and keeps the connection", async () => {
     const client = await connect();
     expect(await client.subscribe('bob')).toMatchObject({ op: 'error', code: 'unauthorized', userId: 'bob' });
     const forged = mintToken('not-the-real-secret-0123456789', 'bob', 60);
@@ -111,8 +111,12 @@ describe('WebSocket gateway: subscriptions with tokens', () => {
 
 describe('WebSocket gateway without AUTH_SECRET', () => {
   let stack: ServeStack;
-  beforeAll(async () => { stack = await startServeStack(); });
-  afterAll(async () => { await stack?.stop(); });
+  beforeAll(async () => {
+    stack = await startServeStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
 
   it('lets anyone subscribe (demo mode)', async () => {
     const client = await TestClient.connect(stack.wsUrl);
@@ -123,8 +127,12 @@ describe('WebSocket gateway without AUTH_SECRET', () => {
 
 describe('WebSocket gateway metrics', () => {
   let stack: ServeStack;
-  beforeAll(async () => { stack = await startServeStack(); });
-  afterAll(async () => { await stack?.stop(); });
+  beforeAll(async () => {
+    stack = await startServeStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
 
   const value = async (series: string): Promise<number> => {
     const text = await (await fetch(`${stack.url}/metrics`)).text();
@@ -160,8 +168,12 @@ describe('WebSocket gateway metrics', () => {
 
 describe('WebSocket gateway: token expiry during a subscription', () => {
   let stack: ServeStack;
-  beforeAll(async () => { stack = await startServeStack({ AUTH_SECRET: SECRET, WS_PING_INTERVAL_MS: '100' }); });
-  afterAll(async () => { await stack?.stop(); });
+  beforeAll(async () => {
+    stack = await startServeStack({ AUTH_SECRET: SECRET, WS_PING_INTERVAL_MS: '100' });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
 
   it('ends the subscription with token-expired when its token runs out; a fresh token resumes it', async () => {
     const client = await TestClient.connect(stack.wsUrl);

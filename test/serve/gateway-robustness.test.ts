@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { click, post, startServeStack, type ServeStack } from './stack.js';
-import { TestClient, type Frame } from './ws-client.js';
+import { click, post, type ServeStack, startServeStack } from './stack.js';
+import { type Frame, TestClient } from './ws-client.js';
 
 const MAX_FRAME = 4096;
 
@@ -11,16 +11,42 @@ function malformedFrames(): Array<{ data: Buffer | string; binary: boolean }> {
   const frames: Array<{ data: Buffer | string; binary: boolean }> = [];
   for (let i = 0; i < 1000; i++) {
     switch (i % 10) {
-      case 0: frames.push({ data: randomBytes(1 + (i % 500)), binary: true }); break;
-      case 1: frames.push({ data: randomBytes(1 + (i % 700)), binary: false }); break;
-      case 2: frames.push({ data: randomBytes(MAX_FRAME + 1 + i), binary: i % 4 === 0 }); break;
-      case 3: { const d = 1 + (i % 2000); frames.push({ data: '['.repeat(d) + ']'.repeat(d), binary: false }); break; }
-      case 4: { const d = 1 + (i % 1300); frames.push({ data: `${'{"a":'.repeat(d)}1${'}'.repeat(d)}`, binary: false }); break; }
-      case 5: frames.push({ data: '['.repeat(MAX_FRAME), binary: false }); break;
-      case 6: frames.push({ data: JSON.stringify({ op: 'subscribe', userId: 42 }), binary: false }); break;
-      case 7: frames.push({ data: JSON.stringify({ op: 'dance', userId: 'x' }), binary: false }); break;
-      case 8: frames.push({ data: JSON.stringify([{ op: 'subscribe', userId: 'x' }]), binary: false }); break;
-      default: frames.push({ data: ['null', '"op"', '1e999', '{"op":"subscribe","userId":""}', '{"__proto__":{"op":"subscribe"}}'][i % 5]!, binary: false});
+      case 0:
+        frames.push({ data: randomBytes(1 + (i % 500)), binary: true });
+        break;
+      case 1:
+        frames.push({ data: randomBytes(1 + (i % 700)), binary: false });
+        break;
+      case 2:
+        frames.push({ data: randomBytes(MAX_FRAME + 1 + i), binary: i % 4 === 0 });
+        break;
+      case 3: {
+        const d = 1 + (i % 2000);
+        frames.push({ data: '['.repeat(d) + ']'.repeat(d), binary: false });
+        break;
+      }
+      case 4: {
+        const d = 1 + (i % 1300);
+        frames.push({ data: `${'{"a":'.repeat(d)}1${'}'.repeat(d)}`, binary: false });
+        break;
+      }
+      case 5:
+        frames.push({ data: '['.repeat(MAX_FRAME), binary: false });
+        break;
+      case 6:
+        frames.push({ data: JSON.stringify({ op: 'subscribe', userId: 42 }), binary: false });
+        break;
+      case 7:
+        frames.push({ data: JSON.stringify({ op: 'dance', userId: 'x' }), binary: false });
+        break;
+      case 8:
+        frames.push({ data: JSON.stringify([{ op: 'subscribe', userId: 'x' }]), binary: false });
+        break;
+      default:
+        frames.push({
+          data: ['null', '"op"', '1e999', '{"op":"subscribe","userId":""}', '{"__proto__":{"op":"subscribe"}}'][i % 5]!,
+          binary: false,
+        });
     }
   }
   return frames;
@@ -35,8 +61,12 @@ async function settle(read: () => number, want: number): Promise<number> {
 
 describe('WebSocket gateway under hostile input', () => {
   let stack: ServeStack;
-  beforeAll(async () => { stack = await startServeStack({ WS_MAX_FRAME_BYTES: String(MAX_FRAME) }); });
-  afterAll(async () => { await stack?.stop(); });
+  beforeAll(async () => {
+    stack = await startServeStack({ WS_MAX_FRAME_BYTES: String(MAX_FRAME) });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
 
   it('answers 1,000 malformed frames with error frames, keeps the connection, and another client is unaffected', async () => {
     const bystander = await TestClient.connect(stack.wsUrl);
@@ -79,14 +109,20 @@ describe('WebSocket gateway under hostile input', () => {
 
 describe('WebSocket gateway heartbeat', () => {
   let stack: ServeStack;
-  beforeAll(async () => { stack = await startServeStack({ WS_PING_INTERVAL_MS: '100' }); });
-  afterAll(async () => { await stack?.stop(); });
+  beforeAll(async () => {
+    stack = await startServeStack({ WS_PING_INTERVAL_MS: '100' });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
 
   it('terminates a client that does not answer pings and keeps one that does', async () => {
     const silent = await TestClient.connect(stack.wsUrl, { autoPong: false });
     const healthy = await TestClient.connect(stack.wsUrl);
     let pings = 0;
-    healthy.socket.on('ping', () => { pings += 1; });
+    healthy.socket.on('ping', () => {
+      pings += 1;
+    });
     await silent.subscribe('silent-user');
     expect(await silent.closed).toBe(1006);
     // The healthy client answered every ping in the same time and is still connected.

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { click, post, startServeStack, type ServeStack } from './stack.js';
+import { click, post, type ServeStack, startServeStack } from './stack.js';
 import { TestClient } from './ws-client.js';
 
 const USERS = Array.from({ length: 20 }, (_, i) => `slow-${i}`);
@@ -26,7 +26,9 @@ async function startStalledClient(stack: ServeStack): Promise<ChildProcess> {
   const { port } = new URL(stack.url);
   const child = spawn('python3', [STALLED_CLIENT, '127.0.0.1', port, ...USERS], { stdio: ['pipe', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) resolve();
+    });
     child.once('exit', (code) => reject(new Error(`stalled client exited with ${code}`)));
     child.once('error', reject);
   });
@@ -67,7 +69,9 @@ describe('WebSocket gateway with a client that never reads', () => {
       // Paced by the wall clock so the offered rate is 500/s however long each POST takes.
       const due = Math.min(500, Math.floor(((Date.now() - started) * RATE_PER_SECOND) / 1000) - sent);
       if (due > 0) {
-        const batch = Array.from({ length: due }, (_, i) => click(USERS[(sent + i) % USERS.length]!, ITEMS[(sent * 7 + i) % ITEMS.length]!));
+        const batch = Array.from({ length: due }, (_, i) =>
+          click(USERS[(sent + i) % USERS.length]!, ITEMS[(sent * 7 + i) % ITEMS.length]!),
+        );
         for (const e of batch) if (e.userId === USERS[0]) lastForReader = e.eventId as string;
         sent += batch.length;
         expect((await post(stack, batch)).status).toBe(202);

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { click, post, startServeStack, type ServeStack } from './stack.js';
+import { click, post, type ServeStack, startServeStack } from './stack.js';
 
-async function get(stack: ServeStack, path: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string; body: unknown }> {
+async function get(
+  stack: ServeStack,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; type: string; body: unknown }> {
   const res = await fetch(`${stack.url}${path}`, { headers });
   const text = await res.text();
   const type = res.headers.get('content-type') ?? '';
@@ -25,11 +29,16 @@ describe('HTTP API', () => {
     for (let u = 0; u < 6; u++) for (const item of ['a', 'b', 'c']) events.push(click(`h${u}`, `item-${item}`));
     expect((await post(stack, events)).status).toBe(202);
   });
-  afterAll(async () => { await stack?.stop(); });
+  afterAll(async () => {
+    await stack?.stop();
+  });
 
   it('reports liveness, readiness and Prometheus metrics', async () => {
     expect(await get(stack, '/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
-    const ready = await until(() => get(stack, '/readyz'), (r) => r.status === 200);
+    const ready = await until(
+      () => get(stack, '/readyz'),
+      (r) => r.status === 200,
+    );
     expect(ready.status).toBe(200);
     const metrics = await get(stack, '/metrics');
     expect(metrics.status).toBe(200);
@@ -41,20 +50,26 @@ describe('HTTP API', () => {
     expect((await get(stack, '/v1/admin/digest')).status).toBe(401);
     const wrong = await get(stack, '/v1/admin/digest', { authorization: 'Bearer nope' });
     expect(wrong).toMatchObject({ status: 401, body: { error: expect.any(String), code: 'RS_ADMIN_TOKEN_INVALID' } });
-    const digest = await until(() => get(stack, '/v1/admin/digest', { authorization: 'Bearer admin-secret' }), (r) => (r.body as { users: number }).users >= 6);
+    const digest = await until(
+      () => get(stack, '/v1/admin/digest', { authorization: 'Bearer admin-secret' }),
+      (r) => (r.body as { users: number }).users >= 6,
+    );
     expect(digest.status).toBe(200);
     expect(digest.body).toMatchObject({ users: 6, stateHash: expect.any(String) });
   });
 
-  it('serves a user\'s recommendations, honouring limit', async () => {
+  it("serves a user's recommendations, honouring limit", async () => {
     const rec = await get(stack, '/v1/users/h0/recommendations?limit=1');
     expect(rec.status).toBe(200);
     expect(rec.body).toMatchObject({ userId: 'h0', recommendationId: expect.any(String), items: expect.any(Array) });
     expect((rec.body as { items: unknown[] }).items.length).toBeLessThanOrEqual(1);
   });
 
-  it('serves an item\'s neighbours', async () => {
-    const similar = await until(() => get(stack, '/v1/items/item-a/similar?limit=5'), (r) => (r.body as { neighbors: unknown[] }).neighbors.length > 0);
+  it("serves an item's neighbours", async () => {
+    const similar = await until(
+      () => get(stack, '/v1/items/item-a/similar?limit=5'),
+      (r) => (r.body as { neighbors: unknown[] }).neighbors.length > 0,
+    );
     expect(similar.status).toBe(200);
     const body = similar.body as { itemId: string; neighbors: Array<{ itemId: string; score: number }> };
     expect(body.itemId).toBe('item-a');
@@ -73,9 +88,11 @@ describe('HTTP API', () => {
   });
 
   it('erases a known user with 204 (admin token), answers 404 for an unknown one', async () => {
-    const del = (userId: string, token?: string) => fetch(`${stack.url}/v1/users/${userId}`, {
-      method: 'DELETE', headers: token ? { authorization: `Bearer ${token}` } : {},
-    });
+    const del = (userId: string, token?: string) =>
+      fetch(`${stack.url}/v1/users/${userId}`, {
+        method: 'DELETE',
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
     expect((await del('h1')).status).toBe(401);
     const erased = await del('h1', 'admin-secret');
     expect(erased.status).toBe(204);
@@ -85,18 +102,28 @@ describe('HTTP API', () => {
   });
 
   it('answers unknown routes with a JSON 404', async () => {
-    expect(await get(stack, '/v1/nothing-here')).toMatchObject({ status: 404, body: { error: expect.any(String), code: 'RS_ROUTE_NOT_FOUND' } });
+    expect(await get(stack, '/v1/nothing-here')).toMatchObject({
+      status: 404,
+      body: { error: expect.any(String), code: 'RS_ROUTE_NOT_FOUND' },
+    });
   });
 });
 
 describe('HTTP API without ADMIN_TOKEN', () => {
   let stack: ServeStack;
-  beforeAll(async () => { stack = await startServeStack(); });
-  afterAll(async () => { await stack?.stop(); });
+  beforeAll(async () => {
+    stack = await startServeStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
 
   it('serves the digest and erasures without a bearer token', async () => {
     await post(stack, [click('open-1', 'item-z')]);
-    const digest = await until(() => get(stack, '/v1/admin/digest'), (r) => (r.body as { users: number }).users >= 1);
+    const digest = await until(
+      () => get(stack, '/v1/admin/digest'),
+      (r) => (r.body as { users: number }).users >= 1,
+    );
     expect(digest).toMatchObject({ status: 200, body: { users: 1, items: 1, eventsApplied: 1 } });
     expect((await fetch(`${stack.url}/v1/users/open-1`, { method: 'DELETE' })).status).toBe(204);
     const after = await get(stack, '/v1/admin/digest');

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { startTestApp } from '../helpers/app.js';
-import { spawnEngine, waitReady, type EngineProcess } from '../helpers/engine-process.js';
+import { type EngineProcess, spawnEngine, waitReady } from '../helpers/engine-process.js';
 
 const WRITE_KEY = 'oversize-test-key';
 /** Far above MAX_BODY_BYTES (1 MiB) and above what loopback socket buffers take in before a reset. */
@@ -40,7 +40,9 @@ describe('an oversize POST /v1/events from fetch, engine in its own process', ()
     engine = await spawnEngine({ WRITE_KEYS: WRITE_KEY, LOG_LEVEL: 'warn' });
     await waitReady(engine.url);
   });
-  afterAll(async () => { await engine?.stop(); });
+  afterAll(async () => {
+    await engine?.stop();
+  });
 
   it('gets the 413 and its {error} JSON, not a broken connection, every time', async () => {
     const body = JSON.stringify([{ eventId: 'e', userId: 'u', itemId: 'i', type: 'view', pad: 'x'.repeat(SEVERAL_MB) }]);
@@ -77,12 +79,20 @@ interface RawExchange {
  * how the connection ended. `stream` writes body bytes without end (the test hangs up after
  * `maxWrite`), `stall` writes nothing more, `hang-up` closes at once.
  */
-function rawExchange(port: number, head: string, after: 'hang-up' | 'stream' | 'stall' | ((write: (s: string) => void) => void), maxWrite = 256 * 1024 * 1024): Promise<RawExchange> {
+function rawExchange(
+  port: number,
+  head: string,
+  after: 'hang-up' | 'stream' | 'stall' | ((write: (s: string) => void) => void),
+  maxWrite = 256 * 1024 * 1024,
+): Promise<RawExchange> {
   return new Promise((resolve) => {
     let received = '';
     let hungUp = false;
     const socket = connect({ host: '127.0.0.1', port }, () => socket.write(head));
-    const hangUp = (): void => { hungUp = true; socket.destroy(); };
+    const hangUp = (): void => {
+      hungUp = true;
+      socket.destroy();
+    };
     const chunk = Buffer.alloc(64 * 1024, 0x20);
     let written = 0;
     const pump = (): void => {
@@ -101,7 +111,9 @@ function rawExchange(port: number, head: string, after: 'hang-up' | 'stream' | '
       else if (after === 'stream') pump();
       else if (after !== 'stall') after((s) => socket.write(s));
     });
-    socket.on('error', () => { /* a reset while writing is the server closing */ });
+    socket.on('error', () => {
+      /* a reset while writing is the server closing */
+    });
     socket.on('close', () => resolve({ received, closedByServer: !hungUp }));
   });
 }
@@ -115,7 +127,9 @@ describe('the rest of a refused body', () => {
   beforeAll(async () => {
     app = await startTestApp({ MAX_BODY_BYTES: String(MAX_BODY_BYTES), HTTP_REQUEST_TIMEOUT_MS: '120000' });
   });
-  afterAll(async () => { await app?.stop(); });
+  afterAll(async () => {
+    await app?.stop();
+  });
 
   it('is answered from Content-Length alone, before any of the body is sent', async () => {
     const exchange = await rawExchange(app.port, headOf(10 * MAX_BODY_BYTES), 'hang-up');

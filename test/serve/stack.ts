@@ -39,7 +39,11 @@ export function click(userId: string, itemId: string, type = 'view'): Record<str
   return { eventId: `serve-${process.pid}-${Date.now()}-${sequence}`, userId, itemId, type, timestamp: Date.now() };
 }
 
-export async function post(stack: ServeStack, body: unknown, init: { headers?: Record<string, string>; query?: string } = {}): Promise<{ status: number; headers: Headers; json: unknown }> {
+export async function post(
+  stack: ServeStack,
+  body: unknown,
+  init: { headers?: Record<string, string>; query?: string } = {},
+): Promise<{ status: number; headers: Headers; json: unknown }> {
   const res = await fetch(`${stack.url}/v1/events${init.query ?? ''}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...init.headers },

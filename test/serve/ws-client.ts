@@ -1,4 +1,4 @@
-import { WebSocket, type ClientOptions } from 'ws';
+import { type ClientOptions, WebSocket } from 'ws';
 
 export type Frame = Record<string, unknown> & { op: string };
 
@@ -12,15 +12,19 @@ export class TestClient {
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data, isBinary) => {
-      this.frames.push(isBinary ? { op: 'binary' } : JSON.parse(data.toString()) as Frame);
+      this.frames.push(isBinary ? { op: 'binary' } : (JSON.parse(data.toString()) as Frame));
       this.wake?.();
     });
-    this.closed = new Promise((resolve) => socket.on('close', (code) => {
-      this.closeCode = code;
-      this.wake?.();
-      resolve(code);
-    }));
-    socket.on('error', () => { /* the close event follows */ });
+    this.closed = new Promise((resolve) =>
+      socket.on('close', (code) => {
+        this.closeCode = code;
+        this.wake?.();
+        resolve(code);
+      }),
+    );
+    socket.on('error', () => {
+      /* the close event follows */
+    });
   }
 
   static connect(url: string, options: ClientOptions = {}): Promise<TestClient> {
@@ -47,10 +51,14 @@ export class TestClient {
       }
       if (this.closeCode !== null) throw new Error(`connection closed (${this.closeCode}) before a matching frame`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching frame within ${timeoutMs} ms; last frames: ${JSON.stringify(this.frames.slice(-3)).slice(0, 500)}`);
+      if (left <= 0)
+        throw new Error(`no matching frame within ${timeoutMs} ms; last frames: ${JSON.stringify(this.frames.slice(-3)).slice(0, 500)}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
-        this.wake = () => { clearTimeout(timer); resolve(); };
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
       this.wake = null;
     }

@@ -72,7 +72,10 @@ export class ItemKnnBaseline implements Contender {
         scores.set(candidate, (scores.get(candidate) ?? 0) + sim);
       }
     }
-    return [...scores].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, k).map(([id]) => id);
+    return [...scores]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, k)
+      .map(([id]) => id);
   }
 
   /** Cosine neighbours of an item, best first. */

@@ -1,7 +1,13 @@
 import type avro from 'avsc';
 
 export const COMPATIBILITY_LEVELS = [
-  'NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE',
+  'NONE',
+  'BACKWARD',
+  'BACKWARD_TRANSITIVE',
+  'FORWARD',
+  'FORWARD_TRANSITIVE',
+  'FULL',
+  'FULL_TRANSITIVE',
 ] as const;
 export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];
 
@@ -54,9 +60,7 @@ function cannotRead(reader: avro.Type, writer: avro.Type): string | null {
 /** avsc's resolver messages, mapped onto the error types Confluent reports. */
 function detail(message: string, reader: 'new' | 'old', writer: 'new' | 'old'): string {
   const missing = /no matching field for default-less (\S+)/.exec(message);
-  const errorType = missing ? 'READER_FIELD_MISSING_DEFAULT_VALUE'
-    : /no alias found/.test(message) ? 'NAME_MISMATCH'
-      : 'TYPE_MISMATCH';
+  const errorType = missing ? 'READER_FIELD_MISSING_DEFAULT_VALUE' : /no alias found/.test(message) ? 'NAME_MISMATCH' : 'TYPE_MISMATCH';
   const description = missing
     ? `The field '${missing[1]?.split('.').pop()}' in the ${reader} schema has no default value and is missing in the ${writer} schema`
     : `The ${reader} schema cannot read data written with the ${writer} schema: ${message}`;

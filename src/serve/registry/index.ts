@@ -1,3 +1,3 @@
 export { registryPlugin } from './plugin.js';
-export { SchemaStore, registryFile } from './store.js';
+export { registryFile, SchemaStore } from './store.js';
 export { storeSchemaSource } from './store-source.js';

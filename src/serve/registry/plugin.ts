@@ -1,9 +1,18 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { adminGuard } from '../admin-auth.js';
 import { HttpError } from '../errors.js';
-import { isCompatibilityLevel, type CompatibilityLevel } from './compatibility.js';
-import { RegistryError, bodyTooLarge, invalidCompatibility, invalidSchema, invalidVersion, schemaNotFound, unauthorized, unexpectedBody } from './errors.js';
-import { SchemaStore, registryFile, type VersionRef } from './store.js';
+import { type CompatibilityLevel, isCompatibilityLevel } from './compatibility.js';
+import {
+  bodyTooLarge,
+  invalidCompatibility,
+  invalidSchema,
+  invalidVersion,
+  RegistryError,
+  schemaNotFound,
+  unauthorized,
+  unexpectedBody,
+} from './errors.js';
+import { registryFile, SchemaStore, type VersionRef } from './store.js';
 
 export interface RegistryPluginOptions {
   /** Where to keep `schema-registry.json`; in memory only when absent. */
@@ -47,22 +56,28 @@ export const registryPlugin: FastifyPluginAsync<RegistryPluginOptions> = async (
 
   app.get<{ Params: { id: string } }>('/schemas/ids/:id', async (req) => ({ schema: store.schema(schemaId(req.params.id)) }));
   app.get<{ Params: { id: string } }>('/schemas/ids/:id/schema', async (req, reply) =>
-    reply.send(JSON.parse(store.schema(schemaId(req.params.id))) as unknown));
+    reply.send(JSON.parse(store.schema(schemaId(req.params.id))) as unknown),
+  );
   app.get<{ Params: { id: string } }>('/schemas/ids/:id/versions', async (req) => store.usages(schemaId(req.params.id)));
-  app.get<{ Params: { id: string } }>('/schemas/ids/:id/subjects', async (req) =>
-    [...new Set(store.usages(schemaId(req.params.id)).map((u) => u.subject))]);
+  app.get<{ Params: { id: string } }>('/schemas/ids/:id/subjects', async (req) => [
+    ...new Set(store.usages(schemaId(req.params.id)).map((u) => u.subject)),
+  ]);
 
   app.get('/subjects', async () => store.subjectNames());
   app.get<{ Params: SubjectParams }>('/subjects/:subject/versions', async (req) => store.versions(req.params.subject));
-  app.post<{ Params: SubjectParams; Body: SchemaBody }>('/subjects/:subject/versions', write, async (req) =>
-    ({ id: await store.register(req.params.subject, avroSchemaText(req.body)) }));
+  app.post<{ Params: SubjectParams; Body: SchemaBody }>('/subjects/:subject/versions', write, async (req) => ({
+    id: await store.register(req.params.subject, avroSchemaText(req.body)),
+  }));
   app.post<{ Params: SubjectParams; Body: SchemaBody }>('/subjects/:subject', async (req) =>
-    store.lookup(req.params.subject, avroSchemaText(req.body)));
+    store.lookup(req.params.subject, avroSchemaText(req.body)),
+  );
   app.delete<{ Params: SubjectParams }>('/subjects/:subject', write, async (req) => store.deleteSubject(req.params.subject));
   app.get<{ Params: VersionParams }>('/subjects/:subject/versions/:version', async (req) =>
-    store.version(req.params.subject, versionRef(req.params.version)));
+    store.version(req.params.subject, versionRef(req.params.version)),
+  );
   app.get<{ Params: VersionParams }>('/subjects/:subject/versions/:version/schema', async (req, reply) =>
-    reply.send(JSON.parse(store.version(req.params.subject, versionRef(req.params.version)).schema) as unknown));
+    reply.send(JSON.parse(store.version(req.params.subject, versionRef(req.params.version)).schema) as unknown),
+  );
 
   const compatibility = async (subject: string, version: VersionRef, body: SchemaBody, verbose: boolean) => {
     const problems = store.check(subject, version, avroSchemaText(body));
@@ -83,8 +98,9 @@ export const registryPlugin: FastifyPluginAsync<RegistryPluginOptions> = async (
     await store.setGlobalLevel(level);
     return { compatibility: level };
   });
-  app.get<{ Params: SubjectParams; Querystring: { defaultToGlobal?: string } }>('/config/:subject', async (req) =>
-    ({ compatibilityLevel: store.subjectLevel(req.params.subject, req.query.defaultToGlobal === 'true') }));
+  app.get<{ Params: SubjectParams; Querystring: { defaultToGlobal?: string } }>('/config/:subject', async (req) => ({
+    compatibilityLevel: store.subjectLevel(req.params.subject, req.query.defaultToGlobal === 'true'),
+  }));
   app.put<{ Params: SubjectParams; Body: unknown }>('/config/:subject', write, async (req) => {
     const level = levelFrom(req.body);
     await store.setSubjectLevel(req.params.subject, level);

@@ -29,10 +29,12 @@ export class SnapshotFile {
   save(): Promise<void> {
     if (this.queued !== null) return this.queued;
     if (this.running === null) return this.start();
-    this.queued = this.running.catch(() => undefined).then(() => {
-      this.queued = null;
-      return this.start();
-    });
+    this.queued = this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.start();
+      });
     return this.queued;
   }
 
@@ -43,10 +45,13 @@ export class SnapshotFile {
 
   private start(): Promise<void> {
     const write: Promise<void> = writeDurably(this.path, this.render())
-      .then(() => this.onWrite?.('ok'), (e: unknown) => {
-        this.onWrite?.('failed');
-        throw e;
-      })
+      .then(
+        () => this.onWrite?.('ok'),
+        (e: unknown) => {
+          this.onWrite?.('failed');
+          throw e;
+        },
+      )
       .finally(() => {
         if (this.running === write) this.running = null;
       });

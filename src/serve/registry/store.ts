@@ -2,9 +2,16 @@ import { join } from 'node:path';
 import avro from 'avsc';
 import { z } from 'zod';
 import { DEFAULT_REGISTRY_LIMITS, type RegistryLimits } from '../../config.js';
-import { COMPATIBILITY_LEVELS, incompatibilities, type CompatibilityLevel, type PriorSchema } from './compatibility.js';
+import { COMPATIBILITY_LEVELS, type CompatibilityLevel, incompatibilities, type PriorSchema } from './compatibility.js';
 import {
-  incompatibleSchema, invalidSchema, RegistryFileCorrupt, registryFull, schemaNotFound, schemaTooLarge, subjectConfigNotFound, subjectNotFound,
+  incompatibleSchema,
+  invalidSchema,
+  RegistryFileCorrupt,
+  registryFull,
+  schemaNotFound,
+  schemaTooLarge,
+  subjectConfigNotFound,
+  subjectNotFound,
   versionNotFound,
 } from './errors.js';
 import { SnapshotFile, type WriteOutcome } from './snapshot-file.js';
@@ -36,10 +43,13 @@ const snapshotFormat = z.object({
   format: z.literal(1),
   compatibility: levelFormat,
   schemas: z.array(z.object({ id: positive, schema: z.string() })),
-  subjects: z.record(z.string(), z.object({
-    compatibility: levelFormat.nullable(),
-    versions: z.array(z.object({ version: positive, id: positive })),
-  })),
+  subjects: z.record(
+    z.string(),
+    z.object({
+      compatibility: levelFormat.nullable(),
+      versions: z.array(z.object({ version: positive, id: positive })),
+    }),
+  ),
 });
 type Snapshot = z.infer<typeof snapshotFormat>;
 
@@ -126,7 +136,11 @@ export class SchemaStore {
     if (version === 'latest') return incompatibilities(level, parsed.type, this.prior(subject));
     const entry = subject.versions.find((v) => v.version === version);
     if (!entry) throw versionNotFound(version);
-    return incompatibilities(level.replace('_TRANSITIVE', '') as CompatibilityLevel, parsed.type, this.prior({ ...subject, versions: [entry] }));
+    return incompatibilities(
+      level.replace('_TRANSITIVE', '') as CompatibilityLevel,
+      parsed.type,
+      this.prior({ ...subject, versions: [entry] }),
+    );
   }
 
   schema(id: number): string {
@@ -228,13 +242,19 @@ export class SchemaStore {
   private ensureRoom(subjectName: string, subject: Subject | undefined, newSchema: boolean): void {
     const { maxSchemas, maxSubjects, maxVersionsPerSubject } = this.limits;
     if (!subject && this.subjects.size >= maxSubjects) {
-      throw registryFull(`the registry holds ${this.subjects.size} subjects, the most REGISTRY_MAX_SUBJECTS=${maxSubjects} allows; '${subjectName}' would be one more`);
+      throw registryFull(
+        `the registry holds ${this.subjects.size} subjects, the most REGISTRY_MAX_SUBJECTS=${maxSubjects} allows; '${subjectName}' would be one more`,
+      );
     }
     if (subject && subject.versions.length >= maxVersionsPerSubject) {
-      throw registryFull(`subject '${subjectName}' has ${subject.versions.length} versions, the most REGISTRY_MAX_VERSIONS_PER_SUBJECT=${maxVersionsPerSubject} allows`);
+      throw registryFull(
+        `subject '${subjectName}' has ${subject.versions.length} versions, the most REGISTRY_MAX_VERSIONS_PER_SUBJECT=${maxVersionsPerSubject} allows`,
+      );
     }
     if (newSchema && this.byId.size >= maxSchemas) {
-      throw registryFull(`the registry holds ${this.byId.size} schemas, the most REGISTRY_MAX_SCHEMAS=${maxSchemas} allows (schema ids are never freed, so deleting subjects does not make room)`);
+      throw registryFull(
+        `the registry holds ${this.byId.size} schemas, the most REGISTRY_MAX_SCHEMAS=${maxSchemas} allows (schema ids are never freed, so deleting subjects does not make room)`,
+      );
     }
   }
 
@@ -287,7 +307,11 @@ export class SchemaStore {
     const snapshot = snapshotFormat.safeParse(json);
     if (!snapshot.success) {
       const issue = snapshot.error.issues[0];
-      throw new RegistryFileCorrupt(where, `is not a schema registry snapshot (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'})`, fix);
+      throw new RegistryFileCorrupt(
+        where,
+        `is not a schema registry snapshot (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'})`,
+        fix,
+      );
     }
     this.globalCompatibility = snapshot.data.compatibility;
     for (const { id, schema } of snapshot.data.schemas) {
@@ -311,7 +335,8 @@ interface ParsedSchema {
 }
 
 function parseSchema(schemaText: unknown): ParsedSchema {
-  if (typeof schemaText !== 'string' || schemaText.trim() === '') throw invalidSchema('"schema" must be a non-empty string holding the Avro schema JSON');
+  if (typeof schemaText !== 'string' || schemaText.trim() === '')
+    throw invalidSchema('"schema" must be a non-empty string holding the Avro schema JSON');
   let json: unknown;
   try {
     json = JSON.parse(schemaText);

@@ -35,7 +35,19 @@ export interface HostileSpec {
 }
 
 const CLICK_FIELDS = ['eventId', 'userId', 'itemId', 'type', 'timestamp', 'recommendationId', 'sessionId', 'price'] as const;
-const PURCHASE_FIELDS = ['eventId', 'userId', 'orderId', 'currency', 'items', 'timestamp', 'type', 'sessionId', 'items.itemId', 'items.quantity', 'items.price'] as const;
+const PURCHASE_FIELDS = [
+  'eventId',
+  'userId',
+  'orderId',
+  'currency',
+  'items',
+  'timestamp',
+  'type',
+  'sessionId',
+  'items.itemId',
+  'items.quantity',
+  'items.price',
+] as const;
 const REQUIRED: Record<Kind, readonly string[]> = {
   click: ['eventId', 'userId', 'itemId', 'type', 'timestamp'],
   purchase: ['eventId', 'userId', 'orderId', 'currency', 'items', 'timestamp', 'type', 'items.itemId', 'items.quantity', 'items.price'],
@@ -52,39 +64,105 @@ const shallowJson = fc.jsonValue({ maxDepth: 2, stringUnit: 'binary' });
 
 const valueSpec: fc.Arbitrary<ValueSpec> = fc.oneof(
   { weight: 2, arbitrary: shallowJson.map((v) => ({ k: 'json' as const, v })) },
-  { weight: 2, arbitrary: fc.oneof(fc.boolean(), fc.array(fc.oneof(fc.integer(), fc.string(), fc.boolean()), { maxLength: 3 }), fc.object({ maxDepth: 1 })).map((v) => ({ k: 'wrongType' as const, v })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .oneof(fc.boolean(), fc.array(fc.oneof(fc.integer(), fc.string(), fc.boolean()), { maxLength: 3 }), fc.object({ maxDepth: 1 }))
+      .map((v) => ({ k: 'wrongType' as const, v })),
+  },
   { weight: 1, arbitrary: fc.constant({ k: 'null' as const }) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).map((s) => ({ k: 'text' as const, s })) },
   { weight: 3, arbitrary: loneSurrogate.map((s) => ({ k: 'lone' as const, s })) },
-  { weight: 2, arbitrary: fc.record({ length: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 257, max: 3000 }) }, { weight: 1, arbitrary: fc.integer({ min: 3000, max: 20_000 }) }), char: fc.constantFrom('x', 'é', '字', '😀') }).map((r) => ({ k: 'oversize' as const, ...r })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({
+        length: fc.oneof(
+          { weight: 4, arbitrary: fc.integer({ min: 257, max: 3000 }) },
+          { weight: 1, arbitrary: fc.integer({ min: 3000, max: 20_000 }) },
+        ),
+        char: fc.constantFrom('x', 'é', '字', '😀'),
+      })
+      .map((r) => ({ k: 'oversize' as const, ...r })),
+  },
   { weight: 1, arbitrary: fc.constantFrom('', ' ', '\t\n', '\u00a0', '\ufeff').map((s) => ({ k: 'blank' as const, s })) },
-  { weight: 2, arbitrary: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(-1, 0, 2 ** 31, 2 ** 53, -(2 ** 53), Number.MAX_VALUE, Number.MIN_VALUE)).map((n) => ({ k: 'number' as const, n })) },
-  { weight: 2, arbitrary: fc.constantFrom('1e400', '-1e400', '1e30', '-0', '1E+2', '123456789012345678901234567890', '0.0000000000000000001', `1${'0'.repeat(400)}`, '9007199254740993').map((text) => ({ k: 'literal' as const, text })) },
-  { weight: 1, arbitrary: fc.constantFrom('purchase', 'view', 'VIEW', 'Purchase', 'view ', 'add-to-cart', 'remove_from_cart\u0000').map((type) => ({ k: 'otherType' as const, type })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .oneof(
+        fc.integer(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.constantFrom(-1, 0, 2 ** 31, 2 ** 53, -(2 ** 53), Number.MAX_VALUE, Number.MIN_VALUE),
+      )
+      .map((n) => ({ k: 'number' as const, n })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .constantFrom(
+        '1e400',
+        '-1e400',
+        '1e30',
+        '-0',
+        '1E+2',
+        '123456789012345678901234567890',
+        '0.0000000000000000001',
+        `1${'0'.repeat(400)}`,
+        '9007199254740993',
+      )
+      .map((text) => ({ k: 'literal' as const, text })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom('purchase', 'view', 'VIEW', 'Purchase', 'view ', 'add-to-cart', 'remove_from_cart\u0000')
+      .map((type) => ({ k: 'otherType' as const, type })),
+  },
 );
 
-const timeSpec: fc.Arbitrary<ValueSpec> = fc.record({
-  at: fc.constantFrom('before-2000', 'recent', 'far-future', 'seconds'),
-  ms: fc.maxSafeNat(),
-  form: fc.constantFrom('ms', 'iso', 'digits'),
-}).map((t) => ({ k: 'time' as const, ...t }));
+const timeSpec: fc.Arbitrary<ValueSpec> = fc
+  .record({
+    at: fc.constantFrom('before-2000', 'recent', 'far-future', 'seconds'),
+    ms: fc.maxSafeNat(),
+    form: fc.constantFrom('ms', 'iso', 'digits'),
+  })
+  .map((t) => ({ k: 'time' as const, ...t }));
 
 const extraKey = fc.oneof(
-  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'kind', '$where', 'eventId ', 'EventId', 'user_id', ''),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'hasOwnProperty',
+    'kind',
+    '$where',
+    'eventId ',
+    'EventId',
+    'user_id',
+    '',
+  ),
   fc.string({ unit: 'binary', maxLength: 12 }),
 );
 
-export const hostileSpec: fc.Arbitrary<HostileSpec> = fc.constantFrom<Kind>('click', 'purchase').chain((kind) => fc.record({
-  kind: fc.constant(kind),
-  clickType: fc.constantFrom(...CLICK_TYPES),
-  lines: fc.integer({ min: 1, max: 3 }),
-  op: fc.constantFrom('set', 'set', 'set', 'drop', 'dup-mutated-last', 'dup-mutated-first', 'extra-only'),
-  field: fc.constantFrom<string>(...(kind === 'click' ? CLICK_FIELDS : PURCHASE_FIELDS)),
-  value: fc.oneof({ weight: 6, arbitrary: valueSpec }, { weight: 1, arbitrary: timeSpec }),
-  // Unknown keys are dropped by validation; none may collide with a real field name.
-  extras: fc.array(fc.tuple(extraKey, shallowJson), { maxLength: 3 })
-    .map((pairs) => pairs.filter(([key]) => !(CLICK_FIELDS as readonly string[]).includes(key) && !(PURCHASE_FIELDS as readonly string[]).includes(key))),
-}));
+export const hostileSpec: fc.Arbitrary<HostileSpec> = fc.constantFrom<Kind>('click', 'purchase').chain((kind) =>
+  fc.record({
+    kind: fc.constant(kind),
+    clickType: fc.constantFrom(...CLICK_TYPES),
+    lines: fc.integer({ min: 1, max: 3 }),
+    op: fc.constantFrom('set', 'set', 'set', 'drop', 'dup-mutated-last', 'dup-mutated-first', 'extra-only'),
+    field: fc.constantFrom<string>(...(kind === 'click' ? CLICK_FIELDS : PURCHASE_FIELDS)),
+    value: fc.oneof({ weight: 6, arbitrary: valueSpec }, { weight: 1, arbitrary: timeSpec }),
+    // Unknown keys are dropped by validation; none may collide with a real field name.
+    extras: fc
+      .array(fc.tuple(extraKey, shallowJson), { maxLength: 3 })
+      .map((pairs) =>
+        pairs.filter(
+          ([key]) => !(CLICK_FIELDS as readonly string[]).includes(key) && !(PURCHASE_FIELDS as readonly string[]).includes(key),
+        ),
+      ),
+  }),
+);
 
 /** The value's JSON text; `now` places relative times. */
 function valueText(spec: ValueSpec, now: number): string {
@@ -118,10 +196,14 @@ function valueText(spec: ValueSpec, now: number): string {
 
 function timeOf(spec: Extract<ValueSpec, { k: 'time' }>, now: number): number {
   switch (spec.at) {
-    case 'before-2000': return Y2K - 1 - (spec.ms % (400 * 365 * DAY));
-    case 'recent': return now - (spec.ms % (30 * DAY));
-    case 'far-future': return now + 2 * DAY + (spec.ms % (10_000 * 365 * DAY));
-    case 'seconds': return Math.floor(now / 1000) - (spec.ms % 1000);
+    case 'before-2000':
+      return Y2K - 1 - (spec.ms % (400 * 365 * DAY));
+    case 'recent':
+      return now - (spec.ms % (30 * DAY));
+    case 'far-future':
+      return now + 2 * DAY + (spec.ms % (10_000 * 365 * DAY));
+    case 'seconds':
+      return Math.floor(now / 1000) - (spec.ms % 1000);
   }
 }
 
@@ -158,7 +240,10 @@ export function verdict(spec: HostileSpec): string | null {
       if (field === 'type') return (EVENT_TYPES as readonly string[]).includes(value.s) ? null : 'the type is unknown';
       return field === 'items' || numeric ? 'a non-id field holds an arbitrary string' : null;
     case 'otherType':
-      if (field === 'type') return (kind === 'click' ? CLICK_TYPES as readonly string[] : ['purchase']).includes(value.type) ? null : 'the type names another kind or none';
+      if (field === 'type')
+        return (kind === 'click' ? (CLICK_TYPES as readonly string[]) : ['purchase']).includes(value.type)
+          ? null
+          : 'the type names another kind or none';
       return isId || field === 'currency' ? null : 'a non-id field holds an arbitrary string';
     case 'number':
     case 'literal': {
@@ -200,12 +285,28 @@ export class HostileEvents {
       ['quantity', String(1 + i)],
       ['price', '2.5'],
     ]);
-    const entries: Array<[string, string]> = spec.kind === 'click'
-      ? [['eventId', JSON.stringify(`he-${id}`)], ['userId', JSON.stringify(`hu-${id}`)], ['itemId', JSON.stringify(`hi-${n % 40}`)],
-        ['type', JSON.stringify(spec.clickType)], ['timestamp', String(now)], ['sessionId', JSON.stringify(`hs-${n % 7}`)],
-        ['recommendationId', JSON.stringify(`hr-${id}`)], ['price', '3.25']]
-      : [['eventId', JSON.stringify(`he-${id}`)], ['userId', JSON.stringify(`hu-${id}`)], ['type', '"purchase"'], ['timestamp', String(now)],
-        ['orderId', JSON.stringify(`ho-${id}`)], ['currency', '"EUR"'], ['sessionId', JSON.stringify(`hs-${n % 7}`)], ['items', LINES]];
+    const entries: Array<[string, string]> =
+      spec.kind === 'click'
+        ? [
+            ['eventId', JSON.stringify(`he-${id}`)],
+            ['userId', JSON.stringify(`hu-${id}`)],
+            ['itemId', JSON.stringify(`hi-${n % 40}`)],
+            ['type', JSON.stringify(spec.clickType)],
+            ['timestamp', String(now)],
+            ['sessionId', JSON.stringify(`hs-${n % 7}`)],
+            ['recommendationId', JSON.stringify(`hr-${id}`)],
+            ['price', '3.25'],
+          ]
+        : [
+            ['eventId', JSON.stringify(`he-${id}`)],
+            ['userId', JSON.stringify(`hu-${id}`)],
+            ['type', '"purchase"'],
+            ['timestamp', String(now)],
+            ['orderId', JSON.stringify(`ho-${id}`)],
+            ['currency', '"EUR"'],
+            ['sessionId', JSON.stringify(`hs-${n % 7}`)],
+            ['items', LINES],
+          ];
     const [top, sub] = spec.field.split('.') as [string, string | undefined];
     mutate(sub === undefined ? entries : lines[n % lines.length]!, sub ?? top, spec.op, valueText(spec.value, now));
     for (const [k, v] of spec.extras) entries.push([k, JSON.stringify(v) ?? 'null']);

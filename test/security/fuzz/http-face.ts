@@ -1,6 +1,6 @@
 import type { HttpPlan } from './http-inputs.js';
 import type { Ledger } from './ledger.js';
-import { violation, type Violation } from './violations.js';
+import { type Violation, violation } from './violations.js';
 
 const MAX_RATE_LIMIT_RETRIES = 5;
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { HostileEvents, hostileSpec, verdict, type HostileSpec } from './hostile-events.js';
+import { type HostileEvents, type HostileSpec, hostileSpec, verdict } from './hostile-events.js';
 import type { Position, SentRequest } from './ledger.js';
-import { ValidEvents, validSlot, type ValidSlot } from './valid-events.js';
+import { type ValidEvents, type ValidSlot, validSlot } from './valid-events.js';
 
 /**
  * Generated inputs for POST /v1/events, as small descriptors (so shrunk counterexamples print
@@ -19,19 +19,47 @@ export interface HttpPlan {
 export type KeyPlace = 'header-a' | 'header-b' | 'query-a' | 'query-b';
 const keyPlace: fc.Arbitrary<KeyPlace> = fc.constantFrom('header-a', 'header-b', 'query-a', 'query-b');
 
-const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/x-ndjson; charset=utf-8'];
+const NDJSON_TYPES = [
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'application/x-jsonlines',
+  'application/x-ndjson; charset=utf-8',
+];
 /** Types under which a JSON body must be read as JSON (sendBeacon sends text/plain); null = no header. */
-const jsonType = fc.constantFrom<string | null>('application/json', 'application/json; charset=utf-8', 'text/plain;charset=UTF-8', 'text/plain', 'APPLICATION/JSON', null);
+const jsonType = fc.constantFrom<string | null>(
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain;charset=UTF-8',
+  'text/plain',
+  'APPLICATION/JSON',
+  null,
+);
 const PRINTABLE = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c));
 const LATIN1 = fc.integer({ min: 0xa0, max: 0xff }).map((c) => String.fromCharCode(c));
 /** Anything a client may put in Content-Type except the NDJSON types (which change how a body is read). */
-const otherType = fc.oneof(
-  jsonType,
-  fc.constantFrom('application/octet-stream', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/html', '*/*', ';;;',
-    'application/json; charset=utf-16', 'application/json; charset="', 'application/', '/', 'a/b/c', 'text/plain; charset=utf-8; charset=latin1', ''),
-  fc.string({ unit: PRINTABLE, maxLength: 60 }),
-  fc.string({ unit: fc.oneof(PRINTABLE, LATIN1), maxLength: 30 }),
-).filter((t) => t === null || !NDJSON_TYPES.includes(t.split(';')[0]!.trim().toLowerCase()));
+const otherType = fc
+  .oneof(
+    jsonType,
+    fc.constantFrom(
+      'application/octet-stream',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'text/html',
+      '*/*',
+      ';;;',
+      'application/json; charset=utf-16',
+      'application/json; charset="',
+      'application/',
+      '/',
+      'a/b/c',
+      'text/plain; charset=utf-8; charset=latin1',
+      '',
+    ),
+    fc.string({ unit: PRINTABLE, maxLength: 60 }),
+    fc.string({ unit: fc.oneof(PRINTABLE, LATIN1), maxLength: 30 }),
+  )
+  .filter((t) => t === null || !NDJSON_TYPES.includes(t.split(';')[0]!.trim().toLowerCase()));
 const anyType = fc.oneof(otherType, fc.constantFrom(...NDJSON_TYPES));
 
 /** Query strings a browser or a scanner might send: stray escapes, repeated and bracketed names, prototype keys. */
@@ -39,8 +67,28 @@ const QUERY_CHARS = fc.constantFrom(...'&=%?[]+;,/abcAZ09.-_~ é'.split(''));
 export const oddQuery: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constant('') },
   { weight: 2, arbitrary: fc.string({ unit: QUERY_CHARS, maxLength: 60 }) },
-  { weight: 2, arbitrary: fc.constantFrom('%zz', '%', '%%', '%u0000', '%00', '%ff%fe', '%ed%a0%80', 'writeKey', 'writeKey=', 'writeKey[]=x', 'a[b][c]=1',
-    '__proto__[x]=1', 'constructor[prototype][x]=1', '&&&&', '=', 'limit=-1', 'a=1&a=2&a=3') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '%zz',
+      '%',
+      '%%',
+      '%u0000',
+      '%00',
+      '%ff%fe',
+      '%ed%a0%80',
+      'writeKey',
+      'writeKey=',
+      'writeKey[]=x',
+      'a[b][c]=1',
+      '__proto__[x]=1',
+      'constructor[prototype][x]=1',
+      '&&&&',
+      '=',
+      'limit=-1',
+      'a=1&a=2&a=3',
+    ),
+  },
 );
 /** Parameters that make the request line long (built at send time so counterexamples stay short). */
 const longQuery = fc.integer({ min: 4000, max: 20_000 }).map((pad) => ({ pad }));
@@ -68,7 +116,11 @@ function typed(headers: Record<string, string>, type: string | null): Record<str
 }
 
 const validPosition = (event: Record<string, unknown>): Position => ({ role: 'valid', event });
-const hostilePosition = (text: string, spec: HostileSpec | null): Position => ({ role: 'hostile', event: JSON.parse(text), mustReject: spec === null ? null : verdict(spec) });
+const hostilePosition = (text: string, spec: HostileSpec | null): Position => ({
+  role: 'hostile',
+  event: JSON.parse(text),
+  mustReject: spec === null ? null : verdict(spec),
+});
 
 // ---------------------------------------------------------------------------------------------------
 // Raw bodies: nothing in them is an event (a byte-order mark may hide one: either answer is right).
@@ -84,7 +136,12 @@ export type RawBody =
   | { k: 'oversize'; bytes: number }
   | { k: 'too-many'; n: number };
 
-export interface RawInput { body: RawBody; type: string | null; key: KeyPlace; query: string }
+export interface RawInput {
+  body: RawBody;
+  type: string | null;
+  key: KeyPlace;
+  query: string;
+}
 
 const JSON_CHARS = fc.constantFrom(...'{}[]":,0123456789.eE+-truefalsn \n\t\\u/'.split(''));
 
@@ -124,7 +181,15 @@ export function buildRaw(input: RawInput, ctx: BuildContext): HttpPlan {
     }
     case 'bom': {
       // A byte-order mark before the JSON: refusing it or reading past it are both fine.
-      const text = ctx.hostile.text({ kind: 'click', clickType: 'view', lines: 1, op: 'extra-only', field: 'eventId', value: { k: 'null' }, extras: [] });
+      const text = ctx.hostile.text({
+        kind: 'click',
+        clickType: 'view',
+        lines: 1,
+        op: 'extra-only',
+        field: 'eventId',
+        value: { k: 'null' },
+        extras: [],
+      });
       return { body: `\ufeff${text}`, headers, query, sent: sent([hostilePosition(text, null)]) };
     }
     case 'oversize':
@@ -173,7 +238,15 @@ export function buildNest(input: NestInput, ctx: BuildContext): HttpPlan {
   const deep = nested(input.depth, input.shape, input.where !== 'unclosed');
   const sent = (positions: Position[] | null): SentRequest => ({ face: 'http-nesting', positions, unauthorized: false, mustAccept: false });
   const event = (extra: Array<[string, unknown]> = []): string =>
-    ctx.hostile.text({ kind: 'click', clickType: 'view', lines: 1, op: 'extra-only', field: 'eventId', value: { k: 'null' }, extras: extra });
+    ctx.hostile.text({
+      kind: 'click',
+      clickType: 'view',
+      lines: 1,
+      op: 'extra-only',
+      field: 'eventId',
+      value: { k: 'null' },
+      extras: extra,
+    });
   switch (input.where) {
     case 'body':
     case 'unclosed':
@@ -188,12 +261,22 @@ export function buildNest(input: NestInput, ctx: BuildContext): HttpPlan {
     }
     case 'event-id': {
       const text = event().replace(/"itemId":"[^"]*"/, `"itemId":${deep}`);
-      return { body: `[${text}]`, headers, query, sent: sent([{ role: 'hostile', event: JSON.parse(text), mustReject: 'a field has the wrong JSON type' }]) };
+      return {
+        body: `[${text}]`,
+        headers,
+        query,
+        sent: sent([{ role: 'hostile', event: JSON.parse(text), mustReject: 'a field has the wrong JSON type' }]),
+      };
     }
     case 'ndjson-line': {
       const [a, b] = [event(), event()];
       headers['content-type'] = 'application/x-ndjson';
-      return { body: `${a}\n${deep}\n${b}\n`, headers, query, sent: sent([hostilePosition(a, null), { role: 'garbage' }, hostilePosition(b, null)]) };
+      return {
+        body: `${a}\n${deep}\n${b}\n`,
+        headers,
+        query,
+        sent: sent([hostilePosition(a, null), { role: 'garbage' }, hostilePosition(b, null)]),
+      };
     }
   }
 }
@@ -216,27 +299,42 @@ export interface BatchInput {
 const garbageValue = fc.jsonValue({ maxDepth: 2, stringUnit: 'binary' });
 
 export const batchInput: fc.Arbitrary<BatchInput> = fc.record({
-  items: fc.array(fc.oneof(
-    { weight: 6, arbitrary: hostileSpec.map((spec) => ({ k: 'hostile' as const, spec })) },
-    { weight: 2, arbitrary: validSlot.map((slot) => ({ k: 'valid' as const, slot })) },
-    { weight: 1, arbitrary: garbageValue.map((v) => ({ k: 'garbage' as const, v })) },
-  ), { minLength: 1, maxLength: 8 }),
+  items: fc.array(
+    fc.oneof(
+      { weight: 6, arbitrary: hostileSpec.map((spec) => ({ k: 'hostile' as const, spec })) },
+      { weight: 2, arbitrary: validSlot.map((slot) => ({ k: 'valid' as const, slot })) },
+      { weight: 1, arbitrary: garbageValue.map((v) => ({ k: 'garbage' as const, v })) },
+    ),
+    { minLength: 1, maxLength: 8 },
+  ),
   single: fc.boolean(),
   type: fc.oneof({ weight: 4, arbitrary: jsonType }, { weight: 1, arbitrary: otherType }),
   key: keyPlace,
   query: oddQuery,
-  separate: fc.oneof({ weight: 3, arbitrary: fc.constant<ValidSlot[]>([]) }, { weight: 1, arbitrary: fc.array(validSlot, { minLength: 1, maxLength: 3 }) }),
+  separate: fc.oneof(
+    { weight: 3, arbitrary: fc.constant<ValidSlot[]>([]) },
+    { weight: 1, arbitrary: fc.array(validSlot, { minLength: 1, maxLength: 3 }) },
+  ),
 });
 
 /** The valid events of `slots` alone, in one clean request. */
 export function buildValidOnly(slots: ValidSlot[], ctx: BuildContext, face: string): HttpPlan {
-  return buildValidRequest(slots.map((s) => ctx.valid.event(s)), ctx, face);
+  return buildValidRequest(
+    slots.map((s) => ctx.valid.event(s)),
+    ctx,
+    face,
+  );
 }
 
 export function buildValidRequest(events: Array<Record<string, unknown>>, ctx: BuildContext, face: string): HttpPlan {
   const headers = typed({}, 'application/json');
   const query = keyed(ctx, 'header-a', '', headers);
-  return { body: JSON.stringify(events), headers, query, sent: { face, positions: events.map(validPosition), unauthorized: false, mustAccept: true } };
+  return {
+    body: JSON.stringify(events),
+    headers,
+    query,
+    sent: { face, positions: events.map(validPosition), unauthorized: false, mustAccept: true },
+  };
 }
 
 export function buildBatch(input: BatchInput, ctx: BuildContext): HttpPlan {
@@ -277,17 +375,32 @@ export type NdLine =
   | { k: 'json'; v: unknown }
   | { k: 'blank'; s: string };
 
-export interface NdjsonInput { lines: NdLine[]; crlf: boolean; trailing: boolean; declared: boolean; key: KeyPlace; query: string }
+export interface NdjsonInput {
+  lines: NdLine[];
+  crlf: boolean;
+  trailing: boolean;
+  declared: boolean;
+  key: KeyPlace;
+  query: string;
+}
 
 export const ndjsonInput: fc.Arbitrary<NdjsonInput> = fc.record({
-  lines: fc.array(fc.oneof(
-    { weight: 3, arbitrary: validSlot.map((slot) => ({ k: 'valid' as const, slot })) },
-    { weight: 2, arbitrary: hostileSpec.map((spec) => ({ k: 'hostile' as const, spec })) },
-    { weight: 3, arbitrary: fc.string({ unit: fc.oneof(JSON_CHARS, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), minLength: 1, maxLength: 80 }).map((s) => ({ k: 'broken' as const, s })) },
-    { weight: 2, arbitrary: fc.nat().map((at) => ({ k: 'cut' as const, at })) },
-    { weight: 1, arbitrary: garbageValue.map((v) => ({ k: 'json' as const, v })) },
-    { weight: 1, arbitrary: fc.constantFrom('', ' ', '\t', '\r', '\u00a0').map((s) => ({ k: 'blank' as const, s })) },
-  ), { minLength: 1, maxLength: 12 }),
+  lines: fc.array(
+    fc.oneof(
+      { weight: 3, arbitrary: validSlot.map((slot) => ({ k: 'valid' as const, slot })) },
+      { weight: 2, arbitrary: hostileSpec.map((spec) => ({ k: 'hostile' as const, spec })) },
+      {
+        weight: 3,
+        arbitrary: fc
+          .string({ unit: fc.oneof(JSON_CHARS, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), minLength: 1, maxLength: 80 })
+          .map((s) => ({ k: 'broken' as const, s })),
+      },
+      { weight: 2, arbitrary: fc.nat().map((at) => ({ k: 'cut' as const, at })) },
+      { weight: 1, arbitrary: garbageValue.map((v) => ({ k: 'json' as const, v })) },
+      { weight: 1, arbitrary: fc.constantFrom('', ' ', '\t', '\r', '\u00a0').map((s) => ({ k: 'blank' as const, s })) },
+    ),
+    { minLength: 1, maxLength: 12 },
+  ),
   crlf: fc.boolean(),
   trailing: fc.boolean(),
   declared: fc.boolean(),
@@ -358,7 +471,10 @@ function parses(text: string): boolean {
 // ---------------------------------------------------------------------------------------------------
 // Write keys: missing, empty, wrong, near-misses, in the wrong place, twice; odd and long query strings.
 
-export type KeyValue = { k: 'right'; which: 0 | 1 } | { k: 'wrong'; s: string } | { k: 'near'; which: 0 | 1; how: 'case' | 'prefix' | 'suffix' | 'inner' | 'truncated' | 'doubled' };
+export type KeyValue =
+  | { k: 'right'; which: 0 | 1 }
+  | { k: 'wrong'; s: string }
+  | { k: 'near'; which: 0 | 1; how: 'case' | 'prefix' | 'suffix' | 'inner' | 'truncated' | 'doubled' };
 export type KeySpec =
   | { k: 'none' }
   | { k: 'header-empty' }
@@ -368,13 +484,29 @@ export type KeySpec =
   | { k: 'header-and-query'; h: KeyValue; q: KeyValue }
   | { k: 'authorization'; v: KeyValue };
 
-export interface AuthInput { key: KeySpec; query: string | { pad: number }; type: string | null; events: number; valid: ValidSlot[] }
+export interface AuthInput {
+  key: KeySpec;
+  query: string | { pad: number };
+  type: string | null;
+  events: number;
+  valid: ValidSlot[];
+}
 
 const keyValue: fc.Arbitrary<KeyValue> = fc.oneof(
   fc.constantFrom(0 as const, 1 as const).map((which) => ({ k: 'right' as const, which })),
-  fc.oneof(fc.string({ unit: PRINTABLE, minLength: 1, maxLength: 60 }), fc.string({ unit: LATIN1, minLength: 1, maxLength: 10 }), fc.integer({ min: 1000, max: 8000 }).map((n) => 'k'.repeat(n)))
+  fc
+    .oneof(
+      fc.string({ unit: PRINTABLE, minLength: 1, maxLength: 60 }),
+      fc.string({ unit: LATIN1, minLength: 1, maxLength: 10 }),
+      fc.integer({ min: 1000, max: 8000 }).map((n) => 'k'.repeat(n)),
+    )
     .map((s) => ({ k: 'wrong' as const, s: s.trim() === '' ? 'x' : s.trim() })),
-  fc.record({ which: fc.constantFrom(0 as const, 1 as const), how: fc.constantFrom('case', 'prefix', 'suffix', 'inner', 'truncated', 'doubled') }).map((r) => ({ k: 'near' as const, ...r })),
+  fc
+    .record({
+      which: fc.constantFrom(0 as const, 1 as const),
+      how: fc.constantFrom('case', 'prefix', 'suffix', 'inner', 'truncated', 'doubled'),
+    })
+    .map((r) => ({ k: 'near' as const, ...r })),
 );
 
 export const authInput: fc.Arbitrary<AuthInput> = fc.record({
@@ -398,12 +530,18 @@ function keyText(v: KeyValue, keys: readonly [string, string]): string {
   if (v.k === 'right') return keys[v.which];
   const key = keys[v.which];
   switch (v.how) {
-    case 'case': return key.toUpperCase() === key ? key.toLowerCase() : key.toUpperCase();
-    case 'prefix': return `x${key}`;
-    case 'suffix': return `${key}x`;
-    case 'inner': return `${key.slice(0, 3)}${key[3] === 'z' ? 'y' : 'z'}${key.slice(4)}`;
-    case 'truncated': return key.slice(0, -1);
-    case 'doubled': return `${key},${key}`;
+    case 'case':
+      return key.toUpperCase() === key ? key.toLowerCase() : key.toUpperCase();
+    case 'prefix':
+      return `x${key}`;
+    case 'suffix':
+      return `${key}x`;
+    case 'inner':
+      return `${key.slice(0, 3)}${key[3] === 'z' ? 'y' : 'z'}${key.slice(4)}`;
+    case 'truncated':
+      return key.slice(0, -1);
+    case 'doubled':
+      return `${key},${key}`;
   }
 }
 
@@ -414,13 +552,27 @@ export function buildAuth(input: AuthInput, ctx: BuildContext): HttpPlan {
   const key = input.key;
   const text = (v: KeyValue): string => keyText(v, ctx.keys);
   switch (key.k) {
-    case 'none': break;
-    case 'header-empty': headers['x-write-key'] = ''; break;
-    case 'header': headers['x-write-key'] = text(key.v); break;
-    case 'query': params.push(`writeKey=${encodeURIComponent(text(key.v))}`); break;
-    case 'query-twice': params.push(`writeKey=${encodeURIComponent(text(key.a))}`, `writeKey=${encodeURIComponent(text(key.b))}`); break;
-    case 'header-and-query': headers['x-write-key'] = text(key.h); params.push(`writeKey=${encodeURIComponent(text(key.q))}`); break;
-    case 'authorization': headers.authorization = `Bearer ${text(key.v)}`; break;
+    case 'none':
+      break;
+    case 'header-empty':
+      headers['x-write-key'] = '';
+      break;
+    case 'header':
+      headers['x-write-key'] = text(key.v);
+      break;
+    case 'query':
+      params.push(`writeKey=${encodeURIComponent(text(key.v))}`);
+      break;
+    case 'query-twice':
+      params.push(`writeKey=${encodeURIComponent(text(key.a))}`, `writeKey=${encodeURIComponent(text(key.b))}`);
+      break;
+    case 'header-and-query':
+      headers['x-write-key'] = text(key.h);
+      params.push(`writeKey=${encodeURIComponent(text(key.q))}`);
+      break;
+    case 'authorization':
+      headers.authorization = `Bearer ${text(key.v)}`;
+      break;
   }
   const query = params.length === 0 ? '' : `?${params.join('&')}`;
   // A correct key anywhere (header, or any writeKey parameter) may be honoured; with none the answer must be 401.
@@ -429,7 +581,15 @@ export function buildAuth(input: AuthInput, ctx: BuildContext): HttpPlan {
   const texts: string[] = [];
   const positions: Position[] = [];
   for (let i = 0; i < input.events; i++) {
-    const t = ctx.hostile.text({ kind: 'click', clickType: 'click', lines: 1, op: 'extra-only', field: 'eventId', value: { k: 'null' }, extras: [] });
+    const t = ctx.hostile.text({
+      kind: 'click',
+      clickType: 'click',
+      lines: 1,
+      op: 'extra-only',
+      field: 'eventId',
+      value: { k: 'null' },
+      extras: [],
+    });
     texts.push(t);
     positions.push(hostilePosition(t, null));
   }

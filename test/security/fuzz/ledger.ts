@@ -1,4 +1,4 @@
-import { violation, type Violation } from './violations.js';
+import { type Violation, violation } from './violations.js';
 
 /**
  * The fuzz run's bookkeeping of the collector: what each request carried, what the server answered,
@@ -29,7 +29,10 @@ export interface SentRequest {
   mustAccept: boolean;
 }
 
-interface CollectorAnswer { accepted: number; rejected: Array<{ index: number; error: string }> }
+interface CollectorAnswer {
+  accepted: number;
+  rejected: Array<{ index: number; error: string }>;
+}
 
 function excerptOf(value: unknown): string {
   try {
@@ -74,8 +77,10 @@ export class Ledger {
     if (status >= 400 && json !== undefined && typeof (json as { error?: unknown })?.error !== 'string') {
       violations.push(violation(`status ${status} without an {error} message`, excerpt));
     }
-    if (sent.unauthorized && !(status >= 400 && status < 500)) violations.push(violation('no correct write key, yet not refused', `status ${status}`));
-    if (sent.mustAccept && status !== 202) violations.push(violation('a well-formed batch with valid events was refused', `status ${status}: ${excerpt}`));
+    if (sent.unauthorized && !(status >= 400 && status < 500))
+      violations.push(violation('no correct write key, yet not refused', `status ${status}`));
+    if (sent.mustAccept && status !== 202)
+      violations.push(violation('a well-formed batch with valid events was refused', `status ${status}: ${excerpt}`));
     for (const p of sent.positions ?? []) if (p.role === 'valid') this.validPositions += 1;
     if (status !== 202 || json === undefined) return violations;
 
@@ -86,12 +91,14 @@ export class Ledger {
     }
     const rejected = new Map(answer.rejected.map((r) => [r.index, r.error]));
     if (sent.positions === null) {
-      if (answer.accepted !== 0) violations.push(violation('a body with no event in it had events accepted', `${answer.accepted} accepted`));
+      if (answer.accepted !== 0)
+        violations.push(violation('a body with no event in it had events accepted', `${answer.accepted} accepted`));
       return violations;
     }
     const positions = sent.positions;
     for (const index of rejected.keys()) {
-      if (!Number.isInteger(index) || index < 0 || index >= positions.length) violations.push(violation('a rejected index is outside the batch', `${index} of ${positions.length}`));
+      if (!Number.isInteger(index) || index < 0 || index >= positions.length)
+        violations.push(violation('a rejected index is outside the batch', `${index} of ${positions.length}`));
     }
     if (answer.accepted + rejected.size !== positions.length) {
       violations.push(violation('accepted + rejected ≠ events sent', `${answer.accepted} + ${rejected.size} ≠ ${positions.length}`));
@@ -99,7 +106,8 @@ export class Ledger {
     positions.forEach((p, index) => {
       const error = rejected.get(index);
       if (error !== undefined) {
-        if (typeof error !== 'string' || error === '') violations.push(violation('an event was rejected without a reason', `index ${index}`));
+        if (typeof error !== 'string' || error === '')
+          violations.push(violation('an event was rejected without a reason', `index ${index}`));
         if (p.role === 'valid') violations.push(violation('a valid event was rejected', `${error}: ${excerptOf(p.event)}`));
         if (p.role === 'hostile') this.hostileRejected += 1;
         if (p.role === 'garbage') this.garbageRejected += 1;

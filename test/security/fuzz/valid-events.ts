@@ -64,8 +64,17 @@ export class ValidEvents {
     if (pick % 9 === 0) {
       const lines = 1 + (pick % 3);
       return {
-        eventId, userId, type: 'purchase', timestamp, orderId: `vo-${n}`, currency: 'EUR',
-        items: Array.from({ length: lines }, (_, i) => ({ itemId: validItem((Math.floor(pick / VALID_USERS) + i * 7) % VALID_ITEMS), quantity: 1 + i, price: 4.5 + (pick % 50) })),
+        eventId,
+        userId,
+        type: 'purchase',
+        timestamp,
+        orderId: `vo-${n}`,
+        currency: 'EUR',
+        items: Array.from({ length: lines }, (_, i) => ({
+          itemId: validItem((Math.floor(pick / VALID_USERS) + i * 7) % VALID_ITEMS),
+          quantity: 1 + i,
+          price: 4.5 + (pick % 50),
+        })),
       };
     }
     const event: Record<string, unknown> = { eventId, userId, itemId, type: CLICK_TYPES[pick % CLICK_TYPES.length], timestamp };

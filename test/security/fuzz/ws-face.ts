@@ -1,8 +1,16 @@
-import { TestClient, type Frame } from '../../serve/ws-client.js';
-import { violation, type Violation } from './violations.js';
+import { type Frame, TestClient } from '../../serve/ws-client.js';
+import { type Violation, violation } from './violations.js';
 import type { FrameBuilder, WireFrame } from './ws-inputs.js';
 
-const ERROR_CODES = new Set(['bad-request', 'unauthorized', 'token-expired', 'forbidden', 'too-many-subscriptions', 'frame-too-large', 'internal']);
+const ERROR_CODES = new Set([
+  'bad-request',
+  'unauthorized',
+  'token-expired',
+  'forbidden',
+  'too-many-subscriptions',
+  'frame-too-large',
+  'internal',
+]);
 
 /**
  * The fuzz run's side of GET /v1/stream: a few connections that only ever send hostile frames and so
@@ -24,7 +32,11 @@ export class WsFace {
   private readonly clients: TestClient[] = [];
   private sentinel = 0;
 
-  constructor(private readonly url: string, private readonly builder: FrameBuilder, readonly hostileConnections: number) {}
+  constructor(
+    private readonly url: string,
+    private readonly builder: FrameBuilder,
+    readonly hostileConnections: number,
+  ) {}
 
   async open(): Promise<void> {
     for (let i = 0; i <= this.hostileConnections; i++) this.clients.push(await TestClient.connect(this.url));
@@ -70,7 +82,8 @@ export class WsFace {
     }
     const violations: Violation[] = [];
     if (answer.op === 'recommendations' && Array.isArray(answer.items)) this.listsReceived += 1;
-    else violations.push(violation('a genuine subscribe was not answered with a list', `${userId}: ${JSON.stringify(answer).slice(0, 200)}`));
+    else
+      violations.push(violation('a genuine subscribe was not answered with a list', `${userId}: ${JSON.stringify(answer).slice(0, 200)}`));
     client.send({ op: 'unsubscribe', userId });
     this.frames += 1;
     violations.push(...(await this.settle(this.storefront, mark, 0, userId, 'genuine subscribe')).violations);
@@ -82,7 +95,13 @@ export class WsFace {
    * it since `mark`: error frames with a known code, and lists only for `allowedUser`. Returns the
    * users whose lists arrived without a genuine subscription.
    */
-  private async settle(index: number, mark: number, lastFrameBytes: number, allowedUser: string | null, label: string): Promise<{ violations: Violation[]; leaked: string[] }> {
+  private async settle(
+    index: number,
+    mark: number,
+    lastFrameBytes: number,
+    allowedUser: string | null,
+    label: string,
+  ): Promise<{ violations: Violation[]; leaked: string[] }> {
     const client = this.clients[index]!;
     const sentinel = `fuzz-sentinel-${this.sentinel++}`;
     client.send({ op: sentinel });
@@ -104,7 +123,8 @@ export class WsFace {
         if (typeof frame.message === 'string' && frame.message.includes('"fuzz-sentinel-')) continue;
         const code = String(frame.code);
         this.errorCodes.set(code, (this.errorCodes.get(code) ?? 0) + 1);
-        if (!ERROR_CODES.has(code) || typeof frame.message !== 'string') violations.push(violation('a malformed error frame', JSON.stringify(frame).slice(0, 200)));
+        if (!ERROR_CODES.has(code) || typeof frame.message !== 'string')
+          violations.push(violation('a malformed error frame', JSON.stringify(frame).slice(0, 200)));
         continue;
       }
       if (frame.op === 'recommendations' && allowedUser !== null && frame.userId === allowedUser) continue;
