@@ -55,7 +55,7 @@ export function buildHttpServer(engine: EngineApi, options: HttpServerOptions = 
     },
     // Every id the collector accepts must be readable and erasable by URL: MAX_ID_LENGTH UTF-16
     // units percent-encode to at most 9 characters each (3 UTF-8 bytes as %XX).
-    maxParamLength: MAX_ID_LENGTH * 9,
+    routerOptions: { maxParamLength: MAX_ID_LENGTH * 9 },
     // Per-request lines would dominate the log at collector rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     // Default for routes of other plugins; the collector sets its own from MAX_BODY_BYTES.
