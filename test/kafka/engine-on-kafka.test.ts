@@ -1,42 +1,21 @@
 import type { Consumer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { partitionForKey } from '../../src/log/partitioner.js';
 import { waitFor } from '../helpers/app.js';
 import { type EngineProcess, spawnEngine, waitReady } from '../helpers/engine-process.js';
-import { type MockKafka, startMockKafka } from '../helpers/mock-kafka.js';
-import { type TopicSet, topicEnv, topicSet, Website } from './website.js';
+import { mockKafkaForFile } from '../helpers/mock-kafka.js';
+import { createTopics, type TopicSet, topicEnv, topicSet, Website } from './website.js';
 
 const DAY = 86_400_000;
 
-let kafka: MockKafka;
-const cleanups: Array<() => Promise<unknown>> = [];
-
-beforeAll(async () => {
-  kafka = await startMockKafka({ brokers: 1 });
-}, 60_000);
-
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  await kafka?.stop();
-});
-
-async function createTopics(t: TopicSet): Promise<void> {
-  for (const [topic, partitions] of [
-    [t.clicks, 4],
-    [t.purchases, 4],
-    [t.recommendations, 4],
-    [t.dlq, 1],
-    [t.changelog, 1],
-  ] as const) {
-    expect(await kafka.command(`create ${topic} ${partitions}`)).toMatch(/^ok/);
-  }
-}
+const mock = mockKafkaForFile();
+const cleanups = mock.cleanups;
 
 async function engine(t: TopicSet, group: string, env: Record<string, string> = {}): Promise<EngineProcess> {
   // Short group timeouts: the mock broker holds a rebalance for about the session timeout.
   const p = await spawnEngine({
-    KAFKA_BROKERS: kafka.bootstrap,
+    KAFKA_BROKERS: mock.cluster.bootstrap,
     GROUP_ID: group,
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     KAFKA_REBALANCE_TIMEOUT_MS: '6000',
@@ -51,10 +30,10 @@ async function engine(t: TopicSet, group: string, env: Record<string, string> = 
 /** Fresh topics, one ready engine in its own group, and a website producer using its registry. */
 async function setUp(prefix: string): Promise<{ t: TopicSet; a: EngineProcess; site: Website }> {
   const t = topicSet(prefix);
-  await createTopics(t);
+  await createTopics(mock.cluster, t);
   const a = await engine(t, `${prefix}-engine`);
   await waitReady(a.url);
-  const site = new Website(kafka.brokers, `${a.url}/registry`, t);
+  const site = new Website(mock.cluster.brokers, `${a.url}/registry`, t);
   await site.connect();
   cleanups.push(() => site.close());
   return { t, a, site };
@@ -171,12 +150,12 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
 
   it("two processes split the partitions and serve every user (a storefront on either gets any user's lists); when one leaves, the other takes over without losing events", async () => {
     const t = topicSet('pair');
-    await createTopics(t);
+    await createTopics(mock.cluster, t);
     const a = await engine(t, 'pair-engine');
     await waitReady(a.url);
     // One registry for the group: the second process uses the first one's embedded registry.
     const b = await engine(t, 'pair-engine', { SCHEMA_REGISTRY_URL: `${a.url}/registry` });
-    const site = new Website(kafka.brokers, `${a.url}/registry`, t);
+    const site = new Website(mock.cluster.brokers, `${a.url}/registry`, t);
     await site.connect();
     cleanups.push(() => site.close());
 

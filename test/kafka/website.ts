@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { type Consumer, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import type { MockCluster } from '../../src/bench/mock-cluster.js';
 
 /**
  * An outside website producer and a downstream reader, written only against the contracts: their
@@ -22,6 +23,21 @@ export function topicSet(prefix: string): TopicSet {
     dlq: `${prefix}.dlq`,
     changelog: `${prefix}.changelog`,
   };
+}
+
+/** Creates the engine's topics of a set on the mock cluster (the mock cannot create them through admin). */
+export async function createTopics(cluster: MockCluster, t: TopicSet, inputPartitions = 4): Promise<void> {
+  const partitions: Array<[string, number]> = [
+    [t.clicks, inputPartitions],
+    [t.purchases, inputPartitions],
+    [t.recommendations, inputPartitions],
+    [t.dlq, 1],
+    [t.changelog, 1],
+  ];
+  for (const [topic, count] of partitions) {
+    const answer = await cluster.command(`create ${topic} ${count}`);
+    if (!answer.startsWith('ok')) throw new Error(`cannot create ${topic}: ${answer}`);
+  }
 }
 
 export function topicEnv(t: TopicSet): Record<string, string> {

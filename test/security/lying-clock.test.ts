@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { startTestApp, tempDir, waitFor } from '../helpers/app.js';
-import { type MockKafka, startMockKafka } from '../helpers/mock-kafka.js';
-import { type TopicSet, topicEnv, topicSet, Website } from '../kafka/website.js';
+import { mockKafkaForFile } from '../helpers/mock-kafka.js';
+import { createTopics, type TopicSet, topicEnv, topicSet, Website } from '../kafka/website.js';
 
 /** A producer that lies about time: event time and record CreateTime in 2100. */
 const YEAR_2100 = Date.UTC(2100, 0, 1);
@@ -14,17 +14,8 @@ interface Digest {
   stateHash: string;
 }
 
-let kafka: MockKafka;
-const cleanups: Array<() => Promise<unknown>> = [];
-
-beforeAll(async () => {
-  kafka = await startMockKafka({ brokers: 1 });
-}, 60_000);
-
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  await kafka?.stop();
-});
+const mock = mockKafkaForFile();
+const cleanups = mock.cleanups;
 
 async function digest(app: RunningApp): Promise<Digest> {
   return (await fetch(`${app.url}/v1/admin/digest`)).json() as never;
@@ -33,17 +24,9 @@ async function digest(app: RunningApp): Promise<Digest> {
 describe('a Kafka producer that lies about time', () => {
   it('events and record times in 2100 go to the DLQ as timestamp; valid events around them apply, no user expires, and a replay (even one in 2100) gives the same digest', async () => {
     const t: TopicSet = topicSet('clock');
-    for (const [topic, partitions] of [
-      [t.clicks, 4],
-      [t.purchases, 4],
-      [t.recommendations, 4],
-      [t.dlq, 1],
-      [t.changelog, 1],
-    ] as const) {
-      expect(await kafka.command(`create ${topic} ${partitions}`)).toMatch(/^ok/);
-    }
+    await createTopics(mock.cluster, t);
     const env = {
-      KAFKA_BROKERS: kafka.bootstrap,
+      KAFKA_BROKERS: mock.cluster.bootstrap,
       GROUP_ID: 'clock-engine',
       DATA_DIR: tempDir(),
       KAFKA_SESSION_TIMEOUT_MS: '6000',
@@ -65,7 +48,7 @@ describe('a Kafka producer that lies about time', () => {
     };
 
     const first = await start();
-    const site = new Website(kafka.brokers, first.registryUrl, t);
+    const site = new Website(mock.cluster.brokers, first.registryUrl, t);
     await site.connect();
     cleanups.push(() => site.close());
     const dead: Array<{ key: string; reason: string }> = [];
