@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { RecstreamError } from './errors.js';
@@ -257,6 +258,8 @@ export interface Config {
   authSecret: string | null;
   writeKeys: string[];
   adminToken: string | null;
+  /** HMAC key user ids are replaced with pseudonyms under before anything is stored; null keeps them as sent. */
+  pseudonymizeKey: string | null;
   dataDir: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   corsOrigins: string[];
@@ -364,6 +367,30 @@ export function loadConfig(env: Env = process.env): Config {
   if (authSecret !== null && authSecret.length < 16) {
     problems.push('AUTH_SECRET is shorter than 16 characters; set a long random secret, e.g. AUTH_SECRET=$(openssl rand -hex 32)');
   }
+  const pseudonymizeKey = ((): string | null => {
+    const hint =
+      'set a long random key, e.g. PSEUDONYMIZE_KEY=$(openssl rand -hex 32), or name a file holding one in PSEUDONYMIZE_KEY_FILE';
+    const direct = opt('PSEUDONYMIZE_KEY');
+    const file = opt('PSEUDONYMIZE_KEY_FILE');
+    if (direct !== null && file !== null) {
+      problems.push(`PSEUDONYMIZE_KEY and PSEUDONYMIZE_KEY_FILE are both set; set only one of them`);
+      return null;
+    }
+    let key = direct;
+    if (file !== null) {
+      try {
+        key = readFileSync(file, 'utf8').trim();
+      } catch (e) {
+        problems.push(
+          `PSEUDONYMIZE_KEY_FILE=${JSON.stringify(file)} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); ${hint}`,
+        );
+        return null;
+      }
+    }
+    const name = file !== null ? `the key in PSEUDONYMIZE_KEY_FILE=${JSON.stringify(file)}` : 'PSEUDONYMIZE_KEY';
+    if (key !== null && key.length < 32) problems.push(`${name} is shorter than 32 characters; ${hint}`);
+    return key;
+  })();
   const trustProxy = ((): Config['trustProxy'] => {
     const raw = env.TRUST_PROXY?.trim() ?? '';
     const word = raw.toLowerCase();
@@ -439,6 +466,7 @@ export function loadConfig(env: Env = process.env): Config {
     authSecret,
     writeKeys: list(env.WRITE_KEYS),
     adminToken: opt('ADMIN_TOKEN'),
+    pseudonymizeKey,
     dataDir: opt('DATA_DIR'),
     logLevel: logLevel as Config['logLevel'],
     corsOrigins,

@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { tempDir } from './helpers/app.js';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -94,6 +97,24 @@ describe('configuration', () => {
     expect(problems.find((p) => p.startsWith('MODEL_MAX_USERS'))).toMatch(/≥ 0.*least recently active/);
     expect(problems.find((p) => p.startsWith('MODEL_MAX_ITEMS'))).toMatch(/whole number/);
     expect(problems.find((p) => p.startsWith('HEAP_SHED_RATIO'))).toMatch(/≤ 1.*503/);
+  });
+
+  it('reads PSEUDONYMIZE_KEY or PSEUDONYMIZE_KEY_FILE, off by default, and refuses a short key, a missing file or both', () => {
+    const key = 'k'.repeat(32);
+    expect(loadConfig({}).pseudonymizeKey).toBeNull();
+    expect(loadConfig({ PSEUDONYMIZE_KEY: key }).pseudonymizeKey).toBe(key);
+    const file = join(tempDir(), 'pseudonymize.key');
+    writeFileSync(file, `${key}\n`);
+    expect(loadConfig({ PSEUDONYMIZE_KEY_FILE: file }).pseudonymizeKey).toBe(key);
+    expect(problemsOf({ PSEUDONYMIZE_KEY: 'k'.repeat(31) })).toEqual([
+      expect.stringMatching(/^PSEUDONYMIZE_KEY is shorter than 32 characters; set/),
+    ]);
+    expect(problemsOf({ PSEUDONYMIZE_KEY_FILE: `${file}.missing` })).toEqual([
+      expect.stringMatching(/^PSEUDONYMIZE_KEY_FILE=".*missing" cannot be read \(ENOENT\)/),
+    ]);
+    writeFileSync(file, 'short\n');
+    expect(problemsOf({ PSEUDONYMIZE_KEY_FILE: file })[0]).toMatch(/key in PSEUDONYMIZE_KEY_FILE=.* is shorter than 32 characters/);
+    expect(problemsOf({ PSEUDONYMIZE_KEY: key, PSEUDONYMIZE_KEY_FILE: file })[0]).toMatch(/both set; set only one/);
   });
 
   it('refuses topic names that collide', () => {

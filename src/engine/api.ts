@@ -31,8 +31,14 @@ export interface EngineApi {
   /** Validates JSON events from the collector and appends the valid ones to the input topics. */
   ingest(events: unknown[]): Promise<IngestResult>;
   /**
-   * The latest list pushed for the user, or one computed now if there is none. Not counted in
-   * recstream_recommendations_total: the face that delivers it counts it under its own sink.
+   * The id a user's lists carry on onRecommendation and the topics: their pseudonym when
+   * PSEUDONYMIZE_KEY is set, else the id itself. The methods below take ids as websites know them.
+   */
+  pseudonym(userId: string): string;
+  /**
+   * The latest list pushed for the user, or one computed now if there is none, carrying `userId` as
+   * asked. Not counted in recstream_recommendations_total: the face that delivers it counts it under
+   * its own sink.
    */
   recommendationsFor(userId: string, limit?: number): Recommendation;
   similarItems(itemId: string, limit: number): SimilarItem[];

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
+import { type Pseudonymize, pseudonymizer } from '../events/pseudonym.js';
 import type { Recommendation } from '../events/types.js';
 import { validateEvent } from '../events/validate.js';
 import { tpKey } from '../log/topic-partition.js';
@@ -73,6 +74,7 @@ export class Engine implements EngineApi {
   private readonly eventClock: EventClock;
   private partitionCount = new Map<string, number>();
   private readonly heap: HeapPressure;
+  readonly pseudonym: Pseudonymize;
   /** The model's forgotten counts already added to the metric. */
   private forgottenCounted: ForgottenCounts = { usersOverCap: 0, usersIdle: 0, itemsOverCap: 0, itemsIdle: 0 };
 
@@ -85,6 +87,7 @@ export class Engine implements EngineApi {
     this.wall = parts.clock ?? Date.now;
     this.eventClock = new EventClock(this.config.eventMaxFutureMs, this.wall);
     this.heap = new HeapPressure(parts.config.heapShedRatio);
+    this.pseudonym = pseudonymizer(parts.config.pseudonymizeKey);
     this.metrics.countInputTopics(this.config.topics);
   }
 
@@ -255,7 +258,7 @@ export class Engine implements EngineApi {
   /** Live records of an erased user from before the erasure (still in flight) are skipped. */
   private erasedRecord(record: LogRecord): boolean {
     const userId = record.key?.toString('utf8');
-    return userId !== undefined && this.erasures.covers(userId, record);
+    return userId !== undefined && this.erasures.covers(this.pseudonym(userId), record);
   }
 
   private async followRecommendations(batch: PartitionBatch): Promise<void> {
@@ -364,7 +367,8 @@ export class Engine implements EngineApi {
         rejected.push({ index, error: result.error });
         continue;
       }
-      records.push(await inputRecord(result.event, codec, this.config.topics));
+      // Mapped before the record is written: the input topics never hold the original id.
+      records.push(await inputRecord({ ...result.event, userId: this.pseudonym(result.event.userId) }, codec, this.config.topics));
     }
     if (records.length > 0) await this.log.produce(records);
     return { accepted: records.length, rejected };
@@ -374,18 +378,21 @@ export class Engine implements EngineApi {
     const pipeline = this.pipeline;
     if (pipeline === null) throw new EngineNotStarted();
     const want = limit ?? this.config.recommendationLimit;
-    const latest = this.latest.get(userId);
+    const user = this.pseudonym(userId);
+    const latest = this.latest.get(user);
+    // Answered with the id the caller asked with: it knows it already, and nothing stores the answer.
     if (latest !== undefined && want <= this.config.recommendationLimit) {
-      return want >= latest.items.length ? latest : { ...latest, items: latest.items.slice(0, want) };
+      return { ...latest, userId, items: want >= latest.items.length ? latest.items : latest.items.slice(0, want) };
     }
-    return pipeline.recommend(userId, this.eventClock.now(), null, want);
+    return { ...pipeline.recommend(user, this.eventClock.now(), null, want), userId };
   }
 
   similarItems(itemId: string, limit: number): SimilarItem[] {
     return this.model.similar(itemId, limit);
   }
 
-  async eraseUser(userId: string): Promise<boolean> {
+  async eraseUser(asked: string): Promise<boolean> {
+    const userId = this.pseudonym(asked);
     const offsets: Record<string, string> = {};
     for (const topic of this.inputTopics) {
       const partitions = this.partitionCount.get(topic) ?? (await this.log.partitionsFor(topic));

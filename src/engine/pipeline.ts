@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { type Pseudonymize, pseudonymizer } from '../events/pseudonym.js';
 import type { Recommendation, TrackingEvent } from '../events/types.js';
 import { validateEvent } from '../events/validate.js';
 import type { LogRecord, OutgoingRecord, PartitionBatch } from '../log/types.js';
@@ -58,6 +59,7 @@ export type ErasureCheck = (userId: string, record: LogRecord) => boolean;
  */
 export class Pipeline {
   readonly prequential = new PrequentialWindow(1000);
+  private readonly pseudonym: Pseudonymize;
 
   constructor(
     private readonly config: Config,
@@ -65,7 +67,9 @@ export class Pipeline {
     private readonly codec: EventCodec,
     private readonly metrics: Metrics,
     private readonly modelVersion: string,
-  ) {}
+  ) {
+    this.pseudonym = pseudonymizer(config.pseudonymizeKey);
+  }
 
   private kindOf(topic: string): 'click' | 'purchase' | null {
     if (topic === this.config.topics.clicks) return 'click';
@@ -85,7 +89,17 @@ export class Pipeline {
     if (!decoded.ok) return { reason: decoded.reason, error: decoded.error };
     const valid = validateEvent(decoded.value, { now, kind, maxFutureMs: this.config.eventMaxFutureMs });
     if (!valid.ok) return { reason: valid.reason, error: valid.error };
-    return { event: valid.event };
+    // Websites producing straight to Kafka send original ids: mapped here, before anything learns them.
+    return { event: { ...valid.event, userId: this.pseudonym(valid.event.userId) } };
+  }
+
+  /**
+   * The record with its key (a user id) mapped, for the dead-letter topic. Its value stays the bytes
+   * as produced: it may not decode, so an outside producer's original id in it cannot be replaced.
+   */
+  private pseudonymousKey(record: LogRecord): LogRecord {
+    if (this.config.pseudonymizeKey === null || record.key === null) return record;
+    return { ...record, key: Buffer.from(this.pseudonym(record.key.toString('utf8')), 'utf8') };
   }
 
   /**
@@ -108,7 +122,7 @@ export class Pipeline {
       if ('reason' in result) {
         // Marked again too: the first marker may not have been written when the batch failed.
         if (marked || (result.reason === 'timestamp' && now !== record.timestamp)) refusedAhead.push(record.offset);
-        outgoing.push(deadLetter(record, this.config.topics.dlq, result.reason, result.error));
+        outgoing.push(deadLetter(this.pseudonymousKey(record), this.config.topics.dlq, result.reason, result.error));
         this.metrics.dlqTotal.inc({ reason: result.reason });
         this.metrics.eventsTotal.inc({ topic: record.topic, type: 'unknown', outcome: 'invalid' });
         continue;

@@ -66,7 +66,8 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
     skipUTF8Validation: true,
   });
   const connections = new Set<WsConnection>();
-  const byUser = new Map<string, Set<WsConnection>>();
+  /** Pseudonym → the connections subscribed to that user, each with the id it subscribed with. */
+  const byUser = new Map<string, Map<WsConnection, string>>();
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
@@ -87,9 +88,10 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
 
   const detach = (conn: WsConnection, userId: string): void => {
     metrics.wsSubscriptions.dec();
-    const set = byUser.get(userId);
-    set?.delete(conn);
-    if (set?.size === 0) byUser.delete(userId);
+    const user = engine.pseudonym(userId);
+    const subscribers = byUser.get(user);
+    subscribers?.delete(conn);
+    if (subscribers?.size === 0) byUser.delete(user);
   };
   const unsubscribe = (conn: WsConnection, userId: string): void => {
     if (conn.subscriptions.delete(userId)) detach(conn, userId);
@@ -148,9 +150,10 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
       }
       conn.subscriptions.set(userId, { pending: null, expiresAt: auth.expiresAt });
       metrics.wsSubscriptions.inc();
-      let set = byUser.get(userId);
-      if (set === undefined) byUser.set(userId, (set = new Set()));
-      set.add(conn);
+      const user = engine.pseudonym(userId);
+      let subscribers = byUser.get(user);
+      if (subscribers === undefined) byUser.set(user, (subscribers = new Map()));
+      subscribers.set(conn, userId);
     }
     let current: ReturnType<EngineApi['recommendationsFor']>;
     try {
@@ -191,11 +194,17 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
   const stopListening = engine.onRecommendation((rec, meta) => {
     const subscribers = byUser.get(rec.userId);
     if (subscribers === undefined) return;
-    const frame = JSON.stringify({ op: 'recommendations', ...rec });
+    // Each subscriber gets the list under the id it subscribed with (the original id, not the pseudonym).
+    const frames = new Map<string, string>();
     const now = clock();
-    for (const conn of subscribers) {
-      if (expired(conn, rec.userId, now)) expire(conn, rec.userId);
-      else conn.deliver(rec.userId, frame, meta.eventTime);
+    for (const [conn, userId] of [...subscribers]) {
+      if (expired(conn, userId, now)) {
+        expire(conn, userId);
+        continue;
+      }
+      let frame = frames.get(userId);
+      if (frame === undefined) frames.set(userId, (frame = JSON.stringify({ op: 'recommendations', ...rec, userId })));
+      conn.deliver(userId, frame, meta.eventTime);
     }
   });
 
