@@ -4,6 +4,7 @@
  * naming the variable instead of surfacing later as a connection error. Nothing here logs.
  */
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 
 type Env = Record<string, string | undefined>;
 
@@ -33,6 +34,19 @@ export interface KafkaSecurity {
 export interface BasicAuth {
   username: string;
   password: string;
+}
+
+/**
+ * The object with the named fields shown as "[redacted]" when it is serialised (JSON, pino) or
+ * inspected (console.log, util.inspect), so dumping the configuration cannot print a secret. The
+ * fields themselves stay readable for the code that needs them.
+ */
+function redacting<T extends object>(value: T, fields: Array<keyof T>): T {
+  const shown = () =>
+    Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fields.includes(k as keyof T) && v !== null ? '[redacted]' : v]));
+  Object.defineProperty(value, 'toJSON', { value: shown, enumerable: false });
+  Object.defineProperty(value, inspect.custom, { value: () => shown(), enumerable: false });
+  return value;
 }
 
 function readVarFile(name: string, path: string, problems: string[]): string | null {
@@ -114,7 +128,7 @@ export function readKafkaSecurity(env: Env, problems: string[]): KafkaSecurity {
   if (ssl === false && tlsFiles.length > 0) {
     problems.push(`KAFKA_SSL=false contradicts ${tlsFiles.join(', ')}; set KAFKA_SSL=true (or leave it unset) or remove the TLS files`);
   }
-  const tls = ssl === true || (ssl === null && tlsFiles.length > 0) ? { ca, cert, key } : null;
+  const tls = ssl === true || (ssl === null && tlsFiles.length > 0) ? redacting({ ca, cert, key }, ['key']) : null;
 
   const rawMechanism = env.KAFKA_SASL_MECHANISM?.trim().toLowerCase() ?? '';
   const username = secret(env, 'KAFKA_SASL_USERNAME', problems);
@@ -136,7 +150,8 @@ export function readKafkaSecurity(env: Env, problems: string[]): KafkaSecurity {
     if (password === null && !env.KAFKA_SASL_PASSWORD_FILE?.trim()) {
       problems.push(`KAFKA_SASL_MECHANISM=${rawMechanism} needs KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE)`);
     }
-    if (username !== null && password !== null) sasl = { mechanism: rawMechanism as SaslMechanism, username, password };
+    if (username !== null && password !== null)
+      sasl = redacting({ mechanism: rawMechanism as SaslMechanism, username, password }, ['password']);
     if (ssl === null && tls === null) {
       problems.push(
         `KAFKA_SASL_MECHANISM=${rawMechanism} without TLS would send the credentials unencrypted; set KAFKA_SSL=true (managed clusters use SASL_SSL), or KAFKA_SSL=false to accept plaintext SASL on a trusted network`,
@@ -165,5 +180,5 @@ export function readRegistryAuth(env: Env, registryUrl: string | null, problems:
     );
     return null;
   }
-  return username !== null && password !== null ? { username, password } : null;
+  return username !== null && password !== null ? redacting({ username, password }, ['password']) : null;
 }
