@@ -66,6 +66,7 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
       : null;
   const serde = new EventSerde({
     registry: embeddedRegistry === null ? config.schemaRegistryUrl! : storeSchemaSource(embeddedRegistry),
+    auth: config.schemaRegistryAuth,
     maxBytes: config.eventMaxBytes,
     logger,
   });

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { type BasicAuth, type KafkaSasl, type KafkaTls, readKafkaSecurity, readRegistryAuth } from './config-security.js';
 import { RecstreamError } from './errors.js';
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from './model/types.js';
+
+export type { BasicAuth, KafkaSasl, KafkaTls } from './config-security.js';
 
 /** Thrown when the environment cannot make a valid configuration; the message names each variable. */
 export class ConfigError extends RecstreamError {
@@ -248,9 +251,17 @@ export interface Config {
     rebalanceTimeoutMs: number;
     heartbeatIntervalMs: number;
     maxWaitMs: number;
+    /** TLS to the brokers (KAFKA_SSL*), null for plaintext. */
+    tls: KafkaTls | null;
+    /** SASL authentication (KAFKA_SASL*), null for none. */
+    sasl: KafkaSasl | null;
+    /** SASL without TLS, set only when KAFKA_SSL=false asked for it. */
+    saslInPlaintext: boolean;
   } | null;
   groupId: string;
   schemaRegistryUrl: string | null;
+  /** Basic auth for the external registry at schemaRegistryUrl. */
+  schemaRegistryAuth: BasicAuth | null;
   /** Limits of the embedded registry (when schemaRegistryUrl is null). */
   registry: RegistryLimits;
   topics: Topics;
@@ -359,6 +370,8 @@ export function loadConfig(env: Env = process.env): Config {
       );
     }
   }
+  const registryAuth = readRegistryAuth(env, registry, problems);
+  const kafkaSecurity = readKafkaSecurity(env, problems);
   const logLevel = str('LOG_LEVEL', 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(`LOG_LEVEL=${JSON.stringify(env.LOG_LEVEL)} is not a level; set one of ${LOG_LEVELS.join(', ')}`);
@@ -451,10 +464,12 @@ export function loadConfig(env: Env = process.env): Config {
             rebalanceTimeoutMs: num('KAFKA_REBALANCE_TIMEOUT_MS'),
             heartbeatIntervalMs: num('KAFKA_HEARTBEAT_INTERVAL_MS'),
             maxWaitMs: num('KAFKA_MAX_WAIT_MS'),
+            ...kafkaSecurity,
           }
         : null,
     groupId: str('GROUP_ID', 'recstream'),
     schemaRegistryUrl: registry,
+    schemaRegistryAuth: registryAuth,
     registry: {
       maxSchemaBytes: num('REGISTRY_MAX_SCHEMA_BYTES'),
       maxSchemas: num('REGISTRY_MAX_SCHEMAS'),

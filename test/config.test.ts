@@ -163,3 +163,156 @@ describe('configuration', () => {
     expect(err?.stderr).toMatch(/PORT="70000" must be ≤ 65535; set a TCP port/);
   });
 });
+
+describe('Kafka TLS/SASL and registry credentials', () => {
+  const dir = tempDir('recstream-config-');
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const pem = (label: string) => `-----BEGIN ${label}-----\nAAAA\n-----END ${label}-----\n`;
+  const ca = file('ca.pem', pem('CERTIFICATE'));
+  const cert = file('client.pem', pem('CERTIFICATE'));
+  const key = file('client.key', pem('PRIVATE KEY'));
+  const passwordFile = file('password', 's3cret-from-file\n');
+  const brokers = { KAFKA_BROKERS: 'broker.example.com:9093' };
+
+  it('is plaintext without TLS or SASL by default', () => {
+    const k = loadConfig(brokers).kafka;
+    expect(k?.tls).toBeNull();
+    expect(k?.sasl).toBeNull();
+    expect(loadConfig({}).schemaRegistryAuth).toBeNull();
+  });
+
+  it('reads TLS files and SASL credentials, a password from its _FILE without the trailing newline', () => {
+    const k = loadConfig({
+      ...brokers,
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: ca,
+      KAFKA_SSL_CERT_FILE: cert,
+      KAFKA_SSL_KEY_FILE: key,
+      KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+      KAFKA_SASL_USERNAME: 'svc',
+      KAFKA_SASL_PASSWORD_FILE: passwordFile,
+    }).kafka;
+    expect(k?.tls).toEqual({ ca: pem('CERTIFICATE'), cert: pem('CERTIFICATE'), key: pem('PRIVATE KEY') });
+    expect(k?.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'svc', password: 's3cret-from-file' });
+    expect(k?.saslInPlaintext).toBe(false);
+  });
+
+  it('turns TLS on when a CA file is given without KAFKA_SSL', () => {
+    expect(loadConfig({ ...brokers, KAFKA_SSL_CA_FILE: ca }).kafka?.tls).toEqual({ ca: pem('CERTIFICATE'), cert: null, key: null });
+  });
+
+  it('accepts SASL in plaintext only when KAFKA_SSL=false is explicit', () => {
+    const sasl = { ...brokers, KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' };
+    expect(problemsOf(sasl)).toEqual([expect.stringMatching(/^KAFKA_SASL_MECHANISM=plain without TLS .*set KAFKA_SSL=true/)]);
+    const k = loadConfig({ ...sasl, KAFKA_SSL: 'false' }).kafka;
+    expect(k?.tls).toBeNull();
+    expect(k?.saslInPlaintext).toBe(true);
+  });
+
+  it.each([
+    [
+      'a mechanism without credentials',
+      { KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'plain' },
+      [/^KAFKA_SASL_MECHANISM=plain needs KAFKA_SASL_USERNAME/, /needs KAFKA_SASL_PASSWORD/],
+    ],
+    [
+      'a username without a mechanism',
+      { KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' },
+      [/^KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD set without KAFKA_SASL_MECHANISM; set KAFKA_SASL_MECHANISM=plain/],
+    ],
+    [
+      'an unknown mechanism',
+      { KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' },
+      [/^KAFKA_SASL_MECHANISM="gssapi" is not supported; set one of plain, scram-sha-256, scram-sha-512/],
+    ],
+    [
+      'a password and its _FILE',
+      {
+        KAFKA_SSL: 'true',
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'p',
+        KAFKA_SASL_PASSWORD_FILE: passwordFile,
+      },
+      [/^KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_FILE are both set; set only one/],
+    ],
+    [
+      'a password file that is missing',
+      { KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD_FILE: join(dir, 'nope') },
+      [/^KAFKA_SASL_PASSWORD_FILE=".*nope" cannot be read \(ENOENT\)/],
+    ],
+    [
+      'a certificate without its key',
+      { KAFKA_SSL_CERT_FILE: cert },
+      [/^KAFKA_SSL_CERT_FILE is set without KAFKA_SSL_KEY_FILE; mutual TLS needs both/],
+    ],
+    ['a key without its certificate', { KAFKA_SSL_KEY_FILE: key }, [/^KAFKA_SSL_KEY_FILE is set without KAFKA_SSL_CERT_FILE/]],
+    [
+      'a CA file that does not exist',
+      { KAFKA_SSL_CA_FILE: join(dir, 'missing-ca.pem') },
+      [/^KAFKA_SSL_CA_FILE=".*missing-ca.pem" cannot be read \(ENOENT\)/],
+    ],
+    ['a CA file that is not PEM', { KAFKA_SSL_CA_FILE: file('ca.txt', 'hello') }, [/^KAFKA_SSL_CA_FILE=".*ca.txt" holds no PEM block/]],
+    [
+      'TLS files with KAFKA_SSL=false',
+      { KAFKA_SSL: 'false', KAFKA_SSL_CA_FILE: ca },
+      [/^KAFKA_SSL=false contradicts KAFKA_SSL_CA_FILE; set KAFKA_SSL=true/],
+    ],
+    [
+      'KAFKA_SSL that is no boolean',
+      { KAFKA_SSL: 'sometimes' },
+      [/^KAFKA_SSL="sometimes" is not a boolean; set KAFKA_SSL=true or KAFKA_SSL=false/],
+    ],
+    [
+      'a registry username without password',
+      { SCHEMA_REGISTRY_URL: 'https://sr.example.com', SCHEMA_REGISTRY_USERNAME: 'key' },
+      [/^SCHEMA_REGISTRY_USERNAME is set without SCHEMA_REGISTRY_PASSWORD/],
+    ],
+    [
+      'a registry password without username',
+      { SCHEMA_REGISTRY_URL: 'https://sr.example.com', SCHEMA_REGISTRY_PASSWORD: 'secret' },
+      [/^SCHEMA_REGISTRY_PASSWORD is set without SCHEMA_REGISTRY_USERNAME/],
+    ],
+    [
+      'registry credentials without a registry URL',
+      { SCHEMA_REGISTRY_USERNAME: 'key', SCHEMA_REGISTRY_PASSWORD: 'secret' },
+      [/^SCHEMA_REGISTRY_USERNAME\/PASSWORD are set without SCHEMA_REGISTRY_URL/],
+    ],
+  ] as Array<[string, Record<string, string>, RegExp[]]>)('refuses %s, naming the variable', (_case, env, expected) => {
+    const problems = problemsOf({ ...brokers, ...env });
+    expect(problems).toEqual(expected.map((re) => expect.stringMatching(re)));
+  });
+
+  it('names a path it cannot read as a file', () => {
+    expect(problemsOf({ ...brokers, KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: dir })).toEqual([
+      expect.stringMatching(/^KAFKA_SSL_CA_FILE=".*" cannot be read \(EISDIR\); point it at a file this process can read/),
+    ]);
+  });
+
+  it('reads registry basic auth, the password from a file', () => {
+    expect(
+      loadConfig({
+        SCHEMA_REGISTRY_URL: 'https://sr.example.com',
+        SCHEMA_REGISTRY_USERNAME: 'key',
+        SCHEMA_REGISTRY_PASSWORD_FILE: passwordFile,
+      }).schemaRegistryAuth,
+    ).toEqual({ username: 'key', password: 's3cret-from-file' });
+  });
+
+  it('never puts a secret in a problem message', () => {
+    const problems = problemsOf({
+      ...brokers,
+      KAFKA_SASL_MECHANISM: 'plain',
+      KAFKA_SASL_USERNAME: 'u',
+      KAFKA_SASL_PASSWORD: 'hunter2-do-not-print',
+      KAFKA_SASL_PASSWORD_FILE: passwordFile,
+      SCHEMA_REGISTRY_PASSWORD: 'registry-do-not-print',
+    });
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.join('\n')).not.toMatch(/do-not-print|s3cret-from-file/);
+  });
+});

@@ -48,7 +48,7 @@ async function topicSink(config: Config, logger: Logger): Promise<EventSink> {
   }
   const log = createEventLog({ ...config, kafka: { ...config.kafka, clientId: `${config.kafka.clientId}-producer` } }, logger);
   await log.connect();
-  const serde = new EventSerde({ registry: config.schemaRegistryUrl });
+  const serde = new EventSerde({ registry: config.schemaRegistryUrl, auth: config.schemaRegistryAuth });
   await serde.registerAll(config.topics);
   return {
     name: `kafka ${config.kafka.brokers.join(',')}`,

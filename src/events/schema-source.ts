@@ -14,11 +14,16 @@ export class SchemaRegistryUnavailable extends RecstreamError {
 
   constructor(where: string, cause: unknown) {
     const status = (cause as { status?: unknown } | null)?.status;
-    super(
-      SchemaRegistryUnavailable.code,
-      `the schema registry at ${where} cannot be used (${messageOf(cause)}); check SCHEMA_REGISTRY_URL and that the registry runs`,
-      { retriable: status !== 401 && status !== 403, cause },
-    );
+    const refused = status === 401 || status === 403;
+    // The client's message ("Unauthorized") leaves the status out; a bare 400 is its refused connection.
+    const detail = refused ? `HTTP ${status}: ${messageOf(cause)}` : messageOf(cause);
+    const fix = refused
+      ? 'check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD (an API key and secret with access to the registry)'
+      : 'check SCHEMA_REGISTRY_URL and that the registry runs';
+    super(SchemaRegistryUnavailable.code, `the schema registry at ${where} cannot be used (${detail}); ${fix}`, {
+      retriable: !refused,
+      cause,
+    });
     this.name = 'SchemaRegistryUnavailable';
   }
 }

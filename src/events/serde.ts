@@ -18,6 +18,8 @@ export interface EventSerdeOptions {
    * URL to build one for (SCHEMA_REGISTRY_URL, or http://HOST:PORT/registry of a recstream process).
    */
   registry: SchemaSource | SchemaRegistry | string;
+  /** Basic auth for a registry given as a URL (SCHEMA_REGISTRY_USERNAME / SCHEMA_REGISTRY_PASSWORD). */
+  auth?: { username: string; password: string } | null;
   /** Told when a subject no longer holds our schema and we use the id the registry still has for it. */
   logger?: Pick<Logger, 'warn'>;
   /** Messages larger than this are rejected as 'oversize' before decoding. */
@@ -64,7 +66,7 @@ export class EventSerde {
     const { registry } = opts;
     this.source =
       typeof registry === 'string'
-        ? restSchemaSource(new SchemaRegistry({ host: registry }), registry)
+        ? restSchemaSource(new SchemaRegistry({ host: registry, ...(opts.auth ? { auth: opts.auth } : {}) }), registry)
         : registry instanceof SchemaRegistry
           ? restSchemaSource(registry, 'the schema registry')
           : registry;

@@ -4,6 +4,7 @@
  */
 import type { Config } from '../config.js';
 import { KafkaLog } from './kafka.js';
+import { kafkaSecurityOptions } from './kafka-security.js';
 import type { LogSink } from './log-logger.js';
 import { MemoryLog } from './memory.js';
 import type { EventLog } from './types.js';
@@ -19,9 +20,16 @@ function kafkaThreshold(level: Config['logLevel']): 'nothing' | 'error' | 'warn'
 export function createEventLog(config: Pick<Config, 'kafka' | 'partitions' | 'dataDir' | 'logLevel'>, logger?: LogSink): EventLog {
   if (config.kafka) {
     const k = config.kafka;
+    if (k.saslInPlaintext) {
+      logger?.warn(
+        { brokers: k.brokers, mechanism: k.sasl?.mechanism },
+        'KAFKA_SSL=false: SASL credentials travel unencrypted; use it only on a trusted network',
+      );
+    }
     return new KafkaLog({
       brokers: k.brokers,
       clientId: k.clientId,
+      ...kafkaSecurityOptions(k),
       logger,
       logLevel: kafkaThreshold(config.logLevel),
       consumer: {
