@@ -267,6 +267,8 @@ export interface Config {
   topics: Topics;
   partitions: number;
   authSecret: string | null;
+  /** A secret being rotated out: tokens it signed are still accepted; new tokens use authSecret. */
+  authSecretPrevious: string | null;
   writeKeys: string[];
   adminToken: string | null;
   /** HMAC key user ids are replaced with pseudonyms under before anything is stored; null keeps them as sent. */
@@ -380,6 +382,18 @@ export function loadConfig(env: Env = process.env): Config {
   if (authSecret !== null && authSecret.length < 16) {
     problems.push('AUTH_SECRET is shorter than 16 characters; set a long random secret, e.g. AUTH_SECRET=$(openssl rand -hex 32)');
   }
+  const authSecretPrevious = opt('AUTH_SECRET_PREVIOUS');
+  if (authSecretPrevious !== null) {
+    if (authSecret === null) {
+      problems.push(
+        'AUTH_SECRET_PREVIOUS is set without AUTH_SECRET; during a rotation set AUTH_SECRET to the new secret and AUTH_SECRET_PREVIOUS to the old one',
+      );
+    } else if (authSecretPrevious === authSecret) {
+      problems.push('AUTH_SECRET_PREVIOUS equals AUTH_SECRET; set it to the secret being rotated out, or unset it');
+    } else if (authSecretPrevious.length < 16) {
+      problems.push('AUTH_SECRET_PREVIOUS is shorter than 16 characters; it must be the previous AUTH_SECRET');
+    }
+  }
   const pseudonymizeKey = ((): string | null => {
     const hint =
       'set a long random key, e.g. PSEUDONYMIZE_KEY=$(openssl rand -hex 32), or name a file holding one in PSEUDONYMIZE_KEY_FILE';
@@ -479,6 +493,7 @@ export function loadConfig(env: Env = process.env): Config {
     topics,
     partitions: num('PARTITIONS'),
     authSecret,
+    authSecretPrevious,
     writeKeys: list(env.WRITE_KEYS),
     adminToken: opt('ADMIN_TOKEN'),
     pseudonymizeKey,

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { EngineApi } from '../engine/api.js';
-import { tokenRefusalMessage, verifyToken } from './tokens.js';
+import { tokenRefusalMessage, verificationSecrets, verifyToken } from './tokens.js';
 import { type ConnectionLoad, WsConnection } from './ws-connection.js';
 import { type ClientMessage, type ErrorFrame, parseClientFrame } from './ws-protocol.js';
 
@@ -111,7 +111,7 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
   const authorize = (message: Extract<ClientMessage, { op: 'subscribe' }>): ErrorFrame | { expiresAt: number | null } => {
     const { userId } = message;
     if (config.authSecret === null) return { expiresAt: null };
-    const check = verifyToken(config.authSecret, message.token, clock(), config.tokenMaxTtlSeconds);
+    const check = verifyToken(verificationSecrets(config), message.token, clock(), config.tokenMaxTtlSeconds);
     if (check.ok) {
       return check.sub === userId
         ? { expiresAt: check.exp * 1000 }

@@ -60,7 +60,11 @@ export function mintToken(secret: string, userId: string, ttlSeconds: number, no
  * measured from `iat` when the token carries one, and always from now, so a token without `iat` (or
  * with a made-up one) cannot be minted to last forever.
  */
-export function verifyToken(secret: string, token: unknown, now: number, maxTtlSeconds: number): TokenCheck {
+/**
+ * Checks a storefront token against the current secret and, during a rotation, the previous one
+ * (`secrets` in that order; only the first signs new tokens).
+ */
+export function verifyToken(secrets: string | readonly string[], token: unknown, now: number, maxTtlSeconds: number): TokenCheck {
   if (token === undefined || token === null || token === '') return { ok: false, code: 'missing' };
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return { ok: false, code: 'malformed' };
   const parts = token.split('.');
@@ -70,8 +74,11 @@ export function verifyToken(secret: string, token: unknown, now: number, maxTtlS
   const given = decodeCanonical(signature);
   if (payloadBytes === null || given === null) return { ok: false, code: 'malformed' };
 
-  const expected = sign(secret, payload);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, code: 'bad-signature' };
+  const signedBy = (secret: string): boolean => {
+    const expected = sign(secret, payload);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+  if (!(typeof secrets === 'string' ? [secrets] : secrets).some(signedBy)) return { ok: false, code: 'bad-signature' };
 
   let claims: unknown;
   try {
@@ -90,4 +97,9 @@ export function verifyToken(secret: string, token: unknown, now: number, maxTtlS
   if (exp - nowSeconds > maxTtlSeconds + CLOCK_SKEW_SECONDS) return { ok: false, code: 'lifetime' };
   if (typeof iat === 'number' && exp - iat > maxTtlSeconds) return { ok: false, code: 'lifetime' };
   return { ok: true, sub, exp };
+}
+
+/** The secrets tokens are verified with: the current one, then the one being rotated out. */
+export function verificationSecrets(config: { authSecret: string | null; authSecretPrevious: string | null }): string[] {
+  return [config.authSecret, config.authSecretPrevious].filter((s): s is string => s !== null);
 }

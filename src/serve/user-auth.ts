@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { adminTokenMatcher, bearerToken } from './admin-auth.js';
 import { HttpError } from './errors.js';
-import { type TokenRefusal, tokenRefusalMessage, verifyToken } from './tokens.js';
+import { type TokenRefusal, tokenRefusalMessage, verificationSecrets, verifyToken } from './tokens.js';
 
 const challenge = { 'www-authenticate': 'Bearer' };
 
@@ -21,7 +21,7 @@ const TOKEN_REFUSAL_CODES: Record<TokenRefusal, string> = {
  * Open when AUTH_SECRET is unset (demo use), like the WebSocket gateway.
  */
 export function userGuard(
-  config: Pick<Config, 'authSecret' | 'adminToken' | 'tokenMaxTtlSeconds'>,
+  config: Pick<Config, 'authSecret' | 'authSecretPrevious' | 'adminToken' | 'tokenMaxTtlSeconds'>,
   clock: () => number = Date.now,
 ): (request: FastifyRequest<{ Params: { userId: string } }>) => Promise<void> {
   const { authSecret, tokenMaxTtlSeconds } = config;
@@ -38,7 +38,7 @@ export function userGuard(
       );
     }
     if (isAdmin(token)) return;
-    const check = verifyToken(authSecret, token, clock(), tokenMaxTtlSeconds);
+    const check = verifyToken(verificationSecrets(config), token, clock(), tokenMaxTtlSeconds);
     if (!check.ok) {
       throw new HttpError(TOKEN_REFUSAL_CODES[check.code], 401, tokenRefusalMessage(check.code), challenge);
     }
