@@ -4,13 +4,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRecstream } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { tempDir } from '../helpers/app.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { type MockKafka, startMockKafka } from '../helpers/mock-kafka.js';
 
 const PASSWORD = 'sasl-password-never-logged';
@@ -26,20 +25,9 @@ afterAll(async () => {
   await mock?.stop();
 });
 
-function capturingLogger(): { logger: pino.Logger; text: () => string } {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  return { logger: pino({ level: 'trace' }, sink), text: () => lines.join('') };
-}
-
 describe('Kafka credentials are never printed', () => {
   it('a start with a SASL password logs the plaintext warning but neither the password nor its encoding', async () => {
-    const { logger, text } = capturingLogger();
+    const { logger, text } = captureLog();
     const config = loadConfig({
       PORT: '0',
       HOST: '127.0.0.1',

@@ -1,12 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import type { LogRecord } from '../../src/log/types.js';
 import { mintToken } from '../../src/serve/tokens.js';
 import { postEvents, startTestApp, tempDir, waitFor } from '../helpers/app.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { ReadApi } from '../helpers/read-api.js';
 import { readTopic } from '../helpers/topics.js';
 import { TestClient } from '../serve/ws-client.js';
@@ -30,17 +29,6 @@ function views(userId: string, items: string[], start: number): unknown[] {
   return items.map((itemId, k) => ({ eventId: `event-${eventSeq++}`, userId, type: 'view', itemId, timestamp: start + k * MINUTE }));
 }
 
-function capturedLogger(): { logger: pino.Logger; text: () => string } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'trace' }, stream), text: () => lines.join('') };
-}
-
 function recordText(r: LogRecord): string {
   return [r.key?.toString('latin1') ?? '', r.value?.toString('latin1') ?? '', JSON.stringify(r.headers)].join('\n');
 }
@@ -62,7 +50,7 @@ describe('PSEUDONYMIZE_KEY: user ids are replaced by keyed pseudonyms before any
   it('keeps the raw id out of topics, metrics, logs and the digest; tokens, reads and erasure take the original id', async () => {
     const dir = tempDir();
     const env = { PSEUDONYMIZE_KEY, AUTH_SECRET, ADMIN_TOKEN, DATA_DIR: dir, LOG_LEVEL: 'trace' };
-    const captured = capturedLogger();
+    const captured = captureLog();
     const app = await startTestApp(env, { logger: captured.logger });
     apps.push(app);
     const api = new ReadApi(app, ADMIN_TOKEN);

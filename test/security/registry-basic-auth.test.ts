@@ -6,13 +6,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { startTestApp } from '../helpers/app.js';
+import { captureLog } from '../helpers/log-capture.js';
 
 const USERNAME = 'CLOUD-API-KEY';
 const PASSWORD = 'cloud-api-secret-never-logged';
@@ -60,18 +59,6 @@ async function startBasicAuthFront(target: string): Promise<BasicAuthFront> {
   return front;
 }
 
-/** A trace-level pino logger whose lines are kept as text. */
-function capturingLogger(): { logger: pino.Logger; text: () => string } {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  return { logger: pino({ level: 'trace' }, sink), text: () => lines.join('') };
-}
-
 let registryApp: RunningApp;
 let front: BasicAuthFront;
 
@@ -87,7 +74,7 @@ afterAll(async () => {
 
 describe('an external schema registry behind basic auth', () => {
   it('starts with SCHEMA_REGISTRY_USERNAME/PASSWORD, registers its schemas, and logs neither', async () => {
-    const { logger, text } = capturingLogger();
+    const { logger, text } = captureLog();
     const app = await startTestApp(
       { SCHEMA_REGISTRY_URL: front.url, SCHEMA_REGISTRY_USERNAME: USERNAME, SCHEMA_REGISTRY_PASSWORD: PASSWORD, LOG_LEVEL: 'trace' },
       { logger },

@@ -1,5 +1,3 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { Engine } from '../../src/engine/engine.js';
@@ -8,19 +6,8 @@ import { Metrics } from '../../src/metrics.js';
 import { Recommender } from '../../src/model/index.js';
 import { buildHttpServer } from '../../src/serve/http.js';
 import { startTestApp } from '../helpers/app.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { click } from './stack.js';
-
-/** A pino logger whose JSON lines are kept, to read what reached the log. */
-function capturedLogger(): { logger: pino.Logger; entries: () => Array<{ msg?: string; err?: { code?: string; retriable?: boolean } }> } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), entries: () => lines.map((l) => JSON.parse(l) as never) };
-}
 
 async function request(url: string, init?: RequestInit): Promise<{ status: number; retryAfter: string | null; body: unknown }> {
   const res = await fetch(url, init);
@@ -30,7 +17,7 @@ async function request(url: string, init?: RequestInit): Promise<{ status: numbe
 describe('errors over HTTP carry their code', () => {
   it('answers 503 with Retry-After and RS_ENGINE_NOT_STARTED while the engine has not started, not 500', async () => {
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1' });
-    const { logger, entries } = capturedLogger();
+    const { logger, entries } = captureLog('info');
     const engine = new Engine({ config, log: new MemoryLog(), model: new Recommender(config.model), metrics: new Metrics(), logger });
     const http = buildHttpServer(engine, { logger });
     await http.listen({ port: 0, host: '127.0.0.1' });
@@ -57,7 +44,7 @@ describe('errors over HTTP carry their code', () => {
   });
 
   it('answers a server fault with RS_INTERNAL and nothing more, while the log line has the real code', async () => {
-    const { logger, entries } = capturedLogger();
+    const { logger, entries } = captureLog('info');
     const app = await startTestApp({}, { logger });
     try {
       await app.log.close();
