@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
@@ -97,7 +97,8 @@ function secret(env: Env, name: string, problems: string[], withFile = true): st
   return hasValue ? value : null;
 }
 
-function explicitBool(env: Env, name: string, problems: string[]): boolean | null {
+/** A boolean variable as written (true/false, 1/0, yes/no, on/off), or null when unset; a bad value is a problem. */
+export function explicitBool(env: Env, name: string, problems: string[]): boolean | null {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === '') return null;
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;

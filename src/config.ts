@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { type BasicAuth, type KafkaSasl, type KafkaTls, readKafkaSecurity, readRegistryAuth } from './config-security.js';
+import {
+  type BasicAuth,
+  type Env,
+  explicitBool,
+  type KafkaSasl,
+  type KafkaTls,
+  readKafkaSecurity,
+  readRegistryAuth,
+} from './config-security.js';
 import { RecstreamError } from './errors.js';
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from './model/types.js';
 
@@ -46,8 +54,6 @@ export const DEFAULT_KAFKA_TIMING = {
   heartbeatIntervalMs: 3_000,
   maxWaitMs: 100,
 } as const;
-
-type Env = Record<string, string | undefined>;
 
 const list = (s: string | undefined): string[] =>
   (s ?? '')
@@ -348,14 +354,7 @@ export function loadConfig(env: Env = process.env): Config {
     return v && v.length > 0 ? v : null;
   };
 
-  const bool = (name: string, def: boolean): boolean => {
-    const raw = env[name]?.trim().toLowerCase();
-    if (raw === undefined || raw === '') return def;
-    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-    problems.push(`${name}=${JSON.stringify(env[name])} is not a boolean; set ${name}=true or ${name}=false`);
-    return def;
-  };
+  const bool = (name: string, def: boolean): boolean => explicitBool(env, name, problems) ?? def;
 
   const brokers = list(env.KAFKA_BROKERS);
   for (const b of brokers) {
