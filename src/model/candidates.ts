@@ -1,6 +1,5 @@
+import type { ItemView } from './item-view.js';
 import { kthLargest } from './quickselect.js';
-import type { ItemSimilarity } from './similarity.js';
-import type { Transitions } from './transitions.js';
 import type { ModelConfig } from './types.js';
 import type { HistoryEntry, UserHistory } from './user-history.js';
 
@@ -29,12 +28,10 @@ export type CandidateTuning = Omit<ModelConfig['candidates'], 'poolSize'>;
 export const MAX_SUPPORTERS = 3;
 
 export interface CandidateSources {
-  similarity: ItemSimilarity;
-  transitions: Transitions;
+  /** Neighbour rows, followed-by lists and popularity. */
+  items: ItemView;
   /** Stored-to-current factor of history weights at `now`. */
   weightFactor: number;
-  /** Undecayed interaction count of an item. */
-  popularity: (itemId: string) => number;
 }
 
 /** History entries most recent first. */

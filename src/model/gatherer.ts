@@ -1,6 +1,6 @@
 import { blankCandidate, type Candidate, type CandidateSources, type CandidateTuning, MAX_SUPPORTERS } from './candidates.js';
+import type { NeighborRow } from './item-view.js';
 import { kthLargest, SelectionBuffer } from './quickselect.js';
-import type { ItemNode } from './similarity.js';
 import type { HistoryEntry, UserHistory } from './user-history.js';
 
 /** The candidates of a gatherer's latest gathering, left in its scratch arrays (see gather). */
@@ -33,7 +33,7 @@ export class CandidateGatherer {
   /** MAX_SUPPORTERS slots per item index. */
   private readonly supporterIds: string[] = [];
   /** Items touched by the current gathering, in first-touch order. */
-  private readonly touchedNodes: ItemNode[] = [];
+  private readonly touchedNodes: NeighborRow[] = [];
   /** Affinity by touched position of the latest gathering. */
   private affinities = new Float64Array(1024);
   /** The user's history, least recent first, copied out of its Map. */
@@ -58,7 +58,7 @@ export class CandidateGatherer {
    */
   gather(user: UserHistory, sources: CandidateSources, tuning: CandidateTuning): GatheredPool {
     const stamp = this.nextStamp();
-    this.ensureCapacity(sources.similarity.byIndex.length);
+    this.ensureCapacity(sources.items.rows.length);
     // fields copied to locals: hot loops then skip the loads through `this`
     const mark = this.marks;
     const knn = this.knnSums;
@@ -70,7 +70,8 @@ export class CandidateGatherer {
     const nodesTouched = this.touchedNodes;
     const historyIds = this.historyIds;
     const historyEntries = this.historyEntries;
-    const byIndex = sources.similarity.byIndex;
+    const items = sources.items;
+    const byIndex = items.rows;
     let touched = 0;
     // the history Map is least recent first: copy its tail into reused scratch arrays, newest first
     let total = 0;
@@ -84,13 +85,8 @@ export class CandidateGatherer {
     for (let pos = 0; pos < count; pos++) {
       const historyId = historyIds[total - 1 - pos];
       const entry = historyEntries[total - 1 - pos];
-      let itemNode = entry.peer as ItemNode | undefined;
-      if (itemNode === undefined || itemNode.index < 0) {
-        itemNode = sources.similarity.nodes.get(historyId);
-        if (itemNode === undefined) continue;
-        entry.peer = itemNode;
-      }
-      const node = sources.similarity.rowOf(itemNode);
+      const node = items.row(historyId);
+      if (node === undefined) continue;
       let strength =
         tuning.weightExponent === 0
           ? decayPowers[pos]
@@ -132,22 +128,14 @@ export class CandidateGatherer {
     const session = user.session.items;
     for (let k = 0; k < tuning.followWeights.length && k < session.length; k++) {
       const from = session[session.length - 1 - k];
-      const node = sources.transitions.nodes.get(from);
-      if (node === undefined || !(node.total > 0)) continue;
-      const weight = tuning.followWeights[k] / node.total;
-      const next = node.next;
-      for (let slot = 0; slot < next.size; slot++) {
-        // too few distinct users behind the transition: it would retell one person's path (rows are filtered alike)
-        if (!next.supported(slot)) continue;
-        const share = next.counts[slot] - next.errs[slot];
-        if (!(share > 0)) continue;
-        let peer = next.peers[slot];
-        if (peer < 0) {
-          const found = sources.similarity.nodes.get(next.keys[slot]);
-          if (found === undefined) continue;
-          peer = found.index;
-          next.peers[slot] = peer;
-        }
+      const row = items.follows(from);
+      if (row === undefined) continue;
+      const weight = tuning.followWeights[k];
+      const shares = row.shares;
+      const peers = row.indices;
+      for (let slot = 0; slot < shares.length; slot++) {
+        const share = shares[slot];
+        const peer = peers[slot];
         const other = byIndex[peer];
         const i = other.index;
         if (mark[i] !== stamp) {
@@ -177,7 +165,7 @@ export class CandidateGatherer {
       const node = nodesTouched[t];
       const i = node.index;
       let affinity = knn[i] + transitionWeight * follow[i];
-      if (exponent !== 0) affinity *= (1 + sources.popularity(node.id)) ** exponent;
+      if (exponent !== 0) affinity *= (1 + items.popularity(node.id)) ** exponent;
       affinities[t] = affinity;
     }
     const pool: GatheredPool = { size: touched };
@@ -286,7 +274,7 @@ export class CandidateGatherer {
   }
 
   /** `c` filled from the accumulators of `node`. */
-  private fill(c: Candidate, node: ItemNode, affinity: number): Candidate {
+  private fill(c: Candidate, node: NeighborRow, affinity: number): Candidate {
     const i = node.index;
     c.itemId = node.id;
     c.knn = this.knnSums[i];

@@ -1,6 +1,7 @@
 import type { Candidate } from './candidates.js';
 import { FEATURE_COUNT, type PairContext, pairFeatures } from './features.js';
 import { hashUniform } from './hash.js';
+import type { ItemView } from './item-view.js';
 import type { ModelState } from './state.js';
 import type { UserHistory } from './user-history.js';
 
@@ -36,7 +37,7 @@ export class ListRanker {
    * Learns from the list `top` the user chose from at `now`: candidates in `chosen` are positives;
    * unchosen ones, drawn from the eventId hash, are negatives.
    */
-  learn(user: UserHistory, top: readonly Candidate[], chosen: ReadonlySet<string>, eventId: string, now: number): void {
+  learn(user: UserHistory, top: readonly Candidate[], chosen: ReadonlySet<string>, eventId: string, now: number, view: ItemView): void {
     const positives = top.filter((c) => chosen.has(c.itemId));
     if (positives.length === 0) return;
     const negatives = top.filter((c) => !chosen.has(c.itemId));
@@ -44,26 +45,37 @@ export class ListRanker {
     const maxAffinity = top.reduce((m, c) => Math.max(m, c.affinity), 0);
     const ranker = this.state.ranker;
     const x = this.features;
-    const trendFactor = this.state.trending.decay.valueFactor(now);
+    const trendFactor = view.trendingFactor(now);
     for (const c of positives) {
-      ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), 1, affinityOffset(c.affinity, maxAffinity));
+      ranker.learn(
+        pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor, view), x),
+        1,
+        affinityOffset(c.affinity, maxAffinity),
+      );
     }
     if (negatives.length === 0) return;
     for (let d = 0; d < this.state.config.negativesPerPositive * positives.length; d++) {
       const c = negatives[Math.floor(hashUniform(eventId, d) * negatives.length)];
-      ranker.learn(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), 0, affinityOffset(c.affinity, maxAffinity));
+      ranker.learn(
+        pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor, view), x),
+        0,
+        affinityOffset(c.affinity, maxAffinity),
+      );
     }
   }
 
   /** The ranker's score of each candidate of `top` for `user` at `now`, in list order. */
-  score(user: UserHistory | undefined, top: readonly Candidate[], now: number): number[] {
+  score(user: UserHistory | undefined, top: readonly Candidate[], now: number, view: ItemView): number[] {
     const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
     const maxAffinity = top.reduce((m, c) => Math.max(m, c.affinity), 0);
     const ranker = this.state.ranker;
     const x = this.features;
-    const trendFactor = this.state.trending.decay.valueFactor(now);
+    const trendFactor = view.trendingFactor(now);
     return top.map((c) =>
-      ranker.predict(pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor), x), affinityOffset(c.affinity, maxAffinity)),
+      ranker.predict(
+        pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor, view), x),
+        affinityOffset(c.affinity, maxAffinity),
+      ),
     );
   }
 
@@ -71,16 +83,15 @@ export class ListRanker {
    * The pair context of `itemId`, written into one reused object (valid until the next call);
    * `trendFactor` is trending.decay.valueFactor(now), computed once per list.
    */
-  private pairContext(user: UserHistory | undefined, itemId: string, maxKnn: number, trendFactor: number): PairContext {
+  private pairContext(user: UserHistory | undefined, itemId: string, maxKnn: number, trendFactor: number, view: ItemView): PairContext {
     const entry = user?.items.get(itemId);
-    const counts = this.state.trending.counts.get(itemId);
     const ctx = this.context;
     ctx.maxKnn = maxKnn;
-    ctx.trend = (counts?.[0] ?? 0) * trendFactor;
-    ctx.popularity = counts?.[1] ?? 0;
+    ctx.trend = view.trendingStored(itemId) * trendFactor;
+    ctx.popularity = view.popularity(itemId);
     ctx.seen = entry !== undefined;
     ctx.inCart = entry?.inCart ?? false;
-    ctx.price = this.state.prices.get(itemId) ?? 0;
+    ctx.price = view.priceOf(itemId);
     ctx.averageSpend = user?.averageSpend() ?? 0;
     return ctx;
   }

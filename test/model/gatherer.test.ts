@@ -5,12 +5,7 @@ import { modelWithState, randomStream } from './helpers.js';
 describe('candidate gatherer', () => {
   const { model, state } = modelWithState();
   for (const e of randomStream(3000, 31, 40, 60)) model.learnOne(e);
-  const sources: CandidateSources = {
-    similarity: state.similarity,
-    transitions: state.transitions,
-    weightFactor: 1,
-    popularity: (itemId) => state.trending.total(itemId),
-  };
+  const sources: CandidateSources = { items: model.items, weightFactor: 1 };
   const tuning = state.config.candidates;
   const users = [...state.users.values()].slice(0, 10);
   const keepAll = (): boolean => true;

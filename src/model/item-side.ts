@@ -1,0 +1,231 @@
+import { forgetItems, idleItems, itemsOverCap } from './item-eviction.js';
+import type { ItemUpdates } from './item-updates.js';
+import type { FollowRow, ItemView, NeighborRow } from './item-view.js';
+import type { ItemNode } from './similarity.js';
+import type { ModelState } from './state.js';
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * The item side of the model: co-occurrence counters and norms, followed-by transitions, trending and
+ * prices of the items this process owns. It applies the user side's updates (directly in one process,
+ * or from delta records, see item-delta.ts) and answers from its live state (ItemView).
+ */
+export class ItemSide implements ItemUpdates, ItemView {
+  /** Items changed since the last takeChanged(), when tracking (an owner publishing rows). */
+  private changed: Set<string> | null = null;
+  private readonly followRows = new Map<string, FollowRow | null>();
+  /** Called when items are forgotten (their rows must leave any published view). */
+  onForget: (ids: readonly string[]) => void = () => undefined;
+
+  constructor(private readonly state: ModelState) {}
+
+  /** Starts remembering which items change, for takeChanged(). */
+  trackChanges(): void {
+    this.changed ??= new Set();
+  }
+
+  /** Items changed since the last call, in order of first change. */
+  takeChanged(): string[] {
+    const changed = this.changed;
+    if (changed === null || changed.size === 0) return [];
+    const out = [...changed];
+    changed.clear();
+    return out;
+  }
+
+  /** See ItemView.version. */
+  version = 0;
+
+  private mark(itemId: string): void {
+    this.version++;
+    this.changed?.add(itemId);
+  }
+
+  // ---- ItemUpdates (applied to live state) ----
+
+  touch(itemId: string, time: number): void {
+    const state = this.state;
+    let node = state.similarity.nodes.get(itemId);
+    if (node === undefined) {
+      const gone = itemsOverCap(state.similarity, state.config.maxItems);
+      if (gone.length > 0) {
+        this.forget(gone);
+        state.forgotten.itemsOverCap += gone.length;
+      }
+      node = state.similarity.node(itemId);
+    }
+    state.similarity.touch(node, time);
+    if (time > state.maxTime) state.maxTime = time;
+    this.mark(itemId);
+  }
+
+  /** A node for an item known only as a peer here (its owner is elsewhere, or it comes later). */
+  private peer(itemId: string): ItemNode {
+    return this.state.similarity.node(itemId);
+  }
+
+  pair(a: string, b: string, amount: number, nInc: number, who: number): void {
+    const sim = this.state.similarity;
+    // a history entry whose item was forgotten (cap or idle) adds nothing until the item comes back
+    const nb = sim.nodes.get(b);
+    if (nb === undefined) return;
+    sim.addDot(this.peer(a), a, nb, b, amount, nInc, who);
+    this.mark(a);
+    this.mark(b);
+  }
+
+  /** dot(a, b) += amount on a's side only: a's owner applying one half of a pair from a delta record. */
+  halfPair(a: string, b: string, amount: number, nInc: number, who: number): void {
+    const na = this.peer(a);
+    const nb = this.peer(b);
+    na.counters.addPeer(nb.index, b, amount, nInc, who);
+    na.dirty = true;
+    na.pending++;
+    this.mark(a);
+  }
+
+  norm(itemId: string, amount: number): void {
+    this.state.similarity.addNorm(this.peer(itemId), amount);
+    this.mark(itemId);
+  }
+
+  trend(itemId: string, minute: number, fromMinute: number): void {
+    const trending = this.state.trending;
+    if (fromMinute > 0) trending.renew(itemId, fromMinute * MINUTE_MS, minute * MINUTE_MS);
+    else trending.add(itemId, 1, minute * MINUTE_MS, 1);
+    this.mark(itemId);
+  }
+
+  follow(from: string, to: string, weight: number, nInc: number, who: number): void {
+    const sim = this.state.similarity;
+    // a forgotten previous item starts no followed-by list
+    if (!sim.nodes.has(from)) return;
+    this.state.transitions.add(from, to, weight, nInc, who, sim.nodes.get(to)?.index ?? -1);
+    this.followRows.delete(from);
+    this.mark(from);
+  }
+
+  price(itemId: string, price: number): void {
+    this.state.prices.set(itemId, price);
+  }
+
+  unpair(a: string, b: string, amount: number, who: number): void {
+    const sim = this.state.similarity;
+    const na = sim.nodes.get(a);
+    const nb = sim.nodes.get(b);
+    if (na === undefined || nb === undefined) return;
+    na.counters.subtractAt(na.counters.slotOfPeer(nb.index), amount, 1, who);
+    sim.invalidate(na);
+    this.mark(a);
+  }
+
+  unnorm(itemId: string, amount: number): void {
+    const node = this.state.similarity.nodes.get(itemId);
+    if (node === undefined) return;
+    const before = node.norm2;
+    node.norm2 = before - amount;
+    if (node.norm2 <= before * 1e-12) node.norm2 = 0;
+    this.state.similarity.invalidate(node);
+    this.mark(itemId);
+  }
+
+  unfollow(from: string, to: string, weight: number, who: number): void {
+    this.state.transitions.remove(from, to, weight, who);
+    this.followRows.delete(from);
+    this.mark(from);
+  }
+
+  untrend(itemId: string, minute: number): void {
+    const trending = this.state.trending;
+    trending.remove(itemId, trending.decay.scale(minute * MINUTE_MS), 1);
+    this.mark(itemId);
+  }
+
+  /** Forgets items everywhere on this side (cap or idle). */
+  private forget(gone: readonly ItemNode[]): void {
+    const ids = gone.map((n) => n.id);
+    forgetItems(this.state, gone);
+    this.followRows.clear();
+    for (const id of ids) this.changed?.delete(id);
+    this.onForget(ids);
+  }
+
+  /** Forgets items idle for longer than itemIdleDays before `now`; returns how many. */
+  expireIdle(now: number): number {
+    const days = this.state.config.itemIdleDays;
+    if (!(days > 0)) return 0;
+    const gone = idleItems(this.state.similarity, now - days * DAY_MS);
+    if (gone.length === 0) return 0;
+    this.forget(gone);
+    this.state.forgotten.itemsIdle += gone.length;
+    return gone.length;
+  }
+
+  // ---- ItemView (live state) ----
+
+  get rows(): readonly NeighborRow[] {
+    return this.state.similarity.byIndex;
+  }
+
+  row(itemId: string): NeighborRow | undefined {
+    return this.state.similarity.row(itemId);
+  }
+
+  /** The item's node with a fresh row, for owners publishing it. */
+  node(itemId: string): ItemNode | undefined {
+    return this.state.similarity.row(itemId);
+  }
+
+  follows(itemId: string): FollowRow | undefined {
+    let row = this.followRows.get(itemId);
+    if (row === undefined) {
+      row = this.buildFollows(itemId);
+      this.followRows.set(itemId, row);
+    }
+    return row ?? undefined;
+  }
+
+  private buildFollows(from: string): FollowRow | null {
+    const node = this.state.transitions.nodes.get(from);
+    if (node === undefined || !(node.total > 0)) return null;
+    const sim = this.state.similarity;
+    const next = node.next;
+    const ids: string[] = [];
+    const indices: number[] = [];
+    const shares: number[] = [];
+    for (let slot = 0; slot < next.size; slot++) {
+      // too few distinct users behind the transition: it would retell one person's path
+      if (!next.supported(slot)) continue;
+      const share = next.counts[slot] - next.errs[slot];
+      if (!(share > 0)) continue;
+      const to = sim.nodes.get(next.keys[slot]);
+      if (to === undefined) continue;
+      ids.push(to.id);
+      indices.push(to.index);
+      shares.push(share / node.total);
+    }
+    return ids.length === 0 ? null : { ids, indices: Int32Array.from(indices), shares };
+  }
+
+  trendingStored(itemId: string): number {
+    return this.state.trending.counts.get(itemId)?.[0] ?? 0;
+  }
+
+  trendingFactor(now: number): number {
+    return this.state.trending.decay.valueFactor(now);
+  }
+
+  popularity(itemId: string): number {
+    return this.state.trending.total(itemId);
+  }
+
+  priceOf(itemId: string): number {
+    return this.state.prices.get(itemId) ?? 0;
+  }
+
+  topTrending(): readonly string[] {
+    return this.state.trending.topItems();
+  }
+}

@@ -1,0 +1,42 @@
+/** One item's neighbour row as answering reads it: dense `index` within its view, top-K by score. */
+export interface NeighborRow {
+  readonly id: string;
+  /** Dense number within the view (−1 once gone): gatherer scratch arrays are indexed by it. */
+  readonly index: number;
+  readonly neighborIds: readonly string[];
+  /** View indices of neighborIds (the first neighborIds.length entries are valid). */
+  readonly neighborIndices: Int32Array;
+  readonly neighborScores: readonly number[];
+}
+
+/** Items that followed an item in sessions, with enough distinct users behind each. */
+export interface FollowRow {
+  readonly ids: readonly string[];
+  readonly indices: Int32Array;
+  /** Share of the item's followed-by weight, > 0. */
+  readonly shares: readonly number[];
+}
+
+/**
+ * What answering (candidates, ranker features, trending fill, similar items) reads of item state:
+ * the item owner's live state in one process (ItemSide), or the global table every process follows
+ * (NeighborTable). Lists are built from exactly this, so they do not depend on where rows come from.
+ */
+export interface ItemView {
+  /** Changes whenever anything readable here changes (memoised candidate pools check it). */
+  readonly version: number;
+  /** Rows by index (sizes the gatherer's scratch arrays). */
+  readonly rows: readonly NeighborRow[];
+  /** The item's current row. */
+  row(itemId: string): NeighborRow | undefined;
+  follows(itemId: string): FollowRow | undefined;
+  /** Trending in stored units; × trendingFactor(now) is the decayed count at now. */
+  trendingStored(itemId: string): number;
+  trendingFactor(now: number): number;
+  /** Undecayed number of trending contributions (distinct users). */
+  popularity(itemId: string): number;
+  /** Latest known price, 0 when unknown. */
+  priceOf(itemId: string): number;
+  /** Most trending items first. */
+  topTrending(): readonly string[];
+}

@@ -1,0 +1,272 @@
+import type { EventType, RecommendedItem, TrackingEvent } from '../events/types.js';
+import { blankCandidate, type Candidate } from './candidates.js';
+import { addFollow, addTrending, eraseContributions } from './contributions.js';
+import { userHash } from './distinct-users.js';
+import { CandidateGatherer, type GatheredPool } from './gatherer.js';
+import type { ItemUpdates } from './item-updates.js';
+import type { ItemView } from './item-view.js';
+import { expectedOrderValue, learnOrderValue } from './order-value.js';
+import { ListRanker } from './ranking.js';
+import type { ModelState } from './state.js';
+import { renormaliseState } from './state-rescale.js';
+import type { LearnResult, RecommendOptions, RecommendResult } from './types.js';
+import { UserHistory } from './user-history.js';
+import { UserRecency } from './user-recency.js';
+
+const DAY_MS = 86_400_000;
+
+interface PoolCache {
+  userId: string;
+  eventsApplied: number;
+  viewVersion: number;
+  now: number;
+  pool: GatheredPool;
+}
+
+/**
+ * The user side of the model: histories, dedup ids, order-value features and the ranker of the users
+ * this process owns. It learns one event into the user's state and tells the item side what changed
+ * (ItemUpdates); it answers a user's list from any ItemView.
+ */
+export class UserSide {
+  private readonly userRecency = new UserRecency();
+  private readonly gatherer = new CandidateGatherer();
+  private readonly ranking: ListRanker;
+  private poolCache: PoolCache | null = null;
+
+  constructor(private readonly state: ModelState) {
+    this.ranking = new ListRanker(state);
+  }
+
+  /**
+   * Learns one event; its item increments go to `updates`, and the ranker trains on candidates read
+   * from `view` (as they were before the event).
+   */
+  learnOne(event: TrackingEvent, updates: ItemUpdates, view: ItemView): LearnResult {
+    const state = this.state;
+    const config = state.config;
+    const user = state.users.get(event.userId);
+    // an order replayed under a new eventId is still a duplicate; split lines of one order are not
+    const orderKey =
+      event.kind === 'purchase'
+        ? `order:${event.orderId}:${event.items
+            .map((l) => l.itemId)
+            .sort()
+            .join(',')}`
+        : null;
+    if (user !== undefined && (user.hasId(event.eventId) || (orderKey !== null && user.hasId(orderKey)))) {
+      return { applied: false, touchedItems: [] };
+    }
+    const time = event.timestamp;
+    if (time > state.maxTime) state.maxTime = time;
+    renormaliseState(state, time);
+
+    if (user !== undefined && config.ranker && user.items.size > 0) {
+      const chosen = event.kind === 'click' ? [event.itemId] : event.items.map((l) => l.itemId);
+      this.trainRanker(event.userId, user, chosen, event.eventId, time, view);
+    }
+
+    const u = user ?? new UserHistory(config.historyLength, config.dedupLength);
+    if (user === undefined) state.forgotten.usersOverCap += this.userRecency.admit(state.users, event.userId, u, config.maxUsers);
+    else this.userRecency.touch(state.users, event.userId, u);
+    u.rememberId(event.eventId);
+    if (orderKey !== null) u.rememberId(orderKey);
+    u.lastTime = Math.max(u.lastTime, time);
+
+    const touched: string[] = [];
+    for (const id of u.items.keys()) touched.push(id);
+    u.enterSession(event.sessionId, time);
+    const who = userHash(event.userId);
+    if (event.kind === 'click') {
+      this.applyLine(updates, u, who, event.itemId, event.type, event.price ?? null, time, touched);
+    } else {
+      for (const line of event.items) this.applyLine(updates, u, who, line.itemId, 'purchase', line.price, time, touched);
+      learnOrderValue(
+        state.rls,
+        u,
+        event.items.reduce((s, l) => s + l.quantity * l.price, 0),
+        time,
+      );
+    }
+    state.eventsApplied++;
+    this.poolCache = null;
+    return { applied: true, touchedItems: touched };
+  }
+
+  /**
+   * One item line of an event by the user `u`, whose userHash is `who` (for distinct-user counts);
+   * `touched` gains the item unless already listed.
+   */
+  private applyLine(
+    updates: ItemUpdates,
+    u: UserHistory,
+    who: number,
+    itemId: string,
+    type: EventType,
+    price: number | null,
+    time: number,
+    touched: string[],
+  ): void {
+    // an item still in the history is listed already (retained before the event, or an earlier line)
+    if (!u.items.has(itemId) && !touched.includes(itemId)) touched.push(itemId);
+    this.applyInteraction(updates, u, who, itemId, type, time);
+    if (price !== null && price > 0) {
+      updates.price(itemId, price);
+      if (type === 'purchase' || type === 'add_to_cart') {
+        u.spend.sum += price;
+        u.spend.count++;
+      }
+    }
+    if (type === 'purchase') u.markPurchased(itemId, time);
+    const session = u.session.items;
+    const previous = session[session.length - 1];
+    if (previous !== undefined && previous !== itemId) {
+      const entry = u.items.get(itemId);
+      if (entry !== undefined) addFollow(updates, this.state.decay, entry, previous, time, who);
+    }
+    u.addToSession(itemId);
+  }
+
+  /**
+   * r_ui = max(r_ui, weight): a user's weight on an item is their strongest recent interaction (in
+   * forward-decayed units, so a later event refreshes it), never a count of repeats. Its growth Δ
+   * adds Δ·r_uj to dot(i, j) for every j in the user's retained history, then grows ‖r_i‖².
+   */
+  private applyInteraction(updates: ItemUpdates, user: UserHistory, who: number, itemId: string, type: EventType, time: number): void {
+    const weight = this.state.config.weights[type];
+    updates.touch(itemId, time);
+    const existing = user.items.get(itemId);
+    const rOld = existing?.weight ?? 0;
+    const target = weight > 0 ? weight * this.state.decay.scale(time) : 0;
+    const delta = target > rOld ? target - rOld : 0;
+    if (delta > 0) {
+      const nInc = existing === undefined ? 1 : 0;
+      for (const entry of user.items.values()) {
+        if (entry === existing || !(entry.weight > 0)) continue;
+        updates.pair(itemId, entry.itemId, delta * entry.weight, nInc, who);
+      }
+      updates.norm(itemId, 2 * delta * rOld + delta * delta);
+    }
+    user.touch(itemId, delta, time, type);
+    const entry = user.items.get(itemId);
+    if (entry !== undefined) addTrending(updates, entry, time, this.trendingWindowMs);
+  }
+
+  /** A user counts for an item's trending once per this window (0 hours: once while it is in their history). */
+  private get trendingWindowMs(): number {
+    const hours = this.state.config.trendingWindowHours;
+    return hours > 0 ? hours * 3_600_000 : Infinity;
+  }
+
+  /** Candidate pool for a user at `now`, memoised until the state or the view changes. */
+  private pool(userId: string, user: UserHistory, now: number, view: ItemView): GatheredPool {
+    const cached = this.poolCache;
+    if (
+      cached !== null &&
+      cached.userId === userId &&
+      cached.eventsApplied === this.state.eventsApplied &&
+      cached.viewVersion === view.version &&
+      cached.now === now &&
+      this.gatherer.isCurrent(cached.pool)
+    ) {
+      return cached.pool;
+    }
+    const pool = this.gatherer.gather(user, { items: view, weightFactor: this.state.decay.valueFactor(now) }, this.state.config.candidates);
+    this.poolCache = { userId, eventsApplied: this.state.eventsApplied, viewVersion: view.version, now, pool };
+    return pool;
+  }
+
+  /**
+   * Teaches the ranker to reorder the pool: chosen items new to the user that the pool contains are
+   * positives, unchosen unseen pool candidates the negatives. A chosen item outside the pool teaches
+   * the reordering nothing (the ranker never sees such items at serving time).
+   */
+  private trainRanker(userId: string, user: UserHistory, chosen: string[], eventId: string, now: number, view: ItemView): void {
+    // discovery is what the ranker is for: re-visits of known items would teach it "seen wins"
+    const fresh = chosen.filter((id) => !user.items.has(id));
+    if (fresh.length === 0) return;
+    const config = this.state.config;
+    const pool = this.pool(userId, user, now, view);
+    const top = this.gatherer.top(
+      pool,
+      config.candidates.poolSize,
+      (id) => !user.items.has(id) && !(config.excludePurchased && user.purchased.has(id)),
+    );
+    this.ranking.learn(user, top, new Set(fresh), eventId, now, view);
+  }
+
+  recommend(userId: string, options: RecommendOptions, view: ItemView): RecommendResult {
+    const { limit, now } = options;
+    const config = this.state.config;
+    const user = this.state.users.get(userId);
+    const exclude: ReadonlySet<string> = options.exclude instanceof Set ? options.exclude : new Set(options.exclude ?? []);
+    const keep = (id: string): boolean =>
+      !exclude.has(id) && !(config.excludePurchased && user?.purchased.has(id)) && !(options.excludeSeen === true && user?.items.has(id));
+    const poolSize = Math.max(config.candidates.poolSize, limit);
+    const top = user === undefined ? [] : this.gatherer.top(this.pool(userId, user, now, view), poolSize, keep);
+    const fillTo = Math.max(limit, Math.min(poolSize, limit * 2));
+    if (top.length < fillTo) {
+      const inPool = new Set(top.map((c) => c.itemId));
+      for (const id of view.topTrending()) {
+        if (top.length >= fillTo) break;
+        if (inPool.has(id) || !keep(id)) continue;
+        const c = blankCandidate();
+        c.itemId = id;
+        c.trendingOnly = true;
+        top.push(c);
+        inPool.add(id);
+      }
+    }
+    const useRanker = this.ranking.ready;
+    const scores = useRanker ? this.ranking.score(user, top, now, view) : null;
+    const scored = top.map((c, order) => ({ c, order, score: scores === null ? c.affinity : scores[order] }));
+    if (useRanker) scored.sort((a, b) => b.score - a.score || a.order - b.order);
+    const items: RecommendedItem[] = scored.slice(0, limit).map(({ c, score }) => ({
+      itemId: c.itemId,
+      score,
+      reasons: reasonsFor(user, c),
+    }));
+    return { items, userScores: { expectedOrderValue: expectedOrderValue(this.state.rls, user, now) } };
+  }
+
+  knowsUser(userId: string): boolean {
+    return this.state.users.has(userId);
+  }
+
+  /** Erases the user's state; what their retained history added to item state is taken back through `updates`. */
+  forgetUser(userId: string, updates: ItemUpdates): boolean {
+    const user = this.state.users.get(userId);
+    if (user === undefined) return false;
+    eraseContributions(user, userHash(userId), this.state.decay, updates);
+    this.state.users.delete(userId);
+    this.poolCache = null;
+    return true;
+  }
+
+  /** Forgets users idle for longer than userIdleDays before `now`; returns how many. */
+  expireIdle(now: number): number {
+    const days = this.state.config.userIdleDays;
+    if (!(days > 0)) return 0;
+    const cutoff = now - days * DAY_MS;
+    let expired = 0;
+    for (const [id, u] of this.state.users) {
+      if (u.lastTime < cutoff) {
+        this.state.users.delete(id);
+        expired++;
+      }
+    }
+    this.state.forgotten.usersIdle += expired;
+    if (expired > 0) this.poolCache = null;
+    return expired;
+  }
+}
+
+function reasonsFor(user: UserHistory | undefined, c: Candidate): string[] {
+  const reasons: string[] = [];
+  for (const id of c.supporters) {
+    const entry = user?.items.get(id);
+    reasons.push(entry?.purchased === true ? `bought-together:${id}` : `co-viewed:${id}`);
+  }
+  if (reasons.length === 0) reasons.push('trending');
+  return reasons;
+}
