@@ -52,6 +52,10 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
     { topic: topics.recommendations, partitions },
     { topic: topics.dlq, partitions: 1 },
     { topic: topics.changelog, partitions: 1, compacted: true },
+    // internal topics: the repartition topic has as many partitions as the input topics (as Kafka
+    // Streams sizes its repartition topics), the global table as many as it
+    { topic: topics.itemDeltas, partitions },
+    { topic: topics.itemNeighbors, partitions, compacted: true },
   ]);
   const metrics = new Metrics();
   const engine = new Engine({ config, log, model: new Recommender(config.model), metrics, logger, clock: options.clock });

@@ -82,6 +82,11 @@ const DEFAULT_EVENT_MAX_FUTURE_SECONDS = 3600;
 /** Every variable: its default, its type and the hint printed when it is wrong. */
 const NUMBER_VARS = {
   PORT: { def: 8080, rule: { min: 0, max: 65535, int: true }, hint: 'a TCP port, e.g. PORT=8080 (0 picks a free port)' },
+  NEIGHBOR_PUBLISH_MS: {
+    def: 250,
+    rule: { min: 10, max: 60_000, int: true },
+    hint: 'how often an item owner publishes the changed neighbour rows to the global table, e.g. NEIGHBOR_PUBLISH_MS=250',
+  },
   PARTITIONS: { def: 4, rule: { min: 1, max: 1024, int: true }, hint: 'partitions of the embedded input topics, e.g. PARTITIONS=4' },
   MAX_BODY_BYTES: {
     def: 1_048_576,
@@ -245,6 +250,10 @@ export interface Topics {
   recommendations: string;
   dlq: string;
   changelog: string;
+  /** Internal repartition topic: item increments keyed by item (GROUP_ID-prefixed by default). */
+  itemDeltas: string;
+  /** Internal compacted topic: every item's published neighbour row, the global table. */
+  itemNeighbors: string;
 }
 
 export interface Config {
@@ -272,6 +281,8 @@ export interface Config {
   registry: RegistryLimits;
   topics: Topics;
   partitions: number;
+  /** How often changed neighbour rows go to the global table (per item at most once per interval). */
+  neighborPublishMs: number;
   authSecret: string | null;
   /** A secret being rotated out: tokens it signed are still accepted; new tokens use authSecret. */
   authSecretPrevious: string | null;
@@ -451,17 +462,21 @@ export function loadConfig(env: Env = process.env): Config {
     weights[type as keyof typeof weights] = w;
   }
 
+  const group = str('GROUP_ID', 'recstream');
   const topics: Topics = {
     clicks: str('TOPIC_CLICKS', 'clickstream'),
     purchases: str('TOPIC_PURCHASES', 'purchases'),
     recommendations: str('TOPIC_RECOMMENDATIONS', 'recommendations'),
     dlq: str('TOPIC_DLQ', 'recstream.dlq'),
     changelog: str('TOPIC_CHANGELOG', 'recstream.changelog'),
+    // internal topics belong to one application, as Kafka Streams prefixes them with application.id
+    itemDeltas: str('TOPIC_ITEM_DELTAS', `${group}.item-deltas`),
+    itemNeighbors: str('TOPIC_ITEM_NEIGHBORS', `${group}.item-neighbors`),
   };
   const topicNames = Object.values(topics);
   if (new Set(topicNames).size !== topicNames.length) {
     problems.push(
-      `topic names must differ (TOPIC_CLICKS, TOPIC_PURCHASES, TOPIC_RECOMMENDATIONS, TOPIC_DLQ, TOPIC_CHANGELOG): got ${topicNames.join(', ')}`,
+      `topic names must differ (TOPIC_CLICKS, TOPIC_PURCHASES, TOPIC_RECOMMENDATIONS, TOPIC_DLQ, TOPIC_CHANGELOG, TOPIC_ITEM_DELTAS, TOPIC_ITEM_NEIGHBORS): got ${topicNames.join(', ')}`,
     );
   }
 
@@ -480,7 +495,7 @@ export function loadConfig(env: Env = process.env): Config {
             ...kafkaSecurity,
           }
         : null,
-    groupId: str('GROUP_ID', 'recstream'),
+    groupId: group,
     schemaRegistryUrl: registry,
     schemaRegistryAuth: registryAuth,
     registry: {
@@ -491,6 +506,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     topics,
     partitions: num('PARTITIONS'),
+    neighborPublishMs: num('NEIGHBOR_PUBLISH_MS'),
     authSecret,
     authSecretPrevious,
     writeKeys: list(env.WRITE_KEYS),

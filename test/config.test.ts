@@ -28,6 +28,8 @@ describe('configuration', () => {
       recommendations: 'recommendations',
       dlq: 'recstream.dlq',
       changelog: 'recstream.changelog',
+      itemDeltas: 'recstream.item-deltas',
+      itemNeighbors: 'recstream.item-neighbors',
     });
   });
 

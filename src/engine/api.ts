@@ -37,14 +37,20 @@ export interface EngineApi {
   pseudonym(userId: string): string;
   /**
    * The latest list pushed for the user, or one computed now if there is none, carrying `userId` as
-   * asked. Not counted in recstream_recommendations_total: the face that delivers it counts it under
-   * its own sink.
+   * asked; with `fresh`, one computed now from the current state by the process that owns the user
+   * (elsewhere the latest list). Not counted in recstream_recommendations_total: the face that
+   * delivers it counts it under its own sink.
    */
-  recommendationsFor(userId: string, limit?: number): Recommendation;
+  recommendationsFor(userId: string, limit?: number, fresh?: boolean): Recommendation;
   similarItems(itemId: string, limit: number): SimilarItem[];
   /** Forgets the user everywhere (model state, latest list, changelog tombstone). */
   eraseUser(userId: string): Promise<boolean>;
   digest(): ModelDigest;
+  /**
+   * True when every item increment this process owns is applied and every published row is in its
+   * table: answers then reflect everything learned (the global view lags the events a moment).
+   */
+  settled(): Promise<boolean>;
   readiness(): Readiness;
   /** Every fresh list for any user, whichever process produced it. Returns an unsubscribe function. */
   onRecommendation(listener: RecommendationListener): () => void;

@@ -7,7 +7,10 @@ import { tpKey } from '../log/topic-partition.js';
 import type { EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { ForgottenCounts, ModelDigest, OnlineRecommender, SimilarItem } from '../model/types.js';
+import { ItemDeltaBatch } from '../model/item-delta.js';
+import { NeighborTable } from '../model/neighbor-table.js';
+import type { Recommender } from '../model/recommender.js';
+import type { ForgottenCounts, ModelDigest, SimilarItem } from '../model/types.js';
 import type { Admission, EngineApi, IngestResult, Readiness, RecommendationListener, RecommendationMeta } from './api.js';
 import type { EventCodec } from './codec.js';
 import { ERASURE_KEY_PREFIX, type Erasure, Erasures } from './erasures.js';
@@ -15,7 +18,10 @@ import { EngineNotStarted } from './errors.js';
 import { EventClock } from './event-clock.js';
 import { HeapPressure } from './heap-pressure.js';
 import { inputRecord } from './input-record.js';
+import { encodeDelta } from './internal-records.js';
+import { ItemOwner } from './item-owner.js';
 import { BoundedSet, LatestLists } from './latest-lists.js';
+import { NeighborFollower } from './neighbor-follower.js';
 import { Pipeline } from './pipeline.js';
 import { RefusedSources } from './refused-sources.js';
 
@@ -24,7 +30,8 @@ const MODEL_VERSION = 'recstream-knn-ftrl/1';
 export interface EngineParts {
   config: Config;
   log: EventLog;
-  model: OnlineRecommender;
+  /** Both sides of the model on this process's state: its users, and the items it owns. */
+  model: Recommender;
   metrics: Metrics;
   logger: Logger;
   /** Wall clock, epoch millis. Default Date.now. */
@@ -44,8 +51,12 @@ export class Engine implements EngineApi {
   readonly config: Config;
   readonly metrics: Metrics;
   private readonly log: EventLog;
-  private readonly model: OnlineRecommender;
+  private readonly model: Recommender;
   private readonly logger: Logger;
+  /** The global table lists and similar items are answered from. */
+  private readonly table: NeighborTable;
+  private readonly itemOwner: ItemOwner;
+  private readonly tableFollower: NeighborFollower;
   private readonly latest = new LatestLists(200_000);
   private readonly listeners = new Set<RecommendationListener>();
   private readonly erasures = new Erasures();
@@ -63,6 +74,7 @@ export class Engine implements EngineApi {
   private follower: GroupConsumer | null = null;
   private timers: NodeJS.Timeout[] = [];
   private restoring = 0;
+  private batchesInFlight = 0;
   private started = false;
   private joined = false;
   private joining: Promise<void> = Promise.resolve();
@@ -89,6 +101,9 @@ export class Engine implements EngineApi {
     this.heap = new HeapPressure(parts.config.heapShedRatio);
     this.pseudonym = pseudonymizer(parts.config.pseudonymizeKey);
     this.metrics.countInputTopics(this.config.topics);
+    this.table = new NeighborTable(this.config.model.trendingHalfLifeHours);
+    this.itemOwner = new ItemOwner(this.config, this.log, this.model.items, this.logger);
+    this.tableFollower = new NeighborFollower(this.config, this.log, this.table, this.model.items, this.logger);
   }
 
   get inputTopics(): string[] {
@@ -97,7 +112,7 @@ export class Engine implements EngineApi {
 
   async start(codec: EventCodec): Promise<void> {
     this.codec = codec;
-    const pipeline = new Pipeline(this.config, this.model, codec, this.metrics, MODEL_VERSION);
+    const pipeline = new Pipeline(this.config, this.model.users, this.table, codec, this.metrics, MODEL_VERSION);
     pipeline.latestFor = (userId) => this.latest.get(userId);
     this.pipeline = pipeline;
     for (const topic of this.inputTopics) this.partitionCount.set(topic, await this.log.partitionsFor(topic));
@@ -125,6 +140,8 @@ export class Engine implements EngineApi {
         },
       }),
       this.follower.run((batch) => this.followRecommendations(batch)),
+      this.itemOwner.start(),
+      this.tableFollower.start(),
     ]).then(
       () => {
         this.joined = true;
@@ -154,6 +171,9 @@ export class Engine implements EngineApi {
     for (const t of this.timers) clearInterval(t);
     await this.joining;
     await Promise.all([this.consumer?.stop(), this.follower?.stop()]);
+    // the item owner goes after the user side: its last deltas are applied and their rows published
+    await this.itemOwner.stop();
+    await this.tableFollower.stop();
   }
 
   /**
@@ -228,6 +248,15 @@ export class Engine implements EngineApi {
   }
 
   private async handleBatch(batch: PartitionBatch): Promise<void> {
+    this.batchesInFlight++;
+    try {
+      await this.applyBatch(batch);
+    } finally {
+      this.batchesInFlight--;
+    }
+  }
+
+  private async applyBatch(batch: PartitionBatch): Promise<void> {
     const pipeline = this.pipeline;
     if (pipeline === null) throw new EngineNotStarted();
     const key = tpKey(batch);
@@ -374,21 +403,27 @@ export class Engine implements EngineApi {
     return { accepted: records.length, rejected };
   }
 
-  recommendationsFor(userId: string, limit?: number): Recommendation {
+  recommendationsFor(userId: string, limit?: number, fresh = false): Recommendation {
     const pipeline = this.pipeline;
     if (pipeline === null) throw new EngineNotStarted();
     const want = limit ?? this.config.recommendationLimit;
     const user = this.pseudonym(userId);
     const latest = this.latest.get(user);
     // Answered with the id the caller asked with: it knows it already, and nothing stores the answer.
+    if (fresh && this.model.users.knowsUser(user)) return { ...pipeline.recommend(user, this.eventClock.now(), null, want), userId };
     if (latest !== undefined && want <= this.config.recommendationLimit) {
+      if (latest.items.length === 0) {
+        // made before the global table had rows for the user's items: a list made now may have some
+        const fresh = pipeline.recommend(user, this.eventClock.now(), null, want);
+        if (fresh.items.length > 0) return { ...fresh, userId };
+      }
       return { ...latest, userId, items: want >= latest.items.length ? latest.items : latest.items.slice(0, want) };
     }
     return { ...pipeline.recommend(user, this.eventClock.now(), null, want), userId };
   }
 
   similarItems(itemId: string, limit: number): SimilarItem[] {
-    return this.model.similar(itemId, limit);
+    return this.table.similar(itemId, Math.min(limit, this.config.model.neighbors));
   }
 
   async eraseUser(asked: string): Promise<boolean> {
@@ -410,13 +445,24 @@ export class Engine implements EngineApi {
       },
     ]);
     this.erasures.add(erasure);
-    const known = this.model.forgetUser(userId);
+    // what the user's history added to item state goes back to the items' owners as negative deltas
+    const deltas = new ItemDeltaBatch(() => this.model.users.landmark);
+    const known = this.model.users.forgetUser(userId, deltas);
+    const takeBack = deltas.take({ topic: `erasure/${userId}`, partition: 0, from: erasure.erasedAt, to: erasure.erasedAt + 1 });
+    if (takeBack.length > 0)
+      await this.log.produce(takeBack.map((d) => ({ topic: this.config.topics.itemDeltas, key: d.item, value: encodeDelta(d) })));
     const hadList = this.latest.delete(userId);
     return known || hadList;
   }
 
   digest(): ModelDigest {
     return this.model.digest();
+  }
+
+  async settled(): Promise<boolean> {
+    // a batch learned but not yet written has item increments on their way
+    if (this.batchesInFlight > 0) return false;
+    return (await this.itemOwner.settled()) && (await this.tableFollower.settled());
   }
 
   readiness(): Readiness {
@@ -426,7 +472,7 @@ export class Engine implements EngineApi {
     if (this.failure !== null) return notReady(`consumer failed: ${this.failure}`);
     if (!this.joined) return notReady('joining the consumer group');
     if (this.stopping) return notReady('stopping');
-    if (this.restoring > 0) return notReady('restoring state of assigned partitions');
+    if (this.restoring > 0 || this.itemOwner.restoring > 0) return notReady('restoring state of assigned partitions');
     if (this.heap.shedding) return notReady(`${this.heap.describe()}: refusing events`);
     if (this.lastLag > this.config.readyMaxLag)
       return notReady(`consumer lag ${this.lastLag} above READY_MAX_LAG=${this.config.readyMaxLag}`);

@@ -4,9 +4,12 @@ import type { Recommendation, TrackingEvent } from '../events/types.js';
 import { validateEvent } from '../events/validate.js';
 import type { LogRecord, OutgoingRecord, PartitionBatch } from '../log/types.js';
 import type { Metrics } from '../metrics.js';
-import type { OnlineRecommender } from '../model/types.js';
+import { DISCARD_UPDATES, ItemDeltaBatch } from '../model/item-delta.js';
+import type { ItemView } from '../model/item-view.js';
+import type { UserSide } from '../model/user-side.js';
 import type { EventCodec } from './codec.js';
 import { deadLetter } from './dead-letter.js';
+import { encodeDelta } from './internal-records.js';
 import { PrequentialWindow } from './prequential-window.js';
 import { recommendationId } from './recommendation-id.js';
 
@@ -61,9 +64,11 @@ export class Pipeline {
   readonly prequential = new PrequentialWindow(1000);
   private readonly pseudonym: Pseudonymize;
 
+  /** `users` learns and answers; `items` is what lists are built from (the global table). */
   constructor(
     private readonly config: Config,
-    private readonly model: OnlineRecommender,
+    private readonly users: UserSide,
+    private readonly items: ItemView,
     private readonly codec: EventCodec,
     private readonly metrics: Metrics,
     private readonly modelVersion: string,
@@ -110,6 +115,8 @@ export class Pipeline {
     const outgoing: OutgoingRecord[] = [];
     const refusedAhead: string[] = [];
     const triggers = new Map<string, TrackingEvent>();
+    // one per batch: batches of different partitions may interleave at the awaits below
+    const deltas = new ItemDeltaBatch(() => this.users.landmark);
     for (const record of batch.records) {
       const started = performance.now();
       const now = judgeTime(record, wall);
@@ -129,7 +136,7 @@ export class Pipeline {
       }
       const event = result.event;
       this.scorePrequential(event);
-      const learned = this.model.learnOne(event);
+      const learned = this.users.learnOne(event, deltas, this.items);
       const type = event.kind === 'purchase' ? 'purchase' : event.type;
       this.metrics.eventsTotal.inc({ topic: record.topic, type, outcome: learned.applied ? 'applied' : 'duplicate' });
       if (learned.applied) {
@@ -137,6 +144,13 @@ export class Pipeline {
         triggers.set(event.userId, event);
       }
       this.metrics.eventProcessingSeconds.observe((performance.now() - started) / 1000);
+    }
+    // The batch's item increments, one record per item, durable with the lists before the commit.
+    const first = batch.records[0];
+    const last = batch.records.at(-1);
+    if (first !== undefined && last !== undefined) {
+      const source = { topic: batch.topic, partition: batch.partition, from: Number(first.offset), to: Number(last.offset) + 1 };
+      for (const d of deltas.take(source)) outgoing.push({ topic: this.config.topics.itemDeltas, key: d.item, value: encodeDelta(d) });
     }
     const lists: EmittedList[] = [];
     // One fresh list per user per batch: the newest event of the user is its trigger.
@@ -163,7 +177,8 @@ export class Pipeline {
       const result = await this.decodeRecord(record, judgeTime(record, wall));
       if ('reason' in result) continue;
       if (erased(result.event.userId, record)) continue;
-      if (this.model.learnOne(result.event).applied) {
+      // the item increments of replayed records reached their owners when the records were first applied
+      if (this.users.learnOne(result.event, DISCARD_UPDATES, this.items).applied) {
         applied++;
         if (result.event.timestamp > newestEventTime) newestEventTime = result.event.timestamp;
       }
@@ -172,7 +187,7 @@ export class Pipeline {
   }
 
   recommend(userId: string, now: number, triggerEventId: string | null, limit = this.config.recommendationLimit): Recommendation {
-    const result = this.model.recommend(userId, { limit, now, excludeSeen: this.config.excludeSeen });
+    const result = this.users.recommend(userId, { limit, now, excludeSeen: this.config.excludeSeen }, this.items);
     return {
       userId,
       recommendationId: recommendationId(userId, triggerEventId, result.items),

@@ -27,7 +27,8 @@ export function itemsOverCap(similarity: ItemSimilarity, maxItems: number): Item
 /** Items whose latest interaction is older than `cutoff` (event time). */
 export function idleItems(similarity: ItemSimilarity, cutoff: number): ItemNode[] {
   const out: ItemNode[] = [];
-  for (const node of similarity.nodes.values()) if (node.lastTime < cutoff) out.push(node);
+  // an item held only as a peer has no interactions here: its owner decides when it is idle
+  for (const node of similarity.nodes.values()) if (node.owned && node.lastTime < cutoff) out.push(node);
   return out;
 }
 
@@ -35,14 +36,15 @@ export function idleItems(similarity: ItemSimilarity, cutoff: number): ItemNode[
  * Forgets items from every per-item structure: their own state, and their counters, neighbour-row
  * entries and followed-by counts in the remaining items, so nothing names them any more and their
  * indices can be reused. User histories keep their entries for these items (bounded by historyLength;
- * the model finds an item's node by id, so a forgotten item counts as unknown there).
+ * the model finds an item's node by id, so a forgotten item counts as unknown there). `onChanged`
+ * hears of every remaining item that lost a counter, neighbour or followed-by item.
  */
-export function forgetItems(state: ItemState, gone: readonly ItemNode[]): void {
+export function forgetItems(state: ItemState, gone: readonly ItemNode[], onChanged: (itemId: string) => void = () => undefined): void {
   if (gone.length === 0) return;
   const ids = gone.map((node) => node.id);
   const similarity = state.similarity;
-  const marks = similarity.forget(gone);
-  state.transitions.forget(ids, marks, (id) => similarity.nodes.get(id)?.index ?? -1);
+  const marks = similarity.forget(gone, (node) => onChanged(node.id));
+  state.transitions.forget(ids, marks, (id) => similarity.nodes.get(id)?.index ?? -1, onChanged);
   state.trending.forget(ids);
   for (const id of ids) state.prices.delete(id);
 }

@@ -1,3 +1,4 @@
+import type { ItemDelta } from './item-delta.js';
 import { forgetItems, idleItems, itemsOverCap } from './item-eviction.js';
 import type { ItemUpdates } from './item-updates.js';
 import type { FollowRow, ItemView, NeighborRow } from './item-view.js';
@@ -24,6 +25,10 @@ export class ItemSide implements ItemUpdates, ItemView {
   /** Starts remembering which items change, for takeChanged(). */
   trackChanges(): void {
     this.changed ??= new Set();
+  }
+
+  hasChanges(): boolean {
+    return this.changed !== null && this.changed.size > 0;
   }
 
   /** Items changed since the last call, in order of first change. */
@@ -143,10 +148,80 @@ export class ItemSide implements ItemUpdates, ItemView {
     this.mark(itemId);
   }
 
+  /**
+   * Applies one delta record from the user side of any process, once: a record of a source range and
+   * position already applied is ignored (a batch re-delivered after its deltas were produced).
+   * `lane` names the partition the record came by. Returns false when ignored. Amounts are converted from the sender's decay landmark to this one.
+   */
+  applyDelta(d: ItemDelta, lane: string): boolean {
+    // records of one source are in order only within one lane (the delta topic partition they came by)
+    const key = `${lane}|${d.source.topic}:${d.source.partition}`;
+    const done = this.state.appliedSources.get(key);
+    if (done !== undefined && (d.source.to < done.to || (d.source.to === done.to && d.source.seq <= done.seq))) return false;
+    this.state.appliedSources.set(key, { to: d.source.to, seq: d.source.seq });
+    const decay = this.state.decay;
+    if (decay.t0 === null && d.t0 !== null) decay.t0 = d.t0;
+    // stored = w·e^{λ(t−t0)}: moving a value from the sender's landmark to ours multiplies by e^{λ(t0s−t0)}
+    const f = d.t0 === null || decay.t0 === null ? 1 : Math.exp(decay.rate * (d.t0 - decay.t0));
+    const f2 = f * f;
+    const item = d.item;
+    if (d.touch > 0) this.touch(item, d.touch);
+    if (d.norm !== 0) this.norm(item, d.norm * f2);
+    for (const [peer, amount, nInc, who] of d.pairs) this.halfPair(item, peer, amount * f2, nInc, who);
+    for (const [minute, from] of d.trends) this.trend(item, minute, from);
+    for (const [to, weight, nInc, who] of d.follows) this.follow(item, to, weight * f, nInc, who);
+    if (d.price > 0) this.price(item, d.price);
+    for (const [peer, amount, who] of d.unpairs) this.unpair(item, peer, amount * f2, who);
+    if (d.unnorm > 0) this.unnorm(item, d.unnorm * f2);
+    for (const [to, weight, who] of d.unfollows) this.unfollow(item, to, weight * f, who);
+    for (const minute of d.untrends) this.untrend(item, minute);
+    return true;
+  }
+
+  /**
+   * ‖r‖² of an item this state holds only as a peer, from its owner's row (landmark `t0`): row scores
+   * of owned items read it. Owned items keep their own.
+   */
+  setPeerNorm(itemId: string, norm2: number, t0: number | null): void {
+    const node = this.state.similarity.nodes.get(itemId);
+    if (node === undefined || node.owned) return;
+    const decay = this.state.decay;
+    const f = t0 === null || decay.t0 === null ? 1 : Math.exp(decay.rate * (t0 - decay.t0));
+    const value = norm2 * f * f;
+    if (value !== node.norm2) {
+      node.norm2 = value;
+      this.peerNormsChanged = true;
+    }
+  }
+
+  /** True when a peer's norm changed since markAllOwned(): rows of owned items may score it differently. */
+  peerNormsChanged = false;
+
+  /** Marks every owned item changed (their rows are recomputed and published again). */
+  markAllOwned(): void {
+    this.peerNormsChanged = false;
+    for (const node of this.state.similarity.nodes.values()) {
+      if (!node.owned) continue;
+      this.state.similarity.invalidate(node);
+      this.mark(node.id);
+    }
+  }
+
+  /** The landmark of trending's stored units. */
+  get trendingLandmark(): number | null {
+    return this.state.trending.decay.t0;
+  }
+
+  /** The landmark of this state's stored units (published with rows, see setPeerNorm). */
+  get landmark(): number | null {
+    return this.state.decay.t0;
+  }
+
   /** Forgets items everywhere on this side (cap or idle). */
   private forget(gone: readonly ItemNode[]): void {
     const ids = gone.map((n) => n.id);
-    forgetItems(this.state, gone);
+    // remaining items that lost something publish their rows again
+    forgetItems(this.state, gone, (id) => this.mark(id));
     this.followRows.clear();
     for (const id of ids) this.changed?.delete(id);
     this.onForget(ids);
@@ -173,9 +248,9 @@ export class ItemSide implements ItemUpdates, ItemView {
     return this.state.similarity.row(itemId);
   }
 
-  /** The item's node with a fresh row, for owners publishing it. */
+  /** The item's node with its row recomputed if it changed, for owners publishing it. */
   node(itemId: string): ItemNode | undefined {
-    return this.state.similarity.row(itemId);
+    return this.state.similarity.freshRow(itemId);
   }
 
   follows(itemId: string): FollowRow | undefined {

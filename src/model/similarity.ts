@@ -30,6 +30,11 @@ export class ItemNode {
   index = -1;
   /** Latest event time of an interaction with the item. */
   lastTime = 0;
+  /**
+   * True when this state owns the item (interactions reach it here); false for an item known only as
+   * a peer of owned items, whose norm comes from its owner's published row.
+   */
+  owned = false;
   /** Links of the similarity's recency list (items by last interaction, see RecencyList). */
   older: ItemNode | null = null;
   newer: ItemNode | null = null;
@@ -104,6 +109,7 @@ export class ItemSimilarity {
 
   /** Records an interaction at `time`: the item becomes the most recently active. */
   touch(node: ItemNode, time: number): void {
+    node.owned = true;
     if (time > node.lastTime) node.lastTime = time;
     this.recency.touch(node);
   }
@@ -132,8 +138,9 @@ export class ItemSimilarity {
    * Forgets items: every counter and cached neighbour naming them leaves the remaining items, and their
    * indices are freed for reuse. Scans all items once, so callers forget in batches. Returns a mark
    * by (former) index of the forgotten items, for the other per-item state to drop its references.
+   * `onChanged` hears of every remaining item whose counters or row lost something.
    */
-  forget(gone: readonly ItemNode[]): Uint8Array {
+  forget(gone: readonly ItemNode[], onChanged: (node: ItemNode) => void = () => undefined): Uint8Array {
     const marks = new Uint8Array(this.byIndex.length);
     for (const node of gone) {
       if (node.index < 0 || this.byIndex[node.index] !== node) throw new Error(`item ${node.id} is not held`);
@@ -164,6 +171,7 @@ export class ItemSimilarity {
         node.dirty = true;
         // a row left empty is computed again at its next read, as a new one is
         if (ids.length === 0) node.computed = false;
+        onChanged(node);
       }
     }
     for (const node of gone) {
@@ -250,6 +258,13 @@ export class ItemSimilarity {
     if (node.dirty && (node.pending * REFRESH_FRACTION >= node.counters.size || !node.computed)) {
       this.refresh(node);
     }
+    return node;
+  }
+
+  /** The row recomputed now if anything changed since (what an owner publishes: no amortised staleness). */
+  freshRow(itemId: string): ItemNode | undefined {
+    const node = this.nodes.get(itemId);
+    if (node !== undefined && (node.dirty || !node.computed)) this.refresh(node);
     return node;
   }
 

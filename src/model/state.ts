@@ -28,6 +28,11 @@ export class ModelState {
   /** Latest event time applied: the order-independent reference time of the digest. */
   maxTime = 0;
   forgotten: ForgottenCounts = { usersOverCap: 0, usersIdle: 0, itemsOverCap: 0, itemsIdle: 0 };
+  /**
+   * Per delta source (`topic:partition` of an input partition): the offset range end and record
+   * position of the newest delta record applied, so a re-delivered one is applied once.
+   */
+  appliedSources = new Map<string, { to: number; seq: number }>();
 
   /** An empty state of `config` (complete: see resolveConfig). */
   constructor(readonly config: ModelConfig) {

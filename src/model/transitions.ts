@@ -43,9 +43,14 @@ export class Transitions {
    * counter has none yet, −1 when gone): their own lists and every count of them following another
    * item. Totals keep the forgotten share, so the shares of the remaining items do not change.
    */
-  forget(ids: readonly string[], marks: Uint8Array, indexOf: (itemId: string) => number): void {
+  forget(
+    ids: readonly string[],
+    marks: Uint8Array,
+    indexOf: (itemId: string) => number,
+    onChanged: (from: string) => void = () => undefined,
+  ): void {
     for (const id of ids) this.nodes.delete(id);
-    for (const node of this.nodes.values()) node.next.dropPeers(marks, indexOf);
+    for (const [from, node] of this.nodes) if (node.next.dropPeers(marks, indexOf) > 0) onChanged(from);
   }
 
   /** Takes back `user`'s from → to (erasure); a source left with no counter disappears. */

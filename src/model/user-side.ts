@@ -229,6 +229,11 @@ export class UserSide {
     return { items, userScores: { expectedOrderValue: expectedOrderValue(this.state.rls, user, now) } };
   }
 
+  /** The landmark of the stored units the user side reports increments in. */
+  get landmark(): number | null {
+    return this.state.decay.t0;
+  }
+
   knowsUser(userId: string): boolean {
     return this.state.users.has(userId);
   }

@@ -26,12 +26,13 @@ export const readApiPlugin: FastifyPluginAsync<{ engine: EngineApi }> = async (a
   const requireAdmin = adminGuard(config.adminToken);
   const requireUser = userGuard(config);
 
-  app.get<{ Params: UserParams; Querystring: LimitQuery }>(
+  app.get<{ Params: UserParams; Querystring: LimitQuery & { fresh?: string } }>(
     '/v1/users/:userId/recommendations',
     { onRequest: requireUser },
     async (request) => {
       const limit = parseLimit(request.query.limit, config.recommendationLimit);
-      const rec = engine.recommendationsFor(request.params.userId, limit);
+      const fresh = request.query.fresh === 'true' || request.query.fresh === '1';
+      const rec = engine.recommendationsFor(request.params.userId, limit, fresh);
       metrics.recommendationsTotal.inc({ sink: 'http' });
       return rec;
     },
@@ -49,5 +50,5 @@ export const readApiPlugin: FastifyPluginAsync<{ engine: EngineApi }> = async (a
     return reply.code(204).send();
   });
 
-  app.get('/v1/admin/digest', { onRequest: requireAdmin }, async () => engine.digest());
+  app.get('/v1/admin/digest', { onRequest: requireAdmin }, async () => ({ ...engine.digest(), settled: await engine.settled() }));
 };

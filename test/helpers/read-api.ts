@@ -19,15 +19,16 @@ export class ReadApi {
     return (await res.json()) as T;
   }
 
-  digest(): Promise<ModelDigest> {
+  digest(): Promise<ModelDigest & { settled: boolean }> {
     return this.get('/v1/admin/digest');
   }
 
   /** Waits until the model has applied at least `count` events. */
-  whenApplied(count: number): Promise<ModelDigest> {
+  whenApplied(count: number): Promise<ModelDigest & { settled: boolean }> {
     return waitFor(
       () => this.digest(),
-      (d) => d.eventsApplied >= count,
+      // and the global table has caught up: answers reflect everything applied
+      (d) => d.eventsApplied >= count && d.settled,
       20_000,
     );
   }

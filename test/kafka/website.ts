@@ -13,8 +13,15 @@ export interface TopicSet {
   recommendations: string;
   dlq: string;
   changelog: string;
+  /** Internal to one group (named after it, as the engine's defaults are): item increments keyed by item. */
+  itemDeltas: string;
+  /** Internal to one group: the global table of neighbour rows. */
+  itemNeighbors: string;
+  /** Internal to one group: the ranker's shared parameters. */
+  modelParams: string;
 }
 
+/** A set whose names all start with `prefix`; pass the GROUP_ID to name the internal topics as the engine does. */
 export function topicSet(prefix: string): TopicSet {
   return {
     clicks: `${prefix}.clicks`,
@@ -22,18 +29,39 @@ export function topicSet(prefix: string): TopicSet {
     recommendations: `${prefix}.recs`,
     dlq: `${prefix}.dlq`,
     changelog: `${prefix}.changelog`,
+    itemDeltas: `${prefix}.item-deltas`,
+    itemNeighbors: `${prefix}.item-neighbors`,
+    modelParams: `${prefix}.model-params`,
   };
 }
 
 /** Creates the engine's topics of a set on the mock cluster (the mock cannot create them through admin). */
 export async function createTopics(cluster: MockCluster, t: TopicSet, inputPartitions = 4): Promise<void> {
-  const partitions: Array<[string, number]> = [
-    [t.clicks, inputPartitions],
-    [t.purchases, inputPartitions],
-    [t.recommendations, inputPartitions],
+  await createInputTopics(cluster, t, inputPartitions);
+  await createGroupTopics(cluster, t, inputPartitions);
+}
+
+/** The input topics only: several groups may read one pair of them. */
+export async function createInputTopics(cluster: MockCluster, t: TopicSet, partitions: number): Promise<void> {
+  await createEach(cluster, [
+    [t.clicks, partitions],
+    [t.purchases, partitions],
+  ]);
+}
+
+/** The topics one group writes: its lists, dead letters, changelog and internal topics. */
+export async function createGroupTopics(cluster: MockCluster, t: TopicSet, partitions: number): Promise<void> {
+  await createEach(cluster, [
+    [t.recommendations, partitions],
     [t.dlq, 1],
     [t.changelog, 1],
-  ];
+    [t.itemDeltas, partitions],
+    [t.itemNeighbors, partitions],
+    [t.modelParams, 1],
+  ]);
+}
+
+async function createEach(cluster: MockCluster, partitions: Array<[string, number]>): Promise<void> {
   for (const [topic, count] of partitions) {
     const answer = await cluster.command(`create ${topic} ${count}`);
     if (!answer.startsWith('ok')) throw new Error(`cannot create ${topic}: ${answer}`);
@@ -47,6 +75,9 @@ export function topicEnv(t: TopicSet): Record<string, string> {
     TOPIC_RECOMMENDATIONS: t.recommendations,
     TOPIC_DLQ: t.dlq,
     TOPIC_CHANGELOG: t.changelog,
+    TOPIC_ITEM_DELTAS: t.itemDeltas,
+    TOPIC_ITEM_NEIGHBORS: t.itemNeighbors,
+    TOPIC_MODEL_PARAMS: t.modelParams,
   };
 }
 

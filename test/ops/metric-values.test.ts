@@ -76,13 +76,20 @@ describe('metric values of a running engine', () => {
       () => scrape(app),
       (t) => sum(t, 'recstream_events_total', { outcome: 'applied' }) >= 3,
     );
-    await app.engine.refresh();
-    let neighbours = 0;
-    for (const item of items) {
-      const res = await fetch(`${app.url}/v1/items/${item}/similar?limit=10`);
-      neighbours += ((await res.json()) as { neighbors: unknown[] }).neighbors.length;
-    }
+    // similar items come from the global table, which the item owner fills a moment later
+    const neighbours = await waitFor(
+      async () => {
+        let n = 0;
+        for (const item of items) {
+          const res = await fetch(`${app.url}/v1/items/${item}/similar?limit=10`);
+          n += ((await res.json()) as { neighbors: unknown[] }).neighbors.length;
+        }
+        return n;
+      },
+      (n) => n >= 3,
+    );
     expect(neighbours).toBe(3);
+    await app.engine.refresh();
     const text = await scrape(app);
     expect(sample(text, 'recstream_model_neighbor_entries')).toBe(neighbours);
     expect(sample(text, 'recstream_model_counter_entries')).toBe(6);

@@ -17,8 +17,14 @@ interface Digest {
 const mock = mockKafkaForFile();
 const cleanups = mock.cleanups;
 
+/** The digest once the item owner has applied every item increment (see `settled`). */
 async function digest(app: RunningApp): Promise<Digest> {
-  return (await fetch(`${app.url}/v1/admin/digest`)).json() as never;
+  return waitFor(
+    async () => (await (await fetch(`${app.url}/v1/admin/digest`)).json()) as Digest & { settled: boolean },
+    (d) => d.settled,
+    30_000,
+    50,
+  );
 }
 
 describe('a Kafka producer that lies about time', () => {

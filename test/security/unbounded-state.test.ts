@@ -15,6 +15,7 @@ interface Digest {
   users: number;
   items: number;
   eventsApplied: number;
+  settled: boolean;
 }
 interface List {
   triggerEventId: string | null;
@@ -53,7 +54,7 @@ async function postAll(app: RunningApp, events: unknown[]): Promise<void> {
 async function appliedAtLeast(app: RunningApp, events: number): Promise<Digest> {
   return waitFor(
     () => digest(app),
-    (d) => d.eventsApplied >= events,
+    (d) => d.eventsApplied >= events && d.settled,
     60_000,
     50,
   );
@@ -124,6 +125,8 @@ describe('security: model state is bounded by MODEL_MAX_USERS and MODEL_MAX_ITEM
       view('lamp-fan-2', 'lamp'),
       view('lamp-fan-2', 'shade'),
     ]);
+    // lists are built from the global table: the lamp's row is published before the lists asked for
+    await appliedAtLeast(app, 3 + flood.length + 5);
     const lateLamp = view('late', 'lamp');
     const earlyLamp = view('early', 'lamp');
     await postAll(app, [lateLamp, earlyLamp]);

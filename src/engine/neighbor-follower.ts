@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { EventLog, GroupConsumer, PartitionBatch } from '../log/types.js';
+import type { Logger } from '../logger.js';
+import type { ItemSide } from '../model/item-side.js';
+import type { NeighborTable } from '../model/neighbor-table.js';
+import { decodeRow } from './internal-records.js';
+
+/**
+ * Follows the global table `item-neighbors` from its start into this process's NeighborTable (a
+ * GlobalKTable: every process reads every partition), and hands owners' norms to the local item side
+ * for the peers it holds.
+ */
+export class NeighborFollower {
+  private consumer: GroupConsumer | null = null;
+  rows = 0;
+  /** Next offset to read, per partition. */
+  private readonly readUpTo = new Map<number, bigint>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly log: EventLog,
+    private readonly table: NeighborTable,
+    private readonly items: ItemSide,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): Promise<void> {
+    this.consumer = this.log.consumer({
+      groupId: `${this.config.groupId}.table.${randomUUID()}`,
+      topics: [this.config.topics.itemNeighbors],
+      fromBeginning: true,
+    });
+    return this.consumer.run(async (batch) => this.handle(batch));
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  /** True when every row published so far is in the table. */
+  async settled(): Promise<boolean> {
+    const topic = this.config.topics.itemNeighbors;
+    const partitions = await this.log.partitionsFor(topic);
+    for (let partition = 0; partition < partitions; partition++) {
+      const { low, high } = await this.log.offsets({ topic, partition });
+      if (BigInt(high) > BigInt(low) && (this.readUpTo.get(partition) ?? -1n) < BigInt(high)) return false;
+    }
+    return true;
+  }
+
+  private handle(batch: PartitionBatch): void {
+    const last = batch.records.at(-1);
+    if (last !== undefined) this.readUpTo.set(batch.partition, BigInt(last.offset) + 1n);
+    for (const r of batch.records) {
+      const itemId = r.key?.toString('utf8');
+      if (itemId === undefined) continue;
+      if (r.value === null) {
+        this.table.remove(itemId);
+        continue;
+      }
+      let row: ReturnType<typeof decodeRow>;
+      try {
+        row = decodeRow(r.value);
+      } catch {
+        row = null;
+      }
+      if (row === null) {
+        this.logger.warn({ partition: r.partition, offset: r.offset }, 'neighbour row not readable; skipped');
+        continue;
+      }
+      this.table.apply(row);
+      this.items.setPeerNorm(row.item, row.norm2, row.t0);
+      this.rows++;
+    }
+  }
+}

@@ -1,0 +1,190 @@
+import type { ItemUpdates } from './item-updates.js';
+
+/** Where a delta record's increments come from: one user-side batch of one input partition. */
+export interface DeltaSource {
+  topic: string;
+  partition: number;
+  /** First input offset of the batch and the offset after its last one. */
+  from: number;
+  to: number;
+  /** Position of the record among the batch's delta records (records of one batch share the range). */
+  seq: number;
+}
+
+/**
+ * One item's increments from one user-side batch, in the user side's stored units (landmark `t0`):
+ * the record of `item-deltas`, keyed by item, applied by the item's owner.
+ */
+export interface ItemDelta {
+  item: string;
+  source: DeltaSource;
+  t0: number | null;
+  /** Latest interaction time with the item in the batch (0: the item was only a peer). */
+  touch: number;
+  norm: number;
+  /** [peer, amount, nInc, userHash]: dot(item, peer) growth, one entry per peer and user. */
+  pairs: Array<[string, number, number, number]>;
+  /** [minute, fromMinute]: trending contributions started (fromMinute 0) or moved. */
+  trends: Array<[number, number]>;
+  /** [to, weight, nInc, userHash]: followed-by item → to. */
+  follows: Array<[string, number, number, number]>;
+  /** Latest price seen in the batch, 0 if none. */
+  price: number;
+  /** Erasure: [peer, amount, userHash], ‖r‖² taken back, [to, weight, userHash], trending minutes. */
+  unpairs: Array<[string, number, number]>;
+  unnorm: number;
+  unfollows: Array<[string, number, number]>;
+  untrends: number[];
+}
+
+function blankDelta(item: string): ItemDelta {
+  return {
+    item,
+    source: { topic: '', partition: 0, from: 0, to: 0, seq: 0 },
+    t0: null,
+    touch: 0,
+    norm: 0,
+    pairs: [],
+    trends: [],
+    follows: [],
+    price: 0,
+    unpairs: [],
+    unnorm: 0,
+    unfollows: [],
+    untrends: [],
+  };
+}
+
+/**
+ * Gathers the user side's updates of one batch per item, so one record carries one item's increments
+ * of that batch (a pair is booked on both of its items). Same peer and user within the batch add up.
+ */
+export class ItemDeltaBatch implements ItemUpdates {
+  private readonly deltas = new Map<string, ItemDelta>();
+  /** Per item: `${peer}\u0000${user}` → position in pairs / follows. */
+  private readonly pairAt = new Map<string, Map<string, number>>();
+  private readonly followAt = new Map<string, Map<string, number>>();
+
+  /** `t0`: the user side's decay landmark when the records are taken. */
+  constructor(private readonly landmark: () => number | null) {}
+
+  get size(): number {
+    return this.deltas.size;
+  }
+
+  private of(item: string): ItemDelta {
+    let d = this.deltas.get(item);
+    if (d === undefined) {
+      d = blankDelta(item);
+      this.deltas.set(item, d);
+    }
+    return d;
+  }
+
+  touch(itemId: string, time: number): void {
+    const d = this.of(itemId);
+    if (time > d.touch) d.touch = time;
+    // records go out in order of last interaction, so the owner's recency (who is forgotten first at
+    // the item cap) follows the batch's last touches as it follows single events
+    this.deltas.delete(itemId);
+    this.deltas.set(itemId, d);
+  }
+
+  pair(a: string, b: string, amount: number, nInc: number, who: number): void {
+    this.half(a, b, amount, nInc, who);
+    this.half(b, a, amount, nInc, who);
+  }
+
+  private half(a: string, b: string, amount: number, nInc: number, who: number): void {
+    const d = this.of(a);
+    let at = this.pairAt.get(a);
+    if (at === undefined) {
+      at = new Map();
+      this.pairAt.set(a, at);
+    }
+    const key = `${b}\u0000${who}`;
+    const k = at.get(key);
+    if (k === undefined) {
+      at.set(key, d.pairs.length);
+      d.pairs.push([b, amount, nInc, who]);
+    } else {
+      d.pairs[k][1] += amount;
+      d.pairs[k][2] += nInc;
+    }
+  }
+
+  norm(itemId: string, amount: number): void {
+    this.of(itemId).norm += amount;
+  }
+
+  trend(itemId: string, minute: number, fromMinute: number): void {
+    this.of(itemId).trends.push([minute, fromMinute]);
+  }
+
+  follow(from: string, to: string, weight: number, nInc: number, who: number): void {
+    const d = this.of(from);
+    let at = this.followAt.get(from);
+    if (at === undefined) {
+      at = new Map();
+      this.followAt.set(from, at);
+    }
+    const key = `${to}\u0000${who}`;
+    const k = at.get(key);
+    if (k === undefined) {
+      at.set(key, d.follows.length);
+      d.follows.push([to, weight, nInc, who]);
+    } else {
+      d.follows[k][1] += weight;
+      d.follows[k][2] += nInc;
+    }
+  }
+
+  price(itemId: string, price: number): void {
+    this.of(itemId).price = price;
+  }
+
+  unpair(a: string, b: string, amount: number, who: number): void {
+    this.of(a).unpairs.push([b, amount, who]);
+  }
+
+  unnorm(itemId: string, amount: number): void {
+    this.of(itemId).unnorm += amount;
+  }
+
+  unfollow(from: string, to: string, weight: number, who: number): void {
+    this.of(from).unfollows.push([to, weight, who]);
+  }
+
+  untrend(itemId: string, minute: number): void {
+    this.of(itemId).untrends.push(minute);
+  }
+
+  /** The batch's records, stamped with their source, and an empty batch for the next one. */
+  take(source: Omit<DeltaSource, 'seq'>): ItemDelta[] {
+    const t0 = this.landmark();
+    const out: ItemDelta[] = [];
+    for (const d of this.deltas.values()) {
+      d.source = { ...source, seq: out.length };
+      d.t0 = t0;
+      out.push(d);
+    }
+    this.deltas.clear();
+    this.pairAt.clear();
+    this.followAt.clear();
+    return out;
+  }
+}
+
+/** Updates that go nowhere: a replay rebuilding user state whose item increments were applied already. */
+export const DISCARD_UPDATES: ItemUpdates = {
+  touch() {},
+  pair() {},
+  norm() {},
+  trend() {},
+  follow() {},
+  price() {},
+  unpair() {},
+  unnorm() {},
+  unfollow() {},
+  untrend() {},
+};

@@ -1,0 +1,150 @@
+import { ForwardDecay } from './decay.js';
+import type { FollowRow, ItemView, NeighborRow } from './item-view.js';
+import type { NeighborRecord } from './neighbor-row.js';
+
+const TOP_TRENDING = 100;
+
+class TableRow implements NeighborRow {
+  neighborIds: string[] = [];
+  neighborIndices = new Int32Array(0);
+  neighborScores: number[] = [];
+  follows: FollowRow | undefined = undefined;
+  /** Trending in the table's stored units (one landmark for every row). */
+  trend = 0;
+  popularity = 0;
+  price = 0;
+  /** False for an item named only as someone's neighbour, or removed by its owner. */
+  present = false;
+  constructor(
+    readonly id: string,
+    readonly index: number,
+  ) {}
+}
+
+/**
+ * The global table: the newest published row of every item, read-only, the same in every process that
+ * follows `item-neighbors` from its start. Answering reads it through ItemView exactly as it reads the
+ * owner's live state in one process.
+ */
+export class NeighborTable implements ItemView {
+  version = 0;
+  readonly rows: TableRow[] = [];
+  private readonly byId = new Map<string, TableRow>();
+  private readonly trendDecay: ForwardDecay;
+  private top: string[] = [];
+  private topStale = false;
+
+  constructor(trendingHalfLifeHours: number) {
+    this.trendDecay = new ForwardDecay(trendingHalfLifeHours);
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const row of this.rows) if (row.present) n++;
+    return n;
+  }
+
+  private rowFor(itemId: string): TableRow {
+    let row = this.byId.get(itemId);
+    if (row === undefined) {
+      row = new TableRow(itemId, this.rows.length);
+      this.rows.push(row);
+      this.byId.set(itemId, row);
+    }
+    return row;
+  }
+
+  /** Takes an owner's newest row of an item. */
+  apply(record: NeighborRecord): void {
+    const row = this.rowFor(record.item);
+    row.present = true;
+    const n = record.neighbors.length;
+    const ids: string[] = new Array(n);
+    const indices = new Int32Array(n);
+    const scores: number[] = new Array(n);
+    for (let k = 0; k < n; k++) {
+      const [id, score] = record.neighbors[k];
+      ids[k] = id;
+      indices[k] = this.rowFor(id).index;
+      scores[k] = score;
+    }
+    row.neighborIds = ids;
+    row.neighborIndices = indices;
+    row.neighborScores = scores;
+    if (record.follows.length === 0) row.follows = undefined;
+    else {
+      const fIds = record.follows.map(([id]) => id);
+      row.follows = {
+        ids: fIds,
+        indices: Int32Array.from(fIds, (id) => this.rowFor(id).index),
+        shares: record.follows.map(([, share]) => share),
+      };
+    }
+    const decay = this.trendDecay;
+    if (decay.t0 === null) decay.t0 = record.trendT0;
+    row.trend =
+      record.trendT0 === null || decay.t0 === null ? record.trend : record.trend * Math.exp(decay.rate * (record.trendT0 - decay.t0));
+    row.popularity = record.popularity;
+    row.price = record.price;
+    this.topStale = true;
+    this.version++;
+  }
+
+  /** The owner forgot the item (a tombstone): it leaves answers; rows naming it keep it until refreshed. */
+  remove(itemId: string): void {
+    const row = this.byId.get(itemId);
+    if (row === undefined || !row.present) return;
+    row.present = false;
+    row.neighborIds = [];
+    row.neighborScores = [];
+    row.follows = undefined;
+    row.trend = 0;
+    row.popularity = 0;
+    this.topStale = true;
+    this.version++;
+  }
+
+  row(itemId: string): NeighborRow | undefined {
+    return this.byId.get(itemId);
+  }
+
+  /** The published row's neighbours (present items only). */
+  similar(itemId: string, limit: number): Array<{ itemId: string; score: number }> {
+    const row = this.byId.get(itemId);
+    if (row === undefined || !row.present) return [];
+    const out: Array<{ itemId: string; score: number }> = [];
+    for (let k = 0; k < row.neighborIds.length && out.length < limit; k++)
+      out.push({ itemId: row.neighborIds[k], score: row.neighborScores[k] });
+    return out;
+  }
+
+  follows(itemId: string): FollowRow | undefined {
+    return this.byId.get(itemId)?.follows;
+  }
+
+  trendingStored(itemId: string): number {
+    return this.byId.get(itemId)?.trend ?? 0;
+  }
+
+  trendingFactor(now: number): number {
+    return this.trendDecay.valueFactor(now);
+  }
+
+  popularity(itemId: string): number {
+    return this.byId.get(itemId)?.popularity ?? 0;
+  }
+
+  priceOf(itemId: string): number {
+    return this.byId.get(itemId)?.price ?? 0;
+  }
+
+  topTrending(): readonly string[] {
+    if (this.topStale) {
+      const present = this.rows.filter((r) => r.present && r.trend > 0);
+      present.sort((a, b) => b.trend - a.trend || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      this.top = present.slice(0, TOP_TRENDING).map((r) => r.id);
+      this.topStale = false;
+    }
+    return this.top;
+  }
+}
