@@ -56,6 +56,7 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
     // Streams sizes its repartition topics), the global table as many as it
     { topic: topics.itemDeltas, partitions },
     { topic: topics.itemNeighbors, partitions, compacted: true },
+    { topic: topics.modelParams, partitions: 1, compacted: true },
   ]);
   const metrics = new Metrics();
   const engine = new Engine({ config, log, model: new Recommender(config.model), metrics, logger, clock: options.clock });

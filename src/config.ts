@@ -82,6 +82,11 @@ const DEFAULT_EVENT_MAX_FUTURE_SECONDS = 3600;
 /** Every variable: its default, its type and the hint printed when it is wrong. */
 const NUMBER_VARS = {
   PORT: { def: 8080, rule: { min: 0, max: 65535, int: true }, hint: 'a TCP port, e.g. PORT=8080 (0 picks a free port)' },
+  MODEL_MERGE_MS: {
+    def: 5_000,
+    rule: { min: 100, max: 3_600_000, int: true },
+    hint: 'how often the processes of a group publish and merge their ranker and regression weights, e.g. MODEL_MERGE_MS=5000',
+  },
   NEIGHBOR_PUBLISH_MS: {
     def: 250,
     rule: { min: 10, max: 60_000, int: true },
@@ -254,6 +259,8 @@ export interface Topics {
   itemDeltas: string;
   /** Internal compacted topic: every item's published neighbour row, the global table. */
   itemNeighbors: string;
+  /** Internal compacted topic: each process's ranker and regression weights, merged across the group. */
+  modelParams: string;
 }
 
 export interface Config {
@@ -283,6 +290,8 @@ export interface Config {
   partitions: number;
   /** How often changed neighbour rows go to the global table (per item at most once per interval). */
   neighborPublishMs: number;
+  /** How often ranker and regression weights are published and merged across the group. */
+  modelMergeMs: number;
   authSecret: string | null;
   /** A secret being rotated out: tokens it signed are still accepted; new tokens use authSecret. */
   authSecretPrevious: string | null;
@@ -472,11 +481,12 @@ export function loadConfig(env: Env = process.env): Config {
     // internal topics belong to one application, as Kafka Streams prefixes them with application.id
     itemDeltas: str('TOPIC_ITEM_DELTAS', `${group}.item-deltas`),
     itemNeighbors: str('TOPIC_ITEM_NEIGHBORS', `${group}.item-neighbors`),
+    modelParams: str('TOPIC_MODEL_PARAMS', `${group}.model-params`),
   };
   const topicNames = Object.values(topics);
   if (new Set(topicNames).size !== topicNames.length) {
     problems.push(
-      `topic names must differ (TOPIC_CLICKS, TOPIC_PURCHASES, TOPIC_RECOMMENDATIONS, TOPIC_DLQ, TOPIC_CHANGELOG, TOPIC_ITEM_DELTAS, TOPIC_ITEM_NEIGHBORS): got ${topicNames.join(', ')}`,
+      `topic names must differ (TOPIC_CLICKS, TOPIC_PURCHASES, TOPIC_RECOMMENDATIONS, TOPIC_DLQ, TOPIC_CHANGELOG, TOPIC_ITEM_DELTAS, TOPIC_ITEM_NEIGHBORS, TOPIC_MODEL_PARAMS): got ${topicNames.join(', ')}`,
     );
   }
 
@@ -507,6 +517,7 @@ export function loadConfig(env: Env = process.env): Config {
     topics,
     partitions: num('PARTITIONS'),
     neighborPublishMs: num('NEIGHBOR_PUBLISH_MS'),
+    modelMergeMs: num('MODEL_MERGE_MS'),
     authSecret,
     authSecretPrevious,
     writeKeys: list(env.WRITE_KEYS),

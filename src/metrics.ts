@@ -91,6 +91,27 @@ export class Metrics {
     labelNames: ['state', 'cause'] as const,
     registers: [this.registry],
   });
+  readonly modelParamsStaleness = new Gauge({
+    name: 'recstream_model_params_staleness_seconds',
+    help: 'Age of the oldest peer ranker/regression weights in the latest merge across the group (0 with no peer; MODEL_MERGE_MS bounds it).',
+    registers: [this.registry],
+  });
+  readonly modelParamsPeers = new Gauge({
+    name: 'recstream_model_params_peers',
+    help: 'Other processes of the group whose ranker/regression weights went into the latest merge.',
+    registers: [this.registry],
+  });
+  readonly itemDeltasTotal = new Counter({
+    name: 'recstream_item_deltas_total',
+    help: 'Item delta records this process applied as item owner, or ignored as already applied (outcome="duplicate").',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly neighborRowsPublishedTotal = new Counter({
+    name: 'recstream_neighbor_rows_published_total',
+    help: 'Neighbour rows (and tombstones) this process published to the global table as item owner.',
+    registers: [this.registry],
+  });
   readonly heapUsedRatio = new Gauge({
     name: 'recstream_heap_used_ratio',
     help: 'V8 heap in use divided by the heap limit, sampled every second; POST /v1/events is refused above HEAP_SHED_RATIO.',

@@ -30,6 +30,7 @@ describe('configuration', () => {
       changelog: 'recstream.changelog',
       itemDeltas: 'recstream.item-deltas',
       itemNeighbors: 'recstream.item-neighbors',
+      modelParams: 'recstream.model-params',
     });
   });
 

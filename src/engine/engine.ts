@@ -22,6 +22,7 @@ import { encodeDelta } from './internal-records.js';
 import { ItemOwner } from './item-owner.js';
 import { BoundedSet, LatestLists } from './latest-lists.js';
 import { NeighborFollower } from './neighbor-follower.js';
+import { ParamsSync } from './params-sync.js';
 import { Pipeline } from './pipeline.js';
 import { RefusedSources } from './refused-sources.js';
 
@@ -57,6 +58,7 @@ export class Engine implements EngineApi {
   private readonly table: NeighborTable;
   private readonly itemOwner: ItemOwner;
   private readonly tableFollower: NeighborFollower;
+  private readonly params: ParamsSync;
   private readonly latest = new LatestLists(200_000);
   private readonly listeners = new Set<RecommendationListener>();
   private readonly erasures = new Erasures();
@@ -102,8 +104,9 @@ export class Engine implements EngineApi {
     this.pseudonym = pseudonymizer(parts.config.pseudonymizeKey);
     this.metrics.countInputTopics(this.config.topics);
     this.table = new NeighborTable(this.config.model.trendingHalfLifeHours);
-    this.itemOwner = new ItemOwner(this.config, this.log, this.model.items, this.logger);
+    this.itemOwner = new ItemOwner(this.config, this.log, this.model.items, this.metrics, this.logger);
     this.tableFollower = new NeighborFollower(this.config, this.log, this.table, this.model.items, this.logger);
+    this.params = new ParamsSync(this.config, this.log, this.model, this.metrics, this.logger, this.wall);
   }
 
   get inputTopics(): string[] {
@@ -142,6 +145,7 @@ export class Engine implements EngineApi {
       this.follower.run((batch) => this.followRecommendations(batch)),
       this.itemOwner.start(),
       this.tableFollower.start(),
+      this.params.start(),
     ]).then(
       () => {
         this.joined = true;
@@ -174,6 +178,7 @@ export class Engine implements EngineApi {
     // the item owner goes after the user side: its last deltas are applied and their rows published
     await this.itemOwner.stop();
     await this.tableFollower.stop();
+    await this.params.stop();
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { tpKey } from '../log/topic-partition.js';
 import type { EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { ItemSide } from '../model/item-side.js';
 import { neighborRecord } from '../model/neighbor-row.js';
 import { decodeDelta, encodeRow } from './internal-records.js';
@@ -30,6 +31,7 @@ export class ItemOwner {
     private readonly config: Config,
     private readonly log: EventLog,
     private readonly items: ItemSide,
+    private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {
     items.trackChanges();
@@ -71,8 +73,10 @@ export class ItemOwner {
         this.logger.warn({ topic: r.topic, partition: r.partition, offset: r.offset }, 'item delta record not readable; skipped');
         continue;
       }
-      if (this.items.applyDelta(delta, String(r.partition))) this.counts.applied++;
+      const applied = this.items.applyDelta(delta, String(r.partition));
+      if (applied) this.counts.applied++;
       else this.counts.duplicate++;
+      this.metrics.itemDeltasTotal.inc({ outcome: applied ? 'applied' : 'duplicate' });
     }
   }
 
@@ -147,7 +151,10 @@ export class ItemOwner {
         const row = neighborRecord(this.items, id);
         out.push({ topic, key: id, value: row === null ? null : encodeRow(row) });
       }
-      if (out.length > 0) await this.log.produce(out);
+      if (out.length > 0) {
+        await this.log.produce(out);
+        this.metrics.neighborRowsPublishedTotal.inc(out.length);
+      }
     });
     this.publishing = run.catch((err: unknown) => this.logger.warn({ err }, 'publishing neighbour rows failed'));
     return run;

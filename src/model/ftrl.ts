@@ -90,6 +90,32 @@ export class FtrlRegression {
     return [...this.w];
   }
 
+  /** z and n, the state a merge averages (see params.ts). */
+  accumulators(): { z: number[]; n: number[] } {
+    return { z: [...this.z], n: [...this.n] };
+  }
+
+  /**
+   * Replaces z and n by the weighted average of this regression's (weight `own`) and `others'`: model
+   * averaging across processes that each trained on their share of the examples.
+   */
+  averageWith(others: ReadonlyArray<{ z: readonly number[]; n: readonly number[]; weight: number }>, own: number): void {
+    const parts = others.filter((o) => o.weight > 0 && o.z.length === this.dimensions && o.n.length === this.dimensions);
+    const total = own + parts.reduce((s, o) => s + o.weight, 0);
+    if (parts.length === 0 || !(total > 0)) return;
+    for (let i = 0; i < this.dimensions; i++) {
+      let z = own * this.z[i];
+      let n = own * this.n[i];
+      for (const o of parts) {
+        z += o.weight * o.z[i];
+        n += o.weight * o.n[i];
+      }
+      this.z[i] = z / total;
+      this.n[i] = n / total;
+    }
+    this.refreshWeights();
+  }
+
   toJSON(): FtrlJson {
     return { z: [...this.z], n: [...this.n], updates: this.updates, loss: this.loss, lossWeight: this.lossWeight };
   }

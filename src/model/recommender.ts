@@ -1,6 +1,7 @@
 import type { TrackingEvent } from '../events/types.js';
 import { computeDigest } from './digest.js';
 import { ItemSide } from './item-side.js';
+import { exportParams, type ModelParams, mergeParams } from './params.js';
 import { fromSnapshot, type ModelSnapshot, toSnapshot } from './snapshot.js';
 import { ModelState } from './state.js';
 import { computeStats } from './stats.js';
@@ -92,6 +93,16 @@ export class Recommender implements OnlineRecommender {
 
   expireIdle(now: number): number {
     return this.users.expireIdle(now) + this.items.expireIdle(now);
+  }
+
+  /** The ranker and regression weights this process shares with its group. */
+  exportParams(): ModelParams {
+    return exportParams(this.state);
+  }
+
+  /** Averages the ranker and regression with the group's (see params.ts). */
+  mergeParams(peers: readonly ModelParams[]): void {
+    mergeParams(this.state, peers);
   }
 
   digest(): ModelDigest {

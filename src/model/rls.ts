@@ -1,4 +1,4 @@
-import { Matrix, SingularValueDecomposition, solve } from 'ml-matrix';
+import { inverse, Matrix, SingularValueDecomposition, solve } from 'ml-matrix';
 import { SampleScales, type SampleScalesJson } from './sample-scales.js';
 
 export interface RlsJson {
@@ -190,6 +190,43 @@ export class RlsRegression {
 
   weights(): number[] {
     return this.w.to1DArray();
+  }
+
+  /** P and w once started (null before): the state a merge combines (see params.ts). */
+  information(): { p: number[][]; w: number[] } | null {
+    return this.p === null ? null : { p: this.p.to2DArray(), w: this.w.to1DArray() };
+  }
+
+  /**
+   * Combines this regression (weight `own`) with `others` in information form: the weighted average of
+   * P⁻¹ and of P⁻¹w becomes the new P⁻¹ and P⁻¹w, i.e. the least-squares fit on everyone's samples
+   * when the weights are their sample counts. Nothing happens before this regression has started.
+   */
+  combineWith(others: ReadonlyArray<{ p: number[][]; w: number[]; weight: number }>, own: number): void {
+    if (this.p === null) return;
+    const d = this.dimensions;
+    const parts = others.filter((o) => o.weight > 0 && o.w.length === d && o.p.length === d);
+    const total = own + parts.reduce((s, o) => s + o.weight, 0);
+    if (parts.length === 0 || !(total > 0)) return;
+    try {
+      let info = Matrix.zeros(d, d);
+      let vec = Matrix.zeros(d, 1);
+      const add = (p: Matrix, w: Matrix, weight: number): void => {
+        const i = inverse(p);
+        info = Matrix.add(info, Matrix.mul(i, weight / total));
+        vec = Matrix.add(vec, Matrix.mul(i.mmul(w), weight / total));
+      };
+      add(this.p, this.w, own);
+      for (const o of parts) add(new Matrix(o.p), Matrix.columnVector(o.w), o.weight);
+      const p = inverse(info);
+      const next = Matrix.div(Matrix.add(p, p.transpose()), 2);
+      const w = next.mmul(vec);
+      if (!next.to1DArray().every(Number.isFinite) || !w.to1DArray().every(Number.isFinite)) return;
+      this.p = next;
+      this.w = w;
+    } catch {
+      // a singular peer state: keep this one
+    }
   }
 
   toJSON(): RlsJson {

@@ -42,6 +42,7 @@ async function engine(group: string, env: Record<string, string> = {}): Promise<
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       KAFKA_REBALANCE_TIMEOUT_MS: '6000',
       KAFKA_HEARTBEAT_INTERVAL_MS: '500',
+      MODEL_MERGE_MS: '1000',
       ...topicEnv(topicsOf(group)),
       ...env,
     },
@@ -198,6 +199,17 @@ describe('scale-out: one process and three processes of a group learn the same s
       answers = next;
     }
 
+    // the ranker and the order-value regression are merged across the group: each of the three
+    // merges the other two's weights
+    for (const p of three) {
+      const peers = await waitFor(
+        async () => Number(/^recstream_model_params_peers (\S+)$/m.exec(await (await fetch(`${p.url}/metrics`)).text())?.[1]),
+        (n) => n === 2,
+        30_000,
+        500,
+      );
+      expect(peers).toBe(2);
+    }
     const [s1, ...s3] = answers.similar;
     const [l1, ...l3] = answers.lists;
     const similarOneThree = mean(s3.map((s) => agreement(s1, s)));
