@@ -14,19 +14,22 @@ export interface Subscriber {
 }
 
 /**
- * Round-robin assignment as kafkajs's default assigner does it: partitions sorted by topic and
- * number, dealt in turn to the members (in the given order) that subscribe to the partition's topic.
+ * Co-partitioned assignment, as Kafka Streams assigns its tasks: partition p of every topic goes to one
+ * member, so the clicks and the purchases of a user (one key, one partition number) meet in the process
+ * that holds the user's state. Partition numbers are dealt in turn to the members in the given order; a
+ * member not subscribing to a topic is skipped for that topic's partitions.
  */
-export function roundRobinAssign(members: readonly Subscriber[], partitions: TopicPartition[]): Map<string, TopicPartition[]> {
+export function coPartitionedAssign(members: readonly Subscriber[], partitions: TopicPartition[]): Map<string, TopicPartition[]> {
   const plan = new Map<string, TopicPartition[]>(members.map((m) => [m.id, []]));
   if (members.length === 0) return plan;
-  let turn = 0;
+  const numbers = [...new Set(partitions.map((tp) => tp.partition))].sort((a, b) => a - b);
+  const slot = new Map(numbers.map((p, i) => [p, i % members.length]));
   for (const tp of [...partitions].sort(compareTp)) {
+    const first = slot.get(tp.partition) ?? 0;
     for (let tried = 0; tried < members.length; tried++) {
-      const member = members[(turn + tried) % members.length];
+      const member = members[(first + tried) % members.length];
       if (member.topics.includes(tp.topic)) {
         plan.get(member.id)!.push(tp);
-        turn = (turn + tried + 1) % members.length;
         break;
       }
     }

@@ -7,6 +7,7 @@
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, RetryOptions } from 'kafkajs';
 import { difference, notifyAssignment } from './assignment.js';
+import { CoPartitionedAssigner } from './co-partitioned-assigner.js';
 import { ConsumerAlreadyRunning, ConsumerStopped } from './errors.js';
 import { toLogRecord } from './kafka-records.js';
 import { errorFields, type LogSink } from './log-logger.js';
@@ -61,6 +62,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.backoff = new Backoff(settings.retry.initialRetryTime ?? 300, settings.retry.maxRetryTime ?? 30_000);
     this.consumer = kafka.consumer({
       groupId: options.groupId,
+      partitionAssigners: [CoPartitionedAssigner],
       sessionTimeout: settings.sessionTimeout,
       rebalanceTimeout: settings.rebalanceTimeout,
       heartbeatInterval: settings.heartbeatInterval,

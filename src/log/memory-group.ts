@@ -4,7 +4,7 @@
  * (quiesce), members give up what they lose (revoke, after their last commit), then members take
  * their new partitions (assign) and resume. Rebalances run one at a time.
  */
-import { difference, roundRobinAssign, type Subscriber } from './assignment.js';
+import { coPartitionedAssign, difference, type Subscriber } from './assignment.js';
 import type { CommitEntry } from './memory-store.js';
 import { tpKey } from './topic-partition.js';
 import type { TopicPartition } from './types.js';
@@ -81,7 +81,7 @@ export class MemoryGroup {
     const partitions = topics.flatMap((topic) =>
       Array.from({ length: this.partitionsOf(topic) }, (_, partition) => ({ topic, partition })),
     );
-    const plan = roundRobinAssign(staying, partitions);
+    const plan = coPartitionedAssign(staying, partitions);
 
     await Promise.all(everyone.map((m) => m.revoke(difference(m.assignment(), plan.get(m.id) ?? []))));
     if (departing) this.members.splice(this.members.indexOf(departing), 1);
