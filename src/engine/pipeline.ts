@@ -12,6 +12,7 @@ import { deadLetter } from './dead-letter.js';
 import { encodeDelta } from './internal-records.js';
 import { PrequentialWindow } from './prequential-window.js';
 import { recommendationId } from './recommendation-id.js';
+import { keyProblem } from './record-key.js';
 
 export interface EmittedList {
   rec: Recommendation;
@@ -94,6 +95,8 @@ export class Pipeline {
     if (!decoded.ok) return { reason: decoded.reason, error: decoded.error };
     const valid = validateEvent(decoded.value, { now, kind, maxFutureMs: this.config.eventMaxFutureMs });
     if (!valid.ok) return { reason: valid.reason, error: valid.error };
+    const keyed = keyProblem(record.key, valid.event.userId);
+    if (keyed !== null) return { reason: 'invalid', error: keyed };
     // Websites producing straight to Kafka send original ids: mapped here, before anything learns them.
     return { event: { ...valid.event, userId: this.pseudonym(valid.event.userId) } };
   }

@@ -59,6 +59,8 @@ export function requiredString(obj: JsonObject, field: string, path = field): st
   if (typeof v !== 'string') throw invalid(`${path} must be a string, got ${describe(v)}`);
   if (v.trim().length === 0) throw invalid(`${path} must not be empty`);
   if (v.length > MAX_ID_LENGTH) throw invalid(`${path} is longer than ${MAX_ID_LENGTH} characters (${v.length})`);
+  // No UTF-8 form: written to an input topic as Avro, the event would be undecodable there.
+  if (!v.isWellFormed()) throw invalid(`${path} is not well-formed Unicode (it holds a lone surrogate such as \\ud800)`);
   return v;
 }
 

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import avro from 'avsc';
+import type avro from 'avsc';
+import { readingType } from './avro-reading.js';
 import { SchemaFilesMissing } from './errors.js';
 
 const RECORD_NAMES = ['ClickEvent', 'PurchaseEvent', 'Recommendation'] as const;
@@ -38,7 +39,7 @@ const SCHEMA_DIR = findSchemaDir();
 
 function load(name: RecordName): EventSchema {
   const raw = JSON.parse(readFileSync(join(SCHEMA_DIR, `${name}.avsc`), 'utf8')) as avro.Schema;
-  const type = avro.Type.forSchema(raw);
+  const type = readingType(raw);
   return { name, fullName: type.name ?? name, raw, text: JSON.stringify(raw), type };
 }
 

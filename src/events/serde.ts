@@ -1,7 +1,8 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import avro from 'avsc';
+import type avro from 'avsc';
 import type { Topics } from '../config.js';
 import type { Logger } from '../logger.js';
+import { readingType } from './avro-reading.js';
 import { EncodeInvalid, SchemaUnusable, UnknownTopic } from './errors.js';
 import type { Rejected } from './reasons.js';
 import { restSchemaSource, SchemaRefused, type SchemaSource } from './schema-source.js';
@@ -187,8 +188,8 @@ export class EventSerde {
             this.unknownUntil.set(id, Date.now() + this.unknownIdRetryMs);
             return null;
           }
-          // Built with our avsc options (no logical types) so timestamps decode as plain numbers.
-          const entry: WriterEntry = { type: avro.Type.forSchema(schema), readers: new Map() };
+          // Built like our own (no logical types, so timestamps decode as plain numbers; strict reading).
+          const entry: WriterEntry = { type: readingType(schema), readers: new Map() };
           this.writers.set(id, entry);
           this.unknownUntil.delete(id);
           return entry;

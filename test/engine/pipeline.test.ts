@@ -36,17 +36,20 @@ describe('pipeline: a mixed stream with invalid records', () => {
       ...over,
     });
     const valid = Array.from({ length: 60 }, (_, i) => click(i));
-    const records: Array<{ key: string; value: Buffer; expect?: string }> = [];
+    const records: Array<{ key: string | null; value: Buffer; expect?: string }> = [];
     for (const v of valid) records.push({ key: v.userId, value: await registry.encode(clickSchemaId, v) });
     // Duplicates of already sent events: applied once only.
     for (const v of valid.slice(0, 10)) records.push({ key: v.userId, value: await registry.encode(clickSchemaId, v) });
-    const bad: Array<{ key: string; value: Buffer; reason: string }> = [
+    const bad: Array<{ key: string | null; value: Buffer; reason: string; error?: RegExp }> = [
       { key: 'u1', value: Buffer.from('not avro at all'), reason: 'undecodable' },
       { key: 'u2', value: Buffer.concat([Buffer.from([0, 0, 0, 0x7f, 0x11]), Buffer.from('xxxx')]), reason: 'unknown-schema' },
       { key: 'u3', value: await registry.encode(clickSchemaId, click(1000, { timestamp: Date.UTC(1990, 0, 1) })), reason: 'timestamp' },
       { key: 'u4', value: await registry.encode(clickSchemaId, click(1001, { timestamp: now + 3 * DAY })), reason: 'timestamp' },
       { key: 'u5', value: await registry.encode(clickSchemaId, click(1002, { userId: '' })), reason: 'invalid' },
       { key: 'u6', value: Buffer.alloc(app.engine.config.eventMaxBytes + 1, 1), reason: 'oversize' },
+      // Input topics are keyed by userId: a user's events on another user's partition, or on none in particular, are refused.
+      { key: 'u0', value: await registry.encode(clickSchemaId, click(1003)), reason: 'invalid', error: /key "u0", not its userId "u2"/ },
+      { key: null, value: await registry.encode(clickSchemaId, click(1004)), reason: 'invalid', error: /no key, not its userId "u3"/ },
     ];
     // Interleave the bad records with the valid ones.
     const stream = [...records];
@@ -67,7 +70,8 @@ describe('pipeline: a mixed stream with invalid records', () => {
       expect(dead!.headers.reason).toBe(b.reason);
       expect(dead!.headers['source-topic']).toBe('clickstream');
       expect(dead!.headers.error.length).toBeGreaterThan(0);
-      expect(dead!.key?.toString()).toBe(b.key);
+      expect(dead!.key?.toString() ?? null).toBe(b.key);
+      if (b.error) expect(dead!.headers.error).toMatch(b.error);
     }
     const digest = await waitFor(
       () => app.engine.digest(),

@@ -147,6 +147,48 @@ describe('EventSerde over the embedded registry', () => {
     expect(failure(await small.decode('clickstream', clickBytes))).toMatchObject({ reason: 'oversize' });
   });
 
+  it('refuses at once, as undecodable, a body claiming more items than it has bytes or holding a string that is not UTF-8', async () => {
+    const ids = await serde.registerAll(topics);
+    // A purchase of a few bytes claiming 10 million lines: avsc alone allocates them all (half a gigabyte).
+    const noLines = await serde.encode('purchases', { ...purchase, items: [], sessionId: null });
+    const manyLines = Buffer.concat([noLines.subarray(0, noLines.length - 2), Buffer.from([0x80, 0xda, 0xc4, 0x09])]);
+    expect(failure(await serde.decode('purchases', manyLines))).toMatchObject({
+      reason: 'undecodable',
+      error: expect.stringContaining('claims 10000000 items'),
+    });
+
+    // A compatible evolution whose extra field (skipped, not ours) claims 2^26 entries: avsc alone skips them one by
+    // one past the end (2^50 would spin for ever).
+    const raw = JSON.parse(EVENT_SCHEMAS.ClickEvent.text) as { fields: unknown[] };
+    raw.fields.push({ name: 'seen', type: { type: 'array', items: 'long' }, default: [] });
+    raw.fields.push({ name: 'marks', type: { type: 'array', items: 'null' }, default: [] });
+    const producer = new SchemaRegistry({ host: reg.url });
+    const { id } = await producer.register({ type: SchemaType.AVRO, schema: JSON.stringify(raw) }, { subject: 'clickstream-value' });
+    const evolved = await producer.encode(id, { ...click, seen: [1, 2, 3], marks: [null, null] });
+    expect(await serde.decode('clickstream', evolved)).toEqual({ ok: true, value: expect.objectContaining(click) });
+    const skipForever = Buffer.concat([evolved.subarray(0, evolved.length - 7), Buffer.from([0x80, 0x80, 0x80, 0x40, 0])]);
+    expect(failure(await serde.decode('clickstream', skipForever))).toMatchObject({
+      reason: 'undecodable',
+      error: expect.stringContaining('claims'),
+    });
+
+    // "u-\xff" and "u-\xfe" are two producers' ids; read leniently, both would be the one user "u-\ufffd".
+    const twoBytes = await serde.encode('clickstream', { ...click, userId: 'u-QQ' });
+    for (const bad of [
+      [0xff, 0x41],
+      [0xc0, 0xaf],
+      [0xed, 0xa0],
+    ]) {
+      const bytes = Buffer.from(twoBytes);
+      Buffer.from(bad).copy(bytes, bytes.indexOf('QQ'));
+      expect(failure(serde.decode('clickstream', bytes) as DecodeResult)).toMatchObject({
+        reason: 'undecodable',
+        error: expect.stringContaining('not well-formed UTF-8'),
+      });
+    }
+    expect(twoBytes.readInt32BE(1)).toBe(ids.clickstream);
+  });
+
   it('registers under a subject whose operator chose another compatibility level', async () => {
     const put = await fetch(`${reg.url}/config/clickstream-value`, {
       method: 'PUT',

@@ -36,9 +36,9 @@ export function topicSet(prefix: string): TopicSet {
 }
 
 /** Creates the engine's topics of a set on the mock cluster (the mock cannot create them through admin). */
-export async function createTopics(cluster: MockCluster, t: TopicSet, inputPartitions = 4): Promise<void> {
+export async function createTopics(cluster: MockCluster, t: TopicSet, inputPartitions = 4, dlqPartitions = 1): Promise<void> {
   await createInputTopics(cluster, t, inputPartitions);
-  await createGroupTopics(cluster, t, inputPartitions);
+  await createGroupTopics(cluster, t, inputPartitions, dlqPartitions);
 }
 
 /** The input topics only: several groups may read one pair of them. */
@@ -50,10 +50,10 @@ export async function createInputTopics(cluster: MockCluster, t: TopicSet, parti
 }
 
 /** The topics one group writes: its lists, dead letters, changelog and internal topics. */
-export async function createGroupTopics(cluster: MockCluster, t: TopicSet, partitions: number): Promise<void> {
+export async function createGroupTopics(cluster: MockCluster, t: TopicSet, partitions: number, dlqPartitions = 1): Promise<void> {
   await createEach(cluster, [
     [t.recommendations, partitions],
-    [t.dlq, 1],
+    [t.dlq, dlqPartitions],
     [t.changelog, 1],
     [t.itemDeltas, partitions],
     [t.itemNeighbors, partitions],
@@ -81,6 +81,12 @@ export function topicEnv(t: TopicSet): Record<string, string> {
   };
 }
 
+export interface RawMessage {
+  key: string | Buffer | null;
+  value: Buffer | null;
+  headers?: Record<string, string>;
+}
+
 const schema = (name: string) => readFileSync(new URL(`../../schemas/${name}.avsc`, import.meta.url), 'utf8');
 
 export class Website {
@@ -88,6 +94,12 @@ export class Website {
   private readonly kafka: Kafka;
   private producer: Producer | null = null;
   private ids: { click: number; purchase: number } | null = null;
+
+  /** The registry ids of the ClickEvent and PurchaseEvent schemas, once connected. */
+  get schemaIds(): { click: number; purchase: number } {
+    if (this.ids === null) throw new Error('connect() registers the schemas first');
+    return this.ids;
+  }
 
   constructor(
     brokers: string[],
@@ -144,19 +156,49 @@ export class Website {
     );
   }
 
-  async raw(topic: string, messages: Array<{ key: string; value: Buffer }>): Promise<void> {
+  /** Any bytes as any producer may write them: no key, no value, headers of its own. */
+  async raw(topic: string, messages: RawMessage[]): Promise<void> {
     await this.send(topic, messages);
   }
 
-  private async send(topic: string, messages: Array<{ key: string; value: Buffer; timestamp?: string }>): Promise<void> {
+  private async send(topic: string, messages: Array<RawMessage & { timestamp?: string }>): Promise<void> {
     await this.producer!.send({ topic, messages, acks: -1 });
+  }
+
+  /** Records of the topics not yet committed by the group: 0 once it has processed everything sent. */
+  async uncommitted(groupId: string, topics: string[]): Promise<number> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const committed = await admin.fetchOffsets({ groupId, topics });
+      let behind = 0;
+      for (const topic of topics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const done = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+        for (const end of ends) behind += Math.max(0, Number(end.high) - Math.max(done.get(end.partition) ?? -1, Number(end.low)));
+      }
+      return behind;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** The high watermark summed over the topic's partitions: how many records it holds when none were deleted. */
+  async records(topic: string): Promise<number> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** Reads a topic from the beginning in its own group, calling back with each record. */
   async follow(
     topic: string,
     group: string,
-    onRecord: (key: string, value: Buffer | null, headers: Record<string, string>) => Promise<void> | void,
+    onRecord: (key: string, value: Buffer | null, headers: Record<string, string>, rawKey: Buffer | null) => Promise<void> | void,
   ): Promise<Consumer> {
     const consumer = this.kafka.consumer({ groupId: group, maxWaitTimeInMs: 200 });
     await consumer.connect();
@@ -166,7 +208,7 @@ export class Website {
       eachMessage: async ({ message }) => {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-        await onRecord(message.key?.toString() ?? '', message.value, headers);
+        await onRecord(message.key?.toString() ?? '', message.value, headers, message.key ?? null);
       },
     });
     await joined;

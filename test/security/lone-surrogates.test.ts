@@ -47,6 +47,24 @@ describe('ids that are not well-formed Unicode', () => {
     expect(digest).toMatchObject({ users: 1, eventsApplied: 1 });
   });
 
+  it('rejects a purchase whose currency holds a lone surrogate: it has no UTF-8 form, so no Avro either', async () => {
+    const purchase = (currency: string) => ({
+      eventId: `p-${currency.length}-${currency.charCodeAt(currency.length - 1)}`,
+      userId: 'buyer',
+      type: 'purchase',
+      timestamp: Date.now(),
+      orderId: `o-${currency.charCodeAt(currency.length - 1)}`,
+      currency,
+      items: [{ itemId: 'item-1', quantity: 1, price: 5 }],
+    });
+    const res = await post(stack, [purchase('EU\ud800'), purchase('\udfffUR')]);
+    expect(res.status).toBe(202);
+    const body = res.json as Answer;
+    expect(body.accepted).toBe(0);
+    expect(body.rejected).toHaveLength(2);
+    for (const r of body.rejected) expect(r.error).toMatch(/currency is not well-formed Unicode/);
+  });
+
   it('gives such events the dead-letter reason invalid', () => {
     expect(validateEvent(click('\ud800', 'item-1'), { now: Date.now(), maxFutureMs: loadConfig({}).eventMaxFutureMs })).toMatchObject({
       ok: false,

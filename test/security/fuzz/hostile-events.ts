@@ -56,7 +56,8 @@ const ID_FIELDS = new Set(['eventId', 'userId', 'itemId', 'orderId', 'recommenda
 const DAY = 86_400_000;
 const Y2K = Date.UTC(2000, 0, 1);
 
-const loneSurrogate: fc.Arbitrary<string> = fc
+/** A short string holding one lone UTF-16 surrogate (or a reversed pair): no UTF-8 form exists. */
+export const loneSurrogate: fc.Arbitrary<string> = fc
   .tuple(fc.string({ maxLength: 6 }), fc.integer({ min: 0xd800, max: 0xdfff }), fc.string({ maxLength: 6 }), fc.boolean())
   .map(([a, code, b, reversed]) => (reversed ? `${a}\udc00\ud800${b}` : `${a}${String.fromCharCode(code)}${b}`));
 

@@ -1,0 +1,17 @@
+import { describe } from '../events/fields.js';
+
+/**
+ * What is wrong with an input record's key for its event, or null when it is the user's id.
+ *
+ * Input topics are keyed by userId, so a user's events share one partition: the one whose owner holds
+ * the user's state and duplicate ids, and by whose key a still-in-flight record of an erased user is
+ * skipped. A record keyed otherwise (no key, another user's id) would put the user on two partitions,
+ * so on two processes of a group, and apply live what a replay leaves out. Key and userId are compared
+ * as produced, before pseudonyms: an outside producer uses the original id for both, the collector the
+ * pseudonym for both.
+ */
+export function keyProblem(key: Buffer | null, userId: string): string | null {
+  if (key?.equals(Buffer.from(userId, 'utf8'))) return null;
+  const given = key === null ? 'no key' : `key ${describe(key.toString('utf8'))}`;
+  return `record has ${given}, not its userId ${describe(userId)}: input topics are keyed by userId`;
+}
