@@ -7,7 +7,7 @@ import { tpKey } from '../log/topic-partition.js';
 import type { EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { ItemDeltaBatch } from '../model/item-delta.js';
+import { type ItemDelta, ItemDeltaBatch } from '../model/item-delta.js';
 import { NeighborTable } from '../model/neighbor-table.js';
 import type { Recommender } from '../model/recommender.js';
 import type { ForgottenCounts, ModelDigest, SimilarItem } from '../model/types.js';
@@ -77,6 +77,13 @@ export class Engine implements EngineApi {
   private timers: NodeJS.Timeout[] = [];
   private restoring = 0;
   private batchesInFlight = 0;
+  /** Users erased by changelog records read since the last applyErasures(). */
+  private readonly erasedElsewhere: string[] = [];
+  /** Erasures this process made and applied at once (`user@erasedAt`), skipped when read back. */
+  private readonly erasedHere = new Set<string>();
+  /** Names this process's erasure take-backs as a delta source of their own. */
+  private readonly instance = randomUUID();
+  private erasureBatches = 0;
   private started = false;
   private joined = false;
   private joining: Promise<void> = Promise.resolve();
@@ -195,7 +202,9 @@ export class Engine implements EngineApi {
         if (BigInt(high) <= from) continue;
         await this.log.readRange({ topic, partition }, from.toString(), high, (records) => {
           for (const r of records) {
-            this.erasures.load(r);
+            const erasure = this.erasures.load(r);
+            if (erasure !== null && !this.erasedHere.delete(`${erasure.userId}@${erasure.erasedAt}`))
+              this.erasedElsewhere.push(erasure.userId);
             this.refused.load(r);
           }
         });
@@ -345,8 +354,33 @@ export class Engine implements EngineApi {
     this.forgottenCounted = now;
   }
 
+  /**
+   * Erasures any process of the group wrote since the last look: this process forgets the users it
+   * holds (sending their take-backs to the items' owners) and drops their latest lists, so an erasure
+   * holds in every process, whichever one was asked.
+   */
+  private async applyErasures(): Promise<void> {
+    await this.followChangelog();
+    const users = this.erasedElsewhere.splice(0);
+    const deltas = new ItemDeltaBatch(() => this.model.users.landmark);
+    for (const userId of users) {
+      this.model.users.forgetUser(userId, deltas);
+      this.latest.delete(userId);
+    }
+    await this.produceErasureDeltas(deltas);
+  }
+
+  /** Take-backs of erasures, numbered in order as a delta source of this process's own (applied once). */
+  private async produceErasureDeltas(batch: ItemDeltaBatch): Promise<void> {
+    if (batch.size === 0) return;
+    const n = ++this.erasureBatches;
+    const deltas: ItemDelta[] = batch.take({ topic: `erasure/${this.instance}`, partition: 0, from: n - 1, to: n });
+    await this.log.produce(deltas.map((d) => ({ topic: this.config.topics.itemDeltas, key: d.item, value: encodeDelta(d) })));
+  }
+
   private async refreshGauges(): Promise<void> {
     try {
+      await this.applyErasures();
       this.model.expireIdle(this.eventClock.now());
       const stats = this.model.stats();
       this.countForgotten(stats.forgotten);
@@ -441,6 +475,7 @@ export class Engine implements EngineApi {
       }
     }
     const erasure: Erasure = { userId, erasedAt: Date.now(), offsets };
+    this.erasedHere.add(`${userId}@${erasure.erasedAt}`);
     // The marker is durable before the state goes, so a restart can never bring the user back.
     await this.log.produce([
       {
@@ -453,9 +488,7 @@ export class Engine implements EngineApi {
     // what the user's history added to item state goes back to the items' owners as negative deltas
     const deltas = new ItemDeltaBatch(() => this.model.users.landmark);
     const known = this.model.users.forgetUser(userId, deltas);
-    const takeBack = deltas.take({ topic: `erasure/${userId}`, partition: 0, from: erasure.erasedAt, to: erasure.erasedAt + 1 });
-    if (takeBack.length > 0)
-      await this.log.produce(takeBack.map((d) => ({ topic: this.config.topics.itemDeltas, key: d.item, value: encodeDelta(d) })));
+    await this.produceErasureDeltas(deltas);
     const hadList = this.latest.delete(userId);
     return known || hadList;
   }

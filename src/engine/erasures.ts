@@ -26,12 +26,13 @@ export class Erasures {
     return upTo !== undefined && BigInt(record.offset) < BigInt(upTo);
   }
 
-  /** Reads an erasure record of the changelog; ignores other keys. */
-  load(record: LogRecord): void {
+  /** Reads an erasure record of the changelog (returned; null for other keys). */
+  load(record: LogRecord): Erasure | null {
     const key = record.key?.toString('utf8') ?? '';
-    if (!key.startsWith(ERASURE_KEY_PREFIX) || record.value === null) return;
+    if (!key.startsWith(ERASURE_KEY_PREFIX) || record.value === null) return null;
     const parsed = JSON.parse(record.value.toString('utf8')) as Erasure;
     this.add(parsed);
+    return parsed;
   }
 
   get size(): number {

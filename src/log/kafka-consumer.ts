@@ -88,18 +88,20 @@ export class KafkaGroupConsumer implements GroupConsumer {
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       hasJoined = true;
+      attempt = 0;
       this.onGroupJoin(event.payload.memberAssignment);
       joinedOnce();
     });
-    // A broker may answer the first join/sync with an error kafkajs does not retry and does not
-    // restart after (librdkafka's mock does so under load when a second member joins, error 42);
-    // joining again after a pause succeeds. After the first join such a crash is fatal, as before.
+    // A broker may answer a join/sync with an error kafkajs does not retry and does not restart after
+    // (librdkafka's mock does so under load when another member joins, error 42): joining again after
+    // a pause succeeds, and the new assignment revokes and assigns as any rebalance does. A member
+    // that keeps failing gives up after JOIN_ATTEMPTS in a row.
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload;
       this.logger.error({ ...errorFields(error), groupId: this.options.groupId, restart }, 'kafka consumer crashed');
       if (restart) return;
-      if (hasJoined || this.stopping || attempt >= JOIN_ATTEMPTS) {
-        crashedFirst(error);
+      if (this.stopping || attempt >= JOIN_ATTEMPTS) {
+        if (!hasJoined) crashedFirst(error);
         return;
       }
       attempt++;
