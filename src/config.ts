@@ -55,6 +55,15 @@ export const DEFAULT_KAFKA_TIMING = {
   maxWaitMs: 100,
 } as const;
 
+/**
+ * Per partition of the embedded log (LOG_RETENTION_BYTES, LOG_RETENTION_MS), and a MemoryLog's when
+ * built without them: 256 MiB and 7 days, Kafka's log.retention.hours default. null is no limit.
+ */
+export const DEFAULT_LOG_RETENTION = { bytes: 268_435_456, ms: 604_800_000 } as const;
+
+/** The least budgets accepted (besides -1): a smaller one would delete what the engine replays on restart before it could. */
+const LEAST_LOG_RETENTION = { bytes: 1_048_576, ms: 60_000 } as const;
+
 const list = (s: string | undefined): string[] =>
   (s ?? '')
     .split(',')
@@ -140,6 +149,16 @@ const NUMBER_VARS = {
     def: 30_000,
     rule: { min: 100, int: true },
     hint: 'WebSocket ping interval in ms; a client silent for two intervals is dropped',
+  },
+  LOG_RETENTION_BYTES: {
+    def: DEFAULT_LOG_RETENTION.bytes,
+    rule: { min: -1, int: true },
+    hint: `bytes the embedded log keeps per partition before it deletes the oldest segments, at least ${LEAST_LOG_RETENTION.bytes} (1 MiB), or -1 for no limit, e.g. LOG_RETENTION_BYTES=${DEFAULT_LOG_RETENTION.bytes} (256 MiB)`,
+  },
+  LOG_RETENTION_MS: {
+    def: DEFAULT_LOG_RETENTION.ms,
+    rule: { min: -1, int: true },
+    hint: `how long the embedded log keeps records in ms, at least ${LEAST_LOG_RETENTION.ms}, or -1 for no limit, e.g. LOG_RETENTION_MS=${DEFAULT_LOG_RETENTION.ms} (7 days)`,
   },
   READY_MAX_LAG: { def: 10_000, rule: { min: 0, int: true }, hint: 'consumer lag (messages) above which /readyz answers 503' },
   HEAP_SHED_RATIO: {
@@ -300,6 +319,8 @@ export interface Config {
   /** HMAC key user ids are replaced with pseudonyms under before anything is stored; null keeps them as sent. */
   pseudonymizeKey: string | null;
   dataDir: string | null;
+  /** Embedded log, per partition: bytes and ms kept (null = no limit); compacted topics are compacted instead. */
+  logRetention: { bytes: number | null; ms: number | null };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   corsOrigins: string[];
   maxBodyBytes: number;
@@ -375,6 +396,14 @@ export function loadConfig(env: Env = process.env): Config {
   };
 
   const bool = (name: string, def: boolean): boolean => explicitBool(env, name, problems) ?? def;
+  /** Kafka's convention: -1 is no limit. 0 is refused: it would delete records as soon as they are written. */
+  const retention = (name: 'LOG_RETENTION_BYTES' | 'LOG_RETENTION_MS', least: number): number | null => {
+    const v = num(name);
+    if (v === -1) return null;
+    if (v < least)
+      problems.push(`${name}=${JSON.stringify(env[name])} must be -1 (no limit) or at least ${least}; set ${NUMBER_VARS[name].hint}`);
+    return v;
+  };
 
   const brokers = list(env.KAFKA_BROKERS);
   for (const b of brokers) {
@@ -524,6 +553,10 @@ export function loadConfig(env: Env = process.env): Config {
     adminToken: opt('ADMIN_TOKEN'),
     pseudonymizeKey,
     dataDir: opt('DATA_DIR'),
+    logRetention: {
+      bytes: retention('LOG_RETENTION_BYTES', LEAST_LOG_RETENTION.bytes),
+      ms: retention('LOG_RETENTION_MS', LEAST_LOG_RETENTION.ms),
+    },
     logLevel: logLevel as Config['logLevel'],
     corsOrigins,
     maxBodyBytes: num('MAX_BODY_BYTES'),

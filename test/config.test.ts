@@ -102,6 +102,22 @@ describe('configuration', () => {
     expect(problems.find((p) => p.startsWith('HEAP_SHED_RATIO'))).toMatch(/≤ 1.*503/);
   });
 
+  it('reads the embedded log retention per partition, 256 MiB and 7 days by default, -1 for no limit, and refuses 0 or a tiny budget', () => {
+    expect(loadConfig({}).logRetention).toEqual({ bytes: 268_435_456, ms: 604_800_000 });
+    expect(loadConfig({ LOG_RETENTION_BYTES: '-1', LOG_RETENTION_MS: '-1' }).logRetention).toEqual({ bytes: null, ms: null });
+    expect(loadConfig({ LOG_RETENTION_BYTES: '1048576', LOG_RETENTION_MS: '3600000' }).logRetention).toEqual({
+      bytes: 1_048_576,
+      ms: 3_600_000,
+    });
+    const problems = problemsOf({ LOG_RETENTION_BYTES: '0', LOG_RETENTION_MS: '500' });
+    expect(problems.find((p) => p.startsWith('LOG_RETENTION_BYTES'))).toMatch(/-1 \(no limit\) or at least 1048576/);
+    expect(problems.find((p) => p.startsWith('LOG_RETENTION_MS'))).toMatch(/-1 \(no limit\) or at least 60000/);
+    expect(problemsOf({ LOG_RETENTION_BYTES: '-2', LOG_RETENTION_MS: '1.5' })).toEqual([
+      expect.stringMatching(/^LOG_RETENTION_BYTES="-2" must be ≥ -1; set bytes the embedded log keeps per partition/),
+      expect.stringMatching(/^LOG_RETENTION_MS="1.5" must be a whole number; set how long the embedded log keeps records/),
+    ]);
+  });
+
   it('reads PSEUDONYMIZE_KEY or PSEUDONYMIZE_KEY_FILE, off by default, and refuses a short key, a missing file or both', () => {
     const key = 'k'.repeat(32);
     expect(loadConfig({}).pseudonymizeKey).toBeNull();

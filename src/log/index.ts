@@ -17,7 +17,10 @@ function kafkaThreshold(level: Config['logLevel']): 'nothing' | 'error' | 'warn'
   return level === 'debug' || level === 'trace' ? 'warn' : 'error';
 }
 
-export function createEventLog(config: Pick<Config, 'kafka' | 'partitions' | 'dataDir' | 'logLevel'>, logger?: LogSink): EventLog {
+export function createEventLog(
+  config: Pick<Config, 'kafka' | 'partitions' | 'dataDir' | 'logLevel'> & Partial<Pick<Config, 'logRetention'>>,
+  logger?: LogSink,
+): EventLog {
   if (config.kafka) {
     const k = config.kafka;
     if (k.saslInPlaintext) {
@@ -40,5 +43,5 @@ export function createEventLog(config: Pick<Config, 'kafka' | 'partitions' | 'da
       },
     });
   }
-  return new MemoryLog({ partitions: config.partitions, dataDir: config.dataDir ?? undefined, logger });
+  return new MemoryLog({ partitions: config.partitions, dataDir: config.dataDir ?? undefined, retention: config.logRetention, logger });
 }

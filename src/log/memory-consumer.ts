@@ -16,7 +16,10 @@ import type {
 
 /** What a consumer needs from the embedded log. */
 export interface PartitionSource {
-  records(tp: TopicPartition): readonly LogRecord[];
+  /** The partition's first and next offsets. */
+  bounds(tp: TopicPartition): { low: number; high: number };
+  /** Up to `max` records from `from` on (from the low when `from` is below it); `next` is where to read on. */
+  read(tp: TopicPartition, from: number, max: number): { records: LogRecord[]; next: number };
   /** Registers a member for wake-ups on new records; returns the unregister function. */
   watch(topics: readonly string[], signal: Signal): () => void;
 }
@@ -91,8 +94,9 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
 
   async lag(): Promise<Array<TopicPartition & { lag: number }>> {
     return this.owned.map((tp) => {
-      const high = this.source.records(tp).length;
-      const committed = this.group.committed(tp) ?? 0;
+      const { low, high } = this.source.bounds(tp);
+      // Records retention took are not waiting for anyone.
+      const committed = Math.max(this.group.committed(tp) ?? 0, low);
       return { topic: tp.topic, partition: tp.partition, lag: Math.max(0, high - committed) };
     });
   }
@@ -116,7 +120,8 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
     this.owned = [...partitions].sort(compareTp);
     for (const tp of added) {
       const committed = this.group.committed(tp);
-      this.positions.set(tpKey(tp), committed ?? (this.fromBeginning ? 0 : this.source.records(tp).length));
+      const { low, high } = this.source.bounds(tp);
+      this.positions.set(tpKey(tp), committed ?? (this.fromBeginning ? low : high));
     }
     if (added.length > 0) await this.notifyListener('onAssigned', added);
   }
@@ -147,22 +152,26 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
     }
   }
 
-  /** Next partition (in turn) with records past its position. */
+  /**
+   * Next partition (in turn) with records past its position. A position retention has passed reads
+   * on from the partition's low, like Kafka's auto.offset.reset=earliest.
+   */
   private nextBatch(): PartitionBatch | null {
     const count = this.owned.length;
     for (let i = 0; i < count; i++) {
       const tp = this.owned[(this.turn + i) % count];
-      const position = this.positions.get(tpKey(tp)) ?? 0;
-      const records = this.source.records(tp);
-      if (position < records.length) {
-        this.turn = (this.turn + i + 1) % count;
-        return {
-          topic: tp.topic,
-          partition: tp.partition,
-          records: records.slice(position, position + this.maxBatch),
-          highWatermark: String(records.length),
-        };
+      const key = tpKey(tp);
+      const { high } = this.source.bounds(tp);
+      const position = this.positions.get(key) ?? 0;
+      if (position >= high) continue;
+      const { records, next } = this.source.read(tp, position, this.maxBatch);
+      if (records.length === 0) {
+        // Only gaps (compaction) up to the end: nothing to hand over, and nothing to read again.
+        this.positions.set(key, next);
+        continue;
       }
+      this.turn = (this.turn + i + 1) % count;
+      return { topic: tp.topic, partition: tp.partition, records, highWatermark: String(high) };
     }
     return null;
   }

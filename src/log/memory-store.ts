@@ -1,83 +1,28 @@
 /**
- * Optional durability for the embedded log: one append-only file per partition and one commit
- * journal per consumer group under a data directory. Writes are synchronous so a produce or commit
- * has reached the operating system (survives a process crash; no fsync, so not a power cut) before
- * its promise resolves.
+ * Optional durability for the embedded log under a data directory: the topics (`topics.json`), each
+ * partition's segments (`topics/<topic>/<partition>/`, see segment-storage.ts) and one commit journal
+ * per consumer group. Writes are synchronous so a produce or commit has reached the operating system
+ * (survives a process crash; no fsync, so not a power cut) before its promise resolves.
  */
-import {
-  closeSync,
-  existsSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { migrateLegacyPartition } from './legacy-partition.js';
+import type { PartitionPolicy } from './retention.js';
+import { FileSegments } from './segment-storage.js';
 import { tpKey } from './topic-partition.js';
-import type { Headers } from './types.js';
-
-export interface StoredRecord {
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Headers;
-  timestamp: number;
-}
 
 /** Commit journals are rewritten with only the latest offsets once they grow past this many lines. */
 const JOURNAL_COMPACT_LINES = 10_000;
-
-function encodeRecord(r: StoredRecord): Buffer {
-  const headers = Object.keys(r.headers).length > 0 ? Buffer.from(JSON.stringify(r.headers), 'utf8') : Buffer.alloc(0);
-  const keyLen = r.key ? r.key.length : -1;
-  const valueLen = r.value ? r.value.length : -1;
-  const body = 8 + 4 + Math.max(keyLen, 0) + 4 + Math.max(valueLen, 0) + 4 + headers.length;
-  const buf = Buffer.allocUnsafe(4 + body);
-  let at = buf.writeUInt32BE(body, 0);
-  at = buf.writeDoubleBE(r.timestamp, at);
-  at = buf.writeInt32BE(keyLen, at);
-  if (r.key) at += r.key.copy(buf, at);
-  at = buf.writeInt32BE(valueLen, at);
-  if (r.value) at += r.value.copy(buf, at);
-  at = buf.writeUInt32BE(headers.length, at);
-  headers.copy(buf, at);
-  return buf;
-}
-
-/** Decodes whole frames; returns where the last complete one ends so a torn tail can be cut off. */
-function decodeRecords(data: Buffer): { records: StoredRecord[]; validBytes: number } {
-  const records: StoredRecord[] = [];
-  let at = 0;
-  while (at + 4 <= data.length) {
-    const body = data.readUInt32BE(at);
-    if (at + 4 + body > data.length) break;
-    let p = at + 4;
-    const timestamp = data.readDoubleBE(p);
-    p += 8;
-    const keyLen = data.readInt32BE(p);
-    p += 4;
-    const key = keyLen >= 0 ? Buffer.from(data.subarray(p, p + keyLen)) : null;
-    p += Math.max(keyLen, 0);
-    const valueLen = data.readInt32BE(p);
-    p += 4;
-    const value = valueLen >= 0 ? Buffer.from(data.subarray(p, p + valueLen)) : null;
-    p += Math.max(valueLen, 0);
-    const headersLen = data.readUInt32BE(p);
-    p += 4;
-    const headers = headersLen > 0 ? (JSON.parse(data.toString('utf8', p, p + headersLen)) as Headers) : {};
-    records.push({ key, value, headers, timestamp });
-    at += 4 + body;
-  }
-  return { records, validBytes: at };
-}
 
 function atomicWrite(path: string, content: string): void {
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, content);
   renameSync(tmp, path);
+}
+
+export interface StoredTopic {
+  partitions: number;
+  compacted: boolean;
 }
 
 export interface CommitEntry {
@@ -87,7 +32,6 @@ export interface CommitEntry {
 }
 
 export class LogStore {
-  private readonly partitionFds = new Map<string, number>();
   private readonly journals = new Map<string, { fd: number; lines: number; latest: Map<string, CommitEntry> }>();
 
   constructor(private readonly dir: string) {
@@ -99,48 +43,30 @@ export class LogStore {
     return join(this.dir, 'topics.json');
   }
 
-  private partitionPath(topic: string, partition: number): string {
-    return join(this.dir, 'topics', encodeURIComponent(topic), `${partition}.log`);
+  private partitionDir(topic: string, partition: number): string {
+    return join(this.dir, 'topics', encodeURIComponent(topic), String(partition));
   }
 
   private journalPath(group: string): string {
     return join(this.dir, 'groups', `${encodeURIComponent(group)}.offsets`);
   }
 
-  loadTopics(): Map<string, number> {
+  /** The topics; files from before compacted topics were recorded list only partition counts. */
+  loadTopics(): Map<string, StoredTopic> {
     if (!existsSync(this.topicsFile)) return new Map();
-    const parsed = JSON.parse(readFileSync(this.topicsFile, 'utf8')) as Record<string, number>;
-    return new Map(Object.entries(parsed));
+    const parsed = JSON.parse(readFileSync(this.topicsFile, 'utf8')) as Record<string, number | StoredTopic>;
+    return new Map(Object.entries(parsed).map(([topic, t]) => [topic, typeof t === 'number' ? { partitions: t, compacted: false } : t]));
   }
 
-  saveTopics(topics: Map<string, number>): void {
+  saveTopics(topics: Map<string, StoredTopic>): void {
     atomicWrite(this.topicsFile, JSON.stringify(Object.fromEntries(topics)));
   }
 
-  loadPartition(topic: string, partition: number): StoredRecord[] {
-    const path = this.partitionPath(topic, partition);
-    if (!existsSync(path)) return [];
-    const data = readFileSync(path);
-    const { records, validBytes } = decodeRecords(data);
-    if (validBytes < data.length) {
-      const fd = openSync(path, 'r+');
-      ftruncateSync(fd, validBytes);
-      closeSync(fd);
-    }
-    return records;
-  }
-
-  append(topic: string, partition: number, records: StoredRecord[]): void {
-    if (records.length === 0) return;
-    const id = tpKey({ topic, partition });
-    let fd = this.partitionFds.get(id);
-    if (fd === undefined) {
-      mkdirSync(join(this.dir, 'topics', encodeURIComponent(topic)), { recursive: true });
-      fd = openSync(this.partitionPath(topic, partition), 'a');
-      this.partitionFds.set(id, fd);
-    }
-    const buf = records.length === 1 ? encodeRecord(records[0]) : Buffer.concat(records.map(encodeRecord));
-    writeSync(fd, buf);
+  /** Where a partition keeps its segments; a partition in the single-file format is migrated first. */
+  segments(topic: string, partition: number, policy: PartitionPolicy): FileSegments {
+    const dir = this.partitionDir(topic, partition);
+    migrateLegacyPartition(`${dir}.log`, dir, { topic, partition }, policy);
+    return new FileSegments(dir);
   }
 
   /** All groups' committed offsets, last write wins. */
@@ -192,9 +118,7 @@ export class LogStore {
   }
 
   close(): void {
-    for (const fd of this.partitionFds.values()) closeSync(fd);
     for (const j of this.journals.values()) closeSync(j.fd);
-    this.partitionFds.clear();
     this.journals.clear();
   }
 }

@@ -1,24 +1,43 @@
 /**
  * The embedded event log: Kafka's model (topics, partitions, offsets, consumer groups) inside the
  * process, optionally persisted under a data directory so a restarted engine resumes from its
- * commits and can re-read its partitions.
+ * commits and can re-read its partitions. Partitions are bounded like Kafka's: retention by bytes
+ * and time, compaction for compacted topics (partition-log.ts).
  */
+import { DEFAULT_LOG_RETENTION } from '../config.js';
 import { LogClosed, LogOptionsInvalid, UnknownPartition } from './errors.js';
 import { type LogSink, silentSink } from './log-logger.js';
 import { MemoryConsumer, type PartitionSource } from './memory-consumer.js';
 import { MemoryGroup } from './memory-group.js';
-import { type CommitEntry, LogStore } from './memory-store.js';
+import { type CommitEntry, LogStore, type StoredTopic } from './memory-store.js';
+import { PartitionLog } from './partition-log.js';
 import { DefaultPartitioner } from './partitioner.js';
+import { type PartitionPolicy, partitionPolicy, type RetentionLimits } from './retention.js';
+import { MemorySegments } from './segment-storage.js';
 import type { Signal } from './signal.js';
 import type { ConsumerOptions, EventLog, GroupConsumer, LogRecord, OutgoingRecord, TopicPartition, TopicSpec } from './types.js';
+
+interface Topic {
+  partitions: PartitionLog[];
+  compacted: boolean;
+}
+
+/** Kafka's log.retention.check.interval.ms is 5 minutes; partitions that take records are checked on every produce. */
+const RETENTION_CHECK_MS = 60_000;
 
 export interface MemoryLogOptions {
   /** Partitions of a topic created on demand (first produce or subscribe). Default 1. */
   partitions?: number;
   /** When set, records and committed offsets are kept in files here and reloaded on start. */
   dataDir?: string;
-  /** Record timestamps. Default Date.now. */
+  /** Record timestamps, and the clock retention compares them with. Default Date.now. */
   now?: () => number;
+  /** Per partition; null is no limit. Default 256 MiB and 7 days (LOG_RETENTION_BYTES, LOG_RETENTION_MS). */
+  retention?: Partial<RetentionLimits>;
+  /** How often every partition is checked for retention and compaction. Default 60 s. */
+  retentionCheckMs?: number;
+  /** Compacted topics: how long a tombstone stays after its append. Default 24 h (Kafka's delete.retention.ms). */
+  tombstoneRetentionMs?: number;
   /** Most records handed to a batch handler at once. Default 500. */
   maxBatch?: number;
   logger?: LogSink;
@@ -31,7 +50,9 @@ export class MemoryLog implements EventLog, PartitionSource {
   private readonly maxBatch: number;
   private readonly logger: LogSink;
   private readonly store: LogStore | null;
-  private readonly topics = new Map<string, LogRecord[][]>();
+  private readonly policy: PartitionPolicy;
+  private readonly retentionTimer: NodeJS.Timeout;
+  private readonly topics = new Map<string, Topic>();
   private readonly groups = new Map<string, MemoryGroup>();
   private readonly restoredCommits: Map<string, CommitEntry[]>;
   private readonly watchers = new Map<string, Set<Signal>>();
@@ -47,18 +68,33 @@ export class MemoryLog implements EventLog, PartitionSource {
     this.now = options.now ?? Date.now;
     this.maxBatch = options.maxBatch ?? 500;
     this.logger = options.logger ?? silentSink;
+    const { bytes = DEFAULT_LOG_RETENTION.bytes, ms = DEFAULT_LOG_RETENTION.ms } = options.retention ?? {};
+    this.policy = partitionPolicy({ bytes, ms }, options.tombstoneRetentionMs);
     this.store = options.dataDir ? new LogStore(options.dataDir) : null;
     this.restoredCommits = this.store?.loadCommits() ?? new Map();
-    if (this.store) this.restoreTopics(this.store);
+    if (this.store) {
+      for (const [topic, stored] of this.store.loadTopics()) {
+        const entry: Topic = { partitions: [], compacted: stored.compacted };
+        this.topics.set(topic, entry);
+        this.addPartitions(topic, entry, stored.partitions);
+      }
+    }
+    this.retentionTimer = setInterval(() => this.enforceRetention(), options.retentionCheckMs ?? RETENTION_CHECK_MS).unref();
   }
 
-  private restoreTopics(store: LogStore): void {
-    for (const [topic, count] of store.loadTopics()) {
-      const partitions: LogRecord[][] = [];
-      for (let partition = 0; partition < count; partition++) {
-        partitions.push(store.loadPartition(topic, partition).map((r, offset) => ({ topic, partition, offset: String(offset), ...r })));
-      }
-      this.topics.set(topic, partitions);
+  /** Applies retention and compaction to every partition now (it also runs on a timer and on produce). */
+  enforceRetention(): void {
+    if (this.closed) return;
+    const now = this.now();
+    for (const topic of this.topics.values()) for (const p of topic.partitions) this.enforce(p, now);
+  }
+
+  private enforce(partition: PartitionLog, now: number): void {
+    try {
+      partition.enforce(now);
+    } catch (err) {
+      // Retention that failed (a full or read-only disk) leaves the partition as it was; appends go on.
+      this.logger.error({ err, topic: partition.tp.topic, partition: partition.tp.partition }, 'log retention failed');
     }
   }
 
@@ -68,37 +104,36 @@ export class MemoryLog implements EventLog, PartitionSource {
 
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
     this.assertOpen();
-    for (const spec of specs) this.createTopic(spec.topic, spec.partitions);
+    for (const spec of specs) this.createTopic(spec.topic, spec.partitions, spec.compacted === true);
   }
 
   async produce(records: OutgoingRecord[]): Promise<void> {
     this.assertOpen();
-    const appended = new Map<LogRecord[], LogRecord[]>();
+    const pending = new Map<PartitionLog, LogRecord[]>();
     const timestamp = this.now();
     for (const r of records) {
-      const partitions = this.topicOnDemand(r.topic);
+      const partitions = this.topicOnDemand(r.topic).partitions;
       const partition = this.partitioner.partition(r.topic, r.key, partitions.length, r.partition);
       const log = partitions[partition];
-      const record: LogRecord = {
+      let batch = pending.get(log);
+      if (!batch) pending.set(log, (batch = []));
+      batch.push({
         topic: r.topic,
         partition,
-        offset: String(log.length + (appended.get(log)?.length ?? 0)),
+        offset: '', // given by the partition on append
         key: r.key === null ? null : typeof r.key === 'string' ? Buffer.from(r.key, 'utf8') : r.key,
         value: r.value,
         headers: { ...(r.headers ?? {}) },
         timestamp,
-      };
-      let pending = appended.get(log);
-      if (!pending) appended.set(log, (pending = []));
-      pending.push(record);
+      });
     }
-    // Persist first, then publish: a record a consumer can see is already on disk.
-    for (const pending of appended.values()) this.store?.append(pending[0].topic, pending[0].partition, pending);
+    // Stored before published: a record a consumer can see is already on disk.
     const touched = new Set<string>();
-    for (const [log, pending] of appended) {
-      for (const record of pending) log.push(record);
-      touched.add(pending[0].topic);
+    for (const [log, batch] of pending) {
+      log.append(batch);
+      touched.add(log.tp.topic);
     }
+    for (const log of pending.keys()) this.enforce(log, timestamp);
     for (const topic of touched) for (const signal of this.watchers.get(topic) ?? []) signal.notify();
   }
 
@@ -120,31 +155,44 @@ export class MemoryLog implements EventLog, PartitionSource {
     onBatch: (records: LogRecord[]) => Promise<void> | void,
   ): Promise<void> {
     const log = this.partitionLog(tp);
-    const end = Math.min(Number(toOffset), log.length);
-    for (let at = Math.max(0, Number(fromOffset)); at < end; at += this.maxBatch) {
-      await onBatch(log.slice(at, Math.min(end, at + this.maxBatch)));
+    const end = Math.min(Number(toOffset), log.high);
+    // Offsets below the partition's low (retention took them) are read from the low on.
+    for (let at = Number(fromOffset); at < end; ) {
+      const { records, next } = log.read(at, end, this.maxBatch);
+      if (records.length > 0) await onBatch(records);
+      if (next <= at) break;
+      at = next;
     }
   }
 
   async partitionsFor(topic: string): Promise<number> {
-    return this.topics.get(topic)?.length ?? 0;
+    return this.topics.get(topic)?.partitions.length ?? 0;
   }
 
   async offsets(tp: TopicPartition): Promise<{ low: string; high: string }> {
-    return { low: '0', high: String(this.partitionLog(tp).length) };
+    const { low, high } = this.bounds(tp);
+    return { low: String(low), high: String(high) };
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     await Promise.all([...this.consumers].map((c) => c.stop()));
     this.closed = true;
+    clearInterval(this.retentionTimer);
+    for (const topic of this.topics.values()) for (const p of topic.partitions) p.close();
     this.store?.close();
   }
 
   // PartitionSource, for the consumers.
 
-  records(tp: TopicPartition): readonly LogRecord[] {
-    return this.partitionLog(tp);
+  bounds(tp: TopicPartition): { low: number; high: number } {
+    const log = this.partitionLog(tp);
+    return { low: log.low, high: log.high };
+  }
+
+  read(tp: TopicPartition, from: number, max: number): { records: LogRecord[]; next: number } {
+    const log = this.partitionLog(tp);
+    return log.read(from, log.high, max);
   }
 
   watch(topics: readonly string[], signal: Signal): () => void {
@@ -158,34 +206,52 @@ export class MemoryLog implements EventLog, PartitionSource {
     };
   }
 
-  private partitionLog(tp: TopicPartition): LogRecord[] {
-    const log = this.topics.get(tp.topic)?.[tp.partition];
+  private partitionLog(tp: TopicPartition): PartitionLog {
+    const log = this.topics.get(tp.topic)?.partitions[tp.partition];
     if (!log) throw new UnknownPartition(tp);
     return log;
   }
 
-  /** The topic's partitions, creating it with the default count when it does not exist yet. */
-  private topicOnDemand(topic: string): LogRecord[][] {
-    return this.topics.get(topic) ?? this.createTopic(topic, this.defaultPartitions);
+  /** The topic, creating it with the default count when it does not exist yet. */
+  private topicOnDemand(topic: string): Topic {
+    return this.topics.get(topic) ?? this.createTopic(topic, this.defaultPartitions, false);
   }
 
-  /** Creates the topic, or grows it to `partitions`; partitions never shrink, as in Kafka. */
-  private createTopic(topic: string, partitions: number): LogRecord[][] {
+  /**
+   * Creates the topic, or grows it to `partitions`; partitions never shrink, as in Kafka. A topic
+   * asked for as compacted becomes compacted (one created on demand, or by an older version, may
+   * not have been).
+   */
+  private createTopic(topic: string, partitions: number, compacted: boolean): Topic {
     if (!Number.isInteger(partitions) || partitions < 1) throw new RangeError(`${topic}: partitions must be a positive integer`);
-    let logs = this.topics.get(topic);
-    const before = logs?.length ?? 0;
-    if (logs && before >= partitions) return logs;
-    if (!logs) this.topics.set(topic, (logs = []));
-    while (logs.length < partitions) logs.push([]);
-    this.store?.saveTopics(new Map([...this.topics].map(([name, p]) => [name, p.length])));
-    if (before > 0) {
+    let entry = this.topics.get(topic);
+    const before = entry?.partitions.length ?? 0;
+    if (entry && before >= partitions && (entry.compacted || !compacted)) return entry;
+    if (!entry) this.topics.set(topic, (entry = { partitions: [], compacted }));
+    entry.compacted ||= compacted;
+    for (const p of entry.partitions) p.compacted = entry.compacted;
+    this.addPartitions(topic, entry, partitions);
+    this.store?.saveTopics(
+      new Map(
+        [...this.topics].map(([name, t]): [string, StoredTopic] => [name, { partitions: t.partitions.length, compacted: t.compacted }]),
+      ),
+    );
+    if (before > 0 && entry.partitions.length > before) {
       for (const group of this.groups.values()) {
         if (group.subscribesTo(topic)) {
           group.refresh().catch((err: unknown) => this.logger.error({ err, topic }, 'rebalance after adding partitions failed'));
         }
       }
     }
-    return logs;
+    return entry;
+  }
+
+  private addPartitions(topic: string, entry: Topic, count: number): void {
+    while (entry.partitions.length < count) {
+      const partition = entry.partitions.length;
+      const storage = this.store?.segments(topic, partition, this.policy) ?? new MemorySegments();
+      entry.partitions.push(new PartitionLog({ topic, partition }, storage, this.policy, entry.compacted));
+    }
   }
 
   private group(groupId: string): MemoryGroup {
@@ -194,7 +260,7 @@ export class MemoryLog implements EventLog, PartitionSource {
       const store = this.store;
       group = new MemoryGroup(
         groupId,
-        (topic) => this.topics.get(topic)?.length ?? 0,
+        (topic) => this.topics.get(topic)?.partitions.length ?? 0,
         store ? (entries) => store.commit(groupId, entries) : null,
         this.restoredCommits.get(groupId),
       );

@@ -192,13 +192,13 @@ describe('MemoryLog', () => {
     expect(committed.map((c) => c.offset ?? '0')).toEqual(highs.map((h) => h.high));
   });
 
-  it('ignores a torn record at the end of a partition file', async () => {
+  it('ignores a torn record at the end of the active segment', async () => {
     const dataDir = tempDir();
     const first = open({ partitions: 1, dataDir });
     await first.produce([{ topic: 't', key: 'a', value: Buffer.from('complete') }]);
     await first.close();
     const { appendFileSync } = await import('node:fs');
-    appendFileSync(join(dataDir, 'topics', 't', '0.log'), Buffer.from([0, 0, 0, 50, 1, 2, 3]));
+    appendFileSync(join(dataDir, 'topics', 't', '0', '00000000000000000000.log'), Buffer.from([0, 0, 0, 50, 1, 2, 3]));
 
     const second = open({ partitions: 1, dataDir });
     expect(values(await readAll(second, { topic: 't', partition: 0 }))).toEqual(['complete']);

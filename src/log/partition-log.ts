@@ -1,0 +1,180 @@
+/**
+ * One partition of the embedded log: segments of frames (on disk or in memory), the newest records
+ * decoded for consumers that keep up, and the policy that bounds it (retention, or compaction for a
+ * compacted topic). Memory holds each segment's sparse index and the recent records; everything
+ * older is decoded from its segment when read.
+ */
+import { compact } from './compaction.js';
+import { RecentRecords } from './recent-records.js';
+import { expiredSegments, type PartitionPolicy } from './retention.js';
+import type { Segment } from './segment.js';
+import { encodeFrames } from './segment-frames.js';
+import type { SegmentStorage } from './segment-storage.js';
+import type { LogRecord, TopicPartition } from './types.js';
+
+/** Recent records held decoded per partition: enough for a consumer a few batches behind. */
+const RECENT_RECORDS = 8192;
+const RECENT_BYTES = 8 * 1024 * 1024;
+
+export class PartitionLog {
+  private segments: Segment[];
+  private readonly recent: RecentRecords;
+  private totalBytes = 0;
+  /** Bytes of sealed segments not compacted since this process opened the partition. */
+  private dirtyBytes = 0;
+  private tombstonesDueAt = Number.POSITIVE_INFINITY;
+
+  constructor(
+    readonly tp: TopicPartition,
+    private readonly storage: SegmentStorage,
+    private readonly policy: PartitionPolicy,
+    public compacted = false,
+  ) {
+    this.segments = storage.load();
+    if (this.segments.length === 0) this.segments.push(storage.create(0));
+    for (const s of this.segments) this.totalBytes += s.size;
+    this.dirtyBytes = this.totalBytes - this.active.size;
+    this.recent = new RecentRecords(this.high, RECENT_RECORDS, RECENT_BYTES);
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  /** Offset of the first segment: nothing below it can be read. */
+  get low(): number {
+    return this.segments[0].base;
+  }
+
+  /** Offset the next record gets. */
+  get high(): number {
+    return this.active.next;
+  }
+
+  /** Bytes of all segments. */
+  get size(): number {
+    return this.totalBytes;
+  }
+
+  /**
+   * Appends this partition's records: gives them consecutive offsets from `high` (in place, before
+   * anyone sees them) and stores them.
+   */
+  append(records: LogRecord[]): void {
+    const first = this.high;
+    for (let i = 0; i < records.length; i++) records[i].offset = String(first + i);
+    const sizes: number[] = [];
+    const frames = encodeFrames(records, first, sizes);
+    let start = 0;
+    let startByte = 0;
+    while (start < records.length) {
+      if (this.full(sizes[start], records[start].timestamp)) this.roll();
+      const active = this.active;
+      const firstTimestamp = active.count > 0 ? active.firstTimestamp : records[start].timestamp;
+      let end = start + 1;
+      let bytes = sizes[start];
+      while (
+        end < records.length &&
+        active.size + bytes + sizes[end] <= this.policy.segmentBytes &&
+        records[end].timestamp - firstTimestamp < this.policy.segmentMs
+      ) {
+        bytes += sizes[end++];
+      }
+      active.append(frames.subarray(startByte, startByte + bytes), records, sizes, start, end, first + start);
+      this.totalBytes += bytes;
+      start = end;
+      startByte += bytes;
+    }
+    this.recent.push(records, sizes);
+  }
+
+  /** The active segment would grow past its size or time with this record. */
+  private full(size: number, timestamp: number): boolean {
+    const active = this.active;
+    return (
+      active.count > 0 && (active.size + size > this.policy.segmentBytes || timestamp - active.firstTimestamp >= this.policy.segmentMs)
+    );
+  }
+
+  private roll(): void {
+    const sealed = this.active;
+    this.storage.seal(sealed);
+    this.dirtyBytes += sealed.size;
+    this.segments.push(this.storage.create(sealed.next));
+  }
+
+  /**
+   * Up to `max` records from `from` (raised to `low`, as a consumer reset to the earliest offset)
+   * until `stop`, skipping compaction's gaps; `next` is where to read on.
+   */
+  read(from: number, stop: number, max: number): { records: LogRecord[]; next: number } {
+    let at = Math.max(from, this.low);
+    const end = Math.min(stop, this.high);
+    if (at >= this.recent.start) {
+      const records = at < end ? this.recent.slice(at, end, max) : [];
+      return { records, next: Math.max(at, Math.min(end, at + records.length)) };
+    }
+    const out: LogRecord[] = [];
+    while (at < end && out.length < max) {
+      if (at >= this.recent.start) {
+        const records = this.recent.slice(at, end, max - out.length);
+        for (const r of records) out.push(r);
+        at += records.length;
+        break;
+      }
+      const i = this.segmentAt(at);
+      const segmentEnd = i + 1 < this.segments.length ? this.segments[i + 1].base : this.high;
+      at = this.segments[i].read(at, Math.min(end, segmentEnd, this.recent.start), max, this.tp, out);
+    }
+    return { records: out, next: at };
+  }
+
+  /** Index of the last segment based at or before `offset`. */
+  private segmentAt(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segments[mid].base <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Applies the partition's policy: retention, or compaction for a compacted topic. */
+  enforce(now: number): void {
+    if (this.compacted) this.compactIfDue(now);
+    else this.deleteExpired(now);
+  }
+
+  private deleteExpired(now: number): void {
+    const count = expiredSegments(this.segments, this.totalBytes, this.policy.retention, now);
+    if (count === 0) return;
+    if (count === this.segments.length) this.roll();
+    for (const segment of this.segments.splice(0, count)) {
+      this.totalBytes -= segment.size;
+      this.dirtyBytes = Math.max(0, this.dirtyBytes - segment.size);
+      this.storage.remove(segment);
+    }
+    this.recent.dropBelow(this.low);
+  }
+
+  /** Like Kafka's cleaner: once half the sealed bytes are new since the last pass, or a tombstone is due. */
+  private compactIfDue(now: number): void {
+    const sealedBytes = this.totalBytes - this.active.size;
+    const dirty = this.dirtyBytes > 0 && this.dirtyBytes * 2 >= sealedBytes;
+    if (!dirty && this.tombstonesDueAt > now) return;
+    const active = this.active;
+    const result = compact(this.segments.slice(0, -1), active, this.storage, this.policy, now);
+    this.segments = [...result.sealed, active];
+    this.totalBytes = this.segments.reduce((sum, s) => sum + s.size, 0);
+    this.dirtyBytes = 0;
+    this.tombstonesDueAt = result.tombstonesDueAt;
+    // Records of the sealed segments are read back compacted from now on.
+    this.recent.dropBelow(active.base);
+  }
+
+  close(): void {
+    this.storage.close(this.segments);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The newest records of a partition, decoded, so consumers keeping up never read a segment back.
+ * Holds a contiguous run of offsets ending at the partition's high watermark, bounded by a record
+ * count and by the bytes of their frames.
+ */
+import type { LogRecord } from './types.js';
+
+export class RecentRecords {
+  private records: LogRecord[] = [];
+  private sizes: number[] = [];
+  private head = 0;
+  private bytes = 0;
+  /** Offset of the oldest record held (the high watermark when none is). */
+  start: number;
+
+  constructor(
+    high: number,
+    private readonly maxRecords: number,
+    private readonly maxBytes: number,
+  ) {
+    this.start = high;
+  }
+
+  get held(): number {
+    return this.records.length - this.head;
+  }
+
+  push(records: readonly LogRecord[], sizes: readonly number[]): void {
+    for (let i = 0; i < records.length; i++) {
+      this.records.push(records[i]);
+      this.sizes.push(sizes[i]);
+      this.bytes += sizes[i];
+    }
+    while (this.held > 0 && (this.held > this.maxRecords || this.bytes > this.maxBytes)) this.dropOne();
+    this.pack();
+  }
+
+  /** Forgets records below `offset` (retention or compaction reached them). */
+  dropBelow(offset: number): void {
+    while (this.held > 0 && this.start < offset) this.dropOne();
+    this.pack();
+  }
+
+  /** Up to `max` records from `from` (≥ start) until `stop`. */
+  slice(from: number, stop: number, max: number): LogRecord[] {
+    const first = this.head + (from - this.start);
+    const last = this.head + Math.min(stop - this.start, from - this.start + max, this.held);
+    return first < last ? this.records.slice(first, last) : [];
+  }
+
+  private dropOne(): void {
+    this.bytes -= this.sizes[this.head];
+    this.head++;
+    this.start++;
+  }
+
+  /** Gives back the array room of dropped records once they are the larger part. */
+  private pack(): void {
+    if (this.head > 1024 && this.head * 2 > this.records.length) {
+      this.records = this.records.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

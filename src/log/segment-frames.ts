@@ -1,0 +1,132 @@
+/**
+ * The record frame of a log segment, the same on disk and in memory:
+ *
+ *   u32 body length (bytes after this field) | f64 offset | f64 append timestamp |
+ *   i32 key length (-1 = null) | key | i32 value length (-1 = null) | value | u32 headers length | headers (JSON)
+ *
+ * Each frame carries its own offset, so compaction can drop frames and keep the offsets of the rest.
+ * Offsets are exact as doubles up to 2^53.
+ */
+import type { Headers, LogRecord, TopicPartition } from './types.js';
+
+/** Length field, offset, timestamp, key length, value length, headers length. */
+const FRAME_OVERHEAD = 4 + 8 + 8 + 4 + 4 + 4;
+
+export interface NewRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Headers;
+  timestamp: number;
+}
+
+function hasHeaders(headers: Headers): boolean {
+  for (const _ in headers) return true;
+  return false;
+}
+
+/** Encoding goes through one reused buffer: segments copy the frames anyway (into a file or a chunk). */
+const SCRATCH_KEPT_BYTES = 4 * 1024 * 1024;
+let scratch = Buffer.allocUnsafeSlow(65_536);
+
+function scratchOf(bytes: number): Buffer {
+  if (bytes <= scratch.length) return scratch;
+  const grown = Buffer.allocUnsafeSlow(bytes);
+  if (bytes <= SCRATCH_KEPT_BYTES) scratch = grown;
+  return grown;
+}
+
+/**
+ * Encodes records with consecutive offsets from `firstOffset`; pushes each frame's length onto
+ * `sizes`. The frames are valid until the next call: store them before encoding again. Written
+ * through a DataView: Buffer's write methods check every argument.
+ */
+export function encodeFrames(records: readonly NewRecord[], firstOffset: number, sizes: number[]): Buffer {
+  const headers: Array<Buffer | null> = new Array(records.length);
+  const first = sizes.length;
+  let total = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    const h = hasHeaders(r.headers) ? Buffer.from(JSON.stringify(r.headers), 'utf8') : null;
+    headers[i] = h;
+    const size =
+      FRAME_OVERHEAD + (r.key === null ? 0 : r.key.length) + (r.value === null ? 0 : r.value.length) + (h === null ? 0 : h.length);
+    sizes.push(size);
+    total += size;
+  }
+  const buf = scratchOf(total).subarray(0, total);
+  const view = new DataView(buf.buffer, buf.byteOffset, total);
+  let at = 0;
+  const bytes = (data: Buffer | null, unsigned: boolean): void => {
+    if (data === null) view.setInt32(at, unsigned ? 0 : -1);
+    else {
+      view.setInt32(at, data.length);
+      buf.set(data, at + 4);
+      at += data.length;
+    }
+    at += 4;
+  };
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    view.setUint32(at, sizes[first + i] - 4);
+    view.setFloat64(at + 4, firstOffset + i);
+    view.setFloat64(at + 12, r.timestamp);
+    at += 20;
+    bytes(r.key, false);
+    bytes(r.value, false);
+    bytes(headers[i], true);
+  }
+  return buf;
+}
+
+/** Length of the whole frame starting at `at`, or 0 when `buf` does not hold all of it. */
+export function frameLength(buf: Buffer, at: number): number {
+  if (at + 4 > buf.length) return 0;
+  const length = 4 + buf.readUInt32BE(at);
+  return at + length <= buf.length ? length : 0;
+}
+
+/** Bytes needed to learn the length of the frame at `at` (when frameLength said 0). */
+export function frameLengthNeeded(buf: Buffer, at: number): number {
+  return at + 4 > buf.length ? 4 : 4 + buf.readUInt32BE(at);
+}
+
+export function frameOffset(buf: Buffer, at: number): number {
+  return buf.readDoubleBE(at + 4);
+}
+
+export function frameTimestamp(buf: Buffer, at: number): number {
+  return buf.readDoubleBE(at + 12);
+}
+
+/** The key bytes (a view into `buf`), or null. */
+export function frameKey(buf: Buffer, at: number): Buffer | null {
+  const keyLen = buf.readInt32BE(at + 20);
+  return keyLen < 0 ? null : buf.subarray(at + 24, at + 24 + keyLen);
+}
+
+/** A null value: a tombstone on a compacted topic. */
+export function frameIsTombstone(buf: Buffer, at: number): boolean {
+  const keyLen = Math.max(buf.readInt32BE(at + 20), 0);
+  return buf.readInt32BE(at + 24 + keyLen) < 0;
+}
+
+/** The record in the frame at `at`; key and value are copies, so they never pin a segment's buffer. */
+export function decodeFrame(buf: Buffer, at: number, tp: TopicPartition): LogRecord {
+  let p = at + 4;
+  const offset = buf.readDoubleBE(p);
+  p += 8;
+  const timestamp = buf.readDoubleBE(p);
+  p += 8;
+  const keyLen = buf.readInt32BE(p);
+  p += 4;
+  const key = keyLen >= 0 ? Buffer.from(buf.subarray(p, p + keyLen)) : null;
+  p += Math.max(keyLen, 0);
+  const valueLen = buf.readInt32BE(p);
+  p += 4;
+  const value = valueLen >= 0 ? Buffer.from(buf.subarray(p, p + valueLen)) : null;
+  p += Math.max(valueLen, 0);
+  const headersLen = buf.readUInt32BE(p);
+  p += 4;
+  const headers = headersLen > 0 ? (JSON.parse(buf.toString('utf8', p, p + headersLen)) as Headers) : {};
+  return { topic: tp.topic, partition: tp.partition, offset: String(offset), key, value, headers, timestamp };
+}
