@@ -6,8 +6,7 @@
  * shrank are merged while they fit in one segment, so a compacted partition does not splinter.
  */
 import type { PartitionPolicy } from './retention.js';
-import type { Segment } from './segment.js';
-import { frameIsTombstone, frameKey, frameOffset, frameTimestamp } from './segment-frames.js';
+import type { KeepRecord, Segment } from './segment.js';
 import type { SegmentStorage } from './segment-storage.js';
 
 export interface Compacted {
@@ -21,9 +20,8 @@ export interface Compacted {
 function newestOffsets(segments: readonly Segment[]): Map<string, number> {
   const newest = new Map<string, number>();
   for (const segment of segments) {
-    segment.forEachFrame((buf, at) => {
-      const key = frameKey(buf, at);
-      if (key !== null) newest.set(key.toString('latin1'), frameOffset(buf, at));
+    segment.scan((key, offset) => {
+      if (key !== null) newest.set(key.toString('latin1'), offset);
     });
   }
   return newest;
@@ -37,10 +35,11 @@ export function compact(
   now: number,
 ): Compacted {
   const newest = newestOffsets([...sealed, active]);
+  const keep: KeepRecord = (key, offset, timestamp, tombstone) =>
+    key === null || (newest.get(key.toString('latin1')) === offset && !(tombstone && timestamp + policy.tombstoneRetentionMs <= now));
   const result: Segment[] = [];
   let tombstonesDueAt = Number.POSITIVE_INFINITY;
   let group: Segment[] = [];
-  let groupFrames: Buffer[] = [];
   let groupBytes = 0;
   let groupChanged = false;
 
@@ -48,40 +47,27 @@ export function compact(
     if (group.length === 0) return;
     if (!groupChanged) result.push(...group);
     else {
-      const replacement = storage.replace(group, Buffer.concat(groupFrames, groupBytes));
+      const replacement = storage.rewrite(group, keep, groupBytes);
       if (replacement !== null) result.push(replacement);
     }
     group = [];
-    groupFrames = [];
     groupBytes = 0;
     groupChanged = false;
   };
 
   for (const segment of sealed) {
-    const kept = Buffer.allocUnsafe(segment.size);
     let keptBytes = 0;
     let dropped = false;
-    segment.forEachFrame((buf, at, length) => {
-      const key = frameKey(buf, at);
-      if (key !== null) {
-        if (newest.get(key.toString('latin1')) !== frameOffset(buf, at)) {
-          dropped = true;
-          return;
-        }
-        if (frameIsTombstone(buf, at)) {
-          const due = frameTimestamp(buf, at) + policy.tombstoneRetentionMs;
-          if (due <= now) {
-            dropped = true;
-            return;
-          }
-          tombstonesDueAt = Math.min(tombstonesDueAt, due);
-        }
+    segment.scan((key, offset, timestamp, tombstone, size) => {
+      if (!keep(key, offset, timestamp, tombstone)) {
+        dropped = true;
+        return;
       }
-      keptBytes += buf.copy(kept, keptBytes, at, at + length);
+      keptBytes += size;
+      if (tombstone && key !== null) tombstonesDueAt = Math.min(tombstonesDueAt, timestamp + policy.tombstoneRetentionMs);
     });
     if (group.length > 0 && groupBytes + keptBytes > policy.segmentBytes) flush();
     group.push(segment);
-    groupFrames.push(kept.subarray(0, keptBytes));
     groupBytes += keptBytes;
     groupChanged ||= dropped || group.length > 1;
   }

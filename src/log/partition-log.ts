@@ -1,14 +1,14 @@
 /**
- * One partition of the embedded log: segments of frames (on disk or in memory), the newest records
- * decoded for consumers that keep up, and the policy that bounds it (retention, or compaction for a
- * compacted topic). Memory holds each segment's sparse index and the recent records; everything
- * older is decoded from its segment when read.
+ * One partition of the embedded log: its segments (frames in files under a data directory, the
+ * records themselves without one) and the policy that bounds them (retention, or compaction for a
+ * compacted topic). With files, memory holds each segment's sparse index and the newest records
+ * decoded for consumers that keep up; anything older is decoded from its segment when read.
  */
 import { compact } from './compaction.js';
 import { RecentRecords } from './recent-records.js';
 import { expiredSegments, type PartitionPolicy } from './retention.js';
 import type { Segment } from './segment.js';
-import { encodeFrames } from './segment-frames.js';
+import { frameSize } from './segment-frames.js';
 import type { SegmentStorage } from './segment-storage.js';
 import type { LogRecord, TopicPartition } from './types.js';
 
@@ -18,7 +18,8 @@ const RECENT_BYTES = 8 * 1024 * 1024;
 
 export class PartitionLog {
   private segments: Segment[];
-  private readonly recent: RecentRecords;
+  /** Only for segments in files: segments in memory hold the records themselves. */
+  private readonly recent: RecentRecords | null;
   private totalBytes = 0;
   /** Bytes of sealed segments not compacted since this process opened the partition. */
   private dirtyBytes = 0;
@@ -34,7 +35,7 @@ export class PartitionLog {
     if (this.segments.length === 0) this.segments.push(storage.create(0));
     for (const s of this.segments) this.totalBytes += s.size;
     this.dirtyBytes = this.totalBytes - this.active.size;
-    this.recent = new RecentRecords(this.high, RECENT_RECORDS, RECENT_BYTES);
+    this.recent = storage.holdsRecords ? null : new RecentRecords(this.high, RECENT_RECORDS, RECENT_BYTES);
   }
 
   private get active(): Segment {
@@ -62,11 +63,12 @@ export class PartitionLog {
    */
   append(records: LogRecord[]): void {
     const first = this.high;
-    for (let i = 0; i < records.length; i++) records[i].offset = String(first + i);
-    const sizes: number[] = [];
-    const frames = encodeFrames(records, first, sizes);
+    const sizes: number[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      records[i].offset = String(first + i);
+      sizes[i] = frameSize(records[i]);
+    }
     let start = 0;
-    let startByte = 0;
     while (start < records.length) {
       if (this.full(sizes[start], records[start].timestamp)) this.roll();
       const active = this.active;
@@ -80,12 +82,11 @@ export class PartitionLog {
       ) {
         bytes += sizes[end++];
       }
-      active.append(frames.subarray(startByte, startByte + bytes), records, sizes, start, end, first + start);
+      this.storage.append(active, records, sizes, start, end);
       this.totalBytes += bytes;
       start = end;
-      startByte += bytes;
     }
-    this.recent.push(records, sizes);
+    this.recent?.push(records, sizes);
   }
 
   /** The active segment would grow past its size or time with this record. */
@@ -110,21 +111,23 @@ export class PartitionLog {
   read(from: number, stop: number, max: number): { records: LogRecord[]; next: number } {
     let at = Math.max(from, this.low);
     const end = Math.min(stop, this.high);
-    if (at >= this.recent.start) {
-      const records = at < end ? this.recent.slice(at, end, max) : [];
-      return { records, next: Math.max(at, Math.min(end, at + records.length)) };
+    const recent = this.recent;
+    const recentStart = recent?.start ?? Number.POSITIVE_INFINITY;
+    if (recent !== null && at >= recentStart) {
+      const records = at < end ? recent.slice(at, end, max) : [];
+      return { records, next: at + records.length };
     }
     const out: LogRecord[] = [];
     while (at < end && out.length < max) {
-      if (at >= this.recent.start) {
-        const records = this.recent.slice(at, end, max - out.length);
+      if (recent !== null && at >= recentStart) {
+        const records = recent.slice(at, end, max - out.length);
         for (const r of records) out.push(r);
         at += records.length;
         break;
       }
       const i = this.segmentAt(at);
       const segmentEnd = i + 1 < this.segments.length ? this.segments[i + 1].base : this.high;
-      at = this.segments[i].read(at, Math.min(end, segmentEnd, this.recent.start), max, this.tp, out);
+      at = this.segments[i].read(at, Math.min(end, segmentEnd, recentStart), max, this.tp, out);
     }
     return { records: out, next: at };
   }
@@ -156,7 +159,7 @@ export class PartitionLog {
       this.dirtyBytes = Math.max(0, this.dirtyBytes - segment.size);
       this.storage.remove(segment);
     }
-    this.recent.dropBelow(this.low);
+    this.recent?.dropBelow(this.low);
   }
 
   /** Like Kafka's cleaner: once half the sealed bytes are new since the last pass, or a tombstone is due. */
@@ -171,7 +174,7 @@ export class PartitionLog {
     this.dirtyBytes = 0;
     this.tombstonesDueAt = result.tombstonesDueAt;
     // Records of the sealed segments are read back compacted from now on.
-    this.recent.dropBelow(active.base);
+    this.recent?.dropBelow(active.base);
   }
 
   close(): void {

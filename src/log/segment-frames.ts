@@ -24,58 +24,68 @@ function hasHeaders(headers: Headers): boolean {
   return false;
 }
 
-/** Encoding goes through one reused buffer: segments copy the frames anyway (into a file or a chunk). */
+/** Encoding goes through one reused buffer: the frames are written to a file at once. */
 const SCRATCH_KEPT_BYTES = 4 * 1024 * 1024;
 let scratch = Buffer.allocUnsafeSlow(65_536);
+let scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
 
-function scratchOf(bytes: number): Buffer {
-  if (bytes <= scratch.length) return scratch;
-  const grown = Buffer.allocUnsafeSlow(bytes);
-  if (bytes <= SCRATCH_KEPT_BYTES) scratch = grown;
-  return grown;
+/** Writes a length-prefixed field (`absent` as the length of a null one); returns where it ends. */
+function writeField(buf: Buffer, view: DataView, at: number, data: Buffer | null, absent: number): number {
+  if (data === null) {
+    view.setInt32(at, absent);
+    return at + 4;
+  }
+  view.setInt32(at, data.length);
+  buf.set(data, at + 4);
+  return at + 4 + data.length;
+}
+
+/** Headers as stored: JSON, or nothing when there are none. */
+function headerBytes(headers: Headers): Buffer | null {
+  return hasHeaders(headers) ? Buffer.from(JSON.stringify(headers), 'utf8') : null;
+}
+
+/** Bytes of the record's frame: what retention budgets count, on disk and in memory alike. */
+export function frameSize(r: NewRecord): number {
+  const headers = hasHeaders(r.headers) ? Buffer.byteLength(JSON.stringify(r.headers), 'utf8') : 0;
+  return FRAME_OVERHEAD + (r.key === null ? 0 : r.key.length) + (r.value === null ? 0 : r.value.length) + headers;
 }
 
 /**
- * Encodes records with consecutive offsets from `firstOffset`; pushes each frame's length onto
- * `sizes`. The frames are valid until the next call: store them before encoding again. Written
- * through a DataView: Buffer's write methods check every argument.
+ * Encodes `records[from, to)`, with consecutive offsets from `firstOffset` and frame sizes
+ * `sizes[from, to)`. The frames are valid until the next call: store them before encoding again.
+ * Written through a DataView: Buffer's write methods check every argument.
  */
-export function encodeFrames(records: readonly NewRecord[], firstOffset: number, sizes: number[]): Buffer {
-  const headers: Array<Buffer | null> = new Array(records.length);
-  const first = sizes.length;
+export function encodeFrames(
+  records: readonly NewRecord[],
+  from: number,
+  to: number,
+  firstOffset: number,
+  sizes: readonly number[],
+): Buffer {
   let total = 0;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i];
-    const h = hasHeaders(r.headers) ? Buffer.from(JSON.stringify(r.headers), 'utf8') : null;
-    headers[i] = h;
-    const size =
-      FRAME_OVERHEAD + (r.key === null ? 0 : r.key.length) + (r.value === null ? 0 : r.value.length) + (h === null ? 0 : h.length);
-    sizes.push(size);
-    total += size;
-  }
-  const buf = scratchOf(total).subarray(0, total);
-  const view = new DataView(buf.buffer, buf.byteOffset, total);
-  let at = 0;
-  const bytes = (data: Buffer | null, unsigned: boolean): void => {
-    if (data === null) view.setInt32(at, unsigned ? 0 : -1);
-    else {
-      view.setInt32(at, data.length);
-      buf.set(data, at + 4);
-      at += data.length;
+  for (let i = from; i < to; i++) total += sizes[i];
+  let buf = scratch;
+  let view = scratchView;
+  if (total > scratch.length) {
+    buf = Buffer.allocUnsafeSlow(total);
+    view = new DataView(buf.buffer, buf.byteOffset, total);
+    if (total <= SCRATCH_KEPT_BYTES) {
+      scratch = buf;
+      scratchView = view;
     }
-    at += 4;
-  };
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i];
-    view.setUint32(at, sizes[first + i] - 4);
-    view.setFloat64(at + 4, firstOffset + i);
-    view.setFloat64(at + 12, r.timestamp);
-    at += 20;
-    bytes(r.key, false);
-    bytes(r.value, false);
-    bytes(headers[i], true);
   }
-  return buf;
+  let at = 0;
+  for (let i = from; i < to; i++) {
+    const r = records[i];
+    view.setUint32(at, sizes[i] - 4);
+    view.setFloat64(at + 4, firstOffset + i - from);
+    view.setFloat64(at + 12, r.timestamp);
+    at = writeField(buf, view, at + 20, r.key, -1);
+    at = writeField(buf, view, at, r.value, -1);
+    at = writeField(buf, view, at, headerBytes(r.headers), 0);
+  }
+  return buf.subarray(0, total);
 }
 
 /** Length of the whole frame starting at `at`, or 0 when `buf` does not hold all of it. */

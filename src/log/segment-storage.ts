@@ -4,46 +4,73 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Segment } from './segment.js';
-import { FileBytes, MemoryBytes } from './segment-bytes.js';
+import { FrameSegment } from './frame-segment.js';
+import { RecordSegment } from './record-segment.js';
+import type { KeepRecord, Segment } from './segment.js';
+import { SegmentFile } from './segment-file.js';
+import { encodeFrames, frameIsTombstone, frameKey, frameOffset, frameSize, frameTimestamp } from './segment-frames.js';
 import { decodeIndexFile, encodeIndexFile } from './segment-index.js';
+import type { LogRecord } from './types.js';
 
 export interface SegmentStorage {
+  /** Its segments hold the records themselves, so reading one back costs nothing. */
+  readonly holdsRecords: boolean;
   /** The stored segments in offset order (none for a new partition). */
   load(): Segment[];
   create(base: number): Segment;
+  /** Appends `records[from, to)` (offsets given; `sizes[i]` is record i's frame size) to the active segment. */
+  append(segment: Segment, records: readonly LogRecord[], sizes: readonly number[], from: number, to: number): void;
   /** The segment takes no more appends. */
   seal(segment: Segment): void;
   remove(segment: Segment): void;
   /**
-   * Compaction: `frames` (possibly none) take the place of `replaced`, consecutive sealed segments;
-   * the result is a sealed segment based at the first one's base, or null when nothing is left.
+   * Compaction: the records of `group` (consecutive sealed segments) that `keep` accepts, `bytes` in
+   * all, take its place as one sealed segment based at the first one's base, or as none.
    */
-  replace(replaced: Segment[], frames: Buffer): Segment | null;
+  rewrite(group: readonly Segment[], keep: KeepRecord, bytes: number): Segment | null;
   close(segments: readonly Segment[]): void;
 }
 
+function recordSegment(segment: Segment): RecordSegment {
+  if (!(segment instanceof RecordSegment)) throw new TypeError(`segment ${segment.base} is not held in memory`);
+  return segment;
+}
+
+function frameSegment(segment: Segment): FrameSegment {
+  if (!(segment instanceof FrameSegment)) throw new TypeError(`segment ${segment.base} is not a file`);
+  return segment;
+}
+
+/** Segments that hold the records themselves: nothing is encoded, read back or copied. */
 export class MemorySegments implements SegmentStorage {
+  readonly holdsRecords = true;
+
   load(): Segment[] {
     return [];
   }
 
   create(base: number): Segment {
-    return new Segment(base, new MemoryBytes());
+    return new RecordSegment(base);
   }
 
-  seal(segment: Segment): void {
-    segment.bytes.seal();
+  append(segment: Segment, records: readonly LogRecord[], sizes: readonly number[], from: number, to: number): void {
+    recordSegment(segment).append(records, sizes, from, to);
   }
 
-  remove(segment: Segment): void {
-    segment.bytes.remove();
-  }
+  seal(): void {}
 
-  replace(replaced: Segment[], frames: Buffer): Segment | null {
-    for (const s of replaced) s.bytes.remove();
-    if (frames.length === 0) return null;
-    return Segment.holding(replaced[0].base, new MemoryBytes(frames), frames);
+  remove(): void {}
+
+  rewrite(group: readonly Segment[], keep: KeepRecord): Segment | null {
+    const kept = group.flatMap((segment) =>
+      recordSegment(segment)
+        .entries()
+        .filter((r) => keep(r.key, Number(r.offset), r.timestamp, r.value === null)),
+    );
+    if (kept.length === 0) return null;
+    const result = new RecordSegment(group[0].base);
+    result.append(kept, kept.map(frameSize), 0, kept.length);
+    return result;
   }
 
   close(): void {}
@@ -56,6 +83,8 @@ function baseName(base: number): string {
 }
 
 export class FileSegments implements SegmentStorage {
+  readonly holdsRecords = false;
+
   constructor(readonly dir: string) {}
 
   private logPath(base: number): string {
@@ -75,7 +104,7 @@ export class FileSegments implements SegmentStorage {
       else if (/^\d+\.log$/.test(file)) bases.push(Number(file.slice(0, -4)));
     }
     bases.sort((a, b) => a - b);
-    const segments: Segment[] = [];
+    const segments: FrameSegment[] = [];
     for (const [i, base] of bases.entries()) {
       const segment = this.open(base, i === bases.length - 1);
       const previous = segments.at(-1);
@@ -90,68 +119,83 @@ export class FileSegments implements SegmentStorage {
     return segments;
   }
 
-  private open(base: number, active: boolean): Segment {
+  private open(base: number, active: boolean): FrameSegment {
     const path = this.logPath(base);
-    const bytes = new FileBytes(path, statSync(path).size);
+    const file = new SegmentFile(path, statSync(path).size);
     if (!active) {
-      const summarised = this.readIndex(base, bytes);
+      const summarised = this.readIndex(base, file);
       if (summarised) return summarised;
     }
-    const segment = new Segment(base, bytes);
+    const segment = new FrameSegment(base, file);
     segment.rebuild();
     if (!active) this.seal(segment);
     return segment;
   }
 
-  private readIndex(base: number, bytes: FileBytes): Segment | null {
+  private readIndex(base: number, file: SegmentFile): FrameSegment | null {
     const path = this.indexPath(base);
     if (!existsSync(path)) return null;
     const decoded = decodeIndexFile(readFileSync(path));
-    if (decoded === null || decoded.summary.base !== base || decoded.summary.size !== bytes.size) return null;
-    return Segment.summarised(bytes, decoded.summary, decoded.index);
+    if (decoded === null || decoded.summary.base !== base || decoded.summary.size !== file.size) return null;
+    return FrameSegment.summarised(file, decoded.summary, decoded.index);
   }
 
   create(base: number): Segment {
     mkdirSync(this.dir, { recursive: true });
     const path = this.logPath(base);
     writeFileSync(path, Buffer.alloc(0));
-    return new Segment(base, new FileBytes(path, 0));
+    return new FrameSegment(base, new SegmentFile(path, 0));
+  }
+
+  append(segment: Segment, records: readonly LogRecord[], sizes: readonly number[], from: number, to: number): void {
+    const firstOffset = Number(records[from].offset);
+    frameSegment(segment).append(encodeFrames(records, from, to, firstOffset, sizes), records, sizes, from, to, firstOffset);
   }
 
   seal(segment: Segment): void {
-    segment.bytes.seal();
+    const frames = frameSegment(segment);
+    frames.file.seal();
     const path = this.indexPath(segment.base);
-    writeFileSync(`${path}.tmp`, encodeIndexFile(segment.summary(), segment.indexEntries));
+    writeFileSync(`${path}.tmp`, encodeIndexFile(frames.summary(), frames.indexEntries));
     renameSync(`${path}.tmp`, path);
   }
 
   remove(segment: Segment): void {
-    segment.bytes.remove();
+    frameSegment(segment).file.remove();
     unlinkIfThere(this.indexPath(segment.base));
   }
 
-  replace(replaced: Segment[], frames: Buffer): Segment | null {
-    const base = replaced[0].base;
-    for (const s of replaced) s.bytes.close();
-    let result: Segment | null = null;
-    if (frames.length === 0) {
-      this.remove(replaced[0]);
+  rewrite(group: readonly Segment[], keep: KeepRecord, bytes: number): Segment | null {
+    const frames = Buffer.allocUnsafe(bytes);
+    let filled = 0;
+    for (const segment of group) {
+      frameSegment(segment).forEachFrame((buf, at, length) => {
+        if (keep(frameKey(buf, at), frameOffset(buf, at), frameTimestamp(buf, at), frameIsTombstone(buf, at))) {
+          filled += buf.copy(frames, filled, at, at + length);
+        }
+      });
+    }
+    const base = group[0].base;
+    for (const s of group) frameSegment(s).file.close();
+    let result: FrameSegment | null = null;
+    if (filled === 0) {
+      this.remove(group[0]);
     } else {
       // Written aside, then renamed over the first segment: a crash leaves either the old segment
       // or the whole new one. Its old summary goes first so it can never describe the new file.
       const path = this.logPath(base);
-      writeFileSync(`${path}.cleaned`, frames);
+      writeFileSync(`${path}.cleaned`, frames.subarray(0, filled));
       unlinkIfThere(this.indexPath(base));
       renameSync(`${path}.cleaned`, path);
-      result = Segment.holding(base, new FileBytes(path, frames.length), frames);
+      result = FrameSegment.holding(base, new SegmentFile(path, filled), frames.subarray(0, filled));
       this.seal(result);
     }
-    for (const s of replaced.slice(1)) this.remove(s);
+    for (const s of group.slice(1)) this.remove(s);
     return result;
   }
 
   close(segments: readonly Segment[]): void {
-    for (const s of segments) s.bytes.close();
+    for (const s of segments) frameSegment(s).file.close();
   }
 }
 

@@ -1,159 +1,30 @@
 /**
- * One segment of a partition: frames with offsets from `base` on, stored in SegmentBytes, and a
- * sparse offset index in memory. Records are decoded only when read.
+ * One segment of a partition: records with offsets from `base` on. Under a data directory its
+ * records are frames in a file (frame-segment.ts); without one, the records themselves
+ * (record-segment.ts). Either way its size is counted in frame bytes, so retention budgets mean the
+ * same in both.
  */
-import type { SegmentBytes } from './segment-bytes.js';
-import { decodeFrame, frameLength, frameLengthNeeded, frameOffset, frameTimestamp } from './segment-frames.js';
-import { INDEX_INTERVAL_BYTES, OffsetIndex, type SegmentSummary } from './segment-index.js';
 import type { LogRecord, TopicPartition } from './types.js';
 
-/** Bytes read from a segment at a time. */
-const READ_CHUNK_BYTES = 65_536;
-
-export class Segment {
-  next: number;
-  count = 0;
-  firstTimestamp = Number.NaN;
-  maxTimestamp = Number.NEGATIVE_INFINITY;
-  private index = new OffsetIndex();
-  private sinceIndexed = INDEX_INTERVAL_BYTES;
-
-  constructor(
-    readonly base: number,
-    readonly bytes: SegmentBytes,
-  ) {
-    this.next = base;
-  }
-
-  /** A segment whose summary and index were kept beside it. */
-  static summarised(bytes: SegmentBytes, summary: SegmentSummary, index: OffsetIndex): Segment {
-    const segment = new Segment(summary.base, bytes);
-    segment.next = summary.next;
-    segment.count = summary.count;
-    segment.firstTimestamp = summary.firstTimestamp;
-    segment.maxTimestamp = summary.maxTimestamp;
-    segment.index = index;
-    return segment;
-  }
-
-  /** A segment over bytes that hold exactly `frames`. */
-  static holding(base: number, bytes: SegmentBytes, frames: Buffer): Segment {
-    const segment = new Segment(base, bytes);
-    segment.track(frames, 0, frames.length, 0);
-    return segment;
-  }
-
-  get size(): number {
-    return this.bytes.size;
-  }
-
-  get indexEntries(): OffsetIndex {
-    return this.index;
-  }
-
-  summary(): SegmentSummary {
-    return {
-      base: this.base,
-      next: this.next,
-      count: this.count,
-      firstTimestamp: this.firstTimestamp,
-      maxTimestamp: this.maxTimestamp,
-      size: this.size,
-    };
-  }
-
+export interface Segment {
+  readonly base: number;
+  /** Offset after its last record (base when empty). */
+  readonly next: number;
+  readonly count: number;
+  /** Append time of its first record (NaN when empty). */
+  readonly firstTimestamp: number;
+  /** Newest append time in it (-Infinity when empty). */
+  readonly maxTimestamp: number;
+  /** Bytes of its records as frames. */
+  readonly size: number;
   /**
-   * Appends the frames of `records[from, to)`, whose offsets run from `firstOffset` and whose frame
-   * lengths are `sizes[from, to)`: what the index needs is known without reading the frames back.
-   */
-  append(
-    frames: Buffer,
-    records: readonly { timestamp: number }[],
-    sizes: readonly number[],
-    from: number,
-    to: number,
-    firstOffset: number,
-  ): void {
-    let position = this.bytes.size;
-    this.bytes.append(frames);
-    for (let i = from; i < to; i++) {
-      this.note(firstOffset + i - from, records[i].timestamp, sizes[i], position);
-      position += sizes[i];
-    }
-  }
-
-  /**
-   * Learns the frames already stored (a segment opened without its summary); a torn frame at the
-   * end, left by a crash mid-write, is cut off.
-   */
-  rebuild(): void {
-    const valid = this.forEachFrame((buf, at, length, position) => {
-      this.track(buf, at, at + length, position);
-    });
-    this.bytes.truncate(valid);
-  }
-
-  private track(buf: Buffer, start: number, end: number, position: number): void {
-    for (let at = start; at < end; ) {
-      const length = frameLength(buf, at);
-      this.note(frameOffset(buf, at), frameTimestamp(buf, at), length, position + at - start);
-      at += length;
-    }
-  }
-
-  private note(offset: number, timestamp: number, length: number, position: number): void {
-    if (this.sinceIndexed >= INDEX_INTERVAL_BYTES) {
-      this.index.add(offset, position);
-      this.sinceIndexed = 0;
-    }
-    this.sinceIndexed += length;
-    if (this.count === 0) this.firstTimestamp = timestamp;
-    if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
-    this.count++;
-    this.next = offset + 1;
-  }
-
-  /**
-   * Calls `visit` for each whole frame from `from` on (the frame starts at `at` in `buf`, at
-   * `position` in the segment); returns the position after the last whole frame.
-   */
-  forEachFrame(visit: (buf: Buffer, at: number, length: number, position: number) => boolean | undefined, from = 0): number {
-    let position = from;
-    let chunk = READ_CHUNK_BYTES;
-    while (position < this.bytes.size) {
-      const buf = this.bytes.read(position, chunk);
-      let at = 0;
-      for (let length = frameLength(buf, at); length > 0; length = frameLength(buf, at)) {
-        if (visit(buf, at, length, position + at) === false) return position + at;
-        at += length;
-      }
-      if (at === 0) {
-        const needed = frameLengthNeeded(buf, 0);
-        if (buf.length >= this.bytes.size - position || needed <= chunk) return position;
-        chunk = needed;
-        continue;
-      }
-      position += at;
-      chunk = READ_CHUNK_BYTES;
-    }
-    return position;
-  }
-
-  /**
-   * Decodes records with offsets in [from, stop) onto `out` until it holds `max`; returns the offset
+   * Puts records with offsets in [from, stop) onto `out` until it holds `max`; returns the offset
    * to read on from.
    */
-  read(from: number, stop: number, max: number, tp: TopicPartition, out: LogRecord[]): number {
-    let reached = stop;
-    this.forEachFrame((buf, at) => {
-      const offset = frameOffset(buf, at);
-      if (offset >= stop) return false;
-      if (offset < from) return;
-      out.push(decodeFrame(buf, at, tp));
-      if (out.length < max) return;
-      reached = offset + 1;
-      return false;
-    }, this.index.positionFor(from));
-    return reached;
-  }
+  read(from: number, stop: number, max: number, tp: TopicPartition, out: LogRecord[]): number;
+  /** Every record in offset order, as compaction needs it. */
+  scan(visit: (key: Buffer | null, offset: number, timestamp: number, tombstone: boolean, size: number) => void): void;
 }
+
+/** Compaction's verdict on one record. */
+export type KeepRecord = (key: Buffer | null, offset: number, timestamp: number, tombstone: boolean) => boolean;

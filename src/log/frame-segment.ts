@@ -1,0 +1,166 @@
+/**
+ * A segment under a data directory: frames (segment-frames.ts) in a file, and a sparse offset index
+ * in memory. Records are decoded only when read.
+ */
+import type { Segment } from './segment.js';
+import type { SegmentFile } from './segment-file.js';
+import { decodeFrame, frameIsTombstone, frameKey, frameLength, frameLengthNeeded, frameOffset, frameTimestamp } from './segment-frames.js';
+import { INDEX_INTERVAL_BYTES, OffsetIndex, type SegmentSummary } from './segment-index.js';
+import type { LogRecord, TopicPartition } from './types.js';
+
+/** Bytes read from a segment at a time. */
+const READ_CHUNK_BYTES = 65_536;
+
+export class FrameSegment implements Segment {
+  next: number;
+  count = 0;
+  firstTimestamp = Number.NaN;
+  maxTimestamp = Number.NEGATIVE_INFINITY;
+  private index = new OffsetIndex();
+  private sinceIndexed = INDEX_INTERVAL_BYTES;
+
+  constructor(
+    readonly base: number,
+    readonly file: SegmentFile,
+  ) {
+    this.next = base;
+  }
+
+  /** A segment whose summary and index were kept beside it. */
+  static summarised(file: SegmentFile, summary: SegmentSummary, index: OffsetIndex): FrameSegment {
+    const segment = new FrameSegment(summary.base, file);
+    segment.next = summary.next;
+    segment.count = summary.count;
+    segment.firstTimestamp = summary.firstTimestamp;
+    segment.maxTimestamp = summary.maxTimestamp;
+    segment.index = index;
+    return segment;
+  }
+
+  /** A segment over a file that holds exactly `frames`. */
+  static holding(base: number, file: SegmentFile, frames: Buffer): FrameSegment {
+    const segment = new FrameSegment(base, file);
+    segment.track(frames, 0, frames.length, 0);
+    return segment;
+  }
+
+  get size(): number {
+    return this.file.size;
+  }
+
+  get indexEntries(): OffsetIndex {
+    return this.index;
+  }
+
+  summary(): SegmentSummary {
+    return {
+      base: this.base,
+      next: this.next,
+      count: this.count,
+      firstTimestamp: this.firstTimestamp,
+      maxTimestamp: this.maxTimestamp,
+      size: this.size,
+    };
+  }
+
+  /**
+   * Appends the frames of `records[from, to)`, whose offsets run from `firstOffset` and whose frame
+   * lengths are `sizes[from, to)`: what the index needs is known without reading the frames back.
+   */
+  append(
+    frames: Buffer,
+    records: readonly { timestamp: number }[],
+    sizes: readonly number[],
+    from: number,
+    to: number,
+    firstOffset: number,
+  ): void {
+    let position = this.file.size;
+    this.file.append(frames);
+    for (let i = from; i < to; i++) {
+      this.note(firstOffset + i - from, records[i].timestamp, sizes[i], position);
+      position += sizes[i];
+    }
+  }
+
+  /**
+   * Learns the frames already stored (a segment opened without its summary); a torn frame at the
+   * end, left by a crash mid-write, is cut off.
+   */
+  rebuild(): void {
+    const valid = this.forEachFrame((buf, at, length, position) => {
+      this.track(buf, at, at + length, position);
+    });
+    this.file.truncate(valid);
+  }
+
+  private track(buf: Buffer, start: number, end: number, position: number): void {
+    for (let at = start; at < end; ) {
+      const length = frameLength(buf, at);
+      this.note(frameOffset(buf, at), frameTimestamp(buf, at), length, position + at - start);
+      at += length;
+    }
+  }
+
+  private note(offset: number, timestamp: number, length: number, position: number): void {
+    if (this.sinceIndexed >= INDEX_INTERVAL_BYTES) {
+      this.index.add(offset, position);
+      this.sinceIndexed = 0;
+    }
+    this.sinceIndexed += length;
+    if (this.count === 0) this.firstTimestamp = timestamp;
+    if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
+    this.count++;
+    this.next = offset + 1;
+  }
+
+  /**
+   * Calls `visit` for each whole frame from `from` on (the frame starts at `at` in `buf`, at
+   * `position` in the segment); returns the position after the last whole frame.
+   */
+  forEachFrame(visit: (buf: Buffer, at: number, length: number, position: number) => boolean | undefined, from = 0): number {
+    let position = from;
+    let chunk = READ_CHUNK_BYTES;
+    while (position < this.file.size) {
+      const buf = this.file.read(position, chunk);
+      let at = 0;
+      for (let length = frameLength(buf, at); length > 0; length = frameLength(buf, at)) {
+        if (visit(buf, at, length, position + at) === false) return position + at;
+        at += length;
+      }
+      if (at === 0) {
+        const needed = frameLengthNeeded(buf, 0);
+        if (buf.length >= this.file.size - position || needed <= chunk) return position;
+        chunk = needed;
+        continue;
+      }
+      position += at;
+      chunk = READ_CHUNK_BYTES;
+    }
+    return position;
+  }
+
+  /**
+   * Decodes records with offsets in [from, stop) onto `out` until it holds `max`; returns the offset
+   * to read on from.
+   */
+  read(from: number, stop: number, max: number, tp: TopicPartition, out: LogRecord[]): number {
+    let reached = stop;
+    this.forEachFrame((buf, at) => {
+      const offset = frameOffset(buf, at);
+      if (offset >= stop) return false;
+      if (offset < from) return;
+      out.push(decodeFrame(buf, at, tp));
+      if (out.length < max) return;
+      reached = offset + 1;
+      return false;
+    }, this.index.positionFor(from));
+    return reached;
+  }
+
+  scan(visit: (key: Buffer | null, offset: number, timestamp: number, tombstone: boolean, size: number) => void): void {
+    this.forEachFrame((buf, at, length) => {
+      visit(frameKey(buf, at), frameOffset(buf, at), frameTimestamp(buf, at), frameIsTombstone(buf, at), length);
+    });
+  }
+}
