@@ -17,3 +17,10 @@ export const MockKafkaFailed = createError(
   'MockKafkaFailed',
   (exitCode: number | null, stderr: string) => `mock-kafka exited with ${exitCode} before printing its bootstrap servers: ${stderr}`,
 );
+
+/** An engine process the bench (or a process test) started exited before it listened. */
+export const EngineProcessExited = createError(
+  'RS_BENCH_ENGINE_EXITED',
+  'EngineProcessExited',
+  (exitCode: number | null, stderr: string) => `the engine process exited with ${exitCode} before listening:\n${stderr}`,
+);
