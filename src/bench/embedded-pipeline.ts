@@ -3,7 +3,7 @@ import { inputRecord } from '../engine/input-record.js';
 import { EventSerde } from '../events/serde.js';
 import type { TrackingEvent } from '../events/types.js';
 import type { OutgoingRecord } from '../log/types.js';
-import { recordsHandled } from './engine-app.js';
+import type { BenchEngine } from './bench-engine.js';
 import { BenchTimeout } from './errors.js';
 import { perSecond, sleep } from './stats.js';
 
@@ -11,6 +11,8 @@ export interface PipelineResult {
   events: number;
   ms: number;
   eventsPerSecond: number;
+  /** Records each engine process handled, in the order the processes were given. */
+  perProcess: number[];
 }
 
 /** The Avro records website producers would write for these events, encoded ahead of the timing. */
@@ -24,29 +26,36 @@ export async function encodeEvents(app: RunningApp, events: readonly TrackingEve
 }
 
 /**
- * Whole engine throughput: `produce` appends the records (embedded log or Kafka), the engine
- * consumes, decodes, learns, recommends and emits; timed from the first produce until the engine
- * has handled every record. The producer stays at most `window` records ahead of the engine, so the
- * engine always has a backlog to work on but the log never holds more than that unread (the Kafka
- * mock cluster drops the oldest messages of a partition past a few MB, and a consumer asking for a
- * dropped offset stalls).
+ * Whole engine throughput: `produce` appends the records (embedded log or Kafka), the engines (one,
+ * or the processes of one consumer group) consume, decode, learn, recommend and emit; timed from the
+ * first produce until the engines together have handled every record. The producer stays at most
+ * `window` records ahead of the engines, so they always have a backlog to work on but the log never
+ * holds more than that unread (the Kafka mock cluster drops the oldest messages of a partition past a
+ * few MB, and a consumer asking for a dropped offset stalls). `pollMs` spaces the reads of the
+ * engines' counters (an engine in another process answers each with a /metrics scrape).
  */
 export async function timePipeline(
-  app: RunningApp,
+  engines: readonly BenchEngine[],
   records: readonly OutgoingRecord[],
   produce: (records: OutgoingRecord[]) => Promise<void>,
-  options: { timeoutMs: number; chunk?: number; window?: number },
+  options: { timeoutMs: number; chunk?: number; window?: number; pollMs?: number },
 ): Promise<PipelineResult> {
   const chunk = options.chunk ?? 1_000;
   const window = Math.max(chunk * 2, options.window ?? 10_000);
-  const baseline = await recordsHandled(app);
-  const handled = async (): Promise<number> => (await recordsHandled(app)) - baseline;
+  const pollMs = options.pollMs ?? 2;
+  const counts = (): Promise<number[]> => Promise.all(engines.map((e) => e.recordsHandled()));
+  const baseline = await counts();
+  let perProcess = baseline.map(() => 0);
+  const handled = async (): Promise<number> => {
+    perProcess = (await counts()).map((count, i) => count - baseline[i]!);
+    return perProcess.reduce((a, b) => a + b, 0);
+  };
   const deadline = Date.now() + options.timeoutMs;
   const waitFor = async (count: number): Promise<void> => {
     while ((await handled()) < count) {
       if (Date.now() > deadline)
         throw new BenchTimeout(`the engine handled ${await handled()} of ${records.length} records within ${options.timeoutMs} ms`);
-      await sleep(2);
+      await sleep(pollMs);
     }
   };
   const started = performance.now();
@@ -56,5 +65,5 @@ export async function timePipeline(
   }
   await waitFor(records.length);
   const ms = performance.now() - started;
-  return { events: records.length, ms, eventsPerSecond: perSecond(records.length, ms) };
+  return { events: records.length, ms, eventsPerSecond: perSecond(records.length, ms), perProcess };
 }

@@ -24,3 +24,10 @@ export const EngineProcessExited = createError(
   'EngineProcessExited',
   (exitCode: number | null, stderr: string) => `the engine process exited with ${exitCode} before listening:\n${stderr}`,
 );
+
+/** An engine process under measurement did not answer its metrics scrape. */
+export const BenchScrapeFailed = createError(
+  'RS_BENCH_SCRAPE_FAILED',
+  'BenchScrapeFailed',
+  (url: string, status: number) => `bench: GET ${url}/metrics answered ${status}`,
+);

@@ -1,10 +1,10 @@
 import { Kafka, logLevel } from 'kafkajs';
-import type { RunningApp } from '../app.js';
+import { DEFAULT_KAFKA_TIMING } from '../config.js';
 import type { TrackingEvent } from '../events/types.js';
 import { KafkaLog } from '../log/kafka.js';
 import { encodeEvents, type PipelineResult, timePipeline } from './embedded-pipeline.js';
-import { startBenchApp } from './engine-app.js';
-import { type MockCluster, startMockCluster } from './mock-cluster.js';
+import { startEngineGroup } from './engine-group.js';
+import { type MockCluster, type MockClusterOptions, startMockCluster } from './mock-cluster.js';
 import { type PushLoadResult, runPushLoad } from './push-load.js';
 import { logSender } from './senders.js';
 import { perSecond } from './stats.js';
@@ -13,8 +13,17 @@ export interface KafkaBenchResult {
   /** `librdkafka mock cluster` or the KAFKA_BROKERS it ran against. */
   cluster: string;
   partitions: number;
+  /** One engine process: its throughput against the raw ceiling, and its push latency. */
   pipeline: PipelineResult;
   rawConsume: PipelineResult;
+  latency: PushLoadResult;
+  /** The same events and latency run with each count of engine processes in one consumer group. */
+  byProcesses: ProcessesResult[];
+}
+
+export interface ProcessesResult {
+  processes: number;
+  pipeline: PipelineResult;
   latency: PushLoadResult;
 }
 
@@ -24,87 +33,145 @@ export interface KafkaBenchOptions {
   /** External brokers (KAFKA_BROKERS); a mock cluster is started when absent. */
   brokers: string[] | null;
   partitions: number;
+  /** Groups of 1, 2, … up to this many engine processes are measured, one after the other. */
+  processes: number;
   progress: (line: string) => void;
 }
 
 const PIPELINE_TIMEOUT_MS = 900_000;
 
+// Short group timeouts: a member joining makes the group rebalance, which the mock cluster holds for
+// about the session timeout. The same for every group, so 1 and 2 processes compare like with like.
+const GROUP_TIMING = {
+  KAFKA_SESSION_TIMEOUT_MS: '6000',
+  KAFKA_REBALANCE_TIMEOUT_MS: '6000',
+  KAFKA_HEARTBEAT_INTERVAL_MS: '500',
+};
+
+type TopicSpec = NonNullable<MockClusterOptions['topics']>[number];
+
+interface GroupSetUp {
+  processes: number;
+  /** GROUP_ID and the TOPIC_* names, fresh for this group. */
+  env: Record<string, string> & { GROUP_ID: string; TOPIC_CLICKS: string; TOPIC_PURCHASES: string };
+  topics: TopicSpec[];
+}
+
+function groupSetUp(run: string, processes: number, partitions: number): GroupSetUp {
+  const group = `bench-${run}-p${processes}`;
+  const env = {
+    GROUP_ID: group,
+    TOPIC_CLICKS: `${group}-clicks`,
+    TOPIC_PURCHASES: `${group}-purchases`,
+    TOPIC_RECOMMENDATIONS: `${group}-recommendations`,
+    TOPIC_DLQ: `${group}-dlq`,
+    TOPIC_CHANGELOG: `${group}-changelog`,
+    // internal topics of engines that share item state through Kafka; unread by engines that do not
+    TOPIC_ITEM_DELTAS: `${group}.item-deltas`,
+    TOPIC_ITEM_NEIGHBORS: `${group}.item-neighbors`,
+    TOPIC_MODEL_PARAMS: `${group}.model-params`,
+  };
+  const topics: TopicSpec[] = [
+    { topic: env.TOPIC_CLICKS, partitions },
+    { topic: env.TOPIC_PURCHASES, partitions },
+    { topic: env.TOPIC_RECOMMENDATIONS, partitions },
+    { topic: env.TOPIC_DLQ, partitions: 1 },
+    { topic: env.TOPIC_CHANGELOG, partitions: 1 },
+    { topic: env.TOPIC_ITEM_DELTAS, partitions },
+    { topic: env.TOPIC_ITEM_NEIGHBORS, partitions },
+    { topic: env.TOPIC_MODEL_PARAMS, partitions: 1 },
+  ];
+  return { processes, env, topics };
+}
+
 /**
- * The engine on Kafka and the raw kafkajs ceiling on the same broker and messages, then event → push
- * latency with an outside Avro producer. Topics and groups are fresh per run.
+ * The engine on Kafka with 1, then 2 (…) processes in one consumer group, on the same broker and the
+ * same messages: throughput until the processes together have handled every message, then event →
+ * push latency with an outside Avro producer and WebSocket clients spread over the processes; and the
+ * raw kafkajs ceiling on the messages of the 1-process run. Topics and groups are fresh per group.
  */
 export async function benchKafka(options: KafkaBenchOptions): Promise<KafkaBenchResult> {
   const run = `${Date.now().toString(36)}-${process.pid}`;
-  const topics = {
-    TOPIC_CLICKS: `bench-${run}-clicks`,
-    TOPIC_PURCHASES: `bench-${run}-purchases`,
-    TOPIC_RECOMMENDATIONS: `bench-${run}-recommendations`,
-    TOPIC_DLQ: `bench-${run}-dlq`,
-    TOPIC_CHANGELOG: `bench-${run}-changelog`,
-  };
+  const setUps = Array.from({ length: Math.max(1, options.processes) }, (_, i) => groupSetUp(run, i + 1, options.partitions));
   let mock: MockCluster | null = null;
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
     let brokers = options.brokers;
     if (brokers === null) {
-      const p = options.partitions;
-      mock = await startMockCluster({
-        topics: [
-          { topic: topics.TOPIC_CLICKS, partitions: p },
-          { topic: topics.TOPIC_PURCHASES, partitions: p },
-          { topic: topics.TOPIC_RECOMMENDATIONS, partitions: p },
-          { topic: topics.TOPIC_DLQ, partitions: 1 },
-          { topic: topics.TOPIC_CHANGELOG, partitions: 1 },
-        ],
-      });
+      mock = await startMockCluster({ topics: setUps.flatMap((s) => s.topics) });
       brokers = mock.brokers;
     }
-    options.progress(
-      `kafka: ${mock ? 'librdkafka mock cluster' : 'KAFKA_BROKERS'} at ${brokers.join(',')}; starting the engine (group join takes a few seconds)`,
-    );
-    const app: RunningApp = await startBenchApp({
-      KAFKA_BROKERS: brokers.join(','),
-      GROUP_ID: `bench-${run}`,
-      PARTITIONS: String(options.partitions),
-      AUTH_SECRET: `bench-secret-${run}`,
-      ...topics,
-    });
-    cleanups.push(() => app.stop());
+    options.progress(`kafka: ${mock ? 'librdkafka mock cluster' : 'KAFKA_BROKERS'} at ${brokers.join(',')}`);
     const producer = new KafkaLog({ brokers, clientId: 'recstream-bench-producer' });
     await producer.connect();
     cleanups.push(() => producer.close());
+    const env = {
+      KAFKA_BROKERS: brokers.join(','),
+      PARTITIONS: String(options.partitions),
+      AUTH_SECRET: `bench-secret-${run}`,
+      ...GROUP_TIMING,
+    };
 
-    const records = await encodeEvents(app, options.events);
-    options.progress(`kafka: producing the same ${records.length} events as Avro while the engine consumes`);
-    const pipeline = await timePipeline(app, records, (chunk) => producer.produce(chunk), { timeoutMs: PIPELINE_TIMEOUT_MS });
-    options.progress(`kafka: engine ${pipeline.eventsPerSecond} events/s; raw kafkajs consume of the same messages`);
+    const [first, ...more] = setUps as [GroupSetUp, ...GroupSetUp[]];
+    const one = await benchGroup(first, env, producer, options);
+    options.progress("kafka: raw kafkajs consume of the 1-process run's messages");
     const rawConsume = await rawConsumeCeiling(
       brokers,
-      [topics.TOPIC_CLICKS, topics.TOPIC_PURCHASES],
-      records.length,
+      [first.env.TOPIC_CLICKS, first.env.TOPIC_PURCHASES],
+      one.pipeline.events,
       `bench-raw-${run}`,
-      app.engine.config.kafka!.maxWaitMs,
+      DEFAULT_KAFKA_TIMING.maxWaitMs,
     );
-    options.progress(`kafka: raw consume ${rawConsume.eventsPerSecond} events/s; latency at ${options.latency.rate} events/s`);
-    const latency = await runPushLoad(app, {
-      clients: options.latency.users,
-      rate: options.latency.rate,
-      seconds: options.latency.seconds,
-      send: await logSender(app, producer),
-      via: 'Avro produced to Kafka by an outside producer',
-      runId: `kafka-${run}`,
-      progress: options.progress,
-    });
+    options.progress(`kafka: raw consume ${rawConsume.eventsPerSecond} events/s`);
+    const byProcesses = [one];
+    for (const setUp of more) byProcesses.push(await benchGroup(setUp, env, producer, options));
     return {
       cluster: mock ? 'librdkafka mock cluster (1 broker, loopback)' : brokers.join(','),
       partitions: options.partitions,
-      pipeline,
+      pipeline: one.pipeline,
       rawConsume,
-      latency,
+      latency: one.latency,
+      byProcesses,
     };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     await mock?.stop();
+  }
+}
+
+/** One group: its processes started, the throughput run, the latency run, the processes stopped. */
+async function benchGroup(
+  setUp: GroupSetUp,
+  env: Record<string, string>,
+  producer: KafkaLog,
+  options: KafkaBenchOptions,
+): Promise<ProcessesResult> {
+  const n = setUp.processes;
+  const label = `kafka, ${n} process${n === 1 ? '' : 'es'}`;
+  options.progress(`${label}: starting (group join takes a few seconds)`);
+  const group = await startEngineGroup({ ...env, ...setUp.env }, n, options.progress);
+  try {
+    const records = await encodeEvents(group.first, options.events);
+    options.progress(`${label}: producing the same ${records.length} events as Avro while the engine consumes`);
+    const pipeline = await timePipeline(group.engines, records, (chunk) => producer.produce(chunk), {
+      timeoutMs: PIPELINE_TIMEOUT_MS,
+      // another process's counter is a /metrics scrape: read less often than the in-process counter
+      pollMs: n === 1 ? 2 : 10,
+    });
+    options.progress(`${label}: ${pipeline.eventsPerSecond} events/s (handled per process: ${pipeline.perProcess.join(', ')})`);
+    options.progress(`${label}: latency at ${options.latency.rate} events/s`);
+    const latency = await runPushLoad(group.engines, {
+      clients: options.latency.users,
+      rate: options.latency.rate,
+      seconds: options.latency.seconds,
+      send: await logSender(group.first, producer),
+      via: 'Avro produced to Kafka by an outside producer',
+      runId: `kafka-${setUp.env.GROUP_ID}`,
+      progress: options.progress,
+    });
+    return { processes: n, pipeline, latency };
+  } finally {
+    await group.stop();
   }
 }
 
@@ -149,7 +216,7 @@ async function rawConsumeCeiling(
     await done;
     // timed from the first batch: the group join (~3 s on the mock) is not consuming
     const ms = last - first;
-    return { events: count, ms, eventsPerSecond: perSecond(count, ms) };
+    return { events: count, ms, eventsPerSecond: perSecond(count, ms), perProcess: [count] };
   } finally {
     await consumer.disconnect();
   }

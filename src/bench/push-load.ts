@@ -1,8 +1,8 @@
 import WebSocket from 'ws';
-import type { RunningApp } from '../app.js';
 import type { TrackingEvent } from '../events/types.js';
 import { mintToken } from '../serve/tokens.js';
-import { histogramQuantileMs, pushHistogram } from './engine-app.js';
+import type { BenchEngine } from './bench-engine.js';
+import { addBuckets, type Buckets, histogramQuantileMs } from './histogram.js';
 import { percentile, round1, sleep } from './stats.js';
 import { LiveEvents } from './workload.js';
 
@@ -10,7 +10,7 @@ import { LiveEvents } from './workload.js';
 export type EventSender = (events: TrackingEvent[]) => Promise<void>;
 
 export interface PushLoadOptions {
-  /** WebSocket clients, each subscribed to its own user. */
+  /** WebSocket clients, each subscribed to its own user on one of the engines (round-robin). */
   clients: number;
   /** Events per second over all those users, round-robin. */
   rate: number;
@@ -51,7 +51,7 @@ export interface PushLoadResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** The server's own recstream_event_to_push_seconds over the run (bucket-interpolated). */
+  /** The servers' own recstream_event_to_push_seconds over the run, all engines together (bucket-interpolated). */
   serverP50Ms: number | null;
   serverP99Ms: number | null;
   via: string;
@@ -99,11 +99,13 @@ async function connectClient(
 }
 
 /**
- * Event → push latency under load: `clients` WebSocket clients on loopback each watch one user;
- * events for those users are sent at `rate` per second, stamped with the send time, and each frame
- * whose triggerEventId is a sent event gives one latency sample at its arrival.
+ * Event → push latency under load: `clients` WebSocket clients on loopback each watch one user,
+ * connected to the engines in turn (with several processes of one group, a client's user is as often
+ * owned by another process than by the one it is connected to); events for those users are sent at
+ * `rate` per second, stamped with the send time, and each frame whose triggerEventId is a sent event
+ * gives one latency sample at its arrival.
  */
-export async function runPushLoad(app: RunningApp, options: PushLoadOptions): Promise<PushLoadResult> {
+export async function runPushLoad(engines: readonly BenchEngine[], options: PushLoadOptions): Promise<PushLoadResult> {
   const sentAt = new Map<string, { at: number; order: number }>();
   const latencies: number[] = [];
   let duplicateFrames = 0;
@@ -126,20 +128,25 @@ export async function runPushLoad(app: RunningApp, options: PushLoadOptions): Pr
     w.newestSeen = Math.max(w.newestSeen, sent.order);
   };
 
-  const url = `${app.url.replace(/^http/, 'ws')}/v1/stream`;
-  const secret = app.engine.config.authSecret;
+  const connect = (userId: string, index: number): Promise<Watched> => {
+    const engine = engines[index % engines.length]!;
+    const url = `${engine.url.replace(/^http/, 'ws')}/v1/stream`;
+    const token = engine.authSecret === null ? null : mintToken(engine.authSecret, userId, 3600);
+    return connectClient(url, userId, token, onFrame);
+  };
+  const histograms = async (): Promise<Buckets> => addBuckets(await Promise.all(engines.map((e) => e.pushHistogram())));
   const users = Array.from({ length: options.clients }, (_, i) => `bench-${options.runId}-${i}`);
   const watched: Watched[] = [];
   for (let at = 0; at < users.length; at += CONNECT_CONCURRENCY) {
     const group = users.slice(at, at + CONNECT_CONCURRENCY);
-    watched.push(
-      ...(await Promise.all(group.map((u) => connectClient(url, u, secret === null ? null : mintToken(secret, u, 3600), onFrame)))),
-    );
+    watched.push(...(await Promise.all(group.map((u, i) => connect(u, at + i)))));
   }
-  options.progress?.(`${watched.length} clients subscribed; sending ${options.rate} events/s for ${options.seconds} s via ${options.via}`);
+  options.progress?.(
+    `${watched.length} clients subscribed${engines.length > 1 ? ` over ${engines.length} processes` : ''}; sending ${options.rate} events/s for ${options.seconds} s via ${options.via}`,
+  );
 
   const live = new LiveEvents(`push-${options.runId}`, `push-${options.runId}-`);
-  const histogramBefore = await pushHistogram(app);
+  const histogramBefore = await histograms();
   const total = Math.round(options.rate * options.seconds);
   let sent = 0;
   const started = performance.now();
@@ -168,7 +175,7 @@ export async function runPushLoad(app: RunningApp, options: PushLoadOptions): Pr
   const targets = watched.filter((w) => w.lastSent !== null);
   const drainDeadline = Date.now() + DRAIN_TIMEOUT_MS;
   while (Date.now() < drainDeadline && targets.some((w) => !w.seen.has(w.lastSent!))) await sleep(20);
-  const histogramAfter = await pushHistogram(app);
+  const histogramAfter = await histograms();
   await Promise.all(
     watched.map(
       (w) =>

@@ -18,7 +18,6 @@ function table(rows: Array<[string, string, string]>): string {
 export function formatReport(r: BenchReport): string {
   const m = r.machine;
   const le = r.latency.embedded;
-  const lk = r.latency.kafka;
   const ws = r.websocket;
   const rows: Array<[string, string, string]> = [
     ['measurement', 'value', 'conditions'],
@@ -33,26 +32,38 @@ export function formatReport(r: BenchReport): string {
       `${n(r.embedded.pipeline.events)} events; ${r.embedded.pipelineToLearnOnly} × learn only`,
     ],
     [
-      'kafka pipeline (engine on Kafka)',
+      'kafka pipeline, 1 process',
       `${n(r.kafka.pipelineEventsPerSecond)} ev/s`,
       `${n(r.kafka.events)} events, ${r.kafka.partitions} partitions; ${r.kafka.pipelineToRawConsume} × raw consume`,
     ],
+    ...r.kafka.processes
+      .filter((p) => p.processes > 1)
+      .map((p): [string, string, string] => [
+        `kafka pipeline, ${p.processes} processes`,
+        `${n(p.pipelineEventsPerSecond)} ev/s`,
+        `same events, one group, handled ${p.eventsPerProcess.map(n).join(' + ')}; ${p.pipelineToOneProcess} × 1 process`,
+      ]),
     ['kafka raw consume (kafkajs eachBatch)', `${n(r.kafka.rawConsumeEventsPerSecond)} ev/s`, `same messages, no decoding: the ceiling`],
     [
       'latency embedded p50 / p99',
       `${le.p50Ms} / ${le.p99Ms} ms`,
       `${le.rate} ev/s sent ${le.sentRate}, ${le.clients} clients, via ${le.via}; server histogram ${ms(le.serverP50Ms)} / ${ms(le.serverP99Ms)}`,
     ],
-    [
-      'latency kafka p50 / p99',
-      `${lk.p50Ms} / ${lk.p99Ms} ms`,
-      `${lk.rate} ev/s sent ${lk.sentRate}, ${lk.clients} clients, via Kafka producer; server histogram ${ms(lk.serverP50Ms)} / ${ms(lk.serverP99Ms)}`,
-    ],
-    [
-      'latency kafka delivered',
-      `${n(lk.delivered)} / ${n(lk.expected)}`,
-      `users who got their last event's list; ${n(lk.staleFrames)} stale frames (click/purchase topics unordered)`,
-    ],
+    ...r.kafka.processes.flatMap(({ processes, latency: lk }): Array<[string, string, string]> => {
+      const on = processes === 1 ? '1 process' : `${processes} processes`;
+      return [
+        [
+          `latency kafka p50 / p99, ${on}`,
+          `${lk.p50Ms} / ${lk.p99Ms} ms`,
+          `${lk.rate} ev/s sent ${lk.sentRate}, ${lk.clients} clients${processes === 1 ? '' : ` over ${processes} processes`}, via Kafka producer; server histogram ${ms(lk.serverP50Ms)} / ${ms(lk.serverP99Ms)}`,
+        ],
+        [
+          `latency kafka delivered, ${on}`,
+          `${n(lk.delivered)} / ${n(lk.expected)}`,
+          `users who got their last event's list; ${n(lk.staleFrames)} stale frames (click/purchase topics unordered)`,
+        ],
+      ];
+    }),
     [
       'websocket load p50 / p99',
       `${ws.p50Ms} / ${ws.p99Ms} ms`,

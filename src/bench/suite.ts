@@ -1,7 +1,7 @@
 import type { RunningApp } from '../app.js';
 import { encodeEvents, type PipelineResult, timePipeline } from './embedded-pipeline.js';
-import { startBenchApp } from './engine-app.js';
-import { benchKafka, type KafkaBenchResult } from './kafka.js';
+import { inProcessEngine, startBenchApp } from './engine-app.js';
+import { benchKafka, type KafkaBenchResult, type ProcessesResult } from './kafka.js';
 import { benchLearnOnly, type LearnOnlyResult } from './learn-only.js';
 import { type MachineInfo, machineInfo } from './machine.js';
 import { benchMemory, type MemoryResult } from './memory.js';
@@ -31,10 +31,24 @@ export interface BenchReport {
     cluster: string;
     partitions: number;
     events: number;
+    /** The engine with 1 and with 2 processes in one consumer group (the fields above are the 1-process run). */
+    processes: KafkaProcessesRow[];
   };
   latency: { embedded: PushLoadResult; kafka: PushLoadResult };
   websocket: PushLoadResult;
   memory: MemoryResult;
+}
+
+export interface KafkaProcessesRow {
+  processes: number;
+  /** Every event ÷ the time until the processes together had handled them all. */
+  pipelineEventsPerSecond: number;
+  /** This row's throughput ÷ the 1-process row's, measured in this run. */
+  pipelineToOneProcess: number;
+  /** Events each process handled: its share of the input partitions. */
+  eventsPerProcess: number[];
+  /** Event → push with the WebSocket clients spread over the processes. */
+  latency: PushLoadResult;
 }
 
 export interface SuiteOptions {
@@ -68,12 +82,13 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
   let embeddedLatency: PushLoadResult;
   let websocket: PushLoadResult;
   const app: RunningApp = await startBenchApp({ AUTH_SECRET: `bench-secret-${process.pid}-${Date.now()}` });
+  const engine = [inProcessEngine(app)];
   try {
     progress(`embedded: the same ${history.length} events as Avro through the embedded log`);
     const records = await encodeEvents(app, history);
-    pipeline = await timePipeline(app, records, (chunk) => app.log.produce(chunk), { timeoutMs: 900_000 });
+    pipeline = await timePipeline(engine, records, (chunk) => app.log.produce(chunk), { timeoutMs: 900_000 });
     progress(`embedded: ${pipeline.eventsPerSecond} events/s; latency at ${sizes.latency.rate} events/s`);
-    embeddedLatency = await runPushLoad(app, {
+    embeddedLatency = await runPushLoad(engine, {
       clients: sizes.latency.users,
       rate: sizes.latency.rate,
       seconds: sizes.latency.seconds,
@@ -83,7 +98,7 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
       progress,
     });
     progress(`websocket load: ${sizes.websocket.clients} clients at ${sizes.websocket.rate} events/s`);
-    websocket = await runPushLoad(app, {
+    websocket = await runPushLoad(engine, {
       clients: sizes.websocket.clients,
       rate: sizes.websocket.rate,
       seconds: sizes.websocket.seconds,
@@ -101,6 +116,7 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
     latency: sizes.latency,
     brokers: options.kafkaBrokers,
     partitions: 4,
+    processes: 2,
     progress,
   });
 
@@ -123,9 +139,20 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
       cluster: kafka.cluster,
       partitions: kafka.partitions,
       events: kafka.pipeline.events,
+      processes: kafka.byProcesses.map((run) => processesRow(run, kafka.pipeline.eventsPerSecond)),
     },
     latency: { embedded: embeddedLatency, kafka: kafka.latency },
     websocket,
     memory,
+  };
+}
+
+function processesRow(run: ProcessesResult, onePerSecond: number): KafkaProcessesRow {
+  return {
+    processes: run.processes,
+    pipelineEventsPerSecond: run.pipeline.eventsPerSecond,
+    pipelineToOneProcess: ratio(run.pipeline.eventsPerSecond, onePerSecond),
+    eventsPerProcess: run.pipeline.perProcess,
+    latency: run.latency,
   };
 }

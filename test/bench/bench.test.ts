@@ -1,5 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { formatReport } from '../../src/bench/report.js';
+import type { BenchReport } from '../../src/bench/suite.js';
 import { runBench } from '../../src/commands/bench.js';
 
 function capture(): { stream: PassThrough; text: () => string } {
@@ -54,5 +56,32 @@ describe('recstream bench --quick --json', () => {
     expect(positive(machine.cores)).toBe(true);
     expect(positive(machine.memoryBytes)).toBe(true);
     expect(machine.node).toBe(process.version);
+
+    // The engine on Kafka with 1 and with 2 processes of one consumer group: the second a separate
+    // OS process that took its share of the input partitions and served its share of the clients.
+    const rows = kafka.processes as Array<Record<string, unknown> & { latency: Record<string, unknown>; eventsPerProcess: number[] }>;
+    expect(rows.map((r) => r.processes)).toEqual([1, 2]);
+    for (const row of rows) {
+      expect(positive(row.pipelineEventsPerSecond), JSON.stringify(row)).toBe(true);
+      expect(positive(row.pipelineToOneProcess)).toBe(true);
+      expect(row.eventsPerProcess).toHaveLength(row.processes as number);
+      for (const handled of row.eventsPerProcess) expect(positive(handled), JSON.stringify(row)).toBe(true);
+      expect(row.eventsPerProcess.reduce((a, b) => a + b, 0)).toBe(kafka.events);
+      const l = row.latency;
+      expect(positive(l.rate)).toBe(true);
+      expect(positive(l.p50Ms) || l.p50Ms === 0).toBe(true);
+      expect(positive(l.p99Ms)).toBe(true);
+      expect(l.p99Ms as number).toBeGreaterThanOrEqual(l.p50Ms as number);
+      expect(positive(l.expected)).toBe(true);
+      expect(l.delivered).toBe(l.expected);
+    }
+    // the contract's fields are the 1-process run
+    expect(rows[0]!.pipelineEventsPerSecond).toBe(kafka.pipelineEventsPerSecond);
+    expect(rows[0]!.latency).toEqual(latency.kafka);
+
+    const human = formatReport(report as unknown as BenchReport);
+    expect(human).toMatch(/kafka pipeline, 1 process +[\d,]+ ev\/s/);
+    expect(human).toMatch(/kafka pipeline, 2 processes +[\d,]+ ev\/s/);
+    expect(human).toMatch(/latency kafka p50 \/ p99, 2 processes +[\d.]+ \/ [\d.]+ ms/);
   }, 300_000);
 });

@@ -1,0 +1,54 @@
+import { BenchScrapeFailed } from './errors.js';
+import type { Buckets } from './histogram.js';
+
+/** One engine process as the bench measures it: in the bench's own process or in another. */
+export interface BenchEngine {
+  /** Its HTTP and WebSocket address, http://host:port. */
+  readonly url: string;
+  /** The AUTH_SECRET storefront tokens for it are signed with; null when subscriptions are open. */
+  readonly authSecret: string | null;
+  /** Input records it has handled (applied, duplicate or dead-lettered): recstream_events_total. */
+  recordsHandled(): Promise<number>;
+  /** Its recstream_event_to_push_seconds histogram, to diff around a run. */
+  pushHistogram(): Promise<Buckets>;
+}
+
+const EVENTS_TOTAL = 'recstream_events_total';
+const EVENT_TO_PUSH_BUCKET = 'recstream_event_to_push_seconds_bucket';
+
+/** An engine in another process, read through its `GET /metrics`. */
+export function scrapedEngine(url: string, authSecret: string | null): BenchEngine {
+  const scrape = async (): Promise<string> => {
+    const res = await fetch(`${url}/metrics`);
+    if (res.status !== 200) throw new BenchScrapeFailed(url, res.status);
+    return res.text();
+  };
+  return {
+    url,
+    authSecret,
+    async recordsHandled() {
+      let total = 0;
+      for (const { value } of series(await scrape(), EVENTS_TOTAL)) total += value;
+      return total;
+    },
+    async pushHistogram() {
+      const buckets: Buckets = new Map();
+      for (const { labels, value } of series(await scrape(), EVENT_TO_PUSH_BUCKET)) {
+        const le = /(?:^|,)le="([^"]*)"/.exec(labels)?.[1];
+        const bound = le === '+Inf' || le === undefined ? Infinity : Number(le);
+        buckets.set(bound, (buckets.get(bound) ?? 0) + value);
+      }
+      return buckets;
+    },
+  };
+}
+
+/** The samples of one metric in a Prometheus text scrape, with their raw label text. */
+function* series(text: string, name: string): Generator<{ labels: string; value: number }> {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)/.exec(line);
+    if (m === null || m[1] !== name) continue;
+    yield { labels: m[2] ?? '', value: Number(m[3]) };
+  }
+}

@@ -1,0 +1,104 @@
+import type { RunningApp } from '../app.js';
+import { type BenchEngine, scrapedEngine } from './bench-engine.js';
+import { benchEnv, inProcessEngine, startBenchApp } from './engine-app.js';
+import { type EngineProcess, spawnEngine, waitReady } from './engine-process.js';
+import { BenchTimeout } from './errors.js';
+import { sleep } from './stats.js';
+
+/** The processes of one consumer group, started by the bench. */
+export interface EngineGroup {
+  /** The first member, in the bench's own process; its embedded registry is the group's. */
+  first: RunningApp;
+  /** Every member, the first one first. */
+  engines: BenchEngine[];
+  stop(): Promise<void>;
+}
+
+const SETTLE_TIMEOUT_MS = 120_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+/**
+ * `processes` engines on Kafka in one consumer group, all with the environment `env`: the first in
+ * this process, the others as their own OS processes (`recstream start`) that use the first one's
+ * embedded schema registry, so every member decodes what the bench's producer encodes with it.
+ * Resolves once every member is ready and the input partitions are split between all of them.
+ */
+export async function startEngineGroup(
+  env: Record<string, string>,
+  processes: number,
+  progress: (line: string) => void,
+): Promise<EngineGroup> {
+  const first = await startBenchApp(env);
+  const others: EngineProcess[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all([...others.map((p) => stopProcess(p)), first.stop()]);
+  };
+  try {
+    const authSecret = first.engine.config.authSecret;
+    const engines: BenchEngine[] = [inProcessEngine(first)];
+    await waitReady(first.url, SETTLE_TIMEOUT_MS);
+    const partitions = ((await readyPartitions(first.url)) ?? []).length;
+    for (let i = 1; i < processes; i++) {
+      const child = await spawnEngine(childEnv({ SCHEMA_REGISTRY_URL: first.registryUrl, ...env }));
+      others.push(child);
+      engines.push(scrapedEngine(child.url, authSecret));
+    }
+    if (processes > 1) {
+      progress(`kafka: ${processes} processes in group ${env.GROUP_ID}; waiting for them to split the ${partitions} input partitions`);
+      await untilSplit(
+        engines.map((e) => e.url),
+        partitions,
+      );
+    }
+    return { first, engines, stop };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * The environment of a member in its own process: the bench's engine environment and what Node needs
+ * to run, none of the bench process's own configuration (the member in the bench's process reads none
+ * either). Logs at warn, so a member that fails says why.
+ */
+function childEnv(env: Record<string, string>): Record<string, string> {
+  const basics: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT']) {
+    const value = process.env[name];
+    if (value !== undefined) basics[name] = value;
+  }
+  return { ...basics, ...benchEnv(env), LOG_LEVEL: 'warn' };
+}
+
+async function readyPartitions(url: string): Promise<string[] | null> {
+  try {
+    const res = await fetch(`${url}/readyz`);
+    const body = (await res.json()) as { partitions?: string[] };
+    return res.status === 200 ? (body.partitions ?? []) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Waits until every member is ready and owns some of the `partitions` input partitions, none twice. */
+async function untilSplit(urls: string[], partitions: number): Promise<void> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  for (;;) {
+    const owned = await Promise.all(urls.map(readyPartitions));
+    const all = owned.flatMap((p) => p ?? []);
+    if (owned.every((p) => p !== null && p.length > 0) && all.length === partitions && new Set(all).size === partitions) return;
+    if (Date.now() > deadline) {
+      throw new BenchTimeout(
+        `the ${urls.length} processes did not split the ${partitions} input partitions within ${SETTLE_TIMEOUT_MS} ms: ${JSON.stringify(owned)}`,
+      );
+    }
+    await sleep(200);
+  }
+}
+
+async function stopProcess(p: EngineProcess): Promise<void> {
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await p.stop('SIGTERM');
+  clearTimeout(timer);
+}
