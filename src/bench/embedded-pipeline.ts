@@ -31,23 +31,30 @@ export async function encodeEvents(app: RunningApp, events: readonly TrackingEve
  * first produce until the engines together have handled every record. The producer stays at most
  * `window` records ahead of the engines, so they always have a backlog to work on but the log never
  * holds more than that unread (the Kafka mock cluster drops the oldest messages of a partition past a
- * few MB, and a consumer asking for a dropped offset stalls). `pollMs` spaces the reads of the
- * engines' counters (an engine in another process answers each with a /metrics scrape).
+ * few MB, and a consumer asking for a dropped offset stalls). Each engine's counter is read at most
+ * every `pollMs` of that engine (another process answers each read with a /metrics scrape).
  */
 export async function timePipeline(
   engines: readonly BenchEngine[],
   records: readonly OutgoingRecord[],
   produce: (records: OutgoingRecord[]) => Promise<void>,
-  options: { timeoutMs: number; chunk?: number; window?: number; pollMs?: number },
+  options: { timeoutMs: number; chunk?: number; window?: number },
 ): Promise<PipelineResult> {
   const chunk = options.chunk ?? 1_000;
   const window = Math.max(chunk * 2, options.window ?? 10_000);
-  const pollMs = options.pollMs ?? 2;
-  const counts = (): Promise<number[]> => Promise.all(engines.map((e) => e.recordsHandled()));
-  const baseline = await counts();
-  let perProcess = baseline.map(() => 0);
+  const pollMs = Math.min(...engines.map((e) => e.pollMs));
+  const baseline = await Promise.all(engines.map((e) => e.recordsHandled()));
+  const perProcess = baseline.map(() => 0);
+  const readAt = engines.map(() => performance.now());
   const handled = async (): Promise<number> => {
-    perProcess = (await counts()).map((count, i) => count - baseline[i]!);
+    const now = performance.now();
+    await Promise.all(
+      engines.map(async (engine, i) => {
+        if (now - readAt[i]! < engine.pollMs) return;
+        readAt[i] = now;
+        perProcess[i] = (await engine.recordsHandled()) - baseline[i]!;
+      }),
+    );
     return perProcess.reduce((a, b) => a + b, 0);
   };
   const deadline = Date.now() + options.timeoutMs;
@@ -65,5 +72,5 @@ export async function timePipeline(
   }
   await waitFor(records.length);
   const ms = performance.now() - started;
-  return { events: records.length, ms, eventsPerSecond: perSecond(records.length, ms), perProcess };
+  return { events: records.length, ms, eventsPerSecond: perSecond(records.length, ms), perProcess: [...perProcess] };
 }

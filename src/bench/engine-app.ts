@@ -28,6 +28,7 @@ export function inProcessEngine(app: RunningApp): BenchEngine {
   return {
     url: app.url,
     authSecret: app.engine.config.authSecret,
+    pollMs: 2,
     recordsHandled: () => recordsHandled(app),
     pushHistogram: () => pushHistogram(app),
   };

@@ -153,11 +153,7 @@ async function benchGroup(
   try {
     const records = await encodeEvents(group.first, options.events);
     options.progress(`${label}: producing the same ${records.length} events as Avro while the engine consumes`);
-    const pipeline = await timePipeline(group.engines, records, (chunk) => producer.produce(chunk), {
-      timeoutMs: PIPELINE_TIMEOUT_MS,
-      // another process's counter is a /metrics scrape: read less often than the in-process counter
-      pollMs: n === 1 ? 2 : 10,
-    });
+    const pipeline = await timePipeline(group.engines, records, (chunk) => producer.produce(chunk), { timeoutMs: PIPELINE_TIMEOUT_MS });
     options.progress(`${label}: ${pipeline.eventsPerSecond} events/s (handled per process: ${pipeline.perProcess.join(', ')})`);
     options.progress(`${label}: latency at ${options.latency.rate} events/s`);
     const latency = await runPushLoad(group.engines, {
