@@ -48,6 +48,7 @@ export async function startEngineGroup(
       await untilSplit(
         engines.map((e) => e.url),
         partitions,
+        () => others.map((p) => lastError(p.output()) ?? 'no error logged').join('; '),
       );
     }
     return { first, engines, stop };
@@ -81,8 +82,11 @@ async function readyPartitions(url: string): Promise<string[] | null> {
   }
 }
 
-/** Waits until every member is ready and owns some of the `partitions` input partitions, none twice. */
-async function untilSplit(urls: string[], partitions: number): Promise<void> {
+/**
+ * Waits until every member is ready and owns some of the `partitions` input partitions, none twice;
+ * a timeout names what each one owned and, from `othersErrors`, the other processes' last errors.
+ */
+async function untilSplit(urls: string[], partitions: number, othersErrors: () => string): Promise<void> {
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   for (;;) {
     const owned = await Promise.all(urls.map(readyPartitions));
@@ -90,11 +94,25 @@ async function untilSplit(urls: string[], partitions: number): Promise<void> {
     if (owned.every((p) => p !== null && p.length > 0) && all.length === partitions && new Set(all).size === partitions) return;
     if (Date.now() > deadline) {
       throw new BenchTimeout(
-        `the ${urls.length} processes did not split the ${partitions} input partitions within ${SETTLE_TIMEOUT_MS} ms: ${JSON.stringify(owned)}`,
+        `the ${urls.length} processes did not split the ${partitions} input partitions within ${SETTLE_TIMEOUT_MS} ms: owned ${JSON.stringify(owned)}; last errors of the other processes: ${othersErrors()}`,
       );
     }
     await sleep(200);
   }
+}
+
+/** The message of the last error-level line of a member's JSON log, if any. */
+function lastError(output: string): string | null {
+  for (const line of output.split('\n').reverse()) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+      if ((entry.level ?? 0) >= 50) return `${entry.msg ?? ''}${entry.err?.message ? `: ${entry.err.message}` : ''}`.slice(0, 300);
+    } catch {
+      /* not a log line */
+    }
+  }
+  return null;
 }
 
 async function stopProcess(p: EngineProcess): Promise<void> {
