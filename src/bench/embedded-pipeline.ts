@@ -7,10 +7,15 @@ import type { BenchEngine } from './bench-engine.js';
 import { BenchTimeout } from './errors.js';
 import { perSecond, sleep } from './stats.js';
 
+const SETTLED_POLL_MS = 10;
+
 export interface PipelineResult {
   events: number;
+  /** From the first produce until every event was applied (with `settled`, until that held too). */
   ms: number;
   eventsPerSecond: number;
+  /** From the first produce until the engines had handled every input record. */
+  handledMs: number;
   /** Records each engine process handled, in the order the processes were given. */
   perProcess: number[];
 }
@@ -32,13 +37,15 @@ export async function encodeEvents(app: RunningApp, events: readonly TrackingEve
  * `window` records ahead of the engines, so they always have a backlog to work on but the log never
  * holds more than that unread (the Kafka mock cluster drops the oldest messages of a partition past a
  * few MB, and a consumer asking for a dropped offset stalls). Each engine's counter is read at most
- * every `pollMs` of that engine (another process answers each read with a /metrics scrape).
+ * every `pollMs` of that engine (another process answers each read with a /metrics scrape). With
+ * `settled`, the run ends only once that holds as well: on Kafka the item side applies the item
+ * deltas of those records after them, through its own topic.
  */
 export async function timePipeline(
   engines: readonly BenchEngine[],
   records: readonly OutgoingRecord[],
   produce: (records: OutgoingRecord[]) => Promise<void>,
-  options: { timeoutMs: number; chunk?: number; window?: number },
+  options: { timeoutMs: number; chunk?: number; window?: number; settled?: () => Promise<boolean> },
 ): Promise<PipelineResult> {
   const chunk = options.chunk ?? 1_000;
   const window = Math.max(chunk * 2, options.window ?? 10_000);
@@ -71,6 +78,11 @@ export async function timePipeline(
     await produce(records.slice(at, at + chunk));
   }
   await waitFor(records.length);
+  const handledMs = performance.now() - started;
+  while (options.settled !== undefined && !(await options.settled())) {
+    if (Date.now() > deadline) throw new BenchTimeout(`the engine handled every record but had not settled within ${options.timeoutMs} ms`);
+    await sleep(SETTLED_POLL_MS);
+  }
   const ms = performance.now() - started;
-  return { events: records.length, ms, eventsPerSecond: perSecond(records.length, ms), perProcess: [...perProcess] };
+  return { events: records.length, ms, eventsPerSecond: perSecond(records.length, ms), handledMs, perProcess: [...perProcess] };
 }

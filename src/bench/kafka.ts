@@ -1,13 +1,16 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { DEFAULT_KAFKA_TIMING } from '../config.js';
 import type { TrackingEvent } from '../events/types.js';
 import { KafkaLog } from '../log/kafka.js';
 import { encodeEvents, type PipelineResult, timePipeline } from './embedded-pipeline.js';
 import { startEngineGroup } from './engine-group.js';
+import { BenchTimeout } from './errors.js';
+import { groupSettled } from './kafka-settled.js';
 import { type MockCluster, type MockClusterOptions, startMockCluster } from './mock-cluster.js';
-import { type PushLoadResult, runPushLoad } from './push-load.js';
+import { type EventSender, type PushLoadResult, runPushLoad } from './push-load.js';
 import { logSender } from './senders.js';
-import { perSecond } from './stats.js';
+import { perSecond, sleep } from './stats.js';
+import { LiveEvents } from './workload.js';
 
 export interface KafkaBenchResult {
   /** `librdkafka mock cluster` or the KAFKA_BROKERS it ran against. */
@@ -40,6 +43,11 @@ export interface KafkaBenchOptions {
 
 const PIPELINE_TIMEOUT_MS = 900_000;
 
+const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+
+const PROBE_EVENTS = 40;
+const PROBE_TIMEOUT_MS = 120_000;
+
 // Short group timeouts: a member joining makes the group rebalance, which the mock cluster holds for
 // about the session timeout. The same for every group, so 1 and 2 processes compare like with like.
 const GROUP_TIMING = {
@@ -53,7 +61,7 @@ type TopicSpec = NonNullable<MockClusterOptions['topics']>[number];
 interface GroupSetUp {
   processes: number;
   /** GROUP_ID and the TOPIC_* names, fresh for this group. */
-  env: Record<string, string> & { GROUP_ID: string; TOPIC_CLICKS: string; TOPIC_PURCHASES: string };
+  env: Record<string, string> & { GROUP_ID: string; TOPIC_CLICKS: string; TOPIC_PURCHASES: string; TOPIC_ITEM_DELTAS: string };
   topics: TopicSpec[];
 }
 
@@ -105,6 +113,9 @@ export async function benchKafka(options: KafkaBenchOptions): Promise<KafkaBench
     const producer = new KafkaLog({ brokers, clientId: 'recstream-bench-producer' });
     await producer.connect();
     cleanups.push(() => producer.close());
+    const admin = new Kafka({ brokers, clientId: 'recstream-bench-admin', logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
     const env = {
       KAFKA_BROKERS: brokers.join(','),
       PARTITIONS: String(options.partitions),
@@ -113,7 +124,7 @@ export async function benchKafka(options: KafkaBenchOptions): Promise<KafkaBench
     };
 
     const [first, ...more] = setUps as [GroupSetUp, ...GroupSetUp[]];
-    const one = await benchGroup(first, env, producer, options);
+    const one = await benchGroup(first, env, producer, admin, options);
     options.progress("kafka: raw kafkajs consume of the 1-process run's messages");
     const rawConsume = await rawConsumeCeiling(
       brokers,
@@ -124,7 +135,7 @@ export async function benchKafka(options: KafkaBenchOptions): Promise<KafkaBench
     );
     options.progress(`kafka: raw consume ${rawConsume.eventsPerSecond} events/s`);
     const byProcesses = [one];
-    for (const setUp of more) byProcesses.push(await benchGroup(setUp, env, producer, options));
+    for (const setUp of more) byProcesses.push(await benchGroup(setUp, env, producer, admin, options));
     return {
       cluster: mock ? 'librdkafka mock cluster (1 broker, loopback)' : brokers.join(','),
       partitions: options.partitions,
@@ -144,6 +155,7 @@ async function benchGroup(
   setUp: GroupSetUp,
   env: Record<string, string>,
   producer: KafkaLog,
+  admin: Admin,
   options: KafkaBenchOptions,
 ): Promise<ProcessesResult> {
   const n = setUp.processes;
@@ -151,16 +163,25 @@ async function benchGroup(
   options.progress(`${label}: starting (group join takes a few seconds)`);
   const group = await startEngineGroup({ ...env, ...setUp.env }, n, options.progress);
   try {
+    const send = await logSender(group.first, producer);
+    const settled = groupSettled(admin, setUp.env);
+    await probe(send, settled, setUp.env.GROUP_ID);
     const records = await encodeEvents(group.first, options.events);
     options.progress(`${label}: producing the same ${records.length} events as Avro while the engine consumes`);
-    const pipeline = await timePipeline(group.engines, records, (chunk) => producer.produce(chunk), { timeoutMs: PIPELINE_TIMEOUT_MS });
-    options.progress(`${label}: ${pipeline.eventsPerSecond} events/s (handled per process: ${pipeline.perProcess.join(', ')})`);
+    // Applied means on the item side too, which takes the item deltas of those events from its own topic.
+    const pipeline = await timePipeline(group.engines, records, (chunk) => producer.produce(chunk), {
+      timeoutMs: PIPELINE_TIMEOUT_MS,
+      settled,
+    });
+    options.progress(
+      `${label}: ${pipeline.eventsPerSecond} events/s; inputs handled after ${seconds(pipeline.handledMs)} s (per process: ${pipeline.perProcess.join(', ')}), every event applied after ${seconds(pipeline.ms)} s`,
+    );
     options.progress(`${label}: latency at ${options.latency.rate} events/s`);
     const latency = await runPushLoad(group.engines, {
       clients: options.latency.users,
       rate: options.latency.rate,
       seconds: options.latency.seconds,
-      send: await logSender(group.first, producer),
+      send,
       via: 'Avro produced to Kafka by an outside producer',
       runId: `kafka-${setUp.env.GROUP_ID}`,
       progress: options.progress,
@@ -168,6 +189,23 @@ async function benchGroup(
     return { processes: n, pipeline, latency };
   } finally {
     await group.stop();
+  }
+}
+
+/**
+ * A few events through both sides before the timing. A member joining rebalances the item owners'
+ * group as well as the input group, and /readyz shows only the input split: until the item owners'
+ * rebalance is over (seconds on the mock), the item deltas of the timed events would wait for it.
+ */
+async function probe(send: EventSender, settled: () => Promise<boolean>, groupId: string): Promise<void> {
+  const live = new LiveEvents(`probe-${groupId}`, 'probe-');
+  const now = Date.now();
+  await send(Array.from({ length: PROBE_EVENTS }, (_, i) => live.for(`bench-probe-${i % 8}`, now)));
+  const deadline = Date.now() + PROBE_TIMEOUT_MS;
+  while (!(await settled())) {
+    if (Date.now() > deadline)
+      throw new BenchTimeout(`group ${groupId} had not applied ${PROBE_EVENTS} probe events within ${PROBE_TIMEOUT_MS} ms`);
+    await sleep(50);
   }
 }
 
@@ -212,7 +250,7 @@ async function rawConsumeCeiling(
     await done;
     // timed from the first batch: the group join (~3 s on the mock) is not consuming
     const ms = last - first;
-    return { events: count, ms, eventsPerSecond: perSecond(count, ms), perProcess: [count] };
+    return { events: count, ms, eventsPerSecond: perSecond(count, ms), handledMs: ms, perProcess: [count] };
   } finally {
     await consumer.disconnect();
   }

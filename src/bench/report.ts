@@ -31,18 +31,15 @@ export function formatReport(r: BenchReport): string {
       `${n(r.embedded.pipelineEventsPerSecond)} ev/s`,
       `${n(r.embedded.pipeline.events)} events; ${r.embedded.pipelineToLearnOnly} × learn only`,
     ],
-    [
-      'kafka pipeline, 1 process',
-      `${n(r.kafka.pipelineEventsPerSecond)} ev/s`,
-      `${n(r.kafka.events)} events, ${r.kafka.partitions} partitions; ${r.kafka.pipelineToRawConsume} × raw consume`,
-    ],
-    ...r.kafka.processes
-      .filter((p) => p.processes > 1)
-      .map((p): [string, string, string] => [
-        `kafka pipeline, ${p.processes} processes`,
-        `${n(p.pipelineEventsPerSecond)} ev/s`,
-        `same events, one group, handled ${p.eventsPerProcess.map(n).join(' + ')}; ${p.pipelineToOneProcess} × 1 process`,
-      ]),
+    ...r.kafka.processes.map((p): [string, string, string] => [
+      `kafka pipeline, ${p.processes === 1 ? '1 process' : `${p.processes} processes`}`,
+      `${n(p.pipelineEventsPerSecond)} ev/s`,
+      [
+        p.processes === 1 ? `${n(r.kafka.events)} events, ${r.kafka.partitions} partitions` : 'same events, one group',
+        `inputs handled at ${n(p.handledEventsPerSecond)} ev/s${p.processes === 1 ? '' : ` (${p.eventsPerProcess.map(n).join(' + ')})`}`,
+        p.processes === 1 ? `${r.kafka.pipelineToRawConsume} × raw consume` : `${p.pipelineToOneProcess} × 1 process`,
+      ].join('; '),
+    ]),
     ['kafka raw consume (kafkajs eachBatch)', `${n(r.kafka.rawConsumeEventsPerSecond)} ev/s`, `same messages, no decoding: the ceiling`],
     [
       'latency embedded p50 / p99',

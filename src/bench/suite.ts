@@ -8,6 +8,7 @@ import { benchMemory, type MemoryResult } from './memory.js';
 import { type PushLoadResult, runPushLoad } from './push-load.js';
 import { collectorSender } from './senders.js';
 import type { BenchSizes } from './sizes.js';
+import { perSecond } from './stats.js';
 import { syntheticHistory } from './workload.js';
 
 export interface BenchReport {
@@ -41,8 +42,10 @@ export interface BenchReport {
 
 export interface KafkaProcessesRow {
   processes: number;
-  /** Every event ÷ the time until the processes together had handled them all. */
+  /** Every event ÷ the time until the processes together had applied them all, item side included. */
   pipelineEventsPerSecond: number;
+  /** Every event ÷ the time until the processes had handled every input record (the user side). */
+  handledEventsPerSecond: number;
   /** This row's throughput ÷ the 1-process row's, measured in this run. */
   pipelineToOneProcess: number;
   /** Events each process handled: its share of the input partitions. */
@@ -151,6 +154,7 @@ function processesRow(run: ProcessesResult, onePerSecond: number): KafkaProcesse
   return {
     processes: run.processes,
     pipelineEventsPerSecond: run.pipeline.eventsPerSecond,
+    handledEventsPerSecond: perSecond(run.pipeline.events, run.pipeline.handledMs),
     pipelineToOneProcess: ratio(run.pipeline.eventsPerSecond, onePerSecond),
     eventsPerProcess: run.pipeline.perProcess,
     latency: run.latency,

@@ -10,6 +10,11 @@ import { decodeDelta, encodeRow } from './internal-records.js';
 /** Longest time rows go on scoring peers with norms their owners have since changed. */
 const PEER_REFRESH_MS = 10_000;
 
+/** The consumer group of a group's item owners on `item-deltas`. */
+export function itemOwnerGroupId(groupId: string): string {
+  return `${groupId}.items`;
+}
+
 /**
  * The item side of the topology: owns the partitions of `item-deltas` this process is assigned (a
  * consumer group of its own), applies each delta record once, and publishes the rows of the items
@@ -41,7 +46,7 @@ export class ItemOwner {
   }
 
   get groupId(): string {
-    return `${this.config.groupId}.items`;
+    return itemOwnerGroupId(this.config.groupId);
   }
 
   start(): Promise<void> {
