@@ -74,7 +74,7 @@ function groupSetUp(run: string, processes: number, partitions: number): GroupSe
     TOPIC_RECOMMENDATIONS: `${group}-recommendations`,
     TOPIC_DLQ: `${group}-dlq`,
     TOPIC_CHANGELOG: `${group}-changelog`,
-    // internal topics of engines that share item state through Kafka; unread by engines that do not
+    // the group's internal topics: item state and model parameters shared through Kafka
     TOPIC_ITEM_DELTAS: `${group}.item-deltas`,
     TOPIC_ITEM_NEIGHBORS: `${group}.item-neighbors`,
     TOPIC_MODEL_PARAMS: `${group}.model-params`,
@@ -94,7 +94,7 @@ function groupSetUp(run: string, processes: number, partitions: number): GroupSe
 
 /**
  * The engine on Kafka with 1, then 2 (…) processes in one consumer group, on the same broker and the
- * same messages: throughput until the processes together have handled every message, then event →
+ * same messages: throughput until the processes together have applied every event, then event →
  * push latency with an outside Avro producer and WebSocket clients spread over the processes; and the
  * raw kafkajs ceiling on the messages of the 1-process run. Topics and groups are fresh per group.
  */
