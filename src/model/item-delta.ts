@@ -22,7 +22,7 @@ export interface ItemDelta {
   /** Latest interaction time with the item in the batch (0: the item was only a peer). */
   touch: number;
   norm: number;
-  /** [peer, amount, nInc, userHash]: dot(item, peer) growth, one entry per peer and user. */
+  /** [peer, amount, nInc, userHash]: dot(item, peer) growth, in the order the user side made it. */
   pairs: Array<[string, number, number, number]>;
   /** [minute, fromMinute]: trending contributions started (fromMinute 0) or moved. */
   trends: Array<[number, number]>;
@@ -57,13 +57,10 @@ function blankDelta(item: string): ItemDelta {
 
 /**
  * Gathers the user side's updates of one batch per item, so one record carries one item's increments
- * of that batch (a pair is booked on both of its items). Same peer and user within the batch add up.
+ * of that batch (a pair is booked on both of its items), in the order they were made.
  */
 export class ItemDeltaBatch implements ItemUpdates {
   private readonly deltas = new Map<string, ItemDelta>();
-  /** Per item: `${peer}\u0000${user}` → position in pairs / follows. */
-  private readonly pairAt = new Map<string, Map<string, number>>();
-  private readonly followAt = new Map<string, Map<string, number>>();
 
   /** `t0`: the user side's decay landmark when the records are taken. */
   constructor(private readonly landmark: () => number | null) {}
@@ -96,21 +93,7 @@ export class ItemDeltaBatch implements ItemUpdates {
   }
 
   private half(a: string, b: string, amount: number, nInc: number, who: number): void {
-    const d = this.of(a);
-    let at = this.pairAt.get(a);
-    if (at === undefined) {
-      at = new Map();
-      this.pairAt.set(a, at);
-    }
-    const key = `${b}\u0000${who}`;
-    const k = at.get(key);
-    if (k === undefined) {
-      at.set(key, d.pairs.length);
-      d.pairs.push([b, amount, nInc, who]);
-    } else {
-      d.pairs[k][1] += amount;
-      d.pairs[k][2] += nInc;
-    }
+    this.of(a).pairs.push([b, amount, nInc, who]);
   }
 
   norm(itemId: string, amount: number): void {
@@ -122,21 +105,7 @@ export class ItemDeltaBatch implements ItemUpdates {
   }
 
   follow(from: string, to: string, weight: number, nInc: number, who: number): void {
-    const d = this.of(from);
-    let at = this.followAt.get(from);
-    if (at === undefined) {
-      at = new Map();
-      this.followAt.set(from, at);
-    }
-    const key = `${to}\u0000${who}`;
-    const k = at.get(key);
-    if (k === undefined) {
-      at.set(key, d.follows.length);
-      d.follows.push([to, weight, nInc, who]);
-    } else {
-      d.follows[k][1] += weight;
-      d.follows[k][2] += nInc;
-    }
+    this.of(from).follows.push([to, weight, nInc, who]);
   }
 
   price(itemId: string, price: number): void {
@@ -169,8 +138,6 @@ export class ItemDeltaBatch implements ItemUpdates {
       out.push(d);
     }
     this.deltas.clear();
-    this.pairAt.clear();
-    this.followAt.clear();
     return out;
   }
 }
