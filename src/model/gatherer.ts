@@ -85,8 +85,15 @@ export class CandidateGatherer {
     for (let pos = 0; pos < count; pos++) {
       const historyId = historyIds[total - 1 - pos];
       const entry = historyEntries[total - 1 - pos];
-      const node = items.row(historyId);
-      if (node === undefined) continue;
+      // the row found last time is kept on the history entry: still at its index, it is the item's row
+      let node = entry.peer as NeighborRow | undefined;
+      if (node === undefined || node.index < 0 || byIndex[node.index] !== node || node.id !== historyId) {
+        node = items.row(historyId);
+        if (node === undefined) continue;
+        entry.peer = node;
+      } else {
+        node = items.refresh(node);
+      }
       let strength =
         tuning.weightExponent === 0
           ? decayPowers[pos]

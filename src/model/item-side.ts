@@ -16,7 +16,10 @@ const DAY_MS = 86_400_000;
 export class ItemSide implements ItemUpdates, ItemView {
   /** Items changed since the last takeChanged(), when tracking (an owner publishing rows). */
   private changed: Set<string> | null = null;
-  private readonly followRows = new Map<string, FollowRow | null>();
+  /** The row follows() fills and returns (read before the next call: no allocation per read). */
+  private readonly followScratch = { ids: [] as string[], indices: new Int32Array(64), shares: [] as number[] };
+  /** The node touch() found last: the pairs of an interaction that follow it name it first. */
+  private lastNode: ItemNode | null = null;
   /** Called when items are forgotten (their rows must leave any published view). */
   onForget: (ids: readonly string[]) => void = () => undefined;
 
@@ -62,6 +65,7 @@ export class ItemSide implements ItemUpdates, ItemView {
       node = state.similarity.node(itemId);
     }
     state.similarity.touch(node, time);
+    this.lastNode = node;
     if (time > state.maxTime) state.maxTime = time;
     this.mark(itemId);
   }
@@ -76,7 +80,8 @@ export class ItemSide implements ItemUpdates, ItemView {
     // a history entry whose item was forgotten (cap or idle) adds nothing until the item comes back
     const nb = sim.nodes.get(b);
     if (nb === undefined) return;
-    sim.addDot(this.peer(a), a, nb, b, amount, nInc, who);
+    const last = this.lastNode;
+    sim.addDot(last !== null && last.id === a && last.index >= 0 ? last : this.peer(a), a, nb, b, amount, nInc, who);
     this.mark(a);
     this.mark(b);
   }
@@ -108,7 +113,6 @@ export class ItemSide implements ItemUpdates, ItemView {
     // a forgotten previous item starts no followed-by list
     if (!sim.nodes.has(from)) return;
     this.state.transitions.add(from, to, weight, nInc, who, sim.nodes.get(to)?.index ?? -1);
-    this.followRows.delete(from);
     this.mark(from);
   }
 
@@ -138,7 +142,6 @@ export class ItemSide implements ItemUpdates, ItemView {
 
   unfollow(from: string, to: string, weight: number, who: number): void {
     this.state.transitions.remove(from, to, weight, who);
-    this.followRows.delete(from);
     this.mark(from);
   }
 
@@ -222,7 +225,7 @@ export class ItemSide implements ItemUpdates, ItemView {
     const ids = gone.map((n) => n.id);
     // remaining items that lost something publish their rows again
     forgetItems(this.state, gone, (id) => this.mark(id));
-    this.followRows.clear();
+    this.lastNode = null;
     for (const id of ids) this.changed?.delete(id);
     this.onForget(ids);
   }
@@ -248,40 +251,46 @@ export class ItemSide implements ItemUpdates, ItemView {
     return this.state.similarity.row(itemId);
   }
 
+  refresh(row: NeighborRow): NeighborRow {
+    return this.state.similarity.rowOf(row as ItemNode);
+  }
+
   /** The item's node with its row recomputed if it changed, for owners publishing it. */
   node(itemId: string): ItemNode | undefined {
     return this.state.similarity.freshRow(itemId);
   }
 
+  /** The item's followed-by row, in a scratch object this side reuses: read it before calling again. */
   follows(itemId: string): FollowRow | undefined {
-    let row = this.followRows.get(itemId);
-    if (row === undefined) {
-      row = this.buildFollows(itemId);
-      this.followRows.set(itemId, row);
-    }
-    return row ?? undefined;
-  }
-
-  private buildFollows(from: string): FollowRow | null {
-    const node = this.state.transitions.nodes.get(from);
-    if (node === undefined || !(node.total > 0)) return null;
-    const sim = this.state.similarity;
+    const node = this.state.transitions.nodes.get(itemId);
+    if (node === undefined || !(node.total > 0)) return undefined;
+    const nodes = this.state.similarity.nodes;
     const next = node.next;
-    const ids: string[] = [];
-    const indices: number[] = [];
-    const shares: number[] = [];
+    const row = this.followScratch;
+    const { ids, shares } = row;
+    if (row.indices.length < next.size) row.indices = new Int32Array(next.size * 2);
+    const indices = row.indices;
+    let n = 0;
     for (let slot = 0; slot < next.size; slot++) {
       // too few distinct users behind the transition: it would retell one person's path
       if (!next.supported(slot)) continue;
       const share = next.counts[slot] - next.errs[slot];
       if (!(share > 0)) continue;
-      const to = sim.nodes.get(next.keys[slot]);
-      if (to === undefined) continue;
-      ids.push(to.id);
-      indices.push(to.index);
-      shares.push(share / node.total);
+      let peer = next.peers[slot];
+      if (peer < 0) {
+        const to = nodes.get(next.keys[slot]);
+        if (to === undefined) continue;
+        peer = to.index;
+        next.peers[slot] = peer;
+      }
+      ids[n] = next.keys[slot];
+      indices[n] = peer;
+      shares[n] = share / node.total;
+      n++;
     }
-    return ids.length === 0 ? null : { ids, indices: Int32Array.from(indices), shares };
+    ids.length = n;
+    shares.length = n;
+    return n === 0 ? undefined : { ids, indices: indices.subarray(0, n), shares };
   }
 
   trendingStored(itemId: string): number {
