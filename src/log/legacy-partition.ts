@@ -8,28 +8,16 @@
 import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { PartitionLog } from './partition-log.js';
 import type { PartitionPolicy } from './retention.js';
+import { decodeFrameBody } from './segment-frames.js';
 import { FileSegments } from './segment-storage.js';
-import type { Headers, LogRecord, TopicPartition } from './types.js';
+import type { LogRecord, TopicPartition } from './types.js';
 
 const READ_BYTES = 1024 * 1024;
 const BATCH_RECORDS = 1000;
 
+/** A frame of the old single-file format: the shared fields without an offset of its own (the file's order gives it). */
 function decodeLegacyFrame(buf: Buffer, at: number, tp: TopicPartition): LogRecord {
-  let p = at + 4;
-  const timestamp = buf.readDoubleBE(p);
-  p += 8;
-  const keyLen = buf.readInt32BE(p);
-  p += 4;
-  const key = keyLen >= 0 ? Buffer.from(buf.subarray(p, p + keyLen)) : null;
-  p += Math.max(keyLen, 0);
-  const valueLen = buf.readInt32BE(p);
-  p += 4;
-  const value = valueLen >= 0 ? Buffer.from(buf.subarray(p, p + valueLen)) : null;
-  p += Math.max(valueLen, 0);
-  const headersLen = buf.readUInt32BE(p);
-  p += 4;
-  const headers = headersLen > 0 ? (JSON.parse(buf.toString('utf8', p, p + headersLen)) as Headers) : {};
-  return { topic: tp.topic, partition: tp.partition, offset: '', key, value, headers, timestamp };
+  return decodeFrameBody(buf, at + 4, tp, '');
 }
 
 /** Every whole frame of the file, in batches; a torn frame at the end (a crash mid-write) is left out. */

@@ -122,9 +122,14 @@ export function frameIsTombstone(buf: Buffer, at: number): boolean {
 
 /** The record in the frame at `at`; key and value are copies, so they never pin a segment's buffer. */
 export function decodeFrame(buf: Buffer, at: number, tp: TopicPartition): LogRecord {
-  let p = at + 4;
-  const offset = buf.readDoubleBE(p);
-  p += 8;
+  return decodeFrameBody(buf, at + 12, tp, String(buf.readDoubleBE(at + 4)));
+}
+
+/**
+ * The fields every frame format shares, from the append time at `p` on (time, key, value, headers),
+ * as the record at `offset`; key and value are copies.
+ */
+export function decodeFrameBody(buf: Buffer, p: number, tp: TopicPartition, offset: string): LogRecord {
   const timestamp = buf.readDoubleBE(p);
   p += 8;
   const keyLen = buf.readInt32BE(p);
@@ -138,5 +143,5 @@ export function decodeFrame(buf: Buffer, at: number, tp: TopicPartition): LogRec
   const headersLen = buf.readUInt32BE(p);
   p += 4;
   const headers = headersLen > 0 ? (JSON.parse(buf.toString('utf8', p, p + headersLen)) as Headers) : {};
-  return { topic: tp.topic, partition: tp.partition, offset: String(offset), key, value, headers, timestamp };
+  return { topic: tp.topic, partition: tp.partition, offset, key, value, headers, timestamp };
 }
