@@ -7,7 +7,7 @@ import { tpKey } from '../log/topic-partition.js';
 import type { EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { type ItemDelta, ItemDeltaBatch } from '../model/item-delta.js';
+import { ItemDeltaBatch } from '../model/item-delta.js';
 import { NeighborTable } from '../model/neighbor-table.js';
 import type { Recommender } from '../model/recommender.js';
 import type { ForgottenCounts, ModelDigest, SimilarItem } from '../model/types.js';
@@ -18,7 +18,7 @@ import { EngineNotStarted } from './errors.js';
 import { EventClock } from './event-clock.js';
 import { HeapPressure } from './heap-pressure.js';
 import { inputRecord } from './input-record.js';
-import { encodeDelta } from './internal-records.js';
+import { deltaRecords } from './internal-records.js';
 import { ItemOwner } from './item-owner.js';
 import { BoundedSet, LatestLists } from './latest-lists.js';
 import { NeighborFollower } from './neighbor-follower.js';
@@ -374,8 +374,8 @@ export class Engine implements EngineApi {
   private async produceErasureDeltas(batch: ItemDeltaBatch): Promise<void> {
     if (batch.size === 0) return;
     const n = ++this.erasureBatches;
-    const deltas: ItemDelta[] = batch.take({ topic: `erasure/${this.instance}`, partition: 0, from: n - 1, to: n });
-    await this.log.produce(deltas.map((d) => ({ topic: this.config.topics.itemDeltas, key: d.item, value: encodeDelta(d) })));
+    const deltas = batch.take({ topic: `erasure/${this.instance}`, partition: 0, from: n - 1, to: n });
+    await this.log.produce(deltaRecords(deltas, this.config.topics.itemDeltas));
   }
 
   private async refreshGauges(): Promise<void> {

@@ -1,4 +1,7 @@
+import type { OutgoingRecord } from '../log/types.js';
+import type { ItemDelta } from '../model/item-delta.js';
 import type { NeighborRecord } from '../model/neighbor-row.js';
+import { encodeDelta } from './delta-codec.js';
 
 /**
  * Internal topics are read only by recstream processes of one group. Rows carry JSON with a format tag
@@ -8,6 +11,11 @@ import type { NeighborRecord } from '../model/neighbor-row.js';
 const ROW_FORMAT = 'recstream.item-row/1';
 
 export { decodeDelta, encodeDelta } from './delta-codec.js';
+
+/** The item-deltas records of `deltas`: keyed by item, so each goes to its item's owner. */
+export function deltaRecords(deltas: readonly ItemDelta[], topic: string): OutgoingRecord[] {
+  return deltas.map((d) => ({ topic, key: d.item, value: encodeDelta(d) }));
+}
 
 export function encodeRow(row: NeighborRecord): Buffer {
   return Buffer.from(JSON.stringify({ f: ROW_FORMAT, ...row }));

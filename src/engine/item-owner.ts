@@ -29,8 +29,6 @@ export class ItemOwner {
   private readonly appliedUpTo = new Map<string, bigint>();
   restoring = 0;
   private peersRefreshedAt = 0;
-  /** Delta records applied and ignored as already applied (re-delivered). */
-  readonly counts = { applied: 0, duplicate: 0, invalid: 0 };
 
   constructor(
     private readonly config: Config,
@@ -74,13 +72,10 @@ export class ItemOwner {
         delta = null;
       }
       if (delta === null) {
-        this.counts.invalid++;
         this.logger.warn({ topic: r.topic, partition: r.partition, offset: r.offset }, 'item delta record not readable; skipped');
         continue;
       }
       const applied = this.items.applyDelta(delta, String(r.partition));
-      if (applied) this.counts.applied++;
-      else this.counts.duplicate++;
       this.metrics.itemDeltasTotal.inc({ outcome: applied ? 'applied' : 'duplicate' });
     }
   }

@@ -13,7 +13,6 @@ import { decodeRow } from './internal-records.js';
  */
 export class NeighborFollower {
   private consumer: GroupConsumer | null = null;
-  rows = 0;
   /** Next offset to read, per partition. */
   private readonly readUpTo = new Map<number, bigint>();
 
@@ -71,7 +70,6 @@ export class NeighborFollower {
       }
       this.table.apply(row);
       this.items.setPeerNorm(row.item, row.norm2, row.t0);
-      this.rows++;
     }
   }
 }

@@ -9,7 +9,7 @@ import type { ItemView } from '../model/item-view.js';
 import type { UserSide } from '../model/user-side.js';
 import type { EventCodec } from './codec.js';
 import { deadLetter } from './dead-letter.js';
-import { encodeDelta } from './internal-records.js';
+import { deltaRecords } from './internal-records.js';
 import { PrequentialWindow } from './prequential-window.js';
 import { recommendationId } from './recommendation-id.js';
 import { keyProblem } from './record-key.js';
@@ -153,7 +153,7 @@ export class Pipeline {
     const last = batch.records.at(-1);
     if (first !== undefined && last !== undefined) {
       const source = { topic: batch.topic, partition: batch.partition, from: Number(first.offset), to: Number(last.offset) + 1 };
-      for (const d of deltas.take(source)) outgoing.push({ topic: this.config.topics.itemDeltas, key: d.item, value: encodeDelta(d) });
+      outgoing.push(...deltaRecords(deltas.take(source), this.config.topics.itemDeltas));
     }
     const lists: EmittedList[] = [];
     // One fresh list per user per batch: the newest event of the user is its trigger.

@@ -29,6 +29,14 @@ export class ForwardDecay {
   }
 
   /**
+   * Multiplier moving a value stored at landmark `t0` (another state's, e.g. a delta's sender) to this
+   * decay's landmark: w·e^{λ(t−t0)} becomes w·e^{λ(t−this.t0)}. 1 while either landmark is unknown.
+   */
+  fromLandmark(t0: number | null): number {
+    return t0 === null || this.t0 === null || this.rate === 0 ? 1 : Math.exp(this.rate * (t0 - this.t0));
+  }
+
+  /**
    * When `time` is far past the landmark, moves the landmark to `time` and returns the factor every
    * stored (linear) value must be multiplied by; otherwise returns null. Squared quantities take the
    * factor squared. e^60 keeps squared values far from overflow.

@@ -164,8 +164,7 @@ export class ItemSide implements ItemUpdates, ItemView {
     this.state.appliedSources.set(key, { to: d.source.to, seq: d.source.seq });
     const decay = this.state.decay;
     if (decay.t0 === null && d.t0 !== null) decay.t0 = d.t0;
-    // stored = w·e^{λ(t−t0)}: moving a value from the sender's landmark to ours multiplies by e^{λ(t0s−t0)}
-    const f = d.t0 === null || decay.t0 === null ? 1 : Math.exp(decay.rate * (d.t0 - decay.t0));
+    const f = decay.fromLandmark(d.t0);
     const f2 = f * f;
     const item = d.item;
     if (d.touch > 0) this.touch(item, d.touch);
@@ -188,8 +187,7 @@ export class ItemSide implements ItemUpdates, ItemView {
   setPeerNorm(itemId: string, norm2: number, t0: number | null): void {
     const node = this.state.similarity.nodes.get(itemId);
     if (node === undefined || node.owned) return;
-    const decay = this.state.decay;
-    const f = t0 === null || decay.t0 === null ? 1 : Math.exp(decay.rate * (t0 - decay.t0));
+    const f = this.state.decay.fromLandmark(t0);
     const value = norm2 * f * f;
     if (value !== node.norm2) {
       node.norm2 = value;

@@ -38,12 +38,6 @@ export class NeighborTable implements ItemView {
     this.trendDecay = new ForwardDecay(trendingHalfLifeHours);
   }
 
-  get size(): number {
-    let n = 0;
-    for (const row of this.rows) if (row.present) n++;
-    return n;
-  }
-
   private rowFor(itemId: string): TableRow {
     let row = this.byId.get(itemId);
     if (row === undefined) {
@@ -82,8 +76,7 @@ export class NeighborTable implements ItemView {
     }
     const decay = this.trendDecay;
     if (decay.t0 === null) decay.t0 = record.trendT0;
-    row.trend =
-      record.trendT0 === null || decay.t0 === null ? record.trend : record.trend * Math.exp(decay.rate * (record.trendT0 - decay.t0));
+    row.trend = record.trend * decay.fromLandmark(record.trendT0);
     row.popularity = record.popularity;
     row.price = record.price;
     this.topStale = true;
