@@ -52,12 +52,19 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
     { topic: topics.recommendations, partitions },
     { topic: topics.dlq, partitions: 1 },
     { topic: topics.changelog, partitions: 1, compacted: true },
-    // internal topics: the repartition topic has as many partitions as the input topics (as Kafka
-    // Streams sizes its repartition topics), the global table as many as it
-    { topic: topics.itemDeltas, partitions },
-    { topic: topics.itemNeighbors, partitions, compacted: true },
-    { topic: topics.modelParams, partitions: 1, compacted: true },
   ]);
+  // internal topics are partitioned as the input topics (as Kafka Streams sizes its repartition
+  // topics and state changelogs), whatever count those were created with
+  const inputPartitions = (await log.partitionsFor(topics.clicks)) || partitions;
+  await log.ensureTopics([
+    { topic: topics.itemDeltas, partitions: inputPartitions },
+    { topic: topics.itemNeighbors, partitions: inputPartitions, compacted: true },
+    { topic: topics.modelParams, partitions: 1, compacted: true },
+    { topic: topics.userState, partitions: inputPartitions, compacted: true },
+  ]);
+  // the item store as item-deltas, which an older deployment may have created with another count
+  const deltaPartitions = (await log.partitionsFor(topics.itemDeltas)) || inputPartitions;
+  await log.ensureTopics([{ topic: topics.itemState, partitions: deltaPartitions, compacted: true }]);
   const metrics = new Metrics();
   const engine = new Engine({ config, log, model: new Recommender(config.model), metrics, logger, clock: options.clock });
   metrics.trackReadiness(() => engine.readiness().ready);

@@ -101,6 +101,11 @@ const NUMBER_VARS = {
     rule: { min: 10, max: 60_000, int: true },
     hint: 'how often an item owner publishes the changed neighbour rows to the global table, e.g. NEIGHBOR_PUBLISH_MS=250',
   },
+  STATE_COMMIT_MS: {
+    def: 5_000,
+    rule: { min: 100, max: 600_000, int: true },
+    hint: 'how often each process writes the users and items that changed to its state stores (a restart replays only the input after), e.g. STATE_COMMIT_MS=5000',
+  },
   PARTITIONS: { def: 4, rule: { min: 1, max: 1024, int: true }, hint: 'partitions of the embedded input topics, e.g. PARTITIONS=4' },
   MAX_BODY_BYTES: {
     def: 1_048_576,
@@ -280,6 +285,10 @@ export interface Topics {
   itemNeighbors: string;
   /** Internal compacted topic: each process's ranker and regression weights, merged across the group. */
   modelParams: string;
+  /** Internal compacted topic: the user-side state store's changelog (one record per user, by input partition). */
+  userState: string;
+  /** Internal compacted topic: the item-side state store's changelog (one record per item, by item-deltas partition). */
+  itemState: string;
 }
 
 export interface Config {
@@ -311,6 +320,8 @@ export interface Config {
   neighborPublishMs: number;
   /** How often ranker and regression weights are published and merged across the group. */
   modelMergeMs: number;
+  /** How often changed users and items are written to the state stores. */
+  stateCommitMs: number;
   authSecret: string | null;
   /** A secret being rotated out: tokens it signed are still accepted; new tokens use authSecret. */
   authSecretPrevious: string | null;
@@ -511,6 +522,8 @@ export function loadConfig(env: Env = process.env): Config {
     itemDeltas: str('TOPIC_ITEM_DELTAS', `${group}.item-deltas`),
     itemNeighbors: str('TOPIC_ITEM_NEIGHBORS', `${group}.item-neighbors`),
     modelParams: str('TOPIC_MODEL_PARAMS', `${group}.model-params`),
+    userState: str('TOPIC_USER_STATE', `${group}.user-state`),
+    itemState: str('TOPIC_ITEM_STATE', `${group}.item-state`),
   };
   const topicNames = Object.values(topics);
   if (new Set(topicNames).size !== topicNames.length) {
@@ -547,6 +560,7 @@ export function loadConfig(env: Env = process.env): Config {
     partitions: num('PARTITIONS'),
     neighborPublishMs: num('NEIGHBOR_PUBLISH_MS'),
     modelMergeMs: num('MODEL_MERGE_MS'),
+    stateCommitMs: num('STATE_COMMIT_MS'),
     authSecret,
     authSecretPrevious,
     writeKeys: list(env.WRITE_KEYS),

@@ -140,7 +140,8 @@ export class Metrics {
   });
   readonly restoreSeconds = new Histogram({
     name: 'recstream_restore_seconds',
-    help: 'Time to restore state for newly assigned partitions.',
+    help: 'Time to restore one newly assigned partition of a state store: its records, then the input after them.',
+    labelNames: ['store'] as const,
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
@@ -148,6 +149,12 @@ export class Metrics {
     name: 'recstream_checkpoint_seconds',
     help: 'Time to make a batch durable (its lists and dead letters acknowledged by the log) before its offset is committed.',
     buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly stateCommitBytesTotal = new Counter({
+    name: 'recstream_state_commit_bytes_total',
+    help: 'Bytes of changed users and items (and checkpoints) written to the state stores.',
+    labelNames: ['store'] as const,
     registers: [this.registry],
   });
   readonly rebalancesTotal = new Counter({

@@ -31,6 +31,8 @@ describe('configuration', () => {
       itemDeltas: 'recstream.item-deltas',
       itemNeighbors: 'recstream.item-neighbors',
       modelParams: 'recstream.model-params',
+      userState: 'recstream.user-state',
+      itemState: 'recstream.item-state',
     });
   });
 

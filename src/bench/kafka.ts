@@ -78,6 +78,8 @@ function groupSetUp(run: string, processes: number, partitions: number): GroupSe
     TOPIC_ITEM_DELTAS: `${group}.item-deltas`,
     TOPIC_ITEM_NEIGHBORS: `${group}.item-neighbors`,
     TOPIC_MODEL_PARAMS: `${group}.model-params`,
+    TOPIC_USER_STATE: `${group}.user-state`,
+    TOPIC_ITEM_STATE: `${group}.item-state`,
   };
   const topics: TopicSpec[] = [
     { topic: env.TOPIC_CLICKS, partitions },
@@ -88,6 +90,8 @@ function groupSetUp(run: string, processes: number, partitions: number): GroupSe
     { topic: env.TOPIC_ITEM_DELTAS, partitions },
     { topic: env.TOPIC_ITEM_NEIGHBORS, partitions },
     { topic: env.TOPIC_MODEL_PARAMS, partitions: 1 },
+    { topic: env.TOPIC_USER_STATE, partitions },
+    { topic: env.TOPIC_ITEM_STATE, partitions },
   ];
   return { processes, env, topics };
 }

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { type Pseudonymize, pseudonymizer } from '../events/pseudonym.js';
 import type { Recommendation } from '../events/types.js';
 import { validateEvent } from '../events/validate.js';
+import { partitionForKey } from '../log/partitioner.js';
 import { tpKey } from '../log/topic-partition.js';
 import type { EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
 import type { Logger } from '../logger.js';
@@ -14,7 +15,7 @@ import type { ForgottenCounts, ModelDigest, SimilarItem } from '../model/types.j
 import type { Admission, EngineApi, IngestResult, Readiness, RecommendationListener, RecommendationMeta } from './api.js';
 import type { EventCodec } from './codec.js';
 import { ERASURE_KEY_PREFIX, type Erasure, Erasures } from './erasures.js';
-import { EngineNotStarted } from './errors.js';
+import { EngineNotStarted, StatePartitionsMismatch } from './errors.js';
 import { EventClock } from './event-clock.js';
 import { HeapPressure } from './heap-pressure.js';
 import { inputRecord } from './input-record.js';
@@ -25,6 +26,7 @@ import { NeighborFollower } from './neighbor-follower.js';
 import { ParamsSync } from './params-sync.js';
 import { Pipeline } from './pipeline.js';
 import { RefusedSources } from './refused-sources.js';
+import { type PartitionProgress, UserStore } from './user-store.js';
 
 const MODEL_VERSION = 'recstream-knn-ftrl/1';
 
@@ -66,8 +68,12 @@ export class Engine implements EngineApi {
   /** Next changelog offset to read, per changelog partition. */
   private readonly changelogRead = new Map<number, bigint>();
   private changelogFollowed: Promise<void> = Promise.resolve();
-  /** Next offset not yet applied to the model, per input partition this process has held. */
+  /** Next offset not yet applied to the model, per input partition this process holds. */
   private readonly appliedUpTo = new Map<string, bigint>();
+  /** Events learnt per input partition number (the user-state checkpoints count them). */
+  private readonly eventsIn = new Map<number, number>();
+  private readonly userStore: UserStore;
+  private userCommit: Promise<void> = Promise.resolve();
   private readonly owned = new Set<string>();
   private readonly madeHere = new BoundedSet<string>(100_000);
   private pipeline: Pipeline | null = null;
@@ -113,6 +119,7 @@ export class Engine implements EngineApi {
     this.table = new NeighborTable(this.config.model.trendingHalfLifeHours);
     this.itemOwner = new ItemOwner(this.config, this.log, this.model.items, this.metrics, this.logger);
     this.tableFollower = new NeighborFollower(this.config, this.log, this.table, this.model.items, this.logger);
+    this.userStore = new UserStore(this.config, this.log, this.model, this.metrics);
     this.params = new ParamsSync(this.config, this.log, this.model, this.metrics, this.logger, this.wall);
   }
 
@@ -126,6 +133,10 @@ export class Engine implements EngineApi {
     pipeline.latestFor = (userId) => this.latest.get(userId);
     this.pipeline = pipeline;
     for (const topic of this.inputTopics) this.partitionCount.set(topic, await this.log.partitionsFor(topic));
+    const inputPartitions = this.partitionCount.get(this.config.topics.clicks) ?? 1;
+    const storePartitions = await this.log.partitionsFor(this.config.topics.userState);
+    if (storePartitions !== inputPartitions)
+      throw new StatePartitionsMismatch(this.config.topics.userState, storePartitions, this.config.topics.clicks, inputPartitions);
     await this.followChangelog();
     if (this.erasures.size > 0 || this.refused.size > 0) {
       this.logger.info({ erasures: this.erasures.size, refusedAhead: this.refused.size }, 'changelog loaded');
@@ -144,8 +155,13 @@ export class Engine implements EngineApi {
     this.joining = Promise.all([
       this.consumer.run((batch) => this.handleBatch(batch), {
         onAssigned: (partitions) => this.restore(partitions),
-        onRevoked: (partitions) => {
+        onRevoked: async (partitions) => {
           for (const tp of partitions) this.owned.delete(tpKey(tp));
+          // written once more when stopping (its last word, before anyone restores them); on a
+          // rebalance the new owner may have restored them already: it replays the input after the
+          // last checkpoint instead
+          if (this.stopping) await this.commitUserState(partitions);
+          this.release(partitions);
           this.logger.info({ partitions }, 'partitions revoked');
         },
       }),
@@ -225,40 +241,112 @@ export class Engine implements EngineApi {
     if (tombstones.length > 0) await this.log.produce(tombstones);
   }
 
-  /** Rebuilds state for newly assigned partitions by replaying them up to the group's commit. */
+  /**
+   * Restores newly assigned partitions, one partition number at a time (clicks p and purchases p share
+   * user-state p): the store's users and checkpoint, then the input after the checkpoint up to the
+   * group's commit, replayed without emitting. A partition held before resumes where this process
+   * stopped applying.
+   */
   private async restore(partitions: TopicPartition[]): Promise<void> {
     const consumer = this.consumer;
     const pipeline = this.pipeline;
     if (consumer === null || pipeline === null) return;
     this.metrics.rebalancesTotal.inc();
     this.restoring++;
-    const started = performance.now();
-    let replayed = 0;
     try {
       await this.followChangelog();
       await this.expireRefusals(partitions);
       const committed = await consumer.committed(partitions);
-      for (const c of committed) {
-        const key = tpKey(c);
-        this.owned.add(key);
-        if (c.offset === null) continue;
-        const from = this.appliedUpTo.get(key) ?? BigInt((await this.log.offsets(c)).low);
-        const to = BigInt(c.offset);
-        if (to <= from) continue;
-        await this.log.readRange(c, from.toString(), to.toString(), async (records) => {
-          const judged = records.filter((r) => !this.refused.covers(r));
-          const result = await pipeline.replay(judged, this.wall(), (userId, record) => this.erasures.covers(userId, record));
-          replayed += result.applied;
-          this.eventClock.observe(result.newestEventTime);
-        });
-        this.appliedUpTo.set(key, to);
+      for (const number of new Set(partitions.map((tp) => tp.partition))) {
+        const started = performance.now();
+        const inputs = committed.filter((c) => c.partition === number);
+        let stored: { keys: number; bytes: number } | null = null;
+        if (inputs.every((c) => !this.appliedUpTo.has(tpKey(c)))) {
+          const restored = await this.userStore.restore(number, (userId, seen) => this.erasures.unseenBy(userId, seen));
+          stored = restored;
+          this.eventsIn.set(number, restored.checkpoint?.events ?? 0);
+          if (restored.checkpoint !== null) this.eventClock.observe(restored.checkpoint.newest);
+          for (const c of inputs) {
+            const low = BigInt((await this.log.offsets(c)).low);
+            const covered = restored.checkpoint?.offsets[tpKey(c)];
+            let from = low;
+            if (covered !== undefined && BigInt(covered) >= low) from = BigInt(covered);
+            else if (covered !== undefined)
+              this.logger.warn(
+                { partition: tpKey(c), covered, low: low.toString() },
+                'input after the stored user state was deleted by retention; those events are lost',
+              );
+            this.appliedUpTo.set(tpKey(c), from);
+          }
+        }
+        let replayed = 0;
+        for (const c of inputs) {
+          const key = tpKey(c);
+          this.owned.add(key);
+          const from = this.appliedUpTo.get(key) ?? BigInt((await this.log.offsets(c)).low);
+          const to = c.offset === null ? from : BigInt(c.offset);
+          if (to <= from) continue;
+          await this.log.readRange(c, from.toString(), to.toString(), async (records) => {
+            const judged = records.filter((r) => !this.refused.covers(r));
+            const result = await pipeline.replay(judged, this.wall(), (userId, record) => this.erasures.covers(userId, record));
+            replayed += result.applied;
+            this.eventsIn.set(number, (this.eventsIn.get(number) ?? 0) + result.applied);
+            this.eventClock.observe(result.newestEventTime);
+          });
+          this.appliedUpTo.set(key, to);
+        }
+        const seconds = (performance.now() - started) / 1000;
+        this.metrics.restoreSeconds.observe({ store: 'user' }, seconds);
+        this.logger.info(
+          { store: this.config.topics.userState, partition: number, keys: stored?.keys ?? 0, bytes: stored?.bytes ?? 0, replayed, seconds },
+          'user partition restored',
+        );
       }
     } finally {
       this.restoring--;
     }
-    const seconds = (performance.now() - started) / 1000;
-    this.metrics.restoreSeconds.observe(seconds);
-    this.logger.info({ partitions: partitions.map(tpKey), replayed, seconds }, 'partitions assigned and restored');
+  }
+
+  /**
+   * Writes the users that changed in the partitions held (and in `leaving`, revoked ones) to the
+   * user-state store with a checkpoint each, after applying every erasure read so far: a record
+   * written says which erasures its writer knew of.
+   */
+  private commitUserState(leaving: readonly TopicPartition[] = []): Promise<void> {
+    const run = this.userCommit.then(async () => {
+      const consumer = this.consumer;
+      if (consumer === null) return;
+      await this.applyErasures();
+      const progress = new Map<number, PartitionProgress>();
+      for (const tp of [...consumer.assignment(), ...leaving]) {
+        const at = this.appliedUpTo.get(tpKey(tp));
+        if (at === undefined) continue;
+        const p = progress.get(tp.partition) ?? { offsets: {}, events: this.eventsIn.get(tp.partition) ?? 0 };
+        p.offsets[tpKey(tp)] = at.toString();
+        progress.set(tp.partition, p);
+      }
+      const seen: Record<string, string> = {};
+      for (const [partition, offset] of this.changelogRead) seen[String(partition)] = offset.toString();
+      await this.userStore.commit(progress, this.partitionCount.get(this.config.topics.clicks) ?? 1, seen, this.wall());
+    });
+    this.userCommit = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Lets go of the users of revoked partitions (written to the store just before): their new owner
+   * restores them, and if one comes back here it is restored from the store, where that owner left it.
+   */
+  private release(partitions: readonly TopicPartition[]): void {
+    const count = this.partitionCount.get(this.config.topics.clicks) ?? 1;
+    const numbers = new Set(partitions.map((tp) => tp.partition));
+    for (const tp of partitions) this.appliedUpTo.delete(tpKey(tp));
+    let events = 0;
+    for (const n of numbers) {
+      events += this.eventsIn.get(n) ?? 0;
+      this.eventsIn.delete(n);
+    }
+    this.model.users.release((userId) => numbers.has(partitionForKey(userId, count)), events);
   }
 
   private async handleBatch(batch: PartitionBatch): Promise<void> {
@@ -268,6 +356,8 @@ export class Engine implements EngineApi {
     } finally {
       this.batchesInFlight--;
     }
+    // durable before the consumer commits the batch; never amid another batch (its users half learnt)
+    if (this.batchesInFlight === 0 && this.userStore.due(this.wall())) await this.commitUserState();
   }
 
   private async applyBatch(batch: PartitionBatch): Promise<void> {
@@ -278,6 +368,7 @@ export class Engine implements EngineApi {
     const records = batch.records.filter((r) => (applied === undefined || BigInt(r.offset) >= applied) && !this.erasedRecord(r));
     if (records.length > 0) {
       const result = await pipeline.live({ ...batch, records }, this.wall(), (r) => this.refused.covers(r));
+      this.eventsIn.set(batch.partition, (this.eventsIn.get(batch.partition) ?? 0) + result.applied);
       // Remembered before the write: if it fails, the re-delivered batch is refused again, not re-judged.
       if (result.refusedAhead.length > 0)
         result.outgoing.push(this.refused.refuse(batch, result.refusedAhead, this.config.topics.changelog));
@@ -485,6 +576,7 @@ export class Engine implements EngineApi {
       },
     ]);
     this.erasures.add(erasure);
+    await this.userStore.tombstone(userId);
     // what the user's history added to item state goes back to the items' owners as negative deltas
     const deltas = new ItemDeltaBatch(() => this.model.users.landmark);
     const known = this.model.users.forgetUser(userId, deltas);

@@ -13,6 +13,8 @@ export const ERASURE_KEY_PREFIX = 'erasure:';
 
 export class Erasures {
   private readonly byUser = new Map<string, Erasure>();
+  /** Where each user's erasure marker is in the changelog (partition, offset), once read from it. */
+  private readonly positions = new Map<string, [number, bigint]>();
 
   add(erasure: Erasure): void {
     this.byUser.set(erasure.userId, erasure);
@@ -32,7 +34,20 @@ export class Erasures {
     if (!key.startsWith(ERASURE_KEY_PREFIX) || record.value === null) return null;
     const parsed = JSON.parse(record.value.toString('utf8')) as Erasure;
     this.add(parsed);
+    this.positions.set(parsed.userId, [record.partition, BigInt(record.offset)]);
     return parsed;
+  }
+
+  /**
+   * True when the user has an erasure a writer that had read the changelog up to `seen` (partition →
+   * next offset) did not know of: state it wrote for the user may predate the erasure.
+   */
+  unseenBy(userId: string, seen: Readonly<Record<string, string>>): boolean {
+    if (!this.byUser.has(userId)) return false;
+    const at = this.positions.get(userId);
+    if (at === undefined) return true;
+    const read = seen[String(at[0])];
+    return read === undefined || BigInt(read) <= at[1];
   }
 
   get size(): number {

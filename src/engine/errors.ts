@@ -5,3 +5,19 @@ import { createError } from '../errors.js';
 export const EngineNotStarted = createError('RS_ENGINE_NOT_STARTED', 'EngineNotStarted', () => 'the engine is still starting', {
   retriable: true,
 });
+
+/** A state store's topic holds a record recstream did not write: the topic belongs to another application. */
+export const StateRecordUnreadable = createError(
+  'RS_STATE_RECORD_UNREADABLE',
+  'StateRecordUnreadable',
+  (topic: string, partition: number, key: string) =>
+    `record of key ${JSON.stringify(key)} in ${topic}/${partition} is not a recstream state record; the topic belongs to another application (set TOPIC_USER_STATE / TOPIC_ITEM_STATE to topics of this group)`,
+);
+
+/** A state store's topic does not have the partitions of what it stores. */
+export const StatePartitionsMismatch = createError(
+  'RS_STATE_PARTITIONS_MISMATCH',
+  'StatePartitionsMismatch',
+  (store: string, has: number, source: string, wants: number) =>
+    `state store topic ${store} has ${has} partitions but ${source} has ${wants}; a store is partitioned as what it stores: recreate ${store} with ${wants} partitions (or delete it: it is rebuilt from the input)`,
+);

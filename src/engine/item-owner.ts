@@ -1,11 +1,15 @@
 import type { Config } from '../config.js';
+import { partitionForKey } from '../log/partitioner.js';
 import { tpKey } from '../log/topic-partition.js';
 import type { EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { ChangedKeys } from '../model/changed-keys.js';
 import type { ItemSide } from '../model/item-side.js';
 import { neighborRecord } from '../model/neighbor-row.js';
+import { StatePartitionsMismatch } from './errors.js';
 import { decodeDelta, encodeRow } from './internal-records.js';
+import { ItemStore } from './item-store.js';
 
 /** Longest time rows go on scoring peers with norms their owners have since changed. */
 const PEER_REFRESH_MS = 10_000;
@@ -24,10 +28,14 @@ export class ItemOwner {
   private consumer: GroupConsumer | null = null;
   private timer: NodeJS.Timeout | null = null;
   private publishing: Promise<void> = Promise.resolve();
-  private readonly forgotten = new Set<string>();
+  /** Items changed (or forgotten) since their rows were last published. */
+  private readonly changes: ChangedKeys;
   /** Next item-deltas offset not yet applied, per partition this process has held. */
   private readonly appliedUpTo = new Map<string, bigint>();
   restoring = 0;
+  private readonly store: ItemStore;
+  private partitionCount = 1;
+  private stopping = false;
   private peersRefreshedAt = 0;
 
   constructor(
@@ -37,28 +45,33 @@ export class ItemOwner {
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {
-    items.trackChanges();
-    items.onForget = (ids) => {
-      for (const id of ids) this.forgotten.add(id);
-    };
+    this.changes = items.trackChanges();
+    this.store = new ItemStore(config, log, items, metrics);
   }
 
   get groupId(): string {
     return itemOwnerGroupId(this.config.groupId);
   }
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
+    this.partitionCount = await this.log.partitionsFor(this.config.topics.itemDeltas);
+    const stored = await this.log.partitionsFor(this.config.topics.itemState);
+    if (stored !== this.partitionCount)
+      throw new StatePartitionsMismatch(this.config.topics.itemState, stored, this.config.topics.itemDeltas, this.partitionCount);
     this.consumer = this.log.consumer({ groupId: this.groupId, topics: [this.config.topics.itemDeltas], fromBeginning: true });
     this.timer = setInterval(() => void this.publish(), this.config.neighborPublishMs);
     this.timer.unref();
     return this.consumer.run((batch) => this.handle(batch), {
       onAssigned: (partitions) => this.restore(partitions),
+      onRevoked: (partitions) => this.release(partitions),
     });
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer !== null) clearInterval(this.timer);
     await this.consumer?.stop();
+    await this.commitState();
     await this.publish();
   }
 
@@ -80,33 +93,82 @@ export class ItemOwner {
     }
   }
 
-  /** Rebuilds the item state of newly assigned partitions from their deltas, up to the group's commit. */
+  /**
+   * Restores newly assigned partitions: the item-state store's records and checkpoint, then the
+   * deltas after the checkpoint up to the group's commit (applied once: the checkpoint carries the
+   * sources applied). A partition held before resumes from where this process stopped applying.
+   */
   private async restore(partitions: TopicPartition[]): Promise<void> {
     const consumer = this.consumer;
     if (consumer === null) return;
     this.restoring++;
-    const started = performance.now();
-    let read = 0;
     try {
       for (const c of await consumer.committed(partitions)) {
-        if (c.offset === null) continue;
+        const started = performance.now();
         const key = tpKey(c);
-        const from = this.appliedUpTo.get(key) ?? BigInt((await this.log.offsets(c)).low);
-        const to = BigInt(c.offset);
-        if (to <= from) continue;
-        await this.log.readRange(c, from.toString(), to.toString(), (records) => {
-          read += records.length;
-          this.apply(records);
-        });
-        this.appliedUpTo.set(key, to);
+        const { low } = await this.log.offsets(c);
+        let from = this.appliedUpTo.get(key);
+        let stored: { keys: number; bytes: number } | null = null;
+        if (from === undefined) {
+          const restored = await this.store.restore(c.partition);
+          stored = restored;
+          from = BigInt(low);
+          if (restored.checkpoint !== null) {
+            const covered = BigInt(restored.checkpoint.deltas);
+            if (covered < from)
+              this.logger.warn(
+                { partition: key, covered: covered.toString(), low },
+                'item deltas after the stored state were deleted by retention; their increments are lost',
+              );
+            else from = covered;
+          }
+          this.appliedUpTo.set(key, from);
+        }
+        let replayed = 0;
+        const to = c.offset === null ? from : BigInt(c.offset);
+        if (to > from) {
+          await this.log.readRange(c, from.toString(), to.toString(), (records) => {
+            replayed += records.length;
+            this.apply(records);
+          });
+          this.appliedUpTo.set(key, to);
+        }
+        const seconds = (performance.now() - started) / 1000;
+        this.metrics.restoreSeconds.observe({ store: 'item' }, seconds);
+        this.logger.info(
+          { store: this.config.topics.itemState, partition: key, keys: stored?.keys ?? 0, bytes: stored?.bytes ?? 0, replayed, seconds },
+          'item partition restored',
+        );
       }
     } finally {
       this.restoring--;
     }
-    this.logger.info(
-      { partitions: partitions.map(tpKey), records: read, seconds: (performance.now() - started) / 1000 },
-      'item partitions assigned and restored',
-    );
+  }
+
+  /**
+   * Revoked partitions: written once more when this process is stopping (its last word, before anyone
+   * restores them); on a rebalance the new owner may have restored them already, so they are only let
+   * go (the new owner replays the deltas after the last checkpoint). Either way their items go: if a
+   * partition comes back, it is restored from the store.
+   */
+  private async release(partitions: readonly TopicPartition[]): Promise<void> {
+    if (this.stopping) await this.commitState(partitions);
+    const numbers = new Set(partitions.map((tp) => tp.partition));
+    for (const tp of partitions) this.appliedUpTo.delete(tpKey(tp));
+    const released = this.items.release((id) => numbers.has(partitionForKey(id, this.partitionCount)), [...numbers].map(String));
+    this.logger.info({ partitions: partitions.map(tpKey), items: released }, 'item partitions revoked');
+  }
+
+  /** Writes the changed items of the partitions held now (and of `leaving`, revoked ones) with checkpoints. */
+  private async commitState(leaving: readonly TopicPartition[] = []): Promise<void> {
+    const consumer = this.consumer;
+    if (consumer === null) return;
+    const applied = new Map<number, bigint>();
+    for (const tp of [...consumer.assignment(), ...leaving]) {
+      const at = this.appliedUpTo.get(tpKey(tp));
+      if (at !== undefined) applied.set(tp.partition, at);
+    }
+    await this.store.commit(applied, this.partitionCount, Date.now());
   }
 
   private async handle(batch: PartitionBatch): Promise<void> {
@@ -115,6 +177,8 @@ export class ItemOwner {
     this.apply(applied === undefined ? batch.records : batch.records.filter((r) => BigInt(r.offset) >= applied));
     const last = batch.records.at(-1);
     if (last !== undefined) this.appliedUpTo.set(key, BigInt(last.offset) + 1n);
+    // durable before the consumer commits the batch
+    if (this.store.due(Date.now())) await this.commitState();
   }
 
   /**
@@ -123,14 +187,13 @@ export class ItemOwner {
    */
   async settled(): Promise<boolean> {
     const consumer = this.consumer;
-    if (consumer === null || this.restoring > 0 || this.items.hasChanges() || this.items.peerNormsChanged || this.forgotten.size > 0)
-      return false;
+    if (consumer === null || this.restoring > 0 || this.changes.size > 0 || this.items.peerNormsChanged) return false;
     for (const tp of consumer.assignment()) {
       const { high } = await this.log.offsets(tp);
       if ((this.appliedUpTo.get(tpKey(tp)) ?? 0n) < BigInt(high)) return false;
     }
     await this.publishing;
-    return !this.items.hasChanges();
+    return this.changes.size === 0;
   }
 
   /** Publishes the rows of the items changed since the last publication (tombstones for forgotten ones). */
@@ -140,14 +203,12 @@ export class ItemOwner {
       // Rows score peers owned elsewhere with the norms their owners published; when those moved, the
       // rows are recomputed and published again once deltas pause, or at least every PEER_REFRESH_MS.
       const now = Date.now();
-      if (this.items.peerNormsChanged && (!this.items.hasChanges() || now - this.peersRefreshedAt >= PEER_REFRESH_MS)) {
+      if (this.items.peerNormsChanged && (this.changes.size === 0 || now - this.peersRefreshedAt >= PEER_REFRESH_MS)) {
         this.items.markAllOwned();
         this.peersRefreshedAt = now;
       }
       const out: OutgoingRecord[] = [];
-      for (const id of this.forgotten) out.push({ topic, key: id, value: null });
-      this.forgotten.clear();
-      for (const id of this.items.takeChanged()) {
+      for (const id of this.changes.take()) {
         const row = neighborRecord(this.items, id);
         out.push({ topic, key: id, value: row === null ? null : encodeRow(row) });
       }

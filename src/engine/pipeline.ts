@@ -25,6 +25,8 @@ export interface BatchResult {
   lists: EmittedList[];
   /** Offsets of the batch refused for an event time ahead of the wall clock, judged by the wall clock. */
   refusedAhead: string[];
+  /** Events learnt (not duplicates, not refused). */
+  applied: number;
 }
 
 export interface ReplayResult {
@@ -118,6 +120,7 @@ export class Pipeline {
     const outgoing: OutgoingRecord[] = [];
     const refusedAhead: string[] = [];
     const triggers = new Map<string, TrackingEvent>();
+    let applied = 0;
     // one per batch: batches of different partitions may interleave at the awaits below
     const deltas = new ItemDeltaBatch(() => this.users.landmark);
     for (const record of batch.records) {
@@ -143,6 +146,7 @@ export class Pipeline {
       const type = event.kind === 'purchase' ? 'purchase' : event.type;
       this.metrics.eventsTotal.inc({ topic: record.topic, type, outcome: learned.applied ? 'applied' : 'duplicate' });
       if (learned.applied) {
+        applied++;
         triggers.delete(event.userId);
         triggers.set(event.userId, event);
       }
@@ -166,7 +170,7 @@ export class Pipeline {
         value: await this.codec.encode(this.config.topics.recommendations, rec),
       });
     }
-    return { outgoing, lists, refusedAhead };
+    return { outgoing, lists, refusedAhead, applied };
   }
 
   /**

@@ -1,5 +1,7 @@
+import { ChangedKeys } from './changed-keys.js';
 import type { ItemDelta } from './item-delta.js';
 import { forgetItems, idleItems, itemsOverCap } from './item-eviction.js';
+import { type ItemRecord, itemRecord, loadItemRecord } from './item-record.js';
 import type { ItemUpdates } from './item-updates.js';
 import type { FollowRow, ItemView, NeighborRow } from './item-view.js';
 import type { ItemNode } from './similarity.js';
@@ -14,33 +16,20 @@ const DAY_MS = 86_400_000;
  * or from delta records, see item-delta.ts) and answers from its live state (ItemView).
  */
 export class ItemSide implements ItemUpdates, ItemView {
-  /** Items changed since the last takeChanged(), when tracking (an owner publishing rows). */
-  private changed: Set<string> | null = null;
+  /** Who hears of changed items: owners publishing rows, state stores. */
+  private readonly trackers: ChangedKeys[] = [];
   /** The row follows() fills and returns (read before the next call: no allocation per read). */
   private readonly followScratch = { ids: [] as string[], indices: new Int32Array(64), shares: [] as number[] };
   /** The node touch() found last: the pairs of an interaction that follow it name it first. */
   private lastNode: ItemNode | null = null;
-  /** Called when items are forgotten (their rows must leave any published view). */
-  onForget: (ids: readonly string[]) => void = () => undefined;
 
   constructor(private readonly state: ModelState) {}
 
-  /** Starts remembering which items change, for takeChanged(). */
-  trackChanges(): void {
-    this.changed ??= new Set();
-  }
-
-  hasChanges(): boolean {
-    return this.changed !== null && this.changed.size > 0;
-  }
-
-  /** Items changed since the last call, in order of first change. */
-  takeChanged(): string[] {
-    const changed = this.changed;
-    if (changed === null || changed.size === 0) return [];
-    const out = [...changed];
-    changed.clear();
-    return out;
+  /** A new set of the items changed (or forgotten) from now on. */
+  trackChanges(): ChangedKeys {
+    const tracker = new ChangedKeys();
+    this.trackers.push(tracker);
+    return tracker;
   }
 
   /** See ItemView.version. */
@@ -48,7 +37,7 @@ export class ItemSide implements ItemUpdates, ItemView {
 
   private mark(itemId: string): void {
     this.version++;
-    this.changed?.add(itemId);
+    for (const t of this.trackers) t.add(itemId);
   }
 
   // ---- ItemUpdates (applied to live state) ----
@@ -218,14 +207,64 @@ export class ItemSide implements ItemUpdates, ItemView {
     return this.state.decay.t0;
   }
 
+  /** The record of an owned item for the item-state store; null when it holds none. */
+  record(itemId: string): ItemRecord | null {
+    return itemRecord(this.state, itemId);
+  }
+
+  /** Loads an item's stored record (restoring an item-state partition), replacing what was held. */
+  loadRecord(itemId: string, record: ItemRecord): void {
+    loadItemRecord(this.state, itemId, record);
+    this.lastNode = null;
+    this.version++;
+  }
+
+  /** Takes the stored landmarks of a restored store when this state has none yet (records convert to them). */
+  adoptLandmarks(t0: number | null, trendT0: number | null): void {
+    if (this.state.decay.t0 === null) this.state.decay.t0 = t0;
+    if (this.state.trending.decay.t0 === null) this.state.trending.decay.t0 = trendT0;
+  }
+
+  /**
+   * Lets go of the owned items `moved` names and of what was applied through `lanes`: their partition
+   * went to another process (which restores them from the store). Nothing hears of it (the items are
+   * not gone, only held elsewhere). Returns how many.
+   */
+  release(moved: (itemId: string) => boolean, lanes: readonly string[]): number {
+    const state = this.state;
+    let released = 0;
+    for (const node of state.similarity.nodes.values()) {
+      if (!node.owned || !moved(node.id)) continue;
+      state.similarity.makePeer(node);
+      state.transitions.nodes.delete(node.id);
+      state.trending.forget([node.id]);
+      state.prices.delete(node.id);
+      released++;
+    }
+    for (const lane of lanes) for (const [key] of this.appliedSources(lane)) state.appliedSources.delete(key);
+    this.lastNode = null;
+    this.version++;
+    return released;
+  }
+
+  /** Per delta lane, what applyDelta has applied: stored with a partition's records. */
+  appliedSources(lane: string): Array<[string, { to: number; seq: number }]> {
+    const prefix = `${lane}|`;
+    return [...this.state.appliedSources].filter(([key]) => key.startsWith(prefix));
+  }
+
+  loadAppliedSources(sources: ReadonlyArray<[string, { to: number; seq: number }]>): void {
+    for (const [key, at] of sources) this.state.appliedSources.set(key, at);
+  }
+
   /** Forgets items everywhere on this side (cap or idle). */
   private forget(gone: readonly ItemNode[]): void {
     const ids = gone.map((n) => n.id);
     // remaining items that lost something publish their rows again
     forgetItems(this.state, gone, (id) => this.mark(id));
     this.lastNode = null;
-    for (const id of ids) this.changed?.delete(id);
-    this.onForget(ids);
+    // their rows leave published views, their records the stores
+    for (const id of ids) this.mark(id);
   }
 
   /** Forgets items idle for longer than itemIdleDays before `now`; returns how many. */

@@ -1,3 +1,5 @@
+import { type FtrlJson, FtrlRegression } from './ftrl.js';
+import { type RlsJson, RlsRegression } from './rls.js';
 import type { ModelState } from './state.js';
 
 /**
@@ -30,4 +32,25 @@ export function mergeParams(state: ModelState, peers: readonly ModelParams[]): v
   );
   const rls = peers.flatMap((p) => (p.rls === null ? [] : [{ p: p.rls.p, w: p.rls.w, weight: p.rls.trained }]));
   state.rls.combineWith(rls, state.rls.samples);
+}
+
+/** The ranker and regression exactly as trained here: what a state store keeps for a restart. */
+export interface ParamsSnapshot {
+  ranker: FtrlJson;
+  rls: RlsJson;
+}
+
+export function paramsSnapshot(state: ModelState): ParamsSnapshot {
+  return { ranker: state.ranker.toJSON(), rls: state.rls.toJSON() };
+}
+
+/**
+ * Takes stored weights when this state has trained on nothing yet (a restarted process); a process
+ * that has trained keeps its own and merges with the group's instead (mergeParams).
+ */
+export function loadParams(state: ModelState, stored: ParamsSnapshot): boolean {
+  if (state.ranker.updates > 0 || state.rls.samples > 0) return false;
+  state.ranker = FtrlRegression.fromJSON(state.config.ftrl, stored.ranker);
+  state.rls = RlsRegression.fromJSON(stored.rls);
+  return true;
 }

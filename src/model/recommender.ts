@@ -1,7 +1,7 @@
 import type { TrackingEvent } from '../events/types.js';
 import { computeDigest } from './digest.js';
 import { ItemSide } from './item-side.js';
-import { exportParams, type ModelParams, mergeParams } from './params.js';
+import { exportParams, loadParams, type ModelParams, mergeParams, type ParamsSnapshot, paramsSnapshot } from './params.js';
 import { fromSnapshot, type ModelSnapshot, toSnapshot } from './snapshot.js';
 import { ModelState } from './state.js';
 import { computeStats } from './stats.js';
@@ -103,6 +103,16 @@ export class Recommender implements OnlineRecommender {
   /** Averages the ranker and regression with the group's (see params.ts). */
   mergeParams(peers: readonly ModelParams[]): void {
     mergeParams(this.state, peers);
+  }
+
+  /** The ranker and regression as trained here, for the user-state store. */
+  paramsSnapshot(): ParamsSnapshot {
+    return paramsSnapshot(this.state);
+  }
+
+  /** Takes stored weights if nothing was trained here yet (see params.ts); true when taken. */
+  loadParams(stored: ParamsSnapshot): boolean {
+    return loadParams(this.state, stored);
   }
 
   digest(): ModelDigest {

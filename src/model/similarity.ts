@@ -363,56 +363,78 @@ export class ItemSimilarity {
     }
   }
 
+  /**
+   * The node of `id` as `json` holds it (values multiplied by `factorSquared`, the landmark change of
+   * squared quantities), replacing any state held for it; it becomes the most recently active.
+   * Peers its counters and row name get nodes of their own (known only as peers until loaded).
+   */
+  load(id: string, json: ItemNodeJson, factorSquared = 1): ItemNode {
+    const node = this.node(id);
+    node.counters = SpaceSaving.fromJSON(
+      this.options.maxCountersPerItem,
+      json.counters,
+      (key) => this.node(key).index,
+      this.options.minSupport,
+      this.selection,
+    );
+    if (factorSquared !== 1) node.counters.scale(factorSquared);
+    node.norm2 = json.norm2 * factorSquared;
+    node.lastTime = json.lastTime;
+    node.owned = true;
+    node.neighborIds = [...json.row.ids];
+    node.neighborScores = [...json.row.scores];
+    node.neighborNodes = node.neighborIds.map((peer) => this.node(peer));
+    node.neighborIndices = Int32Array.from(node.neighborNodes, (n) => n.index);
+    node.dirty = json.row.dirty;
+    node.pending = json.row.pending;
+    node.computed = json.row.computed;
+    this.recency.touch(node);
+    return node;
+  }
+
+  /**
+   * Makes an owned item a peer again: its own counters and row go (its new owner has them), its index
+   * and latest norm stay, so the counters of other items naming it keep scoring it.
+   */
+  makePeer(node: ItemNode): void {
+    node.owned = false;
+    node.counters = new SpaceSaving(this.options.maxCountersPerItem, true, this.options.minSupport, this.selection);
+    node.neighborIds = [];
+    node.neighborNodes = [];
+    node.neighborIndices = new Int32Array(0);
+    node.neighborScores = [];
+    node.dirty = true;
+    node.computed = false;
+    node.pending = 0;
+  }
+
+  nodeJSON(node: ItemNode): ItemNodeJson {
+    return {
+      norm2: node.norm2,
+      lastTime: node.lastTime,
+      counters: node.counters.toJSON(),
+      row: {
+        ids: [...node.neighborIds],
+        scores: [...node.neighborScores],
+        dirty: node.dirty,
+        pending: node.pending,
+        computed: node.computed,
+      },
+    };
+  }
+
   /** Least recently active first, so fromJSON rebuilds the recency order. */
   toJSON(): Array<[string, ItemNodeJson]> {
     const out: Array<[string, ItemNodeJson]> = [];
-    for (const n of this.recency.fromOldest()) {
-      out.push([
-        n.id,
-        {
-          norm2: n.norm2,
-          lastTime: n.lastTime,
-          counters: n.counters.toJSON(),
-          row: { ids: [...n.neighborIds], scores: [...n.neighborScores], dirty: n.dirty, pending: n.pending, computed: n.computed },
-        },
-      ]);
-    }
+    for (const n of this.recency.fromOldest()) out.push([n.id, this.nodeJSON(n)]);
     return out;
   }
 
   static fromJSON(options: SimilarityOptions, json: Array<[string, ItemNodeJson]>): ItemSimilarity {
     const sim = new ItemSimilarity(options);
-    // counters are found by their peer's index, so every index is fixed before any counter is read
-    const indexOf = new Map<string, number>();
-    for (const [id] of json) indexOf.set(id, indexOf.size);
-    const peerOf = (key: string): number => {
-      let index = indexOf.get(key);
-      if (index === undefined) {
-        index = indexOf.size;
-        indexOf.set(key, index);
-      }
-      return index;
-    };
-    for (const [id, n] of json) {
-      const node = new ItemNode(
-        id,
-        SpaceSaving.fromJSON(options.maxCountersPerItem, n.counters, peerOf, options.minSupport, sim.selection),
-      );
-      node.norm2 = n.norm2;
-      node.lastTime = n.lastTime;
-      node.neighborIds = [...n.row.ids];
-      node.neighborScores = [...n.row.scores];
-      node.dirty = n.row.dirty;
-      node.pending = n.row.pending;
-      node.computed = n.row.computed;
-      sim.attach(node);
-    }
-    // a counter naming an item without state of its own (not produced by addDot; tolerated)
-    for (const [id, index] of indexOf) if (index >= sim.byIndex.length) sim.node(id);
-    for (const node of sim.nodes.values()) {
-      node.neighborNodes = node.neighborIds.map((id) => sim.node(id));
-      node.neighborIndices = Int32Array.from(node.neighborNodes, (n) => n.index);
-    }
+    // every node first, in recency order, so peers named by counters do not come before them
+    for (const [id] of json) sim.node(id);
+    for (const [id, n] of json) sim.load(id, n);
     return sim;
   }
 }

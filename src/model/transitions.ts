@@ -86,6 +86,19 @@ export class Transitions {
     }
   }
 
+  /** One source item's followed-by counts, as `nodeJSON` gives them; null when it has none. */
+  nodeJSON(from: string): [number, SpaceSavingJson] | null {
+    const node = this.nodes.get(from);
+    return node === undefined ? null : [node.total, node.next.toJSON()];
+  }
+
+  /** Replaces a source item's followed-by counts (values multiplied by `factor`, a landmark change). */
+  load(from: string, total: number, next: SpaceSavingJson, factor = 1): void {
+    const counters = SpaceSaving.fromJSON(this.capacity, next, undefined, this.minUsers, this.selection);
+    if (factor !== 1) counters.scale(factor);
+    this.nodes.set(from, { total: total * factor, next: counters });
+  }
+
   toJSON(): TransitionsJson {
     const nodes: TransitionsJson['nodes'] = [];
     for (const [id, n] of this.nodes) nodes.push([id, n.total, n.next.toJSON()]);
@@ -94,8 +107,7 @@ export class Transitions {
 
   static fromJSON(json: TransitionsJson): Transitions {
     const t = new Transitions(json.capacity, json.minUsers);
-    for (const [id, total, next] of json.nodes)
-      t.nodes.set(id, { total, next: SpaceSaving.fromJSON(json.capacity, next, undefined, json.minUsers, t.selection) });
+    for (const [id, total, next] of json.nodes) t.load(id, total, next);
     return t;
   }
 }

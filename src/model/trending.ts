@@ -70,6 +70,12 @@ export class Trending {
     this.topStale = true;
   }
 
+  /** Sets an item's stored count and number of contributions (a restored item); the top list is rebuilt at its next read. */
+  load(itemId: string, stored: number, count: number): void {
+    this.counts.set(itemId, [stored, count]);
+    this.topStale = true;
+  }
+
   /** The exact top list from all counts (after removals, which the incremental promotion cannot undo). */
   private rebuildTop(): void {
     const all = [...this.counts].filter(([, c]) => c[0] > 0);

@@ -25,19 +25,26 @@ export class UserRecency {
 
   /**
    * Adds a new user as the most recently active, first forgetting the least recently active ones
-   * beyond `maxUsers` (0 = no cap). Returns how many were forgotten.
+   * beyond `maxUsers` (0 = no cap), each added to `forgotten` when given. Returns how many were forgotten.
    */
-  admit(users: Map<string, UserHistory>, userId: string, user: UserHistory, maxUsers: number): number {
-    let forgotten = 0;
+  admit(
+    users: Map<string, UserHistory>,
+    userId: string,
+    user: UserHistory,
+    maxUsers: number,
+    forgotten?: { add(userId: string): void } | null,
+  ): number {
+    let count = 0;
     while (maxUsers > 0 && users.size >= maxUsers) {
       const oldest = this.oldest(users);
       if (oldest === undefined) break;
       users.delete(oldest);
-      forgotten++;
+      forgotten?.add(oldest);
+      count++;
     }
     users.set(userId, user);
     this.newest = user;
-    return forgotten;
+    return count;
   }
 
   private oldest(users: Map<string, UserHistory>): string | undefined {

@@ -1,5 +1,6 @@
 import type { EventType, RecommendedItem, TrackingEvent } from '../events/types.js';
 import { blankCandidate, type Candidate } from './candidates.js';
+import { ChangedKeys } from './changed-keys.js';
 import { addFollow, addTrending, eraseContributions } from './contributions.js';
 import { userHash } from './distinct-users.js';
 import { CandidateGatherer, type GatheredPool } from './gatherer.js';
@@ -12,6 +13,7 @@ import { renormaliseState } from './state-rescale.js';
 import type { LearnResult, RecommendOptions, RecommendResult } from './types.js';
 import { UserHistory } from './user-history.js';
 import { UserRecency } from './user-recency.js';
+import type { UserRecord } from './user-record.js';
 
 const DAY_MS = 86_400_000;
 
@@ -33,6 +35,8 @@ export class UserSide {
   private readonly gatherer = new CandidateGatherer();
   private readonly ranking: ListRanker;
   private poolCache: PoolCache | null = null;
+  /** Users changed (held or forgotten) since a state store last took them, when one tracks them. */
+  private changed: ChangedKeys | null = null;
 
   constructor(private readonly state: ModelState) {
     this.ranking = new ListRanker(state);
@@ -67,8 +71,10 @@ export class UserSide {
     }
 
     const u = user ?? new UserHistory(config.historyLength, config.dedupLength);
-    if (user === undefined) state.forgotten.usersOverCap += this.userRecency.admit(state.users, event.userId, u, config.maxUsers);
+    if (user === undefined)
+      state.forgotten.usersOverCap += this.userRecency.admit(state.users, event.userId, u, config.maxUsers, this.changed);
     else this.userRecency.touch(state.users, event.userId, u);
+    this.changed?.add(event.userId);
     u.rememberId(event.eventId);
     if (orderKey !== null) u.rememberId(orderKey);
     u.lastTime = Math.max(u.lastTime, time);
@@ -229,6 +235,67 @@ export class UserSide {
     return { items, userScores: { expectedOrderValue: expectedOrderValue(this.state.rls, user, now) } };
   }
 
+  /** The users changed (or forgotten) from now on: what a state store writes next. */
+  trackChanges(): ChangedKeys {
+    this.changed ??= new ChangedKeys();
+    return this.changed;
+  }
+
+  /** The record of a held user; null when the user is not held. */
+  record(userId: string): UserRecord | null {
+    const user = this.state.users.get(userId);
+    return user === undefined ? null : { t0: this.state.decay.t0, history: user.toJSON() };
+  }
+
+  /**
+   * Loads a user's record as the most recently active user, replacing what was held; weights move to
+   * this state's landmark. The user's item increments are the item side's own records: none are made.
+   */
+  loadRecord(userId: string, record: UserRecord): void {
+    const state = this.state;
+    const decay = state.decay;
+    if (decay.t0 === null) decay.t0 = record.t0;
+    const user = UserHistory.fromJSON(state.config.historyLength, state.config.dedupLength, record.history);
+    const f = decay.fromLandmark(record.t0);
+    if (f !== 1) user.scale(f);
+    if (state.users.has(userId)) this.userRecency.touch(state.users, userId, user);
+    else this.userRecency.admit(state.users, userId, user, 0);
+    if (user.lastTime > state.maxTime) state.maxTime = user.lastTime;
+    this.poolCache = null;
+  }
+
+  /** Adds the events a restored partition's users were learnt from (the store's checkpoint counts them). */
+  countRestored(events: number): void {
+    this.state.eventsApplied += events;
+  }
+
+  /**
+   * Lets go of the users `moved` names and of the `events` they were learnt from: their partition went
+   * to another process, which restores them from the store. Nothing is taken back from items and no
+   * store hears of it (the users are not gone, only held elsewhere).
+   */
+  release(moved: (userId: string) => boolean, events: number): number {
+    let released = 0;
+    for (const id of this.state.users.keys()) {
+      if (!moved(id)) continue;
+      this.state.users.delete(id);
+      released++;
+    }
+    this.state.eventsApplied -= events;
+    this.poolCache = null;
+    return released;
+  }
+
+  /** Takes a restored store's landmark when this state has none yet (records convert to it). */
+  adoptLandmark(t0: number | null): void {
+    if (this.state.decay.t0 === null) this.state.decay.t0 = t0;
+  }
+
+  /** Latest event time applied (to this state, by either side). */
+  get newestTime(): number {
+    return this.state.maxTime;
+  }
+
   /** The landmark of the stored units the user side reports increments in. */
   get landmark(): number | null {
     return this.state.decay.t0;
@@ -244,6 +311,7 @@ export class UserSide {
     if (user === undefined) return false;
     eraseContributions(user, userHash(userId), this.state.decay, updates);
     this.state.users.delete(userId);
+    this.changed?.add(userId);
     this.poolCache = null;
     return true;
   }
@@ -257,6 +325,7 @@ export class UserSide {
     for (const [id, u] of this.state.users) {
       if (u.lastTime < cutoff) {
         this.state.users.delete(id);
+        this.changed?.add(id);
         expired++;
       }
     }

@@ -276,6 +276,6 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
     await new Promise((r) => setTimeout(r, 1000));
     // Every list was made once: no trigger event produced a second list after the restart.
     expect(new Set(triggers).size).toBe(triggers.length);
-    expect(second.output()).toMatch(/partitions assigned and restored/);
+    expect(second.output()).toMatch(/user partition restored/);
   }, 180_000);
 });

@@ -19,6 +19,9 @@ export interface TopicSet {
   itemNeighbors: string;
   /** Internal to one group: the ranker's shared parameters. */
   modelParams: string;
+  /** Internal to one group: the state stores' changelogs (users by input partition, items by item-deltas partition). */
+  userState: string;
+  itemState: string;
 }
 
 /** A set whose names all start with `prefix`; pass the GROUP_ID to name the internal topics as the engine does. */
@@ -32,6 +35,8 @@ export function topicSet(prefix: string): TopicSet {
     itemDeltas: `${prefix}.item-deltas`,
     itemNeighbors: `${prefix}.item-neighbors`,
     modelParams: `${prefix}.model-params`,
+    userState: `${prefix}.user-state`,
+    itemState: `${prefix}.item-state`,
   };
 }
 
@@ -58,6 +63,8 @@ export async function createGroupTopics(cluster: MockCluster, t: TopicSet, parti
     [t.itemDeltas, partitions],
     [t.itemNeighbors, partitions],
     [t.modelParams, 1],
+    [t.userState, partitions],
+    [t.itemState, partitions],
   ]);
 }
 
@@ -78,6 +85,8 @@ export function topicEnv(t: TopicSet): Record<string, string> {
     TOPIC_ITEM_DELTAS: t.itemDeltas,
     TOPIC_ITEM_NEIGHBORS: t.itemNeighbors,
     TOPIC_MODEL_PARAMS: t.modelParams,
+    TOPIC_USER_STATE: t.userState,
+    TOPIC_ITEM_STATE: t.itemState,
   };
 }
 

@@ -1,0 +1,83 @@
+import type { Config } from '../config.js';
+import { partitionForKey } from '../log/partitioner.js';
+import type { EventLog } from '../log/types.js';
+import type { Metrics } from '../metrics.js';
+import type { ChangedKeys } from '../model/changed-keys.js';
+import type { ItemRecord } from '../model/item-record.js';
+import type { ItemSide } from '../model/item-side.js';
+import { ChangelogStore, type RestoredPartition } from './state-store.js';
+
+const FORMAT = 'recstream.item-state/1';
+
+/** What an item-state partition's records cover. */
+export interface ItemCheckpoint {
+  /** The next item-deltas offset of the partition not covered. */
+  deltas: string;
+  /** The delta sources applied through this partition (applyDelta's dedup), so none is applied twice. */
+  sources: Array<[string, { to: number; seq: number }]>;
+  t0: number | null;
+  trendT0: number | null;
+}
+
+/**
+ * The item side's state store: every STATE_COMMIT_MS, the items of owned item-deltas partitions that
+ * changed go to `<GROUP_ID>.item-state` (keyed by item, so a record lands in its item-deltas
+ * partition's number), each partition closed by a checkpoint of the delta offset its records cover.
+ */
+export class ItemStore {
+  private readonly changes: ChangedKeys;
+  private readonly store: ChangelogStore<ItemRecord, ItemCheckpoint>;
+  private committedAt = 0;
+
+  constructor(
+    private readonly config: Config,
+    log: EventLog,
+    private readonly items: ItemSide,
+    private readonly metrics: Metrics,
+  ) {
+    this.changes = items.trackChanges();
+    this.store = new ChangelogStore(log, config.topics.itemState, FORMAT);
+  }
+
+  due(now: number): boolean {
+    return now - this.committedAt >= this.config.stateCommitMs;
+  }
+
+  /**
+   * Writes the changed items of `partitions` (item-deltas partitions this process owns, with the next
+   * offset applied of each) and their checkpoints. Items of other partitions (a process keeps those it
+   * lost) are not this process's to write.
+   */
+  async commit(applied: ReadonlyMap<number, bigint>, partitionCount: number, now: number): Promise<void> {
+    this.committedAt = now;
+    const entries: Array<[string, ItemRecord | null]> = [];
+    for (const id of this.changes.take()) {
+      if (applied.has(partitionForKey(id, partitionCount))) entries.push([id, this.items.record(id)]);
+    }
+    const checkpoints: Array<[number, ItemCheckpoint]> = [];
+    for (const [partition, offset] of applied) {
+      checkpoints.push([
+        partition,
+        {
+          deltas: offset.toString(),
+          sources: this.items.appliedSources(String(partition)),
+          t0: this.items.landmark,
+          trendT0: this.items.trendingLandmark,
+        },
+      ]);
+    }
+    this.metrics.stateCommitBytesTotal.inc({ store: 'item' }, await this.store.write(entries, checkpoints));
+  }
+
+  /** Loads an item-state partition into the item side; returns its checkpoint (null: never written). */
+  restore(partition: number): Promise<RestoredPartition<ItemCheckpoint>> {
+    return this.store.restore(
+      partition,
+      (id, record) => this.items.loadRecord(id, record),
+      (checkpoint) => {
+        this.items.adoptLandmarks(checkpoint.t0, checkpoint.trendT0);
+        this.items.loadAppliedSources(checkpoint.sources);
+      },
+    );
+  }
+}
