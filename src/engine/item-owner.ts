@@ -36,6 +36,8 @@ export class ItemOwner {
   private readonly store: ItemStore;
   private partitionCount = 1;
   private stopping = false;
+  /** Off once the log has refused a deletion (a cluster without DeleteRecords for us). */
+  private purging = true;
   private peersRefreshedAt = 0;
 
   constructor(
@@ -136,7 +138,14 @@ export class ItemOwner {
         const seconds = (performance.now() - started) / 1000;
         this.metrics.restoreSeconds.observe({ store: 'item' }, seconds);
         this.logger.info(
-          { store: this.config.topics.itemState, partition: key, keys: stored?.keys ?? 0, bytes: stored?.bytes ?? 0, replayed, seconds },
+          {
+            store: this.config.topics.itemState,
+            partition: c.partition,
+            keys: stored?.keys ?? 0,
+            bytes: stored?.bytes ?? 0,
+            replayed,
+            seconds,
+          },
           'item partition restored',
         );
       }
@@ -169,6 +178,23 @@ export class ItemOwner {
       if (at !== undefined) applied.set(tp.partition, at);
     }
     await this.store.commit(applied, this.partitionCount, Date.now());
+    await this.purge(applied);
+  }
+
+  /**
+   * Deltas a checkpoint covers are never read again (a restore starts at the checkpoint): they are
+   * deleted, as Kafka Streams purges its repartition topics, so item-deltas holds about one
+   * STATE_COMMIT_MS of records however long the stream runs.
+   */
+  private async purge(applied: ReadonlyMap<number, bigint>): Promise<void> {
+    if (!this.purging) return;
+    try {
+      for (const [partition, offset] of applied)
+        await this.log.deleteRecordsBefore({ topic: this.config.topics.itemDeltas, partition }, offset.toString());
+    } catch (err) {
+      this.purging = false;
+      this.logger.warn({ err }, 'the log refused to delete item deltas a checkpoint covers; item-deltas is bounded by its retention only');
+    }
   }
 
   private async handle(batch: PartitionBatch): Promise<void> {

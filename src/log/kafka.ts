@@ -213,6 +213,11 @@ export class KafkaLog implements EventLog {
     return meta.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
   }
 
+  async deleteRecordsBefore(tp: TopicPartition, offset: string): Promise<void> {
+    await this.connect();
+    await this.admin.deleteTopicRecords({ topic: tp.topic, partitions: [{ partition: tp.partition, offset }] });
+  }
+
   async offsets(tp: TopicPartition): Promise<{ low: string; high: string }> {
     await this.connect();
     const found = (await this.admin.fetchTopicOffsets(tp.topic)).find((p) => p.partition === tp.partition);

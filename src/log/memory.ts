@@ -169,6 +169,10 @@ export class MemoryLog implements EventLog, PartitionSource {
     return this.topics.get(topic)?.partitions.length ?? 0;
   }
 
+  async deleteRecordsBefore(tp: TopicPartition, offset: string): Promise<void> {
+    this.partitionLog(tp).deleteBefore(Number(offset));
+  }
+
   async offsets(tp: TopicPartition): Promise<{ low: string; high: string }> {
     const { low, high } = this.bounds(tp);
     return { low: String(low), high: String(high) };

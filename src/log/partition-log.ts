@@ -150,8 +150,23 @@ export class PartitionLog {
     else this.deleteExpired(now);
   }
 
+  /**
+   * Deletes the closed segments whose records all lie below `offset` (Kafka's DeleteRecords moves the
+   * log start offset; its segments go as wholes, as here). Returns the new low.
+   */
+  deleteBefore(offset: number): number {
+    let count = 0;
+    while (count < this.segments.length - 1 && this.segments[count].next <= offset) count++;
+    this.drop(count);
+    return this.low;
+  }
+
   private deleteExpired(now: number): void {
-    const count = expiredSegments(this.segments, this.totalBytes, this.policy.retention, now);
+    this.drop(expiredSegments(this.segments, this.totalBytes, this.policy.retention, now));
+  }
+
+  /** Drops the `count` oldest segments (all of them: a new empty active segment is rolled first). */
+  private drop(count: number): void {
     if (count === 0) return;
     if (count === this.segments.length) this.roll();
     for (const segment of this.segments.splice(0, count)) {

@@ -91,6 +91,12 @@ export interface EventLog {
     onBatch: (records: LogRecord[]) => Promise<void> | void,
   ): Promise<void>;
   partitionsFor(topic: string): Promise<number>;
+  /**
+   * Lets the log delete a partition's records below `offset` (Kafka's DeleteRecords; the embedded log
+   * drops whole segments below it): what an application does to the internal topics only it reads,
+   * once its state covers them.
+   */
+  deleteRecordsBefore(tp: TopicPartition, offset: string): Promise<void>;
   /** Earliest and next offsets of a partition. */
   offsets(tp: TopicPartition): Promise<{ low: string; high: string }>;
   close(): Promise<void>;
