@@ -291,6 +291,7 @@ export class Engine implements EngineApi {
             const result = await pipeline.replay(judged, this.wall(), (userId, record) => this.erasures.covers(userId, record));
             replayed += result.applied;
             this.eventsIn.set(number, (this.eventsIn.get(number) ?? 0) + result.applied);
+            this.userStore.learntIn(number, result.learnt);
             this.eventClock.observe(result.newestEventTime);
           });
           this.appliedUpTo.set(key, to);
@@ -327,7 +328,7 @@ export class Engine implements EngineApi {
       }
       const seen: Record<string, string> = {};
       for (const [partition, offset] of this.changelogRead) seen[String(partition)] = offset.toString();
-      await this.userStore.commit(progress, this.partitionCount.get(this.config.topics.clicks) ?? 1, seen, this.wall());
+      await this.userStore.commit(progress, seen, this.wall());
     });
     this.userCommit = run.catch(() => undefined);
     return run;
@@ -338,7 +339,6 @@ export class Engine implements EngineApi {
    * restores them, and if one comes back here it is restored from the store, where that owner left it.
    */
   private release(partitions: readonly TopicPartition[]): void {
-    const count = this.partitionCount.get(this.config.topics.clicks) ?? 1;
     const numbers = new Set(partitions.map((tp) => tp.partition));
     for (const tp of partitions) this.appliedUpTo.delete(tpKey(tp));
     let events = 0;
@@ -346,7 +346,7 @@ export class Engine implements EngineApi {
       events += this.eventsIn.get(n) ?? 0;
       this.eventsIn.delete(n);
     }
-    this.model.users.release((userId) => numbers.has(partitionForKey(userId, count)), events);
+    this.model.users.release(this.userStore.release(numbers), events);
   }
 
   private async handleBatch(batch: PartitionBatch): Promise<void> {
@@ -369,6 +369,7 @@ export class Engine implements EngineApi {
     if (records.length > 0) {
       const result = await pipeline.live({ ...batch, records }, this.wall(), (r) => this.refused.covers(r));
       this.eventsIn.set(batch.partition, (this.eventsIn.get(batch.partition) ?? 0) + result.applied);
+      this.userStore.learntIn(batch.partition, result.learnt);
       // Remembered before the write: if it fails, the re-delivered batch is refused again, not re-judged.
       if (result.refusedAhead.length > 0)
         result.outgoing.push(this.refused.refuse(batch, result.refusedAhead, this.config.topics.changelog));
@@ -576,7 +577,8 @@ export class Engine implements EngineApi {
       },
     ]);
     this.erasures.add(erasure);
-    await this.userStore.tombstone(userId);
+    const count = this.partitionCount.get(this.config.topics.clicks) ?? 1;
+    await this.userStore.tombstone(userId, [partitionForKey(asked, count), partitionForKey(userId, count)]);
     // what the user's history added to item state goes back to the items' owners as negative deltas
     const deltas = new ItemDeltaBatch(() => this.model.users.landmark);
     const known = this.model.users.forgetUser(userId, deltas);

@@ -27,11 +27,15 @@ export interface BatchResult {
   refusedAhead: string[];
   /** Events learnt (not duplicates, not refused). */
   applied: number;
+  /** The users those events were learnt for. */
+  learnt: Set<string>;
 }
 
 export interface ReplayResult {
   applied: number;
   newestEventTime: number;
+  /** The users events were learnt for. */
+  learnt: Set<string>;
 }
 
 /**
@@ -170,7 +174,7 @@ export class Pipeline {
         value: await this.codec.encode(this.config.topics.recommendations, rec),
       });
     }
-    return { outgoing, lists, refusedAhead, applied };
+    return { outgoing, lists, refusedAhead, applied, learnt: new Set(triggers.keys()) };
   }
 
   /**
@@ -180,6 +184,7 @@ export class Pipeline {
   async replay(records: LogRecord[], wall: number, erased: ErasureCheck): Promise<ReplayResult> {
     let applied = 0;
     let newestEventTime = 0;
+    const learnt = new Set<string>();
     for (const record of records) {
       const result = await this.decodeRecord(record, judgeTime(record, wall));
       if ('reason' in result) continue;
@@ -187,10 +192,11 @@ export class Pipeline {
       // the item increments of replayed records reached their owners when the records were first applied
       if (this.users.learnOne(result.event, DISCARD_UPDATES, this.items).applied) {
         applied++;
+        learnt.add(result.event.userId);
         if (result.event.timestamp > newestEventTime) newestEventTime = result.event.timestamp;
       }
     }
-    return { applied, newestEventTime };
+    return { applied, newestEventTime, learnt };
   }
 
   recommend(userId: string, now: number, triggerEventId: string | null, limit = this.config.recommendationLimit): Recommendation {

@@ -8,6 +8,9 @@ import { StateRecordUnreadable } from './errors.js';
  */
 export const CHECKPOINT_KEY = '\u0000checkpoint';
 
+/** A key's record (null: a tombstone), in the partition named or else the key's (Kafka's murmur2). */
+export type StoreEntry<R> = [key: string, value: R | null, partition?: number];
+
 export interface RestoredPartition<C> {
   checkpoint: C | null;
   /** Keys with a record (tombstones left out), in order of their newest write. */
@@ -26,17 +29,18 @@ export class ChangelogStore<R, C> {
    * Writes `entries` (null: the key's state is gone, a tombstone) and one checkpoint per partition
    * after them; returns the bytes written.
    */
-  async write(entries: ReadonlyArray<[string, R | null]>, checkpoints: ReadonlyArray<[number, C]>): Promise<number> {
+  async write(entries: ReadonlyArray<StoreEntry<R>>, checkpoints: ReadonlyArray<[number, C]>): Promise<number> {
     const records = this.records(entries, checkpoints);
     if (records.length === 0) return 0;
     await this.log.produce(records);
     return records.reduce((n, r) => n + (r.value?.length ?? 0), 0);
   }
 
-  private records(entries: ReadonlyArray<[string, R | null]>, checkpoints: ReadonlyArray<[number, C]>): OutgoingRecord[] {
+  private records(entries: ReadonlyArray<StoreEntry<R>>, checkpoints: ReadonlyArray<[number, C]>): OutgoingRecord[] {
     const out: OutgoingRecord[] = [];
-    for (const [key, value] of entries) {
-      out.push({ topic: this.topic, key, value: value === null ? null : Buffer.from(JSON.stringify({ f: this.format, v: value })) });
+    for (const [key, value, partition] of entries) {
+      const bytes = value === null ? null : Buffer.from(JSON.stringify({ f: this.format, v: value }));
+      out.push(partition === undefined ? { topic: this.topic, key, value: bytes } : { topic: this.topic, key, value: bytes, partition });
     }
     for (const [partition, checkpoint] of checkpoints) {
       out.push({

@@ -1,12 +1,11 @@
 import type { Config } from '../config.js';
-import { partitionForKey } from '../log/partitioner.js';
 import type { EventLog } from '../log/types.js';
 import type { Metrics } from '../metrics.js';
 import type { ChangedKeys } from '../model/changed-keys.js';
 import type { ParamsSnapshot } from '../model/params.js';
 import type { Recommender } from '../model/recommender.js';
 import type { UserRecord } from '../model/user-record.js';
-import { ChangelogStore, type RestoredPartition } from './state-store.js';
+import { ChangelogStore, type RestoredPartition, type StoreEntry } from './state-store.js';
 
 const FORMAT = 'recstream.user-state/1';
 
@@ -37,14 +36,20 @@ export interface PartitionProgress {
 
 /**
  * The user side's state store: every STATE_COMMIT_MS, the users of the input partitions this process
- * holds that changed go to `<GROUP_ID>.user-state` (keyed by user, as the input topics are, so a
- * record lands in its input partition's number), each partition closed by a checkpoint of the input
- * offsets its records cover.
+ * holds that changed go to `<GROUP_ID>.user-state` (keyed by user, in the number of the input
+ * partition the user's events come from), each partition closed by a checkpoint of the input offsets
+ * its records cover.
+ *
+ * Why the partition is remembered per user rather than hashed from the id: with PSEUDONYMIZE_KEY an
+ * outside producer keys records by the original id while the state holds the pseudonym, so only the
+ * partition the events came by says where the user lives.
  */
 export class UserStore {
   private readonly changes: ChangedKeys;
   private readonly store: ChangelogStore<StoredUser, UserCheckpoint>;
   private committedAt = 0;
+  /** Input partition number of every user held. */
+  private readonly homes = new Map<string, number>();
 
   constructor(
     private readonly config: Config,
@@ -60,22 +65,40 @@ export class UserStore {
     return now - this.committedAt >= this.config.stateCommitMs;
   }
 
+  /** The users learnt from input partition `partition` (a batch, a replay) live there. */
+  learntIn(partition: number, users: Iterable<string>): void {
+    for (const id of users) this.homes.set(id, partition);
+  }
+
+  /** The input partition number the user's events come from, when held here. */
+  homeOf(userId: string): number | undefined {
+    return this.homes.get(userId);
+  }
+
+  /** Forgets where the users of `partitions` live (let go in a rebalance); true for those users. */
+  release(partitions: ReadonlySet<number>): (userId: string) => boolean {
+    const moved = new Set<string>();
+    for (const [id, home] of this.homes) {
+      if (!partitions.has(home)) continue;
+      moved.add(id);
+      this.homes.delete(id);
+    }
+    return (userId) => moved.has(userId);
+  }
+
   /**
    * Writes the changed users of the partitions in `progress` (by partition number) and a checkpoint
    * for each; `seen` is how far this process has read the changelog's erasures, all applied.
    */
-  async commit(
-    progress: ReadonlyMap<number, PartitionProgress>,
-    partitionCount: number,
-    seen: Record<string, string>,
-    now: number,
-  ): Promise<void> {
+  async commit(progress: ReadonlyMap<number, PartitionProgress>, seen: Record<string, string>, now: number): Promise<void> {
     this.committedAt = now;
-    const entries: Array<[string, StoredUser | null]> = [];
+    const entries: Array<StoreEntry<StoredUser>> = [];
     for (const id of this.changes.take()) {
-      if (!progress.has(partitionForKey(id, partitionCount))) continue;
+      const home = this.homes.get(id);
+      if (home === undefined || !progress.has(home)) continue;
       const user = this.model.users.record(id);
-      entries.push([id, user === null ? null : { user, seen }]);
+      if (user === null) this.homes.delete(id);
+      entries.push([id, user === null ? null : { user, seen }, home]);
     }
     const params = this.model.paramsSnapshot();
     const t0 = this.model.users.landmark;
@@ -96,7 +119,9 @@ export class UserStore {
     return this.store.restore(
       partition,
       (id, stored) => {
-        if (!erased(id, stored.seen)) this.model.users.loadRecord(id, stored.user);
+        if (erased(id, stored.seen)) return;
+        this.model.users.loadRecord(id, stored.user);
+        this.homes.set(id, partition);
       },
       (checkpoint) => {
         this.model.users.adoptLandmark(checkpoint.t0);
@@ -106,8 +131,18 @@ export class UserStore {
     );
   }
 
-  /** Erasure: the user's record goes at once (a restore must never bring the user back). */
-  tombstone(userId: string): Promise<number> {
-    return this.store.write([[userId, null]], []);
+  /**
+   * Erasure: the user's record goes at once (a restore must never bring the user back), from every
+   * partition it may live in: where it is held, and where the original id's or the pseudonym's hash
+   * puts it (a process not holding the user cannot know which kind of producer wrote its events).
+   */
+  tombstone(userId: string, partitions: Iterable<number>): Promise<number> {
+    const where = new Set(partitions);
+    const home = this.homes.get(userId);
+    if (home !== undefined) where.add(home);
+    return this.store.write(
+      [...where].map((p): StoreEntry<StoredUser> => [userId, null, p]),
+      [],
+    );
   }
 }
