@@ -235,6 +235,8 @@ export class ItemOwner {
       }
       const out: OutgoingRecord[] = [];
       for (const id of this.changes.take()) {
+        // let go in a rebalance since it changed: its new owner publishes it
+        if (this.items.isPeer(id)) continue;
         const row = neighborRecord(this.items, id);
         out.push({ topic, key: id, value: row === null ? null : encodeRow(row) });
       }

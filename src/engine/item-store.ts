@@ -52,7 +52,8 @@ export class ItemStore {
     this.committedAt = now;
     const entries: Array<[string, ItemRecord | null]> = [];
     for (const id of this.changes.take()) {
-      if (applied.has(partitionForKey(id, partitionCount))) entries.push([id, this.items.record(id)]);
+      if (this.items.isPeer(id) || !applied.has(partitionForKey(id, partitionCount))) continue;
+      entries.push([id, this.items.record(id)]);
     }
     const checkpoints: Array<[number, ItemCheckpoint]> = [];
     for (const [partition, offset] of applied) {

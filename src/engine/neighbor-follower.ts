@@ -56,6 +56,7 @@ export class NeighborFollower {
       if (itemId === undefined) continue;
       if (r.value === null) {
         this.table.remove(itemId);
+        this.items.forgetPeerNorm(itemId);
         continue;
       }
       let row: ReturnType<typeof decodeRow>;

@@ -61,7 +61,17 @@ export class ItemSide implements ItemUpdates, ItemView {
 
   /** A node for an item known only as a peer here (its owner is elsewhere, or it comes later). */
   private peer(itemId: string): ItemNode {
-    return this.state.similarity.node(itemId);
+    const node = this.state.similarity.node(itemId);
+    if (node.norm2 === 0 && !node.owned) this.fillPeerNorm(node);
+    return node;
+  }
+
+  /** A peer made after its owner's row was read takes the norm that row published. */
+  private fillPeerNorm(node: ItemNode): void {
+    const known = this.publishedNorms.get(node.id);
+    if (known === undefined) return;
+    const f = this.state.decay.fromLandmark(known[1]);
+    node.norm2 = known[0] * f * f;
   }
 
   pair(a: string, b: string, amount: number, nInc: number, who: number): void {
@@ -174,6 +184,7 @@ export class ItemSide implements ItemUpdates, ItemView {
    * of owned items read it. Owned items keep their own.
    */
   setPeerNorm(itemId: string, norm2: number, t0: number | null): void {
+    this.publishedNorms.set(itemId, [norm2, t0]);
     const node = this.state.similarity.nodes.get(itemId);
     if (node === undefined || node.owned) return;
     const f = this.state.decay.fromLandmark(t0);
@@ -183,6 +194,17 @@ export class ItemSide implements ItemUpdates, ItemView {
       this.peerNormsChanged = true;
     }
   }
+
+  /** Its owner took the item's row out of the global table (it forgot the item). */
+  forgetPeerNorm(itemId: string): void {
+    this.publishedNorms.delete(itemId);
+  }
+
+  /**
+   * ‖r‖² of every item as its owner last published it (landmark t0), kept for items this state holds
+   * no node of yet: a peer may appear after its row was read (a delta naming it, a restored record).
+   */
+  private readonly publishedNorms = new Map<string, [number, number | null]>();
 
   /** True when a peer's norm changed since markAllOwned(): rows of owned items may score it differently. */
   peerNormsChanged = false;
@@ -207,6 +229,12 @@ export class ItemSide implements ItemUpdates, ItemView {
     return this.state.decay.t0;
   }
 
+  /** True when the item is held here only as a peer: its row and record are another owner's to write. */
+  isPeer(itemId: string): boolean {
+    const node = this.state.similarity.nodes.get(itemId);
+    return node !== undefined && !node.owned;
+  }
+
   /** The record of an owned item for the item-state store; null when it holds none. */
   record(itemId: string): ItemRecord | null {
     return itemRecord(this.state, itemId);
@@ -215,6 +243,11 @@ export class ItemSide implements ItemUpdates, ItemView {
   /** Loads an item's stored record (restoring an item-state partition), replacing what was held. */
   loadRecord(itemId: string, record: ItemRecord): void {
     loadItemRecord(this.state, itemId, record);
+    const nodes = this.state.similarity.nodes;
+    for (const [peer] of record.node.counters.entries) {
+      const node = nodes.get(peer);
+      if (node !== undefined && node.norm2 === 0 && !node.owned) this.fillPeerNorm(node);
+    }
     this.lastNode = null;
     this.version++;
   }
@@ -259,12 +292,12 @@ export class ItemSide implements ItemUpdates, ItemView {
 
   /** Forgets items everywhere on this side (cap or idle). */
   private forget(gone: readonly ItemNode[]): void {
-    const ids = gone.map((n) => n.id);
+    // owned ones leave published views and stores (a peer's row and record are its owner's)
+    const owned = gone.filter((n) => n.owned).map((n) => n.id);
     // remaining items that lost something publish their rows again
     forgetItems(this.state, gone, (id) => this.mark(id));
     this.lastNode = null;
-    // their rows leave published views, their records the stores
-    for (const id of ids) this.mark(id);
+    for (const id of owned) this.mark(id);
   }
 
   /** Forgets items idle for longer than itemIdleDays before `now`; returns how many. */
