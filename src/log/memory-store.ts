@@ -4,7 +4,18 @@
  * per consumer group. Writes are synchronous so a produce or commit has reached the operating system
  * (survives a process crash; no fsync, so not a power cut) before its promise resolves.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { migrateLegacyPartition } from './legacy-partition.js';
 import type { PartitionPolicy } from './retention.js';
@@ -18,6 +29,22 @@ function atomicWrite(path: string, content: string): void {
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, content);
   renameSync(tmp, path);
+}
+
+/** Where a topic's partitions live under a data directory. */
+function topicDir(dir: string, topic: string): string {
+  return join(dir, 'topics', encodeURIComponent(topic));
+}
+
+/** Bytes of a topic's files (segments and their indexes) under a data directory: 0 when it has none. */
+export function topicBytesOnDisk(dir: string, topic: string): number {
+  const root = topicDir(dir, topic);
+  if (!existsSync(root)) return 0;
+  let bytes = 0;
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) bytes += statSync(join(entry.parentPath, entry.name)).size;
+  }
+  return bytes;
 }
 
 export interface StoredTopic {
@@ -44,7 +71,7 @@ export class LogStore {
   }
 
   private partitionDir(topic: string, partition: number): string {
-    return join(this.dir, 'topics', encodeURIComponent(topic), String(partition));
+    return join(topicDir(this.dir, topic), String(partition));
   }
 
   private journalPath(group: string): string {
