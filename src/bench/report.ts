@@ -19,6 +19,7 @@ export function formatReport(r: BenchReport): string {
   const m = r.machine;
   const le = r.latency.embedded;
   const ws = r.websocket;
+  const rs = r.restore;
   const rows: Array<[string, string, string]> = [
     ['measurement', 'value', 'conditions'],
     [
@@ -77,6 +78,16 @@ export function formatReport(r: BenchReport): string {
       'model heap vs stats().approxBytes',
       `${r.memory.heapToApproxRatio} ×`,
       `${mib(r.memory.heapBytes)} measured, ${mib(r.memory.approxBytes)} estimated`,
+    ],
+    [
+      'restore (restart on the same DATA_DIR)',
+      `${rs.restoreSeconds} s`,
+      `${n(rs.users)} users, ${n(rs.items)} items (${n(rs.usersPerSecond)} users/s) until ready and settled; partitions: user ${rs.partitionSeconds.user} s, item ${rs.partitionSeconds.item} s; digest ${rs.digestEqual ? 'equal' : 'DIFFERENT'}`,
+    ],
+    [
+      'state stores written per event',
+      `${n(rs.bytesPerEvent)} B`,
+      `${mib(rs.writtenBytes)} written for ${n(rs.events)} events (user ${mib(rs.byStore.user.writtenBytes)}, item ${mib(rs.byStore.item.writtenBytes)}); ${mib(rs.storeBytes)} on disk after the stop`,
     ],
   ];
   return [

@@ -7,6 +7,8 @@ export interface BenchSizes {
   throughputUsers: number;
   latency: { rate: number; seconds: number; users: number };
   websocket: { clients: number; rate: number; seconds: number };
+  /** Restore: `users` users with `eventsPerUser` events each over `items` items, stopped and restarted on one DATA_DIR. */
+  restore: { users: number; eventsPerUser: number; items: number };
 }
 
 // Sized for the model's few thousand events/s on a shared 2-core machine (see docs/BENCHMARKS.md).
@@ -16,6 +18,7 @@ export const QUICK_SIZES: BenchSizes = {
   throughputUsers: 1_000,
   latency: { rate: 100, seconds: 2, users: 50 },
   websocket: { clients: 200, rate: 100, seconds: 2 },
+  restore: { users: 1_000, eventsPerUser: 3, items: 300 },
 };
 
 export const FULL_SIZES: BenchSizes = {
@@ -25,4 +28,6 @@ export const FULL_SIZES: BenchSizes = {
   throughputUsers: 10_000,
   latency: { rate: 500, seconds: 10, users: 500 },
   websocket: { clients: 2_000, rate: 500, seconds: 10 },
+  // the model's default caps (MODEL_MAX_USERS, MODEL_MAX_ITEMS) hold all of them
+  restore: { users: 100_000, eventsPerUser: 3, items: 20_000 },
 };

@@ -6,6 +6,7 @@ import { benchLearnOnly, type LearnOnlyResult } from './learn-only.js';
 import { type MachineInfo, machineInfo } from './machine.js';
 import { benchMemory, type MemoryResult } from './memory.js';
 import { type PushLoadResult, runPushLoad } from './push-load.js';
+import { benchRestore, type RestoreResult } from './restore.js';
 import { collectorSender } from './senders.js';
 import type { BenchSizes } from './sizes.js';
 import { perSecond } from './stats.js';
@@ -38,6 +39,7 @@ export interface BenchReport {
   latency: { embedded: PushLoadResult; kafka: PushLoadResult };
   websocket: PushLoadResult;
   memory: MemoryResult;
+  restore: RestoreResult;
 }
 
 export interface KafkaProcessesRow {
@@ -123,6 +125,8 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
     progress,
   });
 
+  const restore = await benchRestore({ ...sizes.restore, progress });
+
   return {
     quick: options.quick,
     machine: machineInfo(),
@@ -147,6 +151,7 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
     latency: { embedded: embeddedLatency, kafka: kafka.latency },
     websocket,
     memory,
+    restore,
   };
 }
 

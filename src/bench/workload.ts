@@ -14,6 +14,8 @@ export function syntheticHistory(options: {
   events: number;
   idPrefix: string;
   now?: number;
+  /** Shopping sessions interleaved in the stream (the simulation's default, 16, when absent). */
+  concurrentSessions?: number;
 }): TrackingEvent[] {
   const now = options.now ?? Date.now();
   const events = [
@@ -23,6 +25,7 @@ export function syntheticHistory(options: {
       items: options.items,
       events: options.events,
       idPrefix: options.idPrefix,
+      concurrentSessions: options.concurrentSessions,
       start: now - 30 * DAY_MS,
       meanGapMs: (30 * DAY_MS) / Math.max(1, options.events),
     }),
@@ -30,6 +33,30 @@ export function syntheticHistory(options: {
   // Random gaps add up to 30 days only on average (± hours for 100k events): end no later than now.
   const overshoot = (events.at(-1)?.timestamp ?? now) - now;
   return overshoot > 0 ? events.map((e) => ({ ...e, timestamp: e.timestamp - overshoot })) : events;
+}
+
+/**
+ * A synthetic history in which each of `users` users has exactly `eventsPerUser` events: consecutive
+ * events of one shopping stream (one session at a time, so a user's events share a shopper's taste)
+ * are re-addressed to one user after another. The simulation's own activity skew would leave most
+ * ids of a large user count untouched.
+ */
+export function historyPerUser(options: {
+  seed: string;
+  users: number;
+  eventsPerUser: number;
+  items: number;
+  idPrefix: string;
+}): TrackingEvent[] {
+  const events = syntheticHistory({
+    seed: options.seed,
+    users: options.users,
+    items: options.items,
+    events: options.users * options.eventsPerUser,
+    idPrefix: options.idPrefix,
+    concurrentSessions: 1,
+  });
+  return events.map((e, i) => ({ ...e, userId: `${options.idPrefix}u${Math.floor(i / options.eventsPerUser)}` }));
 }
 
 /**

@@ -8,8 +8,9 @@ const USAGE = `Usage: recstream bench [--quick] [--json]
 Measures, in one run on this machine: learn-only and whole-engine throughput on the embedded log,
 the engine on Kafka with 1 and with 2 processes in one consumer group (the second one a separate
 \`recstream start\`) against a raw kafkajs consumer of the same messages, event → WebSocket push
-latency at a fixed rate (embedded, and on Kafka with 1 and 2 processes), a WebSocket load test and
-memory per user and item. Kafka is librdkafka's mock cluster unless KAFKA_BROKERS names a cluster.
+latency at a fixed rate (embedded, and on Kafka with 1 and 2 processes), a WebSocket load test,
+memory per user and item, and the state stores: bytes written per event and the time a restart on
+the same DATA_DIR takes to restore them. Kafka is librdkafka's mock cluster unless KAFKA_BROKERS names a cluster.
 
   --quick   small sizes (CI, well under a minute)
   --json    one JSON object on stdout; progress on stderr

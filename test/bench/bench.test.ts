@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { formatReport } from '../../src/bench/report.js';
+import { QUICK_SIZES } from '../../src/bench/sizes.js';
 import type { BenchReport } from '../../src/bench/suite.js';
 import { runBench } from '../../src/commands/bench.js';
 
@@ -81,9 +82,32 @@ describe('recstream bench --quick --json', () => {
     expect(rows[0]!.pipelineEventsPerSecond).toBe(kafka.pipelineEventsPerSecond);
     expect(rows[0]!.latency).toEqual(latency.kafka);
 
+    // A restart on the same DATA_DIR restores what the stores wrote: the same state, counted and timed.
+    const restore = report.restore!;
+    for (const x of [
+      restore.users,
+      restore.items,
+      restore.events,
+      restore.storeBytes,
+      restore.bytesPerEvent,
+      restore.restoreSeconds,
+      restore.usersPerSecond,
+    ]) {
+      expect(positive(x), JSON.stringify(restore)).toBe(true);
+    }
+    // every user of the history is held, restored and counted
+    expect(restore.users).toBe(QUICK_SIZES.restore.users);
+    expect(restore.events).toBe(QUICK_SIZES.restore.users * QUICK_SIZES.restore.eventsPerUser);
+    expect(restore.digestEqual, JSON.stringify(restore)).toBe(true);
+    expect(restore.after).toEqual(restore.before);
+    expect((restore.before as Record<string, unknown>).eventsApplied).toBe(restore.events);
+    expect(restore.bytesPerEvent).toBe(Math.round((restore.writtenBytes as number) / (restore.events as number)));
+
     const human = formatReport(report as unknown as BenchReport);
     expect(human).toMatch(/kafka pipeline, 1 process +[\d,]+ ev\/s/);
     expect(human).toMatch(/kafka pipeline, 2 processes +[\d,]+ ev\/s/);
     expect(human).toMatch(/latency kafka p50 \/ p99, 2 processes +[\d.]+ \/ [\d.]+ ms/);
+    expect(human).toMatch(/restore \(restart on the same DATA_DIR\) +[\d.]+ s .*digest equal/);
+    expect(human).toMatch(/state stores written per event +[\d,]+ B/);
   }, 300_000);
 });
