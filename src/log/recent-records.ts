@@ -5,6 +5,25 @@
  */
 import type { LogRecord } from './types.js';
 
+/**
+ * The records with their keys and values copied into one allocation of exactly their size. A
+ * producer's small buffers are views into Node's shared 8 KiB pool slabs, and a record held here
+ * would hold its whole slab: for records of tens of bytes, a hundred times the bytes counted.
+ */
+function ownCopies(records: readonly LogRecord[]): LogRecord[] {
+  let bytes = 0;
+  for (const r of records) bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  const block = Buffer.allocUnsafeSlow(bytes);
+  let at = 0;
+  const copy = (b: Buffer | null): Buffer | null => {
+    if (b === null) return null;
+    b.copy(block, at);
+    at += b.length;
+    return block.subarray(at - b.length, at);
+  };
+  return records.map((r) => ({ ...r, key: copy(r.key), value: copy(r.value) }));
+}
+
 export class RecentRecords {
   private records: LogRecord[] = [];
   private sizes: number[] = [];
@@ -25,7 +44,8 @@ export class RecentRecords {
     return this.records.length - this.head;
   }
 
-  push(records: readonly LogRecord[], sizes: readonly number[]): void {
+  push(appended: readonly LogRecord[], sizes: readonly number[]): void {
+    const records = ownCopies(appended);
     for (let i = 0; i < records.length; i++) {
       this.records.push(records[i]);
       this.sizes.push(sizes[i]);

@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { MemoryLog } from '../../src/log/memory.js';
-import { bytesUnder, embeddedLogs } from './embedded-log-helpers.js';
+import { bytesUnder, embeddedLogs, readAll } from './embedded-log-helpers.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -55,5 +55,28 @@ describe.each([
     // 900,000 more records held would be tens of MB; the log holds a budget's worth of frames, the
     // newest records decoded and a sparse index, all reached by the first 100,000.
     expect(full - warm).toBeLessThan(4 * 1024 * 1024);
+  });
+});
+
+describe('the newest records a partition keeps decoded', () => {
+  const { open, tempDir } = embeddedLogs();
+
+  it('hold their own bytes, not the shared pool slabs their producer allocated them in', async () => {
+    const log = open({ partitions: 1, dataDir: tempDir(), retention: { bytes: null, ms: null } });
+    const before = retainedBytes();
+    const kept: Buffer[] = [];
+    // Small buffers come from Node's 8 KiB pool; what else the producer allocates fills the rest of
+    // each slab (here a 4,000-byte buffer it drops). 8,192 records: as many as a partition keeps.
+    for (let i = 0; i < 8192; i++) {
+      kept.length = 0;
+      kept.push(Buffer.from('x'.repeat(4000)));
+      await log.produce([{ topic: 't', key: `user-${i}`, value: Buffer.from(`view ${i}`) }]);
+    }
+    const held = retainedBytes() - before;
+    const records = await readAll(log, { topic: 't', partition: 0 });
+    expect(records).toHaveLength(8192);
+    expect(records[8191].value?.toString()).toBe('view 8191');
+    // 8,192 slabs would be 64 MiB; the records themselves, objects included, well under 8 MiB.
+    expect(held).toBeLessThan(8 * 1024 * 1024);
   });
 });
