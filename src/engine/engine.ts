@@ -21,7 +21,7 @@ import { HeapPressure } from './heap-pressure.js';
 import { inputRecord } from './input-record.js';
 import { deltaRecords } from './internal-records.js';
 import { ItemOwner } from './item-owner.js';
-import { BoundedSet, LatestLists } from './latest-lists.js';
+import { BoundedSet, LatestLists, latestListCapacity } from './latest-lists.js';
 import { NeighborFollower } from './neighbor-follower.js';
 import { ParamsSync } from './params-sync.js';
 import { Pipeline } from './pipeline.js';
@@ -61,7 +61,7 @@ export class Engine implements EngineApi {
   private readonly itemOwner: ItemOwner;
   private readonly tableFollower: NeighborFollower;
   private readonly params: ParamsSync;
-  private readonly latest = new LatestLists(200_000);
+  private readonly latest: LatestLists;
   private readonly listeners = new Set<RecommendationListener>();
   private readonly erasures = new Erasures();
   private readonly refused = new RefusedSources();
@@ -114,6 +114,7 @@ export class Engine implements EngineApi {
     this.wall = parts.clock ?? Date.now;
     this.eventClock = new EventClock(this.config.eventMaxFutureMs, this.wall);
     this.heap = new HeapPressure(parts.config.heapShedRatio);
+    this.latest = new LatestLists(latestListCapacity(parts.config.model.maxUsers));
     this.pseudonym = pseudonymizer(parts.config.pseudonymizeKey);
     this.metrics.countInputTopics(this.config.topics);
     this.table = new NeighborTable(this.config.model.trendingHalfLifeHours);
