@@ -23,7 +23,7 @@ import { FileSegments } from './segment-storage.js';
 import { tpKey } from './topic-partition.js';
 
 /** Commit journals are rewritten with only the latest offsets once they grow past this many lines. */
-const JOURNAL_COMPACT_LINES = 10_000;
+export const JOURNAL_COMPACT_LINES = 10_000;
 
 function atomicWrite(path: string, content: string): void {
   const tmp = `${path}.tmp`;
