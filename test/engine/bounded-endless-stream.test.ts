@@ -179,7 +179,7 @@ describe('an endless stream through the embedded log', () => {
     const last = steps.at(-1)!.dataDir;
     for (const p of last.partitions.filter((q) => q.compacted))
       process.stderr.write(
-        `${p.topic}/${p.partition}: ${p.logBytes} bytes, ${p.keys} keys, largest frame ${p.largestFrame}, budget ${p.budget}\n`,
+        `${p.topic}/${p.partition}: ${p.logBytes} bytes, ${p.keys} keys, newest frames ${p.liveBytes} bytes, budget ${p.budget}\n`,
       );
     for (const s of steps) {
       for (const p of s.dataDir.partitions)

@@ -22,9 +22,9 @@ export interface PartitionUsage {
   logBytes: number;
   indexBytes: number;
   segments: number;
-  /** Compacted only: distinct keys in its frames, and its largest frame. */
+  /** Compacted only: distinct keys in its frames, and the bytes of each key's newest frame together. */
   keys: number;
-  largestFrame: number;
+  liveBytes: number;
   /** What it may hold (segment files and index files together). */
   budget: number;
 }
@@ -65,10 +65,9 @@ export function bytesUnder(dir: string): number {
   return filesUnder(dir).reduce((sum, f) => sum + f.size, 0);
 }
 
-/** Distinct keys and the largest frame of a partition's segment files. */
-function keysAndLargestFrame(logFiles: string[]): { keys: number; largestFrame: number } {
-  const keys = new Set<string>();
-  let largestFrame = 0;
+/** Distinct keys of a partition's segment files and the bytes of each one's newest frame (files in offset order). */
+function liveKeys(logFiles: string[]): { keys: number; liveBytes: number } {
+  const newest = new Map<string, number>();
   for (const file of logFiles) {
     let buf: Buffer;
     try {
@@ -77,12 +76,14 @@ function keysAndLargestFrame(logFiles: string[]): { keys: number; largestFrame: 
       continue;
     }
     for (let at = 0, length = frameLength(buf, 0); length > 0; at += length, length = frameLength(buf, at)) {
-      largestFrame = Math.max(largestFrame, length);
       const key = frameKey(buf, at);
-      if (key !== null || !frameIsTombstone(buf, at)) keys.add(key === null ? `#${at}@${file}` : key.toString('latin1'));
+      // keyless frames are never compacted away: each counts on its own
+      if (key !== null || !frameIsTombstone(buf, at)) newest.set(key === null ? `#${at}@${file}` : key.toString('latin1'), length);
     }
   }
-  return { keys: keys.size, largestFrame };
+  let liveBytes = 0;
+  for (const size of newest.values()) liveBytes += size;
+  return { keys: newest.size, liveBytes };
 }
 
 /**
@@ -99,10 +100,10 @@ function indexBudget(logBytes: number, segments: number): number {
  *   than R bytes, after every produce. Seen from another process between an append and that check it
  *   holds R plus the bytes of one produce to that partition; the engine's produces (a batch of at
  *   most MAX_BATCH events, its lists and item deltas) stay under one segment, so R + S.
- * - compacted: a pass leaves at most one frame per key in the sealed segments (K keys, largest frame
- *   F: K·F); the next pass runs once the segments sealed since reach that much again, checked after
- *   every produce, so sealed ≤ 2·K·F plus one produce (each key at most once: ≤ K·F), and the
- *   active segment ≤ S: 3·K·F + S.
+ * - compacted: a pass leaves at most one frame per key in the sealed segments, its newest (L: those
+ *   frames together, tombstones kept for their 24 h included); the next pass runs once the segments
+ *   sealed since reach that much again, checked after every produce, so sealed ≤ 2·L plus one
+ *   produce (each key at most once, its newest frame: ≤ L), and the active segment ≤ S: 3·L + S.
  * Both plus the index files of their sealed segments.
  */
 export function dataDirUsage(dataDir: string, retention: RetentionLimits): DataDirUsage {
@@ -120,9 +121,9 @@ export function dataDirUsage(dataDir: string, retention: RetentionLimits): DataD
       const logBytes = logs.reduce((s, f) => s + f.size, 0);
       const indexBytes = files.filter((f) => !f.path.endsWith('.log')).reduce((s, f) => s + f.size, 0);
       inTopics += logBytes + indexBytes;
-      const { keys, largestFrame } = spec.compacted ? keysAndLargestFrame(logs.map((f) => f.path)) : { keys: 0, largestFrame: 0 };
+      const { keys, liveBytes } = spec.compacted ? liveKeys(logs.map((f) => f.path).sort()) : { keys: 0, liveBytes: 0 };
       const logBudget = spec.compacted
-        ? 3 * keys * largestFrame + policy.segmentBytes
+        ? 3 * liveBytes + policy.segmentBytes
         : (retention.bytes ?? Number.POSITIVE_INFINITY) + policy.segmentBytes;
       // neighbouring segments together exceed S (rolled once full, or merged by compaction while they fit)
       const segmentsBudget = 2 * Math.ceil(logBudget / policy.segmentBytes) + 1;
@@ -134,7 +135,7 @@ export function dataDirUsage(dataDir: string, retention: RetentionLimits): DataD
         indexBytes,
         segments: logs.length,
         keys,
-        largestFrame,
+        liveBytes,
         budget: logBudget + indexBudget(logBudget, segmentsBudget),
       });
     }
