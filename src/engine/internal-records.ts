@@ -12,9 +12,13 @@ const ROW_FORMAT = 'recstream.item-row/1';
 
 export { decodeDelta, encodeDelta } from './delta-codec.js';
 
-/** The item-deltas records of `deltas`: keyed by item, so each goes to its item's owner. */
+/**
+ * The item-deltas records of `deltas`: keyed by item, so each goes to its item's owner. Each carries
+ * its delta too, for an owner in this process to apply without decoding it (deltas are applied
+ * read-only, and nothing changes them once taken from their batch).
+ */
 export function deltaRecords(deltas: readonly ItemDelta[], topic: string): OutgoingRecord[] {
-  return deltas.map((d) => ({ topic, key: d.item, value: encodeDelta(d) }));
+  return deltas.map((d) => ({ topic, key: d.item, value: encodeDelta(d), decoded: d }));
 }
 
 export function encodeRow(row: NeighborRecord): Buffer {

@@ -5,6 +5,7 @@ import type { EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ChangedKeys } from '../model/changed-keys.js';
+import type { ItemDelta } from '../model/item-delta.js';
 import type { ItemSide } from '../model/item-side.js';
 import { neighborRecord } from '../model/neighbor-row.js';
 import { StatePartitionsMismatch } from './errors.js';
@@ -80,11 +81,14 @@ export class ItemOwner {
   private apply(records: readonly LogRecord[]): void {
     for (const r of records) {
       if (r.value === null) continue;
-      let delta: ReturnType<typeof decodeDelta>;
-      try {
-        delta = decodeDelta(r.value);
-      } catch {
-        delta = null;
+      // the delta as the pipeline of this process made it, when the log hands it over; else its bytes
+      let delta = (r.decoded as ItemDelta | undefined) ?? null;
+      if (delta === null) {
+        try {
+          delta = decodeDelta(r.value);
+        } catch {
+          delta = null;
+        }
       }
       if (delta === null) {
         this.logger.warn({ topic: r.topic, partition: r.partition, offset: r.offset }, 'item delta record not readable; skipped');

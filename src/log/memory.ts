@@ -125,6 +125,7 @@ export class MemoryLog implements EventLog, PartitionSource {
         value: r.value,
         headers: { ...(r.headers ?? {}) },
         timestamp,
+        decoded: r.decoded,
       });
     }
     // Stored before published: a record a consumer can see is already on disk.

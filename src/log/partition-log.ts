@@ -5,6 +5,7 @@
  * decoded for consumers that keep up; anything older is decoded from its segment when read.
  */
 import { compact } from './compaction.js';
+import { DecodedValues } from './decoded-values.js';
 import { RecentRecords } from './recent-records.js';
 import { expiredSegments, type PartitionPolicy } from './retention.js';
 import type { Segment } from './segment.js';
@@ -20,6 +21,8 @@ export class PartitionLog {
   private segments: Segment[];
   /** Only for segments in files: segments in memory hold the records themselves. */
   private readonly recent: RecentRecords | null;
+  /** The producers' decoded values of the newest records, for consumers in this process. */
+  private readonly decoded = new DecodedValues(RECENT_RECORDS, RECENT_BYTES);
   private totalBytes = 0;
   /** Bytes of sealed segments not compacted since this process opened the partition. */
   private dirtyBytes = 0;
@@ -87,6 +90,7 @@ export class PartitionLog {
       start = end;
     }
     this.recent?.push(records, sizes);
+    this.decoded.push(records);
   }
 
   /** The active segment would grow past its size or time with this record. */

@@ -15,6 +15,13 @@ export interface LogRecord {
   headers: Headers;
   /** Append (broker) time, epoch millis. */
   timestamp: number;
+  /**
+   * The value as its producer in this process had it before encoding (OutgoingRecord.decoded), while
+   * the log still holds it: the embedded log, for a partition's newest records until a consumer group
+   * has handled them. Readers that find it use it instead of decoding `value`, and only read it: every
+   * reader gets the same object.
+   */
+  decoded?: unknown;
 }
 
 export interface OutgoingRecord {
@@ -24,6 +31,12 @@ export interface OutgoingRecord {
   headers?: Headers;
   /** Explicit partition; default: Kafka's murmur2 partitioner on the key. */
   partition?: number;
+  /**
+   * What `value` encodes, for consumers in this process to read without decoding it again (see
+   * LogRecord.decoded); the producer must not change it afterwards. Logs that cannot hand it over
+   * (Kafka) ignore it; `value` is what is stored either way.
+   */
+  decoded?: unknown;
 }
 
 export interface TopicSpec {

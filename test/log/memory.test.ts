@@ -144,6 +144,49 @@ describe('MemoryLog', () => {
     expect(consumer.assignment()).toHaveLength(3);
   });
 
+  it.each([
+    ['in memory', false],
+    ['under a data directory', true],
+  ])(
+    "hands a consumer group of this process the producer's decoded values of the newest records once, %s, never after a restart",
+    async (_, onDisk) => {
+      const dataDir = onDisk ? tempDir() : undefined;
+      const log = open({ partitions: 1, dataDir });
+      const tp = { topic: 't', partition: 0 };
+      const produced = Array.from({ length: 8200 }, (_, i) => ({ n: i }));
+      for (let at = 0; at < produced.length; at += 500) {
+        await log.produce(
+          produced.slice(at, at + 500).map((d) => ({ topic: 't', key: `k${d.n}`, value: Buffer.from(String(d.n)), decoded: d })),
+        );
+      }
+      await log.produce([{ topic: 't', key: 'plain', value: Buffer.from('x') }]);
+      const got = deferred();
+      const seen: Array<{ value: string; decoded: unknown }> = [];
+      const consumer = log.consumer({ groupId: 'g', topics: ['t'] });
+      await consumer.run(async (batch) => {
+        for (const r of batch.records) seen.push({ value: r.value!.toString(), decoded: r.decoded });
+        if (seen.length === produced.length + 1) got.resolve();
+      });
+      await got.promise;
+      // the same objects, for the newest records only (bounded), and none for a record produced without
+      const handed = seen.filter((r) => r.decoded !== undefined);
+      expect(handed.length).toBeGreaterThan(1000);
+      expect(handed.length).toBeLessThan(produced.length);
+      expect(handed.every((r) => r.decoded === produced[Number(r.value)])).toBe(true);
+      expect(handed.at(-1)!.value).toBe(String(produced.length - 1));
+      expect(seen.at(-1)!.decoded).toBeUndefined();
+      expect(seen.map((r) => r.value)).toEqual([...produced.map((d) => String(d.n)), 'x']);
+      // handled by the group: the log lets go of them
+      expect((await readAll(log, tp)).every((r) => r.decoded === undefined)).toBe(true);
+      if (dataDir === undefined) return;
+      await log.close();
+      const reopened = open({ partitions: 1, dataDir });
+      const after = await readAll(reopened, tp);
+      expect(after).toHaveLength(produced.length + 1);
+      expect(after.every((r) => r.decoded === undefined)).toBe(true);
+    },
+  );
+
   it('persists records and commits under dataDir and resumes from them in a new instance', async () => {
     const dataDir = tempDir();
     const first = open({ partitions: 2, dataDir, now: () => 42 });
