@@ -204,8 +204,14 @@ export class ItemOwner {
   private async handle(batch: PartitionBatch): Promise<void> {
     const key = tpKey(batch);
     const applied = this.appliedUpTo.get(key);
-    this.apply(applied === undefined ? batch.records : batch.records.filter((r) => BigInt(r.offset) >= applied));
-    const last = batch.records.at(-1);
+    const records = batch.records;
+    // offsets rise within a batch: only a prefix can have been applied (by restore) already
+    let skip = 0;
+    if (applied !== undefined && records.length > 0 && BigInt(records[0].offset) < applied) {
+      while (skip < records.length && BigInt(records[skip].offset) < applied) skip++;
+    }
+    this.apply(skip === 0 ? records : records.slice(skip));
+    const last = records.at(-1);
     if (last !== undefined) this.appliedUpTo.set(key, BigInt(last.offset) + 1n);
     // durable before the consumer commits the batch
     if (this.store.due(Date.now())) await this.commitState();

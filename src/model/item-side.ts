@@ -85,14 +85,18 @@ export class ItemSide implements ItemUpdates, ItemView {
     this.mark(b);
   }
 
-  /** dot(a, b) += amount on a's side only: a's owner applying one half of a pair from a delta record. */
-  halfPair(a: string, b: string, amount: number, nInc: number, who: number): void {
-    const na = this.peer(a);
-    const nb = this.peer(b);
-    na.counters.addPeer(nb.index, b, amount, nInc, who);
-    na.dirty = true;
-    na.pending++;
-    this.mark(a);
+  /**
+   * dot(item, peer) += amount·f2 on the item's side only, for each pair of a delta record: the item's
+   * owner applying its halves of the pairs.
+   */
+  private halfPairs(item: string, pairs: ItemDelta['pairs'], f2: number): void {
+    const sim = this.state.similarity;
+    const node = sim.node(item);
+    const counters = node.counters;
+    for (const [peer, amount, nInc, who] of pairs) counters.addPeer(sim.node(peer).index, peer, amount * f2, nInc, who);
+    node.dirty = true;
+    node.pending += pairs.length;
+    this.mark(item);
   }
 
   norm(itemId: string, amount: number): void {
@@ -168,7 +172,7 @@ export class ItemSide implements ItemUpdates, ItemView {
     const item = d.item;
     if (d.touch > 0) this.touch(item, d.touch);
     if (d.norm !== 0) this.norm(item, d.norm * f2);
-    for (const [peer, amount, nInc, who] of d.pairs) this.halfPair(item, peer, amount * f2, nInc, who);
+    if (d.pairs.length > 0) this.halfPairs(item, d.pairs, f2);
     for (const [minute, from] of d.trends) this.trend(item, minute, from);
     for (const [to, weight, nInc, who] of d.follows) this.follow(item, to, weight * f, nInc, who);
     if (d.price > 0) this.price(item, d.price);
