@@ -8,54 +8,95 @@ import type { ItemDelta } from '../model/item-delta.js';
 const MAGIC = 0x52; // 'R'
 const VERSION = 1;
 
+/**
+ * Writes the records of one batch into one buffer (one allocation per batch, a view per record).
+ * Strings of ASCII characters (ids usually are) are copied byte by byte: cheaper than a call into
+ * the UTF-8 encoder for a short string.
+ */
 class Writer {
-  buf: Buffer;
-  at = 0;
+  private buf: Buffer;
+  private view: DataView;
+  private at = 0;
+  private readonly ends: number[] = [];
+
   constructor(size: number) {
     this.buf = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
+
   private room(n: number): void {
     if (this.at + n <= this.buf.length) return;
     const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
     this.buf.copy(grown, 0, 0, this.at);
     this.buf = grown;
+    this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
   }
+
   u8(v: number): void {
     this.room(1);
     this.buf[this.at++] = v;
   }
+
   u32(v: number): void {
     this.room(4);
-    this.buf.writeUInt32LE(v, this.at);
+    this.view.setUint32(this.at, v, true);
     this.at += 4;
   }
+
   f64(v: number): void {
     this.room(8);
-    this.buf.writeDoubleLE(v, this.at);
+    this.view.setFloat64(this.at, v, true);
     this.at += 8;
   }
+
   str(s: string): void {
-    const n = Buffer.byteLength(s, 'utf8');
-    this.room(4 + n);
-    this.buf.writeUInt32LE(n, this.at);
-    this.buf.write(s, this.at + 4, n, 'utf8');
-    this.at += 4 + n;
+    const n = s.length;
+    this.room(4 + 3 * n);
+    const buf = this.buf;
+    const start = this.at + 4;
+    let at = start;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        at = start + buf.write(s, start, 'utf8');
+        break;
+      }
+      buf[at++] = c;
+    }
+    this.view.setUint32(this.at, at - start, true);
+    this.at = at;
+  }
+
+  /** Ends the current record. */
+  end(): void {
+    this.ends.push(this.at);
+  }
+
+  /** The records written, each a view of the one buffer. */
+  records(): Buffer[] {
+    const out: Buffer[] = new Array(this.ends.length);
+    let from = 0;
+    for (let i = 0; i < this.ends.length; i++) {
+      out[i] = this.buf.subarray(from, this.ends[i]);
+      from = this.ends[i];
+    }
+    return out;
   }
 }
 
 class Reader {
   at = 0;
-  constructor(private readonly buf: Buffer) {}
-  u8(): number {
-    return this.buf[this.at++];
+  private readonly view: DataView;
+  constructor(private readonly buf: Buffer) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
   }
   u32(): number {
-    const v = this.buf.readUInt32LE(this.at);
+    const v = this.view.getUint32(this.at, true);
     this.at += 4;
     return v;
   }
   f64(): number {
-    const v = this.buf.readDoubleLE(this.at);
+    const v = this.view.getFloat64(this.at, true);
     this.at += 8;
     return v;
   }
@@ -74,8 +115,32 @@ class Reader {
   }
 }
 
+/** Bytes a batch's records take when their strings are ASCII (ids usually are): the writer's first size. */
+function sizeOf(deltas: readonly ItemDelta[]): number {
+  let size = 0;
+  for (const d of deltas) {
+    size += 106 + d.item.length + d.source.topic.length + 16 * d.trends.length + 8 * d.untrends.length;
+    size += 28 * d.pairs.length + 28 * d.follows.length + 20 * (d.unpairs.length + d.unfollows.length);
+    for (const p of d.pairs) size += p[0].length;
+    for (const f of d.follows) size += f[0].length;
+    for (const u of d.unpairs) size += u[0].length;
+    for (const u of d.unfollows) size += u[0].length;
+  }
+  return size;
+}
+
+/** The records of a batch's deltas, in order. */
+export function encodeDeltas(deltas: readonly ItemDelta[]): Buffer[] {
+  const w = new Writer(sizeOf(deltas));
+  for (const d of deltas) write(w, d);
+  return w.records();
+}
+
 export function encodeDelta(d: ItemDelta): Buffer {
-  const w = new Writer(128 + 40 * (d.pairs.length + d.follows.length));
+  return encodeDeltas([d])[0];
+}
+
+function write(w: Writer, d: ItemDelta): void {
   w.u8(MAGIC);
   w.u8(VERSION);
   w.str(d.item);
@@ -122,7 +187,7 @@ export function encodeDelta(d: ItemDelta): Buffer {
   }
   w.u32(d.untrends.length);
   for (const minute of d.untrends) w.f64(minute);
-  return w.buf.subarray(0, w.at);
+  w.end();
 }
 
 /** The delta a record holds; null for a record of another format; throws on a broken one. */

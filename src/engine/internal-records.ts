@@ -1,7 +1,7 @@
 import type { OutgoingRecord } from '../log/types.js';
 import type { ItemDelta } from '../model/item-delta.js';
 import type { NeighborRecord } from '../model/neighbor-row.js';
-import { encodeDelta } from './delta-codec.js';
+import { encodeDeltas } from './delta-codec.js';
 
 /**
  * Internal topics are read only by recstream processes of one group. Rows carry JSON with a format tag
@@ -18,7 +18,8 @@ export { decodeDelta, encodeDelta } from './delta-codec.js';
  * read-only, and nothing changes them once taken from their batch).
  */
 export function deltaRecords(deltas: readonly ItemDelta[], topic: string): OutgoingRecord[] {
-  return deltas.map((d) => ({ topic, key: d.item, value: encodeDelta(d), decoded: d }));
+  const values = encodeDeltas(deltas);
+  return deltas.map((d, i) => ({ topic, key: d.item, value: values[i], decoded: d }));
 }
 
 export function encodeRow(row: NeighborRecord): Buffer {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeDelta, encodeDelta } from '../../src/engine/delta-codec.js';
+import { decodeDelta, encodeDelta, encodeDeltas } from '../../src/engine/delta-codec.js';
 import { ItemDeltaBatch } from '../../src/model/item-delta.js';
 import { Recommender } from '../../src/model/recommender.js';
 import { randomStream } from '../model/helpers.js';
@@ -21,6 +21,20 @@ describe('item delta records on the wire', () => {
     for (const d of deltas) expect(decodeDelta(encodeDelta(d))).toEqual(d);
     const unicode = { ...deltas[0], item: 'sku-é-😀', t0: null };
     expect(decodeDelta(encodeDelta(unicode))).toEqual(unicode);
+  });
+
+  it("a batch's records, written into one buffer, each hold their own delta, whatever the ids' characters", () => {
+    const deltas = records();
+    // ids beyond ASCII amid the batch take more bytes than the buffer was first sized for
+    const wide = deltas.map((d, i) =>
+      i % 3 === 1 ? { ...d, item: `${d.item}-ü-😀`, follows: d.follows.map((f) => [`→${f[0]}`, ...f.slice(1)]) } : d,
+    );
+    const values = encodeDeltas(wide as typeof deltas);
+    expect(values).toHaveLength(deltas.length);
+    for (let i = 0; i < wide.length; i++) {
+      expect(decodeDelta(values[i])).toEqual(wide[i]);
+      expect(values[i]).toEqual(encodeDelta(wide[i] as (typeof deltas)[number]));
+    }
   });
 
   it('refuse a broken record and ignore another format', () => {
