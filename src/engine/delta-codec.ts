@@ -1,4 +1,4 @@
-import type { ItemDelta } from '../model/item-delta.js';
+import { blankPairs, type ItemDelta } from '../model/item-delta.js';
 
 /**
  * Binary form of an item delta record: item-deltas carry one record per item per batch, on the hot
@@ -120,8 +120,8 @@ function sizeOf(deltas: readonly ItemDelta[]): number {
   let size = 0;
   for (const d of deltas) {
     size += 106 + d.item.length + d.source.topic.length + 16 * d.trends.length + 8 * d.untrends.length;
-    size += 28 * d.pairs.length + 28 * d.follows.length + 20 * (d.unpairs.length + d.unfollows.length);
-    for (const p of d.pairs) size += p[0].length;
+    size += 28 * d.pairs.peers.length + 28 * d.follows.length + 20 * (d.unpairs.length + d.unfollows.length);
+    for (const peer of d.pairs.peers) size += peer.length;
     for (const f of d.follows) size += f[0].length;
     for (const u of d.unpairs) size += u[0].length;
     for (const u of d.unfollows) size += u[0].length;
@@ -154,12 +154,13 @@ function write(w: Writer, d: ItemDelta): void {
   w.f64(d.norm);
   w.f64(d.price);
   w.f64(d.unnorm);
-  w.u32(d.pairs.length);
-  for (const [peer, amount, nInc, who] of d.pairs) {
-    w.str(peer);
-    w.f64(amount);
-    w.f64(nInc);
-    w.f64(who);
+  const { peers, amounts, ns, users } = d.pairs;
+  w.u32(peers.length);
+  for (let k = 0; k < peers.length; k++) {
+    w.str(peers[k]);
+    w.f64(amounts[k]);
+    w.f64(ns[k]);
+    w.f64(users[k]);
   }
   w.u32(d.trends.length);
   for (const [minute, from] of d.trends) {
@@ -210,14 +211,20 @@ export function decodeDelta(value: Buffer): ItemDelta | null {
     norm: r.f64(),
     price: r.f64(),
     unnorm: r.f64(),
-    pairs: [],
+    pairs: blankPairs(),
     trends: [],
     follows: [],
     unpairs: [],
     unfollows: [],
     untrends: [],
   };
-  for (let n = r.count(); n > 0; n--) d.pairs.push([r.str(), r.f64(), r.f64(), r.f64()]);
+  const { peers, amounts, ns, users } = d.pairs;
+  for (let n = r.count(); n > 0; n--) {
+    peers.push(r.str());
+    amounts.push(r.f64());
+    ns.push(r.f64());
+    users.push(r.f64());
+  }
   for (let n = r.count(); n > 0; n--) d.trends.push([r.f64(), r.f64()]);
   for (let n = r.count(); n > 0; n--) d.follows.push([r.str(), r.f64(), r.f64(), r.f64()]);
   for (let n = r.count(); n > 0; n--) d.unpairs.push([r.str(), r.f64(), r.f64()]);

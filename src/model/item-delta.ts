@@ -22,8 +22,8 @@ export interface ItemDelta {
   /** Latest interaction time with the item in the batch (0: the item was only a peer). */
   touch: number;
   norm: number;
-  /** [peer, amount, nInc, userHash]: dot(item, peer) growth, in the order the user side made it. */
-  pairs: Array<[string, number, number, number]>;
+  /** dot(item, peer) growth, in the order the user side made it. */
+  pairs: PairIncrements;
   /** [minute, fromMinute]: trending contributions started (fromMinute 0) or moved. */
   trends: Array<[number, number]>;
   /** [to, weight, nInc, userHash]: followed-by item → to. */
@@ -37,6 +37,22 @@ export interface ItemDelta {
   untrends: number[];
 }
 
+/**
+ * Increments of dot(item, peer), entry k being peers[k], amounts[k], ns[k] (new co-occurrences) and
+ * users[k] (userHash): columns, as they are most of a batch's entries (one array each would be
+ * most of its allocations).
+ */
+export interface PairIncrements {
+  peers: string[];
+  amounts: number[];
+  ns: number[];
+  users: number[];
+}
+
+export function blankPairs(): PairIncrements {
+  return { peers: [], amounts: [], ns: [], users: [] };
+}
+
 function blankDelta(item: string): ItemDelta {
   return {
     item,
@@ -44,7 +60,7 @@ function blankDelta(item: string): ItemDelta {
     t0: null,
     touch: 0,
     norm: 0,
-    pairs: [],
+    pairs: blankPairs(),
     trends: [],
     follows: [],
     price: 0,
@@ -61,6 +77,8 @@ function blankDelta(item: string): ItemDelta {
  */
 export class ItemDeltaBatch implements ItemUpdates {
   private readonly deltas = new Map<string, ItemDelta>();
+  /** The delta of the item whose pairs came last: an interaction's pairs all name it first. */
+  private lastPaired: ItemDelta | null = null;
 
   /** `t0`: the user side's decay landmark when the records are taken. */
   constructor(private readonly landmark: () => number | null) {}
@@ -88,12 +106,13 @@ export class ItemDeltaBatch implements ItemUpdates {
   }
 
   pair(a: string, b: string, amount: number, nInc: number, who: number): void {
-    this.half(a, b, amount, nInc, who);
-    this.half(b, a, amount, nInc, who);
-  }
-
-  private half(a: string, b: string, amount: number, nInc: number, who: number): void {
-    this.of(a).pairs.push([b, amount, nInc, who]);
+    let da = this.lastPaired;
+    if (da === null || da.item !== a) {
+      da = this.of(a);
+      this.lastPaired = da;
+    }
+    addPair(da.pairs, b, amount, nInc, who);
+    addPair(this.of(b).pairs, a, amount, nInc, who);
   }
 
   norm(itemId: string, amount: number): void {
@@ -138,8 +157,16 @@ export class ItemDeltaBatch implements ItemUpdates {
       out.push(d);
     }
     this.deltas.clear();
+    this.lastPaired = null;
     return out;
   }
+}
+
+function addPair(pairs: PairIncrements, peer: string, amount: number, nInc: number, who: number): void {
+  pairs.peers.push(peer);
+  pairs.amounts.push(amount);
+  pairs.ns.push(nInc);
+  pairs.users.push(who);
 }
 
 /** Updates that go nowhere: a replay rebuilding user state whose item increments were applied already. */

@@ -1,5 +1,5 @@
 import { ChangedKeys } from './changed-keys.js';
-import type { ItemDelta } from './item-delta.js';
+import type { ItemDelta, PairIncrements } from './item-delta.js';
 import { forgetItems, idleItems, itemsOverCap } from './item-eviction.js';
 import { type ItemRecord, itemRecord, loadItemRecord } from './item-record.js';
 import type { ItemUpdates } from './item-updates.js';
@@ -89,13 +89,17 @@ export class ItemSide implements ItemUpdates, ItemView {
    * dot(item, peer) += amount·f2 on the item's side only, for each pair of a delta record: the item's
    * owner applying its halves of the pairs.
    */
-  private halfPairs(item: string, pairs: ItemDelta['pairs'], f2: number): void {
+  private halfPairs(item: string, pairs: PairIncrements, f2: number): void {
     const sim = this.state.similarity;
     const node = sim.node(item);
     const counters = node.counters;
-    for (const [peer, amount, nInc, who] of pairs) counters.addPeer(sim.node(peer).index, peer, amount * f2, nInc, who);
+    const { peers, amounts, ns, users } = pairs;
+    for (let k = 0; k < peers.length; k++) {
+      const peer = peers[k];
+      counters.addPeer(sim.node(peer).index, peer, amounts[k] * f2, ns[k], users[k]);
+    }
     node.dirty = true;
-    node.pending += pairs.length;
+    node.pending += peers.length;
     this.mark(item);
   }
 
@@ -172,7 +176,7 @@ export class ItemSide implements ItemUpdates, ItemView {
     const item = d.item;
     if (d.touch > 0) this.touch(item, d.touch);
     if (d.norm !== 0) this.norm(item, d.norm * f2);
-    if (d.pairs.length > 0) this.halfPairs(item, d.pairs, f2);
+    if (d.pairs.peers.length > 0) this.halfPairs(item, d.pairs, f2);
     for (const [minute, from] of d.trends) this.trend(item, minute, from);
     for (const [to, weight, nInc, who] of d.follows) this.follow(item, to, weight * f, nInc, who);
     if (d.price > 0) this.price(item, d.price);

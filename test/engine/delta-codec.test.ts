@@ -17,7 +17,7 @@ function records() {
 describe('item delta records on the wire', () => {
   it('round-trip exactly, every field and amount', () => {
     const deltas = records();
-    expect(deltas.some((d) => d.pairs.length > 0 && d.unpairs.length > 0 && d.follows.length > 0)).toBe(true);
+    expect(deltas.some((d) => d.pairs.peers.length > 0 && d.unpairs.length > 0 && d.follows.length > 0)).toBe(true);
     for (const d of deltas) expect(decodeDelta(encodeDelta(d))).toEqual(d);
     const unicode = { ...deltas[0], item: 'sku-é-😀', t0: null };
     expect(decodeDelta(encodeDelta(unicode))).toEqual(unicode);
