@@ -71,14 +71,22 @@ function blankDelta(item: string): ItemDelta {
   };
 }
 
+/** A delta of a batch and its place: records go out by rank, the clock at its last touch or its creation. */
+interface Entry {
+  delta: ItemDelta;
+  rank: number;
+}
+
 /**
  * Gathers the user side's updates of one batch per item, so one record carries one item's increments
  * of that batch (a pair is booked on both of its items), in the order they were made.
  */
 export class ItemDeltaBatch implements ItemUpdates {
-  private readonly deltas = new Map<string, ItemDelta>();
+  private readonly deltas = new Map<string, Entry>();
   /** The delta of the item whose pairs came last: an interaction's pairs all name it first. */
   private lastPaired: ItemDelta | null = null;
+  /** Counts creations and touches, for Entry.rank. */
+  private clock = 0;
 
   /** `t0`: the user side's decay landmark when the records are taken. */
   constructor(private readonly landmark: () => number | null) {}
@@ -87,22 +95,25 @@ export class ItemDeltaBatch implements ItemUpdates {
     return this.deltas.size;
   }
 
-  private of(item: string): ItemDelta {
-    let d = this.deltas.get(item);
-    if (d === undefined) {
-      d = blankDelta(item);
-      this.deltas.set(item, d);
+  private entry(item: string): Entry {
+    let e = this.deltas.get(item);
+    if (e === undefined) {
+      e = { delta: blankDelta(item), rank: ++this.clock };
+      this.deltas.set(item, e);
     }
-    return d;
+    return e;
+  }
+
+  private of(item: string): ItemDelta {
+    return this.entry(item).delta;
   }
 
   touch(itemId: string, time: number): void {
-    const d = this.of(itemId);
-    if (time > d.touch) d.touch = time;
+    const e = this.entry(itemId);
+    if (time > e.delta.touch) e.delta.touch = time;
     // records go out in order of last interaction, so the owner's recency (who is forgotten first at
     // the item cap) follows the batch's last touches as it follows single events
-    this.deltas.delete(itemId);
-    this.deltas.set(itemId, d);
+    e.rank = ++this.clock;
   }
 
   pair(a: string, b: string, amount: number, nInc: number, who: number): void {
@@ -150,11 +161,13 @@ export class ItemDeltaBatch implements ItemUpdates {
   /** The batch's records, stamped with their source, and an empty batch for the next one. */
   take(source: Omit<DeltaSource, 'seq'>): ItemDelta[] {
     const t0 = this.landmark();
-    const out: ItemDelta[] = [];
-    for (const d of this.deltas.values()) {
-      d.source = { ...source, seq: out.length };
+    const entries = [...this.deltas.values()].sort((a, b) => a.rank - b.rank);
+    const out: ItemDelta[] = new Array(entries.length);
+    for (let seq = 0; seq < entries.length; seq++) {
+      const d = entries[seq].delta;
+      d.source = { ...source, seq };
       d.t0 = t0;
-      out.push(d);
+      out[seq] = d;
     }
     this.deltas.clear();
     this.lastPaired = null;
