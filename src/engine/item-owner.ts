@@ -79,6 +79,8 @@ export class ItemOwner {
   }
 
   private apply(records: readonly LogRecord[]): void {
+    let applied = 0;
+    let duplicates = 0;
     for (const r of records) {
       if (r.value === null) continue;
       // the delta as the pipeline of this process made it, when the log hands it over; else its bytes
@@ -94,9 +96,11 @@ export class ItemOwner {
         this.logger.warn({ topic: r.topic, partition: r.partition, offset: r.offset }, 'item delta record not readable; skipped');
         continue;
       }
-      const applied = this.items.applyDelta(delta, String(r.partition));
-      this.metrics.itemDeltasTotal.inc({ outcome: applied ? 'applied' : 'duplicate' });
+      if (this.items.applyDelta(delta, String(r.partition))) applied++;
+      else duplicates++;
     }
+    if (applied > 0) this.metrics.itemDeltasTotal.inc({ outcome: 'applied' }, applied);
+    if (duplicates > 0) this.metrics.itemDeltasTotal.inc({ outcome: 'duplicate' }, duplicates);
   }
 
   /**
