@@ -11,7 +11,18 @@ import { describe } from '../events/fields.js';
  * pseudonym for both.
  */
 export function keyProblem(key: Buffer | null, userId: string): string | null {
-  if (key?.equals(Buffer.from(userId, 'utf8'))) return null;
+  if (key !== null && isUtf8Of(key, userId)) return null;
   const given = key === null ? 'no key' : `key ${describe(key.toString('utf8'))}`;
   return `record has ${given}, not its userId ${describe(userId)}: input topics are keyed by userId`;
+}
+
+/** True when `bytes` are the UTF-8 of `s`; an ASCII `s` (ids usually are) is compared without encoding it. */
+function isUtf8Of(bytes: Buffer, s: string): boolean {
+  if (bytes.length < s.length) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return bytes.equals(Buffer.from(s, 'utf8'));
+    if (bytes[i] !== c) return false;
+  }
+  return bytes.length === s.length;
 }
