@@ -113,7 +113,9 @@ export class MemoryLog implements EventLog, PartitionSource {
     const timestamp = this.now();
     for (const r of records) {
       const partitions = this.topicOnDemand(r.topic).partitions;
-      const partition = this.partitioner.partition(r.topic, r.key, partitions.length, r.partition);
+      // encoded once, for the partitioner's hash and for the record
+      const key = r.key === null ? null : typeof r.key === 'string' ? Buffer.from(r.key, 'utf8') : r.key;
+      const partition = this.partitioner.partition(r.topic, key, partitions.length, r.partition);
       const log = partitions[partition];
       let batch = pending.get(log);
       if (!batch) pending.set(log, (batch = []));
@@ -121,7 +123,7 @@ export class MemoryLog implements EventLog, PartitionSource {
         topic: r.topic,
         partition,
         offset: '', // given by the partition on append
-        key: r.key === null ? null : typeof r.key === 'string' ? Buffer.from(r.key, 'utf8') : r.key,
+        key,
         value: r.value,
         headers: { ...(r.headers ?? {}) },
         timestamp,
