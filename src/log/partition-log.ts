@@ -89,8 +89,8 @@ export class PartitionLog {
       this.totalBytes += bytes;
       start = end;
     }
-    this.recent?.push(records, sizes);
-    this.decoded.push(records);
+    // the decoded values of the records consumers will read: the recent copies when there are any
+    this.decoded.push(this.recent?.push(records, sizes) ?? records);
   }
 
   /** The active segment would grow past its size or time with this record. */

@@ -44,7 +44,8 @@ export class RecentRecords {
     return this.records.length - this.head;
   }
 
-  push(appended: readonly LogRecord[], sizes: readonly number[]): void {
+  /** Holds copies of the appended records (see ownCopies) and returns them: what consumers will read. */
+  push(appended: readonly LogRecord[], sizes: readonly number[]): LogRecord[] {
     const records = ownCopies(appended);
     for (let i = 0; i < records.length; i++) {
       this.records.push(records[i]);
@@ -53,6 +54,7 @@ export class RecentRecords {
     }
     while (this.held > 0 && (this.held > this.maxRecords || this.bytes > this.maxBytes)) this.dropOne();
     this.pack();
+    return records;
   }
 
   /** Forgets records below `offset` (retention or compaction reached them). */
