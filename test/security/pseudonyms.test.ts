@@ -142,9 +142,11 @@ describe('PSEUDONYMIZE_KEY: user ids are replaced by keyed pseudonyms before any
       () => fetch(`${second.url}/readyz`).then((r) => r.status),
       (s) => s === 200,
     );
-    // none of her three events (two through the collector, one keyed by her raw id) is learned again
+    // she is not restored, and none of her three events (two through the collector, one keyed by her
+    // raw id) is learned again: the state is the one the erasure left (its event count included)
     const replayed = await replayApi.digest();
-    expect({ users: replayed.users, eventsApplied: replayed.eventsApplied }).toEqual({ users: 2, eventsApplied: others.length });
+    expect({ users: replayed.users, eventsApplied: replayed.eventsApplied }).toEqual({ users: 2, eventsApplied: live.eventsApplied });
+    expect(replayed.stateHash).toBe(live.stateHash);
     expect(captured.text()).not.toMatch(RAW);
   });
 });
