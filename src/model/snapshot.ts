@@ -12,9 +12,10 @@ export const SNAPSHOT_FORMAT = 'recstream-model';
 /**
  * 2: users and items in order of last activity; 3: the order-value regression carries its robust
  * scales, history entries the user's trending and followed-by contributions (contributions.ts),
- * counters their distinct users (distinct-users.ts).
+ * counters their distinct users (distinct-users.ts); 4: a user's dedup ids as 64-bit hashes
+ * (event-ids.ts).
  */
-export const SNAPSHOT_VERSION = 3;
+export const SNAPSHOT_VERSION = 4;
 
 /**
  * The whole model as plain JSON; Map insertion orders are kept as array order (users and items in

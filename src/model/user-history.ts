@@ -1,4 +1,5 @@
 import type { EventType } from '../events/types.js';
+import { EventIds } from './event-ids.js';
 
 /** What a user did with one item: `weight` is r_ui in forward-decayed units. */
 export interface HistoryEntry {
@@ -53,7 +54,8 @@ export type HistoryEntryJson = [
 export interface UserHistoryJson {
   items: HistoryEntryJson[];
   purchased: Array<[string, number]>;
-  recentIds: string[];
+  /** 64-bit hashes of the last event and order ids, base64 (event-ids.ts). */
+  recentIds: string;
   lastTime: number;
   session: { id: string | null; lastTime: number; items: string[] };
   rfm: Rfm;
@@ -76,8 +78,7 @@ const PURCHASED_LIMIT = 1000;
 export class UserHistory {
   readonly items = new Map<string, HistoryEntry>();
   readonly purchased = new Map<string, number>();
-  private recentIds: string[] = [];
-  private readonly recentIdSet = new Set<string>();
+  private recentIds: EventIds;
   lastTime = 0;
   session: { id: string | null; lastTime: number; items: string[] } = { id: null, lastTime: 0, items: [] };
   rfm: Rfm = { orders: 0, totalValue: 0, lastOrderTime: 0, lastOrderValue: 0 };
@@ -86,26 +87,21 @@ export class UserHistory {
   constructor(
     readonly historyLength: number,
     readonly dedupLength: number,
-  ) {}
+  ) {
+    this.recentIds = new EventIds(dedupLength);
+  }
 
   get dedupSize(): number {
-    return this.recentIds.length;
+    return this.recentIds.size;
   }
 
   /** True when this id (eventId or `order:<orderId>`) was already applied. */
   hasId(id: string): boolean {
-    return this.recentIdSet.has(id);
+    return this.recentIds.has(id);
   }
 
   rememberId(id: string): void {
-    if (this.recentIdSet.has(id)) return;
-    this.recentIds.push(id);
-    this.recentIdSet.add(id);
-    if (this.dedupLength > 0 && this.recentIds.length > this.dedupLength * 2) {
-      // trim in batches so the array shift stays amortised O(1)
-      const dropped = this.recentIds.splice(0, this.recentIds.length - this.dedupLength);
-      for (const d of dropped) this.recentIdSet.delete(d);
-    }
+    this.recentIds.add(id);
   }
 
   /**
@@ -206,7 +202,7 @@ export class UserHistory {
     return {
       items,
       purchased: [...this.purchased],
-      recentIds: [...this.recentIds],
+      recentIds: this.recentIds.toJSON(),
       lastTime: this.lastTime,
       session: { id: this.session.id, lastTime: this.session.lastTime, items: [...this.session.items] },
       rfm: { ...this.rfm },
@@ -233,8 +229,7 @@ export class UserHistory {
       });
     }
     for (const [id, t] of json.purchased) h.purchased.set(id, t);
-    h.recentIds = [...json.recentIds];
-    for (const id of h.recentIds) h.recentIdSet.add(id);
+    h.recentIds = EventIds.fromJSON(dedupLength, json.recentIds);
     h.lastTime = json.lastTime;
     h.session = { id: json.session.id, lastTime: json.session.lastTime, items: [...json.session.items] };
     h.rfm = { ...json.rfm };
