@@ -109,6 +109,9 @@ export class ItemSimilarity {
 
   /** Records an interaction at `time`: the item becomes the most recently active. */
   touch(node: ItemNode, time: number): void {
+    // A peer's norm is its owner's published one, which already holds increments this state is about
+    // to apply itself (deltas replayed after a restore or a rebalance): an item owned here counts its own.
+    if (!node.owned) node.norm2 = 0;
     node.owned = true;
     if (time > node.lastTime) node.lastTime = time;
     this.recency.touch(node);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { partitionForKey } from '../../src/log/partitioner.js';
 import { DISCARD_UPDATES, type ItemDelta, ItemDeltaBatch } from '../../src/model/item-delta.js';
 import { ItemSide } from '../../src/model/item-side.js';
 import { neighborRecord } from '../../src/model/neighbor-row.js';
@@ -46,6 +47,37 @@ describe('item deltas', () => {
     const applied = again.map((d) => twice.items.applyDelta(d, '0'));
     expect(applied.every((a) => a === false)).toBe(true);
     expect(new Recommender(twice.itemState).digest()).toEqual(new Recommender(once.itemState).digest());
+  });
+
+  it('an item known only as a peer, with the norm its last owner published, counts its norm from nothing once its own deltas are replayed here', () => {
+    // two item-deltas partitions; the owner crashes after partition 0's first checkpoint, before partition 1 had one
+    const lane = (item: string): string => String(partitionForKey(item, 2));
+    const owner = sides();
+    const firstDeltas = learnBatch(owner.users, owner.items, first, 0);
+    for (const d of firstDeltas) owner.items.applyDelta(d, lane(d.item));
+    const stored = [...owner.itemState.similarity.nodes.keys()]
+      .filter((id) => lane(id) === '0')
+      .map((id) => [id, JSON.parse(JSON.stringify(owner.items.record(id)))] as const);
+    const sources = owner.items.appliedSources('0');
+    const secondDeltas = learnBatch(owner.users, owner.items, second, 600);
+    for (const d of secondDeltas) owner.items.applyDelta(d, lane(d.item));
+    // the rows published before the crash, with each item's norm
+    const published = [...owner.itemState.similarity.nodes.keys()].flatMap((id) => neighborRecord(owner.items, id) ?? []);
+
+    // the restarted owner: partition 0 from its record and checkpoint; the global table is read meanwhile
+    // (partition 1's items are peers of partition 0's, and take their published norms); then every delta
+    // after each checkpoint is replayed (all of partition 1's)
+    const state = new ModelState(config);
+    const restored = new ItemSide(state);
+    restored.adoptLandmarks(owner.items.landmark, owner.items.trendingLandmark);
+    for (const [id, record] of stored) if (record !== null) restored.loadRecord(id, record);
+    restored.loadAppliedSources(sources);
+    for (const row of published) restored.setPeerNorm(row.item, row.norm2, row.t0);
+    const borrowed = [...state.similarity.nodes.values()].filter((n) => !n.owned && n.norm2 > 0);
+    expect(borrowed.length).toBeGreaterThan(5);
+    for (const d of [...firstDeltas, ...secondDeltas]) restored.applyDelta(d, lane(d.item));
+
+    expect(new Recommender(state).digest()).toEqual(new Recommender(owner.itemState).digest());
   });
 
   it('records of one batch that reach the owner by different partitions are each applied', () => {
