@@ -4,8 +4,8 @@ import type { TrackingEvent } from '../events/types.js';
 const DAY_MS = 86_400_000;
 
 /**
- * A deterministic synthetic history of `events` events over about 30 days ending at most at now (so
- * the engine's timestamp checks accept it), with ids unique to `idPrefix`.
+ * A deterministic synthetic history of `events` events over about `spanMs` (default 30 days) ending at
+ * most at now (so the engine's timestamp checks accept it), with ids unique to `idPrefix`.
  */
 export function syntheticHistory(options: {
   seed: string;
@@ -16,8 +16,10 @@ export function syntheticHistory(options: {
   now?: number;
   /** Shopping sessions interleaved in the stream (the simulation's default, 16, when absent). */
   concurrentSessions?: number;
+  spanMs?: number;
 }): TrackingEvent[] {
   const now = options.now ?? Date.now();
+  const span = options.spanMs ?? 30 * DAY_MS;
   const events = [
     ...generateEvents({
       seed: options.seed,
@@ -26,11 +28,11 @@ export function syntheticHistory(options: {
       events: options.events,
       idPrefix: options.idPrefix,
       concurrentSessions: options.concurrentSessions,
-      start: now - 30 * DAY_MS,
-      meanGapMs: (30 * DAY_MS) / Math.max(1, options.events),
+      start: now - span,
+      meanGapMs: span / Math.max(1, options.events),
     }),
   ];
-  // Random gaps add up to 30 days only on average (± hours for 100k events): end no later than now.
+  // Random gaps add up to the span only on average (± hours for 100k events over 30 days): end no later than now.
   const overshoot = (events.at(-1)?.timestamp ?? now) - now;
   return overshoot > 0 ? events.map((e) => ({ ...e, timestamp: e.timestamp - overshoot })) : events;
 }

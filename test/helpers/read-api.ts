@@ -8,8 +8,9 @@ import { waitFor } from './app.js';
  * (which every read accepts) would call them.
  */
 export class ReadApi {
+  /** `app`: an in-process app or an engine process, anything with its base URL. */
   constructor(
-    private readonly app: RunningApp,
+    private readonly app: Pick<RunningApp, 'url'>,
     private readonly adminToken: string,
   ) {}
 
@@ -33,8 +34,9 @@ export class ReadApi {
     );
   }
 
-  recommendations(userId: string, limit = 20): Promise<Recommendation> {
-    return this.get(`/v1/users/${encodeURIComponent(userId)}/recommendations?limit=${limit}`);
+  /** `fresh`: recomputed on the current state by the process holding the user, not the latest list made. */
+  recommendations(userId: string, limit = 20, fresh = false): Promise<Recommendation> {
+    return this.get(`/v1/users/${encodeURIComponent(userId)}/recommendations?limit=${limit}${fresh ? '&fresh=true' : ''}`);
   }
 
   async similar(itemId: string, limit = 20): Promise<SimilarItem[]> {

@@ -2,9 +2,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { generateEvents } from '../../src/eval/generate.js';
-import type { TrackingEvent } from '../../src/events/types.js';
 import { partitionForKey } from '../../src/log/partitioner.js';
 import { mintToken } from '../../src/serve/tokens.js';
+import { agreement, bump, mean, mostFrequent } from '../helpers/agreement.js';
 import { waitFor } from '../helpers/app.js';
 import { type EngineProcess, spawnEngine, waitReady } from '../helpers/engine-process.js';
 import { mockKafkaForFile } from '../helpers/mock-kafka.js';
@@ -99,32 +99,7 @@ async function readAnswers(processes: EngineProcess[], items: string[], users: s
   return { similar: per.map((x) => x.s), lists: per.map((x) => x.l) };
 }
 
-const overlap = (a: string[], b: string[]): number => {
-  const inB = new Set(b);
-  return a.filter((x) => inB.has(x)).length / Math.max(a.length, b.length, 1);
-};
-const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / Math.max(xs.length, 1);
-/** Mean overlap of two processes' lists over the compared keys. */
-const agreement = (a: string[][], b: string[][]): number => mean(a.map((list, i) => overlap(list, b[i])));
 const round = (x: number): number => Math.round(x * 1000) / 1000;
-
-/** The `n` keys counted most often, ties by key so the choice is deterministic. */
-function mostFrequent(counts: Map<string, number>, n: number): string[] {
-  return [...counts]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, n)
-    .map(([k]) => k);
-}
-
-function bump(counts: Map<string, number>, key: string): void {
-  counts.set(key, (counts.get(key) ?? 0) + 1);
-}
-
-/** The Avro record of a tracking event (the schemas have no `kind`: the topic says it). */
-function avroValue(event: TrackingEvent): Record<string, unknown> {
-  const { kind: _kind, ...value } = event;
-  return value;
-}
 
 describe('scale-out: one process and three processes of a group learn the same stream', () => {
   it('similar items and users’ lists agree between 1 and 3 processes and among the 3; a storefront on one process gets the lists another process makes', async () => {
@@ -171,12 +146,7 @@ describe('scale-out: one process and three processes of a group learn the same s
       else for (const line of e.items) bump(itemCounts, line.itemId);
     }
     expect(stream.at(-1)!.timestamp).toBeLessThan(now);
-    for (let i = 0; i < stream.length; i += 1000) {
-      const chunk = stream.slice(i, i + 1000);
-      await site.clicks(chunk.filter((e) => e.kind === 'click').map(avroValue));
-      const purchases = chunk.filter((e) => e.kind === 'purchase').map(avroValue);
-      if (purchases.length > 0) await site.purchases(purchases);
-    }
+    for (let i = 0; i < stream.length; i += 1000) await site.events(stream.slice(i, i + 1000));
 
     // Everything consumed by both groups, then the answers stop moving.
     for (const group of [[one], three]) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { type Consumer, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { MockCluster } from '../../src/bench/mock-cluster.js';
+import type { TrackingEvent } from '../../src/events/types.js';
 
 /**
  * An outside website producer and a downstream reader, written only against the contracts: their
@@ -96,6 +97,12 @@ export interface RawMessage {
   headers?: Record<string, string>;
 }
 
+/** The Avro record of a tracking event (the schemas have no `kind`: the topic says it). */
+function avroValue(event: TrackingEvent): Record<string, unknown> {
+  const { kind: _kind, ...value } = event;
+  return value;
+}
+
 const schema = (name: string) => readFileSync(new URL(`../../schemas/${name}.avsc`, import.meta.url), 'utf8');
 
 export class Website {
@@ -153,6 +160,13 @@ export class Website {
     );
   }
 
+  /** Generated events as a shop's backend sends them: its clicks, then its orders. */
+  async events(events: readonly TrackingEvent[]): Promise<void> {
+    await this.clicks(events.filter((e) => e.kind === 'click').map(avroValue));
+    const purchases = events.filter((e) => e.kind === 'purchase').map(avroValue);
+    if (purchases.length > 0) await this.purchases(purchases);
+  }
+
   async purchases(events: Array<Record<string, unknown>>): Promise<void> {
     await this.send(
       this.topics.purchases,
@@ -198,6 +212,21 @@ export class Website {
     await admin.connect();
     try {
       return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * Records the broker has dropped from the start of the topic (low watermarks summed): none unless
+   * retention ran, or librdkafka's mock cluster hit its size limit per partition (about 5 MB), which
+   * it enforces on every topic, compacted or not.
+   */
+  async dropped(topic: string): Promise<number> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.low), 0);
     } finally {
       await admin.disconnect();
     }

@@ -1,0 +1,61 @@
+import { syntheticHistory } from '../../src/bench/workload.js';
+import { Prng } from '../../src/eval/prng.js';
+import type { TrackingEvent } from '../../src/events/types.js';
+import { bump, mostFrequent } from './agreement.js';
+
+/**
+ * The stream the crash and restart tests send, and where they crash it: a shop's last two hours
+ * (recent enough that no user or item goes idle while the test runs), in batches as a website sends
+ * them.
+ */
+export interface CrashStream {
+  events: TrackingEvent[];
+  batches: TrackingEvent[][];
+  /** Distinct users of the stream: what the model holds once it has learnt all of it. */
+  users: Set<string>;
+  /** The items the stream names most often, most first. */
+  topItems(n: number): string[];
+}
+
+const SPAN_MS = 2 * 3_600_000;
+
+export function crashStream(options: { seed: string; events: number; users: number; items: number; batchSize: number }): CrashStream {
+  const events = syntheticHistory({
+    seed: options.seed,
+    users: options.users,
+    items: options.items,
+    events: options.events,
+    idPrefix: `${options.seed}-`,
+    spanMs: SPAN_MS,
+    now: Date.now() - 5 * 60_000,
+  });
+  const batches: TrackingEvent[][] = [];
+  for (let i = 0; i < events.length; i += options.batchSize) batches.push(events.slice(i, i + options.batchSize));
+  const counts = new Map<string, number>();
+  for (const e of events) {
+    if (e.kind === 'click') bump(counts, e.itemId);
+    else for (const line of e.items) bump(counts, line.itemId);
+  }
+  return { events, batches, users: new Set(events.map((e) => e.userId)), topItems: (n) => mostFrequent(counts, n) };
+}
+
+/** The seed of this run's crash points: CRASH_SEED when set (to repeat a run), else a new one. */
+export function crashSeed(): number {
+  const given = process.env.CRASH_SEED;
+  return given !== undefined && given !== '' ? Number(given) : Math.floor(Math.random() * 2 ** 31);
+}
+
+export interface CrashPoint {
+  /** Index of the batch sent just before the kill. */
+  batch: number;
+  /** Kill this many ms after the POST went out without waiting for its answer, or (null) once it answered. */
+  afterMs: number | null;
+}
+
+/** `count` distinct batches, none the first or last two, each killed mid-POST or just after its answer. */
+export function crashPoints(seed: number, batches: number, count: number): CrashPoint[] {
+  const rng = new Prng(seed);
+  const picked = new Set<number>();
+  while (picked.size < count) picked.add(2 + rng.int(batches - 4));
+  return [...picked].sort((a, b) => a - b).map((batch) => ({ batch, afterMs: rng.chance(0.5) ? rng.int(20) : null }));
+}
