@@ -5,6 +5,19 @@ const SECOND_SEED = 0x9747b28c;
 const INITIAL_IDS = 8;
 
 /**
+ * The id hashed last and its halves, shared by every user's ids: learning an event asks whether its
+ * id is known, then adds it, and the hash does not depend on the user.
+ */
+const last = { id: '', hi: 0, lo: 0 };
+
+function hash(id: string): void {
+  if (id === last.id) return;
+  last.id = id;
+  last.hi = fnv1a(id);
+  last.lo = fnv1a(id, SECOND_SEED);
+}
+
+/**
  * The last `limit` event or order ids of one user, held as 64-bit hashes (two 32-bit FNV-1a halves)
  * in one growable typed array, oldest first: 8 bytes an id instead of a string and a Set slot. Two
  * different ids of one user collide with odds of about n²/2⁶⁵ (n ≤ 2·limit): a collision would skip
@@ -21,13 +34,14 @@ export class EventIds {
   }
 
   has(id: string): boolean {
-    return this.indexOf(fnv1a(id), fnv1a(id, SECOND_SEED)) >= 0;
+    hash(id);
+    return this.indexOf(last.hi, last.lo) >= 0;
   }
 
   /** Remembers an id (once); beyond 2 × limit the oldest are dropped down to `limit`. */
   add(id: string): void {
-    const hi = fnv1a(id);
-    const lo = fnv1a(id, SECOND_SEED);
+    hash(id);
+    const { hi, lo } = last;
     if (this.indexOf(hi, lo) >= 0) return;
     if ((this.count + 1) * 2 > this.hashes.length) this.grow();
     this.hashes[this.count * 2] = hi;
