@@ -8,7 +8,7 @@ import { BenchTimeout } from './errors.js';
 import { groupSettled } from './kafka-settled.js';
 import { type MockCluster, type MockClusterOptions, startMockCluster } from './mock-cluster.js';
 import { type EventSender, type PushLoadResult, runPushLoad } from './push-load.js';
-import { logSender } from './senders.js';
+import { lingeringSender, logSender } from './senders.js';
 import { perSecond, sleep } from './stats.js';
 import { LiveEvents } from './workload.js';
 
@@ -44,6 +44,9 @@ export interface KafkaBenchOptions {
 const PIPELINE_TIMEOUT_MS = 900_000;
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+
+/** The outside producer's linger.ms: a real producer's batching window (kafkajs has none, senders.ts adds it). */
+const PRODUCER_LINGER_MS = 5;
 
 const PROBE_EVENTS = 40;
 const PROBE_TIMEOUT_MS = 120_000;
@@ -181,12 +184,16 @@ async function benchGroup(
       `${label}: ${pipeline.eventsPerSecond} events/s; inputs handled after ${seconds(pipeline.handledMs)} s (per process: ${pipeline.perProcess.join(', ')}), every event applied after ${seconds(pipeline.ms)} s`,
     );
     options.progress(`${label}: latency at ${options.latency.rate} events/s`);
+    const producing = lingeringSender(send, PRODUCER_LINGER_MS);
     const latency = await runPushLoad(group.engines, {
       clients: options.latency.users,
       rate: options.latency.rate,
       seconds: options.latency.seconds,
-      send,
-      via: 'Avro produced to Kafka by an outside producer',
+      send: producing.send,
+      flushed: producing.flushed,
+      tickMs: 1,
+      lingerMs: PRODUCER_LINGER_MS,
+      via: `Avro produced to Kafka by an outside producer lingering ${PRODUCER_LINGER_MS} ms`,
       runId: `kafka-${setUp.env.GROUP_ID}`,
       progress: options.progress,
     });

@@ -16,6 +16,15 @@ export interface PushLoadOptions {
   rate: number;
   seconds: number;
   send: EventSender;
+  /**
+   * Events are handed to `send` in batches every `tickMs` (20 when absent). A collector client posts
+   * each tick's batch; a lingering producer (senders.ts) takes them every 1 ms and does its own batching.
+   */
+  tickMs?: number;
+  /** The sender's linger, for the report. */
+  lingerMs?: number;
+  /** Resolves once everything given to `send` has been written (a sender that only queues). */
+  flushed?: () => Promise<void>;
   /** How the events reach the engine, for the report. */
   via: string;
   /** Distinguishes this run's users and event ids from earlier runs on the same engine. */
@@ -55,6 +64,8 @@ export interface PushLoadResult {
   serverP50Ms: number | null;
   serverP99Ms: number | null;
   via: string;
+  /** How long the sender lingers to batch events into one request (0 = the tick's batch is posted at once). */
+  lingerMs: number;
 }
 
 interface Watched {
@@ -150,12 +161,13 @@ export async function runPushLoad(engines: readonly BenchEngine[], options: Push
   const total = Math.round(options.rate * options.seconds);
   let sent = 0;
   const started = performance.now();
+  const tickMs = options.tickMs ?? SEND_TICK_MS;
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - started) * options.rate) / 1000));
-    // Producers batch (as with linger.ms): events go out every SEND_TICK_MS, not one request each.
-    // librdkafka's mock broker hands out one producer batch per partition per fetch, so single-event
-    // requests would measure its fetch loop rather than the engine.
-    if (due <= sent || (due < total && due - sent < options.rate * (SEND_TICK_MS / 1000))) {
+    // Senders batch: a website posts what a tick gathered, a producer lingers (senders.ts) — never
+    // one request per event. librdkafka's mock broker hands out one producer batch per partition
+    // per fetch, so single-event requests would measure its fetch loop rather than the engine.
+    if (due <= sent || (due < total && due - sent < options.rate * (tickMs / 1000))) {
       await sleep(2);
       continue;
     }
@@ -170,6 +182,7 @@ export async function runPushLoad(engines: readonly BenchEngine[], options: Push
     }
     await options.send(batch);
   }
+  await options.flushed?.();
   const sendingMs = performance.now() - started;
 
   const targets = watched.filter((w) => w.lastSent !== null);
@@ -204,5 +217,6 @@ export async function runPushLoad(engines: readonly BenchEngine[], options: Push
     serverP50Ms: histogramQuantileMs(histogramBefore, histogramAfter, 0.5),
     serverP99Ms: histogramQuantileMs(histogramBefore, histogramAfter, 0.99),
     via: options.via,
+    lingerMs: options.lingerMs ?? 0,
   };
 }

@@ -2,6 +2,7 @@ import type { RunningApp } from '../app.js';
 import { inputRecord } from '../engine/input-record.js';
 import { collectorJson } from '../events/collector-json.js';
 import { EventSerde } from '../events/serde.js';
+import type { TrackingEvent } from '../events/types.js';
 import type { EventLog } from '../log/types.js';
 import { BenchCollectorRefused } from './errors.js';
 import type { EventSender } from './push-load.js';
@@ -29,5 +30,49 @@ export async function logSender(app: RunningApp, log: EventLog): Promise<EventSe
   return async (events) => {
     const records = await Promise.all(events.map((e) => inputRecord(e, serde, topics)));
     await log.produce(records);
+  };
+}
+
+/** A sender whose `send` only queues; `flushed` resolves once everything queued is written (or rejects with the first failure). */
+export interface LingeringSender {
+  send: EventSender;
+  flushed(): Promise<void>;
+}
+
+/**
+ * What a real Kafka producer does with linger.ms, which kafkajs lacks: events handed to `send` wait
+ * until `lingerMs` after the first of them and then go out as one produce request. Requests are
+ * written one after the other (so a user's events keep their order); while one is in flight the next
+ * window keeps filling, as librdkafka's queue does.
+ */
+export function lingeringSender(inner: EventSender, lingerMs: number): LingeringSender {
+  let queued: TrackingEvent[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let chain: Promise<void> = Promise.resolve();
+  let failure: unknown = null;
+  const flush = (): void => {
+    timer = null;
+    const batch = queued;
+    queued = [];
+    chain = chain.then(() =>
+      inner(batch).catch((err: unknown) => {
+        failure ??= err;
+      }),
+    );
+  };
+  return {
+    send: async (events) => {
+      if (failure !== null) throw failure;
+      queued.push(...events);
+      timer ??= setTimeout(flush, lingerMs);
+    },
+    flushed: async () => {
+      if (timer !== null) {
+        clearTimeout(timer);
+        flush();
+      }
+      await chain;
+      if (failure !== null) throw failure;
+    },
   };
 }
