@@ -3,6 +3,7 @@ import type { BenchReport } from './suite.js';
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
 const ms = (x: number | null): string => (x === null ? '–' : `${x} ms`);
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 
 function table(rows: Array<[string, string, string]>): string {
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
@@ -20,12 +21,14 @@ export function formatReport(r: BenchReport): string {
   const le = r.latency.embedded;
   const ws = r.websocket;
   const rs = r.restore;
+  const mem = r.memory;
+  const w = r.workload;
   const rows: Array<[string, string, string]> = [
     ['measurement', 'value', 'conditions'],
     [
       'embedded learn only (Recommender.learnOne)',
       `${n(r.embedded.learnOnlyEventsPerSecond)} ev/s`,
-      `${n(r.embedded.learnOnly.events)} events, no I/O`,
+      `${n(r.embedded.learnOnly.events)} events of ${n(w.usersWithEvents)} users over ${n(w.itemsWithEvents)} items (drawn from ${n(w.users)} and ${n(w.items)}, Zipf), no I/O`,
     ],
     [
       'embedded pipeline (Avro in → lists out)',
@@ -53,7 +56,7 @@ export function formatReport(r: BenchReport): string {
         [
           `latency kafka p50 / p99, ${on}`,
           `${lk.p50Ms} / ${lk.p99Ms} ms`,
-          `${lk.rate} ev/s sent ${lk.sentRate}, ${lk.clients} clients${processes === 1 ? '' : ` over ${processes} processes`}, via Kafka producer; server histogram ${ms(lk.serverP50Ms)} / ${ms(lk.serverP99Ms)}`,
+          `${lk.rate} ev/s sent ${lk.sentRate}, ${lk.clients} clients${processes === 1 ? '' : ` over ${processes} processes`}, via a Kafka producer lingering ${lk.lingerMs} ms; server histogram ${ms(lk.serverP50Ms)} / ${ms(lk.serverP99Ms)}`,
         ],
         [
           `latency kafka delivered, ${on}`,
@@ -72,12 +75,25 @@ export function formatReport(r: BenchReport): string {
       `${n(ws.delivered)} / ${n(ws.expected)}`,
       `users who got their last event's list; ${n(ws.framesForEvents)} frames for ${n(ws.events)} events, ${n(ws.staleFrames)} stale`,
     ],
-    ['memory per user', `${n(r.memory.bytesPerUser)} B`, `heap of user state ÷ ${n(r.memory.users)} users (${n(r.memory.events)} events)`],
-    ['memory per item', `${n(r.memory.bytesPerItem)} B`, `heap of item state ÷ ${n(r.memory.items)} items`],
     [
-      'model heap vs stats().approxBytes',
-      `${r.memory.heapToApproxRatio} ×`,
-      `${mib(r.memory.heapBytes)} measured, ${mib(r.memory.approxBytes)} estimated`,
+      'memory per user',
+      `${n(mem.bytesPerUser)} B`,
+      `user state ÷ ${n(mem.users)} users of ${mem.shape.historyItemsPerUser}-item histories (heapUsed + external after gc)`,
+    ],
+    [
+      'memory per item',
+      `${n(mem.bytesPerItem)} B`,
+      `item state ÷ ${n(mem.items)} items of ${mem.shape.neighborsPerItem} neighbours, ${mem.shape.countersPerItem} counters, ${mem.shape.transitionsPerItem} followed-by`,
+    ],
+    ...mem.sizes.map((s): [string, string, string] => [
+      `model held vs stats().approxBytes, ${n(s.users)} users`,
+      `${s.heldToApproxRatio} ×`,
+      `${mib(s.held.total)} held (heap ${mib(s.held.heapUsed)}, array buffers ${mib(s.held.arrayBuffers)}), ${mib(s.approxBytes)} estimated: ${s.approxAgrees ? 'within' : 'NOT within'} ±25 %`,
+    ]),
+    [
+      `heap of ${n(mem.extrapolated.users)} users and ${n(mem.extrapolated.items)} items`,
+      gib(mem.extrapolated.totalBytes),
+      `EXTRAPOLATED, not measured: a line through the two sizes (users ${n(mem.extrapolated.bytesPerUserSlope)} B each, items ${n(mem.extrapolated.bytesPerItemSlope)} B each)`,
     ],
     [
       'restore (restart on the same DATA_DIR)',

@@ -4,7 +4,7 @@ import { inProcessEngine, startBenchApp } from './engine-app.js';
 import { benchKafka, type KafkaBenchResult, type ProcessesResult } from './kafka.js';
 import { benchLearnOnly, type LearnOnlyResult } from './learn-only.js';
 import { type MachineInfo, machineInfo } from './machine.js';
-import { benchMemory, type MemoryResult } from './memory.js';
+import { benchMemory, MEMORY_SHAPE, type MemoryResult } from './memory.js';
 import { type PushLoadResult, runPushLoad } from './push-load.js';
 import { benchRestore, type RestoreResult } from './restore.js';
 import { collectorSender } from './senders.js';
@@ -17,6 +17,8 @@ export interface BenchReport {
   machine: MachineInfo;
   startedAt: string;
   seconds: number;
+  /** The synthetic history of the throughput figures: drawn from `users` users and `items` items, Zipf activity and popularity. */
+  workload: { events: number; users: number; items: number; usersWithEvents: number; itemsWithEvents: number };
   embedded: {
     learnOnlyEventsPerSecond: number;
     pipelineEventsPerSecond: number;
@@ -72,15 +74,26 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
   const t0 = performance.now();
 
   // Memory first, while the heap holds nothing else of ours.
-  progress(`memory: a model from ${sizes.memory.events} events of ${sizes.memory.users} users over ${sizes.memory.items} items`);
+  const { historyItems, neighbors, counters } = MEMORY_SHAPE;
+  const [smaller, larger] = sizes.memory.clusters.map((c) => `${c * (counters + 1)} items, ~${c * sizes.memory.usersPerCluster} users`);
+  progress(`memory: models of ${smaller} and of ${larger} (${historyItems}-item histories, ${neighbors} neighbours, ${counters} counters)`);
   const memory = benchMemory(sizes.memory);
+  progress(`memory: ${memory.bytesPerUser} B per user, ${memory.bytesPerItem} B per item`);
 
   const history = syntheticHistory({
     seed: 'throughput',
     users: sizes.throughputUsers,
+    items: sizes.throughputItems,
     events: sizes.throughputEvents,
     idPrefix: 'bench-',
   });
+  const workload = {
+    events: history.length,
+    users: sizes.throughputUsers,
+    items: sizes.throughputItems,
+    usersWithEvents: new Set(history.map((e) => e.userId)).size,
+    itemsWithEvents: new Set(history.flatMap((e) => (e.kind === 'click' ? [e.itemId] : e.items.map((l) => l.itemId)))).size,
+  };
   progress(`learn only: ${history.length} events through Recommender.learnOne`);
   const learnOnly = benchLearnOnly(history);
   let pipeline: PipelineResult;
@@ -132,6 +145,7 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
     machine: machineInfo(),
     startedAt: startedAt.toISOString(),
     seconds: Math.round((performance.now() - t0) / 1000),
+    workload,
     embedded: {
       learnOnlyEventsPerSecond: learnOnly.eventsPerSecond,
       pipelineEventsPerSecond: pipeline.eventsPerSecond,

@@ -103,7 +103,73 @@ describe('recstream bench --quick --json', () => {
     expect((restore.before as Record<string, unknown>).eventsApplied).toBe(restore.events);
     expect(restore.bytesPerEvent).toBe(Math.round((restore.writtenBytes as number) / (restore.events as number)));
 
+    // Memory is what V8 holds after forced collections, typed arrays' buffers included, of two models
+    // built to an exact shape; the estimate is cross-checked on both and 1M users are extrapolated.
+    type Size = {
+      users: number;
+      items: number;
+      shape: Record<string, number>;
+      held: { heapUsed: number; arrayBuffers: number; external: number; total: number };
+      userBytes: number;
+      itemBytes: number;
+      approxBytes: number;
+      heldToApproxRatio: number;
+      approxAgrees: boolean;
+    };
+    const sizes = memory.sizes as Size[];
+    expect(sizes).toHaveLength(2);
+    expect(sizes[1]!.users).toBeGreaterThan(sizes[0]!.users);
+    expect(sizes[1]!.items).toBeGreaterThan(sizes[0]!.items);
+    for (const size of sizes) {
+      // every user holds 20 distinct items, every item 50 neighbours and 200 co-occurrence counters
+      expect(size.shape.historyItemsPerUser, JSON.stringify(size)).toBe(20);
+      expect(size.shape.neighborsPerItem, JSON.stringify(size)).toBe(50);
+      expect(size.shape.countersPerItem, JSON.stringify(size)).toBe(200);
+      // the counters live in typed arrays: their buffers are outside the JS heap and are counted
+      expect(positive(size.held.arrayBuffers), JSON.stringify(size)).toBe(true);
+      expect(size.held.external).toBeGreaterThanOrEqual(size.held.arrayBuffers);
+      expect(size.held.total).toBe(size.held.heapUsed + size.held.external);
+      expect(size.userBytes + size.itemBytes).toBe(size.held.total);
+      expect(positive(size.userBytes) && positive(size.itemBytes), JSON.stringify(size)).toBe(true);
+      expect(size.heldToApproxRatio).toBeCloseTo(size.held.total / size.approxBytes, 2);
+      expect(size.approxAgrees).toBe(Math.abs(size.held.total / size.approxBytes - 1) <= 0.25);
+    }
+    const larger = sizes[1]!;
+    expect(memory.bytesPerUser).toBe(Math.round(larger.userBytes / larger.users));
+    expect(memory.bytesPerItem).toBe(Math.round(larger.itemBytes / larger.items));
+    expect(memory.approxAgrees).toBe(sizes.every((s) => s.approxAgrees));
+    const extrapolated = memory.extrapolated as Record<string, number>;
+    expect(extrapolated.users).toBe(1_000_000);
+    expect(extrapolated.items).toBe(50_000);
+    // user and item bytes each on the line through the two measured sizes
+    const onLine = (x: number, x0: number, y0: number, x1: number, y1: number): number => y0 + ((y1 - y0) / (x1 - x0)) * (x - x0);
+    const [a, b] = sizes as [Size, Size];
+    expect(extrapolated.userBytes).toBe(Math.round(onLine(1_000_000, a.users, a.userBytes, b.users, b.userBytes)));
+    expect(extrapolated.itemBytes).toBe(Math.round(onLine(50_000, a.items, a.itemBytes, b.items, b.itemBytes)));
+    expect(extrapolated.totalBytes).toBe(extrapolated.userBytes! + extrapolated.itemBytes!);
+    expect(positive(extrapolated.totalBytes)).toBe(true);
+
+    // the throughput history is drawn from the sized population, and says how much of it it touched
+    const workload = report.workload as Record<string, number>;
+    expect(workload.users).toBe(QUICK_SIZES.throughputUsers);
+    expect(workload.items).toBe(QUICK_SIZES.throughputItems);
+    expect(workload.events).toBe((embedded.learnOnly as Record<string, number>).events);
+    expect(workload.usersWithEvents).toBeGreaterThan(0);
+    expect(workload.usersWithEvents).toBeLessThanOrEqual(workload.users!);
+    expect(workload.itemsWithEvents).toBeGreaterThan(0);
+    expect(workload.itemsWithEvents).toBeLessThanOrEqual(workload.items!);
+
+    // on Kafka the outside producer lingers 5 ms, as a real one would; the collector posts at once
+    expect(latency.kafka!.lingerMs).toBe(5);
+    for (const row of rows) expect(row.latency.lingerMs).toBe(5);
+    expect(latency.embedded!.lingerMs).toBe(0);
+
     const human = formatReport(report as unknown as BenchReport);
+    expect(human).toMatch(/memory per user +[\d,]+ B .*20-item histories/);
+    expect(human).toMatch(/memory per item +[\d,]+ B .*50 neighbours, 200 counters/);
+    expect(human).toMatch(/model held vs stats\(\)\.approxBytes, [\d,]+ users +[\d.]+ × .*(within|NOT within) ±25 %/);
+    expect(human).toMatch(/heap of 1,000,000 users and 50,000 items +[\d.]+ GiB +EXTRAPOLATED, not measured/);
+    expect(human).toMatch(/latency kafka p50 \/ p99, 1 process .*lingering 5 ms/);
     expect(human).toMatch(/kafka pipeline, 1 process +[\d,]+ ev\/s/);
     expect(human).toMatch(/kafka pipeline, 2 processes +[\d,]+ ev\/s/);
     expect(human).toMatch(/latency kafka p50 \/ p99, 2 processes +[\d.]+ \/ [\d.]+ ms/);
