@@ -29,7 +29,7 @@ export interface ModelShape {
   historyItemsPerUser: number;
   countersPerItem: number;
   neighborsPerItem: number;
-  /** Followed-by counters (MODEL_MAX_TRANSITIONS_PER_ITEM caps them): item state the shape does not fix. */
+  /** Followed-by counters (capped by maxTransitionsPerItem): item state the shape does not fix. */
   transitionsPerItem: number;
 }
 

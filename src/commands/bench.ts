@@ -5,12 +5,16 @@ import { commandEnv, defineCommand } from './command.js';
 
 const USAGE = `Usage: recstream bench [--quick] [--json]
 
-Measures, in one run on this machine: learn-only and whole-engine throughput on the embedded log,
-the engine on Kafka with 1 and with 2 processes in one consumer group (the second one a separate
+Measures, in one run on this machine: learn-only and whole-engine throughput on the embedded log
+(full size: 200,000 events of a shop of 100,000 users and 20,000 items, Zipf popularity), the engine
+on Kafka with 1 and with 2 processes in one consumer group (the second one a separate
 \`recstream start\`) against a raw kafkajs consumer of the same messages, event → WebSocket push
-latency at a fixed rate (embedded, and on Kafka with 1 and 2 processes), a WebSocket load test,
-memory per user and item, and the state stores: bytes written per event and the time a restart on
-the same DATA_DIR takes to restore them. Kafka is librdkafka's mock cluster unless KAFKA_BROKERS names a cluster.
+latency at 2,000 events/s with 2,000 subscribed clients (embedded, and on Kafka with 1 and 2
+processes, the outside producer lingering 5 ms), a WebSocket load test, memory per user (20-item
+history) and per item (50 neighbours, 200 counters) as V8 holds it, typed arrays included, with the
+heap of 1M users and 50k items extrapolated from two sizes, and the state stores: bytes written per
+event and the time a restart on the same DATA_DIR takes to restore them. Kafka is librdkafka's mock
+cluster unless KAFKA_BROKERS names a cluster. A full run takes several minutes.
 
   --quick   small sizes (CI, well under a minute)
   --json    one JSON object on stdout; progress on stderr
