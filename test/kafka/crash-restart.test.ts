@@ -231,7 +231,7 @@ describe('crash and restart on Kafka (librdkafka mock cluster, separate OS proce
     registry = `${straight.process.url}/registry`;
     const restored = await learnt(straight.api, digest.eventsApplied, 60_000);
     await keptWhole(website!);
-    expect(restored).toEqual(digest);
+    expect(restored, `the restarted engine's last log lines:\n${straight.process.output().slice(-4000)}`).toEqual(digest);
     // restored from the stores alone: no input is read again, so retention could not have mattered
     const restores = straight.process.output().match(/\{[^\n]*"msg":"(user|item) partition restored"\}/g) ?? [];
     expect(restores.length).toBeGreaterThanOrEqual(2 * PARTITIONS);
