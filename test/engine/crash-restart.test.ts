@@ -2,10 +2,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { collectorJson } from '../../src/events/collector-json.js';
 import type { TrackingEvent } from '../../src/events/types.js';
 import { agreement } from '../helpers/agreement.js';
-import { tempDir, waitFor } from '../helpers/app.js';
+import { tempDir } from '../helpers/app.js';
 import { crashPoints, crashSeed, crashStream } from '../helpers/crash-stream.js';
 import { type EngineProcess, spawnEngine, waitReady } from '../helpers/engine-process.js';
 import { ReadApi } from '../helpers/read-api.js';
+import { historyReasons as ownReasons, learnt as settledDigest, similarOf as similarItems } from '../helpers/settled-reads.js';
 
 /**
  * Crashes and restarts of `recstream start` on the embedded log (DATA_DIR), each engine its own OS
@@ -58,37 +59,10 @@ async function sendAll(e: Engine, events: readonly TrackingEvent[]): Promise<voi
   expect(await send(e, events)).toBe(202);
 }
 
-/**
- * The digest once the engine has learnt at least `events` events and its tables have settled, read
- * again a moment later so nothing was still on its way; the last digest read when that never comes.
- */
-async function learnt(api: ReadApi, events: number, timeoutMs = 120_000): ReturnType<ReadApi['digest']> {
-  await waitFor(
-    () => api.digest(),
-    (d) => d.eventsApplied >= events && d.settled,
-    timeoutMs,
-    250,
-  ).catch(() => undefined);
-  await new Promise((r) => setTimeout(r, 1000));
-  return waitFor(
-    () => api.digest(),
-    (d) => d.settled,
-    10_000,
-    100,
-  ).catch(() => api.digest());
-}
-
-async function similarOf(api: ReadApi, items: readonly string[]): Promise<string[][]> {
-  const out: string[][] = [];
-  for (const item of items) out.push((await api.similar(item, LIMIT)).map((n) => n.itemId));
-  return out;
-}
-
-/** The reasons of a user's list recomputed now that come from their own history (anything but trending). */
-async function historyReasons(api: ReadApi, userId: string): Promise<string[]> {
-  const rec = await api.recommendations(userId, LIMIT, true);
-  return rec.items.flatMap((i) => i.reasons).filter((r) => r !== 'trending');
-}
+const learnt = (api: ReadApi, events: number, timeoutMs = 120_000) =>
+  settledDigest(api, events, { timeoutMs, everyMs: 250, pauseMs: 1000, settleMs: 10_000 });
+const similarOf = (api: ReadApi, items: readonly string[]) => similarItems(api, items, LIMIT);
+const historyReasons = (api: ReadApi, userId: string) => ownReasons(api, userId, LIMIT);
 
 /** Restarts in the same `dir` (the same log, stores and group commits), ready. */
 async function restart(dir: string): Promise<Engine> {

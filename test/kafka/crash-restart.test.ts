@@ -6,6 +6,7 @@ import { crashPoints, crashSeed, crashStream } from '../helpers/crash-stream.js'
 import { type EngineProcess, spawnEngine, waitReady } from '../helpers/engine-process.js';
 import { mockKafkaForFile } from '../helpers/mock-kafka.js';
 import { ReadApi } from '../helpers/read-api.js';
+import { historyReasons as ownReasons, learnt as settledDigest, similarOf as similarItems } from '../helpers/settled-reads.js';
 import { createGroupTopics, createInputTopics, type TopicSet, topicEnv, topicSet, Website } from './website.js';
 
 /**
@@ -72,37 +73,10 @@ async function engine(group: string, env: Record<string, string> = {}): Promise<
   return { process: started, api: new ReadApi(started, '') };
 }
 
-/**
- * The digest once the group has learnt at least `events` events and its tables have settled, read
- * again a moment later so nothing was still on its way; the last digest read when that never comes.
- */
-async function learnt(api: ReadApi, events: number, timeoutMs = 180_000): ReturnType<ReadApi['digest']> {
-  await waitFor(
-    () => api.digest(),
-    (d) => d.eventsApplied >= events && d.settled,
-    timeoutMs,
-    500,
-  ).catch(() => undefined);
-  await new Promise((r) => setTimeout(r, 1500));
-  return waitFor(
-    () => api.digest(),
-    (d) => d.settled,
-    20_000,
-    200,
-  ).catch(() => api.digest());
-}
-
-async function similarOf(api: ReadApi, items: readonly string[]): Promise<string[][]> {
-  const out: string[][] = [];
-  for (const item of items) out.push((await api.similar(item, LIMIT)).map((n) => n.itemId));
-  return out;
-}
-
-/** The reasons of a user's list recomputed now that come from their own history (anything but trending). */
-async function historyReasons(api: ReadApi, userId: string): Promise<string[]> {
-  const rec = await api.recommendations(userId, LIMIT, true);
-  return rec.items.flatMap((i) => i.reasons).filter((r) => r !== 'trending');
-}
+const learnt = (api: ReadApi, events: number, timeoutMs = 180_000) =>
+  settledDigest(api, events, { timeoutMs, everyMs: 500, pauseMs: 1500, settleMs: 20_000 });
+const similarOf = (api: ReadApi, items: readonly string[]) => similarItems(api, items, LIMIT);
+const historyReasons = (api: ReadApi, userId: string) => ownReasons(api, userId, LIMIT);
 
 /**
  * The mock broker still holds every record of the topics a restore reads: a store it cut short would
