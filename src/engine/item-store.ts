@@ -27,20 +27,19 @@ export interface ItemCheckpoint {
 export class ItemStore {
   private readonly changes: ChangedKeys;
   private readonly store: ChangelogStore<ItemRecord, ItemCheckpoint>;
-  private committedAt = 0;
 
   constructor(
-    private readonly config: Config,
+    config: Config,
     log: EventLog,
     private readonly items: ItemSide,
     private readonly metrics: Metrics,
   ) {
     this.changes = items.trackChanges();
-    this.store = new ChangelogStore(log, config.topics.itemState, FORMAT);
+    this.store = new ChangelogStore(log, config.topics.itemState, FORMAT, config.stateCommitMs);
   }
 
   due(now: number): boolean {
-    return now - this.committedAt >= this.config.stateCommitMs;
+    return this.store.due(now);
   }
 
   /**
@@ -49,7 +48,6 @@ export class ItemStore {
    * lost) are not this process's to write.
    */
   async commit(applied: ReadonlyMap<number, bigint>, partitionCount: number, now: number): Promise<void> {
-    this.committedAt = now;
     const entries: Array<[string, ItemRecord | null]> = [];
     for (const id of this.changes.take()) {
       if (this.items.isPeer(id) || !applied.has(partitionForKey(id, partitionCount))) continue;
@@ -67,7 +65,7 @@ export class ItemStore {
         },
       ]);
     }
-    this.metrics.stateCommitBytesTotal.inc({ store: 'item' }, await this.store.write(entries, checkpoints));
+    this.metrics.stateCommitBytesTotal.inc({ store: 'item' }, await this.store.write(entries, checkpoints, now));
   }
 
   /** Loads an item-state partition into the item side; returns its checkpoint (null: never written). */

@@ -19,17 +19,27 @@ export interface RestoredPartition<C> {
 }
 
 export class ChangelogStore<R, C> {
+  private writtenAt = 0;
+
+  /** `intervalMs`: how long after a write the next one is due (STATE_COMMIT_MS). */
   constructor(
     private readonly log: EventLog,
     readonly topic: string,
     private readonly format: string,
+    private readonly intervalMs: number,
   ) {}
+
+  /** True when the last write is at least the interval ago (wall clock `now`). */
+  due(now: number): boolean {
+    return now - this.writtenAt >= this.intervalMs;
+  }
 
   /**
    * Writes `entries` (null: the key's state is gone, a tombstone) and one checkpoint per partition
    * after them; returns the bytes written.
    */
-  async write(entries: ReadonlyArray<StoreEntry<R>>, checkpoints: ReadonlyArray<[number, C]>): Promise<number> {
+  async write(entries: ReadonlyArray<StoreEntry<R>>, checkpoints: ReadonlyArray<[number, C]>, now?: number): Promise<number> {
+    if (now !== undefined) this.writtenAt = now;
     const records = this.records(entries, checkpoints);
     if (records.length === 0) return 0;
     await this.log.produce(records);

@@ -47,22 +47,21 @@ export interface PartitionProgress {
 export class UserStore {
   private readonly changes: ChangedKeys;
   private readonly store: ChangelogStore<StoredUser, UserCheckpoint>;
-  private committedAt = 0;
   /** Input partition number of every user held. */
   private readonly homes = new Map<string, number>();
 
   constructor(
-    private readonly config: Config,
+    config: Config,
     log: EventLog,
     private readonly model: Recommender,
     private readonly metrics: Metrics,
   ) {
     this.changes = model.users.trackChanges();
-    this.store = new ChangelogStore(log, config.topics.userState, FORMAT);
+    this.store = new ChangelogStore(log, config.topics.userState, FORMAT, config.stateCommitMs);
   }
 
   due(now: number): boolean {
-    return now - this.committedAt >= this.config.stateCommitMs;
+    return this.store.due(now);
   }
 
   /** The users learnt from input partition `partition` (a batch, a replay) live there. */
@@ -91,7 +90,6 @@ export class UserStore {
    * for each; `seen` is how far this process has read the changelog's erasures, all applied.
    */
   async commit(progress: ReadonlyMap<number, PartitionProgress>, seen: Record<string, string>, now: number): Promise<void> {
-    this.committedAt = now;
     const entries: Array<StoreEntry<StoredUser>> = [];
     for (const id of this.changes.take()) {
       const home = this.homes.get(id);
@@ -105,7 +103,7 @@ export class UserStore {
     const newest = this.model.users.newestTime;
     const checkpoints: Array<[number, UserCheckpoint]> = [];
     for (const [partition, p] of progress) checkpoints.push([partition, { offsets: p.offsets, events: p.events, newest, t0, params }]);
-    this.metrics.stateCommitBytesTotal.inc({ store: 'user' }, await this.store.write(entries, checkpoints));
+    this.metrics.stateCommitBytesTotal.inc({ store: 'user' }, await this.store.write(entries, checkpoints, now));
   }
 
   /**
