@@ -263,6 +263,11 @@ const NUMBER_VARS = {
     hint: `items held at once, the least recently active forgotten beyond it, e.g. MODEL_MAX_ITEMS=${DEFAULT_MODEL_CONFIG.maxItems} (0 = unbounded: memory then grows with every new item id)`,
   },
   MODEL_SHRINKAGE: { def: DEFAULT_MODEL_CONFIG.shrinkage, rule: { min: 0 }, hint: 'similarity shrinkage for rare pairs, e.g. 5' },
+  MODEL_RANKER_BROWSE_EVERY: {
+    def: DEFAULT_MODEL_CONFIG.rankerBrowseEvery,
+    rule: { min: 1, int: true },
+    hint: 'browsing events (view, click, remove_from_cart) that train the ranker: one in N, by event id (add-to-cart and purchases always do), e.g. MODEL_RANKER_BROWSE_EVERY=2 (1 = every event)',
+  },
   MODEL_RLS_FORGETTING: { def: DEFAULT_MODEL_CONFIG.rlsForgetting, rule: { min: 0.5, max: 1 }, hint: 'RLS forgetting factor in [0.5, 1]' },
   MODEL_MIN_SUPPORT_USERS: {
     def: DEFAULT_MODEL_CONFIG.minSupportUsers,
@@ -610,6 +615,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxItems: num('MODEL_MAX_ITEMS'),
       shrinkage: num('MODEL_SHRINKAGE'),
       rlsForgetting: num('MODEL_RLS_FORGETTING'),
+      rankerBrowseEvery: num('MODEL_RANKER_BROWSE_EVERY'),
       minSupportUsers: num('MODEL_MIN_SUPPORT_USERS'),
       weights,
     },

@@ -6,7 +6,7 @@ export { type FtrlParams, FtrlRegression, sigmoid } from './ftrl.js';
 export { CandidateGatherer } from './gatherer.js';
 export { fnv1a, hashUniform } from './hash.js';
 export { rfmFeatures } from './order-value.js';
-export { type ModelConfigInput, Recommender, resolveConfig } from './recommender.js';
+export { Recommender } from './recommender.js';
 export { RlsRegression } from './rls.js';
 export { ItemNode, ItemSimilarity } from './similarity.js';
 export { fromSnapshot, type ModelSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot.js';

@@ -6,35 +6,18 @@ import { fromSnapshot, type ModelSnapshot, toSnapshot } from './snapshot.js';
 import { ModelState } from './state.js';
 import { computeStats } from './stats.js';
 import {
-  DEFAULT_MODEL_CONFIG,
   type LearnResult,
   type ModelConfig,
+  type ModelConfigInput,
   type ModelDigest,
   type ModelStats,
   type OnlineRecommender,
   type RecommendOptions,
   type RecommendResult,
+  resolveConfig,
   type SimilarItem,
 } from './types.js';
 import { UserSide } from './user-side.js';
-
-/** Any subset of the knobs; nested groups (weights, ftrl, candidates) may be partial too. */
-export type ModelConfigInput = Partial<Omit<ModelConfig, 'weights' | 'ftrl' | 'candidates'>> & {
-  weights?: Partial<ModelConfig['weights']>;
-  ftrl?: Partial<ModelConfig['ftrl']>;
-  candidates?: Partial<ModelConfig['candidates']>;
-};
-
-/** Merges a partial configuration over the defaults (nested groups merged one level deep). */
-export function resolveConfig(partial: ModelConfigInput = {}): ModelConfig {
-  return {
-    ...DEFAULT_MODEL_CONFIG,
-    ...partial,
-    weights: { ...DEFAULT_MODEL_CONFIG.weights, ...partial.weights },
-    ftrl: { ...DEFAULT_MODEL_CONFIG.ftrl, ...partial.ftrl },
-    candidates: { ...DEFAULT_MODEL_CONFIG.candidates, ...partial.candidates },
-  };
-}
 
 /**
  * The whole model in one process: the user side and the item side on one state, the user side's

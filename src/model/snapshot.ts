@@ -5,7 +5,7 @@ import { type ItemNodeJson, ItemSimilarity } from './similarity.js';
 import { ModelState } from './state.js';
 import { Transitions, type TransitionsJson } from './transitions.js';
 import { Trending, type TrendingJson } from './trending.js';
-import type { ForgottenCounts, ModelConfig } from './types.js';
+import { type ForgottenCounts, type ModelConfig, resolveConfig } from './types.js';
 import { UserHistory, type UserHistoryJson } from './user-history.js';
 
 export const SNAPSHOT_FORMAT = 'recstream-model';
@@ -63,7 +63,8 @@ export function toSnapshot(model: ModelState): ModelSnapshot {
 export function fromSnapshot(snapshot: unknown): ModelState {
   if (!isSnapshot(snapshot)) throw new Error('not a recstream model snapshot');
   if (snapshot.version !== SNAPSHOT_VERSION) throw new Error(`unsupported model snapshot version ${snapshot.version}`);
-  const model = new ModelState(snapshot.config);
+  // a snapshot written before a knob existed takes its default
+  const model = new ModelState(resolveConfig(snapshot.config));
   const c = model.config;
   model.eventsApplied = snapshot.eventsApplied;
   model.maxTime = snapshot.maxTime;

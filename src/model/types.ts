@@ -40,6 +40,12 @@ export interface ModelConfig {
   ranker: boolean;
   /** Unchosen candidates sampled as negatives per positive. */
   negativesPerPositive: number;
+  /**
+   * Browsing events (view, click, remove_from_cart) train the ranker one in this many, chosen by the
+   * event id's hash (deterministic); add-to-cart and purchase events always do. Each training gathers
+   * a candidate pool, most of the cost of learning an event; 1 = every event.
+   */
+  rankerBrowseEvery: number;
   ftrl: { alpha: number; beta: number; l1: number; l2: number };
   /** Forgetting factor of the order-value RLS regression (1 = none). */
   rlsForgetting: number;
@@ -163,6 +169,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   excludePurchased: true,
   ranker: true,
   negativesPerPositive: 3,
+  rankerBrowseEvery: 2,
   ftrl: { alpha: 0.1, beta: 1, l1: 0.5, l2: 1 },
   rlsForgetting: 0.995,
   maxTransitionsPerItem: 100,
@@ -179,3 +186,21 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
     poolSize: 30,
   },
 };
+
+/** Any subset of the knobs; nested groups (weights, ftrl, candidates) may be partial too. */
+export type ModelConfigInput = Partial<Omit<ModelConfig, 'weights' | 'ftrl' | 'candidates'>> & {
+  weights?: Partial<ModelConfig['weights']>;
+  ftrl?: Partial<ModelConfig['ftrl']>;
+  candidates?: Partial<ModelConfig['candidates']>;
+};
+
+/** Merges a partial configuration over the defaults (nested groups merged one level deep). */
+export function resolveConfig(partial: ModelConfigInput = {}): ModelConfig {
+  return {
+    ...DEFAULT_MODEL_CONFIG,
+    ...partial,
+    weights: { ...DEFAULT_MODEL_CONFIG.weights, ...partial.weights },
+    ftrl: { ...DEFAULT_MODEL_CONFIG.ftrl, ...partial.ftrl },
+    candidates: { ...DEFAULT_MODEL_CONFIG.candidates, ...partial.candidates },
+  };
+}

@@ -4,6 +4,7 @@ import { ChangedKeys } from './changed-keys.js';
 import { addFollow, addTrending, eraseContributions } from './contributions.js';
 import { userHash } from './distinct-users.js';
 import { CandidateGatherer, type GatheredPool } from './gatherer.js';
+import { hashUniform } from './hash.js';
 import type { ItemUpdates } from './item-updates.js';
 import type { ItemView } from './item-view.js';
 import { expectedOrderValue, learnOrderValue } from './order-value.js';
@@ -16,6 +17,8 @@ import { UserRecency } from './user-recency.js';
 import type { UserRecord } from './user-record.js';
 
 const DAY_MS = 86_400_000;
+/** The hash draw that samples browsing events for the ranker (its negatives use draws 0, 1, …). */
+const RANKER_SAMPLE_DRAW = 0x5a17;
 
 interface PoolCache {
   userId: string;
@@ -23,6 +26,12 @@ interface PoolCache {
   viewVersion: number;
   now: number;
   pool: GatheredPool;
+}
+
+/** Strong signals always teach the ranker; browsing, one event in `browseEvery` (by its id's hash). */
+function trainsRanker(event: TrackingEvent, browseEvery: number): boolean {
+  if (event.kind === 'purchase' || event.type === 'add_to_cart' || browseEvery <= 1) return true;
+  return hashUniform(event.eventId, RANKER_SAMPLE_DRAW) * browseEvery < 1;
 }
 
 /**
@@ -65,7 +74,7 @@ export class UserSide {
     if (time > state.maxTime) state.maxTime = time;
     renormaliseState(state, time);
 
-    if (user !== undefined && config.ranker && user.items.size > 0) {
+    if (user !== undefined && config.ranker && user.items.size > 0 && trainsRanker(event, config.rankerBrowseEvery)) {
       const chosen = event.kind === 'click' ? [event.itemId] : event.items.map((l) => l.itemId);
       this.trainRanker(event.userId, user, chosen, event.eventId, time, view);
     }

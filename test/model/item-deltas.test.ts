@@ -4,8 +4,9 @@ import { DISCARD_UPDATES, type ItemDelta, ItemDeltaBatch } from '../../src/model
 import { ItemSide } from '../../src/model/item-side.js';
 import { neighborRecord } from '../../src/model/neighbor-row.js';
 import { NeighborTable } from '../../src/model/neighbor-table.js';
-import { Recommender, resolveConfig } from '../../src/model/recommender.js';
+import { Recommender } from '../../src/model/recommender.js';
 import { ModelState } from '../../src/model/state.js';
+import { resolveConfig } from '../../src/model/types.js';
 import { UserSide } from '../../src/model/user-side.js';
 import { randomStream } from './helpers.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { exportParams, mergeParams } from '../../src/model/params.js';
-import { resolveConfig } from '../../src/model/recommender.js';
 import { RlsRegression } from '../../src/model/rls.js';
 import { ModelState } from '../../src/model/state.js';
+import { resolveConfig } from '../../src/model/types.js';
 import { lcg } from './helpers.js';
 
 describe('ranker and regression weights merged across processes', () => {

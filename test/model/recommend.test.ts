@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { TrackingEvent } from '../../src/events/types.js';
 import { fromSnapshot, Recommender } from '../../src/model/index.js';
 import { purchase, randomStream, T0, view } from './helpers.js';
 
@@ -80,6 +81,24 @@ describe('recommendations', () => {
     expect(a.stats().rankerLogLoss).not.toBeNull();
     expect(fromSnapshot(a.snapshot()).ranker.updates).toBeGreaterThan(500);
     for (let u = 0; u < 50; u += 5) expect(a.recommend(`u${u}`, { limit: 10, now })).toEqual(b.recommend(`u${u}`, { limit: 10, now }));
+  });
+
+  it('trains the ranker on one browsing event in rankerBrowseEvery, on every add-to-cart and purchase', () => {
+    const updates = (config: { rankerBrowseEvery: number }, events: TrackingEvent[]): number => {
+      const m = new Recommender(config);
+      for (const e of events) m.learnOne(e);
+      return fromSnapshot(m.snapshot()).ranker.updates;
+    };
+    const browsing = randomStream(4000, 13, 50, 80).filter((e) => e.kind === 'click' && e.type !== 'add_to_cart');
+    const every = updates({ rankerBrowseEvery: 1 }, browsing);
+    const sampled = updates({ rankerBrowseEvery: 4 }, browsing);
+    expect(every).toBeGreaterThan(400);
+    // one in four of the events that would train, give or take the hash's spread
+    expect(sampled / every).toBeGreaterThan(0.15);
+    expect(sampled / every).toBeLessThan(0.35);
+    const strong = randomStream(4000, 13, 50, 80).filter((e) => e.kind === 'purchase' || e.type === 'add_to_cart');
+    expect(updates({ rankerBrowseEvery: 4 }, strong)).toBe(updates({ rankerBrowseEvery: 1 }, strong));
+    expect(updates({ rankerBrowseEvery: 4 }, strong)).toBeGreaterThan(0);
   });
 
   it('forgets a user and what their history added to the counters', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Recommender } from '../../src/model/index.js';
+import { DEFAULT_MODEL_CONFIG, fromSnapshot, Recommender } from '../../src/model/index.js';
 import { randomStream } from './helpers.js';
 
 describe('snapshot / restore', () => {
@@ -29,6 +29,14 @@ describe('snapshot / restore', () => {
       expect(restored.recommend(`u${u}`, { limit: 10, now: later })).toEqual(original.recommend(`u${u}`, { limit: 10, now: later }));
     }
     expect(restored.stats().rankerLogLoss).not.toBeNull();
+  });
+
+  it('gives a knob the snapshot predates its default', () => {
+    const m = new Recommender();
+    for (const e of randomStream(200, 3)) m.learnOne(e);
+    const json = JSON.parse(JSON.stringify(m.snapshot()));
+    delete json.config.rankerBrowseEvery;
+    expect(fromSnapshot(json).config.rankerBrowseEvery).toBe(DEFAULT_MODEL_CONFIG.rankerBrowseEvery);
   });
 
   it('rejects what is not a snapshot', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TrackingEvent } from '../../src/events/types.js';
-import { Recommender, resolveConfig } from '../../src/model/recommender.js';
+import { Recommender } from '../../src/model/recommender.js';
+import { resolveConfig } from '../../src/model/types.js';
 import { randomStream } from './helpers.js';
 
 const config = resolveConfig({ minSupportUsers: 1, maxCountersPerItem: 12 });
