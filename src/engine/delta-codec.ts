@@ -1,119 +1,12 @@
 import { blankPairs, type ItemDelta } from '../model/item-delta.js';
+import { RecordReader as Reader, RecordWriter as Writer } from './binary-record.js';
 
 /**
- * Binary form of an item delta record: item-deltas carry one record per item per batch, on the hot
- * path, and JSON spent most of its time formatting and parsing the floating-point amounts. Little
- * endian; a string is its UTF-8 byte length (u32) and bytes; a missing landmark is NaN.
+ * Binary form of an item delta record (binary-record.ts): item-deltas carry one record per item per
+ * batch, on the hot path. A missing landmark is NaN.
  */
 const MAGIC = 0x52; // 'R'
 const VERSION = 1;
-
-/**
- * Writes the records of one batch into one buffer (one allocation per batch, a view per record).
- * Strings of ASCII characters (ids usually are) are copied byte by byte: cheaper than a call into
- * the UTF-8 encoder for a short string.
- */
-class Writer {
-  private buf: Buffer;
-  private view: DataView;
-  private at = 0;
-  private readonly ends: number[] = [];
-
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
-  }
-
-  private room(n: number): void {
-    if (this.at + n <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
-    this.buf.copy(grown, 0, 0, this.at);
-    this.buf = grown;
-    this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
-  }
-
-  u8(v: number): void {
-    this.room(1);
-    this.buf[this.at++] = v;
-  }
-
-  u32(v: number): void {
-    this.room(4);
-    this.view.setUint32(this.at, v, true);
-    this.at += 4;
-  }
-
-  f64(v: number): void {
-    this.room(8);
-    this.view.setFloat64(this.at, v, true);
-    this.at += 8;
-  }
-
-  str(s: string): void {
-    const n = s.length;
-    this.room(4 + 3 * n);
-    const buf = this.buf;
-    const start = this.at + 4;
-    let at = start;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) {
-        at = start + buf.write(s, start, 'utf8');
-        break;
-      }
-      buf[at++] = c;
-    }
-    this.view.setUint32(this.at, at - start, true);
-    this.at = at;
-  }
-
-  /** Ends the current record. */
-  end(): void {
-    this.ends.push(this.at);
-  }
-
-  /** The records written, each a view of the one buffer. */
-  records(): Buffer[] {
-    const out: Buffer[] = new Array(this.ends.length);
-    let from = 0;
-    for (let i = 0; i < this.ends.length; i++) {
-      out[i] = this.buf.subarray(from, this.ends[i]);
-      from = this.ends[i];
-    }
-    return out;
-  }
-}
-
-class Reader {
-  at = 0;
-  private readonly view: DataView;
-  constructor(private readonly buf: Buffer) {
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
-  }
-  u32(): number {
-    const v = this.view.getUint32(this.at, true);
-    this.at += 4;
-    return v;
-  }
-  f64(): number {
-    const v = this.view.getFloat64(this.at, true);
-    this.at += 8;
-    return v;
-  }
-  str(): string {
-    const n = this.u32();
-    if (this.at + n > this.buf.length) throw new RangeError('string past the end of the record');
-    const s = this.buf.toString('utf8', this.at, this.at + n);
-    this.at += n;
-    return s;
-  }
-  count(): number {
-    const n = this.u32();
-    // every entry takes at least 8 bytes: a count beyond what is left is a broken record
-    if (n * 8 > this.buf.length - this.at) throw new RangeError('count past the end of the record');
-    return n;
-  }
-}
 
 /** Bytes a batch's records take when their strings are ASCII (ids usually are): the writer's first size. */
 function sizeOf(deltas: readonly ItemDelta[]): number {
@@ -230,6 +123,6 @@ export function decodeDelta(value: Buffer): ItemDelta | null {
   for (let n = r.count(); n > 0; n--) d.unpairs.push([r.str(), r.f64(), r.f64()]);
   for (let n = r.count(); n > 0; n--) d.unfollows.push([r.str(), r.f64(), r.f64()]);
   for (let n = r.count(); n > 0; n--) d.untrends.push(r.f64());
-  if (r.at !== value.length) throw new RangeError('bytes after the end of the record');
+  r.end();
   return d;
 }

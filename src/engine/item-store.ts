@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics.js';
 import type { ChangedKeys } from '../model/changed-keys.js';
 import type { ItemRecord } from '../model/item-record.js';
 import type { ItemSide } from '../model/item-side.js';
+import { decodeItemRecord, encodeItemRecords } from './item-record-codec.js';
 import { ChangelogStore, type RestoredPartition } from './state-store.js';
 
 const FORMAT = 'recstream.item-state/1';
@@ -35,7 +36,10 @@ export class ItemStore {
     private readonly metrics: Metrics,
   ) {
     this.changes = items.trackChanges();
-    this.store = new ChangelogStore(log, config.topics.itemState, FORMAT, config.stateCommitMs);
+    this.store = new ChangelogStore(log, config.topics.itemState, FORMAT, config.stateCommitMs, {
+      encode: encodeItemRecords,
+      decode: decodeItemRecord,
+    });
   }
 
   due(now: number): boolean {

@@ -4,12 +4,21 @@ import { StateRecordUnreadable } from './errors.js';
 /**
  * A state store's changelog: a compacted topic holding the newest record of every key (a user, an
  * item) and, per partition, a checkpoint naming what the records written before it cover. Records
- * are JSON with a format tag, readable with any Kafka tool; a record of another format is refused.
+ * are JSON with a format tag, readable with any Kafka tool, or a store's binary form (StoreCodec); a
+ * record of neither is refused.
  */
 export const CHECKPOINT_KEY = '\u0000checkpoint';
 
 /** A key's record (null: a tombstone), in the partition named or else the key's (Kafka's murmur2). */
 export type StoreEntry<R> = [key: string, value: R | null, partition?: number];
+
+/** A binary form of a store's values; records it does not recognise are read as JSON (older writers). */
+export interface StoreCodec<R> {
+  /** The records of `values`, in order. */
+  encode(values: readonly R[]): Buffer[];
+  /** The value a record holds; null when it is not of this form; throws when it is broken. */
+  decode(bytes: Buffer): R | null;
+}
 
 export interface RestoredPartition<C> {
   checkpoint: C | null;
@@ -21,12 +30,16 @@ export interface RestoredPartition<C> {
 export class ChangelogStore<R, C> {
   private writtenAt = 0;
 
-  /** `intervalMs`: how long after a write the next one is due (STATE_COMMIT_MS). */
+  /**
+   * `intervalMs`: how long after a write the next one is due (STATE_COMMIT_MS). `format` tags JSON
+   * records; with a `codec`, values are written in its form instead (checkpoints stay JSON).
+   */
   constructor(
     private readonly log: EventLog,
     readonly topic: string,
     private readonly format: string,
     private readonly intervalMs: number,
+    private readonly codec: StoreCodec<R> | null = null,
   ) {}
 
   /** True when the last write is at least the interval ago (wall clock `now`). */
@@ -48,8 +61,11 @@ export class ChangelogStore<R, C> {
 
   private records(entries: ReadonlyArray<StoreEntry<R>>, checkpoints: ReadonlyArray<[number, C]>): OutgoingRecord[] {
     const out: OutgoingRecord[] = [];
+    const encoded = this.codec?.encode(entries.flatMap(([, value]) => (value === null ? [] : [value])));
+    let next = 0;
     for (const [key, value, partition] of entries) {
-      const bytes = value === null ? null : Buffer.from(JSON.stringify({ f: this.format, v: value }));
+      const bytes =
+        value === null ? null : encoded !== undefined ? encoded[next++] : Buffer.from(JSON.stringify({ f: this.format, v: value }));
       out.push(partition === undefined ? { topic: this.topic, key, value: bytes } : { topic: this.topic, key, value: bytes, partition });
     }
     for (const [partition, checkpoint] of checkpoints) {
@@ -102,11 +118,22 @@ export class ChangelogStore<R, C> {
     let keys = 0;
     for (const [key, value] of newest) {
       if (value === null) continue;
-      const parsed = JSON.parse(value.toString('utf8')) as { f?: unknown; v: R };
-      if (parsed.f !== this.format) throw new StateRecordUnreadable(this.topic, partition, key);
-      load(key, parsed.v);
+      load(key, this.value(value, partition, key));
       keys++;
     }
     return { checkpoint: restored, keys, bytes };
+  }
+
+  private value(bytes: Buffer, partition: number, key: string): R {
+    let parsed: { f?: unknown; v: R } | null = null;
+    try {
+      const decoded = this.codec?.decode(bytes) ?? null;
+      if (decoded !== null) return decoded;
+      parsed = JSON.parse(bytes.toString('utf8')) as { f?: unknown; v: R };
+    } catch {
+      // a broken record is as unreadable as one of another format
+    }
+    if (parsed?.f !== this.format) throw new StateRecordUnreadable(this.topic, partition, key);
+    return parsed.v;
   }
 }

@@ -1,0 +1,133 @@
+/**
+ * Little-endian binary records of the internal topics (item deltas, item state): a string is its
+ * UTF-8 byte length (u32) and bytes. JSON spent most of their time formatting and parsing numbers.
+ */
+/**
+ * Writes records into one buffer (one allocation per batch of records, a view per record).
+ * Strings of ASCII characters (ids usually are) are copied byte by byte: cheaper than a call into
+ * the UTF-8 encoder for a short string.
+ */
+export class RecordWriter {
+  private buf: Buffer;
+  private view: DataView;
+  private at = 0;
+  private readonly ends: number[] = [];
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+  }
+
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
+    this.buf.copy(grown, 0, 0, this.at);
+    this.buf = grown;
+    this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
+  }
+
+  u8(v: number): void {
+    this.room(1);
+    this.buf[this.at++] = v;
+  }
+
+  u32(v: number): void {
+    this.room(4);
+    this.view.setUint32(this.at, v, true);
+    this.at += 4;
+  }
+
+  i32(v: number): void {
+    this.room(4);
+    this.view.setInt32(this.at, v, true);
+    this.at += 4;
+  }
+
+  f64(v: number): void {
+    this.room(8);
+    this.view.setFloat64(this.at, v, true);
+    this.at += 8;
+  }
+
+  str(s: string): void {
+    const n = s.length;
+    this.room(4 + 3 * n);
+    const buf = this.buf;
+    const start = this.at + 4;
+    let at = start;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        at = start + buf.write(s, start, 'utf8');
+        break;
+      }
+      buf[at++] = c;
+    }
+    this.view.setUint32(this.at, at - start, true);
+    this.at = at;
+  }
+
+  /** Ends the current record. */
+  end(): void {
+    this.ends.push(this.at);
+  }
+
+  /** The records written, each a view of the one buffer. */
+  records(): Buffer[] {
+    const out: Buffer[] = new Array(this.ends.length);
+    let from = 0;
+    for (let i = 0; i < this.ends.length; i++) {
+      out[i] = this.buf.subarray(from, this.ends[i]);
+      from = this.ends[i];
+    }
+    return out;
+  }
+}
+
+export class RecordReader {
+  at = 0;
+  private readonly view: DataView;
+  constructor(private readonly buf: Buffer) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  }
+  u8(): number {
+    if (this.at >= this.buf.length) throw new RangeError('byte past the end of the record');
+    return this.buf[this.at++];
+  }
+  i32(): number {
+    const v = this.view.getInt32(this.at, true);
+    this.at += 4;
+    return v;
+  }
+  u32(): number {
+    const v = this.view.getUint32(this.at, true);
+    this.at += 4;
+    return v;
+  }
+  f64(): number {
+    const v = this.view.getFloat64(this.at, true);
+    this.at += 8;
+    return v;
+  }
+  str(): string {
+    const n = this.u32();
+    if (this.at + n > this.buf.length) throw new RangeError('string past the end of the record');
+    const s = this.buf.toString('utf8', this.at, this.at + n);
+    this.at += n;
+    return s;
+  }
+  /** A count of entries of at least `entryBytes` each: one beyond what is left is a broken record. */
+  count(entryBytes = 8): number {
+    const n = this.u32();
+    if (n * entryBytes > this.buf.length - this.at) throw new RangeError('count past the end of the record');
+    return n;
+  }
+  /** Bytes not read yet. */
+  get left(): number {
+    return this.buf.length - this.at;
+  }
+  /** Throws unless every byte was read. */
+  end(): void {
+    if (this.at !== this.buf.length) throw new RangeError('bytes after the end of the record');
+  }
+}
