@@ -3,5 +3,5 @@ export type DecodeOutcome = { ok: true; value: unknown } | { ok: false; reason: 
 
 export interface EventCodec {
   decode(topic: string, bytes: Buffer): Promise<DecodeOutcome> | DecodeOutcome;
-  encode(topic: string, value: unknown): Promise<Buffer>;
+  encode(topic: string, value: unknown): Buffer | Promise<Buffer>;
 }

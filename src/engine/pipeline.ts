@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics.js';
 import { DISCARD_UPDATES, ItemDeltaBatch } from '../model/item-delta.js';
 import type { ItemView } from '../model/item-view.js';
 import type { UserSide } from '../model/user-side.js';
-import type { EventCodec } from './codec.js';
+import type { DecodeOutcome, EventCodec } from './codec.js';
 import { deadLetter } from './dead-letter.js';
 import { deltaRecords } from './internal-records.js';
 import { PrequentialWindow } from './prequential-window.js';
@@ -60,6 +60,9 @@ export function judgeTime(record: LogRecord, wall: number): number {
   return Number.isFinite(t) && t > 0 && t < wall ? t : wall;
 }
 
+/** A record decoded and validated into an event, or why it goes to the dead-letter topic. */
+type Decoded = { event: TrackingEvent } | { reason: string; error: string };
+
 /** Decides, per user, which events of a replayed partition an erasure has removed. */
 export type ErasureCheck = (userId: string, record: LogRecord) => boolean;
 
@@ -90,14 +93,21 @@ export class Pipeline {
   }
 
   /** Decodes and validates one record, judged at `now`; a failure is returned as a dead letter. */
-  private async decodeRecord(record: LogRecord, now: number): Promise<{ event: TrackingEvent } | { reason: string; error: string }> {
+  private decodeRecord(record: LogRecord, now: number): Decoded | Promise<Decoded> {
     const kind = this.kindOf(record.topic);
     if (kind === null) return { reason: 'wrong-subject', error: `no event kind is read from topic ${record.topic}` };
     if (record.value === null) return { reason: 'undecodable', error: 'record has no value' };
     if (record.value.length > this.config.eventMaxBytes) {
       return { reason: 'oversize', error: `value is ${record.value.length} bytes, above EVENT_MAX_BYTES=${this.config.eventMaxBytes}` };
     }
-    const decoded = await this.codec.decode(record.topic, record.value);
+    // synchronous unless the writer's schema must be fetched first: no await per record on the hot path
+    const decoded = this.codec.decode(record.topic, record.value);
+    return decoded instanceof Promise
+      ? decoded.then((d) => this.validated(d, record, now, kind))
+      : this.validated(decoded, record, now, kind);
+  }
+
+  private validated(decoded: DecodeOutcome, record: LogRecord, now: number, kind: 'click' | 'purchase'): Decoded {
     if (!decoded.ok) return { reason: decoded.reason, error: decoded.error };
     const valid = validateEvent(decoded.value, { now, kind, maxFutureMs: this.config.eventMaxFutureMs });
     if (!valid.ok) return { reason: valid.reason, error: valid.error };
@@ -138,9 +148,10 @@ export class Pipeline {
         // A marked refusal stands whatever the clock says now (a batch re-delivered after its writes
         // failed): replay skips that record, so live must not apply it either.
         const marked = refusedBefore(record);
-        const result = marked
+        let result = marked
           ? { reason: 'timestamp', error: 'refused when first processed: event time ahead of the wall clock' }
-          : await this.decodeRecord(record, now);
+          : this.decodeRecord(record, now);
+        if (result instanceof Promise) result = await result;
         if ('reason' in result) {
           // Marked again too: the first marker may not have been written when the batch failed.
           if (marked || (result.reason === 'timestamp' && now !== record.timestamp)) refusedAhead.push(record.offset);
@@ -178,11 +189,9 @@ export class Pipeline {
     for (const [userId, event] of triggers) {
       const rec = this.recommend(userId, event.timestamp, event.eventId);
       lists.push({ rec, eventTime: event.timestamp });
-      outgoing.push({
-        topic: this.config.topics.recommendations,
-        key: userId,
-        value: await this.codec.encode(this.config.topics.recommendations, rec),
-      });
+      let value = this.codec.encode(this.config.topics.recommendations, rec);
+      if (value instanceof Promise) value = await value;
+      outgoing.push({ topic: this.config.topics.recommendations, key: userId, value });
     }
     return { outgoing, lists, refusedAhead, applied, learnt: new Set(triggers.keys()) };
   }
@@ -196,7 +205,8 @@ export class Pipeline {
     let newestEventTime = 0;
     const learnt = new Set<string>();
     for (const record of records) {
-      const result = await this.decodeRecord(record, judgeTime(record, wall));
+      let result = this.decodeRecord(record, judgeTime(record, wall));
+      if (result instanceof Promise) result = await result;
       if ('reason' in result) continue;
       if (erased(result.event.userId, record)) continue;
       // the item increments of replayed records reached their owners when the records were first applied

@@ -121,14 +121,18 @@ export class EventSerde {
     );
   }
 
-  /** Encodes with our schema for the topic, registering it first if registerAll has not run. */
-  async encode(topic: string, value: unknown): Promise<Buffer> {
+  /**
+   * Encodes with our schema for the topic, registering it first if registerAll has not run.
+   * Synchronous once the schema id is known (a list per user per batch is encoded on the hot path).
+   */
+  encode(topic: string, value: unknown): Buffer | Promise<Buffer> {
     const binding = this.requireBinding(topic);
-    if (binding.id === null) {
-      binding.id = await this.idFor(binding);
-      this.writers.set(binding.id, { type: binding.schema.type, readers: new Map() });
-    }
-    return this.encodeWith(binding, binding.id, value);
+    if (binding.id !== null) return this.encodeWith(binding, binding.id, value);
+    return this.idFor(binding).then((id) => {
+      binding.id = id;
+      this.writers.set(id, { type: binding.schema.type, readers: new Map() });
+      return this.encodeWith(binding, id, value);
+    });
   }
 
   private encodeWith(binding: TopicBinding, id: number, value: unknown): Buffer {
