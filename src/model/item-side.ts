@@ -80,7 +80,7 @@ export class ItemSide implements ItemUpdates, ItemView {
     const nb = sim.nodes.get(b);
     if (nb === undefined) return;
     const last = this.lastNode;
-    sim.addDot(last !== null && last.id === a && last.index >= 0 ? last : this.peer(a), a, nb, b, amount, nInc, who);
+    sim.addDot(last !== null && last.id === a && last.index >= 0 ? last : this.peer(a), nb, amount, nInc, who);
     this.mark(a);
     this.mark(b);
   }
@@ -95,8 +95,9 @@ export class ItemSide implements ItemUpdates, ItemView {
     const counters = node.counters;
     const { peers, amounts, ns, users } = pairs;
     for (let k = 0; k < peers.length; k++) {
-      const peer = peers[k];
-      counters.addPeer(sim.node(peer).index, peer, amounts[k] * f2, ns[k], users[k]);
+      // the peer's node id, not the decoded string: counters of every item share one copy of an id
+      const peer = sim.node(peers[k]);
+      counters.addPeer(peer.index, peer.id, amounts[k] * f2, ns[k], users[k]);
     }
     node.dirty = true;
     node.pending += peers.length;
@@ -118,8 +119,11 @@ export class ItemSide implements ItemUpdates, ItemView {
   follow(from: string, to: string, weight: number, nInc: number, who: number): void {
     const sim = this.state.similarity;
     // a forgotten previous item starts no followed-by list
-    if (!sim.nodes.has(from)) return;
-    this.state.transitions.add(from, to, weight, nInc, who, sim.nodes.get(to)?.index ?? -1);
+    const source = sim.nodes.get(from);
+    if (source === undefined) return;
+    const target = sim.nodes.get(to);
+    // keyed by the nodes' own id strings where known, as the similarity counters are
+    this.state.transitions.add(source.id, target?.id ?? to, weight, nInc, who, target?.index ?? -1);
     this.mark(from);
   }
 
@@ -381,6 +385,10 @@ export class ItemSide implements ItemUpdates, ItemView {
 
   popularity(itemId: string): number {
     return this.state.trending.total(itemId);
+  }
+
+  knownId(itemId: string): string {
+    return this.state.similarity.nodes.get(itemId)?.id ?? itemId;
   }
 
   priceOf(itemId: string): number {

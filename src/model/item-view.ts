@@ -39,6 +39,11 @@ export interface ItemView {
   popularity(itemId: string): number;
   /** Latest known price, 0 when unknown. */
   priceOf(itemId: string): number;
+  /**
+   * The view's own copy of an item's id string when it holds the item, else `itemId`: what the user
+   * side keeps, so a history of an item shares the string with the rows naming it.
+   */
+  knownId(itemId: string): string;
   /** Most trending items first. */
   topTrending(): readonly string[];
 }

@@ -58,8 +58,10 @@ export class NeighborTable implements ItemView {
     const scores: number[] = new Array(n);
     for (let k = 0; k < n; k++) {
       const [id, score] = record.neighbors[k];
-      ids[k] = id;
-      indices[k] = this.rowFor(id).index;
+      // the row's own id string, not the one parsed from this record: rows share one copy of an id
+      const neighbor = this.rowFor(id);
+      ids[k] = neighbor.id;
+      indices[k] = neighbor.index;
       scores[k] = score;
     }
     row.neighborIds = ids;
@@ -67,10 +69,10 @@ export class NeighborTable implements ItemView {
     row.neighborScores = scores;
     if (record.follows.length === 0) row.follows = undefined;
     else {
-      const fIds = record.follows.map(([id]) => id);
+      const followed = record.follows.map(([id]) => this.rowFor(id));
       row.follows = {
-        ids: fIds,
-        indices: Int32Array.from(fIds, (id) => this.rowFor(id).index),
+        ids: followed.map((r) => r.id),
+        indices: Int32Array.from(followed, (r) => r.index),
         shares: record.follows.map(([, share]) => share),
       };
     }
@@ -130,6 +132,10 @@ export class NeighborTable implements ItemView {
 
   popularity(itemId: string): number {
     return this.byId.get(itemId)?.popularity ?? 0;
+  }
+
+  knownId(itemId: string): string {
+    return this.byId.get(itemId)?.id ?? itemId;
   }
 
   priceOf(itemId: string): number {

@@ -202,9 +202,10 @@ export class ItemSimilarity {
   }
 
   /** dot(i,j) += delta (both directions) on behalf of `user` (userHash); `nInc` new co-occurrences. */
-  addDot(a: ItemNode, aId: string, b: ItemNode, bId: string, delta: number, nInc: number, user: number): void {
-    a.counters.addPeer(b.index, bId, delta, nInc, user);
-    b.counters.addPeer(a.index, aId, delta, nInc, user);
+  addDot(a: ItemNode, b: ItemNode, delta: number, nInc: number, user: number): void {
+    // keyed by the nodes' own id strings: every counter of an item shares one copy
+    a.counters.addPeer(b.index, b.id, delta, nInc, user);
+    b.counters.addPeer(a.index, a.id, delta, nInc, user);
     a.dirty = true;
     b.dirty = true;
     a.pending++;

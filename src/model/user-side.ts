@@ -93,9 +93,9 @@ export class UserSide {
     u.enterSession(event.sessionId, time);
     const who = userHash(event.userId);
     if (event.kind === 'click') {
-      this.applyLine(updates, u, who, event.itemId, event.type, event.price ?? null, time, touched);
+      this.applyLine(updates, u, who, view.knownId(event.itemId), event.type, event.price ?? null, time, touched);
     } else {
-      for (const line of event.items) this.applyLine(updates, u, who, line.itemId, 'purchase', line.price, time, touched);
+      for (const line of event.items) this.applyLine(updates, u, who, view.knownId(line.itemId), 'purchase', line.price, time, touched);
       learnOrderValue(
         state.rls,
         u,
