@@ -86,7 +86,7 @@ export class SpaceSaving {
 
   /** The slot of the counter with this peer (byPeer counters only), or −1. */
   slotOfPeer(peer: number): number {
-    return this.peerSlots === null ? -1 : this.peerSlots.get(peer);
+    return this.peerSlots === null ? -1 : this.peerSlots.get(peer, this.peers);
   }
 
   /** A copy of the key's counter. */
@@ -130,7 +130,7 @@ export class SpaceSaving {
   /** add() for counters keyed by peer: `peer` identifies the counter, `key` is its name. */
   addPeer(peer: number, key: string, delta: number, nInc: number, user = -1): number {
     if (this.peerSlots === null) throw new Error('counters keyed by name: use add');
-    let s = this.peerSlots.get(peer);
+    let s = this.peerSlots.get(peer, this.peers);
     if (s >= 0) {
       this.counts[s] += delta;
       this.ns[s] += nInc;
@@ -152,7 +152,7 @@ export class SpaceSaving {
     this.errs[s] = err;
     this.peers[s] = peer;
     this.distinct?.clear(s);
-    if (this.peerSlots !== null) this.peerSlots.set(peer, s);
+    if (this.peerSlots !== null) this.peerSlots.set(peer, s, this.peers);
     else this.slots.set(key, s);
     return s;
   }
@@ -177,7 +177,7 @@ export class SpaceSaving {
 
   /** Removes slot `s`, moving the last slot into it. */
   private removeAt(s: number): void {
-    if (this.peerSlots !== null) this.peerSlots.delete(this.peers[s]);
+    if (this.peerSlots !== null) this.peerSlots.delete(this.peers[s], this.peers);
     else this.slots.delete(this.keys[s]);
     const last = this.keys.length - 1;
     if (s !== last) {
@@ -188,7 +188,7 @@ export class SpaceSaving {
       this.errs[s] = this.errs[last];
       this.peers[s] = this.peers[last];
       this.distinct?.move(last, s);
-      if (this.peerSlots !== null) this.peerSlots.set(this.peers[s], s);
+      if (this.peerSlots !== null) this.peerSlots.set(this.peers[s], s, this.peers);
       else this.slots.set(movedKey, s);
     }
     this.keys.pop();
@@ -271,7 +271,7 @@ export class SpaceSaving {
     if (dropped + atCut.length > drop) atCut.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     for (let k = 0; dropped < drop && k < atCut.length; k++, dropped++) {
       const [key, peer] = atCut[k];
-      this.removeAt(this.peerSlots !== null ? this.peerSlots.get(peer) : (this.slots.get(key) as number));
+      this.removeAt(this.peerSlots !== null ? this.peerSlots.get(peer, this.peers) : (this.slots.get(key) as number));
     }
     if (cut > this.floor) this.floor = cut;
   }
