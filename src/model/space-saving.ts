@@ -1,6 +1,6 @@
 import { DistinctUsers } from './distinct-users.js';
-import { PeerTable } from './peer-table.js';
 import { kthSmallest, SelectionBuffer } from './quickselect.js';
+import { SlotTable } from './slot-table.js';
 
 /**
  * One counter: `count` over-estimates the true total by at most `err`; `n` counts co-occurrences
@@ -38,8 +38,10 @@ const INITIAL_SLOTS = 8;
  * cheaper than a string, and the string-keyed reads then scan (they are rare: erasure, inspection).
  */
 export class SpaceSaving {
-  private readonly slots = new Map<string, number>();
-  private readonly peerSlots: PeerTable | null;
+  /** Slots by name (counters keyed by name), else null. */
+  private readonly slots: SlotTable<string> | null;
+  /** Slots by peer (byPeer counters), else null. */
+  private readonly peerSlots: SlotTable<number> | null;
   /** Distinct users per counter when a support threshold above 1 is asked for, else null. */
   private readonly distinct: DistinctUsers | null;
   keys: string[] = [];
@@ -60,7 +62,8 @@ export class SpaceSaving {
     readonly minUsers = 1,
     private readonly selection = new SelectionBuffer(),
   ) {
-    this.peerSlots = byPeer ? new PeerTable(Math.min(capacity > 0 ? capacity : INITIAL_SLOTS, INITIAL_SLOTS)) : null;
+    this.peerSlots = byPeer ? SlotTable.ofNumbers(INITIAL_SLOTS) : null;
+    this.slots = byPeer ? null : SlotTable.ofStrings(INITIAL_SLOTS);
     const initial = capacity > 0 ? Math.min(capacity, INITIAL_SLOTS) : INITIAL_SLOTS;
     this.counts = new Float64Array(initial);
     this.ns = new Float64Array(initial);
@@ -80,7 +83,7 @@ export class SpaceSaving {
 
   /** The slot of `key`, or −1. */
   slotOf(key: string): number {
-    if (!this.byPeer) return this.slots.get(key) ?? -1;
+    if (this.slots !== null) return this.slots.get(key, this.keys);
     return this.keys.indexOf(key);
   }
 
@@ -113,9 +116,10 @@ export class SpaceSaving {
    * (see dropPeers).
    */
   add(key: string, delta: number, nInc: number, peer = -1, user = -1): number {
-    if (this.byPeer) throw new Error('counters keyed by peer: use addPeer');
-    let s = this.slots.get(key);
-    if (s !== undefined) {
+    const slots = this.slots;
+    if (slots === null) throw new Error('counters keyed by peer: use addPeer');
+    let s = slots.get(key, this.keys);
+    if (s >= 0) {
       this.counts[s] += delta;
       this.ns[s] += nInc;
       if (peer >= 0) this.peers[s] = peer;
@@ -153,7 +157,7 @@ export class SpaceSaving {
     this.peers[s] = peer;
     this.distinct?.clear(s);
     if (this.peerSlots !== null) this.peerSlots.set(peer, s, this.peers);
-    else this.slots.set(key, s);
+    else this.slots?.set(key, s, this.keys);
     return s;
   }
 
@@ -178,7 +182,7 @@ export class SpaceSaving {
   /** Removes slot `s`, moving the last slot into it. */
   private removeAt(s: number): void {
     if (this.peerSlots !== null) this.peerSlots.delete(this.peers[s], this.peers);
-    else this.slots.delete(this.keys[s]);
+    else this.slots?.delete(this.keys[s], this.keys);
     const last = this.keys.length - 1;
     if (s !== last) {
       const movedKey = this.keys[last];
@@ -189,7 +193,7 @@ export class SpaceSaving {
       this.peers[s] = this.peers[last];
       this.distinct?.move(last, s);
       if (this.peerSlots !== null) this.peerSlots.set(this.peers[s], s, this.peers);
-      else this.slots.set(movedKey, s);
+      else this.slots?.set(movedKey, s, this.keys);
     }
     this.keys.pop();
   }
@@ -271,7 +275,7 @@ export class SpaceSaving {
     if (dropped + atCut.length > drop) atCut.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     for (let k = 0; dropped < drop && k < atCut.length; k++, dropped++) {
       const [key, peer] = atCut[k];
-      this.removeAt(this.peerSlots !== null ? this.peerSlots.get(peer, this.peers) : (this.slots.get(key) as number));
+      this.removeAt(this.peerSlots !== null ? this.peerSlots.get(peer, this.peers) : (this.slots?.get(key, this.keys) ?? -1));
     }
     if (cut > this.floor) this.floor = cut;
   }

@@ -1,0 +1,116 @@
+import { fnv1a } from './hash.js';
+
+/** Spreads small consecutive integers over the table. */
+function hashNumber(key: number): number {
+  const h = Math.imul(key, 0x9e3779b1);
+  return h ^ (h >>> 15);
+}
+
+/** Tables this large or smaller hold slots in 16 bits: every item's counters stay far below it. */
+const SMALL_CAPACITY = 1 << 16;
+
+/**
+ * The slot of each key among the dense slots of its owner (SpaceSaving), by open addressing with
+ * linear probing. The table holds only slot + 1 (0 = empty), in 16 bits while it is small: a key is
+ * told apart by reading the owner's `keys[slot]`, which the caller passes in. That is a quarter of
+ * the bytes of (key, value) pairs in 32 bits and a tenth of a Map's entries — an item's 200 counters
+ * take 1 KiB instead of 4 — with still far fewer cache lines per lookup than a Map, on the model's
+ * hottest path. Keys are integers (peers) or strings (names).
+ */
+export class SlotTable<K extends number | string> {
+  private table: Uint16Array | Uint32Array;
+  private mask: number;
+  private count = 0;
+
+  private constructor(
+    expected: number,
+    private readonly hash: (key: K) => number,
+  ) {
+    let capacity = 8;
+    while (capacity * 3 < expected * 4) capacity <<= 1;
+    this.table = allocate(capacity);
+    this.mask = capacity - 1;
+  }
+
+  /** A table of integer keys (peers: non-negative). */
+  static ofNumbers(expected = 8): SlotTable<number> {
+    return new SlotTable<number>(expected, hashNumber);
+  }
+
+  /** A table of string keys. */
+  static ofStrings(expected = 8): SlotTable<string> {
+    return new SlotTable<string>(expected, (key) => fnv1a(key));
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The slot of `key` (keys[slot] === key), or −1. */
+  get(key: K, keys: ArrayLike<K>): number {
+    const t = this.table;
+    const mask = this.mask;
+    for (let i = this.hash(key) & mask; ; i = (i + 1) & mask) {
+      const stored = t[i];
+      if (stored === 0) return -1;
+      if (keys[stored - 1] === key) return stored - 1;
+    }
+  }
+
+  /** Files `slot` under `key`, which keys[slot] must already hold; replaces the slot filed for it. */
+  set(key: K, slot: number, keys: ArrayLike<K>): void {
+    if ((this.count + 1) * 4 > (this.mask + 1) * 3) this.grow(keys);
+    const t = this.table;
+    const mask = this.mask;
+    for (let i = this.hash(key) & mask; ; i = (i + 1) & mask) {
+      const stored = t[i];
+      if (stored === 0) {
+        t[i] = slot + 1;
+        this.count++;
+        return;
+      }
+      if (keys[stored - 1] === key) {
+        t[i] = slot + 1;
+        return;
+      }
+    }
+  }
+
+  /** Forgets `key`; keys must still name it at its slot, and every other filed slot its own key. */
+  delete(key: K, keys: ArrayLike<K>): void {
+    const t = this.table;
+    const mask = this.mask;
+    let i = this.hash(key) & mask;
+    for (; ; i = (i + 1) & mask) {
+      const stored = t[i];
+      if (stored === 0) return;
+      if (keys[stored - 1] === key) break;
+    }
+    this.count--;
+    // backward-shift deletion: pull later entries of the probe run into the hole (no tombstones)
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const stored = t[j];
+      if (stored === 0) break;
+      const home = this.hash(keys[stored - 1]) & mask;
+      const stays = i <= j ? i < home && home <= j : i < home || home <= j;
+      if (!stays) {
+        t[i] = stored;
+        i = j;
+      }
+    }
+    t[i] = 0;
+  }
+
+  private grow(keys: ArrayLike<K>): void {
+    const old = this.table;
+    const capacity = (this.mask + 1) * 2;
+    this.table = allocate(capacity);
+    this.mask = capacity - 1;
+    this.count = 0;
+    for (let i = 0; i < old.length; i++) if (old[i] !== 0) this.set(keys[old[i] - 1], old[i] - 1, keys);
+  }
+}
+
+function allocate(capacity: number): Uint16Array | Uint32Array {
+  return capacity <= SMALL_CAPACITY ? new Uint16Array(capacity) : new Uint32Array(capacity);
+}
