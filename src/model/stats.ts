@@ -2,11 +2,13 @@ import type { ModelState } from './state.js';
 import type { ModelStats } from './types.js';
 
 /**
- * Sizes of the state. approxBytes is estimated from entry counts with per-entry costs typical of V8 (a Map slot plus
- * the object or tuple it holds): user shell 250 B, history entry 140 B, purchased item 60 B, dedup
- * id 8 B (a 64-bit hash in a typed array), item shell 250 B, co-occurrence or followed-by counter 150 B, neighbour 40 B, trending
- * entry 100 B, price 60 B. Checked against V8 heap growth (gc'd heapUsed) on a 100k-event
- * synthetic log: 33 MB estimated vs 34 MB measured.
+ * Sizes of the state. approxBytes is estimated from entry counts with per-entry costs of V8 as the bench's
+ * memory models measure them (heapUsed + external after forced collections; docs/BENCHMARKS.md): user
+ * shell 700 B (the history's Map, session, order statistics, the dedup array's own overhead), history
+ * entry 190 B (an object of 11 fields, two of them boxed doubles, and its Map slot), purchased item
+ * 60 B, dedup id 16 B (a 64-bit hash in a typed array grown by doubling), item shell 250 B,
+ * co-occurrence or followed-by counter 75 B (parallel typed arrays with their growth slack, witnesses,
+ * a 16-bit slot table), neighbour 40 B, trending entry 100 B, price 60 B.
  */
 export function computeStats(state: ModelState): ModelStats {
   const { users, similarity, transitions, trending, prices } = state;
@@ -27,14 +29,14 @@ export function computeStats(state: ModelState): ModelStats {
   let transitionEntries = 0;
   for (const n of transitions.nodes.values()) transitionEntries += n.next.size;
   const approxBytes =
-    users.size * 250 +
-    historyEntries * 140 +
+    users.size * 700 +
+    historyEntries * 190 +
     purchased * 60 +
-    dedupIds * 8 +
+    dedupIds * 16 +
     similarity.nodes.size * 250 +
-    counterEntries * 150 +
+    counterEntries * 75 +
     neighborEntries * 40 +
-    transitionEntries * 150 +
+    transitionEntries * 75 +
     trending.counts.size * 100 +
     prices.size * 60;
   return {
