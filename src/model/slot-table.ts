@@ -1,7 +1,8 @@
 import { fnv1a } from './hash.js';
 
-/** Spreads small consecutive integers over the table. */
-function hashNumber(key: number): number {
+/** Spreads small consecutive integers over the table; strings by FNV-1a. A plain function, so it inlines. */
+function hashOf(key: number | string): number {
+  if (typeof key === 'string') return fnv1a(key);
   const h = Math.imul(key, 0x9e3779b1);
   return h ^ (h >>> 15);
 }
@@ -22,10 +23,7 @@ export class SlotTable<K extends number | string> {
   private mask: number;
   private count = 0;
 
-  private constructor(
-    expected: number,
-    private readonly hash: (key: K) => number,
-  ) {
+  private constructor(expected: number) {
     let capacity = 8;
     while (capacity * 3 < expected * 4) capacity <<= 1;
     this.table = allocate(capacity);
@@ -34,12 +32,12 @@ export class SlotTable<K extends number | string> {
 
   /** A table of integer keys (peers: non-negative). */
   static ofNumbers(expected = 8): SlotTable<number> {
-    return new SlotTable<number>(expected, hashNumber);
+    return new SlotTable<number>(expected);
   }
 
   /** A table of string keys. */
   static ofStrings(expected = 8): SlotTable<string> {
-    return new SlotTable<string>(expected, (key) => fnv1a(key));
+    return new SlotTable<string>(expected);
   }
 
   get size(): number {
@@ -50,7 +48,7 @@ export class SlotTable<K extends number | string> {
   get(key: K, keys: ArrayLike<K>): number {
     const t = this.table;
     const mask = this.mask;
-    for (let i = this.hash(key) & mask; ; i = (i + 1) & mask) {
+    for (let i = hashOf(key) & mask; ; i = (i + 1) & mask) {
       const stored = t[i];
       if (stored === 0) return -1;
       if (keys[stored - 1] === key) return stored - 1;
@@ -62,7 +60,7 @@ export class SlotTable<K extends number | string> {
     if ((this.count + 1) * 4 > (this.mask + 1) * 3) this.grow(keys);
     const t = this.table;
     const mask = this.mask;
-    for (let i = this.hash(key) & mask; ; i = (i + 1) & mask) {
+    for (let i = hashOf(key) & mask; ; i = (i + 1) & mask) {
       const stored = t[i];
       if (stored === 0) {
         t[i] = slot + 1;
@@ -80,7 +78,7 @@ export class SlotTable<K extends number | string> {
   delete(key: K, keys: ArrayLike<K>): void {
     const t = this.table;
     const mask = this.mask;
-    let i = this.hash(key) & mask;
+    let i = hashOf(key) & mask;
     for (; ; i = (i + 1) & mask) {
       const stored = t[i];
       if (stored === 0) return;
@@ -91,7 +89,7 @@ export class SlotTable<K extends number | string> {
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
       const stored = t[j];
       if (stored === 0) break;
-      const home = this.hash(keys[stored - 1]) & mask;
+      const home = hashOf(keys[stored - 1]) & mask;
       const stays = i <= j ? i < home && home <= j : i < home || home <= j;
       if (!stays) {
         t[i] = stored;
