@@ -75,7 +75,8 @@ export class CandidateGatherer {
     let touched = 0;
     // the history Map is least recent first: copy its tail into reused scratch arrays, newest first
     let total = 0;
-    for (const [id, entry] of user.items) {
+    for (const entry of user.items.values()) {
+      const id = entry.itemId;
       historyIds[total] = id;
       historyEntries[total] = entry;
       total++;

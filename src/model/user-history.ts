@@ -1,36 +1,9 @@
 import type { EventType } from '../events/types.js';
 import { EventIds } from './event-ids.js';
+import { followsOf, type HistoryEntry } from './history-entry.js';
+import { HistoryItems } from './history-items.js';
 
-/** What a user did with one item: `weight` is r_ui in forward-decayed units. */
-export interface HistoryEntry {
-  readonly itemId: string;
-  /** The model's cached pointer to the item's state (not serialised; rebuilt on demand). */
-  peer: object | undefined;
-  weight: number;
-  lastTime: number;
-  lastType: EventType;
-  inCart: boolean;
-  purchased: boolean;
-  /**
-   * What this entry added to shared item state (contributions.ts), kept so an erasure can take it back.
-   * Times are whole minutes since the epoch (small integers, stored unboxed): the minute of the latest
-   * trending count (0 = none), and of the latest followed-by transition into this item from each
-   * source, the first inline (most entries have one), any others flat in moreFollows [from, minute, …].
-   */
-  trendMinute: number;
-  followFrom: string | null;
-  followMinute: number;
-  moreFollows: Array<string | number> | null;
-}
-
-/** The entry's followed-by contributions as [from, minute] pairs (cold paths: erasure, JSON, digest). */
-export function followsOf(entry: HistoryEntry): Array<[string, number]> {
-  const out: Array<[string, number]> = [];
-  if (entry.followFrom !== null) out.push([entry.followFrom, entry.followMinute]);
-  const more = entry.moreFollows;
-  if (more !== null) for (let k = 0; k < more.length; k += 2) out.push([more[k] as string, more[k + 1] as number]);
-  return out;
-}
+export { followsOf, type HistoryEntry };
 
 /** Recency / frequency / monetary statistics of a user's orders. */
 export interface Rfm {
@@ -76,7 +49,7 @@ const PURCHASED_LIMIT = 1000;
  * session, RFM statistics and average spend per item.
  */
 export class UserHistory {
-  readonly items = new Map<string, HistoryEntry>();
+  readonly items = new HistoryItems();
   readonly purchased = new Map<string, number>();
   private recentIds: EventIds;
   lastTime = 0;
@@ -135,10 +108,9 @@ export class UserHistory {
     this.applyType(fresh, type);
     this.items.set(itemId, fresh);
     if (this.historyLength > 0 && this.items.size > this.historyLength) {
-      const oldest = this.items.keys().next().value as string;
-      const evictedEntry = this.items.get(oldest) ?? null;
-      this.items.delete(oldest);
-      return { evicted: oldest, evictedEntry };
+      const evictedEntry = this.items.oldest() as HistoryEntry;
+      this.items.delete(evictedEntry.itemId);
+      return { evicted: evictedEntry.itemId, evictedEntry };
     }
     return NO_EVICTION;
   }

@@ -89,7 +89,7 @@ export class UserSide {
     u.lastTime = Math.max(u.lastTime, time);
 
     const touched: string[] = [];
-    for (const id of u.items.keys()) touched.push(id);
+    for (const entry of u.items.values()) touched.push(entry.itemId);
     u.enterSession(event.sessionId, time);
     const who = userHash(event.userId);
     if (event.kind === 'click') {
