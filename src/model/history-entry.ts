@@ -30,3 +30,20 @@ export function followsOf(entry: HistoryEntry): Array<[string, number]> {
   if (more !== null) for (let k = 0; k < more.length; k += 2) out.push([more[k] as string, more[k + 1] as number]);
   return out;
 }
+
+/** A new entry: the first interaction with an item, nothing contributed yet. */
+export function newEntry(itemId: string, weight: number, lastTime: number, lastType: EventType): HistoryEntry {
+  return {
+    itemId,
+    peer: undefined,
+    weight,
+    lastTime,
+    lastType,
+    inCart: false,
+    purchased: false,
+    trendMinute: 0,
+    followFrom: null,
+    followMinute: 0,
+    moreFollows: null,
+  };
+}

@@ -1,6 +1,6 @@
 import type { EventType } from '../events/types.js';
 import { EventIds } from './event-ids.js';
-import { followsOf, type HistoryEntry } from './history-entry.js';
+import { followsOf, type HistoryEntry, newEntry } from './history-entry.js';
 import { HistoryItems } from './history-items.js';
 
 export { followsOf, type HistoryEntry };
@@ -92,19 +92,7 @@ export class UserHistory {
       this.items.set(itemId, entry);
       return NO_EVICTION;
     }
-    const fresh: HistoryEntry = {
-      itemId,
-      peer: undefined,
-      weight: delta,
-      lastTime: time,
-      lastType: type,
-      inCart: false,
-      purchased: false,
-      trendMinute: 0,
-      followFrom: null,
-      followMinute: 0,
-      moreFollows: null,
-    };
+    const fresh = newEntry(itemId, delta, time, type);
     this.applyType(fresh, type);
     this.items.set(itemId, fresh);
     if (this.historyLength > 0 && this.items.size > this.historyLength) {

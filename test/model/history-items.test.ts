@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { HistoryEntry } from '../../src/model/history-entry.js';
+import { type HistoryEntry, newEntry } from '../../src/model/history-entry.js';
 import { HistoryItems } from '../../src/model/history-items.js';
 import { lcg } from './helpers.js';
 
-function entry(itemId: string): HistoryEntry {
-  return {
-    itemId,
-    peer: undefined,
-    weight: 1,
-    lastTime: 0,
-    lastType: 'view',
-    inCart: false,
-    purchased: false,
-    trendMinute: 0,
-    followFrom: null,
-    followMinute: 0,
-    moreFollows: null,
-  };
-}
+const entry = (itemId: string): HistoryEntry => newEntry(itemId, 1, 0, 'view');
 
 describe('HistoryItems', () => {
   it('reads like a Map whose re-set keys move to the end, through random touches and deletions', () => {
