@@ -42,6 +42,7 @@ const SESSION_ITEMS = 5;
 const NO_EVICTION: { evicted: null; evictedEntry: null } = Object.freeze({ evicted: null, evictedEntry: null });
 /** Purchased items remembered per user for the excludePurchased filter. */
 const PURCHASED_LIMIT = 1000;
+const NO_PURCHASES: ReadonlyMap<string, number> = new Map();
 
 /**
  * One user's bounded state: the `historyLength` most recently touched distinct items (least recent
@@ -50,7 +51,8 @@ const PURCHASED_LIMIT = 1000;
  */
 export class UserHistory {
   readonly items = new HistoryItems();
-  readonly purchased = new Map<string, number>();
+  /** Null until the first purchase: most users never buy, and an empty Map costs ~170 bytes. */
+  private purchasedItems: Map<string, number> | null = null;
   private recentIds: EventIds;
   lastTime = 0;
   session: { id: string | null; lastTime: number; items: string[] } = { id: null, lastTime: 0, items: [] };
@@ -109,10 +111,16 @@ export class UserHistory {
     if (type === 'purchase') entry.purchased = true;
   }
 
+  /** Purchased items and when, least recent first (the excludePurchased filter reads it). */
+  get purchased(): ReadonlyMap<string, number> {
+    return this.purchasedItems ?? NO_PURCHASES;
+  }
+
   markPurchased(itemId: string, time: number): void {
-    this.purchased.delete(itemId);
-    this.purchased.set(itemId, time);
-    if (this.purchased.size > PURCHASED_LIMIT) this.purchased.delete(this.purchased.keys().next().value as string);
+    const purchased = (this.purchasedItems ??= new Map());
+    purchased.delete(itemId);
+    purchased.set(itemId, time);
+    if (purchased.size > PURCHASED_LIMIT) purchased.delete(purchased.keys().next().value as string);
   }
 
   /**
@@ -188,7 +196,7 @@ export class UserHistory {
         moreFollows: more.length === 0 ? null : more.flat(),
       });
     }
-    for (const [id, t] of json.purchased) h.purchased.set(id, t);
+    if (json.purchased.length > 0) h.purchasedItems = new Map(json.purchased);
     h.recentIds = EventIds.fromJSON(dedupLength, json.recentIds);
     h.lastTime = json.lastTime;
     h.session = { id: json.session.id, lastTime: json.session.lastTime, items: [...json.session.items] };
