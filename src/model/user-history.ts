@@ -147,9 +147,10 @@ export class UserHistory {
   addToSession(itemId: string): void {
     const items = this.session.items;
     const at = items.indexOf(itemId);
-    if (at >= 0) items.splice(at, 1);
-    items.push(itemId);
-    if (items.length > SESSION_ITEMS) items.shift();
+    const keep = items.filter((_, k) => k !== at);
+    keep.push(itemId);
+    // a new array of exactly its length: push would grow a held one to 17 slots for at most 5 items
+    this.session.items = keep.length > SESSION_ITEMS ? keep.slice(keep.length - SESSION_ITEMS) : keep.slice();
   }
 
   /** Multiplies every weight (forward-decay renormalisation). */
