@@ -1,7 +1,8 @@
+import { expect } from 'vitest';
 import { syntheticHistory } from '../../src/bench/workload.js';
 import { Prng } from '../../src/eval/prng.js';
 import type { TrackingEvent } from '../../src/events/types.js';
-import { bump, mostFrequent } from './agreement.js';
+import { agreement, bump, mostFrequent } from './agreement.js';
 
 /**
  * The stream the crash and restart tests send, and where they crash it: a shop's last two hours
@@ -58,4 +59,62 @@ export function crashPoints(seed: number, batches: number, count: number): Crash
   const picked = new Set<number>();
   while (picked.size < count) picked.add(2 + rng.int(batches - 4));
   return [...picked].sort((a, b) => a - b).map((batch) => ({ batch, afterMs: rng.chance(0.5) ? rng.int(20) : null }));
+}
+
+/** The engine's "partition restored" log lines, one short line per store partition (for a test's report). */
+export function restoredPartitions(output: string): string[] {
+  return output
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.includes('partition restored'))
+    .map((l) => {
+      const j = JSON.parse(l) as { msg: string; partition: unknown; keys: number; replayed: number };
+      return `${j.msg.split(' ')[0]} ${j.partition}: ${j.keys} keys, ${j.replayed} replayed`;
+    });
+}
+
+interface EndDigest {
+  users: number;
+  items: number;
+  eventsApplied: number;
+  stateHash: string;
+}
+
+/**
+ * Logs how a crashed-and-restarted run ended beside the uninterrupted one, then asserts they end
+ * alike: every event applied once, the same users and items, and top-`limit` similar items of the
+ * `compared` items overlapping at least 95 % (every straight list full, so nothing agrees by being
+ * empty). `report` is added to the logged line.
+ */
+export function expectEndsLikeStraight(
+  label: string,
+  run: {
+    events: number;
+    users: number;
+    limit: number;
+    /** How many items' similar lists are compared. */
+    compared: number;
+    straight: EndDigest;
+    crashed: EndDigest;
+    fromStraight: string[][];
+    fromCrashed: string[][];
+    report: Record<string, unknown>;
+  },
+): void {
+  const overlap = agreement(run.fromStraight, run.fromCrashed);
+  console.log(
+    `crash-restart (${label}): ${JSON.stringify({
+      ...run.report,
+      straight: run.straight,
+      crashed: run.crashed,
+      sameStateHash: run.straight.stateHash === run.crashed.stateHash,
+      similarOverlap: Math.round(overlap * 1000) / 1000,
+    })}`,
+  );
+  expect(run.straight.eventsApplied).toBe(run.events);
+  expect(run.straight.users).toBe(run.users);
+  expect(run.crashed.eventsApplied).toBe(run.straight.eventsApplied);
+  expect(run.crashed.users).toBe(run.straight.users);
+  expect(run.crashed.items).toBe(run.straight.items);
+  expect(run.fromStraight.filter((s) => s.length === run.limit)).toHaveLength(run.compared);
+  expect(overlap).toBeGreaterThanOrEqual(0.95);
 }
