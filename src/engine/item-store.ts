@@ -6,9 +6,14 @@ import type { ChangedKeys } from '../model/changed-keys.js';
 import type { ItemRecord } from '../model/item-record.js';
 import type { ItemSide } from '../model/item-side.js';
 import { decodeItemRecord, encodeItemRecords } from './item-record-codec.js';
-import { ChangelogStore, type RestoredPartition } from './state-store.js';
+import { ChangelogStore, type RestoredPartition, type StoreEntry } from './state-store.js';
 
 const FORMAT = 'recstream.item-state/1';
+/**
+ * A commit makes its records in slices this long, letting the user side (lists, pushes) run between
+ * them: a commit of thousands of changed items was a stall of a second or more.
+ */
+const COMMIT_SLICE_MS = 8;
 
 /** What an item-state partition's records cover. */
 export interface ItemCheckpoint {
@@ -49,14 +54,11 @@ export class ItemStore {
   /**
    * Writes the changed items of `partitions` (item-deltas partitions this process owns, with the next
    * offset applied of each) and their checkpoints. Items of other partitions (a process keeps those it
-   * lost) are not this process's to write.
+   * lost) are not this process's to write. The caller applies no delta until it returns (its
+   * records are made while it runs; rows being refreshed meanwhile is harmless, they are derived).
    */
   async commit(applied: ReadonlyMap<number, bigint>, partitionCount: number, now: number): Promise<void> {
-    const entries: Array<[string, ItemRecord | null]> = [];
-    for (const id of this.changes.take()) {
-      if (this.items.isPeer(id) || !applied.has(partitionForKey(id, partitionCount))) continue;
-      entries.push([id, this.items.record(id)]);
-    }
+    const changed = this.changes.take();
     const checkpoints: Array<[number, ItemCheckpoint]> = [];
     for (const [partition, offset] of applied) {
       checkpoints.push([
@@ -69,7 +71,20 @@ export class ItemStore {
         },
       ]);
     }
-    this.metrics.stateCommitBytesTotal.inc({ store: 'item' }, await this.store.write(entries, checkpoints, now));
+    const written = await this.store.write(this.entries(changed, applied, partitionCount), checkpoints, now, COMMIT_SLICE_MS);
+    this.metrics.stateCommitBytesTotal.inc({ store: 'item' }, written);
+  }
+
+  /** The records of the changed items of `applied`'s partitions, each made when the write asks for it. */
+  private *entries(
+    changed: readonly string[],
+    applied: ReadonlyMap<number, bigint>,
+    partitionCount: number,
+  ): Generator<StoreEntry<ItemRecord>> {
+    for (const id of changed) {
+      if (this.items.isPeer(id) || !applied.has(partitionForKey(id, partitionCount))) continue;
+      yield [id, this.items.record(id)];
+    }
   }
 
   /** Loads an item-state partition into the item side; returns its checkpoint (null: never written). */

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { EventLog, OutgoingRecord, TopicPartition } from '../log/types.js';
 import { StateRecordUnreadable } from './errors.js';
 
@@ -19,6 +20,9 @@ export interface StoreCodec<R> {
   /** The value a record holds; null when it is not of this form; throws when it is broken. */
   decode(bytes: Buffer): R | null;
 }
+
+/** Entries taken between two looks at the clock while a write is sliced. */
+const KEYS_PER_LOOK = 16;
 
 export interface RestoredPartition<C> {
   checkpoint: C | null;
@@ -49,25 +53,32 @@ export class ChangelogStore<R, C> {
 
   /**
    * Writes `entries` (null: the key's state is gone, a tombstone) and one checkpoint per partition
-   * after them; returns the bytes written.
+   * after them; returns the bytes written. `entries` is iterated as the records are made: an iterator
+   * that builds each value when asked spreads that work over the write. With `sliceMs`, the write
+   * lets other work run whenever it has made records that long, so a large commit is not one stall of
+   * the event loop; the caller keeps what it stores from changing until the write returns.
    */
-  async write(entries: ReadonlyArray<StoreEntry<R>>, checkpoints: ReadonlyArray<[number, C]>, now?: number): Promise<number> {
+  async write(
+    entries: Iterable<StoreEntry<R>>,
+    checkpoints: ReadonlyArray<[number, C]>,
+    now?: number,
+    sliceMs = Number.POSITIVE_INFINITY,
+  ): Promise<number> {
     if (now !== undefined) this.writtenAt = now;
-    const records = this.records(entries, checkpoints);
-    if (records.length === 0) return 0;
-    await this.log.produce(records);
-    return records.reduce((n, r) => n + (r.value?.length ?? 0), 0);
-  }
-
-  private records(entries: ReadonlyArray<StoreEntry<R>>, checkpoints: ReadonlyArray<[number, C]>): OutgoingRecord[] {
     const out: OutgoingRecord[] = [];
-    const encoded = this.codec?.encode(entries.flatMap(([, value]) => (value === null ? [] : [value])));
-    let next = 0;
-    for (const [key, value, partition] of entries) {
-      const bytes =
-        value === null ? null : encoded !== undefined ? encoded[next++] : Buffer.from(JSON.stringify({ f: this.format, v: value }));
-      out.push(partition === undefined ? { topic: this.topic, key, value: bytes } : { topic: this.topic, key, value: bytes, partition });
+    const pending: Array<StoreEntry<R>> = [];
+    let sliceStarted = performance.now();
+    for (const entry of entries) {
+      pending.push(entry);
+      if (pending.length < KEYS_PER_LOOK) continue;
+      this.entryRecords(pending, out);
+      pending.length = 0;
+      if (performance.now() - sliceStarted >= sliceMs) {
+        await nextTurn();
+        sliceStarted = performance.now();
+      }
     }
+    this.entryRecords(pending, out);
     for (const [partition, checkpoint] of checkpoints) {
       out.push({
         topic: this.topic,
@@ -76,7 +87,19 @@ export class ChangelogStore<R, C> {
         value: Buffer.from(JSON.stringify({ f: this.format, c: checkpoint })),
       });
     }
-    return out;
+    if (out.length === 0) return 0;
+    await this.log.produce(out);
+    return out.reduce((n, r) => n + (r.value?.length ?? 0), 0);
+  }
+
+  private entryRecords(entries: ReadonlyArray<StoreEntry<R>>, out: OutgoingRecord[]): void {
+    const encoded = this.codec?.encode(entries.flatMap(([, value]) => (value === null ? [] : [value])));
+    let next = 0;
+    for (const [key, value, partition] of entries) {
+      const bytes =
+        value === null ? null : encoded !== undefined ? encoded[next++] : Buffer.from(JSON.stringify({ f: this.format, v: value }));
+      out.push(partition === undefined ? { topic: this.topic, key, value: bytes } : { topic: this.topic, key, value: bytes, partition });
+    }
   }
 
   /**
