@@ -166,6 +166,11 @@ const NUMBER_VARS = {
     hint: `how long the embedded log keeps records in ms, at least ${LEAST_LOG_RETENTION.ms}, or -1 for no limit, e.g. LOG_RETENTION_MS=${DEFAULT_LOG_RETENTION.ms} (7 days)`,
   },
   READY_MAX_LAG: { def: 10_000, rule: { min: 0, int: true }, hint: 'consumer lag (messages) above which /readyz answers 503' },
+  INGEST_MAX_LAG: {
+    def: 20_000,
+    rule: { min: 0, int: true },
+    hint: 'input events waiting to be learnt above which POST /v1/events answers 503, e.g. INGEST_MAX_LAG=20000 (0 = never)',
+  },
   HEAP_SHED_RATIO: {
     def: 0.85,
     rule: { min: 0.01, max: 1 },
@@ -357,6 +362,8 @@ export interface Config {
   eventMaxFutureMs: number;
   ws: { maxSubscriptions: number; maxFrameBytes: number; pingIntervalMs: number };
   readyMaxLag: number;
+  /** Consumer lag above which the collector refuses events (503); 0: never. */
+  ingestMaxLag: number;
   /** Share of the V8 heap limit in use above which the collector refuses events (503). */
   heapShedRatio: number;
   model: ModelConfig;
@@ -601,6 +608,7 @@ export function loadConfig(env: Env = process.env): Config {
       pingIntervalMs: num('WS_PING_INTERVAL_MS'),
     },
     readyMaxLag: num('READY_MAX_LAG'),
+    ingestMaxLag: num('INGEST_MAX_LAG'),
     heapShedRatio: num('HEAP_SHED_RATIO'),
     model: {
       ...DEFAULT_MODEL_CONFIG,

@@ -45,6 +45,8 @@ export interface EngineParts {
 const HEAP_SAMPLE_MS = 1_000;
 /** Retry-After of a refused write: a few samples, time for a collection to free the heap. */
 const HEAP_RETRY_AFTER_SECONDS = 5;
+/** A backlog drains in seconds: the sender comes back sooner than after a full heap. */
+const LAG_RETRY_AFTER_SECONDS = 1;
 
 /**
  * The stream processor: owns the consumer group over the input topics, the pipeline, restore by
@@ -96,6 +98,7 @@ export class Engine implements EngineApi {
   private failure: string | null = null;
   private stopping = false;
   private lastLag = 0;
+  private lagReading: Promise<void> | null = null;
   private readonly wall: () => number;
   /** Newest event time applied, bounded by the wall clock: "now" for on-demand answers and expiry. */
   private readonly eventClock: EventClock;
@@ -184,7 +187,12 @@ export class Engine implements EngineApi {
 
     this.timers.push(setInterval(() => void this.refreshGauges(), 5_000).unref());
     this.sampleHeap();
-    this.timers.push(setInterval(() => this.sampleHeap(), HEAP_SAMPLE_MS).unref());
+    this.timers.push(
+      setInterval(() => {
+        this.sampleHeap();
+        void this.sampleLag();
+      }, HEAP_SAMPLE_MS).unref(),
+    );
     this.started = true;
   }
 
@@ -435,6 +443,31 @@ export class Engine implements EngineApi {
       this.logger.info(`heap back under HEAP_SHED_RATIO=${this.heap.ratio}: POST /v1/events takes events again`);
   }
 
+  /** The input lag, every second: readiness and the collector's admission read it. */
+  private sampleLag(): Promise<void> {
+    this.lagReading ??= this.readLag().finally(() => {
+      this.lagReading = null;
+    });
+    return this.lagReading;
+  }
+
+  private async readLag(): Promise<void> {
+    const consumer = this.consumer;
+    if (consumer === null) return;
+    try {
+      const lags = await consumer.lag();
+      this.metrics.consumerLag.reset();
+      let total = 0;
+      for (const l of lags) {
+        this.metrics.consumerLag.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
+        total += l.lag;
+      }
+      this.lastLag = total;
+    } catch (err) {
+      this.logger.warn({ err }, 'reading the consumer lag failed');
+    }
+  }
+
   private countForgotten(now: ForgottenCounts): void {
     const before = this.forgottenCounted;
     const add = (state: string, cause: string, delta: number): void => {
@@ -486,16 +519,7 @@ export class Engine implements EngineApi {
       if (stats.rlsRmse !== null) this.metrics.rlsRmse.set(stats.rlsRmse);
       const recall = this.pipeline?.prequential.recall();
       if (recall !== null && recall !== undefined) this.metrics.prequentialRecall.set({ k: '10' }, recall);
-      if (this.consumer !== null) {
-        const lags = await this.consumer.lag();
-        this.metrics.consumerLag.reset();
-        let total = 0;
-        for (const l of lags) {
-          this.metrics.consumerLag.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
-          total += l.lag;
-        }
-        this.lastLag = total;
-      }
+      await this.sampleLag();
       const refusedSources = this.refused.sources();
       if (refusedSources.length > 0) await this.expireRefusals(refusedSources);
     } catch (err) {
@@ -511,9 +535,18 @@ export class Engine implements EngineApi {
   // ---- EngineApi ----
 
   admission(): Admission {
-    if (!this.heap.shedding) return { admitted: true };
     // heap figures stay in /readyz and the log: the client needs only why and when
-    return { admitted: false, reason: 'its memory is nearly full', retryAfterSeconds: HEAP_RETRY_AFTER_SECONDS };
+    if (this.heap.shedding) return { admitted: false, reason: 'its memory is nearly full', retryAfterSeconds: HEAP_RETRY_AFTER_SECONDS };
+    // Taking events faster than they are learnt would only grow the backlog until retention deletes
+    // events nobody has learnt yet: the sender waits instead, and its events stay with it.
+    const maxLag = this.config.ingestMaxLag;
+    if (maxLag > 0 && this.lastLag > maxLag)
+      return {
+        admitted: false,
+        reason: `${this.lastLag} events are waiting to be learnt (INGEST_MAX_LAG=${maxLag})`,
+        retryAfterSeconds: LAG_RETRY_AFTER_SECONDS,
+      };
+    return { admitted: true };
   }
 
   async ingest(events: unknown[]): Promise<IngestResult> {
