@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { difference, notifyAssignment } from './assignment.js';
 import { ConsumerAlreadyRunning, ConsumerStopped } from './errors.js';
 import { errorFields, type LogSink } from './log-logger.js';
@@ -149,6 +150,10 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
       this.busy = null;
       if (ok) this.backoff.reset();
       else await this.backoff.sleep();
+      // Batch after batch would otherwise follow as microtasks: a consumer with a backlog would hold
+      // the event loop (sockets, timers, the other consumers' turns) until it caught up, where a
+      // Kafka consumer does I/O between fetches.
+      await nextTurn();
     }
   }
 

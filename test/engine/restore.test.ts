@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import type { RunningApp } from '../../src/app.js';
 import { postEvents, startTestApp, tempDir, waitFor } from '../helpers/app.js';
+
+/** The digest once `events` are learnt and the item side has applied their deltas too. */
+async function settledAt(app: RunningApp, events: (applied: number) => boolean) {
+  const { settled: _, ...digest } = await waitFor(
+    async () => ({ ...app.engine.digest(), settled: await app.engine.settled() }),
+    (d) => events(d.eventsApplied) && d.settled,
+  );
+  return digest;
+}
 
 function clicks(from: number, to: number, base: number) {
   return Array.from({ length: to - from }, (_, j) => {
@@ -21,35 +31,23 @@ describe('restart and restore (embedded log with DATA_DIR)', () => {
 
     const first = await startTestApp({ DATA_DIR: dir });
     expect((await postEvents(first, clicks(0, 300, base))).body.accepted).toBe(300);
-    const before = await waitFor(
-      () => first.engine.digest(),
-      (d) => d.eventsApplied === 300,
-    );
+    const before = await settledAt(first, (n) => n === 300);
     await first.stop();
 
     const second = await startTestApp({ DATA_DIR: dir });
-    const restored = await waitFor(
-      () => second.engine.digest(),
-      (d) => d.eventsApplied >= 300,
-    );
+    const restored = await settledAt(second, (n) => n >= 300);
     expect(restored).toEqual(before);
     // Re-sending already applied events changes nothing (duplicate event ids).
     expect((await postEvents(second, clicks(250, 300, base))).body.accepted).toBe(50);
     expect((await postEvents(second, clicks(300, 500, base))).body.accepted).toBe(200);
-    const interrupted = await waitFor(
-      () => second.engine.digest(),
-      (d) => d.eventsApplied >= 500,
-    );
+    const interrupted = await settledAt(second, (n) => n >= 500);
     await new Promise((r) => setTimeout(r, 200));
     expect(second.engine.digest().eventsApplied).toBe(500);
     await second.stop();
 
     const straight = await startTestApp({ DATA_DIR: tempDir() });
     await postEvents(straight, clicks(0, 500, base));
-    const uninterrupted = await waitFor(
-      () => straight.engine.digest(),
-      (d) => d.eventsApplied >= 500,
-    );
+    const uninterrupted = await settledAt(straight, (n) => n >= 500);
     await straight.stop();
     expect(interrupted.stateHash).toBe(uninterrupted.stateHash);
     expect(interrupted.users).toBe(uninterrupted.users);

@@ -229,6 +229,8 @@ describe('MemoryLog', () => {
     });
     await lateSeen.promise;
     expect(resumed.sort()).toEqual(['late0', 'late1', 'late2', 'late3', 'late4']);
+    // a batch is committed after its handler returns: stopping waits for that
+    await again.stop();
     const committed = await again.committed([0, 1, 2].map((partition) => ({ topic: 'events', partition })));
     const highs = await Promise.all([0, 1, 2].map((partition) => second.offsets({ topic: 'events', partition })));
     // A partition that never had a record has nothing committed.
