@@ -7,7 +7,7 @@ import { EncodeInvalid, SchemaUnusable, UnknownTopic } from './errors.js';
 import type { Rejected } from './reasons.js';
 import { restSchemaSource, SchemaRefused, type SchemaSource } from './schema-source.js';
 import { EVENT_SCHEMAS, type EventSchema, type RecordName } from './schemas.js';
-import { readFrame, writeFrame } from './wire.js';
+import { encodeFrame, readFrame } from './wire.js';
 
 export type DecodeResult = { ok: true; value: unknown } | Rejected;
 
@@ -138,7 +138,7 @@ export class EventSerde {
   private encodeWith(binding: TopicBinding, id: number, value: unknown): Buffer {
     const type = binding.schema.type;
     try {
-      return writeFrame(id, type.toBuffer(value));
+      return encodeFrame(id, (buf, pos) => type.encode(value, buf, pos));
     } catch (e) {
       // avsc's own message lacks the path; walk the value again only on this rare failure.
       const paths: string[] = [];

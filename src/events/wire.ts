@@ -17,6 +17,27 @@ export function readFrame(bytes: Buffer): WireFrame {
   return { ok: true, schemaId: bytes.readInt32BE(1), payload: bytes.subarray(HEADER_BYTES) };
 }
 
+/** Where frames are written before their copy of exact size; grown to the largest frame met. */
+let scratch = Buffer.allocUnsafe(16 * 1024);
+
+/**
+ * A frame of `schemaId` whose body `writeBody` writes at `pos`, returning where it ended or, short of
+ * room, minus the bytes it lacked (avsc's Type.encode). One pooled allocation per frame: a fresh
+ * ArrayBuffer per message (avsc's toBuffer) made the collector run full collections of a large heap.
+ */
+export function encodeFrame(schemaId: number, writeBody: (buf: Buffer, pos: number) => number): Buffer {
+  let end = writeBody(scratch, HEADER_BYTES);
+  if (end < 0) {
+    scratch = Buffer.allocUnsafe(2 * (scratch.length - end));
+    end = writeBody(scratch, HEADER_BYTES);
+  }
+  scratch[0] = MAGIC_BYTE;
+  scratch.writeInt32BE(schemaId, 1);
+  const out = Buffer.allocUnsafe(end);
+  scratch.copy(out, 0, 0, end);
+  return out;
+}
+
 export function writeFrame(schemaId: number, body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
   out[0] = MAGIC_BYTE;
