@@ -71,7 +71,8 @@ export class EventIds {
 
   /** The hashes as base64 of their little-endian bytes, oldest first. */
   toJSON(): string {
-    const bytes = Buffer.alloc(this.count * 8);
+    // every byte is written; a small unsafe buffer is a slice of a shared pool, not an ArrayBuffer of its own
+    const bytes = Buffer.allocUnsafe(this.count * 8);
     for (let k = 0; k < this.count * 2; k++) bytes.writeUInt32LE(this.hashes[k], k * 4);
     return bytes.toString('base64');
   }
