@@ -1,7 +1,10 @@
 /**
- * Little-endian binary records of the internal topics (item deltas, item state): a string is its
- * UTF-8 byte length (u32) and bytes. JSON spent most of their time formatting and parsing numbers.
+ * Little-endian binary records of the internal topics (item deltas, item and user state): a string is
+ * its UTF-8 byte length (u32) and bytes, a null string 0xffffffff. JSON spent most of their time
+ * formatting and parsing numbers.
  */
+const NO_STRING = 0xffffffff;
+
 /**
  * Writes records into one buffer (one allocation per batch of records, a view per record).
  * Strings of ASCII characters (ids usually are) are copied byte by byte: cheaper than a call into
@@ -67,6 +70,12 @@ export class RecordWriter {
     this.at = at;
   }
 
+  /** A string or null (NO_STRING as its length). */
+  optStr(s: string | null): void {
+    if (s === null) this.u32(NO_STRING);
+    else this.str(s);
+  }
+
   /** Ends the current record. */
   end(): void {
     this.ends.push(this.at);
@@ -110,7 +119,13 @@ export class RecordReader {
     return v;
   }
   str(): string {
+    return this.text(this.u32());
+  }
+  optStr(): string | null {
     const n = this.u32();
+    return n === NO_STRING ? null : this.text(n);
+  }
+  private text(n: number): string {
     if (this.at + n > this.buf.length) throw new RangeError('string past the end of the record');
     const s = this.buf.toString('utf8', this.at, this.at + n);
     this.at += n;

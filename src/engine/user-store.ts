@@ -4,16 +4,10 @@ import type { Metrics } from '../metrics.js';
 import type { ChangedKeys } from '../model/changed-keys.js';
 import type { ParamsSnapshot } from '../model/params.js';
 import type { Recommender } from '../model/recommender.js';
-import type { UserRecord } from '../model/user-record.js';
 import { ChangelogStore, type RestoredPartition, type StoreEntry } from './state-store.js';
+import { decodeUserRecord, encodeUserRecords, type StoredUser } from './user-record-codec.js';
 
 const FORMAT = 'recstream.user-state/1';
-
-/** A user's record with how far its writer had read the changelog (erasures it knew of). */
-interface StoredUser {
-  user: UserRecord;
-  seen: Record<string, string>;
-}
 
 /** What a user-state partition's records cover. */
 export interface UserCheckpoint {
@@ -57,7 +51,10 @@ export class UserStore {
     private readonly metrics: Metrics,
   ) {
     this.changes = model.users.trackChanges();
-    this.store = new ChangelogStore(log, config.topics.userState, FORMAT, config.stateCommitMs);
+    this.store = new ChangelogStore(log, config.topics.userState, FORMAT, config.stateCommitMs, {
+      encode: encodeUserRecords,
+      decode: decodeUserRecord,
+    });
   }
 
   due(now: number): boolean {
