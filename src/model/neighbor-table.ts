@@ -1,6 +1,7 @@
 import { ForwardDecay } from './decay.js';
 import type { FollowRow, ItemView, NeighborRow } from './item-view.js';
 import type { NeighborRecord } from './neighbor-row.js';
+import { kthLargest, SelectionBuffer } from './quickselect.js';
 
 const TOP_TRENDING = 100;
 
@@ -33,6 +34,7 @@ export class NeighborTable implements ItemView {
   private readonly trendDecay: ForwardDecay;
   private top: string[] = [];
   private topStale = false;
+  private readonly selection = new SelectionBuffer();
 
   constructor(trendingHalfLifeHours: number) {
     this.trendDecay = new ForwardDecay(trendingHalfLifeHours);
@@ -144,7 +146,15 @@ export class NeighborTable implements ItemView {
 
   topTrending(): readonly string[] {
     if (this.topStale) {
-      const present = this.rows.filter((r) => r.present && r.trend > 0);
+      let present = this.rows.filter((r) => r.present && r.trend > 0);
+      if (present.length > TOP_TRENDING) {
+        // the TOP_TRENDING-th largest trend first: only rows at or above it are sorted (every
+        // published batch of rows makes the list stale, and sorting all of them was 9 % of the engine)
+        const trends = this.selection.view(present.length);
+        for (let k = 0; k < present.length; k++) trends[k] = present[k].trend;
+        const threshold = kthLargest(trends, TOP_TRENDING);
+        present = present.filter((r) => r.trend >= threshold);
+      }
       present.sort((a, b) => b.trend - a.trend || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       this.top = present.slice(0, TOP_TRENDING).map((r) => r.id);
       this.topStale = false;

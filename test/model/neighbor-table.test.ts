@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { NeighborRecord } from '../../src/model/neighbor-row.js';
+import { NeighborTable } from '../../src/model/neighbor-table.js';
+import { lcg } from './helpers.js';
+
+function record(
+  item: string,
+  trend: number,
+  neighbors: Array<[string, number]> = [],
+  follows: Array<[string, number]> = [],
+): NeighborRecord {
+  return { item, neighbors, follows, norm2: 1, t0: 0, trend, trendT0: 0, popularity: 1, price: 0 };
+}
+
+describe('the global neighbour table', () => {
+  it('lists the 100 most trending present items, ties by id, as sorting every row does', () => {
+    const table = new NeighborTable(24);
+    const rnd = lcg(5);
+    const trends = new Map<string, number>();
+    for (let round = 0; round < 3; round++) {
+      for (let k = 0; k < 2000; k++) {
+        const id = `item-${Math.floor(rnd() * 3000)}`;
+        // few distinct values: many ties around the 100th place
+        const trend = rnd() < 0.2 ? 0 : Math.floor(rnd() * 40);
+        table.apply(record(id, trend));
+        trends.set(id, trend);
+      }
+      for (let k = 0; k < 50; k++) {
+        const id = `item-${Math.floor(rnd() * 3000)}`;
+        table.remove(id);
+        trends.delete(id);
+      }
+      const expected = [...trends]
+        .filter(([, t]) => t > 0)
+        .sort(([a, ta], [b, tb]) => tb - ta || (a < b ? -1 : a > b ? 1 : 0))
+        .slice(0, 100)
+        .map(([id]) => id);
+      expect(table.topTrending()).toEqual(expected);
+    }
+    const few = new NeighborTable(24);
+    few.apply(record('b', 2));
+    few.apply(record('a', 2));
+    few.apply(record('c', 0));
+    expect(few.topTrending()).toEqual(['a', 'b']);
+  });
+});
