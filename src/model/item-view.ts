@@ -12,6 +12,7 @@ export interface NeighborRow {
 /** Items that followed an item in sessions, with enough distinct users behind each. */
 export interface FollowRow {
   readonly ids: readonly string[];
+  /** View indices of ids (the first ids.length entries are valid). */
   readonly indices: Int32Array;
   /** Share of the item's followed-by weight, > 0. */
   readonly shares: readonly number[];

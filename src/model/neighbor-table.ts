@@ -56,7 +56,9 @@ export class NeighborTable implements ItemView {
     row.present = true;
     const n = record.neighbors.length;
     const ids: string[] = new Array(n);
-    const indices = new Int32Array(n);
+    // written in place when long enough (readers take the first ids.length, synchronously): a fresh
+    // Int32Array per applied row was an ArrayBuffer each, several hundred thousand a minute
+    const indices = row.neighborIndices.length >= n ? row.neighborIndices : new Int32Array(n);
     const scores: number[] = new Array(n);
     for (let k = 0; k < n; k++) {
       const [id, score] = record.neighbors[k];
@@ -72,9 +74,12 @@ export class NeighborTable implements ItemView {
     if (record.follows.length === 0) row.follows = undefined;
     else {
       const followed = record.follows.map(([id]) => this.rowFor(id));
+      const previous = row.follows?.indices;
+      const indices = previous !== undefined && previous.length >= followed.length ? previous : new Int32Array(followed.length);
+      for (let k = 0; k < followed.length; k++) indices[k] = followed[k].index;
       row.follows = {
         ids: followed.map((r) => r.id),
-        indices: Int32Array.from(followed, (r) => r.index),
+        indices,
         shares: record.follows.map(([, share]) => share),
       };
     }

@@ -43,4 +43,33 @@ describe('the global neighbour table', () => {
     few.apply(record('c', 0));
     expect(few.topTrending()).toEqual(['a', 'b']);
   });
+
+  it('rewrites a row in place: a shorter row reads only its own neighbours and followed-by items', () => {
+    const table = new NeighborTable(24);
+    table.apply(
+      record(
+        'x',
+        1,
+        [
+          ['a', 0.9],
+          ['b', 0.8],
+          ['c', 0.7],
+        ],
+        [
+          ['a', 0.5],
+          ['b', 0.3],
+          ['c', 0.2],
+        ],
+      ),
+    );
+    table.apply(record('x', 1, [['c', 0.6]], [['b', 1]]));
+    const row = table.row('x')!;
+    expect(row.neighborIds).toEqual(['c']);
+    expect(row.neighborScores).toEqual([0.6]);
+    expect(table.row('c')!.index).toBe(row.neighborIndices[0]);
+    const follows = table.follows('x')!;
+    expect(follows.ids).toEqual(['b']);
+    expect(follows.indices[0]).toBe(table.row('b')!.index);
+    expect(table.similar('x', 10)).toEqual([{ itemId: 'c', score: 0.6 }]);
+  });
 });
