@@ -2,15 +2,15 @@ import type { OutgoingRecord } from '../log/types.js';
 import type { ItemDelta } from '../model/item-delta.js';
 import type { NeighborRecord } from '../model/neighbor-row.js';
 import { encodeDeltas } from './delta-codec.js';
+import { encodeRows } from './row-codec.js';
 
 /**
- * Internal topics are read only by recstream processes of one group. Rows carry JSON with a format tag
- * (readable with any Kafka tool); item deltas, on the hot path, a tagged binary form (delta-codec.ts).
- * A record of another format is refused.
+ * Internal topics are read only by recstream processes of one group: item deltas and rows travel in
+ * tagged binary forms (delta-codec.ts, row-codec.ts). A record of another format is refused.
  */
-const ROW_FORMAT = 'recstream.item-row/1';
 
 export { decodeDelta, encodeDelta } from './delta-codec.js';
+export { decodeRow } from './row-codec.js';
 
 /**
  * The item-deltas records of `deltas`: keyed by item, so each goes to its item's owner. Each carries
@@ -22,11 +22,15 @@ export function deltaRecords(deltas: readonly ItemDelta[], topic: string): Outgo
   return deltas.map((d, i) => ({ topic, key: d.item, value: values[i], decoded: d }));
 }
 
-export function encodeRow(row: NeighborRecord): Buffer {
-  return Buffer.from(JSON.stringify({ f: ROW_FORMAT, ...row }));
-}
-
-export function decodeRow(value: Buffer): NeighborRecord | null {
-  const parsed = JSON.parse(value.toString('utf8')) as { f?: unknown } & NeighborRecord;
-  return parsed.f === ROW_FORMAT ? parsed : null;
+/**
+ * The item-neighbors records of `rows` (null: the owner forgot the item, a tombstone). Each carries its
+ * row too, for the follower in this process to apply without decoding it (a row is read-only once
+ * made).
+ */
+export function rowRecords(rows: ReadonlyArray<[item: string, row: NeighborRecord | null]>, topic: string): OutgoingRecord[] {
+  const values = encodeRows(rows.flatMap(([, row]) => (row === null ? [] : [row])));
+  let next = 0;
+  return rows.map(([item, row]) =>
+    row === null ? { topic, key: item, value: null } : { topic, key: item, value: values[next++], decoded: row },
+  );
 }

@@ -1,15 +1,15 @@
 import type { Config } from '../config.js';
 import { partitionForKey } from '../log/partitioner.js';
 import { tpKey } from '../log/topic-partition.js';
-import type { EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
+import type { EventLog, GroupConsumer, LogRecord, PartitionBatch, TopicPartition } from '../log/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ChangedKeys } from '../model/changed-keys.js';
 import type { ItemDelta } from '../model/item-delta.js';
 import type { ItemSide } from '../model/item-side.js';
-import { neighborRecord } from '../model/neighbor-row.js';
+import { type NeighborRecord, neighborRecord } from '../model/neighbor-row.js';
 import { StatePartitionsMismatch } from './errors.js';
-import { decodeDelta, encodeRow } from './internal-records.js';
+import { decodeDelta, rowRecords } from './internal-records.js';
 import { ItemStore } from './item-store.js';
 
 /** Longest time rows go on scoring peers with norms their owners have since changed. */
@@ -247,13 +247,13 @@ export class ItemOwner {
         this.items.markAllOwned();
         this.peersRefreshedAt = now;
       }
-      const out: OutgoingRecord[] = [];
+      const rows: Array<[string, NeighborRecord | null]> = [];
       for (const id of this.changes.take()) {
         // let go in a rebalance since it changed: its new owner publishes it
         if (this.items.isPeer(id)) continue;
-        const row = neighborRecord(this.items, id);
-        out.push({ topic, key: id, value: row === null ? null : encodeRow(row) });
+        rows.push([id, neighborRecord(this.items, id)]);
       }
+      const out = rowRecords(rows, topic);
       if (out.length > 0) {
         await this.log.produce(out);
         this.metrics.neighborRowsPublishedTotal.inc(out.length);
