@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import { followsOf, isInCart, wasPurchased } from './history-entry.js';
 import type { ModelState } from './state.js';
 import type { ModelDigest } from './types.js';
-import { followsOf } from './user-history.js';
 
 /** ~9 significant digits, so float summation order does not change the hash. */
 function num(x: number): string {
@@ -25,7 +25,7 @@ export function computeDigest(model: ModelState): ModelDigest {
   for (const [id, u] of [...model.users].sort(byKey)) {
     hash.update(JSON.stringify(id));
     for (const [itemId, e] of [...u.items].sort(byKey)) {
-      hash.update(`|${JSON.stringify(itemId)}:${num(e.weight * f)}:${e.lastTime}:${e.inCart ? 1 : 0}${e.purchased ? 1 : 0}`);
+      hash.update(`|${JSON.stringify(itemId)}:${num(e.weight * f)}:${e.lastTime}:${isInCart(e) ? 1 : 0}${wasPurchased(e) ? 1 : 0}`);
       hash.update(`:t${e.trendMinute}`);
       for (const [from, minute] of followsOf(e).sort(byKey)) hash.update(`<${JSON.stringify(from)}:${minute}`);
     }

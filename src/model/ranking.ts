@@ -1,6 +1,7 @@
 import type { Candidate } from './candidates.js';
 import { FEATURE_COUNT, type PairContext, pairFeatures } from './features.js';
 import { hashUniform } from './hash.js';
+import { isInCart } from './history-entry.js';
 import type { ItemView } from './item-view.js';
 import type { ModelState } from './state.js';
 import type { UserHistory } from './user-history.js';
@@ -90,7 +91,7 @@ export class ListRanker {
     ctx.trend = view.trendingStored(itemId) * trendFactor;
     ctx.popularity = view.popularity(itemId);
     ctx.seen = entry !== undefined;
-    ctx.inCart = entry?.inCart ?? false;
+    ctx.inCart = entry !== undefined && isInCart(entry);
     ctx.price = view.priceOf(itemId);
     ctx.averageSpend = user?.averageSpend() ?? 0;
     return ctx;

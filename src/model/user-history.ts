@@ -1,6 +1,6 @@
 import type { EventType } from '../events/types.js';
 import { EventIds } from './event-ids.js';
-import { followsOf, type HistoryEntry, newEntry } from './history-entry.js';
+import { flagsOf, followsOf, type HistoryEntry, isInCart, lastTypeOf, newEntry, recordType, wasPurchased } from './history-entry.js';
 import { HistoryItems } from './history-items.js';
 
 export { followsOf, type HistoryEntry };
@@ -89,13 +89,12 @@ export class UserHistory {
       this.items.delete(itemId);
       entry.weight += delta;
       entry.lastTime = Math.max(entry.lastTime, time);
-      entry.lastType = type;
-      this.applyType(entry, type);
+      recordType(entry, type);
       this.items.set(itemId, entry);
       return NO_EVICTION;
     }
     const fresh = newEntry(itemId, delta, time, type);
-    this.applyType(fresh, type);
+    recordType(fresh, type);
     this.items.set(itemId, fresh);
     if (this.historyLength > 0 && this.items.size > this.historyLength) {
       const evictedEntry = this.items.oldest() as HistoryEntry;
@@ -103,12 +102,6 @@ export class UserHistory {
       return { evicted: evictedEntry.itemId, evictedEntry };
     }
     return NO_EVICTION;
-  }
-
-  private applyType(entry: HistoryEntry, type: EventType): void {
-    if (type === 'add_to_cart') entry.inCart = true;
-    else if (type === 'remove_from_cart' || type === 'purchase') entry.inCart = false;
-    if (type === 'purchase') entry.purchased = true;
   }
 
   /** Purchased items and when, least recent first (the excludePurchased filter reads it). */
@@ -166,7 +159,7 @@ export class UserHistory {
   toJSON(): UserHistoryJson {
     const items: UserHistoryJson['items'] = [];
     for (const [id, e] of this.items) {
-      items.push([id, e.weight, e.lastTime, e.lastType, e.inCart, e.purchased, e.trendMinute, followsOf(e)]);
+      items.push([id, e.weight, e.lastTime, lastTypeOf(e), isInCart(e), wasPurchased(e), e.trendMinute, followsOf(e)]);
     }
     return {
       items,
@@ -188,9 +181,7 @@ export class UserHistory {
         peer: undefined,
         weight,
         lastTime,
-        lastType,
-        inCart,
-        purchased,
+        flags: flagsOf(lastType, inCart, purchased),
         trendMinute,
         followFrom: first?.[0] ?? null,
         followMinute: first?.[1] ?? 0,

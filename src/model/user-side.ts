@@ -5,6 +5,7 @@ import { addFollow, addTrending, eraseContributions } from './contributions.js';
 import { userHash } from './distinct-users.js';
 import { CandidateGatherer, type GatheredPool } from './gatherer.js';
 import { hashUniform } from './hash.js';
+import { wasPurchased } from './history-entry.js';
 import type { ItemUpdates } from './item-updates.js';
 import type { ItemView } from './item-view.js';
 import { expectedOrderValue, learnOrderValue } from './order-value.js';
@@ -348,7 +349,7 @@ function reasonsFor(user: UserHistory | undefined, c: Candidate): string[] {
   const reasons: string[] = [];
   for (const id of c.supporters) {
     const entry = user?.items.get(id);
-    reasons.push(entry?.purchased === true ? `bought-together:${id}` : `co-viewed:${id}`);
+    reasons.push(entry !== undefined && wasPurchased(entry) ? `bought-together:${id}` : `co-viewed:${id}`);
   }
   if (reasons.length === 0) reasons.push('trending');
   return reasons;

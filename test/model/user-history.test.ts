@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isInCart, lastTypeOf, wasPurchased } from '../../src/model/history-entry.js';
 import { SESSION_GAP_MS, UserHistory } from '../../src/model/index.js';
 import { T0 } from './helpers.js';
 
@@ -12,9 +13,16 @@ describe('user history', () => {
     const evicted = h.touch('d', 1, T0 + 4, 'view');
     expect(evicted.evicted).toBe('b');
     expect([...h.items.keys()]).toEqual(['c', 'a', 'd']);
-    expect(h.items.get('a')).toMatchObject({ weight: 3, lastTime: T0 + 3, inCart: true });
+    const a = h.items.get('a')!;
+    expect(a).toMatchObject({ weight: 3, lastTime: T0 + 3 });
+    expect([lastTypeOf(a), isInCart(a), wasPurchased(a)]).toEqual(['add_to_cart', true, false]);
     h.touch('a', 1, T0 + 5, 'purchase');
-    expect(h.items.get('a')).toMatchObject({ inCart: false, purchased: true });
+    expect([lastTypeOf(a), isInCart(a), wasPurchased(a)]).toEqual(['purchase', false, true]);
+    h.touch('a', 1, T0 + 6, 'add_to_cart');
+    h.touch('a', 1, T0 + 7, 'view');
+    expect([lastTypeOf(a), isInCart(a), wasPurchased(a)]).toEqual(['view', true, true]);
+    h.touch('a', 1, T0 + 8, 'remove_from_cart');
+    expect([lastTypeOf(a), isInCart(a), wasPurchased(a)]).toEqual(['remove_from_cart', false, true]);
   });
 
   it('remembers at least the last dedupLength ids and forgets much older ones', () => {
