@@ -146,3 +146,12 @@ export class RecordReader {
     if (this.at !== this.buf.length) throw new RangeError('bytes after the end of the record');
   }
 }
+
+/** The records of `values`, each made by `write`, in one buffer first sized by the sum of `sizeOf`. */
+export function writeRecords<T>(values: readonly T[], sizeOf: (value: T) => number, write: (w: RecordWriter, value: T) => void): Buffer[] {
+  let size = 0;
+  for (const v of values) size += sizeOf(v);
+  const w = new RecordWriter(size);
+  for (const v of values) write(w, v);
+  return w.records();
+}

@@ -1,5 +1,5 @@
 import { blankPairs, type ItemDelta } from '../model/item-delta.js';
-import { RecordReader as Reader, RecordWriter as Writer } from './binary-record.js';
+import { RecordReader as Reader, type RecordWriter as Writer, writeRecords } from './binary-record.js';
 
 /**
  * Binary form of an item delta record (binary-record.ts): item-deltas carry one record per item per
@@ -8,25 +8,20 @@ import { RecordReader as Reader, RecordWriter as Writer } from './binary-record.
 const MAGIC = 0x52; // 'R'
 const VERSION = 1;
 
-/** Bytes a batch's records take when their strings are ASCII (ids usually are): the writer's first size. */
-function sizeOf(deltas: readonly ItemDelta[]): number {
-  let size = 0;
-  for (const d of deltas) {
-    size += 106 + d.item.length + d.source.topic.length + 16 * d.trends.length + 8 * d.untrends.length;
-    size += 28 * d.pairs.peers.length + 28 * d.follows.length + 20 * (d.unpairs.length + d.unfollows.length);
-    for (const peer of d.pairs.peers) size += peer.length;
-    for (const f of d.follows) size += f[0].length;
-    for (const u of d.unpairs) size += u[0].length;
-    for (const u of d.unfollows) size += u[0].length;
-  }
+/** Bytes a delta's record takes when its strings are ASCII (ids usually are): its share of the writer's first size. */
+function sizeOf(d: ItemDelta): number {
+  let size = 106 + d.item.length + d.source.topic.length + 16 * d.trends.length + 8 * d.untrends.length;
+  size += 28 * d.pairs.peers.length + 28 * d.follows.length + 20 * (d.unpairs.length + d.unfollows.length);
+  for (const peer of d.pairs.peers) size += peer.length;
+  for (const f of d.follows) size += f[0].length;
+  for (const u of d.unpairs) size += u[0].length;
+  for (const u of d.unfollows) size += u[0].length;
   return size;
 }
 
 /** The records of a batch's deltas, in order. */
 export function encodeDeltas(deltas: readonly ItemDelta[]): Buffer[] {
-  const w = new Writer(sizeOf(deltas));
-  for (const d of deltas) write(w, d);
-  return w.records();
+  return writeRecords(deltas, sizeOf, write);
 }
 
 export function encodeDelta(d: ItemDelta): Buffer {

@@ -1,4 +1,4 @@
-import type { OutgoingRecord } from '../log/types.js';
+import type { LogRecord, OutgoingRecord } from '../log/types.js';
 import type { ItemDelta } from '../model/item-delta.js';
 import type { NeighborRecord } from '../model/neighbor-row.js';
 import { encodeDeltas } from './delta-codec.js';
@@ -33,4 +33,18 @@ export function rowRecords(rows: ReadonlyArray<[item: string, row: NeighborRecor
   return rows.map(([item, row]) =>
     row === null ? { topic, key: item, value: null } : { topic, key: item, value: values[next++], decoded: row },
   );
+}
+
+/**
+ * The value of an internal record: as a producer in this process made it, when the log hands it over
+ * (read-only once made), else decoded from `bytes` (its value); null when they are of no known form.
+ */
+export function recordValue<T>(r: LogRecord, bytes: Buffer, decode: (bytes: Buffer) => T | null): T | null {
+  const handed = r.decoded as T | undefined;
+  if (handed !== undefined) return handed;
+  try {
+    return decode(bytes);
+  } catch {
+    return null;
+  }
 }

@@ -5,11 +5,10 @@ import type { EventLog, GroupConsumer, LogRecord, PartitionBatch, TopicPartition
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ChangedKeys } from '../model/changed-keys.js';
-import type { ItemDelta } from '../model/item-delta.js';
 import type { ItemSide } from '../model/item-side.js';
 import { type NeighborRecord, neighborRecord } from '../model/neighbor-row.js';
 import { StatePartitionsMismatch } from './errors.js';
-import { decodeDelta, rowRecords } from './internal-records.js';
+import { decodeDelta, recordValue, rowRecords } from './internal-records.js';
 import { ItemStore } from './item-store.js';
 
 /** Longest time rows go on scoring peers with norms their owners have since changed. */
@@ -83,15 +82,7 @@ export class ItemOwner {
     let duplicates = 0;
     for (const r of records) {
       if (r.value === null) continue;
-      // the delta as the pipeline of this process made it, when the log hands it over; else its bytes
-      let delta = (r.decoded as ItemDelta | undefined) ?? null;
-      if (delta === null) {
-        try {
-          delta = decodeDelta(r.value);
-        } catch {
-          delta = null;
-        }
-      }
+      const delta = recordValue(r, r.value, decodeDelta);
       if (delta === null) {
         this.logger.warn({ topic: r.topic, partition: r.partition, offset: r.offset }, 'item delta record not readable; skipped');
         continue;

@@ -1,7 +1,7 @@
 import type { ItemRecord } from '../model/item-record.js';
 import type { ItemNodeJson } from '../model/similarity.js';
 import type { CounterJson, SpaceSavingJson } from '../model/space-saving.js';
-import { RecordReader, RecordWriter } from './binary-record.js';
+import { RecordReader, type RecordWriter, writeRecords } from './binary-record.js';
 
 /**
  * Binary form of an item-state record (binary-record.ts). An item's record is mostly its counters'
@@ -20,11 +20,7 @@ function sizeOf(record: ItemRecord): number {
 
 /** The records of one state commit, in order, each a view of one buffer. */
 export function encodeItemRecords(records: readonly ItemRecord[]): Buffer[] {
-  let size = 0;
-  for (const r of records) size += sizeOf(r);
-  const w = new RecordWriter(size);
-  for (const r of records) write(w, r);
-  return w.records();
+  return writeRecords(records, sizeOf, write);
 }
 
 function writeCounters(w: RecordWriter, counters: SpaceSavingJson): void {

@@ -3,9 +3,8 @@ import type { Config } from '../config.js';
 import type { EventLog, GroupConsumer, PartitionBatch } from '../log/types.js';
 import type { Logger } from '../logger.js';
 import type { ItemSide } from '../model/item-side.js';
-import type { NeighborRecord } from '../model/neighbor-row.js';
 import type { NeighborTable } from '../model/neighbor-table.js';
-import { decodeRow } from './internal-records.js';
+import { decodeRow, recordValue } from './internal-records.js';
 
 /**
  * Follows the global table `item-neighbors` from its start into this process's NeighborTable (a
@@ -60,15 +59,7 @@ export class NeighborFollower {
         this.items.forgetPeerNorm(itemId);
         continue;
       }
-      // the row as the owner in this process made it, when the log hands it over; else its bytes
-      let row = (r.decoded as NeighborRecord | undefined) ?? null;
-      if (row === null) {
-        try {
-          row = decodeRow(r.value);
-        } catch {
-          row = null;
-        }
-      }
+      const row = recordValue(r, r.value, decodeRow);
       if (row === null) {
         this.logger.warn({ partition: r.partition, offset: r.offset }, 'neighbour row not readable; skipped');
         continue;

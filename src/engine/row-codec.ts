@@ -1,5 +1,5 @@
 import type { NeighborRecord } from '../model/neighbor-row.js';
-import { RecordReader, RecordWriter } from './binary-record.js';
+import { RecordReader, type RecordWriter, writeRecords } from './binary-record.js';
 
 /**
  * Binary form of an item-neighbors record (binary-record.ts). Every owner publishes its changed rows
@@ -11,10 +11,8 @@ const MAGIC = 0x4e; // 'N'
 const VERSION = 1;
 const JSON_FORMAT = 'recstream.item-row/1';
 
-function sizeOf(rows: readonly NeighborRecord[]): number {
-  let size = 0;
-  for (const r of rows) size += 80 + r.item.length + 24 * (r.neighbors.length + r.follows.length);
-  return size;
+function sizeOf(r: NeighborRecord): number {
+  return 80 + r.item.length + 24 * (r.neighbors.length + r.follows.length);
 }
 
 function writePairs(w: RecordWriter, pairs: ReadonlyArray<[string, number]>): void {
@@ -25,24 +23,24 @@ function writePairs(w: RecordWriter, pairs: ReadonlyArray<[string, number]>): vo
   }
 }
 
+function write(w: RecordWriter, r: NeighborRecord): void {
+  w.u8(MAGIC);
+  w.u8(VERSION);
+  w.str(r.item);
+  writePairs(w, r.neighbors);
+  writePairs(w, r.follows);
+  w.f64(r.norm2);
+  w.f64(r.t0 ?? Number.NaN);
+  w.f64(r.trend);
+  w.f64(r.trendT0 ?? Number.NaN);
+  w.f64(r.popularity);
+  w.f64(r.price);
+  w.end();
+}
+
 /** The records of `rows`, in order, each a view of one buffer. */
 export function encodeRows(rows: readonly NeighborRecord[]): Buffer[] {
-  const w = new RecordWriter(sizeOf(rows));
-  for (const r of rows) {
-    w.u8(MAGIC);
-    w.u8(VERSION);
-    w.str(r.item);
-    writePairs(w, r.neighbors);
-    writePairs(w, r.follows);
-    w.f64(r.norm2);
-    w.f64(r.t0 ?? Number.NaN);
-    w.f64(r.trend);
-    w.f64(r.trendT0 ?? Number.NaN);
-    w.f64(r.popularity);
-    w.f64(r.price);
-    w.end();
-  }
-  return w.records();
+  return writeRecords(rows, sizeOf, write);
 }
 
 function readPairs(r: RecordReader): Array<[string, number]> {

@@ -1,7 +1,7 @@
 import { EVENT_TYPES, type EventType } from '../events/types.js';
 import type { HistoryEntryJson, UserHistoryJson } from '../model/user-history.js';
 import type { UserRecord } from '../model/user-record.js';
-import { RecordReader, RecordWriter } from './binary-record.js';
+import { RecordReader, type RecordWriter, writeRecords } from './binary-record.js';
 
 /**
  * Binary form of a user-state record (binary-record.ts): the user's record and how far its writer had
@@ -25,11 +25,7 @@ function sizeOf({ user }: StoredUser): number {
 
 /** The records of one state commit, in order, each a view of one buffer. */
 export function encodeUserRecords(records: readonly StoredUser[]): Buffer[] {
-  let size = 0;
-  for (const r of records) size += sizeOf(r);
-  const w = new RecordWriter(size);
-  for (const r of records) write(w, r);
-  return w.records();
+  return writeRecords(records, sizeOf, write);
 }
 
 function write(w: RecordWriter, { user, seen }: StoredUser): void {
