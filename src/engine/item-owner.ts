@@ -10,6 +10,7 @@ import { type NeighborRecord, neighborRecord } from '../model/neighbor-row.js';
 import { StatePartitionsMismatch } from './errors.js';
 import { decodeDelta, recordValue, rowRecords } from './internal-records.js';
 import { ItemStore } from './item-store.js';
+import { PublishPacing } from './publish-pacing.js';
 
 /** Longest time rows go on scoring peers with norms their owners have since changed. */
 const PEER_REFRESH_MS = 10_000;
@@ -39,6 +40,7 @@ export class ItemOwner {
   /** Off once the log has refused a deletion (a cluster without DeleteRecords for us). */
   private purging = true;
   private peersRefreshedAt = 0;
+  private readonly pacing: PublishPacing;
 
   constructor(
     private readonly config: Config,
@@ -49,6 +51,7 @@ export class ItemOwner {
   ) {
     this.changes = items.trackChanges();
     this.store = new ItemStore(config, log, items, metrics);
+    this.pacing = new PublishPacing(config.neighborPublishMs);
   }
 
   get groupId(): string {
@@ -74,7 +77,7 @@ export class ItemOwner {
     if (this.timer !== null) clearInterval(this.timer);
     await this.consumer?.stop();
     await this.commitState();
-    await this.publish();
+    await this.publish(true);
   }
 
   private apply(records: readonly LogRecord[]): void {
@@ -162,7 +165,10 @@ export class ItemOwner {
   private async release(partitions: readonly TopicPartition[]): Promise<void> {
     if (this.stopping) await this.commitState(partitions);
     const numbers = new Set(partitions.map((tp) => tp.partition));
-    for (const tp of partitions) this.appliedUpTo.delete(tpKey(tp));
+    for (const tp of partitions) {
+      this.appliedUpTo.delete(tpKey(tp));
+      this.pacing.release(tpKey(tp));
+    }
     const released = this.items.release((id) => numbers.has(partitionForKey(id, this.partitionCount)), [...numbers].map(String));
     this.logger.info({ partitions: partitions.map(tpKey), items: released }, 'item partitions revoked');
   }
@@ -207,7 +213,11 @@ export class ItemOwner {
     }
     this.apply(skip === 0 ? records : records.slice(skip));
     const last = records.at(-1);
-    if (last !== undefined) this.appliedUpTo.set(key, BigInt(last.offset) + 1n);
+    if (last !== undefined) {
+      const next = BigInt(last.offset) + 1n;
+      this.appliedUpTo.set(key, next);
+      this.pacing.applied(key, next, BigInt(batch.highWatermark));
+    }
     // durable before the consumer commits the batch
     if (this.store.due(Date.now())) await this.commitState();
   }
@@ -227,16 +237,20 @@ export class ItemOwner {
     return this.changes.size === 0;
   }
 
-  /** Publishes the rows of the items changed since the last publication (tombstones for forgotten ones). */
-  publish(): Promise<void> {
+  /**
+   * Publishes the rows of the items changed since the last publication (tombstones for forgotten ones);
+   * while deltas are waiting, less often (PublishPacing) unless `now` is asked.
+   */
+  publish(now = false): Promise<void> {
     const run = this.publishing.then(async () => {
       const topic = this.config.topics.itemNeighbors;
       // Rows score peers owned elsewhere with the norms their owners published; when those moved, the
       // rows are recomputed and published again once deltas pause, or at least every PEER_REFRESH_MS.
-      const now = Date.now();
-      if (this.items.peerNormsChanged && (this.changes.size === 0 || now - this.peersRefreshedAt >= PEER_REFRESH_MS)) {
+      const at = Date.now();
+      if (!this.pacing.take(at) && !now) return;
+      if (this.items.peerNormsChanged && (this.changes.size === 0 || at - this.peersRefreshedAt >= PEER_REFRESH_MS)) {
         this.items.markAllOwned();
-        this.peersRefreshedAt = now;
+        this.peersRefreshedAt = at;
       }
       const rows: Array<[string, NeighborRecord | null]> = [];
       for (const id of this.changes.take()) {
