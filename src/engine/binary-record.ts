@@ -1,7 +1,8 @@
 /**
  * Little-endian binary records of the internal topics (item deltas, item and user state): a string is
- * its UTF-8 byte length (u32) and bytes, a null string 0xffffffff. JSON spent most of their time
- * formatting and parsing numbers.
+ * its UTF-8 byte length (u32) and bytes, a null string 0xffffffff, a null number NaN; a list of
+ * (string, number) pairs its length (u32) and the pairs. JSON spent most of their time formatting and
+ * parsing numbers.
  */
 const NO_STRING = 0xffffffff;
 
@@ -76,6 +77,19 @@ export class RecordWriter {
     else this.str(s);
   }
 
+  /** A number or null (NaN). */
+  optF64(v: number | null): void {
+    this.f64(v ?? Number.NaN);
+  }
+
+  pairs(pairs: ReadonlyArray<readonly [string, number]>): void {
+    this.u32(pairs.length);
+    for (const [s, v] of pairs) {
+      this.str(s);
+      this.f64(v);
+    }
+  }
+
   /** Ends the current record. */
   end(): void {
     this.ends.push(this.at);
@@ -117,6 +131,15 @@ export class RecordReader {
     const v = this.view.getFloat64(this.at, true);
     this.at += 8;
     return v;
+  }
+  optF64(): number | null {
+    const v = this.f64();
+    return Number.isNaN(v) ? null : v;
+  }
+  pairs(): Array<[string, number]> {
+    const out: Array<[string, number]> = [];
+    for (let n = this.count(12); n > 0; n--) out.push([this.str(), this.f64()]);
+    return out;
   }
   str(): string {
     return this.text(this.u32());

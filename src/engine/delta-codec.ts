@@ -37,7 +37,7 @@ function write(w: Writer, d: ItemDelta): void {
   w.f64(d.source.from);
   w.f64(d.source.to);
   w.f64(d.source.seq);
-  w.f64(d.t0 ?? Number.NaN);
+  w.optF64(d.t0);
   w.f64(d.touch);
   w.f64(d.norm);
   w.f64(d.price);
@@ -90,11 +90,11 @@ export function decodeDelta(value: Buffer): ItemDelta | null {
   const from = r.f64();
   const to = r.f64();
   const seq = r.f64();
-  const t0 = r.f64();
+  const t0 = r.optF64();
   const d: ItemDelta = {
     item,
     source: { topic, partition, from, to, seq },
-    t0: Number.isNaN(t0) ? null : t0,
+    t0,
     touch: r.f64(),
     norm: r.f64(),
     price: r.f64(),

@@ -43,7 +43,7 @@ function writeCounters(w: RecordWriter, counters: SpaceSavingJson): void {
 function write(w: RecordWriter, r: ItemRecord): void {
   w.u8(MAGIC);
   w.u8(VERSION);
-  w.f64(r.t0 ?? Number.NaN);
+  w.optF64(r.t0);
   const { node } = r;
   w.f64(node.norm2);
   w.f64(node.lastTime);
@@ -61,7 +61,7 @@ function write(w: RecordWriter, r: ItemRecord): void {
     w.f64(r.follows[0]);
     writeCounters(w, r.follows[1]);
   }
-  w.f64(r.trendT0 ?? Number.NaN);
+  w.optF64(r.trendT0);
   w.u8(r.trend === null ? 0 : 1);
   if (r.trend !== null) {
     w.f64(r.trend[0]);
@@ -88,14 +88,12 @@ function readCounters(r: RecordReader): SpaceSavingJson {
   return { floor, entries };
 }
 
-const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
-
 /** The record these bytes hold; null when they are of another format (JSON); throws on a broken one. */
 export function decodeItemRecord(value: Buffer): ItemRecord | null {
   if (value.length < 2 || value[0] !== MAGIC || value[1] !== VERSION) return null;
   const r = new RecordReader(value);
   r.at = 2;
-  const t0 = orNull(r.f64());
+  const t0 = r.optF64();
   const norm2 = r.f64();
   const lastTime = r.f64();
   const counters = readCounters(r);
@@ -113,7 +111,7 @@ export function decodeItemRecord(value: Buffer): ItemRecord | null {
     row: { ids, scores, dirty: (flags & 1) !== 0, pending: r.f64(), computed: (flags & 2) !== 0 },
   };
   const follows: ItemRecord['follows'] = r.u8() === 1 ? [r.f64(), readCounters(r)] : null;
-  const trendT0 = orNull(r.f64());
+  const trendT0 = r.optF64();
   const trend: ItemRecord['trend'] = r.u8() === 1 ? [r.f64(), r.f64()] : null;
   const price = r.f64();
   r.end();

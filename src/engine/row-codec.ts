@@ -15,24 +15,16 @@ function sizeOf(r: NeighborRecord): number {
   return 80 + r.item.length + 24 * (r.neighbors.length + r.follows.length);
 }
 
-function writePairs(w: RecordWriter, pairs: ReadonlyArray<[string, number]>): void {
-  w.u32(pairs.length);
-  for (const [id, value] of pairs) {
-    w.str(id);
-    w.f64(value);
-  }
-}
-
 function write(w: RecordWriter, r: NeighborRecord): void {
   w.u8(MAGIC);
   w.u8(VERSION);
   w.str(r.item);
-  writePairs(w, r.neighbors);
-  writePairs(w, r.follows);
+  w.pairs(r.neighbors);
+  w.pairs(r.follows);
   w.f64(r.norm2);
-  w.f64(r.t0 ?? Number.NaN);
+  w.optF64(r.t0);
   w.f64(r.trend);
-  w.f64(r.trendT0 ?? Number.NaN);
+  w.optF64(r.trendT0);
   w.f64(r.popularity);
   w.f64(r.price);
   w.end();
@@ -43,30 +35,22 @@ export function encodeRows(rows: readonly NeighborRecord[]): Buffer[] {
   return writeRecords(rows, sizeOf, write);
 }
 
-function readPairs(r: RecordReader): Array<[string, number]> {
-  const out: Array<[string, number]> = [];
-  for (let n = r.count(12); n > 0; n--) out.push([r.str(), r.f64()]);
-  return out;
-}
-
-const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
-
 /** The row these bytes hold; null when they are of no row format; throws on a broken record. */
 export function decodeRow(value: Buffer): NeighborRecord | null {
   if (value.length >= 2 && value[0] === MAGIC && value[1] === VERSION) {
     const r = new RecordReader(value);
     r.at = 2;
     const item = r.str();
-    const neighbors = readPairs(r);
-    const follows = readPairs(r);
+    const neighbors = r.pairs();
+    const follows = r.pairs();
     const row: NeighborRecord = {
       item,
       neighbors,
       follows,
       norm2: r.f64(),
-      t0: orNull(r.f64()),
+      t0: r.optF64(),
       trend: r.f64(),
-      trendT0: orNull(r.f64()),
+      trendT0: r.optF64(),
       popularity: r.f64(),
       price: r.f64(),
     };

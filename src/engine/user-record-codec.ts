@@ -31,7 +31,7 @@ export function encodeUserRecords(records: readonly StoredUser[]): Buffer[] {
 function write(w: RecordWriter, { user, seen }: StoredUser): void {
   w.u8(MAGIC);
   w.u8(VERSION);
-  w.f64(user.t0 ?? Number.NaN);
+  w.optF64(user.t0);
   const h = user.history;
   w.u32(h.items.length);
   for (const [itemId, weight, lastTime, lastType, inCart, purchased, trendMinute, follows] of h.items) {
@@ -41,17 +41,9 @@ function write(w: RecordWriter, { user, seen }: StoredUser): void {
     w.u8(EVENT_TYPES.indexOf(lastType));
     w.u8((inCart ? 1 : 0) | (purchased ? 2 : 0));
     w.f64(trendMinute);
-    w.u32(follows.length);
-    for (const [from, minute] of follows) {
-      w.str(from);
-      w.f64(minute);
-    }
+    w.pairs(follows);
   }
-  w.u32(h.purchased.length);
-  for (const [itemId, time] of h.purchased) {
-    w.str(itemId);
-    w.f64(time);
-  }
+  w.pairs(h.purchased);
   w.str(h.recentIds);
   w.f64(h.lastTime);
   w.optStr(h.session.id);
@@ -86,9 +78,7 @@ function readEntry(r: RecordReader): HistoryEntryJson {
   const lastType = eventType(r);
   const flags = r.u8();
   const trendMinute = r.f64();
-  const follows: Array<[string, number]> = [];
-  for (let n = r.count(12); n > 0; n--) follows.push([r.str(), r.f64()]);
-  return [itemId, weight, lastTime, lastType, (flags & 1) !== 0, (flags & 2) !== 0, trendMinute, follows];
+  return [itemId, weight, lastTime, lastType, (flags & 1) !== 0, (flags & 2) !== 0, trendMinute, r.pairs()];
 }
 
 /** The record these bytes hold; null when they are of another format (JSON); throws on a broken one. */
@@ -96,11 +86,10 @@ export function decodeUserRecord(value: Buffer): StoredUser | null {
   if (value.length < 2 || value[0] !== MAGIC || value[1] !== VERSION) return null;
   const r = new RecordReader(value);
   r.at = 2;
-  const t0 = r.f64();
+  const t0 = r.optF64();
   const items: HistoryEntryJson[] = [];
   for (let n = r.count(38); n > 0; n--) items.push(readEntry(r));
-  const purchased: Array<[string, number]> = [];
-  for (let n = r.count(12); n > 0; n--) purchased.push([r.str(), r.f64()]);
+  const purchased = r.pairs();
   const recentIds = r.str();
   const lastTime = r.f64();
   const session = { id: r.optStr(), lastTime: r.f64(), items: [] as string[] };
@@ -111,5 +100,5 @@ export function decodeUserRecord(value: Buffer): StoredUser | null {
   for (let n = r.count(8); n > 0; n--) seen[r.str()] = r.str();
   r.end();
   const history: UserHistoryJson = { items, purchased, recentIds, lastTime, session, rfm, spend };
-  return { user: { t0: Number.isNaN(t0) ? null : t0, history }, seen };
+  return { user: { t0, history }, seen };
 }
