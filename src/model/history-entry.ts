@@ -54,14 +54,14 @@ export function recordType(entry: HistoryEntry, type: EventType): void {
   entry.flags = flagsOf(type, inCart, wasPurchased(entry) || type === 'purchase');
 }
 
-/** A new entry: the first interaction with an item, nothing contributed yet. */
+/** A new entry: the first interaction with an item (an event of `lastType`), nothing contributed yet. */
 export function newEntry(itemId: string, weight: number, lastTime: number, lastType: EventType): HistoryEntry {
   return {
     itemId,
     peer: undefined,
     weight,
     lastTime,
-    flags: flagsOf(lastType, false, false),
+    flags: flagsOf(lastType, lastType === 'add_to_cart', lastType === 'purchase'),
     trendMinute: 0,
     followFrom: null,
     followMinute: 0,

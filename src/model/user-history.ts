@@ -94,7 +94,6 @@ export class UserHistory {
       return NO_EVICTION;
     }
     const fresh = newEntry(itemId, delta, time, type);
-    recordType(fresh, type);
     this.items.set(itemId, fresh);
     if (this.historyLength > 0 && this.items.size > this.historyLength) {
       const evictedEntry = this.items.oldest() as HistoryEntry;
@@ -175,18 +174,13 @@ export class UserHistory {
   static fromJSON(historyLength: number, dedupLength: number, json: UserHistoryJson): UserHistory {
     const h = new UserHistory(historyLength, dedupLength);
     for (const [id, weight, lastTime, lastType, inCart, purchased, trendMinute, follows] of json.items) {
+      const entry = newEntry(id, weight, lastTime, lastType);
+      entry.flags = flagsOf(lastType, inCart, purchased);
+      entry.trendMinute = trendMinute;
       const [first, ...more] = follows;
-      h.items.set(id, {
-        itemId: id,
-        peer: undefined,
-        weight,
-        lastTime,
-        flags: flagsOf(lastType, inCart, purchased),
-        trendMinute,
-        followFrom: first?.[0] ?? null,
-        followMinute: first?.[1] ?? 0,
-        moreFollows: more.length === 0 ? null : more.flat(),
-      });
+      if (first !== undefined) [entry.followFrom, entry.followMinute] = first;
+      if (more.length > 0) entry.moreFollows = more.flat();
+      h.items.set(id, entry);
     }
     if (json.purchased.length > 0) h.purchasedItems = new Map(json.purchased);
     h.recentIds = EventIds.fromJSON(dedupLength, json.recentIds);
