@@ -519,7 +519,6 @@ export class Engine implements EngineApi {
       if (stats.rlsRmse !== null) this.metrics.rlsRmse.set(stats.rlsRmse);
       const recall = this.pipeline?.prequential.recall();
       if (recall !== null && recall !== undefined) this.metrics.prequentialRecall.set({ k: '10' }, recall);
-      await this.sampleLag();
       const refusedSources = this.refused.sources();
       if (refusedSources.length > 0) await this.expireRefusals(refusedSources);
     } catch (err) {
@@ -527,9 +526,10 @@ export class Engine implements EngineApi {
     }
   }
 
-  /** Runs the 5 s gauge refresh (lag, model gauges, idle expiry) now, so tests observe it without waiting. */
-  refresh(): Promise<void> {
-    return this.refreshGauges();
+  /** Runs the 5 s gauge refresh (model gauges, idle expiry) and the 1 s lag reading now, so tests observe them without waiting. */
+  async refresh(): Promise<void> {
+    await this.refreshGauges();
+    await this.sampleLag();
   }
 
   // ---- EngineApi ----
