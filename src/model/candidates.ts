@@ -1,7 +1,6 @@
 import type { ItemView } from './item-view.js';
 import { kthLargest } from './quickselect.js';
 import type { ModelConfig } from './types.js';
-import type { HistoryEntry, UserHistory } from './user-history.js';
 
 /** One candidate item for a user, with the evidence that brought it in. */
 export interface Candidate {
@@ -32,14 +31,6 @@ export interface CandidateSources {
   items: ItemView;
   /** Stored-to-current factor of history weights at `now`. */
   weightFactor: number;
-}
-
-/** History entries most recent first. */
-export function recentHistory(user: UserHistory, limit: number): Array<[string, HistoryEntry]> {
-  const all = [...user.items];
-  all.reverse();
-  if (all.length > limit) all.length = limit;
-  return all;
 }
 
 export function blankCandidate(): Candidate {

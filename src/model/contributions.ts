@@ -1,6 +1,7 @@
 import type { ForwardDecay } from './decay.js';
+import type { HistoryItems } from './history-items.js';
 import type { ItemUpdates } from './item-updates.js';
-import { followsOf, type HistoryEntry, type UserHistory } from './user-history.js';
+import type { UserHistory } from './user-history.js';
 
 /**
  * What one user adds to the shared item state, bounded per user and remembered on the user's history
@@ -15,12 +16,9 @@ import { followsOf, type HistoryEntry, type UserHistory } from './user-history.j
  * Distinct users per pair and transition are counted by the counters themselves (distinct-users.ts).
  * Both ledgers book their contributions at whole minutes, so a contribution is known exactly from a
  * small integer. What entries already evicted from the bounded history added (and followed-by sources
- * beyond MAX_FOLLOWS_PER_ENTRY) can no longer be told apart: it stays in the counters as anonymous
+ * beyond history-items.ts' MAX_FOLLOWS_PER_ENTRY) can no longer be told apart: it stays in the counters as anonymous
  * aggregate, as do the ranker's and the order-value regression's weights.
  */
-
-/** Followed-by sources remembered per history entry. */
-export const MAX_FOLLOWS_PER_ENTRY = 8;
 
 const MINUTE_MS = 60_000;
 
@@ -28,55 +26,43 @@ const MINUTE_MS = 60_000;
 export const minuteOf = (time: number): number => Math.floor(time / MINUTE_MS);
 
 /**
- * Counts the entry's user for its item in trending at `time`, at most once per window: a new window
- * replaces the user's previous count (decayed from its own start) by one from now.
+ * Counts the user for the item in history slot `slot` in trending at `time`, at most once per window:
+ * a new window replaces the user's previous count (decayed from its own start) by one from now.
  */
-export function addTrending(updates: ItemUpdates, entry: HistoryEntry, time: number, windowMs: number): void {
+export function addTrending(updates: ItemUpdates, items: HistoryItems, slot: number, time: number, windowMs: number): void {
   const minute = minuteOf(time);
-  const previous = entry.trendMinute;
+  const previous = items.trendMinuteAt(slot);
   if (previous > 0 && Math.abs(minute - previous) * MINUTE_MS < windowMs) return;
   if (previous > minute) return;
-  updates.trend(entry.itemId, minute, previous);
-  entry.trendMinute = minute;
+  updates.trend(items.idAt(slot), minute, previous);
+  items.setTrendMinute(slot, minute);
 }
 
 /**
- * Adds the transition from → entry.itemId at `time` by the user `who` (userHash): their weight on it
- * is the decayed weight of their latest such transition, not the sum of repeats.
+ * Adds the transition from → the item in history slot `slot` at `time` by the user `who` (userHash):
+ * their weight on it is the decayed weight of their latest such transition, not the sum of repeats.
  */
-export function addFollow(updates: ItemUpdates, decay: ForwardDecay, entry: HistoryEntry, from: string, time: number, who: number): void {
+export function addFollow(
+  updates: ItemUpdates,
+  decay: ForwardDecay,
+  items: HistoryItems,
+  slot: number,
+  from: string,
+  time: number,
+  who: number,
+): void {
   const minute = minuteOf(time);
   const weight = decay.scale(minute * MINUTE_MS);
-  if (entry.followFrom === from) {
-    if (minute > entry.followMinute) {
-      updates.follow(from, entry.itemId, weight - decay.scale(entry.followMinute * MINUTE_MS), 0, who);
-      entry.followMinute = minute;
+  const before = items.followMinute(slot, from);
+  if (before >= 0) {
+    if (minute > before) {
+      updates.follow(from, items.idAt(slot), weight - decay.scale(before * MINUTE_MS), 0, who);
+      items.setFollowMinute(slot, from, minute);
     }
     return;
   }
-  const more = entry.moreFollows;
-  if (more !== null) {
-    for (let k = 0; k < more.length; k += 2) {
-      if (more[k] !== from) continue;
-      const before = more[k + 1] as number;
-      if (minute > before) {
-        updates.follow(from, entry.itemId, weight - decay.scale(before * MINUTE_MS), 0, who);
-        more[k + 1] = minute;
-      }
-      return;
-    }
-  }
-  updates.follow(from, entry.itemId, weight, 1, who);
-  if (entry.followFrom === null) {
-    entry.followFrom = from;
-    entry.followMinute = minute;
-  } else if (more === null) {
-    entry.moreFollows = [from, minute];
-  } else {
-    more.push(from, minute);
-    // the oldest beyond the bound is no longer told apart: it stays as anonymous aggregate
-    if (more.length > 2 * (MAX_FOLLOWS_PER_ENTRY - 1)) more.splice(0, 2);
-  }
+  updates.follow(from, items.idAt(slot), weight, 1, who);
+  items.setFollowMinute(slot, from, minute);
 }
 
 /**
@@ -86,18 +72,20 @@ export function addFollow(updates: ItemUpdates, decay: ForwardDecay, entry: Hist
  * longer holds; rows of the touched items are recomputed, so a pair that lost its support leaves them.
  */
 export function eraseContributions(user: UserHistory, who: number, decay: ForwardDecay, updates: ItemUpdates): void {
-  const entries = [...user.items.values()];
-  for (let a = 0; a < entries.length; a++) {
-    const ea = entries[a];
-    if (ea.weight > 0) {
-      updates.unnorm(ea.itemId, ea.weight * ea.weight);
-      for (let b = 0; b < entries.length; b++) {
-        const eb = entries[b];
-        if (a === b || !(eb.weight > 0)) continue;
-        updates.unpair(ea.itemId, eb.itemId, ea.weight * eb.weight, who);
+  const items = user.items;
+  for (let a = 0; a < items.size; a++) {
+    const id = items.idAt(a);
+    const wa = items.weightAt(a);
+    if (wa > 0) {
+      updates.unnorm(id, wa * wa);
+      for (let b = 0; b < items.size; b++) {
+        const wb = items.weightAt(b);
+        if (a === b || !(wb > 0)) continue;
+        updates.unpair(id, items.idAt(b), wa * wb, who);
       }
     }
-    for (const [from, minute] of followsOf(ea)) updates.unfollow(from, ea.itemId, decay.scale(minute * MINUTE_MS), who);
-    if (ea.trendMinute > 0) updates.untrend(ea.itemId, ea.trendMinute);
+    for (const [from, minute] of items.followsAt(a)) updates.unfollow(from, id, decay.scale(minute * MINUTE_MS), who);
+    const trendMinute = items.trendMinuteAt(a);
+    if (trendMinute > 0) updates.untrend(id, trendMinute);
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { followsOf, isInCart, wasPurchased } from './history-entry.js';
+import { isInCart, wasPurchased } from './history-entry.js';
 import type { ModelState } from './state.js';
 import type { ModelDigest } from './types.js';
 
@@ -24,10 +24,15 @@ export function computeDigest(model: ModelState): ModelDigest {
   hash.update('users\n');
   for (const [id, u] of [...model.users].sort(byKey)) {
     hash.update(JSON.stringify(id));
-    for (const [itemId, e] of [...u.items].sort(byKey)) {
-      hash.update(`|${JSON.stringify(itemId)}:${num(e.weight * f)}:${e.lastTime}:${isInCart(e) ? 1 : 0}${wasPurchased(e) ? 1 : 0}`);
-      hash.update(`:t${e.trendMinute}`);
-      for (const [from, minute] of followsOf(e).sort(byKey)) hash.update(`<${JSON.stringify(from)}:${minute}`);
+    const h = u.items;
+    const slots = Array.from({ length: h.size }, (_, k): [string, number] => [h.idAt(k), k]);
+    for (const [, k] of slots.sort(byKey)) {
+      const flags = h.flagsAt(k);
+      hash.update(
+        `|${JSON.stringify(h.idAt(k))}:${num(h.weightAt(k) * f)}:${h.lastTimeAt(k)}:${isInCart(flags) ? 1 : 0}${wasPurchased(flags) ? 1 : 0}`,
+      );
+      hash.update(`:t${h.trendMinuteAt(k)}`);
+      for (const [from, minute] of h.followsAt(k).sort(byKey)) hash.update(`<${JSON.stringify(from)}:${minute}`);
     }
     hash.update(`|p:${JSON.stringify([...u.purchased.keys()].sort())}|o:${u.rfm.orders}:${num(u.rfm.totalValue)}\n`);
   }

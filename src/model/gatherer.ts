@@ -1,7 +1,7 @@
 import { blankCandidate, type Candidate, type CandidateSources, type CandidateTuning, MAX_SUPPORTERS } from './candidates.js';
 import type { NeighborRow } from './item-view.js';
 import { kthLargest, SelectionBuffer } from './quickselect.js';
-import type { HistoryEntry, UserHistory } from './user-history.js';
+import type { UserHistory } from './user-history.js';
 
 /** The candidates of a gatherer's latest gathering, left in its scratch arrays (see gather). */
 export interface GatheredPool {
@@ -36,9 +36,6 @@ export class CandidateGatherer {
   private readonly touchedNodes: NeighborRow[] = [];
   /** Affinity by touched position of the latest gathering. */
   private affinities = new Float64Array(1024);
-  /** The user's history, least recent first, copied out of its Map. */
-  private readonly historyIds: string[] = [];
-  private readonly historyEntries: HistoryEntry[] = [];
   private powersBase = NaN;
   private powers: number[] = [];
   /** Candidate objects of top's lists: few and reused, so they stay in cache. */
@@ -68,37 +65,23 @@ export class CandidateGatherer {
     const supCount = this.supporterCounts;
     const supIds = this.supporterIds;
     const nodesTouched = this.touchedNodes;
-    const historyIds = this.historyIds;
-    const historyEntries = this.historyEntries;
     const items = sources.items;
     const byIndex = items.rows;
     let touched = 0;
-    // the history Map is least recent first: copy its tail into reused scratch arrays, newest first
-    let total = 0;
-    for (const entry of user.items.values()) {
-      const id = entry.itemId;
-      historyIds[total] = id;
-      historyEntries[total] = entry;
-      total++;
-    }
+    // the history is least recent first: its last `count` slots, newest first
+    const history = user.items;
+    const total = history.size;
     const count = Math.min(total, tuning.historyItems);
     const decayPowers = this.positionPowers(tuning.positionDecay, count);
     for (let pos = 0; pos < count; pos++) {
-      const historyId = historyIds[total - 1 - pos];
-      const entry = historyEntries[total - 1 - pos];
-      // the row found last time is kept on the history entry: still at its index, it is the item's row
-      let node = entry.peer as NeighborRow | undefined;
-      if (node === undefined || node.index < 0 || byIndex[node.index] !== node || node.id !== historyId) {
-        node = items.row(historyId);
-        if (node === undefined) continue;
-        entry.peer = node;
-      } else {
-        node = items.refresh(node);
-      }
+      const slot = total - 1 - pos;
+      const historyId = history.idAt(slot);
+      const node = items.row(historyId);
+      if (node === undefined) continue;
       let strength =
         tuning.weightExponent === 0
           ? decayPowers[pos]
-          : decayPowers[pos] * Math.max(entry.weight * sources.weightFactor, 0) ** tuning.weightExponent;
+          : decayPowers[pos] * Math.max(history.weightAt(slot) * sources.weightFactor, 0) ** tuning.weightExponent;
       if (!(strength > 0)) continue;
       const indices = node.neighborIndices;
       const scores = node.neighborScores;

@@ -1,4 +1,4 @@
-export { type Candidate, type CandidateSources, type CandidateTuning, recentHistory, topCandidates } from './candidates.js';
+export { type Candidate, type CandidateSources, type CandidateTuning, topCandidates } from './candidates.js';
 export { ForwardDecay } from './decay.js';
 export { computeDigest } from './digest.js';
 export { FEATURE_COUNT, FEATURE_NAMES, type PairContext, pairFeatures } from './features.js';
@@ -15,4 +15,4 @@ export { ModelState } from './state.js';
 export { Transitions } from './transitions.js';
 export { Trending } from './trending.js';
 export * from './types.js';
-export { type HistoryEntry, type Rfm, SESSION_GAP_MS, UserHistory } from './user-history.js';
+export { type Rfm, SESSION_GAP_MS, UserHistory } from './user-history.js';

@@ -333,10 +333,6 @@ export class ItemSide implements ItemUpdates, ItemView {
     return this.state.similarity.row(itemId);
   }
 
-  refresh(row: NeighborRow): NeighborRow {
-    return this.state.similarity.rowOf(row as ItemNode);
-  }
-
   /** The item's node with its row recomputed if it changed, for owners publishing it. */
   node(itemId: string): ItemNode | undefined {
     return this.state.similarity.freshRow(itemId);

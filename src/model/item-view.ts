@@ -30,8 +30,6 @@ export interface ItemView {
   readonly rows: readonly NeighborRow[];
   /** The item's current row. */
   row(itemId: string): NeighborRow | undefined;
-  /** A row this view gave out earlier (still at its index), brought up to date. */
-  refresh(row: NeighborRow): NeighborRow;
   follows(itemId: string): FollowRow | undefined;
   /** Trending in stored units; × trendingFactor(now) is the decayed count at now. */
   trendingStored(itemId: string): number;

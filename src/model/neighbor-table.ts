@@ -110,11 +110,6 @@ export class NeighborTable implements ItemView {
     return this.byId.get(itemId);
   }
 
-  /** Rows are replaced in place: one given out earlier is current. */
-  refresh(row: NeighborRow): NeighborRow {
-    return row;
-  }
-
   /** The published row's neighbours (present items only). */
   similar(itemId: string, limit: number): Array<{ itemId: string; score: number }> {
     const row = this.byId.get(itemId);

@@ -85,13 +85,13 @@ export class ListRanker {
    * `trendFactor` is trending.decay.valueFactor(now), computed once per list.
    */
   private pairContext(user: UserHistory | undefined, itemId: string, maxKnn: number, trendFactor: number, view: ItemView): PairContext {
-    const entry = user?.items.get(itemId);
+    const slot = user?.items.find(itemId) ?? -1;
     const ctx = this.context;
     ctx.maxKnn = maxKnn;
     ctx.trend = view.trendingStored(itemId) * trendFactor;
     ctx.popularity = view.popularity(itemId);
-    ctx.seen = entry !== undefined;
-    ctx.inCart = entry !== undefined && isInCart(entry);
+    ctx.seen = slot >= 0;
+    ctx.inCart = user !== undefined && slot >= 0 && isInCart(user.items.flagsAt(slot));
     ctx.price = view.priceOf(itemId);
     ctx.averageSpend = user?.averageSpend() ?? 0;
     return ctx;

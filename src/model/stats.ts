@@ -4,9 +4,9 @@ import type { ModelStats } from './types.js';
 /**
  * Sizes of the state. approxBytes is estimated from entry counts with per-entry costs of V8 as the bench's
  * memory models measure them (heapUsed + external after forced collections; docs/BENCHMARKS.md): user
- * shell 540 B (the history's array, session, order statistics, the dedup array's own overhead), history
- * entry 149 B (an object of 9 fields, two of them boxed doubles, and its slot in the history's array), purchased item
- * 60 B, dedup id 12 B (a 53-bit hash in an array of doubles grown by half), item shell 250 B,
+ * shell 540 B (the history's columns, session, order statistics, the dedup array's own overhead),
+ * history entry 55 B (a slot in the history's columns: two references, four unboxed doubles, growth
+ * slack), purchased item 60 B, dedup id 12 B (a 53-bit hash in an array of doubles grown by half), item shell 250 B,
  * co-occurrence or followed-by counter 75 B (parallel typed arrays with their growth slack, witnesses,
  * a 16-bit slot table), neighbour 40 B, trending entry 100 B, price 60 B.
  */
@@ -30,7 +30,7 @@ export function computeStats(state: ModelState): ModelStats {
   for (const n of transitions.nodes.values()) transitionEntries += n.next.size;
   const approxBytes =
     users.size * 540 +
-    historyEntries * 149 +
+    historyEntries * 55 +
     purchased * 60 +
     dedupIds * 12 +
     similarity.nodes.size * 250 +

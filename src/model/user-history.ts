@@ -1,9 +1,7 @@
 import type { EventType } from '../events/types.js';
 import { EventIds } from './event-ids.js';
-import { flagsOf, followsOf, type HistoryEntry, isInCart, lastTypeOf, newEntry, recordType, wasPurchased } from './history-entry.js';
+import { flagsOf, isInCart, lastTypeOf, wasPurchased } from './history-entry.js';
 import { HistoryItems } from './history-items.js';
-
-export { followsOf, type HistoryEntry };
 
 /** Recency / frequency / monetary statistics of a user's orders. */
 export interface Rfm {
@@ -39,7 +37,6 @@ export interface UserHistoryJson {
 export const SESSION_GAP_MS = 30 * 60_000;
 /** Items remembered per session for followed-by transitions. */
 const SESSION_ITEMS = 5;
-const NO_EVICTION: { evicted: null; evictedEntry: null } = Object.freeze({ evicted: null, evictedEntry: null });
 /** Purchased items remembered per user for the excludePurchased filter. */
 const PURCHASED_LIMIT = 1000;
 const NO_PURCHASES: ReadonlyMap<string, number> = new Map();
@@ -80,27 +77,11 @@ export class UserHistory {
   }
 
   /**
-   * Adds `delta` to the item's weight and moves it to the most recent position. Returns the item
-   * evicted to keep the history bounded, if any.
+   * Adds `delta` to the item's weight and makes it the most recent, evicting the least recent to keep
+   * the history bounded; returns the item's slot in `items`.
    */
-  touch(itemId: string, delta: number, time: number, type: EventType): { evicted: string | null; evictedEntry: HistoryEntry | null } {
-    const entry = this.items.get(itemId);
-    if (entry !== undefined) {
-      this.items.delete(itemId);
-      entry.weight += delta;
-      entry.lastTime = Math.max(entry.lastTime, time);
-      recordType(entry, type);
-      this.items.set(itemId, entry);
-      return NO_EVICTION;
-    }
-    const fresh = newEntry(itemId, delta, time, type);
-    this.items.set(itemId, fresh);
-    if (this.historyLength > 0 && this.items.size > this.historyLength) {
-      const evictedEntry = this.items.oldest() as HistoryEntry;
-      this.items.delete(evictedEntry.itemId);
-      return { evicted: evictedEntry.itemId, evictedEntry };
-    }
-    return NO_EVICTION;
+  touch(itemId: string, delta: number, time: number, type: EventType): number {
+    return this.items.touch(itemId, delta, time, type, this.historyLength);
   }
 
   /** Purchased items and when, least recent first (the excludePurchased filter reads it). */
@@ -147,7 +128,7 @@ export class UserHistory {
 
   /** Multiplies every weight (forward-decay renormalisation). */
   scale(factor: number): void {
-    for (const entry of this.items.values()) entry.weight *= factor;
+    this.items.scaleWeights(factor);
   }
 
   /** Average price of the items the user bought or looked at with a known price (0 if none). */
@@ -157,8 +138,19 @@ export class UserHistory {
 
   toJSON(): UserHistoryJson {
     const items: UserHistoryJson['items'] = [];
-    for (const [id, e] of this.items) {
-      items.push([id, e.weight, e.lastTime, lastTypeOf(e), isInCart(e), wasPurchased(e), e.trendMinute, followsOf(e)]);
+    const h = this.items;
+    for (let k = 0; k < h.size; k++) {
+      const flags = h.flagsAt(k);
+      items.push([
+        h.idAt(k),
+        h.weightAt(k),
+        h.lastTimeAt(k),
+        lastTypeOf(flags),
+        isInCart(flags),
+        wasPurchased(flags),
+        h.trendMinuteAt(k),
+        h.followsAt(k),
+      ]);
     }
     return {
       items,
@@ -174,13 +166,7 @@ export class UserHistory {
   static fromJSON(historyLength: number, dedupLength: number, json: UserHistoryJson): UserHistory {
     const h = new UserHistory(historyLength, dedupLength);
     for (const [id, weight, lastTime, lastType, inCart, purchased, trendMinute, follows] of json.items) {
-      const entry = newEntry(id, weight, lastTime, lastType);
-      entry.flags = flagsOf(lastType, inCart, purchased);
-      entry.trendMinute = trendMinute;
-      const [first, ...more] = follows;
-      if (first !== undefined) [entry.followFrom, entry.followMinute] = first;
-      if (more.length > 0) entry.moreFollows = more.flat();
-      h.items.set(id, entry);
+      h.items.load(id, weight, lastTime, flagsOf(lastType, inCart, purchased), trendMinute, follows);
     }
     if (json.purchased.length > 0) h.purchasedItems = new Map(json.purchased);
     h.recentIds = EventIds.fromJSON(dedupLength, json.recentIds);

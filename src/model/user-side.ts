@@ -90,7 +90,7 @@ export class UserSide {
     u.lastTime = Math.max(u.lastTime, time);
 
     const touched: string[] = [];
-    for (const entry of u.items.values()) touched.push(entry.itemId);
+    for (let k = 0; k < u.items.size; k++) touched.push(u.items.idAt(k));
     u.enterSession(event.sessionId, time);
     const who = userHash(event.userId);
     if (event.kind === 'click') {
@@ -137,8 +137,8 @@ export class UserSide {
     const session = u.session.items;
     const previous = session[session.length - 1];
     if (previous !== undefined && previous !== itemId) {
-      const entry = u.items.get(itemId);
-      if (entry !== undefined) addFollow(updates, this.state.decay, entry, previous, time, who);
+      const slot = u.items.find(itemId);
+      if (slot >= 0) addFollow(updates, this.state.decay, u.items, slot, previous, time, who);
     }
     u.addToSession(itemId);
   }
@@ -151,21 +151,22 @@ export class UserSide {
   private applyInteraction(updates: ItemUpdates, user: UserHistory, who: number, itemId: string, type: EventType, time: number): void {
     const weight = this.state.config.weights[type];
     updates.touch(itemId, time);
-    const existing = user.items.get(itemId);
-    const rOld = existing?.weight ?? 0;
+    const items = user.items;
+    const existing = items.find(itemId);
+    const rOld = existing >= 0 ? items.weightAt(existing) : 0;
     const target = weight > 0 ? weight * this.state.decay.scale(time) : 0;
     const delta = target > rOld ? target - rOld : 0;
     if (delta > 0) {
-      const nInc = existing === undefined ? 1 : 0;
-      for (const entry of user.items.values()) {
-        if (entry === existing || !(entry.weight > 0)) continue;
-        updates.pair(itemId, entry.itemId, delta * entry.weight, nInc, who);
+      const nInc = existing < 0 ? 1 : 0;
+      for (let k = 0; k < items.size; k++) {
+        const w = items.weightAt(k);
+        if (k === existing || !(w > 0)) continue;
+        updates.pair(itemId, items.idAt(k), delta * w, nInc, who);
       }
       updates.norm(itemId, 2 * delta * rOld + delta * delta);
     }
-    user.touch(itemId, delta, time, type);
-    const entry = user.items.get(itemId);
-    if (entry !== undefined) addTrending(updates, entry, time, this.trendingWindowMs);
+    const slot = user.touch(itemId, delta, time, type);
+    addTrending(updates, items, slot, time, this.trendingWindowMs);
   }
 
   /** A user counts for an item's trending once per this window (0 hours: once while it is in their history). */
@@ -348,8 +349,8 @@ export class UserSide {
 function reasonsFor(user: UserHistory | undefined, c: Candidate): string[] {
   const reasons: string[] = [];
   for (const id of c.supporters) {
-    const entry = user?.items.get(id);
-    reasons.push(entry !== undefined && wasPurchased(entry) ? `bought-together:${id}` : `co-viewed:${id}`);
+    const slot = user?.items.find(id) ?? -1;
+    reasons.push(user !== undefined && slot >= 0 && wasPurchased(user.items.flagsAt(slot)) ? `bought-together:${id}` : `co-viewed:${id}`);
   }
   if (reasons.length === 0) reasons.push('trending');
   return reasons;

@@ -1,32 +1,111 @@
 import { describe, expect, it } from 'vitest';
-import { type HistoryEntry, newEntry } from '../../src/model/history-entry.js';
-import { HistoryItems } from '../../src/model/history-items.js';
+import { EVENT_TYPES } from '../../src/events/types.js';
+import { firstFlags, flagsAfter } from '../../src/model/history-entry.js';
+import { HistoryItems, MAX_FOLLOWS_PER_ENTRY } from '../../src/model/history-items.js';
 import { lcg } from './helpers.js';
 
-const entry = (itemId: string): HistoryEntry => newEntry(itemId, 1, 0, 'view');
+interface Truth {
+  weight: number;
+  lastTime: number;
+  flags: number;
+  trendMinute: number;
+  follows: Array<[string, number]>;
+}
+
+/** The reference: a Map whose re-set keys move to the end, holding one object per entry. */
+function touchTruth(
+  truth: Map<string, Truth>,
+  id: string,
+  delta: number,
+  time: number,
+  type: (typeof EVENT_TYPES)[number],
+  limit: number,
+): void {
+  const old = truth.get(id);
+  truth.delete(id);
+  if (old !== undefined) {
+    truth.set(id, { ...old, weight: old.weight + delta, lastTime: Math.max(old.lastTime, time), flags: flagsAfter(old.flags, type) });
+    return;
+  }
+  truth.set(id, { weight: delta, lastTime: time, flags: firstFlags(type), trendMinute: 0, follows: [] });
+  while (truth.size > limit) truth.delete(truth.keys().next().value as string);
+}
+
+function followTruth(entry: Truth, from: string, minute: number): void {
+  const at = entry.follows.findIndex(([f]) => f === from);
+  if (at >= 0) entry.follows[at] = [from, minute];
+  else {
+    entry.follows.push([from, minute]);
+    // the oldest after the first goes
+    if (entry.follows.length > MAX_FOLLOWS_PER_ENTRY) entry.follows.splice(1, 1);
+  }
+}
 
 describe('HistoryItems', () => {
-  it('reads like a Map whose re-set keys move to the end, through random touches and deletions', () => {
+  it('holds what a Map of entry objects would, through random touches, evictions, trending and followed-by minutes', () => {
+    const limit = 12;
     const items = new HistoryItems();
-    const truth = new Map<string, HistoryEntry>();
+    const truth = new Map<string, Truth>();
     const rnd = lcg(5);
-    for (let step = 0; step < 5_000; step++) {
-      const id = `i${Math.floor(rnd() * 40)}`;
-      if (rnd() < 0.7) {
-        const e = entry(id);
-        items.set(id, e);
-        truth.delete(id);
-        truth.set(id, e);
+    let boundReached = 0;
+    for (let step = 0; step < 20_000; step++) {
+      const id = `i${Math.floor(rnd() * 16)}`;
+      const r = rnd();
+      if (r < 0.6) {
+        const type = EVENT_TYPES[Math.floor(rnd() * EVENT_TYPES.length)];
+        const delta = Math.floor(rnd() * 4) / 2;
+        const time = 1_000 + Math.floor(rnd() * 1_000);
+        const slot = items.touch(id, delta, time, type, limit);
+        touchTruth(truth, id, delta, time, type, limit);
+        expect(slot).toBe(items.size - 1);
+        expect(items.idAt(slot)).toBe(id);
+      } else if (truth.has(id)) {
+        const slot = items.find(id);
+        const entry = truth.get(id) as Truth;
+        const minute = 28_000_000 + Math.floor(rnd() * 100);
+        if (r < 0.75) {
+          items.setTrendMinute(slot, minute);
+          entry.trendMinute = minute;
+        } else {
+          const from = `i${Math.floor(rnd() * 12)}`;
+          items.setFollowMinute(slot, from, minute);
+          followTruth(entry, from, minute);
+          if (entry.follows.length === MAX_FOLLOWS_PER_ENTRY) boundReached++;
+          expect(items.followMinute(slot, from)).toBe(minute);
+        }
       } else {
-        expect(items.delete(id)).toBe(truth.delete(id));
+        expect(items.find(id)).toBe(-1);
+        expect(items.has(id)).toBe(false);
       }
       expect(items.size).toBe(truth.size);
-      expect(items.get(id)).toBe(truth.get(id));
-      expect(items.has(id)).toBe(truth.has(id));
     }
-    expect([...items.keys()]).toEqual([...truth.keys()]);
-    expect([...items.values()]).toEqual([...truth.values()]);
-    expect([...items]).toEqual([...truth]);
-    expect(items.oldest()).toBe(truth.values().next().value);
+    expect(items.ids()).toEqual([...truth.keys()]);
+    for (const [id, entry] of truth) {
+      const slot = items.find(id);
+      expect({
+        weight: items.weightAt(slot),
+        lastTime: items.lastTimeAt(slot),
+        flags: items.flagsAt(slot),
+        trendMinute: items.trendMinuteAt(slot),
+        follows: items.followsAt(slot),
+      }).toEqual(entry);
+      expect(items.followMinute(slot, 'nobody')).toBe(-1);
+    }
+    expect(boundReached).toBeGreaterThan(0);
+  });
+
+  it('scales weights, and loads entries back in their order', () => {
+    const items = new HistoryItems();
+    items.touch('a', 2, 10, 'view', 0);
+    items.touch('b', 4, 20, 'add_to_cart', 0);
+    items.setFollowMinute(1, 'a', 7);
+    items.scaleWeights(0.5);
+    const copy = new HistoryItems();
+    for (let k = 0; k < items.size; k++) {
+      copy.load(items.idAt(k), items.weightAt(k), items.lastTimeAt(k), items.flagsAt(k), items.trendMinuteAt(k), items.followsAt(k));
+    }
+    expect(copy.ids()).toEqual(['a', 'b']);
+    expect([copy.weightAt(0), copy.weightAt(1), copy.lastTimeAt(1), copy.flagsAt(1)]).toEqual([1, 2, 20, firstFlags('add_to_cart')]);
+    expect(copy.followsAt(1)).toEqual([['a', 7]]);
   });
 });
