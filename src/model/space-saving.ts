@@ -46,7 +46,8 @@ export class SpaceSaving {
   private readonly distinct: DistinctUsers | null;
   keys: string[] = [];
   counts: Float64Array;
-  ns: Float64Array;
+  /** Co-occurrences: whole numbers, so 32 bits (half of a double) hold them. */
+  ns: Int32Array;
   errs: Float64Array;
   peers: Int32Array;
   /** Count inherited by new entries: the largest count evicted so far. */
@@ -66,7 +67,7 @@ export class SpaceSaving {
     this.slots = byPeer ? null : SlotTable.ofStrings(INITIAL_SLOTS);
     const initial = capacity > 0 ? Math.min(capacity, INITIAL_SLOTS) : INITIAL_SLOTS;
     this.counts = new Float64Array(initial);
-    this.ns = new Float64Array(initial);
+    this.ns = new Int32Array(initial);
     this.errs = new Float64Array(initial);
     this.peers = new Int32Array(initial).fill(-1);
     this.distinct = minUsers > 1 ? new DistinctUsers(minUsers, initial) : null;
@@ -166,7 +167,7 @@ export class SpaceSaving {
     const size = Math.max(cap, this.counts.length + 1);
     const counts = new Float64Array(size);
     counts.set(this.counts);
-    const ns = new Float64Array(size);
+    const ns = new Int32Array(size);
     ns.set(this.ns);
     const errs = new Float64Array(size);
     errs.set(this.errs);
