@@ -24,6 +24,7 @@ export interface SpaceSavingJson {
 }
 
 const INITIAL_SLOTS = 8;
+const GROWTH = 1.5;
 
 /**
  * Space-Saving (Metwally et al.) with batched eviction: at most `capacity` counters (0 = unbounded).
@@ -163,7 +164,9 @@ export class SpaceSaving {
   }
 
   private grow(): void {
-    const cap = this.capacity > 0 ? Math.min(this.capacity, this.counts.length * 2) : this.counts.length * 2;
+    // by half: doubling left a quarter of a full item's slots empty (200 counters in 256)
+    const grown = Math.ceil(this.counts.length * GROWTH);
+    const cap = this.capacity > 0 ? Math.min(this.capacity, grown) : grown;
     const size = Math.max(cap, this.counts.length + 1);
     const counts = new Float64Array(size);
     counts.set(this.counts);

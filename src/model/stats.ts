@@ -7,7 +7,7 @@ import type { ModelStats } from './types.js';
  * shell 540 B (the history's columns, session, order statistics, the dedup array's own overhead),
  * history entry 55 B (a slot in the history's columns: two references, four unboxed doubles, growth
  * slack), purchased item 60 B, dedup id 12 B (a 53-bit hash in an array of doubles grown by half), item shell 250 B,
- * co-occurrence or followed-by counter 70 B (parallel typed arrays with their growth slack, witnesses,
+ * co-occurrence or followed-by counter 65 B (parallel typed arrays with their growth slack, witnesses,
  * a 16-bit slot table), neighbour 40 B, trending entry 100 B, price 60 B.
  */
 export function computeStats(state: ModelState): ModelStats {
@@ -34,9 +34,9 @@ export function computeStats(state: ModelState): ModelStats {
     purchased * 60 +
     dedupIds * 12 +
     similarity.nodes.size * 250 +
-    counterEntries * 70 +
+    counterEntries * 65 +
     neighborEntries * 40 +
-    transitionEntries * 70 +
+    transitionEntries * 65 +
     trending.counts.size * 100 +
     prices.size * 60;
   return {
