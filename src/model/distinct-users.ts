@@ -6,6 +6,16 @@ export function userHash(userId: string): number {
   return h === -1 ? 0 : h;
 }
 
+/** The three columns of `slots` counters as views of one buffer (space-saving.ts says why). */
+function columns(slots: number, threshold: number): [atLeast: Uint8Array, known: Uint8Array, witnesses: Int32Array] {
+  const buffer = new ArrayBuffer(slots * (threshold * 4 + 2));
+  return [
+    new Uint8Array(buffer, slots * threshold * 4, slots),
+    new Uint8Array(buffer, slots * (threshold * 4 + 1), slots),
+    new Int32Array(buffer, 0, slots * threshold),
+  ];
+}
+
 /**
  * How many distinct users stand behind each counter of a SpaceSaving, as far as the support threshold
  * needs it. The hashes of the first `threshold` users are kept as witnesses, so a user counts once
@@ -29,17 +39,13 @@ export class DistinctUsers {
     slots: number,
   ) {
     if (!(threshold >= 2 && threshold <= 254)) throw new Error(`distinct-user threshold must be 2..254, got ${threshold}`);
-    this.atLeast = new Uint8Array(slots);
-    this.known = new Uint8Array(slots);
-    this.witnesses = new Int32Array(slots * threshold);
+    [this.atLeast, this.known, this.witnesses] = columns(slots, threshold);
   }
 
   grow(slots: number): void {
-    const atLeast = new Uint8Array(slots);
+    const [atLeast, known, witnesses] = columns(slots, this.threshold);
     atLeast.set(this.atLeast);
-    const known = new Uint8Array(slots);
     known.set(this.known);
-    const witnesses = new Int32Array(slots * this.threshold);
     witnesses.set(this.witnesses);
     this.atLeast = atLeast;
     this.known = known;
