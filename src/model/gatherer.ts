@@ -116,7 +116,7 @@ export class CandidateGatherer {
         }
       }
     }
-    const session = user.session.items;
+    const session = user.sessionItems;
     for (let k = 0; k < tuning.followWeights.length && k < session.length; k++) {
       const from = session[session.length - 1 - k];
       const row = items.follows(from);

@@ -18,17 +18,13 @@ export const RFM_DIMENSIONS = 5;
  * then it joins them.
  */
 export function learnOrderValue(rls: RlsRegression, user: UserHistory, value: number, time: number): void {
-  if (user.rfm.orders > 0) rls.update(rfmFeatures(user, time), value);
-  const r = user.rfm;
-  r.orders++;
-  r.totalValue += value;
-  r.lastOrderTime = Math.max(r.lastOrderTime, time);
-  r.lastOrderValue = value;
+  if (user.orders > 0) rls.update(rfmFeatures(user, time), value);
+  user.addOrder(value, time);
 }
 
 /** The expected value of the user's next order at `now`; null for a user without orders or an untrained regression. */
 export function expectedOrderValue(rls: RlsRegression, user: UserHistory | undefined, now: number): number | null {
-  if (user === undefined || user.rfm.orders === 0) return null;
+  if (user === undefined || user.orders === 0) return null;
   const v = rls.predict(rfmFeatures(user, now));
   return v === null ? null : Math.max(0, v);
 }

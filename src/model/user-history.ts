@@ -41,6 +41,18 @@ const SESSION_ITEMS = 5;
 const PURCHASED_LIMIT = 1000;
 const NO_PURCHASES: ReadonlyMap<string, number> = new Map();
 
+/** A user's numbers in `figures`: each a double in place, where an object's number field is boxed. */
+const LAST_TIME = 0;
+const SESSION_LAST_TIME = 1;
+const ORDERS = 2;
+const TOTAL_VALUE = 3;
+const LAST_ORDER_TIME = 4;
+const LAST_ORDER_VALUE = 5;
+const SPEND_SUM = 6;
+const SPEND_COUNT = 7;
+const FIGURES = 8;
+const NO_SESSION_ITEMS: readonly string[] = Object.freeze([]);
+
 /**
  * One user's bounded state: the `historyLength` most recently touched distinct items (least recent
  * first, so eviction is O(1)), purchased items, the last `dedupLength` event/order ids, the current
@@ -51,16 +63,58 @@ export class UserHistory {
   /** Null until the first purchase: most users never buy, and an empty Map costs ~170 bytes. */
   private purchasedItems: Map<string, number> | null = null;
   private recentIds: EventIds;
-  lastTime = 0;
-  session: { id: string | null; lastTime: number; items: string[] } = { id: null, lastTime: 0, items: [] };
-  rfm: Rfm = { orders: 0, totalValue: 0, lastOrderTime: 0, lastOrderValue: 0 };
-  spend = { sum: 0, count: 0 };
+  private readonly figures: number[] = new Array<number>(FIGURES).fill(0.5).fill(0);
+  private sessionId: string | null = null;
+  /** The current session's last items (≤ SESSION_ITEMS), least recent first. */
+  sessionItems: readonly string[] = NO_SESSION_ITEMS;
 
   constructor(
     readonly historyLength: number,
     readonly dedupLength: number,
   ) {
     this.recentIds = new EventIds(dedupLength);
+  }
+
+  /** Time of the user's latest event. */
+  get lastTime(): number {
+    return this.figures[LAST_TIME];
+  }
+
+  set lastTime(time: number) {
+    this.figures[LAST_TIME] = time;
+  }
+
+  /** The user's order statistics (a copy). */
+  get rfm(): Rfm {
+    const f = this.figures;
+    return { orders: f[ORDERS], totalValue: f[TOTAL_VALUE], lastOrderTime: f[LAST_ORDER_TIME], lastOrderValue: f[LAST_ORDER_VALUE] };
+  }
+
+  set rfm(rfm: Rfm) {
+    const f = this.figures;
+    f[ORDERS] = rfm.orders;
+    f[TOTAL_VALUE] = rfm.totalValue;
+    f[LAST_ORDER_TIME] = rfm.lastOrderTime;
+    f[LAST_ORDER_VALUE] = rfm.lastOrderValue;
+  }
+
+  get orders(): number {
+    return this.figures[ORDERS];
+  }
+
+  /** An order of `value` at `time` joins the statistics. */
+  addOrder(value: number, time: number): void {
+    const f = this.figures;
+    f[ORDERS]++;
+    f[TOTAL_VALUE] += value;
+    f[LAST_ORDER_TIME] = Math.max(f[LAST_ORDER_TIME], time);
+    f[LAST_ORDER_VALUE] = value;
+  }
+
+  /** An item of `price` bought or put in the cart. */
+  addSpend(price: number): void {
+    this.figures[SPEND_SUM] += price;
+    this.figures[SPEND_COUNT]++;
   }
 
   get dedupSize(): number {
@@ -102,28 +156,30 @@ export class UserHistory {
    */
   advanceSession(sessionId: string | null | undefined, time: number): string[] {
     this.enterSession(sessionId, time);
-    return [...this.session.items].reverse();
+    return [...this.sessionItems].reverse();
   }
 
   /** advanceSession without building its result. */
   enterSession(sessionId: string | null | undefined, time: number): void {
     const id = sessionId ?? null;
+    const last = this.figures[SESSION_LAST_TIME];
     const sameSession =
-      this.session.items.length > 0 &&
-      (id !== null
-        ? id === this.session.id
-        : this.session.id === null && time - this.session.lastTime <= SESSION_GAP_MS && time >= this.session.lastTime - SESSION_GAP_MS);
-    if (!sameSession) this.session = { id, lastTime: time, items: [] };
-    this.session.lastTime = Math.max(this.session.lastTime, time);
+      this.sessionItems.length > 0 &&
+      (id !== null ? id === this.sessionId : this.sessionId === null && time - last <= SESSION_GAP_MS && time >= last - SESSION_GAP_MS);
+    if (!sameSession) {
+      this.sessionId = id;
+      this.sessionItems = NO_SESSION_ITEMS;
+      this.figures[SESSION_LAST_TIME] = time;
+    } else if (time > last) this.figures[SESSION_LAST_TIME] = time;
   }
 
   addToSession(itemId: string): void {
-    const items = this.session.items;
+    const items = this.sessionItems;
     const at = items.indexOf(itemId);
     const keep = items.filter((_, k) => k !== at);
     keep.push(itemId);
     // a new array of exactly its length: push would grow a held one to 17 slots for at most 5 items
-    this.session.items = keep.length > SESSION_ITEMS ? keep.slice(keep.length - SESSION_ITEMS) : keep.slice();
+    this.sessionItems = keep.length > SESSION_ITEMS ? keep.slice(keep.length - SESSION_ITEMS) : keep.slice();
   }
 
   /** Multiplies every weight (forward-decay renormalisation). */
@@ -133,7 +189,8 @@ export class UserHistory {
 
   /** Average price of the items the user bought or looked at with a known price (0 if none). */
   averageSpend(): number {
-    return this.spend.count > 0 ? this.spend.sum / this.spend.count : 0;
+    const count = this.figures[SPEND_COUNT];
+    return count > 0 ? this.figures[SPEND_SUM] / count : 0;
   }
 
   toJSON(): UserHistoryJson {
@@ -157,9 +214,9 @@ export class UserHistory {
       purchased: [...this.purchased],
       recentIds: this.recentIds.toJSON(),
       lastTime: this.lastTime,
-      session: { id: this.session.id, lastTime: this.session.lastTime, items: [...this.session.items] },
-      rfm: { ...this.rfm },
-      spend: { ...this.spend },
+      session: { id: this.sessionId, lastTime: this.figures[SESSION_LAST_TIME], items: [...this.sessionItems] },
+      rfm: this.rfm,
+      spend: { sum: this.figures[SPEND_SUM], count: this.figures[SPEND_COUNT] },
     };
   }
 
@@ -171,9 +228,12 @@ export class UserHistory {
     if (json.purchased.length > 0) h.purchasedItems = new Map(json.purchased);
     h.recentIds = EventIds.fromJSON(dedupLength, json.recentIds);
     h.lastTime = json.lastTime;
-    h.session = { id: json.session.id, lastTime: json.session.lastTime, items: [...json.session.items] };
-    h.rfm = { ...json.rfm };
-    h.spend = { ...json.spend };
+    h.sessionId = json.session.id;
+    h.figures[SESSION_LAST_TIME] = json.session.lastTime;
+    h.sessionItems = json.session.items.length > 0 ? [...json.session.items] : NO_SESSION_ITEMS;
+    h.rfm = json.rfm;
+    h.figures[SPEND_SUM] = json.spend.sum;
+    h.figures[SPEND_COUNT] = json.spend.count;
     return h;
   }
 }

@@ -129,12 +129,11 @@ export class UserSide {
     if (price !== null && price > 0) {
       updates.price(itemId, price);
       if (type === 'purchase' || type === 'add_to_cart') {
-        u.spend.sum += price;
-        u.spend.count++;
+        u.addSpend(price);
       }
     }
     if (type === 'purchase') u.markPurchased(itemId, time);
-    const session = u.session.items;
+    const session = u.sessionItems;
     const previous = session[session.length - 1];
     if (previous !== undefined && previous !== itemId) {
       const slot = u.items.find(itemId);
