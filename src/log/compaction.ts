@@ -9,53 +9,62 @@ import type { PartitionPolicy } from './retention.js';
 import type { KeepRecord, Segment } from './segment.js';
 import type { SegmentStorage } from './segment-storage.js';
 
-export interface Compacted {
-  /** The sealed segments after compaction, in offset order. */
-  sealed: Segment[];
-  /** When the earliest tombstone kept becomes removable (Infinity when none is kept). */
-  tombstonesDueAt: number;
+/** The partition a compaction pass works on. */
+export interface CompactedSegments {
+  /** True while the partition holds `group` (consecutive segments) as it was. */
+  holds(group: readonly Segment[]): boolean;
+  /** Puts `replacement` (none: the group was emptied) where `group` was. */
+  replace(group: readonly Segment[], replacement: Segment | null): void;
 }
 
-/** Offset of the newest record of every key; keys compared as bytes. */
-function newestOffsets(segments: readonly Segment[]): Map<string, number> {
-  const newest = new Map<string, number>();
-  for (const segment of segments) {
-    segment.scan((key, offset) => {
-      if (key !== null) newest.set(key.toString('latin1'), offset);
-    });
-  }
-  return newest;
+/** Offset of the newest record of every key in `segment`, added to `newest`; keys compared as bytes. */
+function noteNewest(segment: Segment, newest: Map<string, number>): void {
+  segment.scan((key, offset) => {
+    if (key !== null) newest.set(key.toString('latin1'), offset);
+  });
 }
 
-export function compact(
+/**
+ * One compaction pass over `sealed`, a step per segment read or group rewritten (the partition takes
+ * appends, and its readers read, between steps): each rewritten group takes its place in the partition
+ * at once, and a pass whose segments the partition no longer holds (deleted meanwhile) ends. Returns when the earliest tombstone kept becomes removable (Infinity when none is).
+ * Records appended during the pass are not looked at: a key they supersede keeps its older record
+ * until the next pass, as Kafka's cleaner keeps what lies past its dirty section.
+ */
+export function* compaction(
   sealed: readonly Segment[],
   active: Segment,
   storage: SegmentStorage,
   policy: PartitionPolicy,
   now: number,
-): Compacted {
-  const newest = newestOffsets([...sealed, active]);
+  partition: CompactedSegments,
+): Generator<void, number> {
+  const newest = new Map<string, number>();
+  for (const segment of [...sealed, active]) {
+    if (!partition.holds([segment])) return Number.POSITIVE_INFINITY;
+    noteNewest(segment, newest);
+    yield;
+  }
   const keep: KeepRecord = (key, offset, timestamp, tombstone) =>
     key === null || (newest.get(key.toString('latin1')) === offset && !(tombstone && timestamp + policy.tombstoneRetentionMs <= now));
-  const result: Segment[] = [];
   let tombstonesDueAt = Number.POSITIVE_INFINITY;
   let group: Segment[] = [];
   let groupBytes = 0;
   let groupChanged = false;
 
-  const flush = (): void => {
-    if (group.length === 0) return;
-    if (!groupChanged) result.push(...group);
-    else {
-      const replacement = storage.rewrite(group, keep, groupBytes);
-      if (replacement !== null) result.push(replacement);
-    }
+  const flush = (): boolean => {
+    const changed = groupChanged && group.length > 0;
+    const held = !changed || partition.holds(group);
+    // rewritten only while held: a rewrite replaces the group's files at once
+    if (changed && held) partition.replace(group, storage.rewrite(group, keep, groupBytes));
     group = [];
     groupBytes = 0;
     groupChanged = false;
+    return held;
   };
 
   for (const segment of sealed) {
+    if (!partition.holds([segment])) return tombstonesDueAt;
     let keptBytes = 0;
     let dropped = false;
     segment.scan((key, offset, timestamp, tombstone, size) => {
@@ -66,11 +75,12 @@ export function compact(
       keptBytes += size;
       if (tombstone && key !== null) tombstonesDueAt = Math.min(tombstonesDueAt, timestamp + policy.tombstoneRetentionMs);
     });
-    if (group.length > 0 && groupBytes + keptBytes > policy.segmentBytes) flush();
+    if (group.length > 0 && groupBytes + keptBytes > policy.segmentBytes && !flush()) return tombstonesDueAt;
     group.push(segment);
     groupBytes += keptBytes;
     groupChanged ||= dropped || group.length > 1;
+    yield;
   }
   flush();
-  return { sealed: result, tombstonesDueAt };
+  return tombstonesDueAt;
 }

@@ -5,6 +5,7 @@
  * and time, compaction for compacted topics (partition-log.ts).
  */
 import { DEFAULT_LOG_RETENTION } from '../config.js';
+import { BackgroundCompaction } from './background-compaction.js';
 import { LogClosed, LogOptionsInvalid, UnknownPartition } from './errors.js';
 import { type LogSink, silentSink } from './log-logger.js';
 import { MemoryConsumer, type PartitionSource } from './memory-consumer.js';
@@ -59,6 +60,7 @@ export class MemoryLog implements EventLog, PartitionSource {
   private readonly consumers = new Set<MemoryConsumer>();
   private readonly partitioner = new DefaultPartitioner();
   private closed = false;
+  private readonly compaction: BackgroundCompaction;
 
   constructor(options: MemoryLogOptions = {}) {
     this.defaultPartitions = options.partitions ?? 1;
@@ -68,6 +70,9 @@ export class MemoryLog implements EventLog, PartitionSource {
     this.now = options.now ?? Date.now;
     this.maxBatch = options.maxBatch ?? 500;
     this.logger = options.logger ?? silentSink;
+    this.compaction = new BackgroundCompaction(this.now, (p, err) =>
+      this.logger.error({ err, topic: p.tp.topic, partition: p.tp.partition }, 'log compaction failed'),
+    );
     const { bytes = DEFAULT_LOG_RETENTION.bytes, ms = DEFAULT_LOG_RETENTION.ms } = options.retention ?? {};
     this.policy = partitionPolicy({ bytes, ms }, options.tombstoneRetentionMs);
     this.store = options.dataDir ? new LogStore(options.dataDir) : null;
@@ -79,10 +84,25 @@ export class MemoryLog implements EventLog, PartitionSource {
         this.addPartitions(topic, entry, stored.partitions);
       }
     }
-    this.retentionTimer = setInterval(() => this.enforceRetention(), options.retentionCheckMs ?? RETENTION_CHECK_MS).unref();
+    this.retentionTimer = setInterval(() => this.checkRetention(), options.retentionCheckMs ?? RETENTION_CHECK_MS).unref();
   }
 
-  /** Applies retention and compaction to every partition now (it also runs on a timer and on produce). */
+  /** The timer's check: retention now, compaction in slices (background-compaction.ts). */
+  private checkRetention(): void {
+    if (this.closed) return;
+    const now = this.now();
+    for (const topic of this.topics.values()) {
+      for (const p of topic.partitions) {
+        if (p.compacted) this.compaction.schedule(p);
+        else this.enforce(p, now);
+      }
+    }
+  }
+
+  /**
+   * Applies retention and compaction to every partition now, to the end (they also run on a timer
+   * and after produce, compaction there in slices).
+   */
   enforceRetention(): void {
     if (this.closed) return;
     const now = this.now();
@@ -136,7 +156,10 @@ export class MemoryLog implements EventLog, PartitionSource {
       log.append(batch);
       touched.add(log.tp.topic);
     }
-    for (const log of pending.keys()) this.enforce(log, timestamp);
+    for (const log of pending.keys()) {
+      if (log.compacted) this.compaction.schedule(log);
+      else this.enforce(log, timestamp);
+    }
     for (const topic of touched) for (const signal of this.watchers.get(topic) ?? []) signal.notify();
   }
 
@@ -186,6 +209,7 @@ export class MemoryLog implements EventLog, PartitionSource {
     await Promise.all([...this.consumers].map((c) => c.stop()));
     this.closed = true;
     clearInterval(this.retentionTimer);
+    this.compaction.stop();
     for (const topic of this.topics.values()) for (const p of topic.partitions) p.close();
     this.store?.close();
   }

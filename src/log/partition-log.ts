@@ -4,7 +4,7 @@
  * compacted topic). With files, memory holds each segment's sparse index and the newest records
  * decoded for consumers that keep up; anything older is decoded from its segment when read.
  */
-import { compact } from './compaction.js';
+import { type CompactedSegments, compaction } from './compaction.js';
 import { DecodedValues } from './decoded-values.js';
 import { RecentRecords } from './recent-records.js';
 import { expiredSegments, type PartitionPolicy } from './retention.js';
@@ -27,6 +27,9 @@ export class PartitionLog {
   /** Bytes of sealed segments not compacted since this process opened the partition. */
   private dirtyBytes = 0;
   private tombstonesDueAt = Number.POSITIVE_INFINITY;
+  /** The compaction pass under way, if any, and the base of the segment that was active when it began. */
+  private pass: Generator<void, number> | null = null;
+  private passEnd = 0;
 
   constructor(
     readonly tp: TopicPartition,
@@ -182,19 +185,66 @@ export class PartitionLog {
   }
 
   /** Like Kafka's cleaner: once half the sealed bytes are new since the last pass, or a tombstone is due. */
-  private compactIfDue(now: number): void {
+  private compactionDue(now: number): boolean {
     const sealedBytes = this.totalBytes - this.active.size;
     const dirty = this.dirtyBytes > 0 && this.dirtyBytes * 2 >= sealedBytes;
-    if (!dirty && this.tombstonesDueAt > now) return;
-    const active = this.active;
-    const result = compact(this.segments.slice(0, -1), active, this.storage, this.policy, now);
-    this.segments = [...result.sealed, active];
-    this.totalBytes = this.segments.reduce((sum, s) => sum + s.size, 0);
-    this.dirtyBytes = 0;
-    this.tombstonesDueAt = result.tombstonesDueAt;
-    // Records of the sealed segments are read back compacted from now on.
-    this.recent?.dropBelow(active.base);
+    return dirty || this.tombstonesDueAt <= now;
   }
+
+  /** Compacts now, to the end: a pass under way is finished, then one over what it left if due. */
+  private compactIfDue(now: number): void {
+    for (let passes = 0; passes < 2; passes++) {
+      if (this.pass === null) {
+        if (!this.compactionDue(now)) return;
+        this.startPass(now);
+      }
+      while (this.pass !== null) this.stepPass();
+    }
+  }
+
+  /**
+   * Compaction in steps, for a caller that spreads it over turns of the event loop: starts a pass when
+   * one is due and takes steps until `until()` says stop; returns true while the pass has steps left.
+   */
+  compactInSteps(now: number, until: () => boolean): boolean {
+    if (!this.compacted) return false;
+    if (this.pass === null && this.compactionDue(now)) this.startPass(now);
+    while (this.pass !== null && !until()) this.stepPass();
+    return this.pass !== null;
+  }
+
+  private startPass(now: number): void {
+    const sealed = this.segments.slice(0, -1);
+    // what is sealed from here on is the next pass's dirty part
+    this.dirtyBytes = 0;
+    this.passEnd = this.active.base;
+    this.pass = compaction(sealed, this.active, this.storage, this.policy, now, this.compactedSegments);
+  }
+
+  private stepPass(): void {
+    const step = (this.pass as Generator<void, number>).next();
+    if (step.done !== true) return;
+    this.pass = null;
+    this.tombstonesDueAt = step.value;
+    // Records of the compacted segments are read back compacted from now on.
+    this.recent?.dropBelow(this.passEnd);
+  }
+
+  private readonly compactedSegments: CompactedSegments = {
+    holds: (group) => {
+      const at = this.segments.indexOf(group[0]);
+      return at >= 0 && group.every((s, k) => this.segments[at + k] === s);
+    },
+    replace: (group, replacement) => {
+      const at = this.segments.indexOf(group[0]);
+      for (const s of group) this.totalBytes -= s.size;
+      if (replacement === null) this.segments.splice(at, group.length);
+      else {
+        this.segments.splice(at, group.length, replacement);
+        this.totalBytes += replacement.size;
+      }
+    },
+  };
 
   close(): void {
     this.storage.close(this.segments);
