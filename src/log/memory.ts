@@ -14,9 +14,10 @@ import { type CommitEntry, LogStore, type StoredTopic } from './memory-store.js'
 import { PartitionLog } from './partition-log.js';
 import { DefaultPartitioner } from './partitioner.js';
 import { type PartitionPolicy, partitionPolicy, type RetentionLimits } from './retention.js';
+import { hasHeaders } from './segment-frames.js';
 import { MemorySegments } from './segment-storage.js';
 import type { Signal } from './signal.js';
-import type { ConsumerOptions, EventLog, GroupConsumer, LogRecord, OutgoingRecord, TopicPartition, TopicSpec } from './types.js';
+import type { ConsumerOptions, EventLog, GroupConsumer, Headers, LogRecord, OutgoingRecord, TopicPartition, TopicSpec } from './types.js';
 
 interface Topic {
   partitions: PartitionLog[];
@@ -25,6 +26,8 @@ interface Topic {
 
 /** Kafka's log.retention.check.interval.ms is 5 minutes; partitions that take records are checked on every produce. */
 const RETENTION_CHECK_MS = 60_000;
+/** Most records carry no headers: they share one empty object instead of holding one each. */
+const NO_HEADERS: Headers = Object.freeze({});
 
 export interface MemoryLogOptions {
   /** Partitions of a topic created on demand (first produce or subscribe). Default 1. */
@@ -145,7 +148,7 @@ export class MemoryLog implements EventLog, PartitionSource {
         offset: '', // given by the partition on append
         key,
         value: r.value,
-        headers: { ...(r.headers ?? {}) },
+        headers: r.headers === undefined || !hasHeaders(r.headers) ? NO_HEADERS : { ...r.headers },
         timestamp,
         decoded: r.decoded,
       });

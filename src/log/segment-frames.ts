@@ -19,7 +19,7 @@ export interface NewRecord {
   timestamp: number;
 }
 
-function hasHeaders(headers: Headers): boolean {
+export function hasHeaders(headers: Headers): boolean {
   for (const _ in headers) return true;
   return false;
 }
