@@ -16,6 +16,8 @@ import type { LogRecord, TopicPartition } from './types.js';
 /** Recent records held decoded per partition: enough for a consumer a few batches behind. */
 const RECENT_RECORDS = 8192;
 const RECENT_BYTES = 8 * 1024 * 1024;
+/** Compaction in steps begins when a third of the sealed bytes are new (compactionOverdue says why). */
+const STEPPED_SHARE = 3;
 
 export class PartitionLog {
   private segments: Segment[];
@@ -184,11 +186,23 @@ export class PartitionLog {
     this.recent?.dropBelow(this.low);
   }
 
-  /** Like Kafka's cleaner: once half the sealed bytes are new since the last pass, or a tombstone is due. */
-  private compactionDue(now: number): boolean {
+  /**
+   * Like Kafka's cleaner: once a `share` of the sealed bytes is new since the last pass began (half
+   * when compacting at once), or a tombstone is due.
+   */
+  private compactionDue(now: number, share = 2): boolean {
     const sealedBytes = this.totalBytes - this.active.size;
-    const dirty = this.dirtyBytes > 0 && this.dirtyBytes * 2 >= sealedBytes;
+    const dirty = this.dirtyBytes > 0 && this.dirtyBytes * share >= sealedBytes;
     return dirty || this.tombstonesDueAt <= now;
+  }
+
+  /**
+   * True when compaction in steps has fallen behind: half the sealed bytes are new, where a pass at
+   * once would have begun. Passes in steps begin at a third, so this is only reached when appends
+   * outrun them, and compacting at once then keeps the partition's bytes where they were bounded.
+   */
+  compactionOverdue(now: number): boolean {
+    return this.compacted && this.compactionDue(now);
   }
 
   /** Compacts now, to the end: a pass under way is finished, then one over what it left if due. */
@@ -208,7 +222,7 @@ export class PartitionLog {
    */
   compactInSteps(now: number, until: () => boolean): boolean {
     if (!this.compacted) return false;
-    if (this.pass === null && this.compactionDue(now)) this.startPass(now);
+    if (this.pass === null && this.compactionDue(now, STEPPED_SHARE)) this.startPass(now);
     while (this.pass !== null && !until()) this.stepPass();
     return this.pass !== null;
   }

@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import type { MemoryLog } from '../../src/log/memory.js';
 import { PartitionLog } from '../../src/log/partition-log.js';
 import { partitionPolicy } from '../../src/log/retention.js';
 import { FileSegments, MemorySegments } from '../../src/log/segment-storage.js';
@@ -78,18 +79,45 @@ describe.each([
     log.close();
   });
 
-  it('compacts after produce on later turns of the event loop, not inside the produce', async () => {
+  /** Produce `n` of a stream over 400 keys, 20 records a produce: many more keys than a segment holds. */
+  const WIDE = 400;
+  const wideProduce = (log: MemoryLog, n: number): Promise<void> =>
+    log.produce(
+      Array.from({ length: 20 }, (_, j) => ({ topic: 'c', key: `w${(n * 20 + j) % WIDE}`, value: Buffer.from(`@${n * 20 + j}`) })),
+    );
+  const wideTruth = (produces: number): Map<string, string> => {
+    const out = new Map<string, string>();
+    for (let i = Math.max(0, produces * 20 - WIDE); i < produces * 20; i++) out.set(`w${i % WIDE}`, `@${i}`);
+    return out;
+  };
+  const newestOf = (records: LogRecord[]): Map<string, string> => new Map(records.map((r) => [String(r.key), String(r.value)]));
+
+  it('compacts after produce on later turns of the event loop, not inside the produce, when it keeps up', async () => {
     const log = open({ partitions: 1, dataDir: persisted ? tempDir() : undefined, retention: { bytes: 16_384, ms: null } });
     await log.ensureTopics([{ topic: 'c', partitions: 1, compacted: true }]);
-    for (let n = 0; n < 60; n++) {
-      await log.produce(Array.from({ length: KEYS }, (_, j) => ({ topic: 'c', key: `k${j}`, value: Buffer.from(`k${j}@${n}`) })));
+    let compactedBetween = 0;
+    for (let n = 0; n < 300; n++) {
+      const before = (await readAll(log, tp)).length;
+      await wideProduce(log, n);
+      // nothing compacted inside the produce: exactly its records more
+      const after = (await readAll(log, tp)).length;
+      expect(after).toBe(before + 20);
+      await nextTurn();
+      if ((await readAll(log, tp)).length < after) compactedBetween++;
     }
-    // no turn of the event loop since the produce: nothing compacted yet
-    expect(await readAll(log, tp)).toHaveLength(60 * KEYS);
-    for (let turn = 0; turn < 50; turn++) await nextTurn();
-    const after = await readAll(log, tp);
-    expect(after.length).toBeLessThan((60 * KEYS) / 4);
-    const newest = new Map(after.map((r) => [String(r.key), String(r.value)]));
-    expect(newest).toEqual(truth(60));
+    expect(compactedBetween).toBeGreaterThan(2);
+    const all = await readAll(log, tp);
+    expect(all.length).toBeLessThan(300 * 20 * 0.4);
+    expect(newestOf(all)).toEqual(wideTruth(300));
+  });
+
+  it('compacts inside the produce when appends outrun the steps, so the partition stays bounded', async () => {
+    const log = open({ partitions: 1, dataDir: persisted ? tempDir() : undefined, retention: { bytes: 16_384, ms: null } });
+    await log.ensureTopics([{ topic: 'c', partitions: 1, compacted: true }]);
+    // no turn of the event loop between produces: the steps never run
+    for (let n = 0; n < 300; n++) await wideProduce(log, n);
+    const all = await readAll(log, tp);
+    expect(all.length).toBeLessThan(300 * 20 * 0.4);
+    expect(newestOf(all)).toEqual(wideTruth(300));
   });
 });
