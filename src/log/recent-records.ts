@@ -44,8 +44,26 @@ export class RecentRecords {
     return this.records.length - this.head;
   }
 
-  /** Holds copies of the appended records (see ownCopies) and returns them: what consumers will read. */
+  /**
+   * Holds copies of the appended records (see ownCopies) and returns them: what consumers will read.
+   * Only the newest that fit the bounds are copied: the rest would go again at once (a state store's
+   * commit of 45 MB was copied whole to keep its last 8 MiB).
+   */
   push(appended: readonly LogRecord[], sizes: readonly number[]): LogRecord[] {
+    const n = appended.length;
+    let fit = 0;
+    let fitBytes = 0;
+    while (fit < n && fit < this.maxRecords && fitBytes + sizes[n - 1 - fit] <= this.maxBytes) fitBytes += sizes[n - 1 - fit++];
+    if (fit < n) {
+      // everything held before, and the appended records older than the fitting ones, goes
+      this.start = Number(appended[n - 1].offset) + 1 - fit;
+      this.records = [];
+      this.sizes = [];
+      this.head = 0;
+      this.bytes = 0;
+      appended = appended.slice(n - fit);
+      sizes = sizes.slice(n - fit);
+    }
     const records = ownCopies(appended);
     for (let i = 0; i < records.length; i++) {
       this.records.push(records[i]);
