@@ -160,7 +160,7 @@ export class MemoryLog implements EventLog, PartitionSource {
       touched.add(log.tp.topic);
     }
     for (const log of pending.keys()) {
-      if (log.compacted && !log.compactionOverdue(timestamp)) this.compaction.schedule(log);
+      if (log.compacted && !log.compactionOverdue()) this.compaction.schedule(log);
       else this.enforce(log, timestamp);
     }
     for (const topic of touched) for (const signal of this.watchers.get(topic) ?? []) signal.notify();

@@ -16,8 +16,9 @@ import type { LogRecord, TopicPartition } from './types.js';
 /** Recent records held decoded per partition: enough for a consumer a few batches behind. */
 const RECENT_RECORDS = 8192;
 const RECENT_BYTES = 8 * 1024 * 1024;
-/** Compaction in steps begins when a third of the sealed bytes are new (compactionOverdue says why). */
+/** Compaction in steps begins when a third of the sealed bytes are new; compactionOverdue says when it is late. */
 const STEPPED_SHARE = 3;
+const OVERDUE_FACTOR = 3;
 
 export class PartitionLog {
   private segments: Segment[];
@@ -32,6 +33,8 @@ export class PartitionLog {
   /** The compaction pass under way, if any, and the base of the segment that was active when it began. */
   private pass: Generator<void, number> | null = null;
   private passEnd = 0;
+  /** Sealed bytes the last pass left (0 before the first). */
+  private keptBytes = 0;
 
   constructor(
     readonly tp: TopicPartition,
@@ -197,12 +200,15 @@ export class PartitionLog {
   }
 
   /**
-   * True when compaction in steps has fallen behind: half the sealed bytes are new, where a pass at
-   * once would have begun. Passes in steps begin at a third, so this is only reached when appends
-   * outrun them, and compacting at once then keeps the partition's bytes where they were bounded.
+   * True when compaction in steps has fallen behind: the sealed bytes are more than three times what
+   * the last pass left (a pass at once would have begun at twice). Passes in steps begin well before,
+   * so this is reached when appends outrun them, or when one produce brings about as many bytes as
+   * the partition holds (a state store's commit); compacting at once then keeps the partition within
+   * three times what a pass leaves, plus one produce and the active segment.
    */
-  compactionOverdue(now: number): boolean {
-    return this.compacted && this.compactionDue(now);
+  compactionOverdue(): boolean {
+    const sealedBytes = this.totalBytes - this.active.size;
+    return this.compacted && this.dirtyBytes > 0 && sealedBytes > OVERDUE_FACTOR * this.keptBytes;
   }
 
   /** Compacts now, to the end: a pass under way is finished, then one over what it left if due. */
@@ -240,6 +246,8 @@ export class PartitionLog {
     if (step.done !== true) return;
     this.pass = null;
     this.tombstonesDueAt = step.value;
+    this.keptBytes = 0;
+    for (const segment of this.segments) if (segment.base < this.passEnd) this.keptBytes += segment.size;
     // Records of the compacted segments are read back compacted from now on.
     this.recent?.dropBelow(this.passEnd);
   }
