@@ -10,7 +10,8 @@ import { RecordReader, type RecordWriter, writeRecords } from './binary-record.j
  * A missing landmark is NaN.
  */
 const MAGIC = 0x55; // 'U'
-const VERSION = 1;
+/** 2: history entries without their last time (version 1 had one, read and dropped). */
+const VERSION = 2;
 
 export interface StoredUser {
   user: UserRecord;
@@ -20,7 +21,7 @@ export interface StoredUser {
 
 function sizeOf({ user }: StoredUser): number {
   const h = user.history;
-  return 200 + h.items.length * 80 + h.purchased.length * 30 + h.recentIds.length + h.session.items.length * 24;
+  return 200 + h.items.length * 72 + h.purchased.length * 30 + h.recentIds.length + h.session.items.length * 24;
 }
 
 /** The records of one state commit, in order, each a view of one buffer. */
@@ -34,10 +35,9 @@ function write(w: RecordWriter, { user, seen }: StoredUser): void {
   w.optF64(user.t0);
   const h = user.history;
   w.u32(h.items.length);
-  for (const [itemId, weight, lastTime, lastType, inCart, purchased, trendMinute, follows] of h.items) {
+  for (const [itemId, weight, , lastType, inCart, purchased, trendMinute, follows] of h.items) {
     w.str(itemId);
     w.f64(weight);
-    w.f64(lastTime);
     w.u8(EVENT_TYPES.indexOf(lastType));
     w.u8((inCart ? 1 : 0) | (purchased ? 2 : 0));
     w.f64(trendMinute);
@@ -71,24 +71,25 @@ function eventType(r: RecordReader): EventType {
   return type;
 }
 
-function readEntry(r: RecordReader): HistoryEntryJson {
+function readEntry(r: RecordReader, version: number): HistoryEntryJson {
   const itemId = r.str();
   const weight = r.f64();
-  const lastTime = r.f64();
+  if (version === 1) r.f64();
   const lastType = eventType(r);
   const flags = r.u8();
   const trendMinute = r.f64();
-  return [itemId, weight, lastTime, lastType, (flags & 1) !== 0, (flags & 2) !== 0, trendMinute, r.pairs()];
+  return [itemId, weight, 0, lastType, (flags & 1) !== 0, (flags & 2) !== 0, trendMinute, r.pairs()];
 }
 
 /** The record these bytes hold; null when they are of another format (JSON); throws on a broken one. */
 export function decodeUserRecord(value: Buffer): StoredUser | null {
-  if (value.length < 2 || value[0] !== MAGIC || value[1] !== VERSION) return null;
+  if (value.length < 2 || value[0] !== MAGIC || (value[1] !== VERSION && value[1] !== 1)) return null;
+  const version = value[1];
   const r = new RecordReader(value);
   r.at = 2;
   const t0 = r.optF64();
   const items: HistoryEntryJson[] = [];
-  for (let n = r.count(38); n > 0; n--) items.push(readEntry(r));
+  for (let n = r.count(version === 1 ? 38 : 30); n > 0; n--) items.push(readEntry(r, version));
   const purchased = r.pairs();
   const recentIds = r.str();
   const lastTime = r.f64();

@@ -28,9 +28,7 @@ export function computeDigest(model: ModelState): ModelDigest {
     const slots = Array.from({ length: h.size }, (_, k): [string, number] => [h.idAt(k), k]);
     for (const [, k] of slots.sort(byKey)) {
       const flags = h.flagsAt(k);
-      hash.update(
-        `|${JSON.stringify(h.idAt(k))}:${num(h.weightAt(k) * f)}:${h.lastTimeAt(k)}:${isInCart(flags) ? 1 : 0}${wasPurchased(flags) ? 1 : 0}`,
-      );
+      hash.update(`|${JSON.stringify(h.idAt(k))}:${num(h.weightAt(k) * f)}:${isInCart(flags) ? 1 : 0}${wasPurchased(flags) ? 1 : 0}`);
       hash.update(`:t${h.trendMinuteAt(k)}`);
       for (const [from, minute] of h.followsAt(k).sort(byKey)) hash.update(`<${JSON.stringify(from)}:${minute}`);
     }

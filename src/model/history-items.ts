@@ -5,13 +5,12 @@ import { FLAG_SPAN, firstFlags, flagsAfter } from './history-entry.js';
 export const MAX_FOLLOWS_PER_ENTRY = 8;
 
 /** A slot's numbers in `nums`, STRIDE apart. */
-const STRIDE = 4;
+const STRIDE = 3;
 const WEIGHT = 0;
-const LAST_TIME = 1;
 /** trendMinute · FLAG_SPAN + flags: whole minutes since the epoch stay far below 2^53 / FLAG_SPAN. */
-const TREND_FLAGS = 2;
+const TREND_FLAGS = 1;
 /** The minute of the one followed-by source a slot names by a string in `refs`. */
-const FOLLOW_MINUTE = 3;
+const FOLLOW_MINUTE = 2;
 /** A slot's references in `refs`: its item id, then its followed-by sources. */
 const REFS = 2;
 /** Slots added when the columns are full: a history's columns stay within a few slots of its length. */
@@ -25,8 +24,8 @@ type Follows = string | Array<string | number> | null;
 
 /**
  * One user's history entries, least recently touched first, in columns: per slot the item id, what the
- * user did with it (weight r_ui in forward-decayed units, the latest event's time and type, cart
- * state) and what it added to shared item state (contributions.ts): the minute of its latest trending
+ * user did with it (weight r_ui in forward-decayed units, the latest event's type, cart state; not
+ * when: no part of the model reads it, and recency is in the order and the decayed weight) and what it added to shared item state (contributions.ts): the minute of its latest trending
  * count (0 = none) and of its latest followed-by transition from each source. Whole minutes since
  * the epoch are small integers.
  *
@@ -62,10 +61,6 @@ export class HistoryItems {
 
   weightAt(slot: number): number {
     return this.nums[slot * STRIDE + WEIGHT];
-  }
-
-  lastTimeAt(slot: number): number {
-    return this.nums[slot * STRIDE + LAST_TIME];
   }
 
   /** history-entry.ts reads them. */
@@ -126,36 +121,28 @@ export class HistoryItems {
   }
 
   /**
-   * An event of `type` at `time` on the item, adding `delta` to its weight: the item becomes the most
-   * recent, a new one evicting the least recent while more than `limit` (0 = no bound) are held.
-   * Returns the item's slot.
+   * An event of `type` on the item, adding `delta` to its weight: the item becomes the most recent, a
+   * new one evicting the least recent while more than `limit` (0 = no bound) are held. Returns the
+   * item's slot.
    */
-  touch(itemId: string, delta: number, time: number, type: EventType, limit: number): number {
+  touch(itemId: string, delta: number, type: EventType, limit: number): number {
     const found = this.find(itemId);
     if (found >= 0) {
       const slot = this.moveToNewest(found);
       const at = slot * STRIDE;
       const nums = this.nums;
       nums[at + WEIGHT] += delta;
-      if (time > nums[at + LAST_TIME]) nums[at + LAST_TIME] = time;
       const flags = this.flagsAt(slot);
       nums[at + TREND_FLAGS] += flagsAfter(flags, type) - flags;
       return slot;
     }
     if (limit > 0 && this.count >= limit) this.removeOldest(this.count - limit + 1);
-    return this.append(itemId, delta, time, firstFlags(type), 0, null, 0);
+    return this.append(itemId, delta, firstFlags(type), 0, null, 0);
   }
 
   /** Appends an entry as the most recent (restoring a stored history, oldest first). */
-  load(
-    itemId: string,
-    weight: number,
-    lastTime: number,
-    flags: number,
-    trendMinute: number,
-    follows: ReadonlyArray<[string, number]>,
-  ): void {
-    const slot = this.append(itemId, weight, lastTime, flags, trendMinute, null, 0);
+  load(itemId: string, weight: number, flags: number, trendMinute: number, follows: ReadonlyArray<[string, number]>): void {
+    const slot = this.append(itemId, weight, flags, trendMinute, null, 0);
     for (const [from, minute] of follows) this.setFollowMinute(slot, from, minute);
   }
 
@@ -172,22 +159,13 @@ export class HistoryItems {
     return out;
   }
 
-  private append(
-    itemId: string,
-    weight: number,
-    lastTime: number,
-    flags: number,
-    trendMinute: number,
-    follows: Follows,
-    followMinute: number,
-  ): number {
+  private append(itemId: string, weight: number, flags: number, trendMinute: number, follows: Follows, followMinute: number): number {
     const slot = this.count;
     if (slot * REFS === this.refs.length) this.grow();
     this.refs[slot * REFS] = itemId;
     this.refs[slot * REFS + 1] = follows;
     const at = slot * STRIDE;
     this.nums[at + WEIGHT] = weight;
-    this.nums[at + LAST_TIME] = lastTime;
     this.nums[at + TREND_FLAGS] = trendMinute * FLAG_SPAN + flags;
     this.nums[at + FOLLOW_MINUTE] = followMinute;
     this.count++;
@@ -216,7 +194,6 @@ export class HistoryItems {
     const n0 = nums[slot * STRIDE];
     const n1 = nums[slot * STRIDE + 1];
     const n2 = nums[slot * STRIDE + 2];
-    const n3 = nums[slot * STRIDE + 3];
     shiftDown(refs, slot * REFS, (slot + 1) * REFS, this.count * REFS);
     shiftDown(nums, slot * STRIDE, (slot + 1) * STRIDE, this.count * STRIDE);
     refs[last * REFS] = id;
@@ -224,7 +201,6 @@ export class HistoryItems {
     nums[last * STRIDE] = n0;
     nums[last * STRIDE + 1] = n1;
     nums[last * STRIDE + 2] = n2;
-    nums[last * STRIDE + 3] = n3;
     return last;
   }
 

@@ -5,7 +5,7 @@ import type { ModelStats } from './types.js';
  * Sizes of the state. approxBytes is estimated from entry counts with per-entry costs of V8 as the bench's
  * memory models measure them (heapUsed + external after forced collections; docs/BENCHMARKS.md): user
  * shell 465 B (the history's columns, session, the array of its numbers, the dedup array's own overhead),
- * history entry 55 B (a slot in the history's columns: two references, four unboxed doubles, growth
+ * history entry 47 B (a slot in the history's columns: two references, three unboxed doubles, growth
  * slack), purchased item 60 B, dedup id 12 B (a 53-bit hash in an array of doubles grown by half), item shell 250 B,
  * co-occurrence or followed-by counter 65 B (parallel typed arrays with their growth slack, witnesses,
  * a 16-bit slot table), neighbour 40 B, trending entry 100 B, price 60 B.
@@ -30,7 +30,7 @@ export function computeStats(state: ModelState): ModelStats {
   for (const n of transitions.nodes.values()) transitionEntries += n.next.size;
   const approxBytes =
     users.size * 465 +
-    historyEntries * 55 +
+    historyEntries * 47 +
     purchased * 60 +
     dedupIds * 12 +
     similarity.nodes.size * 250 +

@@ -14,6 +14,7 @@ export interface Rfm {
 export type HistoryEntryJson = [
   itemId: string,
   weight: number,
+  /** No longer kept (no part of the model read it): written 0, ignored when read. */
   lastTime: number,
   lastType: EventType,
   inCart: boolean,
@@ -134,8 +135,8 @@ export class UserHistory {
    * Adds `delta` to the item's weight and makes it the most recent, evicting the least recent to keep
    * the history bounded; returns the item's slot in `items`.
    */
-  touch(itemId: string, delta: number, time: number, type: EventType): number {
-    return this.items.touch(itemId, delta, time, type, this.historyLength);
+  touch(itemId: string, delta: number, type: EventType): number {
+    return this.items.touch(itemId, delta, type, this.historyLength);
   }
 
   /** Purchased items and when, least recent first (the excludePurchased filter reads it). */
@@ -201,7 +202,7 @@ export class UserHistory {
       items.push([
         h.idAt(k),
         h.weightAt(k),
-        h.lastTimeAt(k),
+        0,
         lastTypeOf(flags),
         isInCart(flags),
         wasPurchased(flags),
@@ -222,8 +223,8 @@ export class UserHistory {
 
   static fromJSON(historyLength: number, dedupLength: number, json: UserHistoryJson): UserHistory {
     const h = new UserHistory(historyLength, dedupLength);
-    for (const [id, weight, lastTime, lastType, inCart, purchased, trendMinute, follows] of json.items) {
-      h.items.load(id, weight, lastTime, flagsOf(lastType, inCart, purchased), trendMinute, follows);
+    for (const [id, weight, , lastType, inCart, purchased, trendMinute, follows] of json.items) {
+      h.items.load(id, weight, flagsOf(lastType, inCart, purchased), trendMinute, follows);
     }
     if (json.purchased.length > 0) h.purchasedItems = new Map(json.purchased);
     h.recentIds = EventIds.fromJSON(dedupLength, json.recentIds);

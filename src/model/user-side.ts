@@ -164,7 +164,7 @@ export class UserSide {
       }
       updates.norm(itemId, 2 * delta * rOld + delta * delta);
     }
-    const slot = user.touch(itemId, delta, time, type);
+    const slot = user.touch(itemId, delta, type);
     addTrending(updates, items, slot, time, this.trendingWindowMs);
   }
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { type RecordWriter, writeRecords } from '../../src/engine/binary-record.js';
 import { StateRecordUnreadable } from '../../src/engine/errors.js';
 import { ChangelogStore } from '../../src/engine/state-store.js';
 import { decodeUserRecord, encodeUserRecords, type StoredUser } from '../../src/engine/user-record-codec.js';
+import { EVENT_TYPES } from '../../src/events/types.js';
 import { MemoryLog } from '../../src/log/memory.js';
 import { modelWithState, randomStream } from '../model/helpers.js';
 
@@ -27,6 +29,42 @@ function records(): Array<[string, StoredUser]> {
 }
 
 const codec = { encode: encodeUserRecords, decode: decodeUserRecord };
+
+/** A record as version 1 wrote it: each history entry with its last time after its weight. */
+function versionOne({ user, seen }: StoredUser, lastTime: number): Buffer {
+  const write = (w: RecordWriter): void => {
+    const h = user.history;
+    w.u8(0x55);
+    w.u8(1);
+    w.optF64(user.t0);
+    w.u32(h.items.length);
+    for (const [itemId, weight, , lastType, inCart, purchased, trendMinute, follows] of h.items) {
+      w.str(itemId);
+      w.f64(weight);
+      w.f64(lastTime);
+      w.u8(EVENT_TYPES.indexOf(lastType));
+      w.u8((inCart ? 1 : 0) | (purchased ? 2 : 0));
+      w.f64(trendMinute);
+      w.pairs(follows);
+    }
+    w.pairs(h.purchased);
+    w.str(h.recentIds);
+    w.f64(h.lastTime);
+    w.optStr(h.session.id);
+    w.f64(h.session.lastTime);
+    w.u32(h.session.items.length);
+    for (const id of h.session.items) w.str(id);
+    for (const v of [h.rfm.orders, h.rfm.totalValue, h.rfm.lastOrderTime, h.rfm.lastOrderValue, h.spend.sum, h.spend.count]) w.f64(v);
+    const partitions = Object.entries(seen);
+    w.u32(partitions.length);
+    for (const [tp, offset] of partitions) {
+      w.str(tp);
+      w.str(offset);
+    }
+    w.end();
+  };
+  return writeRecords([0], () => 4096, write)[0];
+}
 const asJson = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 describe('user-state records in binary', () => {
@@ -49,6 +87,13 @@ describe('user-state records in binary', () => {
     expect(decodeUserRecord(encodeUserRecords([odd])[0])).toEqual(odd);
   });
 
+  it('read the records version 1 wrote (entries with their last time, which is no longer kept)', () => {
+    for (const [, r] of records()) {
+      expect(r.user.history.items.every((e) => e[2] === 0)).toBe(true);
+      expect(decodeUserRecord(versionOne(r, 1_700_000_000_123))).toEqual(asJson(r));
+    }
+  });
+
   it('refuse a broken record and leave another format to JSON', () => {
     const [bytes] = encodeUserRecords([records()[0][1]]);
     expect(() => decodeUserRecord(bytes.subarray(0, bytes.length - 3))).toThrow(RangeError);
@@ -56,7 +101,7 @@ describe('user-state records in binary', () => {
     const badType = Buffer.from(bytes);
     // the first entry's event type: after magic, version, t0, the count and the id's length and bytes
     const idLength = badType.readUInt32LE(14);
-    badType[18 + idLength + 16] = 99;
+    badType[18 + idLength + 8] = 99;
     expect(() => decodeUserRecord(badType)).toThrow(/event type/);
     expect(decodeUserRecord(Buffer.from('{"f":"recstream.user-state/1","v":{}}'))).toBeNull();
   });

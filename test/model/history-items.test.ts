@@ -6,28 +6,20 @@ import { lcg } from './helpers.js';
 
 interface Truth {
   weight: number;
-  lastTime: number;
   flags: number;
   trendMinute: number;
   follows: Array<[string, number]>;
 }
 
 /** The reference: a Map whose re-set keys move to the end, holding one object per entry. */
-function touchTruth(
-  truth: Map<string, Truth>,
-  id: string,
-  delta: number,
-  time: number,
-  type: (typeof EVENT_TYPES)[number],
-  limit: number,
-): void {
+function touchTruth(truth: Map<string, Truth>, id: string, delta: number, type: (typeof EVENT_TYPES)[number], limit: number): void {
   const old = truth.get(id);
   truth.delete(id);
   if (old !== undefined) {
-    truth.set(id, { ...old, weight: old.weight + delta, lastTime: Math.max(old.lastTime, time), flags: flagsAfter(old.flags, type) });
+    truth.set(id, { ...old, weight: old.weight + delta, flags: flagsAfter(old.flags, type) });
     return;
   }
-  truth.set(id, { weight: delta, lastTime: time, flags: firstFlags(type), trendMinute: 0, follows: [] });
+  truth.set(id, { weight: delta, flags: firstFlags(type), trendMinute: 0, follows: [] });
   while (truth.size > limit) truth.delete(truth.keys().next().value as string);
 }
 
@@ -46,17 +38,15 @@ describe('HistoryItems', () => {
     const limit = 12;
     const items = new HistoryItems();
     const truth = new Map<string, Truth>();
-    const rnd = lcg(5);
-    let boundReached = 0;
+    const rnd = lcg(9);
     for (let step = 0; step < 20_000; step++) {
       const id = `i${Math.floor(rnd() * 16)}`;
       const r = rnd();
       if (r < 0.6) {
         const type = EVENT_TYPES[Math.floor(rnd() * EVENT_TYPES.length)];
         const delta = Math.floor(rnd() * 4) / 2;
-        const time = 1_000 + Math.floor(rnd() * 1_000);
-        const slot = items.touch(id, delta, time, type, limit);
-        touchTruth(truth, id, delta, time, type, limit);
+        const slot = items.touch(id, delta, type, limit);
+        touchTruth(truth, id, delta, type, limit);
         expect(slot).toBe(items.size - 1);
         expect(items.idAt(slot)).toBe(id);
       } else if (truth.has(id)) {
@@ -70,7 +60,6 @@ describe('HistoryItems', () => {
           const from = `i${Math.floor(rnd() * 12)}`;
           items.setFollowMinute(slot, from, minute);
           followTruth(entry, from, minute);
-          if (entry.follows.length === MAX_FOLLOWS_PER_ENTRY) boundReached++;
           expect(items.followMinute(slot, from)).toBe(minute);
         }
       } else {
@@ -84,28 +73,32 @@ describe('HistoryItems', () => {
       const slot = items.find(id);
       expect({
         weight: items.weightAt(slot),
-        lastTime: items.lastTimeAt(slot),
         flags: items.flagsAt(slot),
         trendMinute: items.trendMinuteAt(slot),
         follows: items.followsAt(slot),
       }).toEqual(entry);
       expect(items.followMinute(slot, 'nobody')).toBe(-1);
     }
-    expect(boundReached).toBeGreaterThan(0);
+    // the bound on sources, for certain: the first stays, then the newest
+    const one = new HistoryItems();
+    const slot = one.touch('x', 1, 'view', 0);
+    for (let k = 0; k < MAX_FOLLOWS_PER_ENTRY + 2; k++) one.setFollowMinute(slot, `f${k}`, 100 + k);
+    const kept = [0, ...Array.from({ length: MAX_FOLLOWS_PER_ENTRY - 1 }, (_, k) => k + 3)];
+    expect(one.followsAt(slot)).toEqual(kept.map((k) => [`f${k}`, 100 + k]));
   });
 
   it('scales weights, and loads entries back in their order', () => {
     const items = new HistoryItems();
-    items.touch('a', 2, 10, 'view', 0);
-    items.touch('b', 4, 20, 'add_to_cart', 0);
+    items.touch('a', 2, 'view', 0);
+    items.touch('b', 4, 'add_to_cart', 0);
     items.setFollowMinute(1, 'a', 7);
     items.scaleWeights(0.5);
     const copy = new HistoryItems();
     for (let k = 0; k < items.size; k++) {
-      copy.load(items.idAt(k), items.weightAt(k), items.lastTimeAt(k), items.flagsAt(k), items.trendMinuteAt(k), items.followsAt(k));
+      copy.load(items.idAt(k), items.weightAt(k), items.flagsAt(k), items.trendMinuteAt(k), items.followsAt(k));
     }
     expect(copy.ids()).toEqual(['a', 'b']);
-    expect([copy.weightAt(0), copy.weightAt(1), copy.lastTimeAt(1), copy.flagsAt(1)]).toEqual([1, 2, 20, firstFlags('add_to_cart')]);
+    expect([copy.weightAt(0), copy.weightAt(1), copy.flagsAt(1)]).toEqual([1, 2, firstFlags('add_to_cart')]);
     expect(copy.followsAt(1)).toEqual([['a', 7]]);
   });
 });
