@@ -1,3 +1,4 @@
+import { unboxedDoubles } from './doubles.js';
 import { fnv1a } from './hash.js';
 
 /** A second FNV-1a seed: two 32-bit hashes of one id make the 64-bit key it is remembered by. */
@@ -34,7 +35,7 @@ function keyOf(hi: number, lo: number): number {
  * of about n²/2⁵⁴ (n ≤ 2·limit): a collision would skip an event as a duplicate.
  */
 export class EventIds {
-  private keys: number[] = newKeys(INITIAL_IDS);
+  private keys: number[] = unboxedDoubles(INITIAL_IDS);
   private count = 0;
 
   constructor(readonly limit: number) {}
@@ -74,7 +75,7 @@ export class EventIds {
   private grow(): void {
     const size = this.keys.length;
     const cap = Math.max(size + 1, Math.ceil(size * 1.5));
-    const grown = newKeys(this.limit > 0 ? Math.min(cap, this.limit * 2 + 1) : cap);
+    const grown = unboxedDoubles(this.limit > 0 ? Math.min(cap, this.limit * 2 + 1) : cap);
     for (let k = 0; k < this.count; k++) grown[k] = this.keys[k];
     this.keys = grown;
   }
@@ -99,14 +100,9 @@ export class EventIds {
     const ids = new EventIds(limit);
     const bytes = Buffer.from(json, 'base64');
     const n = Math.floor(bytes.length / 8);
-    ids.keys = newKeys(Math.max(INITIAL_IDS, n));
+    ids.keys = unboxedDoubles(Math.max(INITIAL_IDS, n));
     for (let k = 0; k < n; k++) ids.keys[k] = keyOf(bytes.readUInt32LE(k * 8), bytes.readUInt32LE(k * 8 + 4));
     ids.count = n;
     return ids;
   }
-}
-
-/** An array of `n` doubles (V8 keeps them unboxed: filled with a double, the elements are doubles). */
-function newKeys(n: number): number[] {
-  return new Array<number>(n).fill(0.5);
 }

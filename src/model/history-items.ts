@@ -1,4 +1,5 @@
 import type { EventType } from '../events/types.js';
+import { unboxedDoubles } from './doubles.js';
 import { FLAG_SPAN, firstFlags, flagsAfter } from './history-entry.js';
 
 /** Followed-by sources remembered per history entry. */
@@ -176,7 +177,7 @@ export class HistoryItems {
     const slots = this.count + GROW_SLOTS;
     // arrays of exactly this size (a pushed array grows by half plus 16 slots), numbers unboxed
     const refs = new Array<string | Follows>(slots * REFS).fill(null);
-    const nums = new Array<number>(slots * STRIDE).fill(0.5);
+    const nums = unboxedDoubles(slots * STRIDE);
     for (let k = 0; k < this.count * REFS; k++) refs[k] = this.refs[k];
     for (let k = 0; k < this.count * STRIDE; k++) nums[k] = this.nums[k];
     this.refs = refs;

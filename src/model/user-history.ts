@@ -1,4 +1,5 @@
 import type { EventType } from '../events/types.js';
+import { unboxedDoubles } from './doubles.js';
 import { EventIds } from './event-ids.js';
 import { flagsOf, isInCart, lastTypeOf, wasPurchased } from './history-entry.js';
 import { HistoryItems } from './history-items.js';
@@ -64,7 +65,7 @@ export class UserHistory {
   /** Null until the first purchase: most users never buy, and an empty Map costs ~170 bytes. */
   private purchasedItems: Map<string, number> | null = null;
   private recentIds: EventIds;
-  private readonly figures: number[] = new Array<number>(FIGURES).fill(0.5).fill(0);
+  private readonly figures: number[] = unboxedDoubles(FIGURES).fill(0);
   private sessionId: string | null = null;
   /** The current session's last items (≤ SESSION_ITEMS), least recent first. */
   sessionItems: readonly string[] = NO_SESSION_ITEMS;
