@@ -21,7 +21,6 @@ export class BackgroundCompaction {
 
   /** Looks at the partition on a later turn, and compacts it in slices if it is due. */
   schedule(partition: PartitionLog): void {
-    if (!partition.compacted) return;
     this.waiting.add(partition);
     this.scheduled ??= setImmediate(() => this.slice());
   }

@@ -27,7 +27,8 @@ function noteNewest(segment: Segment, newest: Map<string, number>): void {
 /**
  * One compaction pass over `sealed`, a step per segment read or group rewritten (the partition takes
  * appends, and its readers read, between steps): each rewritten group takes its place in the partition
- * at once, and a pass whose segments the partition no longer holds (deleted meanwhile) ends. Returns when the earliest tombstone kept becomes removable (Infinity when none is).
+ * at once, and a pass whose segments the partition no longer holds (deleted meanwhile) ends. Returns
+ * when the earliest tombstone kept becomes removable (Infinity when none is).
  * Records appended during the pass are not looked at: a key they supersede keeps its older record
  * until the next pass, as Kafka's cleaner keeps what lies past its dirty section.
  */

@@ -90,16 +90,17 @@ export class MemoryLog implements EventLog, PartitionSource {
     this.retentionTimer = setInterval(() => this.checkRetention(), options.retentionCheckMs ?? RETENTION_CHECK_MS).unref();
   }
 
-  /** The timer's check: retention now, compaction in slices (background-compaction.ts). */
+  /** The timer's check: every partition as after a produce. */
   private checkRetention(): void {
     if (this.closed) return;
     const now = this.now();
-    for (const topic of this.topics.values()) {
-      for (const p of topic.partitions) {
-        if (p.compacted) this.compaction.schedule(p);
-        else this.enforce(p, now);
-      }
-    }
+    for (const topic of this.topics.values()) for (const p of topic.partitions) this.maintain(p, now);
+  }
+
+  /** Retention now; compaction in slices (background-compaction.ts) unless it has fallen behind. */
+  private maintain(partition: PartitionLog, now: number): void {
+    if (partition.compacted && !partition.compactionOverdue()) this.compaction.schedule(partition);
+    else this.enforce(partition, now);
   }
 
   /**
@@ -159,10 +160,7 @@ export class MemoryLog implements EventLog, PartitionSource {
       log.append(batch);
       touched.add(log.tp.topic);
     }
-    for (const log of pending.keys()) {
-      if (log.compacted && !log.compactionOverdue()) this.compaction.schedule(log);
-      else this.enforce(log, timestamp);
-    }
+    for (const log of pending.keys()) this.maintain(log, timestamp);
     for (const topic of touched) for (const signal of this.watchers.get(topic) ?? []) signal.notify();
   }
 
