@@ -14,8 +14,7 @@ export class ItemNode {
   normStore: NormStore = { values: new Float64Array(1) };
   normAt = 0;
   neighborIds: string[] = [];
-  neighborNodes: ItemNode[] = [];
-  /** neighborNodes[k].index, packed (the first neighborIds.length entries are valid). */
+  /** The neighbours' indices (the first neighborIds.length entries are valid): byIndex names their nodes. */
   neighborIndices = new Int32Array(0);
   neighborScores: number[] = [];
   dirty = true;
@@ -159,14 +158,12 @@ export class ItemSimilarity {
       for (let k = 0; k < ids.length; k++) {
         if (marks[indices[k]] === 1) continue;
         ids[kept] = ids[k];
-        node.neighborNodes[kept] = node.neighborNodes[k];
         indices[kept] = indices[k];
         node.neighborScores[kept] = node.neighborScores[k];
         kept++;
       }
       if (kept < ids.length) {
         ids.length = kept;
-        node.neighborNodes.length = kept;
         node.neighborScores.length = kept;
         changed = true;
       }
@@ -196,7 +193,6 @@ export class ItemSimilarity {
     node.normAt = 0;
     node.counters = this.freed.counters;
     node.neighborIds = [];
-    node.neighborNodes = [];
     node.neighborIndices = new Int32Array(0);
     node.neighborScores = [];
   }
@@ -293,7 +289,6 @@ export class ItemSimilarity {
     const errs = counters.errs;
     const ns = counters.ns;
     const peers = counters.peers;
-    const byIndex = this.byIndex;
     const norms = this.normStore.values;
     const norm2 = node.norm2;
     const shrink = this.options.shrinkage;
@@ -340,18 +335,15 @@ export class ItemSimilarity {
     if (node.neighborIndices.length < n) node.neighborIndices = new Int32Array(limit);
     const indices = node.neighborIndices;
     const ids = node.neighborIds;
-    const nodes = node.neighborNodes;
     const out = node.neighborScores;
     for (let k = 0; k < n; k++) {
       const slot = slots[order[k]];
       ids[k] = keys[slot];
-      nodes[k] = byIndex[peers[slot]];
       indices[k] = peers[slot];
       out[k] = scores[order[k]];
     }
     if (ids.length > n) {
       ids.length = n;
-      nodes.length = n;
       out.length = n;
     }
     node.dirty = false;
@@ -387,8 +379,7 @@ export class ItemSimilarity {
     node.owned = true;
     node.neighborIds = [...json.row.ids];
     node.neighborScores = [...json.row.scores];
-    node.neighborNodes = node.neighborIds.map((peer) => this.node(peer));
-    node.neighborIndices = Int32Array.from(node.neighborNodes, (n) => n.index);
+    node.neighborIndices = Int32Array.from(node.neighborIds, (peer) => this.node(peer).index);
     node.dirty = json.row.dirty;
     node.pending = json.row.pending;
     node.computed = json.row.computed;
@@ -404,7 +395,6 @@ export class ItemSimilarity {
     node.owned = false;
     node.counters = new SpaceSaving(this.options.maxCountersPerItem, true, this.options.minSupport, this.selection);
     node.neighborIds = [];
-    node.neighborNodes = [];
     node.neighborIndices = new Int32Array(0);
     node.neighborScores = [];
     node.dirty = true;

@@ -8,7 +8,7 @@ import type { ModelStats } from './types.js';
  * history entry 47 B (a slot in the history's columns: two references, three unboxed doubles, growth
  * slack), purchased item 60 B, dedup id 12 B (a 53-bit hash in an array of doubles grown by half), item shell 250 B,
  * co-occurrence or followed-by counter 65 B (parallel typed arrays with their growth slack, witnesses,
- * a 16-bit slot table), neighbour 40 B, trending entry 100 B, price 60 B.
+ * a 16-bit slot table), neighbour 30 B (its id, index and score), trending entry 100 B, price 60 B.
  */
 export function computeStats(state: ModelState): ModelStats {
   const { users, similarity, transitions, trending, prices } = state;
@@ -35,7 +35,7 @@ export function computeStats(state: ModelState): ModelStats {
     dedupIds * 12 +
     similarity.nodes.size * 250 +
     counterEntries * 65 +
-    neighborEntries * 40 +
+    neighborEntries * 30 +
     transitionEntries * 65 +
     trending.counts.size * 100 +
     prices.size * 60;
