@@ -95,9 +95,8 @@ export class ItemSide implements ItemUpdates, ItemView {
     const counters = node.counters;
     const { peers, amounts, ns, users } = pairs;
     for (let k = 0; k < peers.length; k++) {
-      // the peer's node id, not the decoded string: counters of every item share one copy of an id
       const peer = sim.node(peers[k]);
-      counters.addPeer(peer.index, peer.id, amounts[k] * f2, ns[k], users[k]);
+      counters.addPeer(peer.index, amounts[k] * f2, ns[k], users[k]);
     }
     node.dirty = true;
     node.pending += peers.length;
@@ -356,12 +355,12 @@ export class ItemSide implements ItemUpdates, ItemView {
       if (!(share > 0)) continue;
       let peer = next.peers[slot];
       if (peer < 0) {
-        const to = nodes.get(next.keys[slot]);
+        const to = nodes.get(next.keyAt(slot));
         if (to === undefined) continue;
         peer = to.index;
         next.peers[slot] = peer;
       }
-      ids[n] = next.keys[slot];
+      ids[n] = next.keyAt(slot);
       indices[n] = peer;
       shares[n] = share / node.total;
       n++;

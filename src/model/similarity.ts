@@ -91,16 +91,23 @@ export class ItemSimilarity {
   private rowSlots = new Int32Array(512);
   private rowOrder = new Int32Array(512);
   /** Stands in byIndex for a freed index until a new item takes it; forgotten nodes share its empty counters. */
-  private readonly freed = new ItemNode('', new SpaceSaving(1, true));
+  /** Names a counter's peer: counters keep no key of their own (space-saving.ts). */
+  private readonly peerName = (peer: number): string => this.byIndex[peer].id;
+  private readonly freed = new ItemNode('', new SpaceSaving(1, this.peerName));
   /** Where a forgotten node's norm goes: it no longer owns a slot of the packed store. */
   private readonly detachedNorms: NormStore = { values: new Float64Array(1) };
 
   constructor(readonly options: SimilarityOptions) {}
 
+  /** An empty set of co-occurrence counters of an item, keyed by peer. */
+  private counters(): SpaceSaving {
+    return new SpaceSaving(this.options.maxCountersPerItem, this.peerName, this.options.minSupport, this.selection);
+  }
+
   node(itemId: string): ItemNode {
     let node = this.nodes.get(itemId);
     if (node === undefined) {
-      node = new ItemNode(itemId, new SpaceSaving(this.options.maxCountersPerItem, true, this.options.minSupport, this.selection));
+      node = new ItemNode(itemId, this.counters());
       this.attach(node);
     }
     return node;
@@ -199,9 +206,8 @@ export class ItemSimilarity {
 
   /** dot(i,j) += delta (both directions) on behalf of `user` (userHash); `nInc` new co-occurrences. */
   addDot(a: ItemNode, b: ItemNode, delta: number, nInc: number, user: number): void {
-    // keyed by the nodes' own id strings: every counter of an item shares one copy
-    a.counters.addPeer(b.index, b.id, delta, nInc, user);
-    b.counters.addPeer(a.index, a.id, delta, nInc, user);
+    a.counters.addPeer(b.index, delta, nInc, user);
+    b.counters.addPeer(a.index, delta, nInc, user);
     a.dirty = true;
     b.dirty = true;
     a.pending++;
@@ -233,8 +239,7 @@ export class ItemSimilarity {
     const counters = node.counters;
     for (let slot = 0; slot < counters.size; slot++) {
       if (!counters.supported(slot)) continue;
-      const other = this.nodes.get(counters.keys[slot]);
-      if (other === undefined) continue;
+      const other = this.byIndex[counters.peers[slot]];
       const s = this.score(node, counters.counterAt(slot), other);
       if (s > 0) out.push({ itemId: other.id, score: s });
     }
@@ -284,7 +289,6 @@ export class ItemSimilarity {
     }
     const scores = this.rowScores;
     const slots = this.rowSlots;
-    const keys = counters.keys;
     const counts = counters.counts;
     const errs = counters.errs;
     const ns = counters.ns;
@@ -295,13 +299,7 @@ export class ItemSimilarity {
     let m = 0;
     for (let slot = 0; slot < size; slot++) {
       if (!counters.supported(slot)) continue;
-      let peer = peers[slot];
-      if (peer < 0) {
-        const other = this.nodes.get(keys[slot]);
-        if (other === undefined) continue;
-        peer = other.index;
-        peers[slot] = peer;
-      }
+      const peer = peers[slot];
       // inlined score(): this loop is the hottest in the model
       const dot = counts[slot] - errs[slot];
       const denom = norm2 * norms[peer];
@@ -330,7 +328,8 @@ export class ItemSimilarity {
     if (this.rowOrder.length < kept) this.rowOrder = new Int32Array(kept * 2);
     const order = this.rowOrder.subarray(0, kept);
     for (let k = 0; k < kept; k++) order[k] = k;
-    order.sort((x, y) => scores[y] - scores[x] || (keys[slots[x]] < keys[slots[y]] ? -1 : 1));
+    const byIndex = this.byIndex;
+    order.sort((x, y) => scores[y] - scores[x] || (byIndex[peers[slots[x]]].id < byIndex[peers[slots[y]]].id ? -1 : 1));
     const n = Math.min(kept, limit);
     if (node.neighborIndices.length < n) node.neighborIndices = new Int32Array(limit);
     const indices = node.neighborIndices;
@@ -338,7 +337,7 @@ export class ItemSimilarity {
     const out = node.neighborScores;
     for (let k = 0; k < n; k++) {
       const slot = slots[order[k]];
-      ids[k] = keys[slot];
+      ids[k] = byIndex[peers[slot]].id;
       indices[k] = peers[slot];
       out[k] = scores[order[k]];
     }
@@ -369,7 +368,7 @@ export class ItemSimilarity {
     node.counters = SpaceSaving.fromJSON(
       this.options.maxCountersPerItem,
       json.counters,
-      (key) => this.node(key).index,
+      { peerOf: (key) => this.node(key).index, names: this.peerName },
       this.options.minSupport,
       this.selection,
     );
@@ -393,7 +392,7 @@ export class ItemSimilarity {
    */
   makePeer(node: ItemNode): void {
     node.owned = false;
-    node.counters = new SpaceSaving(this.options.maxCountersPerItem, true, this.options.minSupport, this.selection);
+    node.counters = this.counters();
     node.neighborIds = [];
     node.neighborIndices = new Int32Array(0);
     node.neighborScores = [];

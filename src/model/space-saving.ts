@@ -23,6 +23,9 @@ export interface SpaceSavingJson {
   entries: CounterJson[];
 }
 
+/** The name of the item a peer number stands for (the owner's node ids), for counters keyed by peer. */
+export type PeerNames = (peer: number) => string;
+
 const INITIAL_SLOTS = 8;
 const GROWTH = 1.5;
 
@@ -49,8 +52,10 @@ function counterColumns(size: number): { counts: Float64Array; errs: Float64Arra
  * Counters live in dense parallel typed arrays (slots 0..size−1, any order; a removal moves the last
  * slot into the hole): the hot loops of the model scan them without touching one object per counter.
  * `peers` is the owner's integer for whatever a key names (−1 until set; not serialised). With
- * `byPeer`, counters are found by that integer (add through addPeer): hashing a small integer is
- * cheaper than a string, and the string-keyed reads then scan (they are rare: erasure, inspection).
+ * `peerNames`, counters are found by that integer (add through addPeer) and named through it: hashing
+ * a small integer is cheaper than a string, no key is held per counter (an item's 200 counters kept
+ * 1.8 KB of references to names their peers already give), and the string-keyed reads then scan
+ * (they are rare: erasure, inspection).
  */
 export class SpaceSaving {
   /** Slots by name (counters keyed by name), else null. */
@@ -59,7 +64,9 @@ export class SpaceSaving {
   private readonly peerSlots: SlotTable<number> | null;
   /** Distinct users per counter when a support threshold above 1 is asked for, else null. */
   private readonly distinct: DistinctUsers | null;
-  keys: string[] = [];
+  /** Keys by slot of counters keyed by name, else null (peerNames names them). */
+  private readonly keys: string[] | null;
+  private count = 0;
   counts: Float64Array;
   /** Co-occurrences: whole numbers, so 32 bits (half of a double) hold them. */
   ns: Int32Array;
@@ -74,12 +81,14 @@ export class SpaceSaving {
    */
   constructor(
     readonly capacity: number,
-    readonly byPeer = false,
+    private readonly peerNames: PeerNames | null = null,
     readonly minUsers = 1,
     private readonly selection = new SelectionBuffer(),
   ) {
+    const byPeer = peerNames !== null;
     this.peerSlots = byPeer ? SlotTable.ofNumbers(INITIAL_SLOTS) : null;
     this.slots = byPeer ? null : SlotTable.ofStrings(INITIAL_SLOTS);
+    this.keys = byPeer ? null : [];
     const initial = capacity > 0 ? Math.min(capacity, INITIAL_SLOTS) : INITIAL_SLOTS;
     const columns = counterColumns(initial);
     this.counts = columns.counts;
@@ -95,13 +104,19 @@ export class SpaceSaving {
   }
 
   get size(): number {
-    return this.keys.length;
+    return this.count;
+  }
+
+  /** The key of the counter in slot `s`. */
+  keyAt(s: number): string {
+    return this.keys !== null ? this.keys[s] : (this.peerNames as PeerNames)(this.peers[s]);
   }
 
   /** The slot of `key`, or −1. */
   slotOf(key: string): number {
-    if (this.slots !== null) return this.slots.get(key, this.keys);
-    return this.keys.indexOf(key);
+    if (this.slots !== null && this.keys !== null) return this.slots.get(key, this.keys);
+    for (let s = 0; s < this.count; s++) if (this.keyAt(s) === key) return s;
+    return -1;
   }
 
   /** The slot of the counter with this peer (byPeer counters only), or −1. */
@@ -117,13 +132,13 @@ export class SpaceSaving {
 
   /** A copy of the counter in slot `s`. */
   counterAt(s: number): Counter {
-    return { key: this.keys[s], count: this.counts[s], n: this.ns[s], err: this.errs[s], users: this.distinct?.count(s) ?? 0 };
+    return { key: this.keyAt(s), count: this.counts[s], n: this.ns[s], err: this.errs[s], users: this.distinct?.count(s) ?? 0 };
   }
 
   /** Copies of all counters by key (for inspection and serialisation, not for hot paths). */
   get entries(): Map<string, Counter> {
     const out = new Map<string, Counter>();
-    for (let s = 0; s < this.keys.length; s++) out.set(this.keys[s], this.counterAt(s));
+    for (let s = 0; s < this.count; s++) out.set(this.keyAt(s), this.counterAt(s));
     return out;
   }
 
@@ -134,47 +149,49 @@ export class SpaceSaving {
    */
   add(key: string, delta: number, nInc: number, peer = -1, user = -1): number {
     const slots = this.slots;
-    if (slots === null) throw new Error('counters keyed by peer: use addPeer');
-    let s = slots.get(key, this.keys);
+    const keys = this.keys;
+    if (slots === null || keys === null) throw new Error('counters keyed by peer: use addPeer');
+    let s = slots.get(key, keys);
     if (s >= 0) {
       this.counts[s] += delta;
       this.ns[s] += nInc;
       if (peer >= 0) this.peers[s] = peer;
     } else {
-      if (this.capacity > 0 && this.keys.length >= this.capacity) this.evict();
+      if (this.capacity > 0 && this.count >= this.capacity) this.evict();
       s = this.append(key, this.floor + delta, nInc, this.floor, peer);
     }
     if (user !== -1 && this.distinct !== null) this.distinct.note(s, user);
     return s;
   }
 
-  /** add() for counters keyed by peer: `peer` identifies the counter, `key` is its name. */
-  addPeer(peer: number, key: string, delta: number, nInc: number, user = -1): number {
+  /** add() for counters keyed by peer: `peer` identifies and names the counter. */
+  addPeer(peer: number, delta: number, nInc: number, user = -1): number {
     if (this.peerSlots === null) throw new Error('counters keyed by name: use add');
     let s = this.peerSlots.get(peer, this.peers);
     if (s >= 0) {
       this.counts[s] += delta;
       this.ns[s] += nInc;
     } else {
-      if (this.capacity > 0 && this.keys.length >= this.capacity) this.evict();
-      s = this.append(key, this.floor + delta, nInc, this.floor, peer);
+      if (this.capacity > 0 && this.count >= this.capacity) this.evict();
+      s = this.append('', this.floor + delta, nInc, this.floor, peer);
     }
     if (user !== -1 && this.distinct !== null) this.distinct.note(s, user);
     return s;
   }
 
-  /** Appends a counter; a byPeer counter needs its peer now (fromJSON callers pass −1 and use setPeers). */
+  /** Appends a counter; a counter keyed by peer needs its peer now (its key is not kept). */
   private append(key: string, count: number, n: number, err: number, peer: number): number {
-    const s = this.keys.length;
+    const s = this.count;
     if (s === this.counts.length) this.grow();
-    this.keys.push(key);
+    this.count++;
+    this.keys?.push(key);
     this.counts[s] = count;
     this.ns[s] = n;
     this.errs[s] = err;
     this.peers[s] = peer;
     this.distinct?.clear(s);
     if (this.peerSlots !== null) this.peerSlots.set(peer, s, this.peers);
-    else this.slots?.set(key, s, this.keys);
+    else if (this.keys !== null) this.slots?.set(key, s, this.keys);
     return s;
   }
 
@@ -197,21 +214,22 @@ export class SpaceSaving {
 
   /** Removes slot `s`, moving the last slot into it. */
   private removeAt(s: number): void {
+    const keys = this.keys;
     if (this.peerSlots !== null) this.peerSlots.delete(this.peers[s], this.peers);
-    else this.slots?.delete(this.keys[s], this.keys);
-    const last = this.keys.length - 1;
+    else if (keys !== null) this.slots?.delete(keys[s], keys);
+    const last = this.count - 1;
     if (s !== last) {
-      const movedKey = this.keys[last];
-      this.keys[s] = movedKey;
+      if (keys !== null) keys[s] = keys[last];
       this.counts[s] = this.counts[last];
       this.ns[s] = this.ns[last];
       this.errs[s] = this.errs[last];
       this.peers[s] = this.peers[last];
       this.distinct?.move(last, s);
       if (this.peerSlots !== null) this.peerSlots.set(this.peers[s], s, this.peers);
-      else this.slots?.set(movedKey, s, this.keys);
+      else if (keys !== null) this.slots?.set(keys[s], s, keys);
     }
-    this.keys.pop();
+    keys?.pop();
+    this.count--;
   }
 
   /** Removes `user`'s contribution (erasure); counters that reach zero support disappear. */
@@ -234,12 +252,12 @@ export class SpaceSaving {
    */
   dropPeers(marks: Uint8Array, resolve?: (key: string) => number): number {
     let dropped = 0;
-    for (let s = this.keys.length - 1; s >= 0; s--) {
+    for (let s = this.count - 1; s >= 0; s--) {
       // backwards: a removal moves the last slot into s, and that slot was visited already
       let peer = this.peers[s];
       if (peer < 0) {
         if (resolve === undefined) continue;
-        peer = resolve(this.keys[s]);
+        peer = resolve(this.keyAt(s));
         this.peers[s] = peer;
       }
       if (peer < 0 || marks[peer] === 1) {
@@ -258,7 +276,7 @@ export class SpaceSaving {
   /** Multiplies every count (forward-decay renormalisation). */
   scale(factor: number): void {
     this.floor *= factor;
-    for (let s = 0; s < this.keys.length; s++) {
+    for (let s = 0; s < this.count; s++) {
       this.counts[s] *= factor;
       this.errs[s] *= factor;
     }
@@ -269,7 +287,7 @@ export class SpaceSaving {
    * the cut count by quickselect on a scratch copy instead of sorting the counters.
    */
   private evict(): void {
-    const size = this.keys.length;
+    const size = this.count;
     const drop = Math.min(size, Math.max(1, Math.floor(this.capacity / 8)));
     if (drop === 0) return;
     const scratch = this.selection.view(size);
@@ -285,39 +303,42 @@ export class SpaceSaving {
         this.removeAt(s);
         dropped++;
       } else if (count === cut) {
-        atCut.push([this.keys[s], this.peers[s]]);
+        atCut.push([this.keyAt(s), this.peers[s]]);
       }
     }
     if (dropped + atCut.length > drop) atCut.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     for (let k = 0; dropped < drop && k < atCut.length; k++, dropped++) {
       const [key, peer] = atCut[k];
-      this.removeAt(this.peerSlots !== null ? this.peerSlots.get(peer, this.peers) : (this.slots?.get(key, this.keys) ?? -1));
+      this.removeAt(this.peerSlots !== null ? this.peerSlots.get(peer, this.peers) : this.slotOf(key));
     }
     if (cut > this.floor) this.floor = cut;
   }
 
   toJSON(): SpaceSavingJson {
     const entries: CounterJson[] = [];
-    for (let s = 0; s < this.keys.length; s++) {
-      const entry: CounterJson = [this.keys[s], this.counts[s], this.ns[s], this.errs[s]];
+    for (let s = 0; s < this.count; s++) {
+      const entry: CounterJson = [this.keyAt(s), this.counts[s], this.ns[s], this.errs[s]];
       if (this.distinct !== null) entry.push(this.distinct.toJSON(s));
       entries.push(entry);
     }
     return { floor: this.floor, entries };
   }
 
-  /** `peerOf(key)` names each counter's peer; required for byPeer counters (they are found by it). */
+  /**
+   * With `peers`, counters keyed by peer: `peerOf(key)` gives each counter's peer (it is found by it),
+   * `names` names them again.
+   */
   static fromJSON(
     capacity: number,
     json: SpaceSavingJson,
-    peerOf?: (key: string) => number,
+    peers?: { peerOf: (key: string) => number; names: PeerNames },
     minUsers = 1,
     selection?: SelectionBuffer,
   ): SpaceSaving {
-    const ss = new SpaceSaving(capacity, peerOf !== undefined, minUsers, selection);
+    const ss = new SpaceSaving(capacity, peers?.names ?? null, minUsers, selection);
     ss.floor = json.floor;
     for (const [key, count, n, err, users] of json.entries) {
-      const s = ss.append(key, count, n, err, peerOf === undefined ? -1 : peerOf(key));
+      const s = ss.append(key, count, n, err, peers === undefined ? -1 : peers.peerOf(key));
       if (users !== undefined) ss.distinct?.load(s, users);
     }
     return ss;

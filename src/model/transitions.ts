@@ -31,7 +31,7 @@ export class Transitions {
   add(from: string, to: string, weight: number, nInc = 1, user = -1, toIndex = -1): void {
     let node = this.nodes.get(from);
     if (node === undefined) {
-      node = { total: 0, next: new SpaceSaving(this.capacity, false, this.minUsers, this.selection) };
+      node = { total: 0, next: new SpaceSaving(this.capacity, null, this.minUsers, this.selection) };
       this.nodes.set(from, node);
     }
     node.total += weight;
@@ -75,7 +75,7 @@ export class Transitions {
     for (let s = 0; s < next.size; s++) {
       if (!next.supported(s)) continue;
       const share = (next.counts[s] - next.errs[s]) / node.total;
-      if (share > 0) visit(next.keys[s], share);
+      if (share > 0) visit(next.keyAt(s), share);
     }
   }
 

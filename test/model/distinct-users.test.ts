@@ -37,7 +37,7 @@ describe('distinct users behind a counter', () => {
   });
 
   it('moves with its counter and survives JSON inside Space-Saving', () => {
-    const ss = new SpaceSaving(0, false, 2);
+    const ss = new SpaceSaving(0, null, 2);
     ss.add('a', 1, 1, -1, 11);
     ss.add('b', 1, 1, -1, 11);
     ss.add('b', 1, 1, -1, 22);

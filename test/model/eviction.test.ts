@@ -15,8 +15,8 @@ function expectConsistent(state: ModelState): void {
     const c = node.counters;
     for (let s = 0; s < c.size; s++) {
       const peer = sim.byIndex[c.peers[s]];
-      expect(peer?.id, `${id}: counter ${c.keys[s]}`).toBe(c.keys[s]);
-      expect(live.get(c.keys[s])).toBe(peer);
+      expect(peer?.id, `${id}: counter ${c.keyAt(s)}`).toBe(c.keyAt(s));
+      expect(live.get(c.keyAt(s))).toBe(peer);
       expect(c.slotOfPeer(c.peers[s])).toBe(s);
     }
     node.neighborIds.forEach((other, k) => {
@@ -26,7 +26,7 @@ function expectConsistent(state: ModelState): void {
   for (const [from, t] of state.transitions.nodes) {
     expect(live.has(from), `followed-by list of ${from}`).toBe(true);
     for (let s = 0; s < t.next.size; s++) {
-      const to = t.next.keys[s];
+      const to = t.next.keyAt(s);
       expect(live.has(to), `${from} → ${to}`).toBe(true);
       if (t.next.peers[s] >= 0) expect(sim.byIndex[t.next.peers[s]].id).toBe(to);
     }
