@@ -6,16 +6,6 @@ export function userHash(userId: string): number {
   return h === -1 ? 0 : h;
 }
 
-/** The three columns of `slots` counters as views of one buffer (space-saving.ts says why). */
-function columns(slots: number, threshold: number): [atLeast: Uint8Array, known: Uint8Array, witnesses: Int32Array] {
-  const buffer = new ArrayBuffer(slots * (threshold * 4 + 2));
-  return [
-    new Uint8Array(buffer, slots * threshold * 4, slots),
-    new Uint8Array(buffer, slots * (threshold * 4 + 1), slots),
-    new Int32Array(buffer, 0, slots * threshold),
-  ];
-}
-
 /**
  * How many distinct users stand behind each counter of a SpaceSaving, as far as the support threshold
  * needs it. The hashes of the first `threshold` users are kept as witnesses, so a user counts once
@@ -25,92 +15,118 @@ function columns(slots: number, threshold: number): [atLeast: Uint8Array, known:
  * told from a new one). Erasing a user lowers it by one, witnessed or not, so after one erasure a
  * counter is supported exactly when the users left are at least `threshold`, as a replay without the
  * erased user would find. Two users whose ids share a 32-bit hash count as one (errs low).
+ *
+ * Per slot, `threshold` 32-bit witnesses and two bytes, atLeast and the number of witnesses known. They
+ * live where the owner puts them (`attach`): a counter set keeps them in its own columns, so a set is
+ * one buffer (each typed array costs ~100 bytes besides its data).
  */
 export class DistinctUsers {
-  /** Lower bound of distinct users per slot, at most threshold + 1. */
-  private atLeast: Uint8Array;
-  /** Witnesses stored per slot (≤ threshold). */
-  private known: Uint8Array;
-  /** `threshold` user hashes per slot; the first known[s] are valid. */
-  private witnesses: Int32Array;
+  private ints: Int32Array;
+  /** Integers from one slot to the next in `ints`. */
+  private stride: number;
+  /** Where a slot's witnesses start within its stride. */
+  private at = 0;
+  /** atLeast and known of slot s at 2s and 2s + 1. */
+  private bytes: Uint8Array;
 
+  /** Standalone, with room for `slots` slots (a counter set attaches its own columns instead). */
   constructor(
     readonly threshold: number,
     slots: number,
   ) {
     if (!(threshold >= 2 && threshold <= 254)) throw new Error(`distinct-user threshold must be 2..254, got ${threshold}`);
-    [this.atLeast, this.known, this.witnesses] = columns(slots, threshold);
+    this.stride = threshold;
+    this.ints = new Int32Array(slots * threshold);
+    this.bytes = new Uint8Array(slots * 2);
   }
 
+  /**
+   * From now on the witnesses live in `ints` (the owner's copy), `stride` apart, from `at` within each
+   * stride; the two bytes of each slot in `bytes`, where the bytes held so far are copied.
+   */
+  attach(ints: Int32Array, stride: number, at: number, bytes: Uint8Array): void {
+    bytes.set(this.bytes.subarray(0, Math.min(this.bytes.length, bytes.length)));
+    this.ints = ints;
+    this.stride = stride;
+    this.at = at;
+    this.bytes = bytes;
+  }
+
+  /** Room for `slots` slots, standalone (an attached one follows its owner's columns). */
   grow(slots: number): void {
-    const [atLeast, known, witnesses] = columns(slots, this.threshold);
-    atLeast.set(this.atLeast);
-    known.set(this.known);
-    witnesses.set(this.witnesses);
-    this.atLeast = atLeast;
-    this.known = known;
-    this.witnesses = witnesses;
+    const ints = new Int32Array(slots * this.stride);
+    ints.set(this.ints);
+    const bytes = new Uint8Array(slots * 2);
+    bytes.set(this.bytes);
+    this.ints = ints;
+    this.bytes = bytes;
   }
 
   /** Notes that `user` (a userHash) added to slot `s`. */
   note(s: number, user: number): void {
-    const known = this.known[s];
-    const base = s * this.threshold;
-    for (let k = 0; k < known; k++) if (this.witnesses[base + k] === user) return;
-    if (this.atLeast[s] > known) return;
+    const ints = this.ints;
+    const bytes = this.bytes;
+    const base = s * this.stride + this.at;
+    const known = bytes[2 * s + 1];
+    for (let k = 0; k < known; k++) if (ints[base + k] === user) return;
+    if (bytes[2 * s] > known) return;
     if (known < this.threshold) {
-      this.witnesses[base + known] = user;
-      this.known[s] = known + 1;
+      ints[base + known] = user;
+      bytes[2 * s + 1] = known + 1;
     }
-    this.atLeast[s] = known + 1;
+    bytes[2 * s] = known + 1;
   }
 
   supported(s: number): boolean {
-    return this.atLeast[s] >= this.threshold;
+    return this.bytes[2 * s] >= this.threshold;
   }
 
   /** Distinct users up to the threshold: all that support decisions (and the digest) depend on. */
   count(s: number): number {
-    return Math.min(this.atLeast[s], this.threshold);
+    return Math.min(this.bytes[2 * s], this.threshold);
   }
 
   /** Takes out `user`, who added to slot `s` (erasure). */
   forget(s: number, user: number): void {
-    const known = this.known[s];
-    const base = s * this.threshold;
+    const ints = this.ints;
+    const bytes = this.bytes;
+    const base = s * this.stride + this.at;
+    const known = bytes[2 * s + 1];
     for (let k = 0; k < known; k++) {
-      if (this.witnesses[base + k] !== user) continue;
-      this.witnesses[base + k] = this.witnesses[base + known - 1];
-      this.known[s] = known - 1;
-      this.atLeast[s]--;
+      if (ints[base + k] !== user) continue;
+      ints[base + k] = ints[base + known - 1];
+      bytes[2 * s + 1] = known - 1;
+      bytes[2 * s]--;
       return;
     }
     // an unwitnessed user: one of those counted beyond the witnesses, if any
-    if (this.atLeast[s] > known) this.atLeast[s]--;
+    if (bytes[2 * s] > known) bytes[2 * s]--;
   }
 
   /** Slot `from` moves to `to` (the owner filled a hole). */
   move(from: number, to: number): void {
-    this.atLeast[to] = this.atLeast[from];
-    this.known[to] = this.known[from];
-    this.witnesses.copyWithin(to * this.threshold, from * this.threshold, (from + 1) * this.threshold);
+    const source = from * this.stride + this.at;
+    this.ints.copyWithin(to * this.stride + this.at, source, source + this.threshold);
+    this.bytes[2 * to] = this.bytes[2 * from];
+    this.bytes[2 * to + 1] = this.bytes[2 * from + 1];
   }
 
   clear(s: number): void {
-    this.atLeast[s] = 0;
-    this.known[s] = 0;
+    this.bytes[2 * s] = 0;
+    this.bytes[2 * s + 1] = 0;
   }
 
   /** [atLeast, …witnesses] of slot `s`. */
   toJSON(s: number): number[] {
-    const base = s * this.threshold;
-    return [this.atLeast[s], ...this.witnesses.subarray(base, base + this.known[s])];
+    const base = s * this.stride + this.at;
+    return [this.bytes[2 * s], ...this.ints.subarray(base, base + this.bytes[2 * s + 1])];
   }
 
   load(s: number, json: readonly number[]): void {
+    const base = s * this.stride + this.at;
     const known = Math.min(json.length - 1, this.threshold);
-    for (let k = 0; k < known; k++) this.witnesses[s * this.threshold + k] = json[k + 1];
-    this.known[s] = known;
-    this.atLeast[s] = Math.max(known, Math.min(json[0], this.threshold + 1));
+    for (let k = 0; k < known; k++) this.ints[base + k] = json[k + 1];
+    this.bytes[2 * s + 1] = known;
+    this.bytes[2 * s] = Math.max(known, Math.min(json[0], this.threshold + 1));
   }
 }

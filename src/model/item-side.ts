@@ -351,14 +351,14 @@ export class ItemSide implements ItemUpdates, ItemView {
     for (let slot = 0; slot < next.size; slot++) {
       // too few distinct users behind the transition: it would retell one person's path
       if (!next.supported(slot)) continue;
-      const share = next.counts[slot] - next.errs[slot];
+      const share = next.countAt(slot) - next.errAt(slot);
       if (!(share > 0)) continue;
-      let peer = next.peers[slot];
+      let peer = next.peerAt(slot);
       if (peer < 0) {
         const to = nodes.get(next.keyAt(slot));
         if (to === undefined) continue;
         peer = to.index;
-        next.peers[slot] = peer;
+        next.notePeer(slot, peer);
       }
       ids[n] = next.keyAt(slot);
       indices[n] = peer;

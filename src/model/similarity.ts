@@ -239,7 +239,7 @@ export class ItemSimilarity {
     const counters = node.counters;
     for (let slot = 0; slot < counters.size; slot++) {
       if (!counters.supported(slot)) continue;
-      const other = this.byIndex[counters.peers[slot]];
+      const other = this.byIndex[counters.peerAt(slot)];
       const s = this.score(node, counters.counterAt(slot), other);
       if (s > 0) out.push({ itemId: other.id, score: s });
     }
@@ -289,23 +289,21 @@ export class ItemSimilarity {
     }
     const scores = this.rowScores;
     const slots = this.rowSlots;
-    const counts = counters.counts;
-    const errs = counters.errs;
-    const ns = counters.ns;
-    const peers = counters.peers;
     const norms = this.normStore.values;
     const norm2 = node.norm2;
     const shrink = this.options.shrinkage;
     let m = 0;
     for (let slot = 0; slot < size; slot++) {
       if (!counters.supported(slot)) continue;
-      const peer = peers[slot];
       // inlined score(): this loop is the hottest in the model
-      const dot = counts[slot] - errs[slot];
-      const denom = norm2 * norms[peer];
+      const dot = counters.countAt(slot) - counters.errAt(slot);
+      const denom = norm2 * norms[counters.peerAt(slot)];
       if (dot <= 0 || denom <= 0) continue;
       let score = dot / Math.sqrt(denom);
-      if (shrink > 0) score *= ns[slot] / (ns[slot] + shrink);
+      if (shrink > 0) {
+        const n = counters.nAt(slot);
+        score *= n / (n + shrink);
+      }
       scores[m] = score;
       slots[m] = slot;
       m++;
@@ -329,7 +327,7 @@ export class ItemSimilarity {
     const order = this.rowOrder.subarray(0, kept);
     for (let k = 0; k < kept; k++) order[k] = k;
     const byIndex = this.byIndex;
-    order.sort((x, y) => scores[y] - scores[x] || (byIndex[peers[slots[x]]].id < byIndex[peers[slots[y]]].id ? -1 : 1));
+    order.sort((x, y) => scores[y] - scores[x] || (byIndex[counters.peerAt(slots[x])].id < byIndex[counters.peerAt(slots[y])].id ? -1 : 1));
     const n = Math.min(kept, limit);
     if (node.neighborIndices.length < n) node.neighborIndices = new Int32Array(limit);
     const indices = node.neighborIndices;
@@ -337,8 +335,9 @@ export class ItemSimilarity {
     const out = node.neighborScores;
     for (let k = 0; k < n; k++) {
       const slot = slots[order[k]];
-      ids[k] = byIndex[peers[slot]].id;
-      indices[k] = peers[slot];
+      const peer = counters.peerAt(slot);
+      ids[k] = byIndex[peer].id;
+      indices[k] = peer;
       out[k] = scores[order[k]];
     }
     if (ids.length > n) {

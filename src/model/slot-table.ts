@@ -10,34 +10,61 @@ function hashOf(key: number | string): number {
 /** Tables this large or smaller hold slots in 16 bits: every item's counters stay far below it. */
 const SMALL_CAPACITY = 1 << 16;
 
+/** Entries of a table for `expected` keys: a power of two, at most three quarters full. */
+export function tableCapacity(expected: number): number {
+  let capacity = 8;
+  while (capacity * 3 < expected * 4) capacity <<= 1;
+  return capacity;
+}
+
+/** Bytes of a table of `capacity` entries. */
+export function tableBytes(capacity: number): number {
+  return capacity * (capacity <= SMALL_CAPACITY ? 2 : 4);
+}
+
+/** A table of `capacity` entries at `byteOffset` of `buffer` (tableBytes long; 4-aligned). */
+export function tableIn(buffer: ArrayBuffer, byteOffset: number, capacity: number): Uint16Array | Uint32Array {
+  return capacity <= SMALL_CAPACITY ? new Uint16Array(buffer, byteOffset, capacity) : new Uint32Array(buffer, byteOffset, capacity);
+}
+
 /**
  * The slot of each key among the dense slots of its owner (SpaceSaving), by open addressing with
  * linear probing. The table holds only slot + 1 (0 = empty), in 16 bits while it is small: a key is
  * told apart by reading the owner's `keys[slot]`, which the caller passes in. That is a quarter of
  * the bytes of (key, value) pairs in 32 bits and a tenth of a Map's entries — an item's 200 counters
  * take 1 KiB instead of 4 — with still far fewer cache lines per lookup than a Map, on the model's
- * hottest path. Keys are integers (peers) or strings (names).
+ * hottest path. Keys are integers (peers) or strings (names). The owner may keep its keys `stride`
+ * apart (slot s's key at keys[s · stride]) and the table in a buffer it shares with its columns (`within`).
  */
 export class SlotTable<K extends number | string> {
   private table: Uint16Array | Uint32Array;
   private mask: number;
   private count = 0;
 
-  private constructor(expected: number) {
-    let capacity = 8;
-    while (capacity * 3 < expected * 4) capacity <<= 1;
-    this.table = allocate(capacity);
-    this.mask = capacity - 1;
+  private constructor(
+    table: Uint16Array | Uint32Array,
+    private readonly stride: number,
+  ) {
+    this.table = table;
+    this.mask = table.length - 1;
   }
 
   /** A table of integer keys (peers: non-negative). */
   static ofNumbers(expected = 8): SlotTable<number> {
-    return new SlotTable<number>(expected);
+    return new SlotTable<number>(allocate(tableCapacity(expected)), 1);
   }
 
   /** A table of string keys. */
   static ofStrings(expected = 8): SlotTable<string> {
-    return new SlotTable<string>(expected);
+    return new SlotTable<string>(allocate(tableCapacity(expected)), 1);
+  }
+
+  /**
+   * An empty table in `table` (zeros; a power of two long, from tableIn), keys `stride` apart. Filled
+   * beyond three quarters, it moves to a table of its own twice the size.
+   */
+  static within<K extends number | string>(table: Uint16Array | Uint32Array, stride: number): SlotTable<K> {
+    return new SlotTable<K>(table, stride);
   }
 
   get size(): number {
@@ -51,7 +78,7 @@ export class SlotTable<K extends number | string> {
     for (let i = hashOf(key) & mask; ; i = (i + 1) & mask) {
       const stored = t[i];
       if (stored === 0) return -1;
-      if (keys[stored - 1] === key) return stored - 1;
+      if (keys[(stored - 1) * this.stride] === key) return stored - 1;
     }
   }
 
@@ -67,7 +94,7 @@ export class SlotTable<K extends number | string> {
         this.count++;
         return;
       }
-      if (keys[stored - 1] === key) {
+      if (keys[(stored - 1) * this.stride] === key) {
         t[i] = slot + 1;
         return;
       }
@@ -82,14 +109,14 @@ export class SlotTable<K extends number | string> {
     for (; ; i = (i + 1) & mask) {
       const stored = t[i];
       if (stored === 0) return;
-      if (keys[stored - 1] === key) break;
+      if (keys[(stored - 1) * this.stride] === key) break;
     }
     this.count--;
     // backward-shift deletion: pull later entries of the probe run into the hole (no tombstones)
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
       const stored = t[j];
       if (stored === 0) break;
-      const home = hashOf(keys[stored - 1]) & mask;
+      const home = hashOf(keys[(stored - 1) * this.stride]) & mask;
       const stays = i <= j ? i < home && home <= j : i < home || home <= j;
       if (!stays) {
         t[i] = stored;
@@ -105,7 +132,7 @@ export class SlotTable<K extends number | string> {
     this.table = allocate(capacity);
     this.mask = capacity - 1;
     this.count = 0;
-    for (let i = 0; i < old.length; i++) if (old[i] !== 0) this.set(keys[old[i] - 1], old[i] - 1, keys);
+    for (let i = 0; i < old.length; i++) if (old[i] !== 0) this.set(keys[(old[i] - 1) * this.stride], old[i] - 1, keys);
   }
 }
 

@@ -1,6 +1,6 @@
 import { DistinctUsers } from './distinct-users.js';
 import { kthSmallest, SelectionBuffer } from './quickselect.js';
-import { SlotTable } from './slot-table.js';
+import { SlotTable, tableBytes, tableCapacity, tableIn } from './slot-table.js';
 
 /**
  * One counter: `count` over-estimates the true total by at most `err`; `n` counts co-occurrences
@@ -29,19 +29,42 @@ export type PeerNames = (peer: number) => string;
 const INITIAL_SLOTS = 8;
 const GROWTH = 1.5;
 
+/** A slot's integers in `ints`: its peer first (the slot table reads it there), co-occurrences, then distinct users' witnesses. */
+const PEER = 0;
+const N = 1;
+const WITNESSES = 2;
+
+interface CounterColumns {
+  figures: Float64Array;
+  ints: Int32Array;
+  /** Two per slot for distinct users (DistinctUsers), empty without them. */
+  bytes: Uint8Array;
+  table: Uint16Array | Uint32Array;
+}
+
 /**
- * The four columns of `size` counters as views of one buffer (peers −1): a typed array with a buffer
- * of its own costs ~210 bytes besides its data, a view of a shared one ~100.
+ * The columns of `size` counters and their slot table, as views of one buffer: a typed array costs
+ * ~100 bytes besides its data, its own buffer ~90 more, and a counter set of three buffers and eight
+ * views spent ~1.1 KB before its first counter. Counts and errors interleave in `figures`, a slot's
+ * integers (`stride` of them) in `ints`; peers start at −1.
  */
-function counterColumns(size: number): { counts: Float64Array; errs: Float64Array; ns: Int32Array; peers: Int32Array } {
-  const buffer = new ArrayBuffer(size * 24);
+function counterColumns(size: number, stride: number, distinct: boolean): CounterColumns {
+  const capacity = tableCapacity(size);
+  const intsAt = size * 16;
+  const tableAt = intsAt + size * stride * 4;
+  const bytesAt = tableAt + tableBytes(capacity);
+  const buffer = new ArrayBuffer(bytesAt + (distinct ? size * 2 : 0));
+  const ints = new Int32Array(buffer, intsAt, size * stride);
+  for (let at = PEER; at < ints.length; at += stride) ints[at] = -1;
   return {
-    counts: new Float64Array(buffer, 0, size),
-    errs: new Float64Array(buffer, size * 8, size),
-    ns: new Int32Array(buffer, size * 16, size),
-    peers: new Int32Array(buffer, size * 20, size).fill(-1),
+    figures: new Float64Array(buffer, 0, size * 2),
+    ints,
+    bytes: distinct ? new Uint8Array(buffer, bytesAt, size * 2) : NO_BYTES,
+    table: tableIn(buffer, tableAt, capacity),
   };
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 /**
  * Space-Saving (Metwally et al.) with batched eviction: at most `capacity` counters (0 = unbounded).
@@ -49,8 +72,8 @@ function counterColumns(size: number): { counts: Float64Array; errs: Float64Arra
  * newcomer starts from the largest evicted count, which it carries as its error — so counts stay
  * over-estimates, `count − err` stays an under-estimate, and heavy pairs survive.
  *
- * Counters live in dense parallel typed arrays (slots 0..size−1, any order; a removal moves the last
- * slot into the hole): the hot loops of the model scan them without touching one object per counter.
+ * Counters live in dense slots of typed arrays (0..size−1, any order; a removal moves the last slot
+ * into the hole): the hot loops of the model scan them without touching one object per counter.
  * `peers` is the owner's integer for whatever a key names (−1 until set; not serialised). With
  * `peerNames`, counters are found by that integer (add through addPeer) and named through it: hashing
  * a small integer is cheaper than a string, no key is held per counter (an item's 200 counters kept
@@ -59,19 +82,19 @@ function counterColumns(size: number): { counts: Float64Array; errs: Float64Arra
  */
 export class SpaceSaving {
   /** Slots by name (counters keyed by name), else null. */
-  private readonly slots: SlotTable<string> | null;
-  /** Slots by peer (byPeer counters), else null. */
-  private readonly peerSlots: SlotTable<number> | null;
+  private slots: SlotTable<string> | null;
+  /** Slots by peer (counters keyed by peer), else null. */
+  private peerSlots: SlotTable<number> | null;
   /** Distinct users per counter when a support threshold above 1 is asked for, else null. */
   private readonly distinct: DistinctUsers | null;
   /** Keys by slot of counters keyed by name, else null (peerNames names them). */
   private readonly keys: string[] | null;
   private count = 0;
-  counts: Float64Array;
-  /** Co-occurrences: whole numbers, so 32 bits (half of a double) hold them. */
-  ns: Int32Array;
-  errs: Float64Array;
-  peers: Int32Array;
+  /** count and err of slot s at 2s and 2s + 1. */
+  private figures: Float64Array;
+  /** `stride` integers per slot: peer, co-occurrences, distinct users. */
+  private ints: Int32Array;
+  private readonly stride: number;
   /** Count inherited by new entries: the largest count evicted so far. */
   floor = 0;
 
@@ -85,17 +108,16 @@ export class SpaceSaving {
     readonly minUsers = 1,
     private readonly selection = new SelectionBuffer(),
   ) {
-    const byPeer = peerNames !== null;
-    this.peerSlots = byPeer ? SlotTable.ofNumbers(INITIAL_SLOTS) : null;
-    this.slots = byPeer ? null : SlotTable.ofStrings(INITIAL_SLOTS);
-    this.keys = byPeer ? null : [];
+    this.distinct = minUsers > 1 ? new DistinctUsers(minUsers, 0) : null;
+    this.stride = WITNESSES + (minUsers > 1 ? minUsers : 0);
+    this.keys = peerNames === null ? [] : null;
     const initial = capacity > 0 ? Math.min(capacity, INITIAL_SLOTS) : INITIAL_SLOTS;
-    const columns = counterColumns(initial);
-    this.counts = columns.counts;
-    this.ns = columns.ns;
-    this.errs = columns.errs;
-    this.peers = columns.peers;
-    this.distinct = minUsers > 1 ? new DistinctUsers(minUsers, initial) : null;
+    const { figures, ints, bytes, table } = counterColumns(initial, this.stride, this.distinct !== null);
+    this.figures = figures;
+    this.ints = ints;
+    this.peerSlots = peerNames === null ? null : SlotTable.within(table, this.stride);
+    this.slots = peerNames === null ? SlotTable.within(table, 1) : null;
+    this.distinct?.attach(ints, this.stride, WITNESSES, bytes);
   }
 
   /** True when the counter in slot `s` has at least `minUsers` distinct users behind it. */
@@ -107,9 +129,33 @@ export class SpaceSaving {
     return this.count;
   }
 
+  /** The counter's count: an over-estimate of its total by at most errAt(s). */
+  countAt(s: number): number {
+    return this.figures[2 * s];
+  }
+
+  errAt(s: number): number {
+    return this.figures[2 * s + 1];
+  }
+
+  /** Co-occurrences of the counter. */
+  nAt(s: number): number {
+    return this.ints[s * this.stride + N];
+  }
+
+  /** The owner's integer for what the counter's key names, −1 until known. */
+  peerAt(s: number): number {
+    return this.ints[s * this.stride + PEER];
+  }
+
+  /** Records the peer of a counter keyed by name (one keyed by peer has it from the start). */
+  notePeer(s: number, peer: number): void {
+    if (this.peerSlots === null) this.ints[s * this.stride + PEER] = peer;
+  }
+
   /** The key of the counter in slot `s`. */
   keyAt(s: number): string {
-    return this.keys !== null ? this.keys[s] : (this.peerNames as PeerNames)(this.peers[s]);
+    return this.keys !== null ? this.keys[s] : (this.peerNames as PeerNames)(this.peerAt(s));
   }
 
   /** The slot of `key`, or −1. */
@@ -119,9 +165,9 @@ export class SpaceSaving {
     return -1;
   }
 
-  /** The slot of the counter with this peer (byPeer counters only), or −1. */
+  /** The slot of the counter with this peer (counters keyed by peer only), or −1. */
   slotOfPeer(peer: number): number {
-    return this.peerSlots === null ? -1 : this.peerSlots.get(peer, this.peers);
+    return this.peerSlots === null ? -1 : this.peerSlots.get(peer, this.ints);
   }
 
   /** A copy of the key's counter. */
@@ -132,7 +178,7 @@ export class SpaceSaving {
 
   /** A copy of the counter in slot `s`. */
   counterAt(s: number): Counter {
-    return { key: this.keyAt(s), count: this.counts[s], n: this.ns[s], err: this.errs[s], users: this.distinct?.count(s) ?? 0 };
+    return { key: this.keyAt(s), count: this.countAt(s), n: this.nAt(s), err: this.errAt(s), users: this.distinct?.count(s) ?? 0 };
   }
 
   /** Copies of all counters by key (for inspection and serialisation, not for hot paths). */
@@ -153,9 +199,9 @@ export class SpaceSaving {
     if (slots === null || keys === null) throw new Error('counters keyed by peer: use addPeer');
     let s = slots.get(key, keys);
     if (s >= 0) {
-      this.counts[s] += delta;
-      this.ns[s] += nInc;
-      if (peer >= 0) this.peers[s] = peer;
+      this.figures[2 * s] += delta;
+      this.ints[s * this.stride + N] += nInc;
+      if (peer >= 0) this.ints[s * this.stride + PEER] = peer;
     } else {
       if (this.capacity > 0 && this.count >= this.capacity) this.evict();
       s = this.append(key, this.floor + delta, nInc, this.floor, peer);
@@ -167,10 +213,10 @@ export class SpaceSaving {
   /** add() for counters keyed by peer: `peer` identifies and names the counter. */
   addPeer(peer: number, delta: number, nInc: number, user = -1): number {
     if (this.peerSlots === null) throw new Error('counters keyed by name: use add');
-    let s = this.peerSlots.get(peer, this.peers);
+    let s = this.peerSlots.get(peer, this.ints);
     if (s >= 0) {
-      this.counts[s] += delta;
-      this.ns[s] += nInc;
+      this.figures[2 * s] += delta;
+      this.ints[s * this.stride + N] += nInc;
     } else {
       if (this.capacity > 0 && this.count >= this.capacity) this.evict();
       s = this.append('', this.floor + delta, nInc, this.floor, peer);
@@ -182,50 +228,59 @@ export class SpaceSaving {
   /** Appends a counter; a counter keyed by peer needs its peer now (its key is not kept). */
   private append(key: string, count: number, n: number, err: number, peer: number): number {
     const s = this.count;
-    if (s === this.counts.length) this.grow();
+    if (2 * s === this.figures.length) this.grow();
     this.count++;
     this.keys?.push(key);
-    this.counts[s] = count;
-    this.ns[s] = n;
-    this.errs[s] = err;
-    this.peers[s] = peer;
+    this.figures[2 * s] = count;
+    this.figures[2 * s + 1] = err;
+    const at = s * this.stride;
+    this.ints[at + PEER] = peer;
+    this.ints[at + N] = n;
     this.distinct?.clear(s);
-    if (this.peerSlots !== null) this.peerSlots.set(peer, s, this.peers);
+    if (this.peerSlots !== null) this.peerSlots.set(peer, s, this.ints);
     else if (this.keys !== null) this.slots?.set(key, s, this.keys);
     return s;
   }
 
   private grow(): void {
     // by half: doubling left a quarter of a full item's slots empty (200 counters in 256)
-    const grown = Math.ceil(this.counts.length * GROWTH);
+    const slots = this.figures.length / 2;
+    const grown = Math.ceil(slots * GROWTH);
     const cap = this.capacity > 0 ? Math.min(this.capacity, grown) : grown;
-    const size = Math.max(cap, this.counts.length + 1);
-    const { counts, ns, errs, peers } = counterColumns(size);
-    counts.set(this.counts);
-    ns.set(this.ns);
-    errs.set(this.errs);
-    peers.set(this.peers);
-    this.counts = counts;
-    this.ns = ns;
-    this.errs = errs;
-    this.peers = peers;
-    this.distinct?.grow(size);
+    const size = Math.max(cap, slots + 1);
+    const { figures, ints, bytes, table } = counterColumns(size, this.stride, this.distinct !== null);
+    figures.set(this.figures);
+    ints.set(this.ints);
+    this.figures = figures;
+    this.ints = ints;
+    this.distinct?.attach(ints, this.stride, WITNESSES, bytes);
+    // the table shares the columns' buffer: a new one, every slot filed again
+    if (this.peerSlots !== null) {
+      const peerSlots = SlotTable.within<number>(table, this.stride);
+      for (let s = 0; s < this.count; s++) peerSlots.set(ints[s * this.stride + PEER], s, ints);
+      this.peerSlots = peerSlots;
+    } else if (this.keys !== null) {
+      const keySlots = SlotTable.within<string>(table, 1);
+      for (let s = 0; s < this.count; s++) keySlots.set(this.keys[s], s, this.keys);
+      this.slots = keySlots;
+    }
   }
 
   /** Removes slot `s`, moving the last slot into it. */
   private removeAt(s: number): void {
     const keys = this.keys;
-    if (this.peerSlots !== null) this.peerSlots.delete(this.peers[s], this.peers);
+    const stride = this.stride;
+    if (this.peerSlots !== null) this.peerSlots.delete(this.peerAt(s), this.ints);
     else if (keys !== null) this.slots?.delete(keys[s], keys);
     const last = this.count - 1;
     if (s !== last) {
       if (keys !== null) keys[s] = keys[last];
-      this.counts[s] = this.counts[last];
-      this.ns[s] = this.ns[last];
-      this.errs[s] = this.errs[last];
-      this.peers[s] = this.peers[last];
+      this.figures[2 * s] = this.figures[2 * last];
+      this.figures[2 * s + 1] = this.figures[2 * last + 1];
+      this.ints[s * stride + PEER] = this.ints[last * stride + PEER];
+      this.ints[s * stride + N] = this.ints[last * stride + N];
       this.distinct?.move(last, s);
-      if (this.peerSlots !== null) this.peerSlots.set(this.peers[s], s, this.peers);
+      if (this.peerSlots !== null) this.peerSlots.set(this.peerAt(s), s, this.ints);
       else if (keys !== null) this.slots?.set(keys[s], s, keys);
     }
     keys?.pop();
@@ -240,10 +295,10 @@ export class SpaceSaving {
   /** subtract() for the counter in slot `s` (−1: none). */
   subtractAt(s: number, delta: number, nDec: number, user = -1): void {
     if (s < 0) return;
-    this.counts[s] -= delta;
-    this.ns[s] -= nDec;
+    this.figures[2 * s] -= delta;
+    this.ints[s * this.stride + N] -= nDec;
     if (user !== -1) this.distinct?.forget(s, user);
-    if (this.ns[s] <= 0 || this.counts[s] - this.errs[s] <= 0) this.removeAt(s);
+    if (this.nAt(s) <= 0 || this.countAt(s) - this.errAt(s) <= 0) this.removeAt(s);
   }
 
   /**
@@ -254,11 +309,11 @@ export class SpaceSaving {
     let dropped = 0;
     for (let s = this.count - 1; s >= 0; s--) {
       // backwards: a removal moves the last slot into s, and that slot was visited already
-      let peer = this.peers[s];
+      let peer = this.peerAt(s);
       if (peer < 0) {
         if (resolve === undefined) continue;
         peer = resolve(this.keyAt(s));
-        this.peers[s] = peer;
+        this.ints[s * this.stride + PEER] = peer;
       }
       if (peer < 0 || marks[peer] === 1) {
         this.removeAt(s);
@@ -273,13 +328,11 @@ export class SpaceSaving {
     if (s !== -1) this.removeAt(s);
   }
 
-  /** Multiplies every count (forward-decay renormalisation). */
+  /** Multiplies every count and error (forward-decay renormalisation). */
   scale(factor: number): void {
     this.floor *= factor;
-    for (let s = 0; s < this.count; s++) {
-      this.counts[s] *= factor;
-      this.errs[s] *= factor;
-    }
+    const figures = this.figures;
+    for (let k = 0; k < 2 * this.count; k++) figures[k] *= factor;
   }
 
   /**
@@ -291,25 +344,25 @@ export class SpaceSaving {
     const drop = Math.min(size, Math.max(1, Math.floor(this.capacity / 8)));
     if (drop === 0) return;
     const scratch = this.selection.view(size);
-    scratch.set(this.counts.subarray(0, size));
+    for (let s = 0; s < size; s++) scratch[s] = this.figures[2 * s];
     const cut = kthSmallest(scratch, drop);
     // every counter under the cut goes; of those exactly at the cut, the smallest keys go
     const atCut: Array<[key: string, peer: number]> = [];
     let dropped = 0;
     for (let s = size - 1; s >= 0; s--) {
       // backwards: a removal moves the last slot into s, and that slot was visited already
-      const count = this.counts[s];
+      const count = this.figures[2 * s];
       if (count < cut) {
         this.removeAt(s);
         dropped++;
       } else if (count === cut) {
-        atCut.push([this.keyAt(s), this.peers[s]]);
+        atCut.push([this.keyAt(s), this.peerAt(s)]);
       }
     }
     if (dropped + atCut.length > drop) atCut.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     for (let k = 0; dropped < drop && k < atCut.length; k++, dropped++) {
       const [key, peer] = atCut[k];
-      this.removeAt(this.peerSlots !== null ? this.peerSlots.get(peer, this.peers) : this.slotOf(key));
+      this.removeAt(this.peerSlots !== null ? this.peerSlots.get(peer, this.ints) : this.slotOf(key));
     }
     if (cut > this.floor) this.floor = cut;
   }
@@ -317,7 +370,7 @@ export class SpaceSaving {
   toJSON(): SpaceSavingJson {
     const entries: CounterJson[] = [];
     for (let s = 0; s < this.count; s++) {
-      const entry: CounterJson = [this.keyAt(s), this.counts[s], this.ns[s], this.errs[s]];
+      const entry: CounterJson = [this.keyAt(s), this.countAt(s), this.nAt(s), this.errAt(s)];
       if (this.distinct !== null) entry.push(this.distinct.toJSON(s));
       entries.push(entry);
     }

@@ -74,7 +74,7 @@ export class Transitions {
     const next = node.next;
     for (let s = 0; s < next.size; s++) {
       if (!next.supported(s)) continue;
-      const share = (next.counts[s] - next.errs[s]) / node.total;
+      const share = (next.countAt(s) - next.errAt(s)) / node.total;
       if (share > 0) visit(next.keyAt(s), share);
     }
   }

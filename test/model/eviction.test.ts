@@ -14,10 +14,10 @@ function expectConsistent(state: ModelState): void {
     expect(sim.byIndex[node.index]).toBe(node);
     const c = node.counters;
     for (let s = 0; s < c.size; s++) {
-      const peer = sim.byIndex[c.peers[s]];
+      const peer = sim.byIndex[c.peerAt(s)];
       expect(peer?.id, `${id}: counter ${c.keyAt(s)}`).toBe(c.keyAt(s));
       expect(live.get(c.keyAt(s))).toBe(peer);
-      expect(c.slotOfPeer(c.peers[s])).toBe(s);
+      expect(c.slotOfPeer(c.peerAt(s))).toBe(s);
     }
     node.neighborIds.forEach((other, k) => {
       expect(live.get(other), `${id}: neighbour ${other}`).toBe(sim.byIndex[node.neighborIndices[k]]);
@@ -28,7 +28,7 @@ function expectConsistent(state: ModelState): void {
     for (let s = 0; s < t.next.size; s++) {
       const to = t.next.keyAt(s);
       expect(live.has(to), `${from} → ${to}`).toBe(true);
-      if (t.next.peers[s] >= 0) expect(sim.byIndex[t.next.peers[s]].id).toBe(to);
+      if (t.next.peerAt(s) >= 0) expect(sim.byIndex[t.next.peerAt(s)].id).toBe(to);
     }
   }
   for (const id of state.trending.counts.keys()) expect(live.has(id), `trending ${id}`).toBe(true);
