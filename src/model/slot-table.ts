@@ -7,8 +7,8 @@ function hashOf(key: number | string): number {
   return h ^ (h >>> 15);
 }
 
-/** Tables this large or smaller hold slots in 16 bits: every item's counters stay far below it. */
-const SMALL_CAPACITY = 1 << 16;
+/** A table's entries: slot + 1, in as few bits as the owner's slots need. */
+type Table = Uint8Array | Uint16Array | Uint32Array;
 
 /** Entries of a table for `expected` keys: a power of two, at most three quarters full. */
 export function tableCapacity(expected: number): number {
@@ -17,32 +17,39 @@ export function tableCapacity(expected: number): number {
   return capacity;
 }
 
-/** Bytes of a table of `capacity` entries. */
-export function tableBytes(capacity: number): number {
-  return capacity * (capacity <= SMALL_CAPACITY ? 2 : 4);
+/** Bytes of one entry of a table whose owner holds at most `slots` slots: 8 bits up to 255, 16 up to 65,535. */
+function entryBytes(slots: number): number {
+  return slots < 0xff ? 1 : slots < 0xffff ? 2 : 4;
 }
 
-/** A table of `capacity` entries at `byteOffset` of `buffer` (tableBytes long; 4-aligned). */
-export function tableIn(buffer: ArrayBuffer, byteOffset: number, capacity: number): Uint16Array | Uint32Array {
-  return capacity <= SMALL_CAPACITY ? new Uint16Array(buffer, byteOffset, capacity) : new Uint32Array(buffer, byteOffset, capacity);
+/** Bytes of a table of `capacity` entries for at most `slots` slots. */
+export function tableBytes(capacity: number, slots: number): number {
+  return capacity * entryBytes(slots);
+}
+
+/** A table of `capacity` entries for at most `slots` slots at `byteOffset` of `buffer` (tableBytes long; 4-aligned). */
+export function tableIn(buffer: ArrayBuffer, byteOffset: number, capacity: number, slots: number): Table {
+  const bytes = entryBytes(slots);
+  if (bytes === 1) return new Uint8Array(buffer, byteOffset, capacity);
+  return bytes === 2 ? new Uint16Array(buffer, byteOffset, capacity) : new Uint32Array(buffer, byteOffset, capacity);
 }
 
 /**
  * The slot of each key among the dense slots of its owner (SpaceSaving), by open addressing with
- * linear probing. The table holds only slot + 1 (0 = empty), in 16 bits while it is small: a key is
- * told apart by reading the owner's `keys[slot]`, which the caller passes in. That is a quarter of
- * the bytes of (key, value) pairs in 32 bits and a tenth of a Map's entries — an item's 200 counters
- * take 1 KiB instead of 4 — with still far fewer cache lines per lookup than a Map, on the model's
+ * linear probing. The table holds only slot + 1 (0 = empty), in 8 or 16 bits while the slots are few: a key is
+ * told apart by reading the owner's `keys[slot]`, which the caller passes in. That is an eighth of
+ * the bytes of (key, value) pairs in 32 bits and a twentieth of a Map's entries — an item's 200
+ * counters take 512 bytes instead of 4 KiB — with still far fewer cache lines per lookup than a Map, on the model's
  * hottest path. Keys are integers (peers) or strings (names). The owner may keep its keys `stride`
  * apart (slot s's key at keys[s · stride]) and the table in a buffer it shares with its columns (`within`).
  */
 export class SlotTable<K extends number | string> {
-  private table: Uint16Array | Uint32Array;
+  private table: Table;
   private mask: number;
   private count = 0;
 
   private constructor(
-    table: Uint16Array | Uint32Array,
+    table: Table,
     private readonly stride: number,
   ) {
     this.table = table;
@@ -60,10 +67,10 @@ export class SlotTable<K extends number | string> {
   }
 
   /**
-   * An empty table in `table` (zeros; a power of two long, from tableIn), keys `stride` apart. Filled
-   * beyond three quarters, it moves to a table of its own twice the size.
+   * An empty table in `table` (zeros; a power of two long, from tableIn), keys `stride` apart. Its
+   * owner files no more slots than the table was made for (a new table when its columns grow).
    */
-  static within<K extends number | string>(table: Uint16Array | Uint32Array, stride: number): SlotTable<K> {
+  static within<K extends number | string>(table: Table, stride: number): SlotTable<K> {
     return new SlotTable<K>(table, stride);
   }
 
@@ -136,6 +143,7 @@ export class SlotTable<K extends number | string> {
   }
 }
 
-function allocate(capacity: number): Uint16Array | Uint32Array {
-  return capacity <= SMALL_CAPACITY ? new Uint16Array(capacity) : new Uint32Array(capacity);
+function allocate(capacity: number): Table {
+  // fewer slots than entries: three quarters full at most
+  return tableIn(new ArrayBuffer(tableBytes(capacity, capacity)), 0, capacity, capacity);
 }

@@ -39,7 +39,7 @@ interface CounterColumns {
   ints: Int32Array;
   /** Two per slot for distinct users (DistinctUsers), empty without them. */
   bytes: Uint8Array;
-  table: Uint16Array | Uint32Array;
+  table: Uint8Array | Uint16Array | Uint32Array;
 }
 
 /**
@@ -52,7 +52,7 @@ function counterColumns(size: number, stride: number, distinct: boolean): Counte
   const capacity = tableCapacity(size);
   const intsAt = size * 16;
   const tableAt = intsAt + size * stride * 4;
-  const bytesAt = tableAt + tableBytes(capacity);
+  const bytesAt = tableAt + tableBytes(capacity, size);
   const buffer = new ArrayBuffer(bytesAt + (distinct ? size * 2 : 0));
   const ints = new Int32Array(buffer, intsAt, size * stride);
   for (let at = PEER; at < ints.length; at += stride) ints[at] = -1;
@@ -60,7 +60,7 @@ function counterColumns(size: number, stride: number, distinct: boolean): Counte
     figures: new Float64Array(buffer, 0, size * 2),
     ints,
     bytes: distinct ? new Uint8Array(buffer, bytesAt, size * 2) : NO_BYTES,
-    table: tableIn(buffer, tableAt, capacity),
+    table: tableIn(buffer, tableAt, capacity, size),
   };
 }
 
