@@ -44,7 +44,7 @@ export function forgetItems(state: ItemState, gone: readonly ItemNode[], onChang
   const ids = gone.map((node) => node.id);
   const similarity = state.similarity;
   const marks = similarity.forget(gone, (node) => onChanged(node.id));
-  state.transitions.forget(ids, marks, (id) => similarity.nodes.get(id)?.index ?? -1, onChanged);
+  state.transitions.forget(ids, marks, onChanged);
   state.trending.forget(ids);
   for (const id of ids) state.prices.delete(id);
 }

@@ -120,9 +120,8 @@ export class ItemSide implements ItemUpdates, ItemView {
     // a forgotten previous item starts no followed-by list
     const source = sim.nodes.get(from);
     if (source === undefined) return;
-    const target = sim.nodes.get(to);
-    // keyed by the nodes' own id strings where known, as the similarity counters are
-    this.state.transitions.add(source.id, target?.id ?? to, weight, nInc, who, target?.index ?? -1);
+    // the followed item is numbered by a node of its own, a peer one when it is not held here
+    this.state.transitions.add(source.id, this.peer(to).index, weight, nInc, who);
     this.mark(from);
   }
 
@@ -341,7 +340,7 @@ export class ItemSide implements ItemUpdates, ItemView {
   follows(itemId: string): FollowRow | undefined {
     const node = this.state.transitions.nodes.get(itemId);
     if (node === undefined || !(node.total > 0)) return undefined;
-    const nodes = this.state.similarity.nodes;
+    const byIndex = this.state.similarity.byIndex;
     const next = node.next;
     const row = this.followScratch;
     const { ids, shares } = row;
@@ -353,14 +352,8 @@ export class ItemSide implements ItemUpdates, ItemView {
       if (!next.supported(slot)) continue;
       const share = next.countAt(slot) - next.errAt(slot);
       if (!(share > 0)) continue;
-      let peer = next.peerAt(slot);
-      if (peer < 0) {
-        const to = nodes.get(next.keyAt(slot));
-        if (to === undefined) continue;
-        peer = to.index;
-        next.notePeer(slot, peer);
-      }
-      ids[n] = next.keyAt(slot);
+      const peer = next.peerAt(slot);
+      ids[n] = byIndex[peer].id;
       indices[n] = peer;
       shares[n] = share / node.total;
       n++;

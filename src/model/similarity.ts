@@ -92,7 +92,7 @@ export class ItemSimilarity {
   private rowOrder = new Int32Array(512);
   /** Stands in byIndex for a freed index until a new item takes it; forgotten nodes share its empty counters. */
   /** Names a counter's peer: counters keep no key of their own (space-saving.ts). */
-  private readonly peerName = (peer: number): string => this.byIndex[peer].id;
+  readonly peerName = (peer: number): string => this.byIndex[peer].id;
   private readonly freed = new ItemNode('', new SpaceSaving(1, this.peerName));
   /** Where a forgotten node's norm goes: it no longer owns a slot of the packed store. */
   private readonly detachedNorms: NormStore = { values: new Float64Array(1) };

@@ -1,8 +1,5 @@
-import { fnv1a } from './hash.js';
-
-/** Spreads small consecutive integers over the table; strings by FNV-1a. A plain function, so it inlines. */
-function hashOf(key: number | string): number {
-  if (typeof key === 'string') return fnv1a(key);
+/** Spreads small consecutive integers over the table. A plain function, so it inlines. */
+function hashOf(key: number): number {
   const h = Math.imul(key, 0x9e3779b1);
   return h ^ (h >>> 15);
 }
@@ -35,15 +32,15 @@ export function tableIn(buffer: ArrayBuffer, byteOffset: number, capacity: numbe
 }
 
 /**
- * The slot of each key among the dense slots of its owner (SpaceSaving), by open addressing with
- * linear probing. The table holds only slot + 1 (0 = empty), in 8 or 16 bits while the slots are few: a key is
- * told apart by reading the owner's `keys[slot]`, which the caller passes in. That is an eighth of
- * the bytes of (key, value) pairs in 32 bits and a twentieth of a Map's entries — an item's 200
- * counters take 512 bytes instead of 4 KiB — with still far fewer cache lines per lookup than a Map, on the model's
- * hottest path. Keys are integers (peers) or strings (names). The owner may keep its keys `stride`
- * apart (slot s's key at keys[s · stride]) and the table in a buffer it shares with its columns (`within`).
+ * The slot of each key (a non-negative integer: a peer) among the dense slots of its owner
+ * (SpaceSaving), by open addressing with linear probing. The table holds only slot + 1 (0 = empty), in
+ * 8 or 16 bits while the slots are few: a key is told apart by reading the owner's keys, which the
+ * caller passes in, slot s's at keys[s · stride]. That is an eighth of the bytes of (key, value) pairs
+ * in 32 bits and a twentieth of a Map's entries — an item's 200 counters take 512 bytes instead of
+ * 4 KiB — with still far fewer cache lines per lookup than a Map, on the model's hottest path. The
+ * owner may keep the table in a buffer it shares with its columns (`within`).
  */
-export class SlotTable<K extends number | string> {
+export class SlotTable {
   private table: Table;
   private mask: number;
   private count = 0;
@@ -56,22 +53,17 @@ export class SlotTable<K extends number | string> {
     this.mask = table.length - 1;
   }
 
-  /** A table of integer keys (peers: non-negative). */
-  static ofNumbers(expected = 8): SlotTable<number> {
-    return new SlotTable<number>(allocate(tableCapacity(expected)), 1);
-  }
-
-  /** A table of string keys. */
-  static ofStrings(expected = 8): SlotTable<string> {
-    return new SlotTable<string>(allocate(tableCapacity(expected)), 1);
+  /** A table of its own for about `expected` keys, stride 1. */
+  static of(expected = 8): SlotTable {
+    return new SlotTable(allocate(tableCapacity(expected)), 1);
   }
 
   /**
    * An empty table in `table` (zeros; a power of two long, from tableIn), keys `stride` apart. Its
    * owner files no more slots than the table was made for (a new table when its columns grow).
    */
-  static within<K extends number | string>(table: Table, stride: number): SlotTable<K> {
-    return new SlotTable<K>(table, stride);
+  static within(table: Table, stride: number): SlotTable {
+    return new SlotTable(table, stride);
   }
 
   get size(): number {
@@ -79,7 +71,7 @@ export class SlotTable<K extends number | string> {
   }
 
   /** The slot of `key` (keys[slot] === key), or −1. */
-  get(key: K, keys: ArrayLike<K>): number {
+  get(key: number, keys: ArrayLike<number>): number {
     const t = this.table;
     const mask = this.mask;
     for (let i = hashOf(key) & mask; ; i = (i + 1) & mask) {
@@ -90,7 +82,7 @@ export class SlotTable<K extends number | string> {
   }
 
   /** Files `slot` under `key`, which keys[slot] must already hold; replaces the slot filed for it. */
-  set(key: K, slot: number, keys: ArrayLike<K>): void {
+  set(key: number, slot: number, keys: ArrayLike<number>): void {
     if ((this.count + 1) * 4 > (this.mask + 1) * 3) this.grow(keys);
     const t = this.table;
     const mask = this.mask;
@@ -109,7 +101,7 @@ export class SlotTable<K extends number | string> {
   }
 
   /** Forgets `key`; keys must still name it at its slot, and every other filed slot its own key. */
-  delete(key: K, keys: ArrayLike<K>): void {
+  delete(key: number, keys: ArrayLike<number>): void {
     const t = this.table;
     const mask = this.mask;
     let i = hashOf(key) & mask;
@@ -133,7 +125,7 @@ export class SlotTable<K extends number | string> {
     t[i] = 0;
   }
 
-  private grow(keys: ArrayLike<K>): void {
+  private grow(keys: ArrayLike<number>): void {
     const old = this.table;
     const capacity = (this.mask + 1) * 2;
     this.table = allocate(capacity);

@@ -71,7 +71,7 @@ export function fromSnapshot(snapshot: unknown): ModelState {
   model.decay.t0 = snapshot.decayT0;
   for (const [id, u] of snapshot.users) model.users.set(id, UserHistory.fromJSON(c.historyLength, c.dedupLength, u));
   model.similarity = ItemSimilarity.fromJSON(model.similarity.options, snapshot.items);
-  model.transitions = Transitions.fromJSON(snapshot.transitions);
+  model.transitions = Transitions.fromJSON(snapshot.transitions, model.similarity);
   model.trending = Trending.fromJSON(c.trendingHalfLifeHours, snapshot.trending);
   model.prices = new Map(snapshot.prices);
   model.ranker = FtrlRegression.fromJSON(c.ftrl, snapshot.ranker);

@@ -73,22 +73,17 @@ const NO_BYTES = new Uint8Array(0);
  * over-estimates, `count − err` stays an under-estimate, and heavy pairs survive.
  *
  * Counters live in dense slots of typed arrays (0..size−1, any order; a removal moves the last slot
- * into the hole): the hot loops of the model scan them without touching one object per counter.
- * `peers` is the owner's integer for whatever a key names (−1 until set; not serialised). With
- * `peerNames`, counters are found by that integer (add through addPeer) and named through it: hashing
- * a small integer is cheaper than a string, no key is held per counter (an item's 200 counters kept
- * 1.8 KB of references to names their peers already give), and the string-keyed reads then scan
- * (they are rare: erasure, inspection).
+ * into the hole): the hot loops of the model scan them without touching one object per counter. A
+ * counter is keyed by a peer, the owner's integer for what it counts (an item's node index), and named
+ * through `peerNames`: hashing a small integer is cheaper than a string, and no key is held per counter
+ * (an item's 200 counters kept 1.8 KB of references to names their peers already give). Reads by
+ * name scan (they are rare: inspection).
  */
 export class SpaceSaving {
-  /** Slots by name (counters keyed by name), else null. */
-  private slots: SlotTable<string> | null;
-  /** Slots by peer (counters keyed by peer), else null. */
-  private peerSlots: SlotTable<number> | null;
+  /** Slots by peer. */
+  private slots: SlotTable;
   /** Distinct users per counter when a support threshold above 1 is asked for, else null. */
   private readonly distinct: DistinctUsers | null;
-  /** Keys by slot of counters keyed by name, else null (peerNames names them). */
-  private readonly keys: string[] | null;
   private count = 0;
   /** count and err of slot s at 2s and 2s + 1. */
   private figures: Float64Array;
@@ -104,19 +99,17 @@ export class SpaceSaving {
    */
   constructor(
     readonly capacity: number,
-    private readonly peerNames: PeerNames | null = null,
+    private readonly peerNames: PeerNames,
     readonly minUsers = 1,
     private readonly selection = new SelectionBuffer(),
   ) {
     this.distinct = minUsers > 1 ? new DistinctUsers(minUsers, 0) : null;
     this.stride = WITNESSES + (minUsers > 1 ? minUsers : 0);
-    this.keys = peerNames === null ? [] : null;
     const initial = capacity > 0 ? Math.min(capacity, INITIAL_SLOTS) : INITIAL_SLOTS;
     const { figures, ints, bytes, table } = counterColumns(initial, this.stride, this.distinct !== null);
     this.figures = figures;
     this.ints = ints;
-    this.peerSlots = peerNames === null ? null : SlotTable.within(table, this.stride);
-    this.slots = peerNames === null ? SlotTable.within(table, 1) : null;
+    this.slots = SlotTable.within(table, this.stride);
     this.distinct?.attach(ints, this.stride, WITNESSES, bytes);
   }
 
@@ -148,26 +141,20 @@ export class SpaceSaving {
     return this.ints[s * this.stride + PEER];
   }
 
-  /** Records the peer of a counter keyed by name (one keyed by peer has it from the start). */
-  notePeer(s: number, peer: number): void {
-    if (this.peerSlots === null) this.ints[s * this.stride + PEER] = peer;
-  }
-
   /** The key of the counter in slot `s`. */
   keyAt(s: number): string {
-    return this.keys !== null ? this.keys[s] : (this.peerNames as PeerNames)(this.peerAt(s));
+    return this.peerNames(this.peerAt(s));
   }
 
   /** The slot of `key`, or −1. */
   slotOf(key: string): number {
-    if (this.slots !== null && this.keys !== null) return this.slots.get(key, this.keys);
     for (let s = 0; s < this.count; s++) if (this.keyAt(s) === key) return s;
     return -1;
   }
 
-  /** The slot of the counter with this peer (counters keyed by peer only), or −1. */
+  /** The slot of the counter with this peer, or −1. */
   slotOfPeer(peer: number): number {
-    return this.peerSlots === null ? -1 : this.peerSlots.get(peer, this.ints);
+    return this.slots.get(peer, this.ints);
   }
 
   /** A copy of the key's counter. */
@@ -189,56 +176,33 @@ export class SpaceSaving {
   }
 
   /**
-   * Adds `delta` to the key's count and `nInc` to its co-occurrence count, on behalf of `user` (a 32-bit
-   * hash of the user id; −1 = not known); returns its slot. `peer`, when known, is recorded for the key
-   * (see dropPeers).
+   * Adds `delta` to the count of the counter of `peer` and `nInc` to its co-occurrence count, on behalf
+   * of `user` (a 32-bit hash of the user id; −1 = not known); returns its slot.
    */
-  add(key: string, delta: number, nInc: number, peer = -1, user = -1): number {
-    const slots = this.slots;
-    const keys = this.keys;
-    if (slots === null || keys === null) throw new Error('counters keyed by peer: use addPeer');
-    let s = slots.get(key, keys);
-    if (s >= 0) {
-      this.figures[2 * s] += delta;
-      this.ints[s * this.stride + N] += nInc;
-      if (peer >= 0) this.ints[s * this.stride + PEER] = peer;
-    } else {
-      if (this.capacity > 0 && this.count >= this.capacity) this.evict();
-      s = this.append(key, this.floor + delta, nInc, this.floor, peer);
-    }
-    if (user !== -1 && this.distinct !== null) this.distinct.note(s, user);
-    return s;
-  }
-
-  /** add() for counters keyed by peer: `peer` identifies and names the counter. */
   addPeer(peer: number, delta: number, nInc: number, user = -1): number {
-    if (this.peerSlots === null) throw new Error('counters keyed by name: use add');
-    let s = this.peerSlots.get(peer, this.ints);
+    let s = this.slots.get(peer, this.ints);
     if (s >= 0) {
       this.figures[2 * s] += delta;
       this.ints[s * this.stride + N] += nInc;
     } else {
       if (this.capacity > 0 && this.count >= this.capacity) this.evict();
-      s = this.append('', this.floor + delta, nInc, this.floor, peer);
+      s = this.append(peer, this.floor + delta, nInc, this.floor);
     }
     if (user !== -1 && this.distinct !== null) this.distinct.note(s, user);
     return s;
   }
 
-  /** Appends a counter; a counter keyed by peer needs its peer now (its key is not kept). */
-  private append(key: string, count: number, n: number, err: number, peer: number): number {
+  private append(peer: number, count: number, n: number, err: number): number {
     const s = this.count;
     if (2 * s === this.figures.length) this.grow();
     this.count++;
-    this.keys?.push(key);
     this.figures[2 * s] = count;
     this.figures[2 * s + 1] = err;
     const at = s * this.stride;
     this.ints[at + PEER] = peer;
     this.ints[at + N] = n;
     this.distinct?.clear(s);
-    if (this.peerSlots !== null) this.peerSlots.set(peer, s, this.ints);
-    else if (this.keys !== null) this.slots?.set(key, s, this.keys);
+    this.slots.set(peer, s, this.ints);
     return s;
   }
 
@@ -255,44 +219,27 @@ export class SpaceSaving {
     this.ints = ints;
     this.distinct?.attach(ints, this.stride, WITNESSES, bytes);
     // the table shares the columns' buffer: a new one, every slot filed again
-    if (this.peerSlots !== null) {
-      const peerSlots = SlotTable.within<number>(table, this.stride);
-      for (let s = 0; s < this.count; s++) peerSlots.set(ints[s * this.stride + PEER], s, ints);
-      this.peerSlots = peerSlots;
-    } else if (this.keys !== null) {
-      const keySlots = SlotTable.within<string>(table, 1);
-      for (let s = 0; s < this.count; s++) keySlots.set(this.keys[s], s, this.keys);
-      this.slots = keySlots;
-    }
+    this.slots = SlotTable.within(table, this.stride);
+    for (let s = 0; s < this.count; s++) this.slots.set(ints[s * this.stride + PEER], s, ints);
   }
 
   /** Removes slot `s`, moving the last slot into it. */
   private removeAt(s: number): void {
-    const keys = this.keys;
     const stride = this.stride;
-    if (this.peerSlots !== null) this.peerSlots.delete(this.peerAt(s), this.ints);
-    else if (keys !== null) this.slots?.delete(keys[s], keys);
+    this.slots.delete(this.peerAt(s), this.ints);
     const last = this.count - 1;
     if (s !== last) {
-      if (keys !== null) keys[s] = keys[last];
       this.figures[2 * s] = this.figures[2 * last];
       this.figures[2 * s + 1] = this.figures[2 * last + 1];
       this.ints[s * stride + PEER] = this.ints[last * stride + PEER];
       this.ints[s * stride + N] = this.ints[last * stride + N];
       this.distinct?.move(last, s);
-      if (this.peerSlots !== null) this.peerSlots.set(this.peerAt(s), s, this.ints);
-      else if (keys !== null) this.slots?.set(keys[s], s, keys);
+      this.slots.set(this.peerAt(s), s, this.ints);
     }
-    keys?.pop();
     this.count--;
   }
 
-  /** Removes `user`'s contribution (erasure); counters that reach zero support disappear. */
-  subtract(key: string, delta: number, nDec: number, user = -1): void {
-    this.subtractAt(this.slotOf(key), delta, nDec, user);
-  }
-
-  /** subtract() for the counter in slot `s` (−1: none). */
+  /** Removes `user`'s contribution to the counter in slot `s` (−1: none; erasure); one that reaches zero support disappears. */
   subtractAt(s: number, delta: number, nDec: number, user = -1): void {
     if (s < 0) return;
     this.figures[2 * s] -= delta;
@@ -301,31 +248,16 @@ export class SpaceSaving {
     if (this.nAt(s) <= 0 || this.countAt(s) - this.errAt(s) <= 0) this.removeAt(s);
   }
 
-  /**
-   * Removes the counters whose peer is marked (`marks[peer] === 1`: its item was forgotten). A counter
-   * with no peer yet gets one from `resolve` first, −1 meaning its item is gone. Returns how many went.
-   */
-  dropPeers(marks: Uint8Array, resolve?: (key: string) => number): number {
+  /** Removes the counters whose peer is marked (`marks[peer] === 1`: its item was forgotten). Returns how many went. */
+  dropPeers(marks: Uint8Array): number {
     let dropped = 0;
     for (let s = this.count - 1; s >= 0; s--) {
       // backwards: a removal moves the last slot into s, and that slot was visited already
-      let peer = this.peerAt(s);
-      if (peer < 0) {
-        if (resolve === undefined) continue;
-        peer = resolve(this.keyAt(s));
-        this.ints[s * this.stride + PEER] = peer;
-      }
-      if (peer < 0 || marks[peer] === 1) {
-        this.removeAt(s);
-        dropped++;
-      }
+      if (marks[this.peerAt(s)] !== 1) continue;
+      this.removeAt(s);
+      dropped++;
     }
     return dropped;
-  }
-
-  delete(key: string): void {
-    const s = this.slotOf(key);
-    if (s !== -1) this.removeAt(s);
   }
 
   /** Multiplies every count and error (forward-decay renormalisation). */
@@ -361,8 +293,8 @@ export class SpaceSaving {
     }
     if (dropped + atCut.length > drop) atCut.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     for (let k = 0; dropped < drop && k < atCut.length; k++, dropped++) {
-      const [key, peer] = atCut[k];
-      this.removeAt(this.peerSlots !== null ? this.peerSlots.get(peer, this.ints) : this.slotOf(key));
+      const peer = atCut[k][1];
+      this.removeAt(this.slots.get(peer, this.ints));
     }
     if (cut > this.floor) this.floor = cut;
   }
@@ -377,21 +309,18 @@ export class SpaceSaving {
     return { floor: this.floor, entries };
   }
 
-  /**
-   * With `peers`, counters keyed by peer: `peerOf(key)` gives each counter's peer (it is found by it),
-   * `names` names them again.
-   */
+  /** `peers.peerOf(key)` gives each counter's peer, `peers.names` names them again. */
   static fromJSON(
     capacity: number,
     json: SpaceSavingJson,
-    peers?: { peerOf: (key: string) => number; names: PeerNames },
+    peers: { peerOf: (key: string) => number; names: PeerNames },
     minUsers = 1,
     selection?: SelectionBuffer,
   ): SpaceSaving {
-    const ss = new SpaceSaving(capacity, peers?.names ?? null, minUsers, selection);
+    const ss = new SpaceSaving(capacity, peers.names, minUsers, selection);
     ss.floor = json.floor;
     for (const [key, count, n, err, users] of json.entries) {
-      const s = ss.append(key, count, n, err, peers === undefined ? -1 : peers.peerOf(key));
+      const s = ss.append(peers.peerOf(key), count, n, err);
       if (users !== undefined) ss.distinct?.load(s, users);
     }
     return ss;

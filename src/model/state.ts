@@ -44,7 +44,7 @@ export class ModelState {
       shrinkage: c.shrinkage,
       minSupport: c.minSupportUsers,
     });
-    this.transitions = new Transitions(c.maxTransitionsPerItem, c.minSupportUsers);
+    this.transitions = new Transitions(c.maxTransitionsPerItem, c.minSupportUsers, this.similarity);
     this.trending = new Trending(c.trendingHalfLifeHours);
     this.ranker = new FtrlRegression(FEATURE_COUNT, c.ftrl);
     this.rls = new RlsRegression(RFM_DIMENSIONS, c.rlsForgetting);

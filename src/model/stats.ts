@@ -7,8 +7,8 @@ import type { ModelStats } from './types.js';
  * shell 465 B (the history's columns, session, the array of its numbers, the dedup array's own overhead),
  * history entry 47 B (a slot in the history's columns: two references, three unboxed doubles, growth
  * slack), purchased item 60 B, dedup id 12 B (a 53-bit hash in an array of doubles grown by half), item shell 250 B,
- * followed-by counter 57 B (its key, its slot of one buffer of columns with their growth slack, witnesses, an 8-bit
- * slot table), co-occurrence counter 47 B (the same without a key: its peer names it), neighbour 30 B (its id, index and score), trending entry 100 B, price 60 B.
+ * co-occurrence or followed-by counter 47 B (its slot of one buffer of columns with their growth slack,
+ * witnesses, an 8-bit slot table; no key: its peer names it), neighbour 30 B (its id, index and score), trending entry 100 B, price 60 B.
  */
 export function computeStats(state: ModelState): ModelStats {
   const { users, similarity, transitions, trending, prices } = state;
@@ -36,7 +36,7 @@ export function computeStats(state: ModelState): ModelStats {
     similarity.nodes.size * 250 +
     counterEntries * 47 +
     neighborEntries * 30 +
-    transitionEntries * 57 +
+    transitionEntries * 47 +
     trending.counts.size * 100 +
     prices.size * 60;
   return {

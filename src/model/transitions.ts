@@ -1,4 +1,5 @@
 import { SelectionBuffer } from './quickselect.js';
+import type { ItemSimilarity } from './similarity.js';
 import { SpaceSaving, type SpaceSavingJson } from './space-saving.js';
 
 export interface TransitionsJson {
@@ -12,45 +13,44 @@ export interface TransitionsJson {
  * (forward-decayed units, Space-Saving bounded per source item; a user's weight on a pair is their latest
  * transition, not a count of repeats, see contributions.ts). The share count(a→b)/total(a) is an
  * estimate of P(next = b | current = a), a strong next-item signal on real logs.
+ *
+ * Counters are keyed by the similarity's node index of b (every followed item has a node, a peer one if
+ * need be), which names them: no key string per counter, and forgetting b drops them by its mark.
  */
 export class Transitions {
   readonly nodes = new Map<string, { total: number; next: SpaceSaving }>();
   /** Where the counters of every item find their eviction cut. */
   private readonly selection = new SelectionBuffer();
 
-  /** `minUsers`: distinct users a transition needs before it is `supported` (SpaceSaving). */
+  /** `minUsers`: distinct users a transition needs before it is `supported` (SpaceSaving); `similarity` numbers and names the items. */
   constructor(
     readonly capacity: number,
-    readonly minUsers = 1,
+    readonly minUsers: number,
+    private readonly similarity: ItemSimilarity,
   ) {}
 
   /**
-   * Adds `weight` to from → to on behalf of `user` (userHash, −1 = unknown); `nInc` to the counter's n.
-   * `toIndex`, the similarity's index of `to` when known, lets forget() find the counter without a lookup.
+   * Adds `weight` to from → the item of node index `to` on behalf of `user` (userHash, −1 = unknown);
+   * `nInc` to the counter's n.
    */
-  add(from: string, to: string, weight: number, nInc = 1, user = -1, toIndex = -1): void {
+  add(from: string, to: number, weight: number, nInc = 1, user = -1): void {
     let node = this.nodes.get(from);
     if (node === undefined) {
-      node = { total: 0, next: new SpaceSaving(this.capacity, null, this.minUsers, this.selection) };
+      node = { total: 0, next: new SpaceSaving(this.capacity, this.similarity.peerName, this.minUsers, this.selection) };
       this.nodes.set(from, node);
     }
     node.total += weight;
-    node.next.add(to, weight, nInc, toIndex, user);
+    node.next.addPeer(to, weight, nInc, user);
   }
 
   /**
-   * Forgets items (ItemSimilarity.forget's `marks` by index; `indexOf` names the index of a key whose
-   * counter has none yet, −1 when gone): their own lists and every count of them following another
-   * item. Totals keep the forgotten share, so the shares of the remaining items do not change.
+   * Forgets items (ItemSimilarity.forget's `marks` by index): their own lists and every count of them
+   * following another item. Totals keep the forgotten share, so the shares of the remaining items do
+   * not change.
    */
-  forget(
-    ids: readonly string[],
-    marks: Uint8Array,
-    indexOf: (itemId: string) => number,
-    onChanged: (from: string) => void = () => undefined,
-  ): void {
+  forget(ids: readonly string[], marks: Uint8Array, onChanged: (from: string) => void = () => undefined): void {
     for (const id of ids) this.nodes.delete(id);
-    for (const [from, node] of this.nodes) if (node.next.dropPeers(marks, indexOf) > 0) onChanged(from);
+    for (const [from, node] of this.nodes) if (node.next.dropPeers(marks) > 0) onChanged(from);
   }
 
   /** Takes back `user`'s from → to (erasure); a source left with no counter disappears. */
@@ -60,7 +60,9 @@ export class Transitions {
     const before = node.total;
     node.total -= weight;
     if (node.total <= before * 1e-12) node.total = 0;
-    node.next.subtract(to, weight, 1, user);
+    // an item with no node has no counter: forgetting it dropped them
+    const target = this.similarity.nodes.get(to);
+    if (target !== undefined) node.next.subtractAt(node.next.slotOfPeer(target.index), weight, 1, user);
     if (node.next.size === 0) this.nodes.delete(from);
   }
 
@@ -92,9 +94,14 @@ export class Transitions {
     return node === undefined ? null : [node.total, node.next.toJSON()];
   }
 
-  /** Replaces a source item's followed-by counts (values multiplied by `factor`, a landmark change). */
+  /**
+   * Replaces a source item's followed-by counts (values multiplied by `factor`, a landmark change); a
+   * followed item with no node gets a peer one.
+   */
   load(from: string, total: number, next: SpaceSavingJson, factor = 1): void {
-    const counters = SpaceSaving.fromJSON(this.capacity, next, undefined, this.minUsers, this.selection);
+    const similarity = this.similarity;
+    const peers = { peerOf: (key: string) => similarity.node(key).index, names: similarity.peerName };
+    const counters = SpaceSaving.fromJSON(this.capacity, next, peers, this.minUsers, this.selection);
     if (factor !== 1) counters.scale(factor);
     this.nodes.set(from, { total: total * factor, next: counters });
   }
@@ -105,8 +112,8 @@ export class Transitions {
     return { capacity: this.capacity, minUsers: this.minUsers, nodes };
   }
 
-  static fromJSON(json: TransitionsJson): Transitions {
-    const t = new Transitions(json.capacity, json.minUsers);
+  static fromJSON(json: TransitionsJson, similarity: ItemSimilarity): Transitions {
+    const t = new Transitions(json.capacity, json.minUsers, similarity);
     for (const [id, total, next] of json.nodes) t.load(id, total, next);
     return t;
   }

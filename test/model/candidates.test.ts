@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { type Candidate, FEATURE_COUNT, pairFeatures, Recommender, Transitions, topCandidates } from '../../src/model/index.js';
+import {
+  type Candidate,
+  FEATURE_COUNT,
+  ItemSimilarity,
+  pairFeatures,
+  Recommender,
+  Transitions,
+  topCandidates,
+} from '../../src/model/index.js';
 import { T0, view } from './helpers.js';
 
 function candidate(itemId: string, affinity: number): Candidate {
@@ -8,9 +16,10 @@ function candidate(itemId: string, affinity: number): Candidate {
 
 describe('candidates and features', () => {
   it('followed-by shares estimate the next item within a session', () => {
-    const t = new Transitions(0);
-    t.add('a', 'b', 3);
-    t.add('a', 'c', 1);
+    const items = new ItemSimilarity({ neighbors: 10, maxCountersPerItem: 0, shrinkage: 0, minSupport: 1 });
+    const t = new Transitions(0, 1, items);
+    t.add('a', items.node('b').index, 3);
+    t.add('a', items.node('c').index, 1);
     const shares = new Map<string, number>();
     t.forEachNext('a', (to, share) => shares.set(to, share));
     expect(shares).toEqual(

@@ -37,16 +37,20 @@ describe('distinct users behind a counter', () => {
   });
 
   it('moves with its counter and survives JSON inside Space-Saving', () => {
-    const ss = new SpaceSaving(0, null, 2);
-    ss.add('a', 1, 1, -1, 11);
-    ss.add('b', 1, 1, -1, 11);
-    ss.add('b', 1, 1, -1, 22);
-    ss.delete('a');
+    const names = ['a', 'b'];
+    const peers = { peerOf: (key: string) => names.indexOf(key), names: (peer: number) => names[peer] };
+    const ss = new SpaceSaving(0, peers.names, 2);
+    ss.addPeer(0, 1, 1, 11);
+    ss.addPeer(1, 1, 1, 11);
+    ss.addPeer(1, 1, 1, 22);
+    // a gets out of the way: b moves into its slot with its witnesses
+    ss.subtractAt(ss.slotOfPeer(0), 1, 1, 11);
+    expect(ss.slotOfPeer(1)).toBe(0);
     expect(ss.get('b')!.users).toBe(2);
     expect(ss.supported(ss.slotOf('b'))).toBe(true);
-    const back = SpaceSaving.fromJSON(0, JSON.parse(JSON.stringify(ss.toJSON())) as never, undefined, 2);
+    const back = SpaceSaving.fromJSON(0, JSON.parse(JSON.stringify(ss.toJSON())) as never, peers, 2);
     expect(back.get('b')!.users).toBe(2);
-    back.subtract('b', 1, 1, 22);
+    back.subtractAt(back.slotOfPeer(1), 1, 1, 22);
     expect(back.supported(back.slotOf('b'))).toBe(false);
   });
 });

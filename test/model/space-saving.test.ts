@@ -4,13 +4,15 @@ import { lcg } from './helpers.js';
 
 describe('Space-Saving counters', () => {
   it('stay within capacity, over-estimate with bounded error, and keep the heavy hitters', () => {
-    const ss = new SpaceSaving(32);
+    // peers 0..4 are the heavy keys h0..h4, the rest the tail t0..t1999
+    const ss = new SpaceSaving(32, (peer) => (peer < 5 ? `h${peer}` : `t${peer - 5}`));
     const truth = new Map<string, number>();
     const rnd = lcg(3);
     for (let k = 0; k < 50_000; k++) {
       // five heavy keys take 40% of the mass, the rest is a long tail of 2000 keys
-      const key = rnd() < 0.4 ? `h${Math.floor(rnd() * 5)}` : `t${Math.floor(rnd() * 2000)}`;
-      ss.add(key, 1, 1);
+      const peer = rnd() < 0.4 ? Math.floor(rnd() * 5) : 5 + Math.floor(rnd() * 2000);
+      ss.addPeer(peer, 1, 1);
+      const key = ss.keyAt(ss.slotOfPeer(peer));
       truth.set(key, (truth.get(key) ?? 0) + 1);
       expect(ss.size).toBeLessThanOrEqual(32);
     }
@@ -23,8 +25,8 @@ describe('Space-Saving counters', () => {
   });
 
   it('is unbounded and exact with capacity 0', () => {
-    const ss = new SpaceSaving(0);
-    for (let k = 0; k < 1000; k++) ss.add(`k${k % 300}`, 2, 1);
+    const ss = new SpaceSaving(0, (peer) => `k${peer}`);
+    for (let k = 0; k < 1000; k++) ss.addPeer(k % 300, 2, 1);
     expect(ss.size).toBe(300);
     for (const c of ss.entries.values()) expect([c.count, c.err]).toEqual([2 * c.n, 0]);
   });
