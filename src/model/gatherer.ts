@@ -116,9 +116,9 @@ export class CandidateGatherer {
         }
       }
     }
-    const session = user.sessionItems;
-    for (let k = 0; k < tuning.followWeights.length && k < session.length; k++) {
-      const from = session[session.length - 1 - k];
+    const inSession = user.sessionSize;
+    for (let k = 0; k < tuning.followWeights.length && k < inSession; k++) {
+      const from = user.sessionItemAt(inSession - 1 - k);
       const row = items.follows(from);
       if (row === undefined) continue;
       const weight = tuning.followWeights[k];

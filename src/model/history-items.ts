@@ -6,19 +6,25 @@ import { FLAG_SPAN, firstFlags, flagsAfter } from './history-entry.js';
 export const MAX_FOLLOWS_PER_ENTRY = 8;
 
 /** A slot's numbers in `nums`, STRIDE apart. */
-const STRIDE = 3;
+const STRIDE = 2;
 const WEIGHT = 0;
-/** trendMinute · FLAG_SPAN + flags: whole minutes since the epoch stay far below 2^53 / FLAG_SPAN. */
-const TREND_FLAGS = 1;
-/** The minute of the one followed-by source a slot names by a string in `refs`. */
-const FOLLOW_MINUTE = 2;
+/**
+ * (trendMinute · FLAG_SPAN + flags) · FOLLOW_SPAN + follow code, exact in a double: whole minutes
+ * since the epoch stay below 2^26 until 2097, so the head takes 31 bits and the code 22. The code
+ * holds the minute of the one followed-by source a slot names by a string in `refs`, as its distance
+ * from the trend minute + FOLLOW_BIAS (1 .. FOLLOW_SPAN − 1; 0 = none); a minute farther than that
+ * is kept in the array form of the sources instead.
+ */
+const PACKED = 1;
+const FOLLOW_SPAN = 2 ** 22;
+const FOLLOW_BIAS = 2 ** 21;
 /** A slot's references in `refs`: its item id, then its followed-by sources. */
 const REFS = 2;
 /** Slots added when the columns are full: a history's columns stay within a few slots of its length. */
 const GROW_SLOTS = 4;
 
 /**
- * A slot's followed-by sources: none, one (its minute in the numbers; most entries have one), or
+ * A slot's followed-by sources: none, one (its minute in the slot's packed number; most entries have one), or
  * [from, minute, …] in the order first seen.
  */
 type Follows = string | Array<string | number> | null;
@@ -38,7 +44,49 @@ type Follows = string | Array<string | number> | null;
 export class HistoryItems {
   private count = 0;
   private refs: Array<string | Follows> = [];
-  private nums: number[] = [];
+  /** The owner's `head` numbers, then the slots' numbers. */
+  private nums: number[];
+
+  /**
+   * `head` numbers and `refHead` references the owner keeps in front of the slots' (numberAt,
+   * setNumber; referenceAt, setReference), 0 and null at first: two arrays fewer per user (an array
+   * costs ~50 bytes besides its elements).
+   */
+  constructor(
+    private readonly head = 0,
+    private readonly refHead = 0,
+  ) {
+    this.nums = head > 0 ? unboxedDoubles(head).fill(0) : [];
+    if (refHead > 0) this.refs = new Array<string | Follows>(refHead).fill(null);
+  }
+
+  /** The owner's reference `k` (< refHead). */
+  referenceAt(k: number): string | null {
+    return this.refs[k] as string | null;
+  }
+
+  setReference(k: number, value: string | null): void {
+    this.refs[k] = value;
+  }
+
+  /** Where slot `slot`'s references start in `refs`. */
+  private refAt(slot: number): number {
+    return this.refHead + slot * REFS;
+  }
+
+  /** The owner's number `k` (< head). */
+  numberAt(k: number): number {
+    return this.nums[k];
+  }
+
+  setNumber(k: number, value: number): void {
+    this.nums[k] = value;
+  }
+
+  /** Where slot `slot`'s numbers start in `nums`. */
+  private numAt(slot: number): number {
+    return this.head + slot * STRIDE;
+  }
 
   get size(): number {
     return this.count;
@@ -48,7 +96,7 @@ export class HistoryItems {
   find(itemId: string): number {
     const refs = this.refs;
     // newest first: the item an event names is usually one of the last touched
-    for (let k = this.count - 1; k >= 0; k--) if (refs[k * REFS] === itemId) return k;
+    for (let k = this.count - 1; k >= 0; k--) if (refs[this.refAt(k)] === itemId) return k;
     return -1;
   }
 
@@ -57,31 +105,62 @@ export class HistoryItems {
   }
 
   idAt(slot: number): string {
-    return this.refs[slot * REFS] as string;
+    return this.refs[this.refAt(slot)] as string;
   }
 
   weightAt(slot: number): number {
-    return this.nums[slot * STRIDE + WEIGHT];
+    return this.nums[this.numAt(slot) + WEIGHT];
+  }
+
+  /** (trendMinute · FLAG_SPAN + flags) of the slot. */
+  private headAt(slot: number): number {
+    return Math.floor(this.nums[this.numAt(slot) + PACKED] / FOLLOW_SPAN);
+  }
+
+  private codeAt(slot: number): number {
+    return this.nums[this.numAt(slot) + PACKED] % FOLLOW_SPAN;
   }
 
   /** history-entry.ts reads them. */
   flagsAt(slot: number): number {
-    return this.nums[slot * STRIDE + TREND_FLAGS] % FLAG_SPAN;
+    return this.headAt(slot) % FLAG_SPAN;
   }
 
   trendMinuteAt(slot: number): number {
-    return Math.floor(this.nums[slot * STRIDE + TREND_FLAGS] / FLAG_SPAN);
+    return Math.floor(this.headAt(slot) / FLAG_SPAN);
   }
 
   setTrendMinute(slot: number, minute: number): void {
-    this.nums[slot * STRIDE + TREND_FLAGS] = minute * FLAG_SPAN + this.flagsAt(slot);
+    const single = this.refs[this.refAt(slot) + 1];
+    const followMinute = typeof single === 'string' ? this.singleMinute(slot) : -1;
+    this.nums[this.numAt(slot) + PACKED] = (minute * FLAG_SPAN + this.flagsAt(slot)) * FOLLOW_SPAN;
+    // the one source's minute is kept relative to the trend minute: again from the new one
+    if (typeof single === 'string') this.setSingle(slot, single, followMinute);
+  }
+
+  /** The minute of the one source a slot names by a string. */
+  private singleMinute(slot: number): number {
+    return this.trendMinuteAt(slot) + this.codeAt(slot) - FOLLOW_BIAS;
+  }
+
+  /** Makes `from` the slot's one source at `minute`: in the code when it fits, else in the array form. */
+  private setSingle(slot: number, from: string, minute: number): void {
+    const code = minute - this.trendMinuteAt(slot) + FOLLOW_BIAS;
+    const at = this.numAt(slot) + PACKED;
+    this.nums[at] -= this.codeAt(slot);
+    if (code > 0 && code < FOLLOW_SPAN) {
+      this.refs[this.refAt(slot) + 1] = from;
+      this.nums[at] += code;
+    } else {
+      this.refs[this.refAt(slot) + 1] = [from, minute];
+    }
   }
 
   /** The minute of the slot's latest transition from `from`, -1 when it has none. */
   followMinute(slot: number, from: string): number {
-    const follows = this.refs[slot * REFS + 1] as Follows;
+    const follows = this.refs[this.refAt(slot) + 1] as Follows;
     if (follows === null) return -1;
-    if (typeof follows === 'string') return follows === from ? this.nums[slot * STRIDE + FOLLOW_MINUTE] : -1;
+    if (typeof follows === 'string') return follows === from ? this.singleMinute(slot) : -1;
     for (let k = 0; k < follows.length; k += 2) if (follows[k] === from) return follows[k + 1] as number;
     return -1;
   }
@@ -91,15 +170,16 @@ export class HistoryItems {
    * the oldest after the first is forgotten (contributions.ts: it stays as anonymous aggregate).
    */
   setFollowMinute(slot: number, from: string, minute: number): void {
-    const at = slot * REFS + 1;
+    const at = this.refAt(slot) + 1;
     const follows = this.refs[at] as Follows;
     if (follows === null || follows === from) {
-      this.refs[at] = from;
-      this.nums[slot * STRIDE + FOLLOW_MINUTE] = minute;
+      this.setSingle(slot, from, minute);
       return;
     }
     if (typeof follows === 'string') {
-      this.refs[at] = [follows, this.nums[slot * STRIDE + FOLLOW_MINUTE], from, minute];
+      const first = this.singleMinute(slot);
+      this.nums[this.numAt(slot) + PACKED] -= this.codeAt(slot);
+      this.refs[at] = [follows, first, from, minute];
       return;
     }
     for (let k = 0; k < follows.length; k += 2) {
@@ -113,9 +193,9 @@ export class HistoryItems {
 
   /** The slot's followed-by sources as [from, minute] pairs, first seen first (cold paths). */
   followsAt(slot: number): Array<[string, number]> {
-    const follows = this.refs[slot * REFS + 1] as Follows;
+    const follows = this.refs[this.refAt(slot) + 1] as Follows;
     if (follows === null) return [];
-    if (typeof follows === 'string') return [[follows, this.nums[slot * STRIDE + FOLLOW_MINUTE]]];
+    if (typeof follows === 'string') return [[follows, this.singleMinute(slot)]];
     const out: Array<[string, number]> = [];
     for (let k = 0; k < follows.length; k += 2) out.push([follows[k] as string, follows[k + 1] as number]);
     return out;
@@ -130,27 +210,27 @@ export class HistoryItems {
     const found = this.find(itemId);
     if (found >= 0) {
       const slot = this.moveToNewest(found);
-      const at = slot * STRIDE;
+      const at = this.numAt(slot);
       const nums = this.nums;
       nums[at + WEIGHT] += delta;
       const flags = this.flagsAt(slot);
-      nums[at + TREND_FLAGS] += flagsAfter(flags, type) - flags;
+      nums[at + PACKED] += (flagsAfter(flags, type) - flags) * FOLLOW_SPAN;
       return slot;
     }
     if (limit > 0 && this.count >= limit) this.removeOldest(this.count - limit + 1);
-    return this.append(itemId, delta, firstFlags(type), 0, null, 0);
+    return this.append(itemId, delta, firstFlags(type), 0);
   }
 
   /** Appends an entry as the most recent (restoring a stored history, oldest first). */
   load(itemId: string, weight: number, flags: number, trendMinute: number, follows: ReadonlyArray<[string, number]>): void {
-    const slot = this.append(itemId, weight, flags, trendMinute, null, 0);
+    const slot = this.append(itemId, weight, flags, trendMinute);
     for (const [from, minute] of follows) this.setFollowMinute(slot, from, minute);
   }
 
   /** Multiplies every weight (forward-decay renormalisation). */
   scaleWeights(factor: number): void {
     const nums = this.nums;
-    for (let at = WEIGHT; at < this.count * STRIDE; at += STRIDE) nums[at] *= factor;
+    for (let at = this.numAt(0) + WEIGHT; at < this.numAt(this.count); at += STRIDE) nums[at] *= factor;
   }
 
   /** Item ids, least recent first. */
@@ -160,15 +240,14 @@ export class HistoryItems {
     return out;
   }
 
-  private append(itemId: string, weight: number, flags: number, trendMinute: number, follows: Follows, followMinute: number): number {
+  private append(itemId: string, weight: number, flags: number, trendMinute: number): number {
     const slot = this.count;
-    if (slot * REFS === this.refs.length) this.grow();
-    this.refs[slot * REFS] = itemId;
-    this.refs[slot * REFS + 1] = follows;
-    const at = slot * STRIDE;
+    if (this.refAt(slot) === this.refs.length) this.grow();
+    this.refs[this.refAt(slot)] = itemId;
+    this.refs[this.refAt(slot) + 1] = null;
+    const at = this.numAt(slot);
     this.nums[at + WEIGHT] = weight;
-    this.nums[at + TREND_FLAGS] = trendMinute * FLAG_SPAN + flags;
-    this.nums[at + FOLLOW_MINUTE] = followMinute;
+    this.nums[at + PACKED] = (trendMinute * FLAG_SPAN + flags) * FOLLOW_SPAN;
     this.count++;
     return slot;
   }
@@ -176,10 +255,10 @@ export class HistoryItems {
   private grow(): void {
     const slots = this.count + GROW_SLOTS;
     // arrays of exactly this size (a pushed array grows by half plus 16 slots), numbers unboxed
-    const refs = new Array<string | Follows>(slots * REFS).fill(null);
-    const nums = unboxedDoubles(slots * STRIDE);
-    for (let k = 0; k < this.count * REFS; k++) refs[k] = this.refs[k];
-    for (let k = 0; k < this.count * STRIDE; k++) nums[k] = this.nums[k];
+    const refs = new Array<string | Follows>(this.refAt(slots)).fill(null);
+    const nums = unboxedDoubles(this.numAt(slots));
+    for (let k = 0; k < this.refAt(this.count); k++) refs[k] = this.refs[k];
+    for (let k = 0; k < this.numAt(this.count); k++) nums[k] = this.nums[k];
     this.refs = refs;
     this.nums = nums;
   }
@@ -190,27 +269,25 @@ export class HistoryItems {
     if (slot === last) return slot;
     const refs = this.refs;
     const nums = this.nums;
-    const id = refs[slot * REFS];
-    const follows = refs[slot * REFS + 1];
-    const n0 = nums[slot * STRIDE];
-    const n1 = nums[slot * STRIDE + 1];
-    const n2 = nums[slot * STRIDE + 2];
-    shiftDown(refs, slot * REFS, (slot + 1) * REFS, this.count * REFS);
-    shiftDown(nums, slot * STRIDE, (slot + 1) * STRIDE, this.count * STRIDE);
-    refs[last * REFS] = id;
-    refs[last * REFS + 1] = follows;
-    nums[last * STRIDE] = n0;
-    nums[last * STRIDE + 1] = n1;
-    nums[last * STRIDE + 2] = n2;
+    const id = refs[this.refAt(slot)];
+    const follows = refs[this.refAt(slot) + 1];
+    const n0 = nums[this.numAt(slot)];
+    const n1 = nums[this.numAt(slot) + 1];
+    shiftDown(refs, this.refAt(slot), this.refAt(slot + 1), this.refAt(this.count));
+    shiftDown(nums, this.numAt(slot), this.numAt(slot + 1), this.numAt(this.count));
+    refs[this.refAt(last)] = id;
+    refs[this.refAt(last) + 1] = follows;
+    nums[this.numAt(last)] = n0;
+    nums[this.numAt(last) + 1] = n1;
     return last;
   }
 
   private removeOldest(n: number): void {
-    shiftDown(this.refs, 0, n * REFS, this.count * REFS);
-    shiftDown(this.nums, 0, n * STRIDE, this.count * STRIDE);
+    shiftDown(this.refs, this.refHead, this.refAt(n), this.refAt(this.count));
+    shiftDown(this.nums, this.head, this.numAt(n), this.numAt(this.count));
     this.count -= n;
     // released slots hold no strings the history no longer names
-    this.refs.fill(null, this.count * REFS, (this.count + n) * REFS);
+    this.refs.fill(null, this.refAt(this.count), this.refAt(this.count + n));
   }
 }
 

@@ -1,5 +1,4 @@
 import type { EventType } from '../events/types.js';
-import { unboxedDoubles } from './doubles.js';
 import { EventIds } from './event-ids.js';
 import { flagsOf, isInCart, lastTypeOf, wasPurchased } from './history-entry.js';
 import { HistoryItems } from './history-items.js';
@@ -43,7 +42,10 @@ const SESSION_ITEMS = 5;
 const PURCHASED_LIMIT = 1000;
 const NO_PURCHASES: ReadonlyMap<string, number> = new Map();
 
-/** A user's numbers in `figures`: each a double in place, where an object's number field is boxed. */
+/**
+ * A user's numbers, in front of its history's numbers (HistoryItems' head): each a double in place,
+ * where an object's number field is boxed, and no array of their own.
+ */
 const LAST_TIME = 0;
 const SESSION_LAST_TIME = 1;
 const ORDERS = 2;
@@ -53,7 +55,6 @@ const LAST_ORDER_VALUE = 5;
 const SPEND_SUM = 6;
 const SPEND_COUNT = 7;
 const FIGURES = 8;
-const NO_SESSION_ITEMS: readonly string[] = Object.freeze([]);
 
 /**
  * One user's bounded state: the `historyLength` most recently touched distinct items (least recent
@@ -61,14 +62,12 @@ const NO_SESSION_ITEMS: readonly string[] = Object.freeze([]);
  * session, RFM statistics and average spend per item.
  */
 export class UserHistory {
-  readonly items = new HistoryItems();
+  /** Its history, with the user's numbers and the session's items (SESSION_ITEMS references, least recent first, null after the last) in front. */
+  readonly items = new HistoryItems(FIGURES, SESSION_ITEMS);
   /** Null until the first purchase: most users never buy, and an empty Map costs ~170 bytes. */
   private purchasedItems: Map<string, number> | null = null;
   private recentIds: EventIds;
-  private readonly figures: number[] = unboxedDoubles(FIGURES).fill(0);
   private sessionId: string | null = null;
-  /** The current session's last items (≤ SESSION_ITEMS), least recent first. */
-  sessionItems: readonly string[] = NO_SESSION_ITEMS;
 
   constructor(
     readonly historyLength: number,
@@ -79,44 +78,49 @@ export class UserHistory {
 
   /** Time of the user's latest event. */
   get lastTime(): number {
-    return this.figures[LAST_TIME];
+    return this.items.numberAt(LAST_TIME);
   }
 
   set lastTime(time: number) {
-    this.figures[LAST_TIME] = time;
+    this.items.setNumber(LAST_TIME, time);
   }
 
   /** The user's order statistics (a copy). */
   get rfm(): Rfm {
-    const f = this.figures;
-    return { orders: f[ORDERS], totalValue: f[TOTAL_VALUE], lastOrderTime: f[LAST_ORDER_TIME], lastOrderValue: f[LAST_ORDER_VALUE] };
+    const f = this.items;
+    return {
+      orders: f.numberAt(ORDERS),
+      totalValue: f.numberAt(TOTAL_VALUE),
+      lastOrderTime: f.numberAt(LAST_ORDER_TIME),
+      lastOrderValue: f.numberAt(LAST_ORDER_VALUE),
+    };
   }
 
   set rfm(rfm: Rfm) {
-    const f = this.figures;
-    f[ORDERS] = rfm.orders;
-    f[TOTAL_VALUE] = rfm.totalValue;
-    f[LAST_ORDER_TIME] = rfm.lastOrderTime;
-    f[LAST_ORDER_VALUE] = rfm.lastOrderValue;
+    const f = this.items;
+    f.setNumber(ORDERS, rfm.orders);
+    f.setNumber(TOTAL_VALUE, rfm.totalValue);
+    f.setNumber(LAST_ORDER_TIME, rfm.lastOrderTime);
+    f.setNumber(LAST_ORDER_VALUE, rfm.lastOrderValue);
   }
 
   get orders(): number {
-    return this.figures[ORDERS];
+    return this.items.numberAt(ORDERS);
   }
 
   /** An order of `value` at `time` joins the statistics. */
   addOrder(value: number, time: number): void {
-    const f = this.figures;
-    f[ORDERS]++;
-    f[TOTAL_VALUE] += value;
-    f[LAST_ORDER_TIME] = Math.max(f[LAST_ORDER_TIME], time);
-    f[LAST_ORDER_VALUE] = value;
+    const f = this.items;
+    f.setNumber(ORDERS, f.numberAt(ORDERS) + 1);
+    f.setNumber(TOTAL_VALUE, f.numberAt(TOTAL_VALUE) + value);
+    f.setNumber(LAST_ORDER_TIME, Math.max(f.numberAt(LAST_ORDER_TIME), time));
+    f.setNumber(LAST_ORDER_VALUE, value);
   }
 
   /** An item of `price` bought or put in the cart. */
   addSpend(price: number): void {
-    this.figures[SPEND_SUM] += price;
-    this.figures[SPEND_COUNT]++;
+    this.items.setNumber(SPEND_SUM, this.items.numberAt(SPEND_SUM) + price);
+    this.items.setNumber(SPEND_COUNT, this.items.numberAt(SPEND_COUNT) + 1);
   }
 
   get dedupSize(): number {
@@ -158,30 +162,52 @@ export class UserHistory {
    */
   advanceSession(sessionId: string | null | undefined, time: number): string[] {
     this.enterSession(sessionId, time);
-    return [...this.sessionItems].reverse();
+    return this.sessionList().reverse();
+  }
+
+  /** Items of the current session (≤ SESSION_ITEMS). */
+  get sessionSize(): number {
+    let n = 0;
+    while (n < SESSION_ITEMS && this.items.referenceAt(n) !== null) n++;
+    return n;
+  }
+
+  /** The current session's item `k`, least recent first (k < sessionSize). */
+  sessionItemAt(k: number): string {
+    return this.items.referenceAt(k) as string;
+  }
+
+  private sessionList(): string[] {
+    const out: string[] = [];
+    for (let k = 0; k < this.sessionSize; k++) out.push(this.sessionItemAt(k));
+    return out;
   }
 
   /** advanceSession without building its result. */
   enterSession(sessionId: string | null | undefined, time: number): void {
     const id = sessionId ?? null;
-    const last = this.figures[SESSION_LAST_TIME];
+    const last = this.items.numberAt(SESSION_LAST_TIME);
     const sameSession =
-      this.sessionItems.length > 0 &&
+      this.sessionSize > 0 &&
       (id !== null ? id === this.sessionId : this.sessionId === null && time - last <= SESSION_GAP_MS && time >= last - SESSION_GAP_MS);
     if (!sameSession) {
       this.sessionId = id;
-      this.sessionItems = NO_SESSION_ITEMS;
-      this.figures[SESSION_LAST_TIME] = time;
-    } else if (time > last) this.figures[SESSION_LAST_TIME] = time;
+      for (let k = 0; k < SESSION_ITEMS; k++) this.items.setReference(k, null);
+      this.items.setNumber(SESSION_LAST_TIME, time);
+    } else if (time > last) this.items.setNumber(SESSION_LAST_TIME, time);
   }
 
+  /** The item becomes the session's latest (once; the least recent beyond SESSION_ITEMS goes). */
   addToSession(itemId: string): void {
-    const items = this.sessionItems;
-    const at = items.indexOf(itemId);
-    const keep = items.filter((_, k) => k !== at);
-    keep.push(itemId);
-    // a new array of exactly its length: push would grow a held one to 17 slots for at most 5 items
-    this.sessionItems = keep.length > SESSION_ITEMS ? keep.slice(keep.length - SESSION_ITEMS) : keep.slice();
+    const items = this.items;
+    let n = this.sessionSize;
+    let at = 0;
+    while (at < n && items.referenceAt(at) !== itemId) at++;
+    // the item itself, or the least recent when full, leaves: the later ones move down
+    const from = at < n ? at : n === SESSION_ITEMS ? 0 : n;
+    for (let k = from; k + 1 < n; k++) items.setReference(k, items.referenceAt(k + 1));
+    if (from < n) n--;
+    items.setReference(n, itemId);
   }
 
   /** Multiplies every weight (forward-decay renormalisation). */
@@ -191,8 +217,8 @@ export class UserHistory {
 
   /** Average price of the items the user bought or looked at with a known price (0 if none). */
   averageSpend(): number {
-    const count = this.figures[SPEND_COUNT];
-    return count > 0 ? this.figures[SPEND_SUM] / count : 0;
+    const count = this.items.numberAt(SPEND_COUNT);
+    return count > 0 ? this.items.numberAt(SPEND_SUM) / count : 0;
   }
 
   toJSON(): UserHistoryJson {
@@ -216,9 +242,9 @@ export class UserHistory {
       purchased: [...this.purchased],
       recentIds: this.recentIds.toJSON(),
       lastTime: this.lastTime,
-      session: { id: this.sessionId, lastTime: this.figures[SESSION_LAST_TIME], items: [...this.sessionItems] },
+      session: { id: this.sessionId, lastTime: this.items.numberAt(SESSION_LAST_TIME), items: this.sessionList() },
       rfm: this.rfm,
-      spend: { sum: this.figures[SPEND_SUM], count: this.figures[SPEND_COUNT] },
+      spend: { sum: this.items.numberAt(SPEND_SUM), count: this.items.numberAt(SPEND_COUNT) },
     };
   }
 
@@ -231,11 +257,12 @@ export class UserHistory {
     h.recentIds = EventIds.fromJSON(dedupLength, json.recentIds);
     h.lastTime = json.lastTime;
     h.sessionId = json.session.id;
-    h.figures[SESSION_LAST_TIME] = json.session.lastTime;
-    h.sessionItems = json.session.items.length > 0 ? [...json.session.items] : NO_SESSION_ITEMS;
+    h.items.setNumber(SESSION_LAST_TIME, json.session.lastTime);
+    const session = json.session.items.slice(-SESSION_ITEMS);
+    for (let k = 0; k < session.length; k++) h.items.setReference(k, session[k]);
     h.rfm = json.rfm;
-    h.figures[SPEND_SUM] = json.spend.sum;
-    h.figures[SPEND_COUNT] = json.spend.count;
+    h.items.setNumber(SPEND_SUM, json.spend.sum);
+    h.items.setNumber(SPEND_COUNT, json.spend.count);
     return h;
   }
 }

@@ -133,8 +133,8 @@ export class UserSide {
       }
     }
     if (type === 'purchase') u.markPurchased(itemId, time);
-    const session = u.sessionItems;
-    const previous = session[session.length - 1];
+    const inSession = u.sessionSize;
+    const previous = inSession > 0 ? u.sessionItemAt(inSession - 1) : undefined;
     if (previous !== undefined && previous !== itemId) {
       const slot = u.items.find(itemId);
       if (slot >= 0) addFollow(updates, this.state.decay, u.items, slot, previous, time, who);

@@ -52,7 +52,8 @@ describe('HistoryItems', () => {
       } else if (truth.has(id)) {
         const slot = items.find(id);
         const entry = truth.get(id) as Truth;
-        const minute = 28_000_000 + Math.floor(rnd() * 100);
+        // mostly near one another; now and then years apart (a source's minute then kept apart from the trend minute's)
+        const minute = rnd() < 0.1 ? 1_000_000 + Math.floor(rnd() * 60_000_000) : 28_000_000 + Math.floor(rnd() * 100);
         if (r < 0.75) {
           items.setTrendMinute(slot, minute);
           entry.trendMinute = minute;
@@ -85,6 +86,43 @@ describe('HistoryItems', () => {
     for (let k = 0; k < MAX_FOLLOWS_PER_ENTRY + 2; k++) one.setFollowMinute(slot, `f${k}`, 100 + k);
     const kept = [0, ...Array.from({ length: MAX_FOLLOWS_PER_ENTRY - 1 }, (_, k) => k + 3)];
     expect(one.followsAt(slot)).toEqual(kept.map((k) => [`f${k}`, 100 + k]));
+  });
+
+  it('keeps a source minute exactly at any distance from the trend minute, as the trend minute moves', () => {
+    const items = new HistoryItems();
+    const slot = items.touch('x', 1, 'view', 0);
+    const trend = 28_000_000;
+    items.setTrendMinute(slot, trend);
+    for (const minute of [trend, trend + 2 ** 21 - 1, trend + 2 ** 21, trend - 2 ** 21 + 1, trend - 2 ** 21, 0, 2 ** 26 - 1]) {
+      items.setFollowMinute(slot, 'a', minute);
+      expect(items.followMinute(slot, 'a')).toBe(minute);
+      for (const moved of [trend + 2 ** 22, trend]) {
+        items.setTrendMinute(slot, moved);
+        expect([items.trendMinuteAt(slot), items.followMinute(slot, 'a'), items.flagsAt(slot)]).toEqual([
+          moved,
+          minute,
+          firstFlags('view'),
+        ]);
+      }
+    }
+    items.touch('x', 1, 'add_to_cart', 0);
+    expect([items.followsAt(slot), items.trendMinuteAt(slot), items.flagsAt(slot)]).toEqual([
+      [['a', 2 ** 26 - 1]],
+      trend,
+      flagsAfter(firstFlags('view'), 'add_to_cart'),
+    ]);
+  });
+
+  it("keeps its owner's numbers in front of the slots through growth, moves, evictions and scaling", () => {
+    const items = new HistoryItems(3);
+    expect([items.numberAt(0), items.numberAt(1), items.numberAt(2)]).toEqual([0, 0, 0]);
+    items.setNumber(0, 1.5);
+    items.setNumber(2, -7);
+    for (let k = 0; k < 40; k++) items.touch(`i${k % 13}`, 1, 'view', 10);
+    items.scaleWeights(0.5);
+    expect([items.numberAt(0), items.numberAt(1), items.numberAt(2)]).toEqual([1.5, 0, -7]);
+    expect(items.size).toBe(10);
+    expect(items.weightAt(items.size - 1)).toBe(0.5);
   });
 
   it('scales weights, and loads entries back in their order', () => {

@@ -51,6 +51,22 @@ describe('user history', () => {
     expect(h.advanceSession(null, T0 + 5 + SESSION_GAP_MS + 1)).toEqual([]);
   });
 
+  it("keeps a session's last five distinct items, an item seen again becoming the latest", () => {
+    const h = new UserHistory(3, 10);
+    h.advanceSession('s', T0);
+    for (const item of ['a', 'b', 'c', 'b', 'd', 'e', 'f', 'g', 'd']) h.addToSession(item);
+    // a history shorter than the session does not bound it, and the session survives a round trip
+    for (const item of ['x', 'y', 'z', 'w']) h.touch(item, 1, 'view');
+    expect(h.advanceSession('s', T0 + 1)).toEqual(['d', 'g', 'f', 'e', 'b']);
+    expect(UserHistory.fromJSON(3, 10, JSON.parse(JSON.stringify(h.toJSON()))).advanceSession('s', T0 + 2)).toEqual([
+      'd',
+      'g',
+      'f',
+      'e',
+      'b',
+    ]);
+  });
+
   it('round-trips through JSON', () => {
     const h = new UserHistory(4, 3);
     h.touch('a', 1.5, 'view');
