@@ -46,7 +46,7 @@ interface CounterColumns {
  * The columns of `size` counters and their slot table, as views of one buffer: a typed array costs
  * ~100 bytes besides its data, its own buffer ~90 more, and a counter set of three buffers and eight
  * views spent ~1.1 KB before its first counter. Counts and errors interleave in `figures`, a slot's
- * integers (`stride` of them) in `ints`; peers start at −1.
+ * integers (`stride` of them) in `ints`. A slot's numbers are written when a counter takes it.
  */
 function counterColumns(size: number, stride: number, distinct: boolean): CounterColumns {
   const capacity = tableCapacity(size);
@@ -54,11 +54,9 @@ function counterColumns(size: number, stride: number, distinct: boolean): Counte
   const tableAt = intsAt + size * stride * 4;
   const bytesAt = tableAt + tableBytes(capacity, size);
   const buffer = new ArrayBuffer(bytesAt + (distinct ? size * 2 : 0));
-  const ints = new Int32Array(buffer, intsAt, size * stride);
-  for (let at = PEER; at < ints.length; at += stride) ints[at] = -1;
   return {
     figures: new Float64Array(buffer, 0, size * 2),
-    ints,
+    ints: new Int32Array(buffer, intsAt, size * stride),
     bytes: distinct ? new Uint8Array(buffer, bytesAt, size * 2) : NO_BYTES,
     table: tableIn(buffer, tableAt, capacity, size),
   };
@@ -136,7 +134,7 @@ export class SpaceSaving {
     return this.ints[s * this.stride + N];
   }
 
-  /** The owner's integer for what the counter's key names, −1 until known. */
+  /** The peer the counter is keyed by: the owner's integer for what it counts. */
   peerAt(s: number): number {
     return this.ints[s * this.stride + PEER];
   }
