@@ -11,6 +11,15 @@ export const BenchCollectorRefused = createError(
   (status: number, answer: string) => `bench: the collector answered ${status} ${answer}`,
 );
 
+/** librdkafka's mock cluster could not be built: the machine lacks gcc or librdkafka's headers. */
+export const MockKafkaUnbuilt = createError(
+  'RS_MOCK_KAFKA_UNBUILT',
+  'MockKafkaUnbuilt',
+  (detail: string) =>
+    "bench: the Kafka part runs on librdkafka's mock cluster, which could not be built (scripts/build-mock-kafka.sh needs gcc and " +
+    `librdkafka-dev: apt-get install gcc librdkafka-dev; or set KAFKA_BROKERS to a cluster to measure on): ${detail}`,
+);
+
 /** librdkafka's mock cluster did not start (scripts/build-mock-kafka.sh needs librdkafka-dev and gcc). */
 export const MockKafkaFailed = createError(
   'RS_MOCK_KAFKA_FAILED',

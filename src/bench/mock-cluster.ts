@@ -7,7 +7,7 @@ import { execFile, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { MockKafkaFailed } from './errors.js';
+import { MockKafkaFailed, MockKafkaUnbuilt } from './errors.js';
 
 export interface MockCluster {
   /** Comma-separated host:port list. */
@@ -27,8 +27,19 @@ export interface MockClusterOptions {
 
 const SCRIPTS_DIR = fileURLToPath(new URL('../../scripts/', import.meta.url));
 
+/** Builds the mock cluster's launcher unless it is built already; MockKafkaUnbuilt names what is missing. */
+export async function buildMockCluster(): Promise<void> {
+  try {
+    await promisify(execFile)('bash', [`${SCRIPTS_DIR}/build-mock-kafka.sh`]);
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr ?? '';
+    const firstError = stderr.split('\n').find((line) => line.includes('error')) ?? (stderr.trim() || String(err));
+    throw new MockKafkaUnbuilt(firstError.trim());
+  }
+}
+
 export async function startMockCluster(options: MockClusterOptions = {}): Promise<MockCluster> {
-  await promisify(execFile)('bash', [`${SCRIPTS_DIR}/build-mock-kafka.sh`]);
+  await buildMockCluster();
   const args = ['--brokers', String(options.brokers ?? 1), ...(options.topics ?? []).map((t) => `${t.topic}:${t.partitions}`)];
   const child = spawn(`${SCRIPTS_DIR}/bin/mock-kafka`, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';

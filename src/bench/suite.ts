@@ -5,6 +5,7 @@ import { benchKafka, type KafkaBenchResult, type ProcessesResult } from './kafka
 import { benchLearnOnly, type LearnOnlyResult } from './learn-only.js';
 import { type MachineInfo, machineInfo } from './machine.js';
 import { benchMemory, MEMORY_SHAPE, type MemoryResult } from './memory.js';
+import { buildMockCluster } from './mock-cluster.js';
 import { type PushLoadResult, runPushLoad } from './push-load.js';
 import { benchRestore, type RestoreResult } from './restore.js';
 import { collectorSender } from './senders.js';
@@ -72,6 +73,9 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
   const { sizes, progress } = options;
   const startedAt = new Date();
   const t0 = performance.now();
+
+  // a machine that cannot build the mock cluster learns it now, not after minutes of measuring
+  if (options.kafkaBrokers === null) await buildMockCluster();
 
   // Memory first, while the heap holds nothing else of ours.
   const { historyItems, neighbors, counters } = MEMORY_SHAPE;

@@ -14,7 +14,8 @@ processes, the outside producer lingering 5 ms), a WebSocket load test, memory p
 history) and per item (50 neighbours, 200 counters) as V8 holds it, typed arrays included, with the
 heap of 1M users and 50k items extrapolated from two sizes, and the state stores: bytes written per
 event and the time a restart on the same DATA_DIR takes to restore them. Kafka is librdkafka's mock
-cluster unless KAFKA_BROKERS names a cluster. A full run takes several minutes.
+cluster unless KAFKA_BROKERS names a cluster; the mock is built first and needs gcc and librdkafka-dev
+(the README's test command installs them). A full run takes several minutes.
 
   --quick   small sizes (CI, well under a minute)
   --json    one JSON object on stdout; progress on stderr
