@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
+import { messageOf } from '../errors.js';
 import { type Pseudonymize, pseudonymizer } from '../events/pseudonym.js';
 import type { Recommendation } from '../events/types.js';
 import { validateEvent } from '../events/validate.js';
@@ -96,6 +97,8 @@ export class Engine implements EngineApi {
   private joined = false;
   private joining: Promise<void> = Promise.resolve();
   private failure: string | null = null;
+  /** Why restoring an assigned partition failed: the process then holds part of its state only. */
+  private restoreFailure: string | null = null;
   private stopping = false;
   private lastLag = 0;
   private lagReading: Promise<void> | null = null;
@@ -158,7 +161,7 @@ export class Engine implements EngineApi {
     // it is not ready yet.
     this.joining = Promise.all([
       this.consumer.run((batch) => this.handleBatch(batch), {
-        onAssigned: (partitions) => this.restore(partitions),
+        onAssigned: (partitions) => this.restore(partitions).catch((err: unknown) => this.restoreFailed(err)),
         onRevoked: async (partitions) => {
           for (const tp of partitions) this.owned.delete(tpKey(tp));
           // written once more when stopping (its last word, before anyone restores them); on a
@@ -170,7 +173,7 @@ export class Engine implements EngineApi {
         },
       }),
       this.follower.run((batch) => this.followRecommendations(batch)),
-      this.itemOwner.start(),
+      this.itemOwner.start((err) => this.restoreFailed(err)),
       this.tableFollower.start(),
       this.params.start(),
     ]).then(
@@ -631,11 +634,18 @@ export class Engine implements EngineApi {
     return (await this.itemOwner.settled()) && (await this.tableFollower.settled());
   }
 
+  /** A restore that failed leaves this process without part of its state: it stays not ready, and the error goes on to the log. */
+  private restoreFailed(err: unknown): never {
+    this.restoreFailure = messageOf(err);
+    throw err;
+  }
+
   readiness(): Readiness {
     const partitions = [...this.owned].sort();
     const notReady = (reason: string): Readiness => ({ ready: false, reason, partitions });
     if (!this.started) return notReady('starting');
     if (this.failure !== null) return notReady(`consumer failed: ${this.failure}`);
+    if (this.restoreFailure !== null) return notReady(`restoring state failed: ${this.restoreFailure}; restart the process`);
     if (!this.joined) return notReady('joining the consumer group');
     if (this.stopping) return notReady('stopping');
     if (this.restoring > 0 || this.itemOwner.restoring > 0) return notReady('restoring state of assigned partitions');

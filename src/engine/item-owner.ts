@@ -58,7 +58,12 @@ export class ItemOwner {
     return itemOwnerGroupId(this.config.groupId);
   }
 
-  async start(): Promise<void> {
+  /** `onRestoreFailed` hears of a restore that threw (and rethrows: the consumer logs it). */
+  async start(
+    onRestoreFailed: (err: unknown) => never = (err) => {
+      throw err;
+    },
+  ): Promise<void> {
     this.partitionCount = await this.log.partitionsFor(this.config.topics.itemDeltas);
     const stored = await this.log.partitionsFor(this.config.topics.itemState);
     if (stored !== this.partitionCount)
@@ -67,7 +72,7 @@ export class ItemOwner {
     this.timer = setInterval(() => void this.publish(), this.config.neighborPublishMs);
     this.timer.unref();
     return this.consumer.run((batch) => this.handle(batch), {
-      onAssigned: (partitions) => this.restore(partitions),
+      onAssigned: (partitions) => this.restore(partitions).catch(onRestoreFailed),
       onRevoked: (partitions) => this.release(partitions),
     });
   }
