@@ -49,6 +49,8 @@ export class KafkaLog implements EventLog {
   private producer: Producer | null = null;
   private connecting: Promise<void> | null = null;
   private closed = false;
+  /** The last offsets request: they go to the broker one at a time (see offsets()). */
+  private offsetsQueue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: KafkaLogOptions) {
     if (options.brokers.length === 0) throw new LogOptionsInvalid('KafkaLog needs at least one broker');
@@ -220,9 +222,30 @@ export class KafkaLog implements EventLog {
 
   async offsets(tp: TopicPartition): Promise<{ low: string; high: string }> {
     await this.connect();
-    const found = (await this.admin.fetchTopicOffsets(tp.topic)).find((p) => p.partition === tp.partition);
+    const asked = this.offsetsQueue.then(() => this.topicOffsets(tp.topic));
+    this.offsetsQueue = asked.catch(() => undefined);
+    const found = (await asked).find((p) => p.partition === tp.partition);
     if (!found) throw new UnknownPartition(tp);
     return { low: found.low, high: found.high };
+  }
+
+  /**
+   * kafkajs' fetchTopicOffsets throws a TypeError ("Cannot destructure property 'partitions' of
+   * 'low.pop(...)'") when a ListOffsets answer comes back without the topic, a known kafkajs bug seen
+   * with concurrent calls: requests go one at a time (offsets()) and such an answer is asked again,
+   * as the retry options say. A restore that met it once lost the state of the partitions after it.
+   */
+  private async topicOffsets(topic: string): Promise<Array<{ partition: number; low: string; high: string }>> {
+    const backoff = new Backoff(this.retry.initialRetryTime, this.retry.maxRetryTime);
+    for (let failures = 0; ; ) {
+      try {
+        return await this.admin.fetchTopicOffsets(topic);
+      } catch (err) {
+        if (!(err instanceof TypeError) || ++failures > (this.retry.retries ?? 5)) throw err;
+        this.logger.warn({ ...errorFields(err), topic }, 'offsets answer without the topic; asking again');
+        await backoff.sleep();
+      }
+    }
   }
 
   async close(): Promise<void> {
