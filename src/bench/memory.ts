@@ -138,7 +138,7 @@ function shapeOf(state: ModelState): ModelShape {
   let neighbors = 0;
   for (const n of state.similarity.nodes.values()) {
     counters += n.counters.size;
-    neighbors += n.neighborIds.length;
+    neighbors += n.neighborScores.length;
   }
   let transitions = 0;
   for (const n of state.transitions.nodes.values()) transitions += n.next.size;

@@ -85,7 +85,7 @@ export class CandidateGatherer {
       if (!(strength > 0)) continue;
       const indices = node.neighborIndices;
       const scores = node.neighborScores;
-      const n = Math.min(node.neighborIds.length, tuning.neighborsPerItem);
+      const n = Math.min(scores.length, tuning.neighborsPerItem);
       if (tuning.normalizeRows) {
         // each history item casts one vote spread over its neighbours: items with many strong
         // neighbours (hubs) no longer drown the others

@@ -3,9 +3,9 @@ export interface NeighborRow {
   readonly id: string;
   /** Dense number within the view (−1 once gone): gatherer scratch arrays are indexed by it. */
   readonly index: number;
-  readonly neighborIds: readonly string[];
-  /** View indices of neighborIds (the first neighborIds.length entries are valid). */
+  /** The neighbours' indices within the view (`rows`, which names them; the first neighborScores.length are valid). */
   readonly neighborIndices: Int32Array;
+  /** Their scores, best first: one per neighbour. */
   readonly neighborScores: readonly number[];
 }
 

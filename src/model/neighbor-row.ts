@@ -24,9 +24,9 @@ export interface NeighborRecord {
 export function neighborRecord(items: ItemSide, itemId: string): NeighborRecord | null {
   const node = items.node(itemId);
   if (node === undefined) return null;
-  const n = node.neighborIds.length;
+  const rows = items.rows;
   const neighbors: Array<[string, number]> = [];
-  for (let k = 0; k < n; k++) neighbors.push([node.neighborIds[k], node.neighborScores[k]]);
+  for (let k = 0; k < node.neighborScores.length; k++) neighbors.push([rows[node.neighborIndices[k]].id, node.neighborScores[k]]);
   const follows: Array<[string, number]> = [];
   const f = items.follows(itemId);
   if (f !== undefined) for (let k = 0; k < f.ids.length; k++) follows.push([f.ids[k], f.shares[k]]);

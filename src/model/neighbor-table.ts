@@ -6,7 +6,6 @@ import { kthLargest, SelectionBuffer } from './quickselect.js';
 const TOP_TRENDING = 100;
 
 class TableRow implements NeighborRow {
-  neighborIds: string[] = [];
   neighborIndices = new Int32Array(0);
   neighborScores: number[] = [];
   follows: FollowRow | undefined = undefined;
@@ -55,20 +54,15 @@ export class NeighborTable implements ItemView {
     const row = this.rowFor(record.item);
     row.present = true;
     const n = record.neighbors.length;
-    const ids: string[] = new Array(n);
     // written in place when long enough (readers take the first ids.length, synchronously): a fresh
     // Int32Array per applied row was an ArrayBuffer each, several hundred thousand a minute
     const indices = row.neighborIndices.length >= n ? row.neighborIndices : new Int32Array(n);
     const scores: number[] = new Array(n);
     for (let k = 0; k < n; k++) {
       const [id, score] = record.neighbors[k];
-      // the row's own id string, not the one parsed from this record: rows share one copy of an id
-      const neighbor = this.rowFor(id);
-      ids[k] = neighbor.id;
-      indices[k] = neighbor.index;
+      indices[k] = this.rowFor(id).index;
       scores[k] = score;
     }
-    row.neighborIds = ids;
     row.neighborIndices = indices;
     row.neighborScores = scores;
     if (record.follows.length === 0) row.follows = undefined;
@@ -97,7 +91,6 @@ export class NeighborTable implements ItemView {
     const row = this.byId.get(itemId);
     if (row === undefined || !row.present) return;
     row.present = false;
-    row.neighborIds = [];
     row.neighborScores = [];
     row.follows = undefined;
     row.trend = 0;
@@ -115,8 +108,8 @@ export class NeighborTable implements ItemView {
     const row = this.byId.get(itemId);
     if (row === undefined || !row.present) return [];
     const out: Array<{ itemId: string; score: number }> = [];
-    for (let k = 0; k < row.neighborIds.length && out.length < limit; k++)
-      out.push({ itemId: row.neighborIds[k], score: row.neighborScores[k] });
+    for (let k = 0; k < row.neighborScores.length && out.length < limit; k++)
+      out.push({ itemId: this.rows[row.neighborIndices[k]].id, score: row.neighborScores[k] });
     return out;
   }
 

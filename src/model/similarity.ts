@@ -13,8 +13,7 @@ export class ItemNode {
   /** Where ‖r_i‖² lives: the similarity's packed array, so row refreshes read norms without the nodes. */
   normStore: NormStore = { values: new Float64Array(1) };
   normAt = 0;
-  neighborIds: string[] = [];
-  /** The neighbours' indices (the first neighborIds.length entries are valid): byIndex names their nodes. */
+  /** The neighbours' indices (the first neighborScores.length entries are valid): byIndex names their nodes. */
   neighborIndices = new Int32Array(0);
   neighborScores: number[] = [];
   dirty = true;
@@ -159,25 +158,23 @@ export class ItemSimilarity {
     }
     for (const node of this.nodes.values()) {
       let changed = node.counters.dropPeers(marks) > 0;
-      const ids = node.neighborIds;
       const indices = node.neighborIndices;
+      const n = node.neighborScores.length;
       let kept = 0;
-      for (let k = 0; k < ids.length; k++) {
+      for (let k = 0; k < n; k++) {
         if (marks[indices[k]] === 1) continue;
-        ids[kept] = ids[k];
         indices[kept] = indices[k];
         node.neighborScores[kept] = node.neighborScores[k];
         kept++;
       }
-      if (kept < ids.length) {
-        ids.length = kept;
+      if (kept < n) {
         node.neighborScores.length = kept;
         changed = true;
       }
       if (changed) {
         node.dirty = true;
         // a row left empty is computed again at its next read, as a new one is
-        if (ids.length === 0) node.computed = false;
+        if (kept === 0) node.computed = false;
         onChanged(node);
       }
     }
@@ -199,7 +196,6 @@ export class ItemSimilarity {
     node.normStore = this.detachedNorms;
     node.normAt = 0;
     node.counters = this.freed.counters;
-    node.neighborIds = [];
     node.neighborIndices = new Int32Array(0);
     node.neighborScores = [];
   }
@@ -331,19 +327,12 @@ export class ItemSimilarity {
     const n = Math.min(kept, limit);
     if (node.neighborIndices.length < n) node.neighborIndices = new Int32Array(limit);
     const indices = node.neighborIndices;
-    const ids = node.neighborIds;
     const out = node.neighborScores;
     for (let k = 0; k < n; k++) {
-      const slot = slots[order[k]];
-      const peer = counters.peerAt(slot);
-      ids[k] = byIndex[peer].id;
-      indices[k] = peer;
+      indices[k] = counters.peerAt(slots[order[k]]);
       out[k] = scores[order[k]];
     }
-    if (ids.length > n) {
-      ids.length = n;
-      out.length = n;
-    }
+    if (out.length > n) out.length = n;
     node.dirty = false;
     node.computed = true;
     node.pending = 0;
@@ -375,9 +364,8 @@ export class ItemSimilarity {
     node.norm2 = json.norm2 * factorSquared;
     node.lastTime = json.lastTime;
     node.owned = true;
-    node.neighborIds = [...json.row.ids];
     node.neighborScores = [...json.row.scores];
-    node.neighborIndices = Int32Array.from(node.neighborIds, (peer) => this.node(peer).index);
+    node.neighborIndices = Int32Array.from(json.row.ids, (peer) => this.node(peer).index);
     node.dirty = json.row.dirty;
     node.pending = json.row.pending;
     node.computed = json.row.computed;
@@ -392,12 +380,18 @@ export class ItemSimilarity {
   makePeer(node: ItemNode): void {
     node.owned = false;
     node.counters = this.counters();
-    node.neighborIds = [];
     node.neighborIndices = new Int32Array(0);
     node.neighborScores = [];
     node.dirty = true;
     node.computed = false;
     node.pending = 0;
+  }
+
+  /** The ids of the node's neighbours, best first. */
+  neighborIds(node: ItemNode): string[] {
+    const out: string[] = [];
+    for (let k = 0; k < node.neighborScores.length; k++) out.push(this.byIndex[node.neighborIndices[k]].id);
+    return out;
   }
 
   nodeJSON(node: ItemNode): ItemNodeJson {
@@ -406,7 +400,7 @@ export class ItemSimilarity {
       lastTime: node.lastTime,
       counters: node.counters.toJSON(),
       row: {
-        ids: [...node.neighborIds],
+        ids: this.neighborIds(node),
         scores: [...node.neighborScores],
         dirty: node.dirty,
         pending: node.pending,

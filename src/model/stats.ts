@@ -8,7 +8,7 @@ import type { ModelStats } from './types.js';
  * overhead), history entry 39 B (a slot in the history's columns: two references, two unboxed doubles,
  * growth slack), purchased item 60 B, dedup id 12 B (a 53-bit hash in an array of doubles grown by half), item shell 250 B,
  * co-occurrence or followed-by counter 47 B (its slot of one buffer of columns with their growth slack,
- * witnesses, an 8-bit slot table; no key: its peer names it), neighbour 30 B (its id, index and score), trending entry 100 B, price 60 B.
+ * witnesses, an 8-bit slot table; no key: its peer names it), neighbour 20 B (its index and score), trending entry 100 B, price 60 B.
  */
 export function computeStats(state: ModelState): ModelStats {
   const { users, similarity, transitions, trending, prices } = state;
@@ -24,7 +24,7 @@ export function computeStats(state: ModelState): ModelStats {
   let neighborEntries = 0;
   for (const n of similarity.nodes.values()) {
     counterEntries += n.counters.size;
-    neighborEntries += n.neighborIds.length;
+    neighborEntries += n.neighborScores.length;
   }
   let transitionEntries = 0;
   for (const n of transitions.nodes.values()) transitionEntries += n.next.size;
@@ -35,7 +35,7 @@ export function computeStats(state: ModelState): ModelStats {
     dedupIds * 12 +
     similarity.nodes.size * 250 +
     counterEntries * 47 +
-    neighborEntries * 30 +
+    neighborEntries * 20 +
     transitionEntries * 47 +
     trending.counts.size * 100 +
     prices.size * 60;

@@ -24,7 +24,7 @@ describe('memory caps under a long random stream', () => {
   });
 
   it('keeps at most `neighbors` neighbours per item and per similar() answer', () => {
-    for (const node of state.similarity.nodes.values()) expect(node.neighborIds.length).toBeLessThanOrEqual(config.neighbors);
+    for (const node of state.similarity.nodes.values()) expect(node.neighborScores.length).toBeLessThanOrEqual(config.neighbors);
     expect(model.similar('i3', 100).length).toBeLessThanOrEqual(config.neighbors);
     expect(model.stats().neighborEntries).toBeGreaterThan(0);
   });
