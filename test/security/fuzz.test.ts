@@ -200,5 +200,6 @@ describe('fuzz: the collector and the WebSocket gateway under 10,000 hostile inp
     expect(digest.eventsApplied, 'events applied vs distinct events the collector accepted').toBe(ledger.owed.size);
     expect(digest.users, 'users vs distinct users of accepted events').toBe(ledger.users.size);
     expect(findings, 'generated inputs that break the contract (shrunk)').toEqual([]);
-  }, 60_000);
+    // what it answers is under test, not how fast: ~30 s alone, past 60 s beside the whole suite on 2 busy cores
+  }, 180_000);
 });
