@@ -645,7 +645,8 @@ export class Engine implements EngineApi {
     const notReady = (reason: string): Readiness => ({ ready: false, reason, partitions });
     if (!this.started) return notReady('starting');
     if (this.failure !== null) return notReady(`consumer failed: ${this.failure}`);
-    if (this.restoreFailure !== null) return notReady(`restoring state failed: ${this.restoreFailure}; restart the process`);
+    if (this.restoreFailure !== null)
+      return notReady(`restoring state failed: ${this.restoreFailure}; this process holds part of its state until it is restarted`);
     if (!this.joined) return notReady('joining the consumer group');
     if (this.stopping) return notReady('stopping');
     if (this.restoring > 0 || this.itemOwner.restoring > 0) return notReady('restoring state of assigned partitions');

@@ -33,7 +33,7 @@ describe('a restore that fails', () => {
       () => second.engine.readiness(),
       (r) => !r.ready && r.reason.startsWith('restoring state failed'),
     );
-    expect(readiness.reason).toMatch(/restart the process/);
+    expect(readiness.reason).toMatch(/holds part of its state until it is restarted/);
     await second.stop();
   });
 });
