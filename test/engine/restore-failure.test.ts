@@ -31,7 +31,7 @@ describe('a restore that fails', () => {
     const second = await startTestApp({ DATA_DIR: dir }, { log: log() });
     const readiness = await waitFor(
       () => second.engine.readiness(),
-      (r) => !r.ready && r.reason.startsWith('restoring state failed'),
+      (r) => !r.ready && r.reason?.startsWith('restoring state failed') === true,
     );
     expect(readiness.reason).toMatch(/holds part of its state until it is restarted/);
     await second.stop();
