@@ -52,16 +52,6 @@ export class DistinctUsers {
     this.bytes = bytes;
   }
 
-  /** Room for `slots` slots, standalone (an attached one follows its owner's columns). */
-  grow(slots: number): void {
-    const ints = new Int32Array(slots * this.stride);
-    ints.set(this.ints);
-    const bytes = new Uint8Array(slots * 2);
-    bytes.set(this.bytes);
-    this.ints = ints;
-    this.bytes = bytes;
-  }
-
   /** Notes that `user` (a userHash) added to slot `s`. */
   note(s: number, user: number): void {
     const ints = this.ints;

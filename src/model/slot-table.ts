@@ -5,7 +5,7 @@ function hashOf(key: number): number {
 }
 
 /** A table's entries: slot + 1, in as few bits as the owner's slots need. */
-type Table = Uint8Array | Uint16Array | Uint32Array;
+export type SlotEntries = Uint8Array | Uint16Array | Uint32Array;
 
 /** Entries of a table for `expected` keys: a power of two, at most three quarters full. */
 export function tableCapacity(expected: number): number {
@@ -25,7 +25,7 @@ export function tableBytes(capacity: number, slots: number): number {
 }
 
 /** A table of `capacity` entries for at most `slots` slots at `byteOffset` of `buffer` (tableBytes long; 4-aligned). */
-export function tableIn(buffer: ArrayBuffer, byteOffset: number, capacity: number, slots: number): Table {
+export function tableIn(buffer: ArrayBuffer, byteOffset: number, capacity: number, slots: number): SlotEntries {
   const bytes = entryBytes(slots);
   if (bytes === 1) return new Uint8Array(buffer, byteOffset, capacity);
   return bytes === 2 ? new Uint16Array(buffer, byteOffset, capacity) : new Uint32Array(buffer, byteOffset, capacity);
@@ -38,32 +38,21 @@ export function tableIn(buffer: ArrayBuffer, byteOffset: number, capacity: numbe
  * caller passes in, slot s's at keys[s · stride]. That is an eighth of the bytes of (key, value) pairs
  * in 32 bits and a twentieth of a Map's entries — an item's 200 counters take 512 bytes instead of
  * 4 KiB — with still far fewer cache lines per lookup than a Map, on the model's hottest path. The
- * owner may keep the table in a buffer it shares with its columns (`within`).
+ * owner keeps the table in a buffer it shares with its columns and makes a new one when they grow.
  */
 export class SlotTable {
-  private table: Table;
-  private mask: number;
+  private readonly mask: number;
   private count = 0;
 
-  private constructor(
-    table: Table,
+  /**
+   * An empty table in `table` (zeros; tableCapacity long, from tableIn), keys `stride` apart. Its owner
+   * files no more keys than the table was made for.
+   */
+  constructor(
+    private readonly table: SlotEntries,
     private readonly stride: number,
   ) {
-    this.table = table;
     this.mask = table.length - 1;
-  }
-
-  /** A table of its own for about `expected` keys, stride 1. */
-  static of(expected = 8): SlotTable {
-    return new SlotTable(allocate(tableCapacity(expected)), 1);
-  }
-
-  /**
-   * An empty table in `table` (zeros; a power of two long, from tableIn), keys `stride` apart. Its
-   * owner files no more slots than the table was made for (a new table when its columns grow).
-   */
-  static within(table: Table, stride: number): SlotTable {
-    return new SlotTable(table, stride);
   }
 
   get size(): number {
@@ -83,7 +72,7 @@ export class SlotTable {
 
   /** Files `slot` under `key`, which keys[slot] must already hold; replaces the slot filed for it. */
   set(key: number, slot: number, keys: ArrayLike<number>): void {
-    if ((this.count + 1) * 4 > (this.mask + 1) * 3) this.grow(keys);
+    if ((this.count + 1) * 4 > (this.mask + 1) * 3) throw new Error(`slot table of ${this.mask + 1} entries is full`);
     const t = this.table;
     const mask = this.mask;
     for (let i = hashOf(key) & mask; ; i = (i + 1) & mask) {
@@ -124,18 +113,4 @@ export class SlotTable {
     }
     t[i] = 0;
   }
-
-  private grow(keys: ArrayLike<number>): void {
-    const old = this.table;
-    const capacity = (this.mask + 1) * 2;
-    this.table = allocate(capacity);
-    this.mask = capacity - 1;
-    this.count = 0;
-    for (let i = 0; i < old.length; i++) if (old[i] !== 0) this.set(keys[(old[i] - 1) * this.stride], old[i] - 1, keys);
-  }
-}
-
-function allocate(capacity: number): Table {
-  // fewer slots than entries: three quarters full at most
-  return tableIn(new ArrayBuffer(tableBytes(capacity, capacity)), 0, capacity, capacity);
 }

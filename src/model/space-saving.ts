@@ -1,6 +1,6 @@
 import { DistinctUsers } from './distinct-users.js';
 import { kthSmallest, SelectionBuffer } from './quickselect.js';
-import { SlotTable, tableBytes, tableCapacity, tableIn } from './slot-table.js';
+import { type SlotEntries, SlotTable, tableBytes, tableCapacity, tableIn } from './slot-table.js';
 
 /**
  * One counter: `count` over-estimates the true total by at most `err`; `n` counts co-occurrences
@@ -39,7 +39,7 @@ interface CounterColumns {
   ints: Int32Array;
   /** Two per slot for distinct users (DistinctUsers), empty without them. */
   bytes: Uint8Array;
-  table: Uint8Array | Uint16Array | Uint32Array;
+  table: SlotEntries;
 }
 
 /**
@@ -107,7 +107,7 @@ export class SpaceSaving {
     const { figures, ints, bytes, table } = counterColumns(initial, this.stride, this.distinct !== null);
     this.figures = figures;
     this.ints = ints;
-    this.slots = SlotTable.within(table, this.stride);
+    this.slots = new SlotTable(table, this.stride);
     this.distinct?.attach(ints, this.stride, WITNESSES, bytes);
   }
 
@@ -217,7 +217,7 @@ export class SpaceSaving {
     this.ints = ints;
     this.distinct?.attach(ints, this.stride, WITNESSES, bytes);
     // the table shares the columns' buffer: a new one, every slot filed again
-    this.slots = SlotTable.within(table, this.stride);
+    this.slots = new SlotTable(table, this.stride);
     for (let s = 0; s < this.count; s++) this.slots.set(ints[s * this.stride + PEER], s, ints);
   }
 
