@@ -179,7 +179,8 @@ export class UserHistory {
 
   private sessionList(): string[] {
     const out: string[] = [];
-    for (let k = 0; k < this.sessionSize; k++) out.push(this.sessionItemAt(k));
+    const size = this.sessionSize;
+    for (let k = 0; k < size; k++) out.push(this.sessionItemAt(k));
     return out;
   }
 
