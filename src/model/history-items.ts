@@ -113,7 +113,7 @@ export class HistoryItems {
   }
 
   /** (trendMinute · FLAG_SPAN + flags) of the slot. */
-  private headAt(slot: number): number {
+  private trendFlagsAt(slot: number): number {
     return Math.floor(this.nums[this.numAt(slot) + PACKED] / FOLLOW_SPAN);
   }
 
@@ -123,11 +123,11 @@ export class HistoryItems {
 
   /** history-entry.ts reads them. */
   flagsAt(slot: number): number {
-    return this.headAt(slot) % FLAG_SPAN;
+    return this.trendFlagsAt(slot) % FLAG_SPAN;
   }
 
   trendMinuteAt(slot: number): number {
-    return Math.floor(this.headAt(slot) / FLAG_SPAN);
+    return Math.floor(this.trendFlagsAt(slot) / FLAG_SPAN);
   }
 
   setTrendMinute(slot: number, minute: number): void {
