@@ -53,6 +53,7 @@ export const DEFAULT_KAFKA_TIMING = {
   rebalanceTimeoutMs: 60_000,
   heartbeatIntervalMs: 3_000,
   maxWaitMs: 100,
+  commitIntervalMs: 100,
 } as const;
 
 /**
@@ -196,6 +197,11 @@ const NUMBER_VARS = {
     rule: { min: 10, max: 10_000, int: true },
     hint: 'longest a fetch waits for new records in ms; lower means fresher lists, e.g. 100',
   },
+  KAFKA_COMMIT_INTERVAL_MS: {
+    def: DEFAULT_KAFKA_TIMING.commitIntervalMs,
+    rule: { min: 0, max: 60_000, int: true },
+    hint: 'how often consumed offsets are committed in ms (0: after every batch); a restart handles up to this much input again, e.g. 100',
+  },
   REGISTRY_MAX_SCHEMA_BYTES: {
     def: DEFAULT_REGISTRY_LIMITS.maxSchemaBytes,
     rule: { min: 4096, int: true },
@@ -311,6 +317,8 @@ export interface Config {
     rebalanceTimeoutMs: number;
     heartbeatIntervalMs: number;
     maxWaitMs: number;
+    /** Consumed offsets are committed at most this often (0: after every batch). */
+    commitIntervalMs: number;
     /** TLS to the brokers (KAFKA_SSL*), null for plaintext. */
     tls: KafkaTls | null;
     /** SASL authentication (KAFKA_SASL*), null for none. */
@@ -556,6 +564,7 @@ export function loadConfig(env: Env = process.env): Config {
             rebalanceTimeoutMs: num('KAFKA_REBALANCE_TIMEOUT_MS'),
             heartbeatIntervalMs: num('KAFKA_HEARTBEAT_INTERVAL_MS'),
             maxWaitMs: num('KAFKA_MAX_WAIT_MS'),
+            commitIntervalMs: num('KAFKA_COMMIT_INTERVAL_MS'),
             ...kafkaSecurity,
           }
         : null,

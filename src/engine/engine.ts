@@ -6,7 +6,7 @@ import type { Recommendation } from '../events/types.js';
 import { validateEvent } from '../events/validate.js';
 import { partitionForKey } from '../log/partitioner.js';
 import { tpKey } from '../log/topic-partition.js';
-import type { EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
+import type { BatchApplied, EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { ItemDeltaBatch } from '../model/item-delta.js';
@@ -24,6 +24,7 @@ import { deltaRecords } from './internal-records.js';
 import { ItemOwner } from './item-owner.js';
 import { BoundedSet, LatestLists, latestListCapacity } from './latest-lists.js';
 import { NeighborFollower } from './neighbor-follower.js';
+import { OutputQueue } from './output-queue.js';
 import { ParamsSync } from './params-sync.js';
 import { Pipeline } from './pipeline.js';
 import { RefusedSources } from './refused-sources.js';
@@ -44,6 +45,8 @@ export interface EngineParts {
 
 /** How often the heap is read for load shedding: often enough to stop before the limit at full input rate. */
 const HEAP_SAMPLE_MS = 1_000;
+/** Records on their way to the log beyond which the consumer waits before the next batch. */
+const MAX_OUTPUT_WAITING = 20_000;
 /** Retry-After of a refused write: a few samples, time for a collection to free the heap. */
 const HEAP_RETRY_AFTER_SECONDS = 5;
 /** A backlog drains in seconds: the sender comes back sooner than after a full heap. */
@@ -76,6 +79,8 @@ export class Engine implements EngineApi {
   /** Events learnt per input partition number (the user-state checkpoints count them). */
   private readonly eventsIn = new Map<number, number>();
   private readonly userStore: UserStore;
+  /** Lists, dead letters and item deltas on their way to the log, in order. */
+  private readonly outputs: OutputQueue;
   private userCommit: Promise<void> = Promise.resolve();
   private readonly owned = new Set<string>();
   private readonly madeHere = new BoundedSet<string>(100_000);
@@ -128,6 +133,11 @@ export class Engine implements EngineApi {
     this.tableFollower = new NeighborFollower(this.config, this.log, this.table, this.model.items, this.logger);
     this.userStore = new UserStore(this.config, this.log, this.model, this.metrics);
     this.params = new ParamsSync(this.config, this.log, this.model, this.metrics, this.logger, this.wall);
+    this.outputs = new OutputQueue({
+      produce: (records) => this.log.produce(records),
+      onRetry: (err, records) => this.logger.error({ err, records }, 'writing lists and item deltas failed; trying again'),
+      maxWaiting: MAX_OUTPUT_WAITING,
+    });
   }
 
   get inputTopics(): string[] {
@@ -208,8 +218,11 @@ export class Engine implements EngineApi {
     if (this.stopping) return;
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
+    // what is on its way is still written; only a failing write gives up now instead of retrying
+    const outputsClosed = this.outputs.close();
     await this.joining;
     await Promise.all([this.consumer?.stop(), this.follower?.stop()]);
+    await outputsClosed;
     // the item owner goes after the user side: its last deltas are applied and their rows published
     await this.itemOwner.stop();
     await this.tableFollower.stop();
@@ -329,6 +342,8 @@ export class Engine implements EngineApi {
     const run = this.userCommit.then(async () => {
       const consumer = this.consumer;
       if (consumer === null) return;
+      // a checkpoint says the events before it need no replay: their lists and deltas must be written
+      await this.outputs.drained();
       await this.applyErasures();
       const progress = new Map<number, PartitionProgress>();
       for (const tp of [...consumer.assignment(), ...leaving]) {
@@ -361,23 +376,28 @@ export class Engine implements EngineApi {
     this.model.users.release(this.userStore.release(numbers), events);
   }
 
-  private async handleBatch(batch: PartitionBatch): Promise<void> {
+  private async handleBatch(batch: PartitionBatch): Promise<BatchApplied> {
     this.batchesInFlight++;
+    let applied: BatchApplied;
     try {
-      await this.applyBatch(batch);
+      applied = await this.applyBatch(batch);
     } finally {
       this.batchesInFlight--;
     }
     // durable before the consumer commits the batch; never amid another batch (its users half learnt)
     if (this.batchesInFlight === 0 && this.userStore.due(this.wall())) await this.commitUserState();
+    await this.outputs.room();
+    return applied;
   }
 
-  private async applyBatch(batch: PartitionBatch): Promise<void> {
+  /** Learns the batch and queues what it writes, durable when the answer's `durable` resolves. */
+  private async applyBatch(batch: PartitionBatch): Promise<BatchApplied> {
     const pipeline = this.pipeline;
     if (pipeline === null) throw new EngineNotStarted();
     const key = tpKey(batch);
     const applied = this.appliedUpTo.get(key);
     const records = batch.records.filter((r) => (applied === undefined || BigInt(r.offset) >= applied) && !this.erasedRecord(r));
+    let durable: Promise<void>;
     if (records.length > 0) {
       const result = await pipeline.live({ ...batch, records }, this.wall(), (r) => this.refused.covers(r));
       this.eventsIn.set(batch.partition, (this.eventsIn.get(batch.partition) ?? 0) + result.applied);
@@ -386,20 +406,27 @@ export class Engine implements EngineApi {
       if (result.refusedAhead.length > 0)
         result.outgoing.push(this.refused.refuse(batch, result.refusedAhead, this.config.topics.changelog));
       // Durable before the consumer commits: lists and dead letters are acknowledged by the log.
-      if (result.outgoing.length > 0) {
-        const flushStarted = performance.now();
-        await this.log.produce(result.outgoing);
-        this.metrics.checkpointSeconds.observe((performance.now() - flushStarted) / 1000);
-      }
+      const sent = performance.now();
+      durable = this.outputs.send(result.outgoing);
       for (const { rec, eventTime } of result.lists) {
         this.metrics.recommendationsTotal.inc({ sink: 'topic' });
         this.madeHere.add(rec.recommendationId);
-        this.publish(rec, { eventTime });
         this.eventClock.observe(eventTime);
       }
+      // pushed once on the topic, so a storefront never sees a list the log does not have
+      void durable.then(
+        () => {
+          this.metrics.checkpointSeconds.observe((performance.now() - sent) / 1000);
+          for (const { rec, eventTime } of result.lists) this.publish(rec, { eventTime });
+        },
+        () => undefined,
+      );
+    } else {
+      durable = this.outputs.send([]);
     }
     const last = batch.records.at(-1);
     if (last !== undefined) this.appliedUpTo.set(key, BigInt(last.offset) + 1n);
+    return { durable };
   }
 
   /** Live records of an erased user from before the erasure (still in flight) are skipped. */
@@ -504,7 +531,8 @@ export class Engine implements EngineApi {
     if (batch.size === 0) return;
     const n = ++this.erasureBatches;
     const deltas = batch.take({ topic: `erasure/${this.instance}`, partition: 0, from: n - 1, to: n });
-    await this.log.produce(deltaRecords(deltas, this.config.topics.itemDeltas));
+    // behind the deltas already on their way, so a take-back never passes what it takes back
+    await this.outputs.send(deltaRecords(deltas, this.config.topics.itemDeltas));
   }
 
   private async refreshGauges(): Promise<void> {

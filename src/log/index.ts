@@ -40,6 +40,7 @@ export function createEventLog(
         rebalanceTimeout: k.rebalanceTimeoutMs,
         heartbeatInterval: k.heartbeatIntervalMs,
         maxWaitTimeInMs: k.maxWaitMs,
+        commitIntervalMs: k.commitIntervalMs,
       },
     });
   }

@@ -1,9 +1,12 @@
 /**
- * One member of a Kafka consumer group on kafkajs. Per partition batch: handler, then commit of the
- * offset after the batch's last record, only once the handler resolved (auto-commit and
- * auto-resolve are off). A failed batch is left unresolved, so kafkajs fetches it again after a
- * backoff. Heartbeats continue while a long batch runs, and the partition is paused while a handler
- * is slow so no more of it is fetched and buffered meanwhile.
+ * One member of a Kafka consumer group on kafkajs. Per partition batch: handler, then the offset
+ * after the batch's last record is resolved (the next fetch goes on from it) and, once the batch's
+ * output is durable, waits for the next commit (auto-commit and auto-resolve are off). Commits go
+ * at most every `commitIntervalMs`, as Kafka Streams' commit.interval.ms: one OffsetCommit round trip
+ * per small batch would bound a busy partition to a few hundred batches a second. A failed batch is
+ * left unresolved, so kafkajs fetches it again after a backoff. Heartbeats continue while a long
+ * batch runs, and the partition is paused while a handler is slow so no more of it is fetched and
+ * buffered meanwhile.
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, RetryOptions } from 'kafkajs';
 import { difference, notifyAssignment } from './assignment.js';
@@ -12,8 +15,16 @@ import { ConsumerAlreadyRunning, ConsumerStopped } from './errors.js';
 import { toLogRecord } from './kafka-records.js';
 import { errorFields, type LogSink } from './log-logger.js';
 import { Backoff } from './signal.js';
-import { compareTp } from './topic-partition.js';
-import type { AssignmentListener, BatchHandler, ConsumerOptions, GroupConsumer, PartitionBatch, TopicPartition } from './types.js';
+import { compareTp, tpKey } from './topic-partition.js';
+import type {
+  AssignmentListener,
+  BatchApplied,
+  BatchHandler,
+  ConsumerOptions,
+  GroupConsumer,
+  PartitionBatch,
+  TopicPartition,
+} from './types.js';
 
 const JOIN_ATTEMPTS = 5;
 
@@ -26,7 +37,17 @@ export interface KafkaConsumerSettings {
   maxBytesPerPartition: number;
   /** A handler running longer than this gets its partition paused until it finishes. */
   slowBatchMs: number;
+  /** Offsets of handled batches are committed at most this often (0: after every batch). */
+  commitIntervalMs: number;
   retry: RetryOptions;
+}
+
+type OffsetsByTopic = { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> };
+
+function byTopic(offsets: Array<TopicPartition & { offset: string }>): OffsetsByTopic {
+  const topics = new Map<string, Array<{ partition: number; offset: string }>>();
+  for (const { topic, partition, offset } of offsets) topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset }]);
+  return { topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) };
 }
 
 function flattenAssignment(assignment: Record<string, number[]>, topics: readonly string[]): TopicPartition[] {
@@ -47,6 +68,30 @@ export class KafkaGroupConsumer implements GroupConsumer {
   private listenerChain: Promise<void> = Promise.resolve();
   private heartbeatError: unknown = null;
   private stopping: Promise<void> | null = null;
+  /** The next offset to commit per partition, for batches handled and durable since the last commit. */
+  private readonly uncommitted = new Map<string, TopicPartition & { offset: string }>();
+  /** Batches handled whose output is not durable yet. */
+  private readonly notDurable = new Set<Promise<void>>();
+  /** Partitions whose output failed: nothing after the failed batch is committed while this member holds them. */
+  private readonly blocked = new Set<string>();
+  private lastCommit = 0;
+  /** Commits asked for and not finished. */
+  private committing = 0;
+  /** A commit was due while one was on its way: the next goes as soon as it is back. */
+  private commitAfter = false;
+  /** Commits run one after the other, so an older offset never lands after a newer one. */
+  private commits: Promise<void> = Promise.resolve();
+  private commitTimer: NodeJS.Timeout | null = null;
+  /**
+   * The runner's own commit, from the latest batch: one request, no retries (kafkajs' consumer-level
+   * commitOffsets retries for up to a minute, which would hold every later commit), and usable while
+   * the runner stops. A failed commit leaves its offsets to the next one. It belongs to the group
+   * member of its join: after a join (kafkajs may have restarted with a new member) the
+   * consumer-level commit serves until a batch brings the runner's again.
+   */
+  private batchCommit: { send: (offsets: OffsetsByTopic) => Promise<unknown>; join: number } | null = null;
+  /** Group joins so far. */
+  private joins = 0;
 
   constructor(
     kafka: Kafka,
@@ -110,7 +155,19 @@ export class KafkaGroupConsumer implements GroupConsumer {
         void this.startRunner().catch(crashedFirst);
       }, 300 * attempt);
     });
+    // a rebalance starting: what this member handled is committed while its generation still may,
+    // so the next owner of a partition does not get it again
+    this.consumer.on(this.consumer.events.REBALANCING, () => {
+      this.commit().catch(() => undefined);
+    });
     await this.ready();
+    if (this.settings.commitIntervalMs > 0) {
+      // commits what the last batches left when no batch comes to do it
+      this.commitTimer = setInterval(() => {
+        if (this.uncommitted.size > 0 && this.commitDue()) this.commit().catch((err: unknown) => this.commitFailed(err));
+      }, this.settings.commitIntervalMs);
+      this.commitTimer.unref();
+    }
     await this.startRunner();
     await joined;
     await this.listenerChain;
@@ -132,6 +189,12 @@ export class KafkaGroupConsumer implements GroupConsumer {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.backoff.cancel();
+      if (this.commitTimer) clearInterval(this.commitTimer);
+      // what is handled is committed before leaving: the batch in hand commits at its end (stopping
+      // makes every commit due), the rest now, while the runner still runs
+      await this.commitWhenDurable().catch((err: unknown) =>
+        this.logger.warn({ ...errorFields(err), groupId: this.options.groupId }, 'committing offsets before leaving failed'),
+      );
       // disconnect() lets the batch in hand finish (and commit) before it leaves the group.
       await this.consumer.disconnect();
       const revoked = this.owned;
@@ -177,10 +240,16 @@ export class KafkaGroupConsumer implements GroupConsumer {
   }
 
   private onGroupJoin(memberAssignment: Record<string, number[]>): void {
+    this.joins++;
     const next = flattenAssignment(memberAssignment, this.topics);
     const revoked = difference(this.owned, next);
     const added = difference(next, this.owned);
     this.owned = next;
+    // their new owner goes on from the group's commit; an offset of this member's would be stale
+    for (const tp of revoked) {
+      this.uncommitted.delete(tpKey(tp));
+      this.blocked.delete(tpKey(tp));
+    }
     this.listenerChain = this.listenerChain.then(async () => {
       if (revoked.length > 0) await this.callListener('onRevoked', revoked);
       if (added.length > 0) await this.callListener('onAssigned', added);
@@ -200,8 +269,14 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const records = batch.messages.map((m) => toLogRecord(batch.topic, batch.partition, m));
     const last = records[records.length - 1].offset;
     const partitionBatch: PartitionBatch = { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark };
+    let applied: BatchApplied | undefined;
     try {
-      await this.whileHeartbeating(this.handler!(partitionBatch), heartbeat, pause);
+      applied =
+        (await this.whileHeartbeating<BatchApplied | undefined>(
+          this.handler!(partitionBatch) as Promise<BatchApplied | undefined>,
+          heartbeat,
+          pause,
+        )) ?? undefined;
     } catch (err) {
       this.logger.error(
         { ...errorFields(err), topic: batch.topic, partition: batch.partition, groupId: this.options.groupId },
@@ -209,22 +284,107 @@ export class KafkaGroupConsumer implements GroupConsumer {
       );
       // Left unresolved: kafkajs fetches from the last resolved offset, so the same records come back.
       if (isRunning()) await this.whileHeartbeating(this.backoff.sleep(), heartbeat, null);
-      this.throwPendingHeartbeatError();
+      await this.throwPendingHeartbeatError();
       return;
     }
     this.backoff.reset();
     resolveOffset(last);
-    await commitOffsetsIfNecessary({
-      topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(Number(last) + 1) }] }],
-    });
-    this.throwPendingHeartbeatError();
+    const next = { topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) };
+    const caughtUp = BigInt(next.offset) >= BigInt(batch.highWatermark);
+    this.batchCommit = { send: commitOffsetsIfNecessary, join: this.joins };
+    if (applied) this.whenDurable(applied.durable, next, caughtUp);
+    else this.handled(next, caughtUp);
+    if (this.stopping) await this.commitWhenDurable();
+    await this.throwPendingHeartbeatError();
   }
 
-  /** A rebalance noticed by a heartbeat during the batch is handed back to kafkajs, which rejoins. */
-  private throwPendingHeartbeatError(): void {
+  /**
+   * The batch before `next` is handled and durable. Its offset is committed now if the partition is
+   * caught up (a rebalance or a crash in the quiet that follows then repeats nothing) or the commit
+   * interval has passed, unless a commit is on its way: the next one carries it. Not waited for, so
+   * no batch waits on the broker; a failure leaves its offsets to the next commit.
+   */
+  private handled(next: TopicPartition & { offset: string }, caughtUp: boolean): void {
+    const key = tpKey(next);
+    if (this.blocked.has(key) || !this.owned.some((tp) => tpKey(tp) === key)) return;
+    const held = this.uncommitted.get(key);
+    if (held === undefined || BigInt(held.offset) < BigInt(next.offset)) this.uncommitted.set(key, next);
+    if (this.stopping || !(caughtUp || this.commitDue())) return;
+    if (this.committing > 0) this.commitAfter = true;
+    else this.commit().catch((err: unknown) => this.commitFailed(err));
+  }
+
+  private whenDurable(durable: Promise<void>, next: TopicPartition & { offset: string }, caughtUp: boolean): void {
+    const waiting: Promise<void> = durable.then(
+      () => this.handled(next, caughtUp),
+      (err: unknown) => {
+        this.blocked.add(tpKey(next));
+        this.logger.error(
+          { ...errorFields(err), topic: next.topic, partition: next.partition, groupId: this.options.groupId },
+          "a batch's output failed; its partition commits no further while this member holds it",
+        );
+      },
+    );
+    this.notDurable.add(waiting);
+    void waiting.finally(() => this.notDurable.delete(waiting));
+  }
+
+  private commitFailed(err: unknown): void {
+    this.logger.warn({ ...errorFields(err), groupId: this.options.groupId }, 'committing offsets failed; the next commit carries them');
+  }
+
+  private commitDue(): boolean {
+    return this.settings.commitIntervalMs === 0 || performance.now() - this.lastCommit >= this.settings.commitIntervalMs;
+  }
+
+  /** Commits every offset waiting, after the commits before it. */
+  private commit(): Promise<void> {
+    this.committing++;
+    const run = this.commits.then(async () => {
+      const offsets = [...this.uncommitted.values()];
+      this.lastCommit = performance.now();
+      if (offsets.length === 0) return;
+      this.uncommitted.clear();
+      const send =
+        this.batchCommit?.join === this.joins
+          ? this.batchCommit.send
+          : (o: OffsetsByTopic) =>
+              this.consumer.commitOffsets(o.topics.flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, ...p }))));
+      try {
+        await send(byTopic(offsets));
+      } catch (err) {
+        // carried by the next commit unless a newer offset or a revocation came meanwhile
+        for (const tp of offsets)
+          if (!this.uncommitted.has(tpKey(tp)) && this.owned.some((o) => tpKey(o) === tpKey(tp))) this.uncommitted.set(tpKey(tp), tp);
+        throw err;
+      }
+    });
+    this.commits = run
+      .catch(() => undefined)
+      .finally(() => {
+        this.committing--;
+        if (this.committing > 0 || !this.commitAfter) return;
+        this.commitAfter = false;
+        this.commit().catch((err: unknown) => this.commitFailed(err));
+      });
+    return run;
+  }
+
+  private async commitWhenDurable(): Promise<void> {
+    await Promise.all(this.notDurable);
+    await this.commit();
+  }
+
+  /**
+   * A rebalance noticed by a heartbeat during the batch is handed back to kafkajs, which rejoins;
+   * what waits for a commit is committed first, while this generation may still commit.
+   */
+  private async throwPendingHeartbeatError(): Promise<void> {
     const err = this.heartbeatError;
     this.heartbeatError = null;
-    if (err) throw err;
+    if (!err) return;
+    await this.commit().catch(() => undefined);
+    throw err;
   }
 
   private async whileHeartbeating<T>(work: Promise<T>, heartbeat: () => Promise<void>, pause: (() => () => void) | null): Promise<T> {

@@ -75,6 +75,7 @@ export class KafkaLog implements EventLog {
       maxWaitTimeInMs: DEFAULT_KAFKA_TIMING.maxWaitMs,
       maxBytesPerPartition: 1024 * 1024,
       slowBatchMs: 5_000,
+      commitIntervalMs: DEFAULT_KAFKA_TIMING.commitIntervalMs,
       retry: this.retry,
       ...options.consumer,
     };

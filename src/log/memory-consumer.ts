@@ -7,6 +7,7 @@ import { Backoff, Signal } from './signal.js';
 import { compareTp, tpKey } from './topic-partition.js';
 import type {
   AssignmentListener,
+  BatchApplied,
   BatchHandler,
   ConsumerOptions,
   GroupConsumer,
@@ -185,7 +186,9 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
   private async process(batch: PartitionBatch): Promise<boolean> {
     const next = Number(batch.records[batch.records.length - 1].offset) + 1;
     try {
-      await this.handler!(batch);
+      const applied = (await this.handler!(batch)) as BatchApplied | undefined;
+      // the embedded log's produce is done in the same turn: nothing to gain from going on meanwhile
+      await applied?.durable;
       this.group.commit(batch, next);
       // handed over once: kept longer, the values would outlive the young generation for nothing
       for (const r of batch.records) r.decoded = undefined;

@@ -66,15 +66,29 @@ export interface ConsumerOptions {
 export interface AssignmentListener {
   /** Partitions newly assigned to this member; called before any batch from them is delivered. */
   onAssigned?(partitions: TopicPartition[]): Promise<void> | void;
-  /** Partitions taken away; called after the last batch from them was handled and committed. */
+  /**
+   * Partitions taken away; called after the last batch from them was handled. Its offset is
+   * committed when the member leaves; on a rebalance up to a commit interval of handled input may be
+   * uncommitted, and the next owner is handed it again.
+   */
   onRevoked?(partitions: TopicPartition[]): Promise<void> | void;
 }
 
 /**
- * Handles one batch of one partition. When it resolves, the consumer commits the offset after the
- * batch's last record: the handler must only resolve once the batch's effects are durable.
+ * What a handler may answer: the batch is applied, and what it wrote to the log is durable once
+ * `durable` resolves. The consumer goes on with the next batch meanwhile and commits this batch's
+ * offset only after `durable` resolved (a rejected one is never committed).
  */
-export type BatchHandler = (batch: PartitionBatch) => Promise<void>;
+export interface BatchApplied {
+  durable: Promise<void>;
+}
+
+/**
+ * Handles one batch of one partition. The consumer commits the offset after the batch's last record
+ * once the handler resolved, and once its `durable` resolved if it answered one: a handler that
+ * answers nothing must only resolve once the batch's effects are durable.
+ */
+export type BatchHandler = (batch: PartitionBatch) => Promise<BatchApplied> | Promise<void>;
 
 export interface GroupConsumer {
   run(handler: BatchHandler, listener?: AssignmentListener): Promise<void>;

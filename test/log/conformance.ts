@@ -392,6 +392,40 @@ export function describeEventLogConformance(name: string, create: () => Promise<
       await stop(next);
     });
 
+    it('commits a batch answered with `durable` only once it resolved, and one whose `durable` failed never', async () => {
+      const topic = unique('durable');
+      await target.createTopic(topic, 2);
+      const [held, failing] = [0, 1].map((partition) => ({ topic, partition }));
+      let makeDurable: () => void = () => undefined;
+      const durable = new Promise<void>((resolve) => {
+        makeDurable = resolve;
+      });
+      const received = new Received();
+      const consumer = log.consumer({ groupId: unique('g'), topics: [topic] });
+      running.push(consumer);
+      await consumer.run(async (batch) => {
+        received.add('a', batch);
+        if (batch.partition === held.partition) return { durable };
+        return { durable: Promise.reject(new Error('the output of this batch was not written')) };
+      });
+      await log.produce([{ topic, key: null, value: Buffer.from('held'), partition: held.partition }]);
+      await received.until(() => received.count() >= 1, 'the held batch');
+      // well past the Kafka log's commit interval: nothing may be committed before the output is durable
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await consumer.committed([held])).toEqual([{ ...held, offset: null }]);
+      makeDurable();
+      await vi.waitFor(async () => expect(await consumer.committed([held])).toEqual([{ ...held, offset: '1' }]), {
+        timeout: 10_000,
+        interval: 50,
+      });
+
+      await log.produce([{ topic, key: null, value: Buffer.from('failing'), partition: failing.partition }]);
+      await received.until(() => received.records.some((r) => r.partition === failing.partition), 'the failing batch');
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await consumer.committed([failing])).toEqual([{ ...failing, offset: null }]);
+      await stop(consumer);
+    });
+
     it('refuses misuse with the same coded errors: unknown partition, consumer run twice or after stop, log closed', async () => {
       const topic = unique('codes');
       await target.createTopic(topic, 1);

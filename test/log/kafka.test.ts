@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KafkaLog } from '../../src/log/kafka.js';
 import type { LogSink } from '../../src/log/log-logger.js';
 import { type MockKafka, startMockKafka } from '../helpers/mock-kafka.js';
@@ -141,6 +141,46 @@ describe('KafkaLog', () => {
       expect(consumer.assignment()).toEqual([{ topic, partition: 0 }]);
       await consumer.stop();
       expect(revoked).toEqual([`${topic}:0`]);
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('commits a caught-up partition at once, one behind at most once per commit interval, and the rest when no batch comes to carry it', async () => {
+    const log = new KafkaLog({
+      brokers: mock.brokers,
+      clientId: 'commit-interval',
+      retry: { initialRetryTime: 100, retries: 5 },
+      consumer: { heartbeatInterval: 300, sessionTimeout: 2_500, rebalanceTimeout: 2_500, maxWaitTimeInMs: 100, commitIntervalMs: 2_000 },
+    });
+    const topic = 'kafka-commit-interval';
+    const tp = { topic, partition: 0 };
+    try {
+      await createTopic(topic, 1);
+      // three producer batches: the mock broker answers a fetch with one, so the first two batches are behind
+      for (const value of ['a', 'b', 'c']) await log.produce([{ topic, key: null, value: Buffer.from(value), partition: 0 }]);
+      const handled: string[] = [];
+      let cFails = true;
+      const consumer = log.consumer({ groupId: 'commit-interval-group', topics: [topic] });
+      await consumer.run(async (batch) => {
+        const values = batch.records.map((r) => r.value!.toString());
+        if (values.includes('c') && cFails) throw new Error('c is not handled yet');
+        handled.push(...values);
+      });
+      const committed = async () => (await consumer.committed([tp]))[0].offset;
+
+      await vi.waitFor(() => expect(handled).toEqual(['a', 'b']), { timeout: 10_000, interval: 10 });
+      const bHandledAt = Date.now();
+      // a went with the first commit; b is behind and within the interval: it waits
+      expect(await committed()).toBe('1');
+      // c keeps failing, so no batch carries b's offset: it goes once the interval has passed
+      await vi.waitFor(async () => expect(await committed()).toBe('2'), { timeout: 10_000, interval: 50 });
+      expect(Date.now() - bHandledAt).toBeGreaterThan(1_000);
+      // c handled at last: caught up, committed at once
+      cFails = false;
+      await vi.waitFor(async () => expect(await committed()).toBe('3'), { timeout: 10_000, interval: 50 });
+      expect(handled).toEqual(['a', 'b', 'c']);
+      await consumer.stop();
     } finally {
       await log.close();
     }
