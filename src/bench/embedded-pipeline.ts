@@ -1,10 +1,10 @@
-import type { RunningApp } from '../app.js';
 import { inputRecord } from '../engine/input-record.js';
 import { EventSerde } from '../events/serde.js';
 import type { TrackingEvent } from '../events/types.js';
 import type { OutgoingRecord } from '../log/types.js';
 import type { BenchEngine } from './bench-engine.js';
 import { BenchTimeout } from './errors.js';
+import type { EventTarget } from './event-target.js';
 import { perSecond, sleep } from './stats.js';
 
 const SETTLED_POLL_MS = 10;
@@ -21,9 +21,9 @@ export interface PipelineResult {
 }
 
 /** The Avro records website producers would write for these events, encoded ahead of the timing. */
-export async function encodeEvents(app: RunningApp, events: readonly TrackingEvent[]): Promise<OutgoingRecord[]> {
-  const { topics } = app.engine.config;
-  const serde = new EventSerde({ registry: app.registryUrl });
+export async function encodeEvents(target: EventTarget, events: readonly TrackingEvent[]): Promise<OutgoingRecord[]> {
+  const { topics } = target;
+  const serde = new EventSerde({ registry: target.registryUrl });
   await serde.registerAll(topics);
   const records: OutgoingRecord[] = [];
   for (const event of events) records.push(await inputRecord(event, serde, topics));

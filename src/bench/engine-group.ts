@@ -1,14 +1,15 @@
-import type { RunningApp } from '../app.js';
+import { loadConfig } from '../config.js';
 import { type BenchEngine, scrapedEngine } from './bench-engine.js';
-import { benchEnv, inProcessEngine, startBenchApp } from './engine-app.js';
+import { benchEnv } from './engine-app.js';
 import { type EngineProcess, spawnEngine, waitReady } from './engine-process.js';
 import { BenchTimeout } from './errors.js';
+import type { EventTarget } from './event-target.js';
 import { sleep } from './stats.js';
 
 /** The processes of one consumer group, started by the bench. */
 export interface EngineGroup {
-  /** The first member, in the bench's own process; its embedded registry is the group's. */
-  first: RunningApp;
+  /** The first member's embedded registry (the group's) and the group's topics. */
+  target: EventTarget;
   /** Every member, the first one first. */
   engines: BenchEngine[];
   stop(): Promise<void>;
@@ -18,40 +19,44 @@ const SETTLE_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 /**
- * `processes` engines on Kafka in one consumer group, all with the environment `env`: the first in
- * this process, the others as their own OS processes (`recstream start`) that use the first one's
- * embedded schema registry, so every member decodes what the bench's producer encodes with it.
- * Resolves once every member is ready and the input partitions are split between all of them.
+ * `processes` engines on Kafka in one consumer group, all with the environment `env`, each its own OS
+ * process (`recstream start`), as a deployment runs them: the bench's process holds only the producer
+ * and the WebSocket clients, whose work is not the engine's (in one process with them, an engine's
+ * latency counted their frames too). The others use the first one's embedded schema registry, so
+ * every member decodes what the bench's producer encodes with it. Resolves once every member is ready
+ * and the input partitions are split between all of them.
  */
 export async function startEngineGroup(
   env: Record<string, string>,
   processes: number,
   progress: (line: string) => void,
 ): Promise<EngineGroup> {
-  const first = await startBenchApp(env);
-  const others: EngineProcess[] = [];
+  const config = loadConfig(benchEnv(env));
+  const members: EngineProcess[] = [];
   const stop = async (): Promise<void> => {
-    await Promise.all([...others.map((p) => stopProcess(p)), first.stop()]);
+    await Promise.all(members.map((p) => stopProcess(p)));
   };
   try {
-    const authSecret = first.engine.config.authSecret;
-    const engines: BenchEngine[] = [inProcessEngine(first)];
+    const first = await spawnEngine(childEnv(env));
+    members.push(first);
+    const registryUrl = `${first.url}/registry`;
+    const engines: BenchEngine[] = [scrapedEngine(first.url, config.authSecret)];
     await waitReady(first.url, SETTLE_TIMEOUT_MS);
     const partitions = ((await readyPartitions(first.url)) ?? []).length;
     for (let i = 1; i < processes; i++) {
-      const child = await spawnEngine(childEnv({ SCHEMA_REGISTRY_URL: first.registryUrl, ...env }));
-      others.push(child);
-      engines.push(scrapedEngine(child.url, authSecret));
+      const child = await spawnEngine(childEnv({ SCHEMA_REGISTRY_URL: registryUrl, ...env }));
+      members.push(child);
+      engines.push(scrapedEngine(child.url, config.authSecret));
     }
     if (processes > 1) {
       progress(`kafka: ${processes} processes in group ${env.GROUP_ID}; waiting for them to split the ${partitions} input partitions`);
       await untilSplit(
         engines.map((e) => e.url),
         partitions,
-        () => others.map((p) => lastError(p.output()) ?? 'no error logged').join('; '),
+        () => members.map((p) => lastError(p.output()) ?? 'no error logged').join('; '),
       );
     }
-    return { first, engines, stop };
+    return { target: { registryUrl, topics: config.topics }, engines, stop };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;

@@ -170,10 +170,10 @@ async function benchGroup(
   options.progress(`${label}: starting (group join takes a few seconds)`);
   const group = await startEngineGroup({ ...env, ...setUp.env }, n, options.progress);
   try {
-    const send = await logSender(group.first, producer);
+    const send = await logSender(group.target, producer);
     const settled = groupSettled(admin, setUp.env);
     await probe(send, settled, setUp.env.GROUP_ID);
-    const records = await encodeEvents(group.first, options.events);
+    const records = await encodeEvents(group.target, options.events);
     options.progress(`${label}: producing the same ${records.length} events as Avro while the engine consumes`);
     // Applied means on the item side too, which takes the item deltas of those events from its own topic.
     const pipeline = await timePipeline(group.engines, records, (chunk) => producer.produce(chunk), {

@@ -8,6 +8,7 @@ import type { ModelDigest } from '../model/types.js';
 import { encodeEvents, timePipeline } from './embedded-pipeline.js';
 import { inProcessEngine, startBenchApp } from './engine-app.js';
 import { BenchTimeout } from './errors.js';
+import { appTarget } from './event-target.js';
 import { perSecond, sleep } from './stats.js';
 import { historyPerUser } from './workload.js';
 
@@ -120,7 +121,7 @@ async function learnAndStop(
       idPrefix: 'restore-',
     });
     options.progress(`restore: ${history.length} events of ${options.users} users through the embedded log with DATA_DIR`);
-    const records = await encodeEvents(app, history);
+    const records = await encodeEvents(appTarget(app), history);
     events = records.length;
     await timePipeline([inProcessEngine(app)], records, (chunk) => app.log.produce(chunk), {
       timeoutMs: TIMEOUT_MS,

@@ -5,6 +5,7 @@ import { EventSerde } from '../events/serde.js';
 import type { TrackingEvent } from '../events/types.js';
 import type { EventLog } from '../log/types.js';
 import { BenchCollectorRefused } from './errors.js';
+import type { EventTarget } from './event-target.js';
 import type { EventSender } from './push-load.js';
 
 /**
@@ -35,9 +36,9 @@ export function collectorSender(app: RunningApp): EventSender {
 }
 
 /** Events as Avro records appended to a log (the engine's own, or an outside Kafka producer's). */
-export async function logSender(app: RunningApp, log: EventLog): Promise<EventSender> {
-  const { topics } = app.engine.config;
-  const serde = new EventSerde({ registry: app.registryUrl });
+export async function logSender(target: EventTarget, log: EventLog): Promise<EventSender> {
+  const { topics } = target;
+  const serde = new EventSerde({ registry: target.registryUrl });
   await serde.registerAll(topics);
   return async (events) => {
     const records = await Promise.all(events.map((e) => inputRecord(e, serde, topics)));

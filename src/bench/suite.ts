@@ -1,6 +1,7 @@
 import type { RunningApp } from '../app.js';
 import { encodeEvents, type PipelineResult, timePipeline } from './embedded-pipeline.js';
 import { inProcessEngine, startBenchApp } from './engine-app.js';
+import { appTarget } from './event-target.js';
 import { benchKafka, type KafkaBenchResult, type ProcessesResult } from './kafka.js';
 import { benchLearnOnly, type LearnOnlyResult } from './learn-only.js';
 import { type MachineInfo, machineInfo } from './machine.js';
@@ -107,7 +108,7 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
   const engine = [inProcessEngine(app)];
   try {
     progress(`embedded: the same ${history.length} events as Avro through the embedded log`);
-    const records = await encodeEvents(app, history);
+    const records = await encodeEvents(appTarget(app), history);
     // until the item side has applied every delta too, as on Kafka: the latency runs start on a
     // settled engine, not one still working off the history
     pipeline = await timePipeline(engine, records, (chunk) => app.log.produce(chunk), {
