@@ -4,6 +4,7 @@ import { benchEnv } from './engine-app.js';
 import { type EngineProcess, spawnEngine, waitReady } from './engine-process.js';
 import { BenchTimeout } from './errors.js';
 import type { EventTarget } from './event-target.js';
+import { heapFlags } from './machine.js';
 import { sleep } from './stats.js';
 
 /** The processes of one consumer group, started by the bench. */
@@ -64,9 +65,9 @@ export async function startEngineGroup(
 }
 
 /**
- * The environment of a member in its own process: the bench's engine environment and what Node needs
- * to run, none of the bench process's own configuration (the member in the bench's process reads none
- * either). Logs at warn, so a member that fails says why.
+ * The environment of a member in its own process: the bench's engine environment, what Node needs to
+ * run and the bench's heap sizes (so the engines run as the bench does), none of the bench process's
+ * own configuration. Logs at warn, so a member that fails says why.
  */
 function childEnv(env: Record<string, string>): Record<string, string> {
   const basics: Record<string, string> = {};
@@ -74,7 +75,8 @@ function childEnv(env: Record<string, string>): Record<string, string> {
     const value = process.env[name];
     if (value !== undefined) basics[name] = value;
   }
-  return { ...basics, ...benchEnv(env), LOG_LEVEL: 'warn' };
+  const flags = heapFlags();
+  return { ...basics, ...benchEnv(env), LOG_LEVEL: 'warn', ...(flags.length > 0 ? { NODE_OPTIONS: flags.join(' ') } : {}) };
 }
 
 async function readyPartitions(url: string): Promise<string[] | null> {

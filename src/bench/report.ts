@@ -108,7 +108,7 @@ export function formatReport(r: BenchReport): string {
   ];
   return [
     `recstream bench${r.quick ? ' --quick' : ''} — ${r.startedAt}, ${r.seconds} s`,
-    `machine: ${m.cpu}, ${m.cores} cores, ${mib(m.memoryBytes)} RAM, Node ${m.node}, ${m.platform}`,
+    `machine: ${m.cpu}, ${m.cores} cores, ${mib(m.memoryBytes)} RAM, Node ${m.node}${m.heapFlags.length > 0 ? ` (${m.heapFlags.join(' ')})` : ''}, ${m.platform}`,
     `kafka: ${r.kafka.cluster}`,
     '',
     table(rows),
