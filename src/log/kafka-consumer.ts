@@ -1,9 +1,10 @@
 /**
  * One member of a Kafka consumer group on kafkajs. Per partition batch: handler, then the offset
  * after the batch's last record is resolved (the next fetch goes on from it) and, once the batch's
- * output is durable, waits for the next commit (auto-commit and auto-resolve are off). Commits go
- * at most every `commitIntervalMs`, as Kafka Streams' commit.interval.ms: one OffsetCommit round trip
- * per small batch would bound a busy partition to a few hundred batches a second. A failed batch is
+ * output is durable, waits for a commit (auto-commit and auto-resolve are off). A caught-up partition
+ * commits at once, one behind at most every `commitIntervalMs`, as Kafka Streams' commit.interval.ms,
+ * and no batch waits for a commit: one OffsetCommit round trip per small batch would bound a busy
+ * partition to a few hundred batches a second. A failed batch is
  * left unresolved, so kafkajs fetches it again after a backoff. Heartbeats continue while a long
  * batch runs, and the partition is paused while a handler is slow so no more of it is fetched and
  * buffered meanwhile.
@@ -37,14 +38,15 @@ export interface KafkaConsumerSettings {
   maxBytesPerPartition: number;
   /** A handler running longer than this gets its partition paused until it finishes. */
   slowBatchMs: number;
-  /** Offsets of handled batches are committed at most this often (0: after every batch). */
+  /** While a partition is behind, its handled offsets are committed at most this often (0: after every batch). */
   commitIntervalMs: number;
   retry: RetryOptions;
 }
 
+type Offset = TopicPartition & { offset: string };
 type OffsetsByTopic = { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> };
 
-function byTopic(offsets: Array<TopicPartition & { offset: string }>): OffsetsByTopic {
+function byTopic(offsets: Offset[]): OffsetsByTopic {
   const topics = new Map<string, Array<{ partition: number; offset: string }>>();
   for (const { topic, partition, offset } of offsets) topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset }]);
   return { topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) };
@@ -69,7 +71,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
   private heartbeatError: unknown = null;
   private stopping: Promise<void> | null = null;
   /** The next offset to commit per partition, for batches handled and durable since the last commit. */
-  private readonly uncommitted = new Map<string, TopicPartition & { offset: string }>();
+  private readonly uncommitted = new Map<string, Offset>();
   /** Batches handled whose output is not durable yet. */
   private readonly notDurable = new Set<Promise<void>>();
   /** Partitions whose output failed: nothing after the failed batch is committed while this member holds them. */
@@ -89,7 +91,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
    * member of its join: after a join (kafkajs may have restarted with a new member) the
    * consumer-level commit serves until a batch brings the runner's again.
    */
-  private batchCommit: { send: (offsets: OffsetsByTopic) => Promise<unknown>; join: number } | null = null;
+  private batchCommit: { send: (offsets: Offset[]) => Promise<unknown>; join: number } | null = null;
   /** Group joins so far. */
   private joins = 0;
 
@@ -271,12 +273,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const partitionBatch: PartitionBatch = { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark };
     let applied: BatchApplied | undefined;
     try {
-      applied =
-        (await this.whileHeartbeating<BatchApplied | undefined>(
-          this.handler!(partitionBatch) as Promise<BatchApplied | undefined>,
-          heartbeat,
-          pause,
-        )) ?? undefined;
+      applied = await this.whileHeartbeating(this.handler!(partitionBatch) as Promise<BatchApplied | undefined>, heartbeat, pause);
     } catch (err) {
       this.logger.error(
         { ...errorFields(err), topic: batch.topic, partition: batch.partition, groupId: this.options.groupId },
@@ -291,7 +288,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     resolveOffset(last);
     const next = { topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) };
     const caughtUp = BigInt(next.offset) >= BigInt(batch.highWatermark);
-    this.batchCommit = { send: commitOffsetsIfNecessary, join: this.joins };
+    this.batchCommit = { send: (offsets) => commitOffsetsIfNecessary(byTopic(offsets)), join: this.joins };
     if (applied) this.whenDurable(applied.durable, next, caughtUp);
     else this.handled(next, caughtUp);
     if (this.stopping) await this.commitWhenDurable();
@@ -304,7 +301,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
    * interval has passed, unless a commit is on its way: the next one carries it. Not waited for, so
    * no batch waits on the broker; a failure leaves its offsets to the next commit.
    */
-  private handled(next: TopicPartition & { offset: string }, caughtUp: boolean): void {
+  private handled(next: Offset, caughtUp: boolean): void {
     const key = tpKey(next);
     if (this.blocked.has(key) || !this.owned.some((tp) => tpKey(tp) === key)) return;
     const held = this.uncommitted.get(key);
@@ -314,7 +311,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     else this.commit().catch((err: unknown) => this.commitFailed(err));
   }
 
-  private whenDurable(durable: Promise<void>, next: TopicPartition & { offset: string }, caughtUp: boolean): void {
+  private whenDurable(durable: Promise<void>, next: Offset, caughtUp: boolean): void {
     const waiting: Promise<void> = durable.then(
       () => this.handled(next, caughtUp),
       (err: unknown) => {
@@ -345,13 +342,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
       this.lastCommit = performance.now();
       if (offsets.length === 0) return;
       this.uncommitted.clear();
-      const send =
-        this.batchCommit?.join === this.joins
-          ? this.batchCommit.send
-          : (o: OffsetsByTopic) =>
-              this.consumer.commitOffsets(o.topics.flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, ...p }))));
+      const send = this.batchCommit?.join === this.joins ? this.batchCommit.send : (o: Offset[]) => this.consumer.commitOffsets(o);
       try {
-        await send(byTopic(offsets));
+        await send(offsets);
       } catch (err) {
         // carried by the next commit unless a newer offset or a revocation came meanwhile
         for (const tp of offsets)
