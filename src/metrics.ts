@@ -147,7 +147,7 @@ export class Metrics {
   });
   readonly checkpointSeconds = new Histogram({
     name: 'recstream_checkpoint_seconds',
-    help: 'Time to make a batch durable (its lists and dead letters acknowledged by the log) before its offset is committed.',
+    help: 'Time to make a batch durable (its lists, dead letters and item deltas acknowledged by the log, queue wait included); its lists are pushed and its offset committed only after.',
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });

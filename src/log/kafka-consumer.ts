@@ -85,15 +85,13 @@ export class KafkaGroupConsumer implements GroupConsumer {
   private commits: Promise<void> = Promise.resolve();
   private commitTimer: NodeJS.Timeout | null = null;
   /**
-   * The runner's own commit, from the latest batch: one request, no retries (kafkajs' consumer-level
-   * commitOffsets retries for up to a minute, which would hold every later commit), and usable while
-   * the runner stops. A failed commit leaves its offsets to the next one. It belongs to the group
-   * member of its join: after a join (kafkajs may have restarted with a new member) the
-   * consumer-level commit serves until a batch brings the runner's again.
+   * The runner's own commit, from the latest batch: one request in the group's current generation, no
+   * retries (kafkajs' consumer-level commitOffsets retries for up to a minute, which would hold every
+   * later commit and a member's rejoin behind it), and usable while the runner stops. A failed commit
+   * leaves its offsets to the next one; after kafkajs restarted its runner the old one fails until a
+   * batch brings the new one (the restart fetches again from the group's commit, so one comes).
    */
-  private batchCommit: { send: (offsets: Offset[]) => Promise<unknown>; join: number } | null = null;
-  /** Group joins so far. */
-  private joins = 0;
+  private sendCommit: ((offsets: Offset[]) => Promise<unknown>) | null = null;
 
   constructor(
     kafka: Kafka,
@@ -242,7 +240,6 @@ export class KafkaGroupConsumer implements GroupConsumer {
   }
 
   private onGroupJoin(memberAssignment: Record<string, number[]>): void {
-    this.joins++;
     const next = flattenAssignment(memberAssignment, this.topics);
     const revoked = difference(this.owned, next);
     const added = difference(next, this.owned);
@@ -281,18 +278,18 @@ export class KafkaGroupConsumer implements GroupConsumer {
       );
       // Left unresolved: kafkajs fetches from the last resolved offset, so the same records come back.
       if (isRunning()) await this.whileHeartbeating(this.backoff.sleep(), heartbeat, null);
-      await this.throwPendingHeartbeatError();
+      this.throwPendingHeartbeatError();
       return;
     }
     this.backoff.reset();
     resolveOffset(last);
     const next = { topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) };
     const caughtUp = BigInt(next.offset) >= BigInt(batch.highWatermark);
-    this.batchCommit = { send: (offsets) => commitOffsetsIfNecessary(byTopic(offsets)), join: this.joins };
+    this.sendCommit = (offsets) => commitOffsetsIfNecessary(byTopic(offsets));
     if (applied) this.whenDurable(applied.durable, next, caughtUp);
     else this.handled(next, caughtUp);
     if (this.stopping) await this.commitWhenDurable();
-    await this.throwPendingHeartbeatError();
+    this.throwPendingHeartbeatError();
   }
 
   /**
@@ -339,10 +336,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.committing++;
     const run = this.commits.then(async () => {
       const offsets = [...this.uncommitted.values()];
+      const send = this.sendCommit;
       this.lastCommit = performance.now();
-      if (offsets.length === 0) return;
+      if (offsets.length === 0 || send === null) return;
       this.uncommitted.clear();
-      const send = this.batchCommit?.join === this.joins ? this.batchCommit.send : (o: Offset[]) => this.consumer.commitOffsets(o);
       try {
         await send(offsets);
       } catch (err) {
@@ -370,13 +367,14 @@ export class KafkaGroupConsumer implements GroupConsumer {
 
   /**
    * A rebalance noticed by a heartbeat during the batch is handed back to kafkajs, which rejoins;
-   * what waits for a commit is committed first, while this generation may still commit.
+   * what waits for a commit is sent first, while this generation may still commit, but not waited for:
+   * the member must rejoin within the rebalance timeout.
    */
-  private async throwPendingHeartbeatError(): Promise<void> {
+  private throwPendingHeartbeatError(): void {
     const err = this.heartbeatError;
     this.heartbeatError = null;
     if (!err) return;
-    await this.commit().catch(() => undefined);
+    this.commit().catch(() => undefined);
     throw err;
   }
 
