@@ -366,16 +366,13 @@ export class KafkaGroupConsumer implements GroupConsumer {
   }
 
   /**
-   * A rebalance noticed by a heartbeat during the batch is handed back to kafkajs, which rejoins;
-   * what waits for a commit is sent first, while this generation may still commit, but not waited for:
-   * the member must rejoin within the rebalance timeout.
+   * A rebalance noticed by a heartbeat during the batch is handed back to kafkajs, which rejoins
+   * (and emits REBALANCING first, where what waits for a commit is sent).
    */
   private throwPendingHeartbeatError(): void {
     const err = this.heartbeatError;
     this.heartbeatError = null;
-    if (!err) return;
-    this.commit().catch(() => undefined);
-    throw err;
+    if (err) throw err;
   }
 
   private async whileHeartbeating<T>(work: Promise<T>, heartbeat: () => Promise<void>, pause: (() => () => void) | null): Promise<T> {
