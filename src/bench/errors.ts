@@ -40,3 +40,10 @@ export const BenchScrapeFailed = createError(
   'BenchScrapeFailed',
   (url: string, status: number) => `bench: GET ${url}/metrics answered ${status}`,
 );
+
+/** The process that runs a push load's clients failed or exited before it reported. */
+export const BenchLoadFailed = createError(
+  'RS_BENCH_LOAD_FAILED',
+  'BenchLoadFailed',
+  (detail: string) => `bench: the push load failed: ${detail}`,
+);

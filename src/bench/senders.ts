@@ -1,4 +1,3 @@
-import type { RunningApp } from '../app.js';
 import { inputRecord } from '../engine/input-record.js';
 import { collectorJson } from '../events/collector-json.js';
 import { EventSerde } from '../events/serde.js';
@@ -15,10 +14,10 @@ import type { EventSender } from './push-load.js';
  */
 const EVENTS_PER_POST = 500;
 
-/** Events posted to the collector as a website would: each tick's batch in requests of at most EVENTS_PER_POST, sent together. */
-export function collectorSender(app: RunningApp): EventSender {
+/** Events posted to the collector at `url` as a website would: each tick's batch in requests of at most EVENTS_PER_POST, sent together. */
+export function collectorSender(url: string): EventSender {
   const post = async (events: TrackingEvent[]): Promise<void> => {
-    const res = await fetch(`${app.url}/v1/events`, {
+    const res = await fetch(`${url}/v1/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(events.map(collectorJson)),

@@ -7,9 +7,9 @@ import { benchLearnOnly, type LearnOnlyResult } from './learn-only.js';
 import { type MachineInfo, machineInfo } from './machine.js';
 import { benchMemory, MEMORY_SHAPE, type MemoryResult } from './memory.js';
 import { buildMockCluster } from './mock-cluster.js';
-import { type PushLoadResult, runPushLoad } from './push-load.js';
+import type { PushLoadResult } from './push-load.js';
+import { runPushLoadInProcess } from './push-load-process.js';
 import { benchRestore, type RestoreResult } from './restore.js';
-import { collectorSender } from './senders.js';
 import type { BenchSizes } from './sizes.js';
 import { perSecond } from './stats.js';
 import { syntheticHistory } from './workload.js';
@@ -116,25 +116,34 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
       settled: () => app.engine.settled(),
     });
     progress(`embedded: ${pipeline.eventsPerSecond} events/s; latency at ${sizes.latency.rate} events/s`);
-    embeddedLatency = await runPushLoad(engine, {
-      clients: sizes.latency.users,
-      rate: sizes.latency.rate,
-      seconds: sizes.latency.seconds,
-      send: collectorSender(app),
-      via: 'POST /v1/events',
-      runId: 'latency',
+    const engines = [{ url: app.url, authSecret: app.engine.config.authSecret }];
+    embeddedLatency = await runPushLoadInProcess(
+      {
+        engines,
+        options: {
+          clients: sizes.latency.users,
+          rate: sizes.latency.rate,
+          seconds: sizes.latency.seconds,
+          via: 'POST /v1/events',
+          runId: 'latency',
+        },
+      },
       progress,
-    });
+    );
     progress(`websocket load: ${sizes.websocket.clients} clients at ${sizes.websocket.rate} events/s`);
-    websocket = await runPushLoad(engine, {
-      clients: sizes.websocket.clients,
-      rate: sizes.websocket.rate,
-      seconds: sizes.websocket.seconds,
-      send: collectorSender(app),
-      via: 'POST /v1/events',
-      runId: 'ws',
+    websocket = await runPushLoadInProcess(
+      {
+        engines,
+        options: {
+          clients: sizes.websocket.clients,
+          rate: sizes.websocket.rate,
+          seconds: sizes.websocket.seconds,
+          via: 'POST /v1/events',
+          runId: 'ws',
+        },
+      },
       progress,
-    });
+    );
   } finally {
     await app.stop();
   }
