@@ -22,11 +22,11 @@ import { HeapPressure } from './heap-pressure.js';
 import { inputRecord } from './input-record.js';
 import { deltaRecords } from './internal-records.js';
 import { ItemOwner } from './item-owner.js';
-import { BoundedSet, LatestLists, latestListCapacity } from './latest-lists.js';
+import { LatestLists, latestListCapacity } from './latest-lists.js';
 import { NeighborFollower } from './neighbor-follower.js';
 import { OutputQueue } from './output-queue.js';
 import { ParamsSync } from './params-sync.js';
-import { Pipeline } from './pipeline.js';
+import { ORIGIN_HEADER, Pipeline } from './pipeline.js';
 import { RefusedSources } from './refused-sources.js';
 import { type PartitionProgress, UserStore } from './user-store.js';
 
@@ -83,7 +83,6 @@ export class Engine implements EngineApi {
   private readonly outputs: OutputQueue;
   private userCommit: Promise<void> = Promise.resolve();
   private readonly owned = new Set<string>();
-  private readonly madeHere = new BoundedSet<string>(100_000);
   private pipeline: Pipeline | null = null;
   private codec: EventCodec | null = null;
   private consumer: GroupConsumer | null = null;
@@ -95,7 +94,7 @@ export class Engine implements EngineApi {
   private readonly erasedElsewhere: string[] = [];
   /** Erasures this process made and applied at once (`user@erasedAt`), skipped when read back. */
   private readonly erasedHere = new Set<string>();
-  /** Names this process's erasure take-backs as a delta source of their own. */
+  /** Names this process: its erasure take-backs as a delta source of their own, its lists in ORIGIN_HEADER. */
   private readonly instance = randomUUID();
   private erasureBatches = 0;
   private started = false;
@@ -146,7 +145,7 @@ export class Engine implements EngineApi {
 
   async start(codec: EventCodec): Promise<void> {
     this.codec = codec;
-    const pipeline = new Pipeline(this.config, this.model.users, this.table, codec, this.metrics, MODEL_VERSION);
+    const pipeline = new Pipeline(this.config, this.model.users, this.table, codec, this.metrics, MODEL_VERSION, this.instance);
     pipeline.latestFor = (userId) => this.latest.get(userId);
     this.pipeline = pipeline;
     for (const topic of this.inputTopics) this.partitionCount.set(topic, await this.log.partitionsFor(topic));
@@ -408,9 +407,8 @@ export class Engine implements EngineApi {
       // Durable before the consumer commits: lists and dead letters are acknowledged by the log.
       const sent = performance.now();
       durable = this.outputs.send(result.outgoing);
-      for (const { rec, eventTime } of result.lists) {
+      for (const { eventTime } of result.lists) {
         this.metrics.recommendationsTotal.inc({ sink: 'topic' });
-        this.madeHere.add(rec.recommendationId);
         this.eventClock.observe(eventTime);
       }
       // pushed once on the topic, so a storefront never sees a list the log does not have
@@ -439,12 +437,12 @@ export class Engine implements EngineApi {
     const codec = this.codec;
     if (codec === null) return;
     for (const record of batch.records) {
-      if (record.value === null) continue;
+      // Lists this process made were delivered when they were made.
+      if (record.value === null || record.headers[ORIGIN_HEADER] === this.instance) continue;
       const decoded = await codec.decode(record.topic, record.value);
       if (!decoded.ok) continue;
       const rec = decoded.value as Recommendation;
-      // Lists this process made were delivered when they were made; never go back to an older list.
-      if (this.madeHere.has(rec.recommendationId)) continue;
+      // never go back to an older list
       const current = this.latest.get(rec.userId);
       if (current !== undefined && current.generatedAt > rec.generatedAt) continue;
       this.publish(rec, {});

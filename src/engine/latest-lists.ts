@@ -40,22 +40,3 @@ export class LatestLists {
     return this.lists.size;
   }
 }
-
-/** A set that forgets its oldest members beyond a capacity. */
-export class BoundedSet<T> {
-  private readonly members = new Set<T>();
-
-  constructor(private readonly capacity: number) {}
-
-  add(value: T): void {
-    this.members.add(value);
-    if (this.members.size > this.capacity) {
-      const oldest = this.members.values().next().value;
-      if (oldest !== undefined) this.members.delete(oldest);
-    }
-  }
-
-  has(value: T): boolean {
-    return this.members.has(value);
-  }
-}

@@ -60,6 +60,12 @@ export function judgeTime(record: LogRecord, wall: number): number {
   return Number.isFinite(t) && t > 0 && t < wall ? t : wall;
 }
 
+/**
+ * The header of a list record that names the engine instance that made it: an engine following the
+ * recommendations topic skips its own lists (delivered when made) without decoding them.
+ */
+export const ORIGIN_HEADER = 'recstream-origin';
+
 /** A record decoded and validated into an event, or why it goes to the dead-letter topic. */
 type Decoded = { event: TrackingEvent } | { reason: string; error: string };
 
@@ -82,6 +88,8 @@ export class Pipeline {
     private readonly codec: EventCodec,
     private readonly metrics: Metrics,
     private readonly modelVersion: string,
+    /** Names this engine in its lists' ORIGIN_HEADER. */
+    private readonly origin: string,
   ) {
     this.pseudonym = pseudonymizer(config.pseudonymizeKey);
   }
@@ -191,7 +199,7 @@ export class Pipeline {
       lists.push({ rec, eventTime: event.timestamp });
       let value = this.codec.encode(this.config.topics.recommendations, rec);
       if (value instanceof Promise) value = await value;
-      outgoing.push({ topic: this.config.topics.recommendations, key: userId, value });
+      outgoing.push({ topic: this.config.topics.recommendations, key: userId, value, headers: { [ORIGIN_HEADER]: this.origin } });
     }
     return { outgoing, lists, refusedAhead, applied, learnt: new Set(triggers.keys()) };
   }

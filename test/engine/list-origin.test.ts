@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningApp } from '../../src/app.js';
+import { ORIGIN_HEADER } from '../../src/engine/pipeline.js';
+import { postEvents, startTestApp, waitFor } from '../helpers/app.js';
+import { readTopic } from '../helpers/topics.js';
+import { TestClient } from '../serve/ws-client.js';
+
+describe('lists on the recommendations topic name the engine that made them', () => {
+  let app: RunningApp;
+  let other: RunningApp;
+  beforeAll(async () => {
+    [app, other] = await Promise.all([startTestApp(), startTestApp()]);
+  });
+  afterAll(async () => {
+    await Promise.all([app?.stop(), other?.stop()]);
+  });
+
+  it('each engine stamps its own origin; a follower skips its own lists and delivers another engine’s', async () => {
+    const userId = `origin-${randomUUID()}`;
+    const client = await TestClient.connect(`${app.url.replace(/^http/, 'ws')}/v1/stream`);
+    client.send({ op: 'subscribe', userId });
+    await client.next((f) => f.op === 'recommendations');
+
+    const click = { eventId: randomUUID(), userId, itemId: 'i1', type: 'click', timestamp: Date.now() };
+    expect((await postEvents(app, [click])).body.accepted).toBe(1);
+    expect((await postEvents(other, [{ ...click, eventId: randomUUID() }])).body.accepted).toBe(1);
+    await client.next((f) => f.triggerEventId === click.eventId);
+    const mine = await waitFor(
+      () => readTopic(app.log, 'recommendations'),
+      (r) => r.some((x) => x.key?.toString() === userId),
+    );
+    const theirs = await waitFor(
+      () => readTopic(other.log, 'recommendations'),
+      (r) => r.some((x) => x.key?.toString() === userId),
+    );
+    const own = mine.find((x) => x.key?.toString() === userId)!;
+    const origin = own.headers[ORIGIN_HEADER];
+    expect(origin).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(mine.map((x) => x.headers[ORIGIN_HEADER]))).toEqual(new Set([origin]));
+    expect(theirs.find((x) => x.key?.toString() === userId)!.headers[ORIGIN_HEADER]).not.toBe(origin);
+
+    // Two newer lists for the user, the first under this engine's name, the second under another's:
+    // only the second reaches the client (one partition, so the follower reads them in this order).
+    const registry = new SchemaRegistry({ host: app.registryUrl });
+    const rec = (await registry.decode(own.value!)) as Record<string, unknown> & { generatedAt: number };
+    const list = async (triggerEventId: string, later: number) =>
+      registry.encode(await registry.getLatestSchemaId('recommendations-value'), {
+        ...rec,
+        recommendationId: randomUUID(),
+        triggerEventId,
+        generatedAt: rec.generatedAt + later,
+      });
+    await app.log.produce([
+      { topic: own.topic, key: userId, value: await list('as-if-mine', 1_000), headers: { [ORIGIN_HEADER]: origin! } },
+    ]);
+    await app.log.produce([
+      { topic: own.topic, key: userId, value: await list('from-elsewhere', 2_000), headers: { [ORIGIN_HEADER]: randomUUID() } },
+    ]);
+    await client.next((f) => f.triggerEventId === 'from-elsewhere');
+    expect(client.frames.map((f) => f.triggerEventId)).not.toContain('as-if-mine');
+    client.socket.close();
+  });
+});
