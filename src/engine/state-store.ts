@@ -1,5 +1,5 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { EventLog, OutgoingRecord, TopicPartition } from '../log/types.js';
+import { slices } from '../slices.js';
 import { StateRecordUnreadable } from './errors.js';
 
 /**
@@ -20,9 +20,6 @@ export interface StoreCodec<R> {
   /** The value a record holds; null when it is not of this form; throws when it is broken. */
   decode(bytes: Buffer): R | null;
 }
-
-/** Entries taken between two looks at the clock while a write is sliced. */
-const KEYS_PER_LOOK = 16;
 
 export interface RestoredPartition<C> {
   checkpoint: C | null;
@@ -66,19 +63,7 @@ export class ChangelogStore<R, C> {
   ): Promise<number> {
     if (now !== undefined) this.writtenAt = now;
     const out: OutgoingRecord[] = [];
-    const pending: Array<StoreEntry<R>> = [];
-    let sliceStarted = performance.now();
-    for (const entry of entries) {
-      pending.push(entry);
-      if (pending.length < KEYS_PER_LOOK) continue;
-      this.entryRecords(pending, out);
-      pending.length = 0;
-      if (performance.now() - sliceStarted >= sliceMs) {
-        await nextTurn();
-        sliceStarted = performance.now();
-      }
-    }
-    this.entryRecords(pending, out);
+    for await (const group of slices(entries, sliceMs)) this.entryRecords(group, out);
     for (const [partition, checkpoint] of checkpoints) {
       out.push({
         topic: this.topic,
