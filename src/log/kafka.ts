@@ -11,6 +11,7 @@ import { DirectReader, type FetchedBatch } from './kafka-direct.js';
 import { type KafkaLogLevelName, kafkaLogCreator, kafkaLogLevel } from './kafka-logger.js';
 import { toKafkaMessage, toLogRecord } from './kafka-records.js';
 import { errorFields, type LogSink, silentSink } from './log-logger.js';
+import { produceRequests } from './produce-requests.js';
 import { Backoff } from './signal.js';
 import type { ConsumerOptions, EventLog, GroupConsumer, LogRecord, OutgoingRecord, TopicPartition, TopicSpec } from './types.js';
 
@@ -30,7 +31,7 @@ export interface KafkaLogOptions {
   connectionTimeout?: number;
   requestTimeout?: number;
   consumer?: Partial<KafkaConsumerSettings>;
-  /** Most messages per produce request; larger produce() calls are sent in order in chunks. */
+  /** Most messages per produce request; larger produce() calls are sent in order in chunks (of at most MAX_PRODUCE_REQUEST_BYTES too). */
   maxProduceBatch?: number;
 }
 
@@ -144,9 +145,9 @@ export class KafkaLog implements EventLog {
     this.assertOpen();
     await this.connect();
     const producer = this.producer!;
-    for (let at = 0; at < records.length; at += this.maxProduceBatch) {
+    for (const request of produceRequests(records, this.maxProduceBatch)) {
       const byTopic = new Map<string, TopicMessages>();
-      for (const r of records.slice(at, at + this.maxProduceBatch)) {
+      for (const r of request) {
         let entry = byTopic.get(r.topic);
         if (!entry) byTopic.set(r.topic, (entry = { topic: r.topic, messages: [] }));
         entry.messages.push(toKafkaMessage(r));

@@ -36,6 +36,24 @@ describeEventLogConformance('kafka', async () => {
 });
 
 describe('KafkaLog', () => {
+  it('writes a produce() of several MB (a state commit) whole and in order, in requests a default broker takes', async () => {
+    const log = kafkaLog();
+    try {
+      await createTopic('kafka-large-commit', 1);
+      const value = (n: number) => Buffer.alloc(5_000, n % 251);
+      await log.produce(
+        Array.from({ length: 700 }, (_, n) => ({ topic: 'kafka-large-commit', key: `item-${n}`, value: value(n), partition: 0 })),
+      );
+      const got: Array<[string, number]> = [];
+      await log.readRange({ topic: 'kafka-large-commit', partition: 0 }, '0', '700', (records) => {
+        for (const r of records) got.push([r.key!.toString(), r.value![0]!]);
+      });
+      expect(got).toEqual(Array.from({ length: 700 }, (_, n) => [`item-${n}`, n % 251]));
+    } finally {
+      await log.close();
+    }
+  });
+
   it('tolerates a cluster that refuses CreateTopics and sends kafkajs logs to the given logger', async () => {
     const lines: Array<{ level: string; msg?: string }> = [];
     const sink: LogSink = {
