@@ -1,5 +1,5 @@
 import type { EventLog, OutgoingRecord, TopicPartition } from '../log/types.js';
-import { slices } from '../slices.js';
+import { inSlices } from '../slices.js';
 import { StateRecordUnreadable } from './errors.js';
 
 /**
@@ -63,7 +63,7 @@ export class ChangelogStore<R, C> {
   ): Promise<number> {
     if (now !== undefined) this.writtenAt = now;
     const out: OutgoingRecord[] = [];
-    for await (const group of slices(entries, sliceMs)) this.entryRecords(group, out);
+    await inSlices(entries, sliceMs, (group) => this.entryRecords(group, out));
     for (const [partition, checkpoint] of checkpoints) {
       out.push({
         topic: this.topic,

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { EngineApi } from '../engine/api.js';
-import { slices } from '../slices.js';
+import { inSlices } from '../slices.js';
 import { tokenRefusalMessage, verificationSecrets, verifyToken } from './tokens.js';
 import { type ConnectionLoad, WsConnection } from './ws-connection.js';
 import { type ClientMessage, type ErrorFrame, parseClientFrame } from './ws-protocol.js';
@@ -219,7 +219,7 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
     sweeping = true;
     const now = clock();
     try {
-      for await (const group of slices([...connections], HEARTBEAT_SLICE_MS)) {
+      await inSlices([...connections], HEARTBEAT_SLICE_MS, (group) => {
         for (const conn of group) {
           if (!connections.has(conn)) continue;
           if (!conn.alive) {
@@ -230,7 +230,7 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
           conn.socket.ping();
           for (const userId of [...conn.subscriptions.keys()]) if (expired(conn, userId, now)) expire(conn, userId);
         }
-      }
+      });
     } finally {
       sweeping = false;
     }
