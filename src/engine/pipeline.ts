@@ -79,6 +79,8 @@ export type ErasureCheck = (userId: string, record: LogRecord) => boolean;
 export class Pipeline {
   readonly prequential = new PrequentialWindow(1000);
   private readonly pseudonym: Pseudonymize;
+  /** The headers of every list record this engine writes: one object, not one per list. */
+  private readonly listHeaders: Readonly<Record<string, string>>;
 
   /** `users` learns and answers; `items` is what lists are built from (the global table). */
   constructor(
@@ -89,9 +91,10 @@ export class Pipeline {
     private readonly metrics: Metrics,
     private readonly modelVersion: string,
     /** Names this engine in its lists' ORIGIN_HEADER. */
-    private readonly origin: string,
+    origin: string,
   ) {
     this.pseudonym = pseudonymizer(config.pseudonymizeKey);
+    this.listHeaders = Object.freeze({ [ORIGIN_HEADER]: origin });
   }
 
   private kindOf(topic: string): 'click' | 'purchase' | null {
@@ -199,7 +202,7 @@ export class Pipeline {
       lists.push({ rec, eventTime: event.timestamp });
       let value = this.codec.encode(this.config.topics.recommendations, rec);
       if (value instanceof Promise) value = await value;
-      outgoing.push({ topic: this.config.topics.recommendations, key: userId, value, headers: { [ORIGIN_HEADER]: this.origin } });
+      outgoing.push({ topic: this.config.topics.recommendations, key: userId, value, headers: this.listHeaders });
     }
     return { outgoing, lists, refusedAhead, applied, learnt: new Set(triggers.keys()) };
   }
