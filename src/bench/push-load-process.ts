@@ -20,7 +20,7 @@ const CHILD_EXEC_ARGV = import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : 
  * in the engine's process, reading 2,000 clients' frames took a third of its event loop, and every
  * event's latency included them.
  */
-export function runPushLoadInProcess(load: CollectorLoad, progress: (line: string) => void = () => undefined): Promise<PushLoadResult> {
+export function runPushLoadInChild(load: CollectorLoad, progress: (line: string) => void = () => undefined): Promise<PushLoadResult> {
   const child = fork(CHILD, [], { execArgv: CHILD_EXEC_ARGV, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

@@ -8,7 +8,7 @@ import { type MachineInfo, machineInfo } from './machine.js';
 import { benchMemory, MEMORY_SHAPE, type MemoryResult } from './memory.js';
 import { buildMockCluster } from './mock-cluster.js';
 import type { PushLoadResult } from './push-load.js';
-import { runPushLoadInProcess } from './push-load-process.js';
+import { runPushLoadInChild } from './push-load-process.js';
 import { benchRestore, type RestoreResult } from './restore.js';
 import type { BenchSizes } from './sizes.js';
 import { perSecond } from './stats.js';
@@ -117,7 +117,7 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
     });
     progress(`embedded: ${pipeline.eventsPerSecond} events/s; latency at ${sizes.latency.rate} events/s`);
     const engines = [{ url: app.url, authSecret: app.engine.config.authSecret }];
-    embeddedLatency = await runPushLoadInProcess(
+    embeddedLatency = await runPushLoadInChild(
       {
         engines,
         options: {
@@ -131,7 +131,7 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
       progress,
     );
     progress(`websocket load: ${sizes.websocket.clients} clients at ${sizes.websocket.rate} events/s`);
-    websocket = await runPushLoadInProcess(
+    websocket = await runPushLoadInChild(
       {
         engines,
         options: {

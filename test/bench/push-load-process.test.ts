@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startBenchApp } from '../../src/bench/engine-app.js';
-import { runPushLoadInProcess } from '../../src/bench/push-load-process.js';
+import { runPushLoadInChild } from '../../src/bench/push-load-process.js';
 
 const options = { clients: 5, rate: 50, seconds: 1, via: 'POST /v1/events', runId: 'child' };
 
@@ -9,7 +9,7 @@ describe('a push load in a process of its own', () => {
     const app = await startBenchApp({ AUTH_SECRET: 'push-load-child-secret' });
     try {
       const lines: string[] = [];
-      const result = await runPushLoadInProcess({ engines: [{ url: app.url, authSecret: 'push-load-child-secret' }], options }, (line) =>
+      const result = await runPushLoadInChild({ engines: [{ url: app.url, authSecret: 'push-load-child-secret' }], options }, (line) =>
         lines.push(line),
       );
       expect(result.events).toBe(50);
@@ -25,7 +25,7 @@ describe('a push load in a process of its own', () => {
   });
 
   it('rejects with the load process’s failure when the engine cannot be reached', async () => {
-    await expect(runPushLoadInProcess({ engines: [{ url: 'http://127.0.0.1:9', authSecret: null }], options })).rejects.toMatchObject({
+    await expect(runPushLoadInChild({ engines: [{ url: 'http://127.0.0.1:9', authSecret: null }], options })).rejects.toMatchObject({
       code: 'RS_BENCH_LOAD_FAILED',
       message: expect.stringContaining('ECONNREFUSED'),
     });
