@@ -53,6 +53,28 @@ export class RecordWriter {
     this.at += 8;
   }
 
+  /** Numbers in a row, their count written before them. */
+  f64s(values: readonly number[]): void {
+    const n = values.length;
+    this.u32(n);
+    this.room(8 * n);
+    const view = this.view;
+    let at = this.at;
+    for (let i = 0; i < n; i++, at += 8) view.setFloat64(at, values[i], true);
+    this.at = at;
+  }
+
+  /** 32-bit integers in a row, their count written before them. */
+  i32s(values: readonly number[]): void {
+    const n = values.length;
+    this.u32(n);
+    this.room(4 * n);
+    const view = this.view;
+    let at = this.at;
+    for (let i = 0; i < n; i++, at += 4) view.setInt32(at, values[i], true);
+    this.at = at;
+  }
+
   str(s: string): void {
     const n = s.length;
     this.room(4 + 3 * n);
@@ -131,6 +153,20 @@ export class RecordReader {
     const v = this.view.getFloat64(this.at, true);
     this.at += 8;
     return v;
+  }
+  /** Numbers as `f64s` wrote them. */
+  f64s(): number[] {
+    const n = this.count(8);
+    const out: number[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.f64();
+    return out;
+  }
+  /** Integers as `i32s` wrote them. */
+  i32s(): number[] {
+    const n = this.count(4);
+    const out: number[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.i32();
+    return out;
   }
   optF64(): number | null {
     const v = this.f64();

@@ -1,21 +1,27 @@
-import type { ItemRecord } from '../model/item-record.js';
-import type { ItemNodeJson } from '../model/similarity.js';
-import type { CounterJson, SpaceSavingJson } from '../model/space-saving.js';
+import type { ItemRecord, StoredItemRecord } from '../model/item-record.js';
+import type { StoredItemNode } from '../model/similarity.js';
+import type { CounterJson, SpaceSavingColumns, SpaceSavingJson, StoredCounters } from '../model/space-saving.js';
 import { RecordReader, type RecordWriter, writeRecords } from './binary-record.js';
 
 /**
  * Binary form of an item-state record (binary-record.ts). An item's record is mostly its counters'
  * floating-point values, which JSON spent most of a state commit formatting and a restore parsing.
- * A missing landmark or value is NaN; a counter without distinct-user witnesses has 0xffffffff of them.
+ * A missing landmark or value is NaN. Version 2 writes counters in columns (keys, then every
+ * counter's figures, then the distinct users' column); version 1 wrote them one by one (a counter
+ * without distinct-user witnesses had 0xffffffff of them) and is still read.
  */
 const MAGIC = 0x53; // 'S'
-const VERSION = 1;
+const VERSION = 2;
+const VERSION_1 = 1;
 const NO_USERS = 0xffffffff;
 
 /** Bytes of a record whose ids are ASCII, less its strings: the writer's first size. */
 function sizeOf(record: ItemRecord): number {
-  const counters = record.node.counters.entries.length + (record.follows?.[1].entries.length ?? 0);
-  return 160 + counters * 60 + record.node.row.ids.length * 36;
+  const { counters } = record.node;
+  const follows = record.follows?.[1];
+  const keys = counters.keys.length + (follows?.keys.length ?? 0);
+  const users = (counters.users?.length ?? 0) + (follows?.users?.length ?? 0);
+  return 160 + keys * 48 + users * 4 + record.node.row.ids.length * 36;
 }
 
 /** The records of one state commit, in order, each a view of one buffer. */
@@ -23,20 +29,15 @@ export function encodeItemRecords(records: readonly ItemRecord[]): Buffer[] {
   return writeRecords(records, sizeOf, write);
 }
 
-function writeCounters(w: RecordWriter, counters: SpaceSavingJson): void {
+function writeCounters(w: RecordWriter, counters: SpaceSavingColumns): void {
   w.f64(counters.floor);
-  w.u32(counters.entries.length);
-  for (const [key, count, n, err, users] of counters.entries) {
-    w.str(key);
-    w.f64(count);
-    w.f64(n);
-    w.f64(err);
-    if (users === undefined) {
-      w.u32(NO_USERS);
-      continue;
-    }
-    w.u32(users.length);
-    for (const u of users) w.i32(u);
+  w.u32(counters.keys.length);
+  for (const key of counters.keys) w.str(key);
+  w.f64s(counters.figures);
+  if (counters.users === null) w.u8(0);
+  else {
+    w.u8(1);
+    w.i32s(counters.users);
   }
 }
 
@@ -71,7 +72,18 @@ function write(w: RecordWriter, r: ItemRecord): void {
   w.end();
 }
 
-function readCounters(r: RecordReader): SpaceSavingJson {
+function readCounters(r: RecordReader): SpaceSavingColumns {
+  const floor = r.f64();
+  const n = r.count(4);
+  const keys: string[] = new Array(n);
+  for (let k = 0; k < n; k++) keys[k] = r.str();
+  const figures = r.f64s();
+  if (figures.length !== 3 * n) throw new RangeError('counter figures do not match the keys');
+  const users = r.u8() === 1 ? r.i32s() : null;
+  return { floor, keys, figures, users };
+}
+
+function readCountersV1(r: RecordReader): SpaceSavingJson {
   const floor = r.f64();
   const entries: CounterJson[] = [];
   for (let n = r.count(32); n > 0; n--) {
@@ -88,15 +100,16 @@ function readCounters(r: RecordReader): SpaceSavingJson {
   return { floor, entries };
 }
 
-/** The record these bytes hold; null when they are of another format (JSON); throws on a broken one. */
-export function decodeItemRecord(value: Buffer): ItemRecord | null {
-  if (value.length < 2 || value[0] !== MAGIC || value[1] !== VERSION) return null;
+/** The record these bytes hold (of either version); null when they are of another format (JSON); throws on a broken one. */
+export function decodeItemRecord(value: Buffer): StoredItemRecord | null {
+  if (value.length < 2 || value[0] !== MAGIC || (value[1] !== VERSION && value[1] !== VERSION_1)) return null;
+  const counters: (r: RecordReader) => StoredCounters = value[1] === VERSION ? readCounters : readCountersV1;
   const r = new RecordReader(value);
   r.at = 2;
   const t0 = r.optF64();
   const norm2 = r.f64();
   const lastTime = r.f64();
-  const counters = readCounters(r);
+  const nodeCounters = counters(r);
   const ids: string[] = [];
   const scores: number[] = [];
   for (let n = r.count(12); n > 0; n--) {
@@ -104,15 +117,15 @@ export function decodeItemRecord(value: Buffer): ItemRecord | null {
     scores.push(r.f64());
   }
   const flags = r.u8();
-  const node: ItemNodeJson = {
+  const node: StoredItemNode = {
     norm2,
     lastTime,
-    counters,
+    counters: nodeCounters,
     row: { ids, scores, dirty: (flags & 1) !== 0, pending: r.f64(), computed: (flags & 2) !== 0 },
   };
-  const follows: ItemRecord['follows'] = r.u8() === 1 ? [r.f64(), readCounters(r)] : null;
+  const follows: StoredItemRecord['follows'] = r.u8() === 1 ? [r.f64(), counters(r)] : null;
   const trendT0 = r.optF64();
-  const trend: ItemRecord['trend'] = r.u8() === 1 ? [r.f64(), r.f64()] : null;
+  const trend: StoredItemRecord['trend'] = r.u8() === 1 ? [r.f64(), r.f64()] : null;
   const price = r.f64();
   r.end();
   return { t0, node, follows, trendT0, trend, price };

@@ -3,7 +3,7 @@ import { partitionForKey } from '../log/partitioner.js';
 import type { EventLog } from '../log/types.js';
 import type { Metrics } from '../metrics.js';
 import type { ChangedKeys } from '../model/changed-keys.js';
-import type { ItemRecord } from '../model/item-record.js';
+import type { ItemRecord, StoredItemRecord } from '../model/item-record.js';
 import type { ItemSide } from '../model/item-side.js';
 import { decodeItemRecord, encodeItemRecords } from './item-record-codec.js';
 import { ChangelogStore, type RestoredPartition, type StoreEntry } from './state-store.js';
@@ -32,7 +32,7 @@ export interface ItemCheckpoint {
  */
 export class ItemStore {
   private readonly changes: ChangedKeys;
-  private readonly store: ChangelogStore<ItemRecord, ItemCheckpoint>;
+  private readonly store: ChangelogStore<StoredItemRecord, ItemCheckpoint, ItemRecord>;
 
   constructor(
     config: Config,

@@ -13,10 +13,13 @@ export const CHECKPOINT_KEY = '\u0000checkpoint';
 /** A key's record (null: a tombstone), in the partition named or else the key's (Kafka's murmur2). */
 export type StoreEntry<R> = [key: string, value: R | null, partition?: number];
 
-/** A binary form of a store's values; records it does not recognise are read as JSON (older writers). */
-export interface StoreCodec<R> {
+/**
+ * A binary form of a store's values; records it does not recognise are read as JSON (older writers).
+ * It writes values of this version (W) and reads those of any (R).
+ */
+export interface StoreCodec<R, W extends R = R> {
   /** The records of `values`, in order. */
-  encode(values: readonly R[]): Buffer[];
+  encode(values: readonly W[]): Buffer[];
   /** The value a record holds; null when it is not of this form; throws when it is broken. */
   decode(bytes: Buffer): R | null;
 }
@@ -28,7 +31,8 @@ export interface RestoredPartition<C> {
   bytes: number;
 }
 
-export class ChangelogStore<R, C> {
+/** Values written are W, values restored R: what this version writes or an earlier one did. */
+export class ChangelogStore<R, C, W extends R = R> {
   private writtenAt = 0;
 
   /**
@@ -40,7 +44,7 @@ export class ChangelogStore<R, C> {
     readonly topic: string,
     private readonly format: string,
     private readonly intervalMs: number,
-    private readonly codec: StoreCodec<R> | null = null,
+    private readonly codec: StoreCodec<R, W> | null = null,
   ) {}
 
   /** True when the last write is at least the interval ago (wall clock `now`). */
@@ -56,7 +60,7 @@ export class ChangelogStore<R, C> {
    * the event loop; the caller keeps what it stores from changing until the write returns.
    */
   async write(
-    entries: Iterable<StoreEntry<R>>,
+    entries: Iterable<StoreEntry<W>>,
     checkpoints: ReadonlyArray<[number, C]>,
     now?: number,
     sliceMs = Number.POSITIVE_INFINITY,
@@ -77,7 +81,7 @@ export class ChangelogStore<R, C> {
     return out.reduce((n, r) => n + (r.value?.length ?? 0), 0);
   }
 
-  private entryRecords(entries: ReadonlyArray<StoreEntry<R>>, out: OutgoingRecord[]): void {
+  private entryRecords(entries: ReadonlyArray<StoreEntry<W>>, out: OutgoingRecord[]): void {
     const encoded = this.codec?.encode(entries.flatMap(([, value]) => (value === null ? [] : [value])));
     let next = 0;
     for (const [key, value, partition] of entries) {

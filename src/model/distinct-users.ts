@@ -112,6 +112,29 @@ export class DistinctUsers {
     return [this.bytes[2 * s], ...this.ints.subarray(base, base + this.bytes[2 * s + 1])];
   }
 
+  /** Slots 0..count−1 in one array: per slot atLeast, the number of witnesses k, then the k witnesses. */
+  columns(count: number): number[] {
+    const out: number[] = [];
+    for (let s = 0; s < count; s++) {
+      const known = this.bytes[2 * s + 1];
+      const base = s * this.stride + this.at;
+      out.push(this.bytes[2 * s], known);
+      for (let k = 0; k < known; k++) out.push(this.ints[base + k]);
+    }
+    return out;
+  }
+
+  /** Loads slot `s` from `columns` (as `columns` writes them) at `at`; returns where the next slot starts. */
+  loadColumn(s: number, columns: readonly number[], at: number): number {
+    const known = columns[at + 1];
+    const base = s * this.stride + this.at;
+    const kept = Math.min(known, this.threshold);
+    for (let k = 0; k < kept; k++) this.ints[base + k] = columns[at + 2 + k];
+    this.bytes[2 * s + 1] = kept;
+    this.bytes[2 * s] = Math.max(kept, Math.min(columns[at], this.threshold + 1));
+    return at + 2 + known;
+  }
+
   load(s: number, json: readonly number[]): void {
     const base = s * this.stride + this.at;
     const known = Math.min(json.length - 1, this.threshold);

@@ -1,10 +1,11 @@
 import { ChangedKeys } from './changed-keys.js';
 import type { ItemDelta, PairIncrements } from './item-delta.js';
 import { forgetItems, idleItems, itemsOverCap } from './item-eviction.js';
-import { type ItemRecord, itemRecord, loadItemRecord } from './item-record.js';
+import { type ItemRecord, itemRecord, loadItemRecord, type StoredItemRecord } from './item-record.js';
 import type { ItemUpdates } from './item-updates.js';
 import type { FollowRow, ItemView, NeighborRow } from './item-view.js';
 import type { ItemNode } from './similarity.js';
+import { storedKeys } from './space-saving.js';
 import type { ModelState } from './state.js';
 
 const MINUTE_MS = 60_000;
@@ -251,10 +252,10 @@ export class ItemSide implements ItemUpdates, ItemView {
   }
 
   /** Loads an item's stored record (restoring an item-state partition), replacing what was held. */
-  loadRecord(itemId: string, record: ItemRecord): void {
+  loadRecord(itemId: string, record: StoredItemRecord): void {
     loadItemRecord(this.state, itemId, record);
     const nodes = this.state.similarity.nodes;
-    for (const [peer] of record.node.counters.entries) {
+    for (const peer of storedKeys(record.node.counters)) {
       const node = nodes.get(peer);
       if (node !== undefined && node.norm2 === 0 && !node.owned) this.fillPeerNorm(node);
     }

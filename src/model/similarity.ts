@@ -1,6 +1,6 @@
 import { RecencyList } from './item-recency.js';
 import { kthLargest, SelectionBuffer } from './quickselect.js';
-import { type Counter, SpaceSaving, type SpaceSavingJson } from './space-saving.js';
+import { type Counter, SpaceSaving, type SpaceSavingColumns, type SpaceSavingJson, type StoredCounters } from './space-saving.js';
 import type { SimilarItem } from './types.js';
 
 /** Packed ‖r_i‖² of all items of one ItemSimilarity, by ItemNode.index (replaced when it grows). */
@@ -61,11 +61,22 @@ export interface SimilarityOptions {
   minSupport: number;
 }
 
-export interface ItemNodeJson {
+/** An item's node as a snapshot or a record holds it. */
+export interface StoredItemNode {
   norm2: number;
   lastTime: number;
-  counters: SpaceSavingJson;
+  counters: StoredCounters;
   row: { ids: string[]; scores: number[]; dirty: boolean; pending: number; computed: boolean };
+}
+
+/** The snapshot's form. */
+export interface ItemNodeJson extends StoredItemNode {
+  counters: SpaceSavingJson;
+}
+
+/** The item-state record's form: counters in columns. */
+export interface ItemNodeRecord extends StoredItemNode {
+  counters: SpaceSavingColumns;
 }
 
 /**
@@ -351,9 +362,9 @@ export class ItemSimilarity {
    * squared quantities), replacing any state held for it; it becomes the most recently active.
    * Peers its counters and row name get nodes of their own (known only as peers until loaded).
    */
-  load(id: string, json: ItemNodeJson, factorSquared = 1): ItemNode {
+  load(id: string, json: StoredItemNode, factorSquared = 1): ItemNode {
     const node = this.node(id);
-    node.counters = SpaceSaving.fromJSON(
+    node.counters = SpaceSaving.fromStored(
       this.options.maxCountersPerItem,
       json.counters,
       { peerOf: (key) => this.node(key).index, names: this.peerName },
@@ -395,10 +406,17 @@ export class ItemSimilarity {
   }
 
   nodeJSON(node: ItemNode): ItemNodeJson {
+    return { ...this.stored(node), counters: node.counters.toJSON() };
+  }
+
+  nodeRecord(node: ItemNode): ItemNodeRecord {
+    return { ...this.stored(node), counters: node.counters.toColumns() };
+  }
+
+  private stored(node: ItemNode): Omit<StoredItemNode, 'counters'> {
     return {
       norm2: node.norm2,
       lastTime: node.lastTime,
-      counters: node.counters.toJSON(),
       row: {
         ids: this.neighborIds(node),
         scores: [...node.neighborScores],

@@ -23,6 +23,28 @@ export interface SpaceSavingJson {
   entries: CounterJson[];
 }
 
+/**
+ * A counter set in columns, the form of the item-state records: a few arrays per set, where the
+ * JSON form (the snapshot's) makes two per counter — a state commit of thousands of items made
+ * millions of small arrays for the collector to sweep.
+ */
+export interface SpaceSavingColumns {
+  floor: number;
+  keys: string[];
+  /** count, n and err of each counter in turn. */
+  figures: number[];
+  /** With distinct users (else null): per counter its atLeast, its number of witnesses k, then the k witnesses. */
+  users: number[] | null;
+}
+
+/** A counter set as a record holds it: in columns, or as JSON (records an earlier version wrote). */
+export type StoredCounters = SpaceSavingColumns | SpaceSavingJson;
+
+/** The keys of a stored counter set, in slot order. */
+export function storedKeys(stored: StoredCounters): string[] {
+  return 'entries' in stored ? stored.entries.map((e) => e[0]) : stored.keys;
+}
+
 /** The name of the item a peer number stands for (the owner's node ids), for counters keyed by peer. */
 export type PeerNames = (peer: number) => string;
 
@@ -305,6 +327,39 @@ export class SpaceSaving {
       entries.push(entry);
     }
     return { floor: this.floor, entries };
+  }
+
+  toColumns(): SpaceSavingColumns {
+    const n = this.count;
+    const keys: string[] = new Array(n);
+    const figures: number[] = new Array(3 * n);
+    for (let s = 0; s < n; s++) {
+      keys[s] = this.keyAt(s);
+      figures[3 * s] = this.countAt(s);
+      figures[3 * s + 1] = this.nAt(s);
+      figures[3 * s + 2] = this.errAt(s);
+    }
+    return { floor: this.floor, keys, figures, users: this.distinct?.columns(n) ?? null };
+  }
+
+  /** A counter set from either stored form (see fromJSON for `peers`). */
+  static fromStored(
+    capacity: number,
+    stored: StoredCounters,
+    peers: { peerOf: (key: string) => number; names: PeerNames },
+    minUsers = 1,
+    selection?: SelectionBuffer,
+  ): SpaceSaving {
+    if ('entries' in stored) return SpaceSaving.fromJSON(capacity, stored, peers, minUsers, selection);
+    const ss = new SpaceSaving(capacity, peers.names, minUsers, selection);
+    ss.floor = stored.floor;
+    const { keys, figures, users } = stored;
+    let at = 0;
+    for (let k = 0; k < keys.length; k++) {
+      const s = ss.append(peers.peerOf(keys[k]), figures[3 * k], figures[3 * k + 1], figures[3 * k + 2]);
+      if (users !== null) at = ss.distinct?.loadColumn(s, users, at) ?? at + 2 + users[at + 1];
+    }
+    return ss;
   }
 
   /** `peers.peerOf(key)` gives each counter's peer, `peers.names` names them again. */

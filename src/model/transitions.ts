@@ -1,6 +1,6 @@
 import { SelectionBuffer } from './quickselect.js';
 import type { ItemSimilarity } from './similarity.js';
-import { SpaceSaving, type SpaceSavingJson } from './space-saving.js';
+import { SpaceSaving, type SpaceSavingColumns, type SpaceSavingJson, type StoredCounters } from './space-saving.js';
 
 export interface TransitionsJson {
   capacity: number;
@@ -88,20 +88,20 @@ export class Transitions {
     }
   }
 
-  /** One source item's followed-by counts, as `nodeJSON` gives them; null when it has none. */
-  nodeJSON(from: string): [number, SpaceSavingJson] | null {
+  /** One source item's followed-by counts in columns (the item-state record's form); null when it has none. */
+  nodeRecord(from: string): [number, SpaceSavingColumns] | null {
     const node = this.nodes.get(from);
-    return node === undefined ? null : [node.total, node.next.toJSON()];
+    return node === undefined ? null : [node.total, node.next.toColumns()];
   }
 
   /**
    * Replaces a source item's followed-by counts (values multiplied by `factor`, a landmark change); a
    * followed item with no node gets a peer one.
    */
-  load(from: string, total: number, next: SpaceSavingJson, factor = 1): void {
+  load(from: string, total: number, next: StoredCounters, factor = 1): void {
     const similarity = this.similarity;
     const peers = { peerOf: (key: string) => similarity.node(key).index, names: similarity.peerName };
-    const counters = SpaceSaving.fromJSON(this.capacity, next, peers, this.minUsers, this.selection);
+    const counters = SpaceSaving.fromStored(this.capacity, next, peers, this.minUsers, this.selection);
     if (factor !== 1) counters.scale(factor);
     this.nodes.set(from, { total: total * factor, next: counters });
   }
