@@ -2,13 +2,14 @@
  * The event log on a Kafka cluster through kafkajs: one producer for the whole process, one
  * kafkajs consumer per group member, admin calls for offsets, and direct fetches for readRange.
  */
-import { type Admin, Kafka, type KafkaConfig, Partitioners, type Producer, type RetryOptions, type TopicMessages } from 'kafkajs';
+import { type Admin, Kafka, type KafkaConfig, type Producer, type RetryOptions, type TopicMessages } from 'kafkajs';
 import { DEFAULT_KAFKA_TIMING } from '../config.js';
 import { messageOf, RecstreamError } from '../errors.js';
 import { LogClosed, LogOptionsInvalid, LogUnreachable, LogWriteFailed, UnknownPartition } from './errors.js';
 import { type KafkaConsumerSettings, KafkaGroupConsumer } from './kafka-consumer.js';
 import { DirectReader, type FetchedBatch } from './kafka-direct.js';
 import { type KafkaLogLevelName, kafkaLogCreator, kafkaLogLevel } from './kafka-logger.js';
+import { keyPartitioner } from './kafka-partitioner.js';
 import { toKafkaMessage, toLogRecord } from './kafka-records.js';
 import { errorFields, type LogSink, silentSink } from './log-logger.js';
 import { produceRequests } from './produce-requests.js';
@@ -101,7 +102,7 @@ export class KafkaLog implements EventLog {
       this.logger.warn({ brokers: this.options.brokers }, 'the cluster names no reachable controller; producing without idempotence');
     }
     const producer = this.kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: keyPartitioner,
       idempotent,
       allowAutoTopicCreation: true,
       retry: this.retry,

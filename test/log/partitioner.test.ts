@@ -1,5 +1,6 @@
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { keyPartitioner } from '../../src/log/kafka-partitioner.js';
 import { DefaultPartitioner, murmur2, partitionForKey } from '../../src/log/partitioner.js';
 
 // Apache Kafka clients/src/test/java/org/apache/kafka/common/utils/UtilsTest.java, testMurmur2.
@@ -61,5 +62,29 @@ describe('DefaultPartitioner', () => {
     expect(new Set(keyless).size).toBe(4);
     expect(keyless.slice(0, 4).sort()).toEqual([0, 1, 2, 3]);
     expect(() => p.partition('t', null, 4, 4)).toThrow(RangeError);
+  });
+});
+
+describe("the Kafka producer's partitioner", () => {
+  const metadata = (leaders: number[]) =>
+    leaders.map((leader, partitionId) => ({ partitionId, leader, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+
+  it('places keyed records where kafkajs DefaultPartitioner does, and explicit ones where they say', () => {
+    const ours = keyPartitioner();
+    const theirs = Partitioners.DefaultPartitioner();
+    const partitionMetadata = metadata([0, 0, 0, 0, 0, 0, 0]);
+    for (let i = 0; i < 500; i++) {
+      const key = i % 2 === 0 ? `item-${i * 7919}` : Buffer.from(`user-ü-${i}`);
+      const message = { key, value: null };
+      expect(ours({ topic: 't', partitionMetadata, message })).toBe(theirs({ topic: 't', partitionMetadata, message }));
+    }
+    expect(ours({ topic: 't', partitionMetadata, message: { key: 'item-1', value: null, partition: 5 } })).toBe(5);
+  });
+
+  it('deals keyless records round the partitions that have a leader', () => {
+    const pick = keyPartitioner();
+    const partitionMetadata = metadata([0, -1, 0, 0]);
+    const chosen = Array.from({ length: 9 }, () => pick({ topic: 't', partitionMetadata, message: { key: null, value: null } }));
+    expect(chosen).toEqual([0, 2, 3, 0, 2, 3, 0, 2, 3]);
   });
 });
