@@ -342,7 +342,10 @@ export class SpaceSaving {
     return { floor: this.floor, keys, figures, users: this.distinct?.columns(n) ?? null };
   }
 
-  /** A counter set from either stored form (see fromJSON for `peers`). */
+  /**
+   * A counter set from either stored form: columns (item-state records) or JSON (snapshots, older
+   * records). `peers.peerOf(key)` gives each counter's peer, `peers.names` names them again.
+   */
   static fromStored(
     capacity: number,
     stored: StoredCounters,
@@ -350,31 +353,20 @@ export class SpaceSaving {
     minUsers = 1,
     selection?: SelectionBuffer,
   ): SpaceSaving {
-    if ('entries' in stored) return SpaceSaving.fromJSON(capacity, stored, peers, minUsers, selection);
     const ss = new SpaceSaving(capacity, peers.names, minUsers, selection);
     ss.floor = stored.floor;
+    if ('entries' in stored) {
+      for (const [key, count, n, err, users] of stored.entries) {
+        const s = ss.append(peers.peerOf(key), count, n, err);
+        if (users !== undefined) ss.distinct?.load(s, users);
+      }
+      return ss;
+    }
     const { keys, figures, users } = stored;
     let at = 0;
     for (let k = 0; k < keys.length; k++) {
       const s = ss.append(peers.peerOf(keys[k]), figures[3 * k], figures[3 * k + 1], figures[3 * k + 2]);
       if (users !== null) at = ss.distinct?.loadColumn(s, users, at) ?? at + 2 + users[at + 1];
-    }
-    return ss;
-  }
-
-  /** `peers.peerOf(key)` gives each counter's peer, `peers.names` names them again. */
-  static fromJSON(
-    capacity: number,
-    json: SpaceSavingJson,
-    peers: { peerOf: (key: string) => number; names: PeerNames },
-    minUsers = 1,
-    selection?: SelectionBuffer,
-  ): SpaceSaving {
-    const ss = new SpaceSaving(capacity, peers.names, minUsers, selection);
-    ss.floor = json.floor;
-    for (const [key, count, n, err, users] of json.entries) {
-      const s = ss.append(peers.peerOf(key), count, n, err);
-      if (users !== undefined) ss.distinct?.load(s, users);
     }
     return ss;
   }

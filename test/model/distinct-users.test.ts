@@ -48,7 +48,7 @@ describe('distinct users behind a counter', () => {
     expect(ss.slotOfPeer(1)).toBe(0);
     expect(ss.get('b')!.users).toBe(2);
     expect(ss.supported(ss.slotOf('b'))).toBe(true);
-    const back = SpaceSaving.fromJSON(0, JSON.parse(JSON.stringify(ss.toJSON())) as never, peers, 2);
+    const back = SpaceSaving.fromStored(0, JSON.parse(JSON.stringify(ss.toJSON())) as never, peers, 2);
     expect(back.get('b')!.users).toBe(2);
     back.subtractAt(back.slotOfPeer(1), 1, 1, 22);
     expect(back.supported(back.slotOf('b'))).toBe(false);
