@@ -11,12 +11,21 @@ export interface BenchEngine {
   readonly pollMs: number;
   /** Input records it has handled (applied, duplicate or dead-lettered): recstream_events_total. */
   recordsHandled(): Promise<number>;
-  /** Its recstream_event_to_push_seconds histogram, to diff around a run. */
-  pushHistogram(): Promise<Buckets>;
+  /** Its recstream_event_to_push_seconds histogram and the CPU its process has used, to diff around a run. */
+  pushSnapshot(): Promise<PushSnapshot>;
+}
+
+export interface PushSnapshot {
+  buckets: Buckets;
+  /** process_cpu_seconds_total of the engine's process (its thread and V8's helpers); null when it has none. */
+  cpuSeconds: number | null;
+  /** performance.now() of the reader when it was taken. */
+  at: number;
 }
 
 const EVENTS_TOTAL = 'recstream_events_total';
 const EVENT_TO_PUSH_BUCKET = 'recstream_event_to_push_seconds_bucket';
+const PROCESS_CPU = 'process_cpu_seconds_total';
 
 // A scrape costs the engine about 2 ms of CPU: every 50 ms is 4 % of a core, and ends a run of a few
 // seconds within 1 % of when it ended.
@@ -38,14 +47,18 @@ export function scrapedEngine(url: string, authSecret: string | null): BenchEngi
       for (const { value } of series(await scrape(), EVENTS_TOTAL)) total += value;
       return total;
     },
-    async pushHistogram() {
+    async pushSnapshot() {
+      const text = await scrape();
+      const at = performance.now();
       const buckets: Buckets = new Map();
-      for (const { labels, value } of series(await scrape(), EVENT_TO_PUSH_BUCKET)) {
+      for (const { labels, value } of series(text, EVENT_TO_PUSH_BUCKET)) {
         const le = /(?:^|,)le="([^"]*)"/.exec(labels)?.[1];
         const bound = le === '+Inf' || le === undefined ? Infinity : Number(le);
         buckets.set(bound, (buckets.get(bound) ?? 0) + value);
       }
-      return buckets;
+      let cpuSeconds: number | null = null;
+      for (const { value } of series(text, PROCESS_CPU)) cpuSeconds = value;
+      return { buckets, cpuSeconds, at };
     },
   };
 }

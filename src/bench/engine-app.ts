@@ -30,7 +30,7 @@ export function inProcessEngine(app: RunningApp): BenchEngine {
     authSecret: app.engine.config.authSecret,
     pollMs: 2,
     recordsHandled: () => recordsHandled(app),
-    pushHistogram: () => pushHistogram(app),
+    pushSnapshot: async () => ({ buckets: await pushHistogram(app), cpuSeconds: cpuSeconds(), at: performance.now() }),
   };
 }
 
@@ -41,6 +41,12 @@ export function inProcessEngine(app: RunningApp): BenchEngine {
 async function recordsHandled(app: RunningApp): Promise<number> {
   const { values } = await app.engine.metrics.eventsTotal.get();
   return values.reduce((sum, v) => sum + v.value, 0);
+}
+
+/** CPU this process has used, as process_cpu_seconds_total counts it. */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
 /** Cumulative bucket counts of the server's event → push histogram, to diff around a run. */

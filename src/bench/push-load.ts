@@ -1,8 +1,8 @@
 import WebSocket from 'ws';
 import type { TrackingEvent } from '../events/types.js';
 import { mintToken } from '../serve/tokens.js';
-import type { BenchEngine } from './bench-engine.js';
-import { addBuckets, type Buckets, histogramQuantileMs } from './histogram.js';
+import type { BenchEngine, PushSnapshot } from './bench-engine.js';
+import { addBuckets, histogramQuantileMs } from './histogram.js';
 import { percentile, round1, sleep } from './stats.js';
 import { LiveEvents } from './workload.js';
 
@@ -63,6 +63,12 @@ export interface PushLoadResult {
   /** The servers' own recstream_event_to_push_seconds over the run, all engines together (bucket-interpolated). */
   serverP50Ms: number | null;
   serverP99Ms: number | null;
+  /**
+   * CPU the engines' processes used from the first event sent until the last frame arrived, per
+   * second of that time, in cores (all engines together): about 1 per engine is an engine that could
+   * not keep up, and its latency is a queue's. Null when an engine's metrics have no process CPU.
+   */
+  engineCores: number | null;
   via: string;
   /** How long the sender lingers to batch events into one request (0 = the tick's batch is posted at once). */
   lingerMs: number;
@@ -145,7 +151,7 @@ export async function runPushLoad(engines: readonly BenchEngine[], options: Push
     const token = engine.authSecret === null ? null : mintToken(engine.authSecret, userId, 3600);
     return connectClient(url, userId, token, onFrame);
   };
-  const histograms = async (): Promise<Buckets> => addBuckets(await Promise.all(engines.map((e) => e.pushHistogram())));
+  const snapshots = (): Promise<PushSnapshot[]> => Promise.all(engines.map((e) => e.pushSnapshot()));
   const users = Array.from({ length: options.clients }, (_, i) => `bench-${options.runId}-${i}`);
   const watched: Watched[] = [];
   for (let at = 0; at < users.length; at += CONNECT_CONCURRENCY) {
@@ -157,7 +163,7 @@ export async function runPushLoad(engines: readonly BenchEngine[], options: Push
   );
 
   const live = new LiveEvents(`push-${options.runId}`, `push-${options.runId}-`);
-  const histogramBefore = await histograms();
+  const before = await snapshots();
   const total = Math.round(options.rate * options.seconds);
   let sent = 0;
   const started = performance.now();
@@ -188,7 +194,9 @@ export async function runPushLoad(engines: readonly BenchEngine[], options: Push
   const targets = watched.filter((w) => w.lastSent !== null);
   const drainDeadline = Date.now() + DRAIN_TIMEOUT_MS;
   while (Date.now() < drainDeadline && targets.some((w) => !w.seen.has(w.lastSent!))) await sleep(20);
-  const histogramAfter = await histograms();
+  const after = await snapshots();
+  const histogramBefore = addBuckets(before.map((s) => s.buckets));
+  const histogramAfter = addBuckets(after.map((s) => s.buckets));
   await Promise.all(
     watched.map(
       (w) =>
@@ -216,7 +224,19 @@ export async function runPushLoad(engines: readonly BenchEngine[], options: Push
     maxMs: round1(percentile(latencies, 100)),
     serverP50Ms: histogramQuantileMs(histogramBefore, histogramAfter, 0.5),
     serverP99Ms: histogramQuantileMs(histogramBefore, histogramAfter, 0.99),
+    engineCores: coresUsed(before, after),
     via: options.via,
     lingerMs: options.lingerMs ?? 0,
   };
+}
+
+/** CPU seconds per wall second between two snapshots of every engine, summed over the engines. */
+function coresUsed(before: readonly PushSnapshot[], after: readonly PushSnapshot[]): number | null {
+  let cores = 0;
+  for (let i = 0; i < before.length; i++) {
+    const [b, a] = [before[i]!, after[i]!];
+    if (b.cpuSeconds === null || a.cpuSeconds === null || a.at <= b.at) return null;
+    cores += (a.cpuSeconds - b.cpuSeconds) / ((a.at - b.at) / 1000);
+  }
+  return Math.round(cores * 100) / 100;
 }

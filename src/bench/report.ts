@@ -2,6 +2,8 @@ import type { BenchReport } from './suite.js';
 
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
 const ms = (x: number | null): string => (x === null ? '–' : `${x} ms`);
+/** CPU per second of a push run, in cores (≈ 1 per engine: saturated). */
+const cores = (x: number | null): string => (x === null ? '–' : `${x} cores of CPU`);
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 
@@ -48,7 +50,7 @@ export function formatReport(r: BenchReport): string {
     [
       'latency embedded p50 / p99',
       `${le.p50Ms} / ${le.p99Ms} ms`,
-      `${le.rate} ev/s sent ${le.sentRate}, ${le.clients} clients, via ${le.via}; server histogram ${ms(le.serverP50Ms)} / ${ms(le.serverP99Ms)}`,
+      `${le.rate} ev/s sent ${le.sentRate}, ${le.clients} clients, via ${le.via}; server histogram ${ms(le.serverP50Ms)} / ${ms(le.serverP99Ms)}; engine ${cores(le.engineCores)}`,
     ],
     ...r.kafka.processes.flatMap(({ processes, latency: lk }): Array<[string, string, string]> => {
       const on = processes === 1 ? '1 process' : `${processes} processes`;
@@ -56,7 +58,7 @@ export function formatReport(r: BenchReport): string {
         [
           `latency kafka p50 / p99, ${on}`,
           `${lk.p50Ms} / ${lk.p99Ms} ms`,
-          `${lk.rate} ev/s sent ${lk.sentRate}, ${lk.clients} clients${processes === 1 ? '' : ` over ${processes} processes`}, via a Kafka producer lingering ${lk.lingerMs} ms; server histogram ${ms(lk.serverP50Ms)} / ${ms(lk.serverP99Ms)}`,
+          `${lk.rate} ev/s sent ${lk.sentRate}, ${lk.clients} clients${processes === 1 ? '' : ` over ${processes} processes`}, via a Kafka producer lingering ${lk.lingerMs} ms; server histogram ${ms(lk.serverP50Ms)} / ${ms(lk.serverP99Ms)}; engines ${cores(lk.engineCores)}`,
         ],
         [
           `latency kafka delivered, ${on}`,
@@ -68,7 +70,7 @@ export function formatReport(r: BenchReport): string {
     [
       'websocket load p50 / p99',
       `${ws.p50Ms} / ${ws.p99Ms} ms`,
-      `${ws.clients} clients, ${ws.rate} ev/s for ${ws.seconds} s (sent ${ws.sentRate}/s)`,
+      `${ws.clients} clients, ${ws.rate} ev/s for ${ws.seconds} s (sent ${ws.sentRate}/s); engine ${cores(ws.engineCores)}`,
     ],
     [
       'websocket load delivered',

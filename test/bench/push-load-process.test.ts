@@ -1,6 +1,10 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { scrapedEngine } from '../../src/bench/bench-engine.js';
 import { startBenchApp } from '../../src/bench/engine-app.js';
 import { runPushLoadInChild } from '../../src/bench/push-load-process.js';
+
+const cpuMs = ({ user, system }: NodeJS.CpuUsage): number => (user + system) / 1000;
 
 const options = { clients: 5, rate: 50, seconds: 1, via: 'POST /v1/events', runId: 'child' };
 
@@ -16,6 +20,9 @@ describe('a push load in a process of its own', () => {
       expect(result.expected).toBe(5);
       expect(result.delivered).toBe(5);
       expect(result.p99Ms).toBeGreaterThan(0);
+      // the engine (this process, scraped) did work while the clients were served: some CPU, and at most the machine's
+      expect(result.engineCores).toBeGreaterThan(0);
+      expect(result.engineCores).toBeLessThanOrEqual(availableParallelism() + 0.5);
       expect(lines.join('\n')).toContain('5 clients subscribed');
       const { values } = await app.engine.metrics.eventsTotal.get();
       expect(values.reduce((sum, v) => sum + v.value, 0)).toBeGreaterThanOrEqual(50);
@@ -29,5 +36,25 @@ describe('a push load in a process of its own', () => {
       code: 'RS_BENCH_LOAD_FAILED',
       message: expect.stringContaining('ECONNREFUSED'),
     });
+  });
+});
+
+describe("an engine's snapshot through its /metrics", () => {
+  it('reads the push histogram and the CPU its process has used, which grows with work', async () => {
+    const app = await startBenchApp({ AUTH_SECRET: 'push-load-scrape-secret' });
+    try {
+      const engine = scrapedEngine(app.url, null);
+      const first = await engine.pushSnapshot();
+      // 200 ms of this process's CPU, however busy the machine is
+      const cpu0 = process.cpuUsage();
+      while (cpuMs(process.cpuUsage(cpu0)) < 200) Math.sqrt(Math.random());
+      const second = await engine.pushSnapshot();
+      expect(first.buckets.get(Infinity)).toBeDefined();
+      expect(first.cpuSeconds).toBeGreaterThan(0);
+      expect((second.cpuSeconds ?? 0) - (first.cpuSeconds ?? 0)).toBeGreaterThanOrEqual(0.15);
+      expect(second.at).toBeGreaterThan(first.at);
+    } finally {
+      await app.stop();
+    }
   });
 });
