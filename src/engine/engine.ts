@@ -407,10 +407,8 @@ export class Engine implements EngineApi {
       // Durable before the consumer commits: lists and dead letters are acknowledged by the log.
       const sent = performance.now();
       durable = this.outputs.send(result.outgoing);
-      for (const { eventTime } of result.lists) {
-        this.metrics.recommendationsTotal.inc({ sink: 'topic' });
-        this.eventClock.observe(eventTime);
-      }
+      this.metrics.recommendationsTotal.inc({ sink: 'topic' }, result.lists.length);
+      for (const { eventTime } of result.lists) this.eventClock.observe(eventTime);
       // pushed once on the topic, so a storefront never sees a list the log does not have
       void durable.then(
         () => {
