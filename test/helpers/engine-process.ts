@@ -6,3 +6,18 @@ export { type EngineProcess, waitReady } from '../../src/bench/engine-process.js
 export function spawnEngine(env: Record<string, string>, timeoutMs = 30_000): Promise<EngineProcess> {
   return spawnEngineWith({ ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, timeoutMs);
 }
+
+/**
+ * `step`'s result; when it fails, the error carries the end of each process's log (where rebalances,
+ * restores and erasures show), `chars` characters of each.
+ */
+export async function withLogs<T>(processes: readonly EngineProcess[], step: Promise<T>, chars = 4000): Promise<T> {
+  try {
+    return await step;
+  } catch (err) {
+    const logs = processes.map(
+      (p, i) => `--- process ${i + 1} of ${processes.length}, its last log lines ---\n${p.output().slice(-chars)}`,
+    );
+    throw new Error(`${(err as Error).message}\n${logs.join('\n')}`, { cause: err });
+  }
+}

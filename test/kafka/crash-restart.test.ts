@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TrackingEvent } from '../../src/events/types.js';
 import { waitFor } from '../helpers/app.js';
 import { crashPoints, crashSeed, crashStream, expectEndsLikeStraight, restoredPartitions } from '../helpers/crash-stream.js';
-import { type EngineProcess, spawnEngine, waitReady } from '../helpers/engine-process.js';
+import { type EngineProcess, spawnEngine, waitReady, withLogs } from '../helpers/engine-process.js';
 import { mockKafkaForFile } from '../helpers/mock-kafka.js';
 import { ReadApi } from '../helpers/read-api.js';
 import { historyReasons as ownReasons, learnt as settledDigest, similarOf as similarItems } from '../helpers/settled-reads.js';
@@ -65,9 +65,7 @@ async function engine(group: string, env: Record<string, string> = {}): Promise<
     90_000,
   );
   mock.cleanups.push(() => started.stop('SIGKILL'));
-  await waitReady(started.url, 90_000).catch((err: Error) => {
-    throw new Error(`${err.message}\n--- log ---\n${started.output().slice(-3000)}`);
-  });
+  await withLogs([started], waitReady(started.url, 90_000), 3000);
   // no ADMIN_TOKEN: the website registers its schemas on the embedded registry, open then
   return { process: started, api: new ReadApi(started, '') };
 }

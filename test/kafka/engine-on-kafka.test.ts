@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { partitionForKey } from '../../src/log/partitioner.js';
 import { waitFor } from '../helpers/app.js';
-import { type EngineProcess, spawnEngine, waitReady } from '../helpers/engine-process.js';
+import { type EngineProcess, spawnEngine, waitReady, withLogs } from '../helpers/engine-process.js';
 import { mockKafkaForFile } from '../helpers/mock-kafka.js';
 import { createTopics, type TopicSet, topicEnv, topicSet, Website } from './website.js';
 
@@ -174,14 +174,15 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
     await site.connect();
     cleanups.push(() => site.close());
 
-    const split = await waitFor(
-      async () => [(await readyz(a.url)).partitions, (await readyz(b.url)).partitions],
-      ([pa, pb]) => pa.length > 0 && pb.length > 0 && pa.length + pb.length === 8,
-      90_000,
-      200,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- second process log ---\n${b.output().slice(-4000)}`);
-    });
+    const split = await withLogs(
+      [b],
+      waitFor(
+        async () => [(await readyz(a.url)).partitions, (await readyz(b.url)).partitions],
+        ([pa, pb]) => pa.length > 0 && pb.length > 0 && pa.length + pb.length === 8,
+        90_000,
+        200,
+      ),
+    );
     expect(new Set([...split[0], ...split[1]]).size).toBe(8);
 
     const users = Array.from({ length: 200 }, (_, i) => `pair-user-${i}`);

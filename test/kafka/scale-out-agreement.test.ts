@@ -6,7 +6,7 @@ import { partitionForKey } from '../../src/log/partitioner.js';
 import { mintToken } from '../../src/serve/tokens.js';
 import { agreement, bump, mean, mostFrequent } from '../helpers/agreement.js';
 import { waitFor } from '../helpers/app.js';
-import { type EngineProcess, spawnEngine, waitReady } from '../helpers/engine-process.js';
+import { type EngineProcess, spawnEngine, waitReady, withLogs } from '../helpers/engine-process.js';
 import { mockKafkaForFile } from '../helpers/mock-kafka.js';
 import { createGroupTopics, createInputTopics, type TopicSet, topicEnv, topicSet, Website } from './website.js';
 
@@ -113,15 +113,17 @@ describe('scale-out: one process and three processes of a group learn the same s
     const three = await Promise.all([engine('scale-three', registry), engine('scale-three', registry), engine('scale-three', registry)]);
     const inputPartition = (p: string): boolean => p.startsWith(`${input.clicks}/`) || p.startsWith(`${input.purchases}/`);
     // Produce only once the three have split the input: a rebalance mid-stream is not what this measures.
-    await waitFor(
-      async () => Promise.all(three.map(async (p) => (await readyz(p.url)).partitions.filter(inputPartition))),
-      (owned) =>
-        owned.every((o) => o.length > 0) && new Set(owned.flat()).size === 2 * PARTITIONS && owned.flat().length === 2 * PARTITIONS,
-      120_000,
-      250,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- logs ---\n${three.map((p) => p.output().slice(-2000)).join('\n---\n')}`);
-    });
+    await withLogs(
+      three,
+      waitFor(
+        async () => Promise.all(three.map(async (p) => (await readyz(p.url)).partitions.filter(inputPartition))),
+        (owned) =>
+          owned.every((o) => o.length > 0) && new Set(owned.flat()).size === 2 * PARTITIONS && owned.flat().length === 2 * PARTITIONS,
+        120_000,
+        250,
+      ),
+      2000,
+    );
     for (const p of three) await waitReady(p.url, 60_000);
 
     const site = new Website(mock.cluster.brokers, registry.SCHEMA_REGISTRY_URL, input);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../src/log/partitioner.js';
 import { mintToken } from '../../src/serve/tokens.js';
 import { waitFor } from '../helpers/app.js';
-import { type EngineProcess, spawnEngine, waitReady } from '../helpers/engine-process.js';
+import { type EngineProcess, spawnEngine, waitReady, withLogs } from '../helpers/engine-process.js';
 import { mockKafkaForFile } from '../helpers/mock-kafka.js';
 import { createTopics, topicEnv, topicSet, Website } from '../kafka/website.js';
 
@@ -163,7 +163,7 @@ describe('erasure across the processes of a group, with pseudonyms', () => {
       );
       expect(fromSecretA(await list(holder, newcomer))).toEqual([]);
     };
-    await checkErased();
+    await withLogs([a, b], checkErased());
 
     // a restart of both: partitions move between processes as they rejoin, and state is rebuilt
     await a.stop('SIGTERM');
@@ -176,6 +176,6 @@ describe('erasure across the processes of a group, with pseudonyms', () => {
     // replayed: the two trails, the visitor and the newcomer, less the erased user's three events (a
     // process that held a partition before the second joined keeps counting what it replayed of it)
     await applied([a, b], events.length + 2 - 3);
-    await checkErased();
+    await withLogs([a, b], checkErased());
   }, 300_000);
 });
