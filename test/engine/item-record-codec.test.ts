@@ -4,9 +4,10 @@ import { StateRecordUnreadable } from '../../src/engine/errors.js';
 import { decodeItemRecord, encodeItemRecords } from '../../src/engine/item-record-codec.js';
 import { ChangelogStore } from '../../src/engine/state-store.js';
 import { MemoryLog } from '../../src/log/memory.js';
+import { ItemDeltaBatch } from '../../src/model/item-delta.js';
 import type { ItemRecord, StoredItemRecord } from '../../src/model/item-record.js';
 import type { SpaceSavingColumns, SpaceSavingJson, StoredCounters } from '../../src/model/space-saving.js';
-import { modelWithState, randomStream } from '../model/helpers.js';
+import { HOUR, modelWithState, randomStream, T0, view } from '../model/helpers.js';
 
 /** The records of every item a learned model owns: counters with witnesses, rows, follows, trends. */
 function records(): Array<[string, ItemRecord]> {
@@ -83,6 +84,38 @@ describe('item-state records in binary', () => {
       // and what this version writes of it reads back the same
       expect(decodeItemRecord(encodeItemRecords([again[i] as ItemRecord])[0])).toEqual(again[i]);
     }
+  });
+
+  it('an item loaded from its record takes an erasure back as the item it was', () => {
+    // two people walked a → b → c; pairs need both of them (two distinct users) to be neighbours
+    const walk = (userId: string, start: number) =>
+      ['a', 'b', 'c'].map((itemId, k) => view(`${userId}-${k}`, userId, itemId, start + k * 60_000));
+    const learnt = () => {
+      const { model } = modelWithState({ minSupportUsers: 2 });
+      for (const e of [...walk('erased', T0), ...walk('other', T0 + HOUR)]) model.learnOne(e);
+      return model;
+    };
+    const source = learnt();
+    const restored = modelWithState({ minSupportUsers: 2 }).model;
+    const ids = ['a', 'b', 'c'];
+    const values = encodeItemRecords(ids.map((id) => source.items.record(id) as ItemRecord));
+    for (let i = 0; i < ids.length; i++) restored.items.loadRecord(ids[i], decodeItemRecord(values[i]) as StoredItemRecord);
+    expect(
+      restored
+        .similar('a', 5)
+        .map((n) => n.itemId)
+        .sort(),
+    ).toEqual(['b', 'c']);
+    expect(restored.similar('a', 5)).toEqual(source.similar('a', 5));
+
+    // the erased user's take-backs, as the process holding them sends them to the items' owner
+    const takeBacks = new ItemDeltaBatch(() => source.users.landmark);
+    expect(source.users.forgetUser('erased', takeBacks)).toBe(true);
+    for (const d of takeBacks.take({ topic: 'erasure/test', partition: 0, from: 0, to: 1 })) restored.items.applyDelta(d, '0');
+    const erasedHere = learnt();
+    erasedHere.forgetUser('erased');
+    for (const id of ids) expect(restored.similar(id, 5), id).toEqual(erasedHere.similar(id, 5));
+    expect(restored.similar('a', 5)).toEqual([]);
   });
 
   it('refuse a broken record and leave another format to JSON', () => {
