@@ -127,19 +127,20 @@ export class DistinctUsers {
   /** Loads slot `s` from `columns` (as `columns` writes them) at `at`; returns where the next slot starts. */
   loadColumn(s: number, columns: readonly number[], at: number): number {
     const known = columns[at + 1];
-    const base = s * this.stride + this.at;
-    const kept = Math.min(known, this.threshold);
-    for (let k = 0; k < kept; k++) this.ints[base + k] = columns[at + 2 + k];
-    this.bytes[2 * s + 1] = kept;
-    this.bytes[2 * s] = Math.max(kept, Math.min(columns[at], this.threshold + 1));
+    this.fill(s, columns[at], known, columns, at + 2);
     return at + 2 + known;
   }
 
   load(s: number, json: readonly number[]): void {
+    this.fill(s, json[0], json.length - 1, json, 1);
+  }
+
+  /** Slot `s` from atLeast and the `known` witnesses at `from` in `source` (as many as the threshold keeps). */
+  private fill(s: number, atLeast: number, known: number, source: readonly number[], from: number): void {
     const base = s * this.stride + this.at;
-    const known = Math.min(json.length - 1, this.threshold);
-    for (let k = 0; k < known; k++) this.ints[base + k] = json[k + 1];
-    this.bytes[2 * s + 1] = known;
-    this.bytes[2 * s] = Math.max(known, Math.min(json[0], this.threshold + 1));
+    const kept = Math.min(known, this.threshold);
+    for (let k = 0; k < kept; k++) this.ints[base + k] = source[from + k];
+    this.bytes[2 * s + 1] = kept;
+    this.bytes[2 * s] = Math.max(kept, Math.min(atLeast, this.threshold + 1));
   }
 }
