@@ -234,7 +234,8 @@ export async function runPushLoad(engines: readonly BenchEngine[], options: Push
 function coresUsed(before: readonly PushSnapshot[], after: readonly PushSnapshot[]): number | null {
   let cores = 0;
   for (let i = 0; i < before.length; i++) {
-    const [b, a] = [before[i]!, after[i]!];
+    const b = before[i]!;
+    const a = after[i]!;
     if (b.cpuSeconds === null || a.cpuSeconds === null || a.at <= b.at) return null;
     cores += (a.cpuSeconds - b.cpuSeconds) / ((a.at - b.at) / 1000);
   }
