@@ -53,7 +53,7 @@ export class HistoryItems {
    * costs ~50 bytes besides its elements).
    */
   constructor(
-    private readonly head = 0,
+    private head = 0,
     private readonly refHead = 0,
   ) {
     this.nums = head > 0 ? unboxedDoubles(head).fill(0) : [];
@@ -81,6 +81,31 @@ export class HistoryItems {
 
   setNumber(k: number, value: number): void {
     this.nums[k] = value;
+  }
+
+  /** The last k in [from, to) with numberAt(k) === value, -1 when none (the owner's numbers scanned in place). */
+  lastIndexOfNumber(value: number, from: number, to: number): number {
+    const nums = this.nums;
+    for (let k = to - 1; k >= from; k--) if (nums[k] === value) return k;
+    return -1;
+  }
+
+  /** How many numbers the owner keeps in front of the slots'. */
+  get headSize(): number {
+    return this.head;
+  }
+
+  /** Makes room for `size` (> headSize) numbers in front of the slots': the new ones are 0. */
+  growHead(size: number): void {
+    const extra = size - this.head;
+    if (extra <= 0) return;
+    const old = this.nums;
+    const nums = unboxedDoubles(old.length + extra);
+    for (let k = 0; k < this.head; k++) nums[k] = old[k];
+    for (let k = this.head; k < size; k++) nums[k] = 0;
+    for (let k = this.head; k < old.length; k++) nums[k + extra] = old[k];
+    this.nums = nums;
+    this.head = size;
   }
 
   /** Where slot `slot`'s numbers start in `nums`. */

@@ -4,9 +4,8 @@ import type { ModelStats } from './types.js';
 /**
  * Sizes of the state. approxBytes is estimated from entry counts with per-entry costs of V8 as the bench's
  * memory models measure them (heapUsed + external after forced collections; docs/BENCHMARKS.md): user
- * shell 355 B (the history's columns with the user's numbers and session items in front, the dedup array's own
- * overhead), history entry 39 B (a slot in the history's columns: two references, two unboxed doubles,
- * growth slack), purchased item 60 B, dedup id 12 B (a 53-bit hash in an array of doubles grown by half), item shell 250 B,
+ * shell 255 B (the history's columns with the user's numbers and session items in front), history entry 39 B (a slot in the history's columns: two references, two unboxed doubles,
+ * growth slack), purchased item 60 B, dedup id 10 B (a 53-bit hash among the user's numbers, grown by a quarter), item shell 250 B,
  * co-occurrence or followed-by counter 47 B (its slot of one buffer of columns with their growth slack,
  * witnesses, an 8-bit slot table; no key: its peer names it), neighbour 20 B (its index and score), trending entry 100 B, price 60 B.
  */
@@ -29,10 +28,10 @@ export function computeStats(state: ModelState): ModelStats {
   let transitionEntries = 0;
   for (const n of transitions.nodes.values()) transitionEntries += n.next.size;
   const approxBytes =
-    users.size * 355 +
+    users.size * 255 +
     historyEntries * 39 +
     purchased * 60 +
-    dedupIds * 12 +
+    dedupIds * 10 +
     similarity.nodes.size * 250 +
     counterEntries * 47 +
     neighborEntries * 20 +

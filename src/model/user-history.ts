@@ -1,5 +1,5 @@
 import type { EventType } from '../events/types.js';
-import { EventIds } from './event-ids.js';
+import { eventIds } from './event-ids.js';
 import { flagsOf, isInCart, lastTypeOf, wasPurchased } from './history-entry.js';
 import { HistoryItems } from './history-items.js';
 
@@ -54,7 +54,9 @@ const LAST_ORDER_TIME = 4;
 const LAST_ORDER_VALUE = 5;
 const SPEND_SUM = 6;
 const SPEND_COUNT = 7;
-const FIGURES = 8;
+/** How many event-id keys follow it, to the end of the head (event-ids.ts). */
+const ID_COUNT = 8;
+const FIGURES = 9;
 
 /**
  * One user's bounded state: the `historyLength` most recently touched distinct items (least recent
@@ -62,19 +64,19 @@ const FIGURES = 8;
  * session, RFM statistics and average spend per item.
  */
 export class UserHistory {
-  /** Its history, with the user's numbers and the session's items (SESSION_ITEMS references, least recent first, null after the last) in front. */
+  /**
+   * Its history, with the user's numbers, then its recent event ids' keys, and the session's items
+   * (SESSION_ITEMS references, least recent first, null after the last) in front.
+   */
   readonly items = new HistoryItems(FIGURES, SESSION_ITEMS);
   /** Null until the first purchase: most users never buy, and an empty Map costs ~170 bytes. */
   private purchasedItems: Map<string, number> | null = null;
-  private recentIds: EventIds;
   private sessionId: string | null = null;
 
   constructor(
     readonly historyLength: number,
     readonly dedupLength: number,
-  ) {
-    this.recentIds = new EventIds(dedupLength);
-  }
+  ) {}
 
   /** Time of the user's latest event. */
   get lastTime(): number {
@@ -124,16 +126,16 @@ export class UserHistory {
   }
 
   get dedupSize(): number {
-    return this.recentIds.size;
+    return eventIds.size(this.items, ID_COUNT);
   }
 
   /** True when this id (eventId or `order:<orderId>`) was already applied. */
   hasId(id: string): boolean {
-    return this.recentIds.has(id);
+    return eventIds.has(this.items, ID_COUNT, id);
   }
 
   rememberId(id: string): void {
-    this.recentIds.add(id);
+    eventIds.add(this.items, ID_COUNT, this.dedupLength, id);
   }
 
   /**
@@ -241,7 +243,7 @@ export class UserHistory {
     return {
       items,
       purchased: [...this.purchased],
-      recentIds: this.recentIds.toJSON(),
+      recentIds: eventIds.toJSON(this.items, ID_COUNT),
       lastTime: this.lastTime,
       session: { id: this.sessionId, lastTime: this.items.numberAt(SESSION_LAST_TIME), items: this.sessionList() },
       rfm: this.rfm,
@@ -255,7 +257,7 @@ export class UserHistory {
       h.items.load(id, weight, flagsOf(lastType, inCart, purchased), trendMinute, follows);
     }
     if (json.purchased.length > 0) h.purchasedItems = new Map(json.purchased);
-    h.recentIds = EventIds.fromJSON(dedupLength, json.recentIds);
+    eventIds.load(h.items, ID_COUNT, json.recentIds);
     h.lastTime = json.lastTime;
     h.sessionId = json.session.id;
     h.items.setNumber(SESSION_LAST_TIME, json.session.lastTime);
