@@ -231,7 +231,7 @@ export class HistoryItems {
    * new one evicting the least recent while more than `limit` (0 = no bound) are held. Returns the
    * item's slot.
    */
-  touch(itemId: string, delta: number, type: EventType, limit: number): number {
+  touchItem(itemId: string, delta: number, type: EventType, limit: number): number {
     const found = this.find(itemId);
     if (found >= 0) {
       const slot = this.moveToNewest(found);

@@ -63,12 +63,7 @@ const FIGURES = 9;
  * first, so eviction is O(1)), purchased items, the last `dedupLength` event/order ids, the current
  * session, RFM statistics and average spend per item.
  */
-export class UserHistory {
-  /**
-   * Its history, with the user's numbers, then its recent event ids' keys, and the session's items
-   * (SESSION_ITEMS references, least recent first, null after the last) in front.
-   */
-  readonly items = new HistoryItems(FIGURES, SESSION_ITEMS);
+export class UserHistory extends HistoryItems {
   /** Null until the first purchase: most users never buy, and an empty Map costs ~170 bytes. */
   private purchasedItems: Map<string, number> | null = null;
   private sessionId: string | null = null;
@@ -76,7 +71,18 @@ export class UserHistory {
   constructor(
     readonly historyLength: number,
     readonly dedupLength: number,
-  ) {}
+  ) {
+    super(FIGURES, SESSION_ITEMS);
+  }
+
+  /**
+   * Its history: the user is its own history's columns (one object a user, not two), with the
+   * user's numbers, then its recent event ids' keys, and the session's items (SESSION_ITEMS
+   * references, least recent first, null after the last) in front.
+   */
+  get items(): HistoryItems {
+    return this;
+  }
 
   /** Time of the user's latest event. */
   get lastTime(): number {
@@ -143,7 +149,7 @@ export class UserHistory {
    * the history bounded; returns the item's slot in `items`.
    */
   touch(itemId: string, delta: number, type: EventType): number {
-    return this.items.touch(itemId, delta, type, this.historyLength);
+    return this.touchItem(itemId, delta, type, this.historyLength);
   }
 
   /** Purchased items and when, least recent first (the excludePurchased filter reads it). */

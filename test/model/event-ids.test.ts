@@ -66,14 +66,14 @@ describe('a user’s dedup ids as 53-bit hashes', () => {
     const items = new HistoryItems(3);
     items.setNumber(0, 7.5);
     items.setNumber(1, -2);
-    for (let i = 0; i < 25; i++) items.touch(`item-${i}`, i + 0.25, 'view', 20);
+    for (let i = 0; i < 25; i++) items.touchItem(`item-${i}`, i + 0.25, 'view', 20);
     const before = Array.from({ length: items.size }, (_, k) => [items.idAt(k), items.weightAt(k), items.flagsAt(k)]);
     for (let i = 0; i < 60; i++) eventIds.add(items, 2, 200, `evt-${i}`);
     expect(eventIds.size(items, 2)).toBe(60);
     expect(items.numberAt(0)).toBe(7.5);
     expect(items.numberAt(1)).toBe(-2);
     expect(Array.from({ length: items.size }, (_, k) => [items.idAt(k), items.weightAt(k), items.flagsAt(k)])).toEqual(before);
-    items.touch('item-new', 1, 'add_to_cart', 20);
+    items.touchItem('item-new', 1, 'add_to_cart', 20);
     expect(items.ids().slice(-2)).toEqual(['item-24', 'item-new']);
     for (let i = 0; i < 60; i++) expect(eventIds.has(items, 2, `evt-${i}`)).toBe(true);
   });

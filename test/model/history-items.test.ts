@@ -45,7 +45,7 @@ describe('HistoryItems', () => {
       if (r < 0.6) {
         const type = EVENT_TYPES[Math.floor(rnd() * EVENT_TYPES.length)];
         const delta = Math.floor(rnd() * 4) / 2;
-        const slot = items.touch(id, delta, type, limit);
+        const slot = items.touchItem(id, delta, type, limit);
         touchTruth(truth, id, delta, type, limit);
         expect(slot).toBe(items.size - 1);
         expect(items.idAt(slot)).toBe(id);
@@ -82,7 +82,7 @@ describe('HistoryItems', () => {
     }
     // the bound on sources, for certain: the first stays, then the newest
     const one = new HistoryItems();
-    const slot = one.touch('x', 1, 'view', 0);
+    const slot = one.touchItem('x', 1, 'view', 0);
     for (let k = 0; k < MAX_FOLLOWS_PER_ENTRY + 2; k++) one.setFollowMinute(slot, `f${k}`, 100 + k);
     const kept = [0, ...Array.from({ length: MAX_FOLLOWS_PER_ENTRY - 1 }, (_, k) => k + 3)];
     expect(one.followsAt(slot)).toEqual(kept.map((k) => [`f${k}`, 100 + k]));
@@ -90,7 +90,7 @@ describe('HistoryItems', () => {
 
   it('keeps a source minute exactly at any distance from the trend minute, as the trend minute moves', () => {
     const items = new HistoryItems();
-    const slot = items.touch('x', 1, 'view', 0);
+    const slot = items.touchItem('x', 1, 'view', 0);
     const trend = 28_000_000;
     items.setTrendMinute(slot, trend);
     for (const minute of [trend, trend + 2 ** 21 - 1, trend + 2 ** 21, trend - 2 ** 21 + 1, trend - 2 ** 21, 0, 2 ** 26 - 1]) {
@@ -105,7 +105,7 @@ describe('HistoryItems', () => {
         ]);
       }
     }
-    items.touch('x', 1, 'add_to_cart', 0);
+    items.touchItem('x', 1, 'add_to_cart', 0);
     expect([items.followsAt(slot), items.trendMinuteAt(slot), items.flagsAt(slot)]).toEqual([
       [['a', 2 ** 26 - 1]],
       trend,
@@ -118,7 +118,7 @@ describe('HistoryItems', () => {
     expect([items.numberAt(0), items.numberAt(1), items.numberAt(2)]).toEqual([0, 0, 0]);
     items.setNumber(0, 1.5);
     items.setNumber(2, -7);
-    for (let k = 0; k < 40; k++) items.touch(`i${k % 13}`, 1, 'view', 10);
+    for (let k = 0; k < 40; k++) items.touchItem(`i${k % 13}`, 1, 'view', 10);
     items.scaleWeights(0.5);
     expect([items.numberAt(0), items.numberAt(1), items.numberAt(2)]).toEqual([1.5, 0, -7]);
     expect(items.size).toBe(10);
@@ -127,8 +127,8 @@ describe('HistoryItems', () => {
 
   it('scales weights, and loads entries back in their order', () => {
     const items = new HistoryItems();
-    items.touch('a', 2, 'view', 0);
-    items.touch('b', 4, 'add_to_cart', 0);
+    items.touchItem('a', 2, 'view', 0);
+    items.touchItem('b', 4, 'add_to_cart', 0);
     items.setFollowMinute(1, 'a', 7);
     items.scaleWeights(0.5);
     const copy = new HistoryItems();
