@@ -1,80 +1,74 @@
 import type { EventType } from '../events/types.js';
 import { unboxedDoubles } from './doubles.js';
 import { FLAG_SPAN, firstFlags, flagsAfter } from './history-entry.js';
+import { ITEM_INDEX_SPAN, type ItemIds } from './item-ids.js';
 
 /** Followed-by sources remembered per history entry. */
 export const MAX_FOLLOWS_PER_ENTRY = 8;
 
 /** A slot's numbers in `nums`, STRIDE apart. */
-const STRIDE = 2;
+const STRIDE = 3;
 const WEIGHT = 0;
 /**
  * (trendMinute · FLAG_SPAN + flags) · FOLLOW_SPAN + follow code, exact in a double: whole minutes
  * since the epoch stay below 2^26 until 2097, so the head takes 31 bits and the code 22. The code
- * holds the minute of the one followed-by source a slot names by a string in `refs`, as its distance
+ * holds the minute of the slot's one followed-by source (its ITEMS number names it), as its distance
  * from the trend minute + FOLLOW_BIAS (1 .. FOLLOW_SPAN − 1; 0 = none); a minute farther than that
- * is kept in the array form of the sources instead.
+ * is kept in the list form of the sources instead.
  */
 const PACKED = 1;
 const FOLLOW_SPAN = 2 ** 22;
 const FOLLOW_BIAS = 2 ** 21;
-/** A slot's references in `refs`: its item id, then its followed-by sources. */
-const REFS = 2;
+/**
+ * item index · ITEM_INDEX_SPAN + source code, exact in a double (26 + 26 bits): the code is 0 for no
+ * followed-by source, the one source's index + 1, or LISTED when the sources are in `listed`.
+ */
+const ITEMS = 2;
+const LISTED = ITEM_INDEX_SPAN - 1;
 /** Slots added when the columns are full: a history's columns stay within a few slots of its length. */
 const GROW_SLOTS = 4;
 
-/**
- * A slot's followed-by sources: none, one (its minute in the slot's packed number; most entries have one), or
- * [from, minute, …] in the order first seen.
- */
-type Follows = string | Array<string | number> | null;
+/** What the histories of one model share: the table naming their items. */
+export interface HistoryShared {
+  readonly itemIds: ItemIds;
+}
 
 /**
- * One user's history entries, least recently touched first, in columns: per slot the item id, what the
- * user did with it (weight r_ui in forward-decayed units, the latest event's type, cart state; not
- * when: no part of the model reads it, and recency is in the order and the decayed weight) and what it added to shared item state (contributions.ts): the minute of its latest trending
- * count (0 = none) and of its latest followed-by transition from each source. Whole minutes since
- * the epoch are small integers.
+ * One user's history entries, least recently touched first, in one column of numbers: per slot the
+ * item (its index in the model's ItemIds), what the user did with it (weight r_ui in forward-decayed
+ * units, the latest event's type, cart state; not when: no part of the model reads it, and recency is
+ * in the order and the decayed weight) and what it added to shared item state (contributions.ts):
+ * the minute of its latest trending count (0 = none) and of its latest followed-by transition from
+ * each source. Whole minutes since the epoch are small integers.
  *
- * Columns, not an object per entry: an entry object was ~150 bytes (9 fields, two of them boxed
- * doubles), twenty of them per user most of the user side's memory and most of what the collector
- * marks. A slot number is valid until the history next changes order (touch). A history holds at most
- * a few dozen items, where a scan from the newest costs about what a hash lookup does.
+ * Numbers, not an object per entry or references: an entry object was ~150 bytes (9 fields, two of
+ * them boxed doubles), and a reference per item and per source 8 bytes each besides the numbers. A
+ * slot number is valid until the history next changes order (touch). A history holds at most a few
+ * dozen items, where a scan from the newest costs about what a hash lookup does.
  */
-export class HistoryItems {
+export class HistoryItems<S extends HistoryShared = HistoryShared> {
   private count = 0;
-  private refs: Array<string | Follows> = [];
   /** The owner's `head` numbers, then the slots' numbers. */
   private nums: number[];
+  /**
+   * The sources of slots with more than one, or with one too far in time for the code, by the slot's
+   * item index: [source index, minute, …] in the order first seen. Null while there are none (most
+   * histories).
+   */
+  private listed: Map<number, number[]> | null = null;
 
   /**
-   * `head` numbers and `refHead` references the owner keeps in front of the slots' (numberAt,
-   * setNumber; referenceAt, setReference), 0 and null at first: two arrays fewer per user (an array
-   * costs ~50 bytes besides its elements).
+   * `head` numbers the owner keeps in front of the slots' (numberAt, setNumber; growHead), 0 at
+   * first: an array fewer per user (an array costs ~50 bytes besides its elements).
    */
   constructor(
+    protected readonly shared: S,
     private head = 0,
-    private readonly refHead = 0,
   ) {
     this.nums = head > 0 ? unboxedDoubles(head).fill(0) : [];
-    if (refHead > 0) this.refs = new Array<string | Follows>(refHead).fill(null);
   }
 
-  /** The owner's reference `k` (< refHead). */
-  referenceAt(k: number): string | null {
-    return this.refs[k] as string | null;
-  }
-
-  setReference(k: number, value: string | null): void {
-    this.refs[k] = value;
-  }
-
-  /** Where slot `slot`'s references start in `refs`. */
-  private refAt(slot: number): number {
-    return this.refHead + slot * REFS;
-  }
-
-  /** The owner's number `k` (< head). */
+  /** The owner's number `k` (< headSize). */
   numberAt(k: number): number {
     return this.nums[k];
   }
@@ -119,9 +113,19 @@ export class HistoryItems {
 
   /** The item's slot, -1 when the history does not hold it. */
   find(itemId: string): number {
-    const refs = this.refs;
+    const index = this.shared.itemIds.indexOf(itemId);
+    return index < 0 ? -1 : this.findIndex(index);
+  }
+
+  private findIndex(index: number): number {
+    const nums = this.nums;
+    const low = index * ITEM_INDEX_SPAN;
+    const high = low + ITEM_INDEX_SPAN;
     // newest first: the item an event names is usually one of the last touched
-    for (let k = this.count - 1; k >= 0; k--) if (refs[this.refAt(k)] === itemId) return k;
+    for (let k = this.count - 1; k >= 0; k--) {
+      const items = nums[this.head + k * STRIDE + ITEMS];
+      if (items >= low && items < high) return k;
+    }
     return -1;
   }
 
@@ -130,7 +134,20 @@ export class HistoryItems {
   }
 
   idAt(slot: number): string {
-    return this.refs[this.refAt(slot)] as string;
+    return this.shared.itemIds.idAt(this.itemIndexAt(slot));
+  }
+
+  private itemIndexAt(slot: number): number {
+    return Math.floor(this.nums[this.numAt(slot) + ITEMS] / ITEM_INDEX_SPAN);
+  }
+
+  private sourceCodeAt(slot: number): number {
+    return this.nums[this.numAt(slot) + ITEMS] % ITEM_INDEX_SPAN;
+  }
+
+  private setSourceCode(slot: number, code: number): void {
+    const at = this.numAt(slot) + ITEMS;
+    this.nums[at] = this.nums[at] - (this.nums[at] % ITEM_INDEX_SPAN) + code;
   }
 
   weightAt(slot: number): number {
@@ -156,37 +173,52 @@ export class HistoryItems {
   }
 
   setTrendMinute(slot: number, minute: number): void {
-    const single = this.refs[this.refAt(slot) + 1];
-    const followMinute = typeof single === 'string' ? this.singleMinute(slot) : -1;
+    const source = this.sourceCodeAt(slot);
+    const single = source !== 0 && source !== LISTED;
+    const followMinute = single ? this.singleMinute(slot) : -1;
     this.nums[this.numAt(slot) + PACKED] = (minute * FLAG_SPAN + this.flagsAt(slot)) * FOLLOW_SPAN;
     // the one source's minute is kept relative to the trend minute: again from the new one
-    if (typeof single === 'string') this.setSingle(slot, single, followMinute);
+    if (single) this.setSingle(slot, source - 1, followMinute);
   }
 
-  /** The minute of the one source a slot names by a string. */
+  /** The minute of the slot's one source (its code). */
   private singleMinute(slot: number): number {
     return this.trendMinuteAt(slot) + this.codeAt(slot) - FOLLOW_BIAS;
   }
 
-  /** Makes `from` the slot's one source at `minute`: in the code when it fits, else in the array form. */
-  private setSingle(slot: number, from: string, minute: number): void {
+  /** Makes item `source` the slot's one source at `minute`: in the code when it fits, else listed. */
+  private setSingle(slot: number, source: number, minute: number): void {
     const code = minute - this.trendMinuteAt(slot) + FOLLOW_BIAS;
     const at = this.numAt(slot) + PACKED;
     this.nums[at] -= this.codeAt(slot);
     if (code > 0 && code < FOLLOW_SPAN) {
-      this.refs[this.refAt(slot) + 1] = from;
+      this.setSourceCode(slot, source + 1);
       this.nums[at] += code;
     } else {
-      this.refs[this.refAt(slot) + 1] = [from, minute];
+      this.setSourceCode(slot, LISTED);
+      this.listedMap().set(this.itemIndexAt(slot), [source, minute]);
     }
+  }
+
+  private listedMap(): Map<number, number[]> {
+    this.listed ??= new Map();
+    return this.listed;
+  }
+
+  /** The listed sources of a slot whose code is LISTED. */
+  private listedAt(slot: number): number[] {
+    return this.listed?.get(this.itemIndexAt(slot)) as number[];
   }
 
   /** The minute of the slot's latest transition from `from`, -1 when it has none. */
   followMinute(slot: number, from: string): number {
-    const follows = this.refs[this.refAt(slot) + 1] as Follows;
-    if (follows === null) return -1;
-    if (typeof follows === 'string') return follows === from ? this.singleMinute(slot) : -1;
-    for (let k = 0; k < follows.length; k += 2) if (follows[k] === from) return follows[k + 1] as number;
+    const source = this.sourceCodeAt(slot);
+    if (source === 0) return -1;
+    const index = this.shared.itemIds.indexOf(from);
+    if (index < 0) return -1;
+    if (source !== LISTED) return source - 1 === index ? this.singleMinute(slot) : -1;
+    const listed = this.listedAt(slot);
+    for (let k = 0; k < listed.length; k += 2) if (listed[k] === index) return listed[k + 1];
     return -1;
   }
 
@@ -195,34 +227,38 @@ export class HistoryItems {
    * the oldest after the first is forgotten (contributions.ts: it stays as anonymous aggregate).
    */
   setFollowMinute(slot: number, from: string, minute: number): void {
-    const at = this.refAt(slot) + 1;
-    const follows = this.refs[at] as Follows;
-    if (follows === null || follows === from) {
-      this.setSingle(slot, from, minute);
+    const index = this.shared.itemIds.intern(from);
+    const source = this.sourceCodeAt(slot);
+    if (source === 0 || (source !== LISTED && source - 1 === index)) {
+      this.setSingle(slot, index, minute);
       return;
     }
-    if (typeof follows === 'string') {
+    if (source !== LISTED) {
       const first = this.singleMinute(slot);
       this.nums[this.numAt(slot) + PACKED] -= this.codeAt(slot);
-      this.refs[at] = [follows, first, from, minute];
+      this.setSourceCode(slot, LISTED);
+      this.listedMap().set(this.itemIndexAt(slot), [source - 1, first, index, minute]);
       return;
     }
-    for (let k = 0; k < follows.length; k += 2) {
-      if (follows[k] !== from) continue;
-      follows[k + 1] = minute;
+    const listed = this.listedAt(slot);
+    for (let k = 0; k < listed.length; k += 2) {
+      if (listed[k] !== index) continue;
+      listed[k + 1] = minute;
       return;
     }
-    follows.push(from, minute);
-    if (follows.length > 2 * MAX_FOLLOWS_PER_ENTRY) follows.splice(2, 2);
+    listed.push(index, minute);
+    if (listed.length > 2 * MAX_FOLLOWS_PER_ENTRY) listed.splice(2, 2);
   }
 
   /** The slot's followed-by sources as [from, minute] pairs, first seen first (cold paths). */
   followsAt(slot: number): Array<[string, number]> {
-    const follows = this.refs[this.refAt(slot) + 1] as Follows;
-    if (follows === null) return [];
-    if (typeof follows === 'string') return [[follows, this.singleMinute(slot)]];
+    const source = this.sourceCodeAt(slot);
+    const ids = this.shared.itemIds;
+    if (source === 0) return [];
+    if (source !== LISTED) return [[ids.idAt(source - 1), this.singleMinute(slot)]];
+    const listed = this.listedAt(slot);
     const out: Array<[string, number]> = [];
-    for (let k = 0; k < follows.length; k += 2) out.push([follows[k] as string, follows[k + 1] as number]);
+    for (let k = 0; k < listed.length; k += 2) out.push([ids.idAt(listed[k]), listed[k + 1]]);
     return out;
   }
 
@@ -232,7 +268,8 @@ export class HistoryItems {
    * item's slot.
    */
   touchItem(itemId: string, delta: number, type: EventType, limit: number): number {
-    const found = this.find(itemId);
+    const index = this.shared.itemIds.intern(itemId);
+    const found = this.findIndex(index);
     if (found >= 0) {
       const slot = this.moveToNewest(found);
       const at = this.numAt(slot);
@@ -243,12 +280,12 @@ export class HistoryItems {
       return slot;
     }
     if (limit > 0 && this.count >= limit) this.removeOldest(this.count - limit + 1);
-    return this.append(itemId, delta, firstFlags(type), 0);
+    return this.append(index, delta, firstFlags(type), 0);
   }
 
   /** Appends an entry as the most recent (restoring a stored history, oldest first). */
   load(itemId: string, weight: number, flags: number, trendMinute: number, follows: ReadonlyArray<[string, number]>): void {
-    const slot = this.append(itemId, weight, flags, trendMinute);
+    const slot = this.append(this.shared.itemIds.intern(itemId), weight, flags, trendMinute);
     for (const [from, minute] of follows) this.setFollowMinute(slot, from, minute);
   }
 
@@ -265,26 +302,36 @@ export class HistoryItems {
     return out;
   }
 
-  private append(itemId: string, weight: number, flags: number, trendMinute: number): number {
+  /** Marks the index of every item the history names (ItemIds.sweep). */
+  markItems(mark: (index: number) => void): void {
+    for (let slot = 0; slot < this.count; slot++) {
+      mark(this.itemIndexAt(slot));
+      const source = this.sourceCodeAt(slot);
+      if (source === 0) continue;
+      if (source !== LISTED) {
+        mark(source - 1);
+        continue;
+      }
+      const listed = this.listedAt(slot);
+      for (let k = 0; k < listed.length; k += 2) mark(listed[k]);
+    }
+  }
+
+  private append(index: number, weight: number, flags: number, trendMinute: number): number {
     const slot = this.count;
-    if (this.refAt(slot) === this.refs.length) this.grow();
-    this.refs[this.refAt(slot)] = itemId;
-    this.refs[this.refAt(slot) + 1] = null;
+    if (this.numAt(slot) >= this.nums.length) this.grow();
     const at = this.numAt(slot);
     this.nums[at + WEIGHT] = weight;
     this.nums[at + PACKED] = (trendMinute * FLAG_SPAN + flags) * FOLLOW_SPAN;
+    this.nums[at + ITEMS] = index * ITEM_INDEX_SPAN;
     this.count++;
     return slot;
   }
 
   private grow(): void {
-    const slots = this.count + GROW_SLOTS;
-    // arrays of exactly this size (a pushed array grows by half plus 16 slots), numbers unboxed
-    const refs = new Array<string | Follows>(this.refAt(slots)).fill(null);
-    const nums = unboxedDoubles(this.numAt(slots));
-    for (let k = 0; k < this.refAt(this.count); k++) refs[k] = this.refs[k];
+    // an array of exactly this size (a pushed array grows by half plus 16 slots), numbers unboxed
+    const nums = unboxedDoubles(this.numAt(this.count + GROW_SLOTS));
     for (let k = 0; k < this.numAt(this.count); k++) nums[k] = this.nums[k];
-    this.refs = refs;
     this.nums = nums;
   }
 
@@ -292,27 +339,27 @@ export class HistoryItems {
   private moveToNewest(slot: number): number {
     const last = this.count - 1;
     if (slot === last) return slot;
-    const refs = this.refs;
     const nums = this.nums;
-    const id = refs[this.refAt(slot)];
-    const follows = refs[this.refAt(slot) + 1];
-    const n0 = nums[this.numAt(slot)];
-    const n1 = nums[this.numAt(slot) + 1];
-    shiftDown(refs, this.refAt(slot), this.refAt(slot + 1), this.refAt(this.count));
-    shiftDown(nums, this.numAt(slot), this.numAt(slot + 1), this.numAt(this.count));
-    refs[this.refAt(last)] = id;
-    refs[this.refAt(last) + 1] = follows;
-    nums[this.numAt(last)] = n0;
-    nums[this.numAt(last) + 1] = n1;
+    const at = this.numAt(slot);
+    const weight = nums[at + WEIGHT];
+    const packed = nums[at + PACKED];
+    const items = nums[at + ITEMS];
+    shiftDown(nums, at, this.numAt(slot + 1), this.numAt(this.count));
+    const to = this.numAt(last);
+    nums[to + WEIGHT] = weight;
+    nums[to + PACKED] = packed;
+    nums[to + ITEMS] = items;
     return last;
   }
 
   private removeOldest(n: number): void {
-    shiftDown(this.refs, this.refHead, this.refAt(n), this.refAt(this.count));
+    const listed = this.listed;
+    if (listed !== null) {
+      for (let slot = 0; slot < n; slot++) if (this.sourceCodeAt(slot) === LISTED) listed.delete(this.itemIndexAt(slot));
+      if (listed.size === 0) this.listed = null;
+    }
     shiftDown(this.nums, this.head, this.numAt(n), this.numAt(this.count));
     this.count -= n;
-    // released slots hold no strings the history no longer names
-    this.refs.fill(null, this.refAt(this.count), this.refAt(this.count + n));
   }
 }
 

@@ -69,7 +69,7 @@ export function fromSnapshot(snapshot: unknown): ModelState {
   model.eventsApplied = snapshot.eventsApplied;
   model.maxTime = snapshot.maxTime;
   model.decay.t0 = snapshot.decayT0;
-  for (const [id, u] of snapshot.users) model.users.set(id, UserHistory.fromJSON(c.historyLength, c.dedupLength, u));
+  for (const [id, u] of snapshot.users) model.users.set(id, UserHistory.fromJSON(model.userContext, u));
   model.similarity = ItemSimilarity.fromJSON(model.similarity.options, snapshot.items);
   model.transitions = Transitions.fromJSON(snapshot.transitions, model.similarity);
   model.trending = Trending.fromJSON(c.trendingHalfLifeHours, snapshot.trending);

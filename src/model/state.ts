@@ -7,7 +7,7 @@ import { ItemSimilarity } from './similarity.js';
 import { Transitions } from './transitions.js';
 import { Trending } from './trending.js';
 import type { ForgottenCounts, ModelConfig } from './types.js';
-import type { UserHistory } from './user-history.js';
+import { type UserContext, type UserHistory, userContext } from './user-history.js';
 
 /**
  * Everything the model has learned, as data: what the Recommender works on, what a snapshot carries
@@ -17,6 +17,8 @@ import type { UserHistory } from './user-history.js';
 export class ModelState {
   decay: ForwardDecay;
   users = new Map<string, UserHistory>();
+  /** What its users share: their bounds and the table naming their items. */
+  readonly userContext: UserContext;
   similarity: ItemSimilarity;
   transitions: Transitions;
   trending: Trending;
@@ -38,6 +40,7 @@ export class ModelState {
   constructor(readonly config: ModelConfig) {
     const c = config;
     this.decay = new ForwardDecay(c.halfLifeHours);
+    this.userContext = userContext(c.historyLength, c.dedupLength);
     this.similarity = new ItemSimilarity({
       neighbors: c.neighbors,
       maxCountersPerItem: c.maxCountersPerItem,

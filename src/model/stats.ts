@@ -4,8 +4,8 @@ import type { ModelStats } from './types.js';
 /**
  * Sizes of the state. approxBytes is estimated from entry counts with per-entry costs of V8 as the bench's
  * memory models measure them (heapUsed + external after forced collections; docs/BENCHMARKS.md): user
- * shell 220 B (the user, whose own fields are its history's columns, with its numbers and session items in front), history entry 39 B (a slot in the history's columns: two references, two unboxed doubles,
- * growth slack), purchased item 60 B, dedup id 10 B (a 53-bit hash among the user's numbers, grown by a quarter), item shell 250 B,
+ * shell 300 B (the user, whose own fields are its history's columns, with its numbers and session items in front), history entry 24 B (a slot of three unboxed doubles in the history's column: its
+ * numbers and its item and followed-by source as indices of the model's ItemIds), purchased item 60 B, dedup id 10 B (a 53-bit hash among the user's numbers, grown by a quarter), item shell 250 B,
  * co-occurrence or followed-by counter 47 B (its slot of one buffer of columns with their growth slack,
  * witnesses, an 8-bit slot table; no key: its peer names it), neighbour 20 B (its index and score), trending entry 100 B, price 60 B.
  */
@@ -28,8 +28,8 @@ export function computeStats(state: ModelState): ModelStats {
   let transitionEntries = 0;
   for (const n of transitions.nodes.values()) transitionEntries += n.next.size;
   const approxBytes =
-    users.size * 220 +
-    historyEntries * 39 +
+    users.size * 300 +
+    historyEntries * 24 +
     purchased * 60 +
     dedupIds * 10 +
     similarity.nodes.size * 250 +

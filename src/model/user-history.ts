@@ -1,7 +1,8 @@
 import type { EventType } from '../events/types.js';
 import { eventIds } from './event-ids.js';
 import { flagsOf, isInCart, lastTypeOf, wasPurchased } from './history-entry.js';
-import { HistoryItems } from './history-items.js';
+import { HistoryItems, type HistoryShared } from './history-items.js';
+import { ItemIds } from './item-ids.js';
 
 /** Recency / frequency / monetary statistics of a user's orders. */
 export interface Rfm {
@@ -54,34 +55,51 @@ const LAST_ORDER_TIME = 4;
 const LAST_ORDER_VALUE = 5;
 const SPEND_SUM = 6;
 const SPEND_COUNT = 7;
+/** SESSION_ITEMS numbers: the session's items (item index + 1; 0 after the last), least recent first. */
+const SESSION = 8;
 /** How many event-id keys follow it, to the end of the head (event-ids.ts). */
-const ID_COUNT = 8;
-const FIGURES = 9;
+const ID_COUNT = SESSION + SESSION_ITEMS;
+const FIGURES = ID_COUNT + 1;
+
+/** What the users of one model share: their bounds and the table naming their items. */
+export interface UserContext extends HistoryShared {
+  readonly historyLength: number;
+  readonly dedupLength: number;
+}
+
+/** A context for users of these bounds, with a table of item ids of its own. */
+export function userContext(historyLength: number, dedupLength: number): UserContext {
+  return { historyLength, dedupLength, itemIds: new ItemIds() };
+}
 
 /**
  * One user's bounded state: the `historyLength` most recently touched distinct items (least recent
  * first, so eviction is O(1)), purchased items, the last `dedupLength` event/order ids, the current
  * session, RFM statistics and average spend per item.
  */
-export class UserHistory extends HistoryItems {
+export class UserHistory extends HistoryItems<UserContext> {
   /** Null until the first purchase: most users never buy, and an empty Map costs ~170 bytes. */
   private purchasedItems: Map<string, number> | null = null;
   private sessionId: string | null = null;
 
-  constructor(
-    readonly historyLength: number,
-    readonly dedupLength: number,
-  ) {
-    super(FIGURES, SESSION_ITEMS);
+  constructor(context: UserContext) {
+    super(context, FIGURES);
   }
 
   /**
    * Its history: the user is its own history's columns (one object a user, not two), with the
-   * user's numbers, then its recent event ids' keys, and the session's items (SESSION_ITEMS
-   * references, least recent first, null after the last) in front.
+   * user's numbers, the session's items, then its recent event ids' keys in front.
    */
   get items(): HistoryItems {
     return this;
+  }
+
+  get historyLength(): number {
+    return this.shared.historyLength;
+  }
+
+  get dedupLength(): number {
+    return this.shared.dedupLength;
   }
 
   /** Time of the user's latest event. */
@@ -176,13 +194,13 @@ export class UserHistory extends HistoryItems {
   /** Items of the current session (≤ SESSION_ITEMS). */
   get sessionSize(): number {
     let n = 0;
-    while (n < SESSION_ITEMS && this.items.referenceAt(n) !== null) n++;
+    while (n < SESSION_ITEMS && this.numberAt(SESSION + n) !== 0) n++;
     return n;
   }
 
   /** The current session's item `k`, least recent first (k < sessionSize). */
   sessionItemAt(k: number): string {
-    return this.items.referenceAt(k) as string;
+    return this.shared.itemIds.idAt((this.numberAt(SESSION + k) - 1) | 0);
   }
 
   private sessionList(): string[] {
@@ -201,22 +219,29 @@ export class UserHistory extends HistoryItems {
       (id !== null ? id === this.sessionId : this.sessionId === null && time - last <= SESSION_GAP_MS && time >= last - SESSION_GAP_MS);
     if (!sameSession) {
       this.sessionId = id;
-      for (let k = 0; k < SESSION_ITEMS; k++) this.items.setReference(k, null);
+      for (let k = 0; k < SESSION_ITEMS; k++) this.setNumber(SESSION + k, 0);
       this.items.setNumber(SESSION_LAST_TIME, time);
     } else if (time > last) this.items.setNumber(SESSION_LAST_TIME, time);
   }
 
   /** The item becomes the session's latest (once; the least recent beyond SESSION_ITEMS goes). */
   addToSession(itemId: string): void {
-    const items = this.items;
+    const code = this.shared.itemIds.intern(itemId) + 1;
     let n = this.sessionSize;
     let at = 0;
-    while (at < n && items.referenceAt(at) !== itemId) at++;
+    while (at < n && this.numberAt(SESSION + at) !== code) at++;
     // the item itself, or the least recent when full, leaves: the later ones move down
     const from = at < n ? at : n === SESSION_ITEMS ? 0 : n;
-    for (let k = from; k + 1 < n; k++) items.setReference(k, items.referenceAt(k + 1));
+    for (let k = from; k + 1 < n; k++) this.setNumber(SESSION + k, this.numberAt(SESSION + k + 1));
     if (from < n) n--;
-    items.setReference(n, itemId);
+    this.setNumber(SESSION + n, code);
+  }
+
+  /** Marks the index of every item the user names (ItemIds.sweep). */
+  override markItems(mark: (index: number) => void): void {
+    super.markItems(mark);
+    const size = this.sessionSize;
+    for (let k = 0; k < size; k++) mark((this.numberAt(SESSION + k) - 1) | 0);
   }
 
   /** Multiplies every weight (forward-decay renormalisation). */
@@ -257,8 +282,8 @@ export class UserHistory extends HistoryItems {
     };
   }
 
-  static fromJSON(historyLength: number, dedupLength: number, json: UserHistoryJson): UserHistory {
-    const h = new UserHistory(historyLength, dedupLength);
+  static fromJSON(context: UserContext, json: UserHistoryJson): UserHistory {
+    const h = new UserHistory(context);
     for (const [id, weight, , lastType, inCart, purchased, trendMinute, follows] of json.items) {
       h.items.load(id, weight, flagsOf(lastType, inCart, purchased), trendMinute, follows);
     }
@@ -268,7 +293,7 @@ export class UserHistory extends HistoryItems {
     h.sessionId = json.session.id;
     h.items.setNumber(SESSION_LAST_TIME, json.session.lastTime);
     const session = json.session.items.slice(-SESSION_ITEMS);
-    for (let k = 0; k < session.length; k++) h.items.setReference(k, session[k]);
+    for (let k = 0; k < session.length; k++) h.setNumber(SESSION + k, context.itemIds.intern(session[k]) + 1);
     h.rfm = json.rfm;
     h.items.setNumber(SPEND_SUM, json.spend.sum);
     h.items.setNumber(SPEND_COUNT, json.spend.count);

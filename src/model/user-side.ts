@@ -71,6 +71,7 @@ export class UserSide {
     if (user !== undefined && (user.hasId(event.eventId) || (orderKey !== null && user.hasId(orderKey)))) {
       return { applied: false, touchedItems: [] };
     }
+    this.sweepItemIds();
     const time = event.timestamp;
     if (time > state.maxTime) state.maxTime = time;
     renormaliseState(state, time);
@@ -80,7 +81,7 @@ export class UserSide {
       this.trainRanker(event.userId, user, chosen, event.eventId, time, view);
     }
 
-    const u = user ?? new UserHistory(config.historyLength, config.dedupLength);
+    const u = user ?? new UserHistory(state.userContext);
     if (user === undefined)
       state.forgotten.usersOverCap += this.userRecency.admit(state.users, event.userId, u, config.maxUsers, this.changed);
     else this.userRecency.touch(state.users, event.userId, u);
@@ -166,6 +167,20 @@ export class UserSide {
     }
     const slot = user.touch(itemId, delta, type);
     addTrending(updates, items, slot, time, this.trendingWindowMs);
+  }
+
+  /**
+   * Lets the users' item-id table go of the ids no held user names any more, once it holds twice
+   * what its last sweep kept (item-ids.ts). Only here, before an event's items are named: every
+   * history is then a held user's.
+   */
+  private sweepItemIds(): void {
+    const itemIds = this.state.userContext.itemIds;
+    if (!itemIds.sweepDue) return;
+    const users = this.state.users;
+    itemIds.sweep((mark) => {
+      for (const user of users.values()) user.markItems(mark);
+    });
   }
 
   /** A user counts for an item's trending once per this window (0 hours: once while it is in their history). */
@@ -265,7 +280,7 @@ export class UserSide {
     const state = this.state;
     const decay = state.decay;
     if (decay.t0 === null) decay.t0 = record.t0;
-    const user = UserHistory.fromJSON(state.config.historyLength, state.config.dedupLength, record.history);
+    const user = UserHistory.fromJSON(state.userContext, record.history);
     const f = decay.fromLandmark(record.t0);
     if (f !== 1) user.scale(f);
     if (state.users.has(userId)) this.userRecency.touch(state.users, userId, user);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { eventIds } from '../../src/model/event-ids.js';
 import { HistoryItems } from '../../src/model/history-items.js';
+import { ItemIds } from '../../src/model/item-ids.js';
 
 /** A history whose head is one number before the keys: the keys' count. */
 function host(): HistoryItems {
-  return new HistoryItems(1);
+  return new HistoryItems({ itemIds: new ItemIds() }, 1);
 }
 
 describe('a user’s dedup ids as 53-bit hashes', () => {
@@ -63,7 +64,7 @@ describe('a user’s dedup ids as 53-bit hashes', () => {
   });
 
   it('grows among a history’s numbers without moving the slots’ or the numbers in front', () => {
-    const items = new HistoryItems(3);
+    const items = new HistoryItems({ itemIds: new ItemIds() }, 3);
     items.setNumber(0, 7.5);
     items.setNumber(1, -2);
     for (let i = 0; i < 25; i++) items.touchItem(`item-${i}`, i + 0.25, 'view', 20);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/events/types.js';
 import { firstFlags, flagsAfter } from '../../src/model/history-entry.js';
 import { HistoryItems, MAX_FOLLOWS_PER_ENTRY } from '../../src/model/history-items.js';
+import { ItemIds } from '../../src/model/item-ids.js';
 import { lcg } from './helpers.js';
 
 interface Truth {
@@ -36,7 +37,7 @@ function followTruth(entry: Truth, from: string, minute: number): void {
 describe('HistoryItems', () => {
   it('holds what a Map of entry objects would, through random touches, evictions, trending and followed-by minutes', () => {
     const limit = 12;
-    const items = new HistoryItems();
+    const items = new HistoryItems({ itemIds: new ItemIds() });
     const truth = new Map<string, Truth>();
     const rnd = lcg(9);
     for (let step = 0; step < 20_000; step++) {
@@ -81,7 +82,7 @@ describe('HistoryItems', () => {
       expect(items.followMinute(slot, 'nobody')).toBe(-1);
     }
     // the bound on sources, for certain: the first stays, then the newest
-    const one = new HistoryItems();
+    const one = new HistoryItems({ itemIds: new ItemIds() });
     const slot = one.touchItem('x', 1, 'view', 0);
     for (let k = 0; k < MAX_FOLLOWS_PER_ENTRY + 2; k++) one.setFollowMinute(slot, `f${k}`, 100 + k);
     const kept = [0, ...Array.from({ length: MAX_FOLLOWS_PER_ENTRY - 1 }, (_, k) => k + 3)];
@@ -89,7 +90,7 @@ describe('HistoryItems', () => {
   });
 
   it('keeps a source minute exactly at any distance from the trend minute, as the trend minute moves', () => {
-    const items = new HistoryItems();
+    const items = new HistoryItems({ itemIds: new ItemIds() });
     const slot = items.touchItem('x', 1, 'view', 0);
     const trend = 28_000_000;
     items.setTrendMinute(slot, trend);
@@ -114,7 +115,7 @@ describe('HistoryItems', () => {
   });
 
   it("keeps its owner's numbers in front of the slots through growth, moves, evictions and scaling", () => {
-    const items = new HistoryItems(3);
+    const items = new HistoryItems({ itemIds: new ItemIds() }, 3);
     expect([items.numberAt(0), items.numberAt(1), items.numberAt(2)]).toEqual([0, 0, 0]);
     items.setNumber(0, 1.5);
     items.setNumber(2, -7);
@@ -126,12 +127,12 @@ describe('HistoryItems', () => {
   });
 
   it('scales weights, and loads entries back in their order', () => {
-    const items = new HistoryItems();
+    const items = new HistoryItems({ itemIds: new ItemIds() });
     items.touchItem('a', 2, 'view', 0);
     items.touchItem('b', 4, 'add_to_cart', 0);
     items.setFollowMinute(1, 'a', 7);
     items.scaleWeights(0.5);
-    const copy = new HistoryItems();
+    const copy = new HistoryItems({ itemIds: new ItemIds() });
     for (let k = 0; k < items.size; k++) {
       copy.load(items.idAt(k), items.weightAt(k), items.flagsAt(k), items.trendMinuteAt(k), items.followsAt(k));
     }

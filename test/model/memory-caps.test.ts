@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Recommender } from '../../src/model/index.js';
-import { modelWithState, randomStream, T0 } from './helpers.js';
+import { modelWithState, randomStream, T0, view } from './helpers.js';
 
 describe('memory caps under a long random stream', () => {
   const config = { historyLength: 8, maxCountersPerItem: 12, neighbors: 5, maxTransitionsPerItem: 6, userIdleDays: 1 };
@@ -41,6 +41,35 @@ describe('memory caps under a long random stream', () => {
     expect(m.knowsUser('old')).toBe(false);
     expect(m.knowsUser('new')).toBe(true);
     expect(m.expireIdle(T0 + 30 * 3_600_000)).toBe(0);
+  });
+
+  it('lets go of item ids no user names any more, and every user still names its own items', () => {
+    const { model: churn, state: held } = modelWithState({ historyLength: 3 });
+    const seen = new Map<string, string[]>();
+    const learn = (k: number, userId: string, session: string): void => {
+      const itemId = `item-${k}`;
+      churn.learnOne(view(`e${k}`, userId, itemId, T0 + k * 1000, 'view', session));
+      seen.set(userId, [...(seen.get(userId) ?? []), itemId].slice(-6));
+    };
+    // ten users whose items nobody else names (the last of five of them in a session of its own: its
+    // items before are named only as followed-by sources, as the others' first is only as a session
+    // item), then idle while 40 others go through 30,000 items
+    for (let k = 0; k < 60; k++) learn(k, `sleeper${k % 10}`, k >= 50 && k % 2 === 1 ? 'second' : 'first');
+    for (let k = 60; k < 30_060; k++) learn(k, `u${k % 40}`, 'one');
+    // each item is named once; what the users hold is ~50 × (3 + 5 session + 3 sources)
+    expect(held.userContext.itemIds.size).toBeLessThan(1100);
+    for (const [userId, items] of seen) {
+      const user = held.users.get(userId);
+      const split = userId.startsWith('sleeper') && Number(userId.slice(-1)) % 2 === 1;
+      expect(user?.items.ids()).toEqual(items.slice(-3));
+      // each item followed the user's item before it in the session (a sleeper's last began a new one)
+      expect([0, 1, 2].map((slot) => user?.items.followsAt(slot).map(([from]) => from))).toEqual([
+        [items[2]],
+        [items[3]],
+        split ? [] : [items[4]],
+      ]);
+      expect(user?.toJSON().session.items).toEqual(split ? items.slice(-1) : items.slice(-5));
+    }
   });
 
   it('reports its size', () => {
