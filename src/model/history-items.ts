@@ -113,8 +113,15 @@ export class HistoryItems<S extends HistoryShared = HistoryShared> {
 
   /** The item's slot, -1 when the history does not hold it. */
   find(itemId: string): number {
-    const index = this.shared.itemIds.indexOf(itemId);
-    return index < 0 ? -1 : this.findIndex(index);
+    const nums = this.nums;
+    const ids = this.shared.itemIds;
+    // the ids compared, not the table asked for an index: the filters of a list ask this of hundreds
+    // of candidates, whose ids are mostly the very strings the table holds (compared as references),
+    // and a scan of a few dozen slots costs less than a lookup in a Map of every id
+    for (let k = this.count - 1; k >= 0; k--) {
+      if (ids.idAt(Math.floor(nums[this.head + k * STRIDE + ITEMS] / ITEM_INDEX_SPAN)) === itemId) return k;
+    }
+    return -1;
   }
 
   private findIndex(index: number): number {
