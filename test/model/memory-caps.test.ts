@@ -55,6 +55,10 @@ describe('memory caps under a long random stream', () => {
     // items before are named only as followed-by sources, as the others' first is only as a session
     // item), then idle while 40 others go through 30,000 items
     for (let k = 0; k < 60; k++) learn(k, `sleeper${k % 10}`, k >= 50 && k % 2 === 1 ? 'second' : 'first');
+    // and one whose newest item has two followed-by sources (held in list form) that nothing else names
+    for (const [k, item] of ['x1', 'x2', 'x3', 'x1', 'x3', 'y1', 'y2', 'x3'].entries()) {
+      churn.learnOne(view(`r${k}`, 'revisitor', item, T0 + k * 1000, 'view', k < 7 ? 'first' : 'second'));
+    }
     for (let k = 60; k < 30_060; k++) learn(k, `u${k % 40}`, 'one');
     // each item is named once; what the users hold is ~50 × (3 + 5 session + 3 sources)
     expect(held.userContext.itemIds.size).toBeLessThan(1100);
@@ -70,6 +74,10 @@ describe('memory caps under a long random stream', () => {
       ]);
       expect(user?.toJSON().session.items).toEqual(split ? items.slice(-1) : items.slice(-5));
     }
+    const revisitor = held.users.get('revisitor');
+    expect(revisitor?.items.ids()).toEqual(['y1', 'y2', 'x3']);
+    expect([0, 1, 2].map((slot) => revisitor?.items.followsAt(slot).map(([from]) => from))).toEqual([['x3'], ['y1'], ['x2', 'x1']]);
+    expect(revisitor?.toJSON().session.items).toEqual(['x3']);
   });
 
   it('reports its size', () => {
