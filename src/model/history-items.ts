@@ -91,15 +91,7 @@ export class HistoryItems<S extends HistoryShared = HistoryShared> {
 
   /** Makes room for `size` (> headSize) numbers in front of the slots': the new ones are 0. */
   growHead(size: number): void {
-    const extra = size - this.head;
-    if (extra <= 0) return;
-    const old = this.nums;
-    const nums = unboxedDoubles(old.length + extra);
-    for (let k = 0; k < this.head; k++) nums[k] = old[k];
-    for (let k = this.head; k < size; k++) nums[k] = 0;
-    for (let k = this.head; k < old.length; k++) nums[k + extra] = old[k];
-    this.nums = nums;
-    this.head = size;
+    if (size > this.head) this.relayout(size, (this.nums.length - this.head) / STRIDE);
   }
 
   /** Where slot `slot`'s numbers start in `nums`. */
@@ -113,26 +105,17 @@ export class HistoryItems<S extends HistoryShared = HistoryShared> {
 
   /** The item's slot, -1 when the history does not hold it. */
   find(itemId: string): number {
-    const nums = this.nums;
     const ids = this.shared.itemIds;
     // the ids compared, not the table asked for an index: the filters of a list ask this of hundreds
     // of candidates, whose ids are mostly the very strings the table holds (compared as references),
     // and a scan of a few dozen slots costs less than a lookup in a Map of every id
-    for (let k = this.count - 1; k >= 0; k--) {
-      if (ids.idAt(Math.floor(nums[this.head + k * STRIDE + ITEMS] / ITEM_INDEX_SPAN)) === itemId) return k;
-    }
+    for (let k = this.count - 1; k >= 0; k--) if (ids.idAt(this.itemIndexAt(k)) === itemId) return k;
     return -1;
   }
 
   private findIndex(index: number): number {
-    const nums = this.nums;
-    const low = index * ITEM_INDEX_SPAN;
-    const high = low + ITEM_INDEX_SPAN;
     // newest first: the item an event names is usually one of the last touched
-    for (let k = this.count - 1; k >= 0; k--) {
-      const items = nums[this.head + k * STRIDE + ITEMS];
-      if (items >= low && items < high) return k;
-    }
+    for (let k = this.count - 1; k >= 0; k--) if (this.itemIndexAt(k) === index) return k;
     return -1;
   }
 
@@ -336,10 +319,20 @@ export class HistoryItems<S extends HistoryShared = HistoryShared> {
   }
 
   private grow(): void {
+    this.relayout(this.head, this.count + GROW_SLOTS);
+  }
+
+  /** New numbers for a head of `head` (≥ the current one; new head numbers 0) and room for `slots` slots. */
+  private relayout(head: number, slots: number): void {
+    const old = this.nums;
     // an array of exactly this size (a pushed array grows by half plus 16 slots), numbers unboxed
-    const nums = unboxedDoubles(this.numAt(this.count + GROW_SLOTS));
-    for (let k = 0; k < this.numAt(this.count); k++) nums[k] = this.nums[k];
+    const nums = unboxedDoubles(head + slots * STRIDE);
+    for (let k = 0; k < this.head; k++) nums[k] = old[k];
+    for (let k = this.head; k < head; k++) nums[k] = 0;
+    const used = this.count * STRIDE;
+    for (let k = 0; k < used; k++) nums[head + k] = old[this.head + k];
     this.nums = nums;
+    this.head = head;
   }
 
   /** Moves a slot to the newest end, the later ones down by one; returns its new slot. */

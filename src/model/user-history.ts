@@ -104,62 +104,59 @@ export class UserHistory extends HistoryItems<UserContext> {
 
   /** Time of the user's latest event. */
   get lastTime(): number {
-    return this.items.numberAt(LAST_TIME);
+    return this.numberAt(LAST_TIME);
   }
 
   set lastTime(time: number) {
-    this.items.setNumber(LAST_TIME, time);
+    this.setNumber(LAST_TIME, time);
   }
 
   /** The user's order statistics (a copy). */
   get rfm(): Rfm {
-    const f = this.items;
     return {
-      orders: f.numberAt(ORDERS),
-      totalValue: f.numberAt(TOTAL_VALUE),
-      lastOrderTime: f.numberAt(LAST_ORDER_TIME),
-      lastOrderValue: f.numberAt(LAST_ORDER_VALUE),
+      orders: this.numberAt(ORDERS),
+      totalValue: this.numberAt(TOTAL_VALUE),
+      lastOrderTime: this.numberAt(LAST_ORDER_TIME),
+      lastOrderValue: this.numberAt(LAST_ORDER_VALUE),
     };
   }
 
   set rfm(rfm: Rfm) {
-    const f = this.items;
-    f.setNumber(ORDERS, rfm.orders);
-    f.setNumber(TOTAL_VALUE, rfm.totalValue);
-    f.setNumber(LAST_ORDER_TIME, rfm.lastOrderTime);
-    f.setNumber(LAST_ORDER_VALUE, rfm.lastOrderValue);
+    this.setNumber(ORDERS, rfm.orders);
+    this.setNumber(TOTAL_VALUE, rfm.totalValue);
+    this.setNumber(LAST_ORDER_TIME, rfm.lastOrderTime);
+    this.setNumber(LAST_ORDER_VALUE, rfm.lastOrderValue);
   }
 
   get orders(): number {
-    return this.items.numberAt(ORDERS);
+    return this.numberAt(ORDERS);
   }
 
   /** An order of `value` at `time` joins the statistics. */
   addOrder(value: number, time: number): void {
-    const f = this.items;
-    f.setNumber(ORDERS, f.numberAt(ORDERS) + 1);
-    f.setNumber(TOTAL_VALUE, f.numberAt(TOTAL_VALUE) + value);
-    f.setNumber(LAST_ORDER_TIME, Math.max(f.numberAt(LAST_ORDER_TIME), time));
-    f.setNumber(LAST_ORDER_VALUE, value);
+    this.setNumber(ORDERS, this.numberAt(ORDERS) + 1);
+    this.setNumber(TOTAL_VALUE, this.numberAt(TOTAL_VALUE) + value);
+    this.setNumber(LAST_ORDER_TIME, Math.max(this.numberAt(LAST_ORDER_TIME), time));
+    this.setNumber(LAST_ORDER_VALUE, value);
   }
 
   /** An item of `price` bought or put in the cart. */
   addSpend(price: number): void {
-    this.items.setNumber(SPEND_SUM, this.items.numberAt(SPEND_SUM) + price);
-    this.items.setNumber(SPEND_COUNT, this.items.numberAt(SPEND_COUNT) + 1);
+    this.setNumber(SPEND_SUM, this.numberAt(SPEND_SUM) + price);
+    this.setNumber(SPEND_COUNT, this.numberAt(SPEND_COUNT) + 1);
   }
 
   get dedupSize(): number {
-    return eventIds.size(this.items, ID_COUNT);
+    return eventIds.size(this, ID_COUNT);
   }
 
   /** True when this id (eventId or `order:<orderId>`) was already applied. */
   hasId(id: string): boolean {
-    return eventIds.has(this.items, ID_COUNT, id);
+    return eventIds.has(this, ID_COUNT, id);
   }
 
   rememberId(id: string): void {
-    eventIds.add(this.items, ID_COUNT, this.dedupLength, id);
+    eventIds.add(this, ID_COUNT, this.dedupLength, id);
   }
 
   /**
@@ -213,15 +210,15 @@ export class UserHistory extends HistoryItems<UserContext> {
   /** advanceSession without building its result. */
   enterSession(sessionId: string | null | undefined, time: number): void {
     const id = sessionId ?? null;
-    const last = this.items.numberAt(SESSION_LAST_TIME);
+    const last = this.numberAt(SESSION_LAST_TIME);
     const sameSession =
       this.sessionSize > 0 &&
       (id !== null ? id === this.sessionId : this.sessionId === null && time - last <= SESSION_GAP_MS && time >= last - SESSION_GAP_MS);
     if (!sameSession) {
       this.sessionId = id;
       for (let k = 0; k < SESSION_ITEMS; k++) this.setNumber(SESSION + k, 0);
-      this.items.setNumber(SESSION_LAST_TIME, time);
-    } else if (time > last) this.items.setNumber(SESSION_LAST_TIME, time);
+      this.setNumber(SESSION_LAST_TIME, time);
+    } else if (time > last) this.setNumber(SESSION_LAST_TIME, time);
   }
 
   /** The item becomes the session's latest (once; the least recent beyond SESSION_ITEMS goes). */
@@ -246,57 +243,56 @@ export class UserHistory extends HistoryItems<UserContext> {
 
   /** Multiplies every weight (forward-decay renormalisation). */
   scale(factor: number): void {
-    this.items.scaleWeights(factor);
+    this.scaleWeights(factor);
   }
 
   /** Average price of the items the user bought or looked at with a known price (0 if none). */
   averageSpend(): number {
-    const count = this.items.numberAt(SPEND_COUNT);
-    return count > 0 ? this.items.numberAt(SPEND_SUM) / count : 0;
+    const count = this.numberAt(SPEND_COUNT);
+    return count > 0 ? this.numberAt(SPEND_SUM) / count : 0;
   }
 
   toJSON(): UserHistoryJson {
     const items: UserHistoryJson['items'] = [];
-    const h = this.items;
-    for (let k = 0; k < h.size; k++) {
-      const flags = h.flagsAt(k);
+    for (let k = 0; k < this.size; k++) {
+      const flags = this.flagsAt(k);
       items.push([
-        h.idAt(k),
-        h.weightAt(k),
+        this.idAt(k),
+        this.weightAt(k),
         0,
         lastTypeOf(flags),
         isInCart(flags),
         wasPurchased(flags),
-        h.trendMinuteAt(k),
-        h.followsAt(k),
+        this.trendMinuteAt(k),
+        this.followsAt(k),
       ]);
     }
     return {
       items,
       purchased: [...this.purchased],
-      recentIds: eventIds.toJSON(this.items, ID_COUNT),
+      recentIds: eventIds.toJSON(this, ID_COUNT),
       lastTime: this.lastTime,
-      session: { id: this.sessionId, lastTime: this.items.numberAt(SESSION_LAST_TIME), items: this.sessionList() },
+      session: { id: this.sessionId, lastTime: this.numberAt(SESSION_LAST_TIME), items: this.sessionList() },
       rfm: this.rfm,
-      spend: { sum: this.items.numberAt(SPEND_SUM), count: this.items.numberAt(SPEND_COUNT) },
+      spend: { sum: this.numberAt(SPEND_SUM), count: this.numberAt(SPEND_COUNT) },
     };
   }
 
   static fromJSON(context: UserContext, json: UserHistoryJson): UserHistory {
     const h = new UserHistory(context);
     for (const [id, weight, , lastType, inCart, purchased, trendMinute, follows] of json.items) {
-      h.items.load(id, weight, flagsOf(lastType, inCart, purchased), trendMinute, follows);
+      h.load(id, weight, flagsOf(lastType, inCart, purchased), trendMinute, follows);
     }
     if (json.purchased.length > 0) h.purchasedItems = new Map(json.purchased);
-    eventIds.load(h.items, ID_COUNT, json.recentIds);
+    eventIds.load(h, ID_COUNT, json.recentIds);
     h.lastTime = json.lastTime;
     h.sessionId = json.session.id;
-    h.items.setNumber(SESSION_LAST_TIME, json.session.lastTime);
+    h.setNumber(SESSION_LAST_TIME, json.session.lastTime);
     const session = json.session.items.slice(-SESSION_ITEMS);
     for (let k = 0; k < session.length; k++) h.setNumber(SESSION + k, context.itemIds.intern(session[k]) + 1);
     h.rfm = json.rfm;
-    h.items.setNumber(SPEND_SUM, json.spend.sum);
-    h.items.setNumber(SPEND_COUNT, json.spend.count);
+    h.setNumber(SPEND_SUM, json.spend.sum);
+    h.setNumber(SPEND_COUNT, json.spend.count);
     return h;
   }
 }
