@@ -178,7 +178,9 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
       [b],
       waitFor(
         async () => [(await readyz(a.url)).partitions, (await readyz(b.url)).partitions],
-        ([pa, pb]) => pa.length > 0 && pb.length > 0 && pa.length + pb.length === 8,
+        // the two reads are not one instant: mid-rebalance both can report a partition, so wait
+        // until the reports are disjoint as well as complete
+        ([pa, pb]) => pa.length > 0 && pb.length > 0 && pa.length + pb.length === 8 && new Set([...pa, ...pb]).size === 8,
         90_000,
         200,
       ),
