@@ -16,26 +16,36 @@ const MAX_STAMP = 0x7fffffff;
  * created once: the arrays are reused by every gathering of that model (no allocation per event) and
  * never shared with another model in the process.
  *
- * Per-item accumulators are indexed by ItemNode.index and valid where `marks` holds the gathering's
- * stamp: typed arrays instead of a Map or per-candidate objects, since this runs on every event and
- * reads hundreds of neighbours.
+ * An item's accumulators sit at its touched position, found through `positions` where that holds the
+ * gathering's stamp: typed arrays instead of a Map or per-candidate objects, since this runs on every
+ * event and reads hundreds of neighbours.
  */
 export class CandidateGatherer {
   private stamp = 0;
   /** The latest gathering: the only pool whose content the arrays hold. */
   private current: GatheredPool | null = null;
-  private marks = new Int32Array(1024);
+  /**
+   * Per item index, two Int32 side by side: the stamp of the gathering that touched it and its
+   * touched position. One cache line per neighbour read: the accumulators live by touched position,
+   * densely, where separate arrays by item index cost a miss each for every neighbour.
+   */
+  private positions = new Int32Array(2048);
+  /** By touched position (first-touch order) of the latest gathering: */
+  private touchedIndices = new Int32Array(1024);
   private knnSums = new Float64Array(1024);
   private followSums = new Float64Array(1024);
   private supports = new Int32Array(1024);
   private bestPositions = new Int32Array(1024);
   private supporterCounts = new Int32Array(1024);
-  /** MAX_SUPPORTERS slots per item index. */
+  /** 1 where the candidate is one of the user's own items (what `top`'s unseenOnly leaves out). */
+  private seenFlags = new Uint8Array(1024);
+  /** The user's items' row indices (−1: no row), newest first. */
+  private historyIndices = new Int32Array(64);
+  /** MAX_SUPPORTERS slots per touched position. */
   private readonly supporterIds: string[] = [];
-  /** Items touched by the current gathering, in first-touch order. */
-  private readonly touchedNodes: NeighborRow[] = [];
-  /** Affinity by touched position of the latest gathering. */
   private affinities = new Float64Array(1024);
+  /** The rows the latest gathering's indices name. */
+  private rows: readonly NeighborRow[] = [];
   private powersBase = NaN;
   private powers: number[] = [];
   /** Candidate objects of top's lists: few and reused, so they stay in cache. */
@@ -55,35 +65,40 @@ export class CandidateGatherer {
    */
   gather(user: UserHistory, sources: CandidateSources, tuning: CandidateTuning): GatheredPool {
     const stamp = this.nextStamp();
-    this.ensureCapacity(sources.items.rows.length);
+    const items = sources.items;
+    const byIndex = items.rows;
+    this.ensureCapacity(byIndex.length);
+    this.rows = byIndex;
     // fields copied to locals: hot loops then skip the loads through `this`
-    const mark = this.marks;
+    const at = this.positions;
+    const indices = this.touchedIndices;
     const knn = this.knnSums;
     const follow = this.followSums;
     const support = this.supports;
     const best = this.bestPositions;
     const supCount = this.supporterCounts;
     const supIds = this.supporterIds;
-    const nodesTouched = this.touchedNodes;
-    const items = sources.items;
-    const byIndex = items.rows;
+    const seen = this.seenFlags;
     let touched = 0;
     // the history is least recent first: its last `count` slots, newest first
     const history = user.items;
     const total = history.size;
+    if (this.historyIndices.length < total) this.historyIndices = new Int32Array(total * 2);
+    const historyIndices = this.historyIndices;
     const count = Math.min(total, tuning.historyItems);
     const decayPowers = this.positionPowers(tuning.positionDecay, count);
     for (let pos = 0; pos < count; pos++) {
       const slot = total - 1 - pos;
       const historyId = history.idAt(slot);
       const node = items.row(historyId);
+      historyIndices[pos] = node === undefined ? -1 : node.index;
       if (node === undefined) continue;
       let strength =
         tuning.weightExponent === 0
           ? decayPowers[pos]
           : decayPowers[pos] * Math.max(history.weightAt(slot) * sources.weightFactor, 0) ** tuning.weightExponent;
       if (!(strength > 0)) continue;
-      const indices = node.neighborIndices;
+      const neighbors = node.neighborIndices;
       const scores = node.neighborScores;
       const n = Math.min(scores.length, tuning.neighborsPerItem);
       if (tuning.normalizeRows) {
@@ -94,24 +109,28 @@ export class CandidateGatherer {
         if (sum > 0) strength /= sum;
       }
       for (let k = 0; k < n; k++) {
-        const i = indices[k];
+        const i = neighbors[k];
         const add = strength * scores[k];
-        if (mark[i] !== stamp) {
-          mark[i] = stamp;
-          knn[i] = add;
-          follow[i] = 0;
-          support[i] = 1;
-          best[i] = pos;
-          supCount[i] = 1;
-          supIds[i * MAX_SUPPORTERS] = historyId;
-          nodesTouched[touched++] = byIndex[i];
+        if (at[2 * i] !== stamp) {
+          const t = touched++;
+          at[2 * i] = stamp;
+          at[2 * i + 1] = t;
+          indices[t] = i;
+          seen[t] = 0;
+          knn[t] = add;
+          follow[t] = 0;
+          support[t] = 1;
+          best[t] = pos;
+          supCount[t] = 1;
+          supIds[t * MAX_SUPPORTERS] = historyId;
         } else {
-          knn[i] += add;
-          support[i]++;
-          const s = supCount[i];
+          const t = at[2 * i + 1];
+          knn[t] += add;
+          support[t]++;
+          const s = supCount[t];
           if (s < MAX_SUPPORTERS) {
-            supIds[i * MAX_SUPPORTERS + s] = historyId;
-            supCount[i] = s + 1;
+            supIds[t * MAX_SUPPORTERS + s] = historyId;
+            supCount[t] = s + 1;
           }
         }
       }
@@ -126,37 +145,42 @@ export class CandidateGatherer {
       const peers = row.indices;
       for (let slot = 0; slot < shares.length; slot++) {
         const share = shares[slot];
-        const peer = peers[slot];
-        const other = byIndex[peer];
-        const i = other.index;
-        if (mark[i] !== stamp) {
-          mark[i] = stamp;
-          knn[i] = 0;
-          follow[i] = weight * share;
-          support[i] = 0;
-          best[i] = -1;
-          supCount[i] = 1;
-          supIds[i * MAX_SUPPORTERS] = from;
-          nodesTouched[touched++] = other;
+        const i = peers[slot];
+        if (at[2 * i] !== stamp) {
+          const t = touched++;
+          at[2 * i] = stamp;
+          at[2 * i + 1] = t;
+          indices[t] = i;
+          seen[t] = 0;
+          knn[t] = 0;
+          follow[t] = weight * share;
+          support[t] = 0;
+          best[t] = -1;
+          supCount[t] = 1;
+          supIds[t * MAX_SUPPORTERS] = from;
         } else {
-          follow[i] += weight * share;
-          const s = supCount[i];
-          if (s < MAX_SUPPORTERS && !this.hasSupporter(i, s, from)) {
-            supIds[i * MAX_SUPPORTERS + s] = from;
-            supCount[i] = s + 1;
+          const t = at[2 * i + 1];
+          follow[t] += weight * share;
+          const s = supCount[t];
+          if (s < MAX_SUPPORTERS && !this.hasSupporter(t, s, from)) {
+            supIds[t * MAX_SUPPORTERS + s] = from;
+            supCount[t] = s + 1;
           }
         }
       }
     }
-    if (this.affinities.length < touched) this.affinities = new Float64Array(touched * 2);
+    // the user's own items among the candidates: older ones than the gathered `count` too
+    for (let pos = count; pos < total; pos++) historyIndices[pos] = items.indexOf(history.idAt(total - 1 - pos));
+    for (let pos = 0; pos < total; pos++) {
+      const i = historyIndices[pos];
+      if (i >= 0 && at[2 * i] === stamp) seen[at[2 * i + 1]] = 1;
+    }
     const affinities = this.affinities;
     const exponent = tuning.popularityExponent;
     const transitionWeight = tuning.transitionWeight;
     for (let t = 0; t < touched; t++) {
-      const node = nodesTouched[t];
-      const i = node.index;
-      let affinity = knn[i] + transitionWeight * follow[i];
-      if (exponent !== 0) affinity *= (1 + items.popularity(node.id)) ** exponent;
+      let affinity = knn[t] + transitionWeight * follow[t];
+      if (exponent !== 0) affinity *= (1 + items.popularity(byIndex[indices[t]].id)) ** exponent;
       affinities[t] = affinity;
     }
     const pool: GatheredPool = { size: touched };
@@ -168,21 +192,26 @@ export class CandidateGatherer {
   all(pool: GatheredPool): Candidate[] {
     this.assertCurrent(pool);
     const out: Candidate[] = [];
-    for (let t = 0; t < pool.size; t++) out.push(this.fill(blankCandidate(), this.touchedNodes[t], this.affinities[t]));
+    for (let t = 0; t < pool.size; t++) out.push(this.fill(blankCandidate(), t));
     return out;
   }
 
   /**
-   * The `size` best candidates of the latest gathering passing `keep`, by affinity then id (same
-   * result as topCandidates(all(pool))), building candidate objects only for the returned items.
-   * Throws if another gathering has run since. The returned objects are reused by the next call:
-   * read them before calling again.
+   * The `size` best candidates of the latest gathering passing `keep` (null: every one) and, with
+   * `unseenOnly`, not in the gathered user's history, by affinity then id (same result as
+   * topCandidates(all(pool)) with those filters), building candidate objects only for the returned
+   * items. Throws if another gathering has run since. The returned objects are reused by the next
+   * call: read them before calling again.
    */
-  top(pool: GatheredPool, size: number, keep: (itemId: string) => boolean): Candidate[] {
+  top(pool: GatheredPool, size: number, keep: ((itemId: string) => boolean) | null, unseenOnly = false): Candidate[] {
     this.assertCurrent(pool);
     const n = pool.size;
-    const nodes = this.touchedNodes;
+    const rows = this.rows;
+    const indices = this.touchedIndices;
+    const seen = this.seenFlags;
     const aff = this.affinities;
+    // the seen flag first: it spares keep, and the load of a row's id, for the user's own items
+    const passes = (t: number): boolean => !(unseenOnly && seen[t] === 1) && (keep === null || keep(rows[indices[t]].id));
     if (this.selected.length < n) this.selected = new Int32Array(n * 2);
     const sel = this.selected;
     let m = -1;
@@ -192,12 +221,12 @@ export class CandidateGatherer {
       view.set(aff.subarray(0, n));
       const threshold = kthLargest(view, size * 3);
       m = 0;
-      for (let t = 0; t < n; t++) if (aff[t] >= threshold && keep(nodes[t].id)) sel[m++] = t;
+      for (let t = 0; t < n; t++) if (aff[t] >= threshold && passes(t)) sel[m++] = t;
       if (m < size) m = -1;
     }
     if (m === -1) {
       m = 0;
-      for (let t = 0; t < n; t++) if (keep(nodes[t].id)) sel[m++] = t;
+      for (let t = 0; t < n; t++) if (passes(t)) sel[m++] = t;
     }
     if (m > size * 2) {
       const view = this.selection.view(m);
@@ -210,7 +239,7 @@ export class CandidateGatherer {
     const out: Candidate[] = [];
     const reused = this.listCandidates;
     while (reused.length < m) reused.push(blankCandidate());
-    for (let k = 0; k < m; k++) out.push(this.fill(reused[k], nodes[sel[k]], aff[sel[k]]));
+    for (let k = 0; k < m; k++) out.push(this.fill(reused[k], sel[k]));
     out.sort((a, b) => b.affinity - a.affinity || (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0));
     while (out.length > size) out.pop();
     return out;
@@ -222,29 +251,32 @@ export class CandidateGatherer {
 
   private nextStamp(): number {
     if (this.stamp === MAX_STAMP) {
-      this.marks.fill(0);
+      this.positions.fill(0);
       this.stamp = 0;
     }
     return ++this.stamp;
   }
 
+  /** Room for a gathering over `items` item indices (it touches each at most once). */
   private ensureCapacity(items: number): void {
     const supporterIds = this.supporterIds;
     // filled densely: writes at scattered indices would turn a growing array into a slow sparse one
-    while (supporterIds.length < this.marks.length * MAX_SUPPORTERS) supporterIds.push('');
-    if (this.marks.length >= items) return;
-    const size = Math.max(items, this.marks.length * 2);
-    const grow = <T extends Int32Array | Float64Array>(old: T, make: (n: number) => T): T => {
-      const next = make(size);
-      next.set(old);
-      return next;
-    };
-    this.marks = grow(this.marks, (n) => new Int32Array(n));
-    this.knnSums = grow(this.knnSums, (n) => new Float64Array(n));
-    this.followSums = grow(this.followSums, (n) => new Float64Array(n));
-    this.supports = grow(this.supports, (n) => new Int32Array(n));
-    this.bestPositions = grow(this.bestPositions, (n) => new Int32Array(n));
-    this.supporterCounts = grow(this.supporterCounts, (n) => new Int32Array(n));
+    while (supporterIds.length < this.knnSums.length * MAX_SUPPORTERS) supporterIds.push('');
+    if (this.knnSums.length >= items) return;
+    const size = Math.max(items, this.knnSums.length * 2);
+    const positions = new Int32Array(2 * size);
+    positions.set(this.positions);
+    this.positions = positions;
+    // by touched position: only the latest gathering's content, which a larger gathering replaces
+    this.touchedIndices = new Int32Array(size);
+    this.knnSums = new Float64Array(size);
+    this.followSums = new Float64Array(size);
+    this.supports = new Int32Array(size);
+    this.bestPositions = new Int32Array(size);
+    this.supporterCounts = new Int32Array(size);
+    this.seenFlags = new Uint8Array(size);
+    this.affinities = new Float64Array(size);
+    this.current = null;
     while (supporterIds.length < size * MAX_SUPPORTERS) supporterIds.push('');
   }
 
@@ -259,25 +291,24 @@ export class CandidateGatherer {
     return powers;
   }
 
-  private hasSupporter(i: number, count: number, id: string): boolean {
-    for (let k = 0; k < count; k++) if (this.supporterIds[i * MAX_SUPPORTERS + k] === id) return true;
+  private hasSupporter(t: number, count: number, id: string): boolean {
+    for (let k = 0; k < count; k++) if (this.supporterIds[t * MAX_SUPPORTERS + k] === id) return true;
     return false;
   }
 
-  /** `c` filled from the accumulators of `node`. */
-  private fill(c: Candidate, node: NeighborRow, affinity: number): Candidate {
-    const i = node.index;
-    c.itemId = node.id;
-    c.knn = this.knnSums[i];
-    c.follow = this.followSums[i];
-    c.affinity = affinity;
-    c.support = this.supports[i];
-    c.bestPosition = this.bestPositions[i];
+  /** `c` filled from the accumulators at touched position `t`. */
+  private fill(c: Candidate, t: number): Candidate {
+    c.itemId = this.rows[this.touchedIndices[t]].id;
+    c.knn = this.knnSums[t];
+    c.follow = this.followSums[t];
+    c.affinity = this.affinities[t];
+    c.support = this.supports[t];
+    c.bestPosition = this.bestPositions[t];
     const supporters = c.supporters;
-    const n = this.supporterCounts[i];
+    const n = this.supporterCounts[t];
     // pop, not `length = n`: setting length is a slow runtime call and this runs per candidate
     while (supporters.length > n) supporters.pop();
-    for (let k = 0; k < n; k++) supporters[k] = this.supporterIds[i * MAX_SUPPORTERS + k];
+    for (let k = 0; k < n; k++) supporters[k] = this.supporterIds[t * MAX_SUPPORTERS + k];
     c.trendingOnly = false;
     return c;
   }

@@ -380,6 +380,10 @@ export class ItemSide implements ItemUpdates, ItemView {
     return this.state.similarity.nodes.get(itemId)?.id ?? itemId;
   }
 
+  indexOf(itemId: string): number {
+    return this.state.similarity.nodes.get(itemId)?.index ?? -1;
+  }
+
   priceOf(itemId: string): number {
     return this.state.prices.get(itemId) ?? 0;
   }

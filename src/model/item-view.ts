@@ -43,6 +43,8 @@ export interface ItemView {
    * side keeps, so a history of an item shares the string with the rows naming it.
    */
   knownId(itemId: string): string;
+  /** The item's index in `rows`, −1 when it has none (neighbour-only rows included: they can be candidates). */
+  indexOf(itemId: string): number;
   /** Most trending items first. */
   topTrending(): readonly string[];
 }

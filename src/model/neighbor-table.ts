@@ -133,6 +133,10 @@ export class NeighborTable implements ItemView {
     return this.byId.get(itemId)?.id ?? itemId;
   }
 
+  indexOf(itemId: string): number {
+    return this.byId.get(itemId)?.index ?? -1;
+  }
+
   priceOf(itemId: string): number {
     return this.byId.get(itemId)?.price ?? 0;
   }

@@ -218,10 +218,12 @@ export class UserSide {
     if (fresh.length === 0) return;
     const config = this.state.config;
     const pool = this.pool(userId, user, now, view);
+    const purchased = user.purchased;
     const top = this.gatherer.top(
       pool,
       config.candidates.poolSize,
-      (id) => !user.items.has(id) && !(config.excludePurchased && user.purchased.has(id)),
+      config.excludePurchased && purchased.size > 0 ? (id) => !purchased.has(id) : null,
+      true,
     );
     this.ranking.learn(user, top, new Set(fresh), eventId, now, view);
   }
@@ -231,10 +233,17 @@ export class UserSide {
     const config = this.state.config;
     const user = this.state.users.get(userId);
     const exclude: ReadonlySet<string> = options.exclude instanceof Set ? options.exclude : new Set(options.exclude ?? []);
-    const keep = (id: string): boolean =>
-      !exclude.has(id) && !(config.excludePurchased && user?.purchased.has(id)) && !(options.excludeSeen === true && user?.items.has(id));
+    const excludeSeen = options.excludeSeen === true;
+    const purchased = config.excludePurchased ? user?.purchased : undefined;
+    const keepListed = (id: string): boolean => !exclude.has(id) && !purchased?.has(id);
+    const keep = (id: string): boolean => keepListed(id) && !(excludeSeen && user?.items.has(id));
     const poolSize = Math.max(config.candidates.poolSize, limit);
-    const top = user === undefined ? [] : this.gatherer.top(this.pool(userId, user, now, view), poolSize, keep);
+    // the pool knows which candidates the user has seen: keep's other filters only when they can refuse
+    const filtersPool = exclude.size > 0 || (purchased !== undefined && purchased.size > 0);
+    const top =
+      user === undefined
+        ? []
+        : this.gatherer.top(this.pool(userId, user, now, view), poolSize, filtersPool ? keepListed : null, excludeSeen);
     const fillTo = Math.max(limit, Math.min(poolSize, limit * 2));
     if (top.length < fillTo) {
       const inPool = new Set(top.map((c) => c.itemId));

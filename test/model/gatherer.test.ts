@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CandidateGatherer, type CandidateSources, topCandidates } from '../../src/model/index.js';
+import { neighborRecord } from '../../src/model/neighbor-row.js';
+import { NeighborTable } from '../../src/model/neighbor-table.js';
 import { modelWithState, randomStream } from './helpers.js';
 
 describe('candidate gatherer', () => {
@@ -18,6 +20,30 @@ describe('candidate gatherer', () => {
       expect(all.length).toBeGreaterThan(30);
       expect(gatherer.top(pool, 10, keepAll)).toEqual(topCandidates(all, 10, keepAll));
     }
+  });
+
+  it("leaves the user's own items out with unseenOnly, on the owner's view and on the global table", () => {
+    const table = new NeighborTable(state.config.trendingHalfLifeHours);
+    for (const id of state.similarity.nodes.keys()) {
+      const row = neighborRecord(model.items, id);
+      if (row !== null) table.apply(row);
+    }
+    const odd = (id: string): boolean => id.charCodeAt(id.length - 1) % 2 === 1;
+    let seenInPools = 0;
+    for (const items of [model.items, table]) {
+      const gatherer = new CandidateGatherer();
+      for (const user of [...state.users.values()].slice(0, 40)) {
+        const pool = gatherer.gather(user, { items, weightFactor: 1 }, tuning);
+        const all = gatherer.all(pool);
+        seenInPools += all.filter((c) => user.items.has(c.itemId)).length;
+        const unseen = (id: string): boolean => !user.items.has(id);
+        expect(gatherer.top(pool, 10, null, true)).toEqual(topCandidates(all, 10, unseen));
+        expect(gatherer.top(pool, 10, odd, true)).toEqual(topCandidates(all, 10, (id) => unseen(id) && odd(id)));
+        expect(gatherer.top(pool, 10, null)).toEqual(topCandidates(all, 10, keepAll));
+      }
+    }
+    // the filter was exercised: pools hold their users' own items
+    expect(seenInPools).toBeGreaterThan(40);
   });
 
   it('refuses a pool replaced by a later gathering', () => {
