@@ -5,6 +5,8 @@ import type { ModelConfig } from './types.js';
 /** One candidate item for a user, with the evidence that brought it in. */
 export interface Candidate {
   itemId: string;
+  /** The item's index in the view's rows, −1 when not known. */
+  index: number;
   /** Σ over supporting history items h of strength(h) · sim(h, item). */
   knn: number;
   /** Σ over recent session items a of followed-by share(a → item). */
@@ -34,7 +36,7 @@ export interface CandidateSources {
 }
 
 export function blankCandidate(): Candidate {
-  return { itemId: '', knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: -1, supporters: [], trendingOnly: false };
+  return { itemId: '', index: -1, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: -1, supporters: [], trendingOnly: false };
 }
 
 /** The k-th largest affinity among candidates (k ≥ 1). */

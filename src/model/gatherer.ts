@@ -298,7 +298,9 @@ export class CandidateGatherer {
 
   /** `c` filled from the accumulators at touched position `t`. */
   private fill(c: Candidate, t: number): Candidate {
-    c.itemId = this.rows[this.touchedIndices[t]].id;
+    const index = this.touchedIndices[t];
+    c.itemId = this.rows[index].id;
+    c.index = index;
     c.knn = this.knnSums[t];
     c.follow = this.followSums[t];
     c.affinity = this.affinities[t];

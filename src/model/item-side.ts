@@ -3,7 +3,7 @@ import type { ItemDelta, PairIncrements } from './item-delta.js';
 import { forgetItems, idleItems, itemsOverCap } from './item-eviction.js';
 import { type ItemRecord, itemRecord, loadItemRecord, type StoredItemRecord } from './item-record.js';
 import type { ItemUpdates } from './item-updates.js';
-import type { FollowRow, ItemView, NeighborRow } from './item-view.js';
+import type { FollowRow, ItemFacts, ItemView, NeighborRow } from './item-view.js';
 import type { ItemNode } from './similarity.js';
 import { storedKeys } from './space-saving.js';
 import type { ModelState } from './state.js';
@@ -386,6 +386,15 @@ export class ItemSide implements ItemUpdates, ItemView {
 
   priceOf(itemId: string): number {
     return this.state.prices.get(itemId) ?? 0;
+  }
+
+  itemFacts(itemId: string, _index: number, out: ItemFacts): ItemFacts {
+    // trending and prices are kept by id here: one lookup each (trend and popularity share theirs)
+    const counts = this.state.trending.counts.get(itemId);
+    out.trend = counts?.[0] ?? 0;
+    out.popularity = counts?.[1] ?? 0;
+    out.price = this.state.prices.get(itemId) ?? 0;
+    return out;
   }
 
   topTrending(): readonly string[] {

@@ -23,6 +23,15 @@ export interface FollowRow {
  * the item owner's live state in one process (ItemSide), or the global table every process follows
  * (NeighborTable). Lists are built from exactly this, so they do not depend on where rows come from.
  */
+/** What the ranker reads of one item besides its row, in one go (ItemView.itemFacts). */
+export interface ItemFacts {
+  /** Trending in stored units. */
+  trend: number;
+  popularity: number;
+  /** 0 when unknown. */
+  price: number;
+}
+
 export interface ItemView {
   /** Changes whenever anything readable here changes (memoised candidate pools check it). */
   readonly version: number;
@@ -38,6 +47,12 @@ export interface ItemView {
   popularity(itemId: string): number;
   /** Latest known price, 0 when unknown. */
   priceOf(itemId: string): number;
+  /**
+   * trendingStored, popularity and priceOf of the item written into `out`; `index` is its index in
+   * `rows` when the caller knows it (−1 when not): the ranker asks this of every candidate it scores,
+   * and one read of a row beats three lookups by id.
+   */
+  itemFacts(itemId: string, index: number, out: ItemFacts): ItemFacts;
   /**
    * The view's own copy of an item's id string when it holds the item, else `itemId`: what the user
    * side keeps, so a history of an item shares the string with the rows naming it.

@@ -1,5 +1,5 @@
 import { ForwardDecay } from './decay.js';
-import type { FollowRow, ItemView, NeighborRow } from './item-view.js';
+import type { FollowRow, ItemFacts, ItemView, NeighborRow } from './item-view.js';
 import type { NeighborRecord } from './neighbor-row.js';
 import { kthLargest, SelectionBuffer } from './quickselect.js';
 
@@ -139,6 +139,15 @@ export class NeighborTable implements ItemView {
 
   priceOf(itemId: string): number {
     return this.byId.get(itemId)?.price ?? 0;
+  }
+
+  itemFacts(itemId: string, index: number, out: ItemFacts): ItemFacts {
+    const at = index >= 0 && index < this.rows.length ? this.rows[index] : undefined;
+    const row = at !== undefined && at.id === itemId ? at : this.byId.get(itemId);
+    out.trend = row?.trend ?? 0;
+    out.popularity = row?.popularity ?? 0;
+    out.price = row?.price ?? 0;
+    return out;
   }
 
   topTrending(): readonly string[] {

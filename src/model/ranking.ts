@@ -2,7 +2,7 @@ import type { Candidate } from './candidates.js';
 import { FEATURE_COUNT, type PairContext, pairFeatures } from './features.js';
 import { hashUniform } from './hash.js';
 import { isInCart } from './history-entry.js';
-import type { ItemView } from './item-view.js';
+import type { ItemFacts, ItemView } from './item-view.js';
 import type { ModelState } from './state.js';
 import type { UserHistory } from './user-history.js';
 
@@ -26,6 +26,7 @@ function affinityOffset(affinity: number, maxAffinity: number): number {
 export class ListRanker {
   private readonly context: PairContext = { maxKnn: 0, trend: 0, popularity: 0, seen: false, inCart: false, price: 0, averageSpend: 0 };
   private readonly features = new Float64Array(FEATURE_COUNT);
+  private readonly facts: ItemFacts = { trend: 0, popularity: 0, price: 0 };
 
   constructor(private readonly state: ModelState) {}
 
@@ -48,20 +49,12 @@ export class ListRanker {
     const x = this.features;
     const trendFactor = view.trendingFactor(now);
     for (const c of positives) {
-      ranker.learn(
-        pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor, view), x),
-        1,
-        affinityOffset(c.affinity, maxAffinity),
-      );
+      ranker.learn(pairFeatures(c, this.pairContext(user, c, maxKnn, trendFactor, view), x), 1, affinityOffset(c.affinity, maxAffinity));
     }
     if (negatives.length === 0) return;
     for (let d = 0; d < this.state.config.negativesPerPositive * positives.length; d++) {
       const c = negatives[Math.floor(hashUniform(eventId, d) * negatives.length)];
-      ranker.learn(
-        pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor, view), x),
-        0,
-        affinityOffset(c.affinity, maxAffinity),
-      );
+      ranker.learn(pairFeatures(c, this.pairContext(user, c, maxKnn, trendFactor, view), x), 0, affinityOffset(c.affinity, maxAffinity));
     }
   }
 
@@ -73,26 +66,24 @@ export class ListRanker {
     const x = this.features;
     const trendFactor = view.trendingFactor(now);
     return top.map((c) =>
-      ranker.predict(
-        pairFeatures(c, this.pairContext(user, c.itemId, maxKnn, trendFactor, view), x),
-        affinityOffset(c.affinity, maxAffinity),
-      ),
+      ranker.predict(pairFeatures(c, this.pairContext(user, c, maxKnn, trendFactor, view), x), affinityOffset(c.affinity, maxAffinity)),
     );
   }
 
   /**
-   * The pair context of `itemId`, written into one reused object (valid until the next call);
+   * The pair context of candidate `c`, written into one reused object (valid until the next call);
    * `trendFactor` is trending.decay.valueFactor(now), computed once per list.
    */
-  private pairContext(user: UserHistory | undefined, itemId: string, maxKnn: number, trendFactor: number, view: ItemView): PairContext {
-    const slot = user?.items.find(itemId) ?? -1;
+  private pairContext(user: UserHistory | undefined, c: Candidate, maxKnn: number, trendFactor: number, view: ItemView): PairContext {
+    const slot = user?.items.find(c.itemId) ?? -1;
+    const facts = view.itemFacts(c.itemId, c.index, this.facts);
     const ctx = this.context;
     ctx.maxKnn = maxKnn;
-    ctx.trend = view.trendingStored(itemId) * trendFactor;
-    ctx.popularity = view.popularity(itemId);
+    ctx.trend = facts.trend * trendFactor;
+    ctx.popularity = facts.popularity;
     ctx.seen = slot >= 0;
     ctx.inCart = user !== undefined && slot >= 0 && isInCart(user.items.flagsAt(slot));
-    ctx.price = view.priceOf(itemId);
+    ctx.price = facts.price;
     ctx.averageSpend = user?.averageSpend() ?? 0;
     return ctx;
   }

@@ -252,6 +252,7 @@ export class UserSide {
         if (inPool.has(id) || !keep(id)) continue;
         const c = blankCandidate();
         c.itemId = id;
+        c.index = view.indexOf(id);
         c.trendingOnly = true;
         top.push(c);
         inPool.add(id);

@@ -46,6 +46,29 @@ describe('candidate gatherer', () => {
     expect(seenInPools).toBeGreaterThan(40);
   });
 
+  it("reads an item's facts in one call as its three lookups by id give them, with or without a right index", () => {
+    const table = new NeighborTable(state.config.trendingHalfLifeHours);
+    for (const id of state.similarity.nodes.keys()) {
+      const row = neighborRecord(model.items, id);
+      if (row !== null) table.apply(row);
+    }
+    table.remove([...state.similarity.nodes.keys()][3]);
+    let priced = 0;
+    for (const items of [model.items, table]) {
+      for (const row of items.rows) {
+        const want = { trend: items.trendingStored(row.id), popularity: items.popularity(row.id), price: items.priceOf(row.id) };
+        if (want.price > 0 && want.trend > 0) priced++;
+        const out = { trend: -1, popularity: -1, price: -1 };
+        expect(items.itemFacts(row.id, row.index, out)).toEqual(want);
+        expect(items.itemFacts(row.id, -1, out)).toEqual(want);
+        // an index naming another row: the id decides
+        expect(items.itemFacts(row.id, (row.index + 1) % items.rows.length, out)).toEqual(want);
+      }
+      expect(items.itemFacts('no-such-item', 0, { trend: -1, popularity: -1, price: -1 })).toEqual({ trend: 0, popularity: 0, price: 0 });
+    }
+    expect(priced).toBeGreaterThan(20);
+  });
+
   it('refuses a pool replaced by a later gathering', () => {
     const gatherer = new CandidateGatherer();
     const first = gatherer.gather(users[0], sources, tuning);
