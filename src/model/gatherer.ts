@@ -228,7 +228,8 @@ export class CandidateGatherer {
       m = 0;
       for (let t = 0; t < n; t++) if (passes(t)) sel[m++] = t;
     }
-    if (m > size * 2) {
+    if (m > size) {
+      // cut at the size-th best affinity (ties at the cut stay, for the id to order them)
       const view = this.selection.view(m);
       for (let k = 0; k < m; k++) view[k] = aff[sel[k]];
       const threshold = kthLargest(view, size);
@@ -236,13 +237,38 @@ export class CandidateGatherer {
       for (let k = 0; k < m; k++) if (aff[sel[k]] >= threshold) sel[kept++] = sel[k];
       m = kept;
     }
+    this.sortSelected(m);
+    const count = Math.min(m, size);
     const out: Candidate[] = [];
     const reused = this.listCandidates;
-    while (reused.length < m) reused.push(blankCandidate());
-    for (let k = 0; k < m; k++) out.push(this.fill(reused[k], sel[k]));
-    out.sort((a, b) => b.affinity - a.affinity || (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0));
-    while (out.length > size) out.pop();
+    while (reused.length < count) reused.push(blankCandidate());
+    for (let k = 0; k < count; k++) out.push(this.fill(reused[k], sel[k]));
     return out;
+  }
+
+  /**
+   * Orders the first `m` selected positions by affinity, then id: by insertion, as they are few
+   * (about a list's size), over the typed arrays — a sort of candidate objects with a comparator
+   * boxed a number for every comparison.
+   */
+  private sortSelected(m: number): void {
+    const sel = this.selected;
+    const aff = this.affinities;
+    const rows = this.rows;
+    const indices = this.touchedIndices;
+    for (let k = 1; k < m; k++) {
+      const t = sel[k];
+      const a = aff[t];
+      let j = k - 1;
+      while (j >= 0) {
+        const u = sel[j];
+        const b = aff[u];
+        if (b > a || (b === a && rows[indices[u]].id <= rows[indices[t]].id)) break;
+        sel[j + 1] = u;
+        j--;
+      }
+      sel[j + 1] = t;
+    }
   }
 
   private assertCurrent(pool: GatheredPool): void {
