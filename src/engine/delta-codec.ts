@@ -2,11 +2,13 @@ import { blankPairs, type ItemDelta } from '../model/item-delta.js';
 import { RecordReader as Reader, type RecordWriter as Writer, writeRecords } from './binary-record.js';
 
 /**
- * Binary form of an item delta record (binary-record.ts): item-deltas carry one record per item per
- * batch, on the hot path. A missing landmark is NaN.
+ * Binary form of an item-deltas record (binary-record.ts), on the hot path. Version 2 holds the deltas
+ * of one batch for the items of one item-deltas partition, in order (their count, then each); version
+ * 1, one item's delta, is still read (records an earlier version wrote). A missing landmark is NaN.
  */
 const MAGIC = 0x52; // 'R'
-const VERSION = 1;
+const VERSION_1 = 1;
+const VERSION = 2;
 
 /** Bytes a delta's record takes when its strings are ASCII (ids usually are): its share of the writer's first size. */
 function sizeOf(d: ItemDelta): number {
@@ -19,18 +21,31 @@ function sizeOf(d: ItemDelta): number {
   return size;
 }
 
-/** The records of a batch's deltas, in order. */
-export function encodeDeltas(deltas: readonly ItemDelta[]): Buffer[] {
-  return writeRecords(deltas, sizeOf, write);
+function sizeOfGroup(group: readonly ItemDelta[]): number {
+  let size = 6;
+  for (const d of group) size += sizeOf(d);
+  return size;
 }
 
-export function encodeDelta(d: ItemDelta): Buffer {
-  return encodeDeltas([d])[0];
+/** One record for each group of deltas (a partition's share of a batch), in order. */
+export function encodeDeltaGroups(groups: ReadonlyArray<readonly ItemDelta[]>): Buffer[] {
+  return writeRecords(groups, sizeOfGroup, writeGroup);
+}
+
+/** The record of one group of deltas. */
+export function encodeDeltas(deltas: readonly ItemDelta[]): Buffer {
+  return encodeDeltaGroups([deltas])[0];
+}
+
+function writeGroup(w: Writer, group: readonly ItemDelta[]): void {
+  w.u8(MAGIC);
+  w.u8(VERSION);
+  w.u32(group.length);
+  for (const d of group) write(w, d);
+  w.end();
 }
 
 function write(w: Writer, d: ItemDelta): void {
-  w.u8(MAGIC);
-  w.u8(VERSION);
   w.str(d.item);
   w.str(d.source.topic);
   w.f64(d.source.partition);
@@ -76,14 +91,21 @@ function write(w: Writer, d: ItemDelta): void {
   }
   w.u32(d.untrends.length);
   for (const minute of d.untrends) w.f64(minute);
-  w.end();
 }
 
-/** The delta a record holds; null for a record of another format; throws on a broken one. */
-export function decodeDelta(value: Buffer): ItemDelta | null {
-  if (value.length < 2 || value[0] !== MAGIC || value[1] !== VERSION) return null;
+/** The deltas a record holds, in order; null for a record of another format; throws on a broken one. */
+export function decodeDeltas(value: Buffer): ItemDelta[] | null {
+  if (value.length < 2 || value[0] !== MAGIC || (value[1] !== VERSION && value[1] !== VERSION_1)) return null;
   const r = new Reader(value);
   r.at = 2;
+  const deltas: ItemDelta[] = [];
+  if (value[1] === VERSION_1) deltas.push(read(r));
+  else for (let n = r.count(); n > 0; n--) deltas.push(read(r));
+  r.end();
+  return deltas;
+}
+
+function read(r: Reader): ItemDelta {
   const item = r.str();
   const topic = r.str();
   const partition = r.f64();
@@ -118,6 +140,5 @@ export function decodeDelta(value: Buffer): ItemDelta | null {
   for (let n = r.count(); n > 0; n--) d.unpairs.push([r.str(), r.f64(), r.f64()]);
   for (let n = r.count(); n > 0; n--) d.unfollows.push([r.str(), r.f64(), r.f64()]);
   for (let n = r.count(); n > 0; n--) d.untrends.push(r.f64());
-  r.end();
   return d;
 }

@@ -139,16 +139,31 @@ export class Engine implements EngineApi {
     });
   }
 
+  /** Partitions of item-deltas (known once started). */
+  private get deltaPartitions(): number {
+    return this.partitionCount.get(this.config.topics.itemDeltas) ?? 1;
+  }
+
   get inputTopics(): string[] {
     return [this.config.topics.clicks, this.config.topics.purchases];
   }
 
   async start(codec: EventCodec): Promise<void> {
     this.codec = codec;
-    const pipeline = new Pipeline(this.config, this.model.users, this.table, codec, this.metrics, MODEL_VERSION, this.instance);
+    for (const topic of [...this.inputTopics, this.config.topics.itemDeltas])
+      this.partitionCount.set(topic, await this.log.partitionsFor(topic));
+    const pipeline = new Pipeline(
+      this.config,
+      this.model.users,
+      this.table,
+      codec,
+      this.metrics,
+      MODEL_VERSION,
+      this.instance,
+      this.deltaPartitions,
+    );
     pipeline.latestFor = (userId) => this.latest.get(userId);
     this.pipeline = pipeline;
-    for (const topic of this.inputTopics) this.partitionCount.set(topic, await this.log.partitionsFor(topic));
     const inputPartitions = this.partitionCount.get(this.config.topics.clicks) ?? 1;
     const storePartitions = await this.log.partitionsFor(this.config.topics.userState);
     if (storePartitions !== inputPartitions)
@@ -528,7 +543,7 @@ export class Engine implements EngineApi {
     const n = ++this.erasureBatches;
     const deltas = batch.take({ topic: `erasure/${this.instance}`, partition: 0, from: n - 1, to: n });
     // behind the deltas already on their way, so a take-back never passes what it takes back
-    await this.outputs.send(deltaRecords(deltas, this.config.topics.itemDeltas));
+    await this.outputs.send(deltaRecords(deltas, this.config.topics.itemDeltas, this.deltaPartitions));
   }
 
   private async refreshGauges(): Promise<void> {

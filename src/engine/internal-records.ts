@@ -1,7 +1,8 @@
+import { partitionForKey } from '../log/partitioner.js';
 import type { LogRecord, OutgoingRecord } from '../log/types.js';
 import type { ItemDelta } from '../model/item-delta.js';
 import type { NeighborRecord } from '../model/neighbor-row.js';
-import { encodeDeltas } from './delta-codec.js';
+import { encodeDeltaGroups } from './delta-codec.js';
 import { encodeRows } from './row-codec.js';
 
 /**
@@ -9,17 +10,28 @@ import { encodeRows } from './row-codec.js';
  * tagged binary forms (delta-codec.ts, row-codec.ts). A record of another format is refused.
  */
 
-export { decodeDelta, encodeDelta } from './delta-codec.js';
+export { decodeDeltas, encodeDeltas } from './delta-codec.js';
 export { decodeRow } from './row-codec.js';
 
 /**
- * The item-deltas records of `deltas`: keyed by item, so each goes to its item's owner. Each carries
- * its delta too, for an owner in this process to apply without decoding it (deltas are applied
- * read-only, and nothing changes them once taken from their batch).
+ * The item-deltas records of `deltas`, a topic of `partitions` partitions: one record for the items
+ * of each partition, in order, keyed by its first item so it goes to those items' owner. One record
+ * an item made a batch of a few events several records an event, each a produce entry, a fetched
+ * record and a handler call. Each carries its deltas too, for an owner in this process to apply
+ * without decoding them (deltas are applied read-only, and nothing changes them once taken from
+ * their batch).
  */
-export function deltaRecords(deltas: readonly ItemDelta[], topic: string): OutgoingRecord[] {
-  const values = encodeDeltas(deltas);
-  return deltas.map((d, i) => ({ topic, key: d.item, value: values[i], decoded: d }));
+export function deltaRecords(deltas: readonly ItemDelta[], topic: string, partitions: number): OutgoingRecord[] {
+  const groups = new Map<number, ItemDelta[]>();
+  for (const d of deltas) {
+    const p = partitionForKey(d.item, partitions);
+    const group = groups.get(p);
+    if (group === undefined) groups.set(p, [d]);
+    else group.push(d);
+  }
+  const lists = [...groups.values()];
+  const values = encodeDeltaGroups(lists);
+  return lists.map((group, i) => ({ topic, key: group[0].item, value: values[i], decoded: group }));
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ChangedKeys } from '../model/changed-keys.js';
 import type { ItemSide } from '../model/item-side.js';
 import { type NeighborRecord, neighborRecord } from '../model/neighbor-row.js';
 import { StatePartitionsMismatch } from './errors.js';
-import { decodeDelta, recordValue, rowRecords } from './internal-records.js';
+import { decodeDeltas, recordValue, rowRecords } from './internal-records.js';
 import { ItemStore } from './item-store.js';
 import { PublishPacing } from './publish-pacing.js';
 
@@ -90,13 +90,16 @@ export class ItemOwner {
     let duplicates = 0;
     for (const r of records) {
       if (r.value === null) continue;
-      const delta = recordValue(r, r.value, decodeDelta);
-      if (delta === null) {
+      const deltas = recordValue(r, r.value, decodeDeltas);
+      if (deltas === null) {
         this.logger.warn({ topic: r.topic, partition: r.partition, offset: r.offset }, 'item delta record not readable; skipped');
         continue;
       }
-      if (this.items.applyDelta(delta, String(r.partition))) applied++;
-      else duplicates++;
+      const lane = String(r.partition);
+      for (const delta of deltas) {
+        if (this.items.applyDelta(delta, lane)) applied++;
+        else duplicates++;
+      }
     }
     if (applied > 0) this.metrics.itemDeltasTotal.inc({ outcome: 'applied' }, applied);
     if (duplicates > 0) this.metrics.itemDeltasTotal.inc({ outcome: 'duplicate' }, duplicates);

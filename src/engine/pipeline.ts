@@ -92,6 +92,8 @@ export class Pipeline {
     private readonly modelVersion: string,
     /** Names this engine in its lists' ORIGIN_HEADER. */
     origin: string,
+    /** Partitions of item-deltas: a batch's deltas go in one record per partition. */
+    private readonly deltaPartitions: number,
   ) {
     this.pseudonym = pseudonymizer(config.pseudonymizeKey);
     this.listHeaders = Object.freeze({ [ORIGIN_HEADER]: origin });
@@ -188,12 +190,12 @@ export class Pipeline {
       for (const [type, n] of appliedByType) this.metrics.eventsTotal.inc({ topic: batch.topic, type, outcome: 'applied' }, n);
       for (const [type, n] of duplicatesByType) this.metrics.eventsTotal.inc({ topic: batch.topic, type, outcome: 'duplicate' }, n);
     }
-    // The batch's item increments, one record per item, durable with the lists before the commit.
+    // The batch's item increments, one record per item-deltas partition, durable with the lists before the commit.
     const first = batch.records[0];
     const last = batch.records.at(-1);
     if (first !== undefined && last !== undefined) {
       const source = { topic: batch.topic, partition: batch.partition, from: Number(first.offset), to: Number(last.offset) + 1 };
-      outgoing.push(...deltaRecords(deltas.take(source), this.config.topics.itemDeltas));
+      outgoing.push(...deltaRecords(deltas.take(source), this.config.topics.itemDeltas, this.deltaPartitions));
     }
     const lists: EmittedList[] = [];
     // One fresh list per user per batch: the newest event of the user is its trigger.

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeDelta, encodeDelta, encodeDeltas } from '../../src/engine/delta-codec.js';
+import { decodeDeltas, encodeDeltaGroups, encodeDeltas } from '../../src/engine/delta-codec.js';
+import { deltaRecords } from '../../src/engine/internal-records.js';
+import { partitionForKey } from '../../src/log/partitioner.js';
 import { ItemDeltaBatch } from '../../src/model/item-delta.js';
 import { Recommender } from '../../src/model/recommender.js';
 import { randomStream } from '../model/helpers.js';
@@ -15,32 +17,60 @@ function records() {
 }
 
 describe('item delta records on the wire', () => {
-  it('round-trip exactly, every field and amount', () => {
+  it('round-trip exactly, every field and amount, one delta or a whole group', () => {
     const deltas = records();
     expect(deltas.some((d) => d.pairs.peers.length > 0 && d.unpairs.length > 0 && d.follows.length > 0)).toBe(true);
-    for (const d of deltas) expect(decodeDelta(encodeDelta(d))).toEqual(d);
+    for (const d of deltas) expect(decodeDeltas(encodeDeltas([d]))).toEqual([d]);
+    expect(decodeDeltas(encodeDeltas(deltas))).toEqual(deltas);
     const unicode = { ...deltas[0], item: 'sku-é-😀', t0: null };
-    expect(decodeDelta(encodeDelta(unicode))).toEqual(unicode);
+    expect(decodeDeltas(encodeDeltas([unicode]))).toEqual([unicode]);
   });
 
-  it("a batch's records, written into one buffer, each hold their own delta, whatever the ids' characters", () => {
+  it("a batch's records, written into one buffer, each hold their own group, whatever the ids' characters", () => {
     const deltas = records();
     // ids beyond ASCII amid the batch take more bytes than the buffer was first sized for
     const wide = deltas.map((d, i) =>
       i % 3 === 1 ? { ...d, item: `${d.item}-ü-😀`, follows: d.follows.map((f) => [`→${f[0]}`, ...f.slice(1)]) } : d,
-    );
-    const values = encodeDeltas(wide as typeof deltas);
-    expect(values).toHaveLength(deltas.length);
-    for (let i = 0; i < wide.length; i++) {
-      expect(decodeDelta(values[i])).toEqual(wide[i]);
-      expect(values[i]).toEqual(encodeDelta(wide[i] as (typeof deltas)[number]));
+    ) as typeof deltas;
+    const groups = [wide.slice(0, 5), wide.slice(5, 6), wide.slice(6)];
+    const values = encodeDeltaGroups(groups);
+    expect(values).toHaveLength(3);
+    for (let i = 0; i < groups.length; i++) {
+      expect(decodeDeltas(values[i])).toEqual(groups[i]);
+      expect(values[i]).toEqual(encodeDeltas(groups[i]));
     }
   });
 
+  it('still read the one-delta records of version 1', () => {
+    const d = records()[0];
+    const grouped = encodeDeltas([d]);
+    // version 1: magic, version, then the delta (no count)
+    const v1 = Buffer.concat([Buffer.from([grouped[0], 1]), grouped.subarray(6)]);
+    expect(decodeDeltas(v1)).toEqual([d]);
+  });
+
   it('refuse a broken record and ignore another format', () => {
-    const bytes = encodeDelta(records()[0]);
-    expect(() => decodeDelta(bytes.subarray(0, bytes.length - 3))).toThrow(RangeError);
-    expect(() => decodeDelta(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(RangeError);
-    expect(decodeDelta(Buffer.from('{"f":"recstream.item-delta/1"}'))).toBeNull();
+    const bytes = encodeDeltas(records().slice(0, 3));
+    expect(() => decodeDeltas(bytes.subarray(0, bytes.length - 3))).toThrow(RangeError);
+    expect(() => decodeDeltas(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(RangeError);
+    expect(decodeDeltas(Buffer.from('{"f":"recstream.item-delta/1"}'))).toBeNull();
+  });
+
+  it("go one record per item-deltas partition, keyed by an item of it, each with that partition's deltas in order", () => {
+    const deltas = records();
+    const partitions = 4;
+    const out = deltaRecords(deltas, 'recstream.item-deltas', partitions);
+    expect(out).toHaveLength(new Set(deltas.map((d) => partitionForKey(d.item, partitions))).size);
+    expect(out.length).toBeGreaterThan(1);
+    let count = 0;
+    for (const r of out) {
+      const group = decodeDeltas(r.value as Buffer) ?? [];
+      expect(r.decoded).toEqual(group);
+      const p = partitionForKey(r.key as string, partitions);
+      expect(group.map((d) => partitionForKey(d.item, partitions))).toEqual(group.map(() => p));
+      expect(group).toEqual(deltas.filter((d) => partitionForKey(d.item, partitions) === p));
+      count += group.length;
+    }
+    expect(count).toBe(deltas.length);
   });
 });
