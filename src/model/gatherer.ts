@@ -75,7 +75,6 @@ export class CandidateGatherer {
     const knn = this.knnSums;
     const follow = this.followSums;
     const support = this.supports;
-    const best = this.bestPositions;
     const supCount = this.supporterCounts;
     const supIds = this.supporterIds;
     const seen = this.seenFlags;
@@ -112,17 +111,7 @@ export class CandidateGatherer {
         const i = neighbors[k];
         const add = strength * scores[k];
         if (at[2 * i] !== stamp) {
-          const t = touched++;
-          at[2 * i] = stamp;
-          at[2 * i + 1] = t;
-          indices[t] = i;
-          seen[t] = 0;
-          knn[t] = add;
-          follow[t] = 0;
-          support[t] = 1;
-          best[t] = pos;
-          supCount[t] = 1;
-          supIds[t * MAX_SUPPORTERS] = historyId;
+          this.firstTouch(i, touched++, stamp, add, 0, pos, historyId);
         } else {
           const t = at[2 * i + 1];
           knn[t] += add;
@@ -147,17 +136,7 @@ export class CandidateGatherer {
         const share = shares[slot];
         const i = peers[slot];
         if (at[2 * i] !== stamp) {
-          const t = touched++;
-          at[2 * i] = stamp;
-          at[2 * i + 1] = t;
-          indices[t] = i;
-          seen[t] = 0;
-          knn[t] = 0;
-          follow[t] = weight * share;
-          support[t] = 0;
-          best[t] = -1;
-          supCount[t] = 1;
-          supIds[t * MAX_SUPPORTERS] = from;
+          this.firstTouch(i, touched++, stamp, 0, weight * share, -1, from);
         } else {
           const t = at[2 * i + 1];
           follow[t] += weight * share;
@@ -186,6 +165,23 @@ export class CandidateGatherer {
     const pool: GatheredPool = { size: touched };
     this.current = pool;
     return pool;
+  }
+
+  /**
+   * Item index `i` becomes touched position `t` of gathering `stamp`, from a history item at position
+   * `best` (kNN: support 1) or from a session item (`best` −1: support 0), named `supporter`.
+   */
+  private firstTouch(i: number, t: number, stamp: number, knn: number, follow: number, best: number, supporter: string): void {
+    this.positions[2 * i] = stamp;
+    this.positions[2 * i + 1] = t;
+    this.touchedIndices[t] = i;
+    this.seenFlags[t] = 0;
+    this.knnSums[t] = knn;
+    this.followSums[t] = follow;
+    this.supports[t] = best >= 0 ? 1 : 0;
+    this.bestPositions[t] = best;
+    this.supporterCounts[t] = 1;
+    this.supporterIds[t * MAX_SUPPORTERS] = supporter;
   }
 
   /** Every candidate of a gathering as its own new object (inspection; the model reads `top`). */
