@@ -29,9 +29,10 @@ export function deltaRecords(deltas: readonly ItemDelta[], topic: string, partit
     if (group === undefined) groups.set(p, [d]);
     else group.push(d);
   }
-  const lists = [...groups.values()];
-  const values = encodeDeltaGroups(lists);
-  return lists.map((group, i) => ({ topic, key: group[0].item, value: values[i], decoded: group }));
+  const lists = [...groups];
+  const values = encodeDeltaGroups(lists.map(([, group]) => group));
+  // the partition given as well: the record goes where its items were grouped for, whatever the log's partitioner
+  return lists.map(([partition, group], i) => ({ topic, key: group[0].item, partition, value: values[i], decoded: group }));
 }
 
 /**

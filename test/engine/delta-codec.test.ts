@@ -67,6 +67,7 @@ describe('item delta records on the wire', () => {
       const group = decodeDeltas(r.value as Buffer) ?? [];
       expect(r.decoded).toEqual(group);
       const p = partitionForKey(r.key as string, partitions);
+      expect(r.partition).toBe(p);
       expect(group.map((d) => partitionForKey(d.item, partitions))).toEqual(group.map(() => p));
       expect(group).toEqual(deltas.filter((d) => partitionForKey(d.item, partitions) === p));
       count += group.length;
