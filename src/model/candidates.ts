@@ -19,6 +19,8 @@ export interface Candidate {
   bestPosition: number;
   /** The most recent supporting items, at most MAX_SUPPORTERS. */
   supporters: string[];
+  /** The item is in the user's history. */
+  seen: boolean;
   trendingOnly: boolean;
 }
 
@@ -36,7 +38,18 @@ export interface CandidateSources {
 }
 
 export function blankCandidate(): Candidate {
-  return { itemId: '', index: -1, knn: 0, follow: 0, affinity: 0, support: 0, bestPosition: -1, supporters: [], trendingOnly: false };
+  return {
+    itemId: '',
+    index: -1,
+    knn: 0,
+    follow: 0,
+    affinity: 0,
+    support: 0,
+    bestPosition: -1,
+    supporters: [],
+    seen: false,
+    trendingOnly: false,
+  };
 }
 
 /** The k-th largest affinity among candidates (k ≥ 1). */

@@ -328,6 +328,7 @@ export class CandidateGatherer {
     c.affinity = this.affinities[t];
     c.support = this.supports[t];
     c.bestPosition = this.bestPositions[t];
+    c.seen = this.seenFlags[t] === 1;
     const supporters = c.supporters;
     const n = this.supporterCounts[t];
     // pop, not `length = n`: setting length is a slow runtime call and this runs per candidate

@@ -75,7 +75,8 @@ export class ListRanker {
    * `trendFactor` is trending.decay.valueFactor(now), computed once per list.
    */
   private pairContext(user: UserHistory | undefined, c: Candidate, maxKnn: number, trendFactor: number, view: ItemView): PairContext {
-    const slot = user?.items.find(c.itemId) ?? -1;
+    // the gatherer flagged the user's own items: the history is searched only for their flags
+    const slot = c.seen && user !== undefined ? user.items.find(c.itemId) : -1;
     const facts = view.itemFacts(c.itemId, c.index, this.facts);
     const ctx = this.context;
     ctx.maxKnn = maxKnn;

@@ -253,6 +253,7 @@ export class UserSide {
         const c = blankCandidate();
         c.itemId = id;
         c.index = view.indexOf(id);
+        c.seen = user?.items.has(id) ?? false;
         c.trendingOnly = true;
         top.push(c);
         inPool.add(id);

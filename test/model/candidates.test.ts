@@ -11,7 +11,18 @@ import {
 import { T0, view } from './helpers.js';
 
 function candidate(itemId: string, affinity: number): Candidate {
-  return { itemId, index: -1, knn: affinity, follow: 0, affinity, support: 1, bestPosition: 0, supporters: [], trendingOnly: false };
+  return {
+    itemId,
+    index: -1,
+    knn: affinity,
+    follow: 0,
+    affinity,
+    support: 1,
+    bestPosition: 0,
+    supporters: [],
+    seen: false,
+    trendingOnly: false,
+  };
 }
 
 describe('candidates and features', () => {

@@ -36,6 +36,8 @@ describe('candidate gatherer', () => {
         const pool = gatherer.gather(user, { items, weightFactor: 1 }, tuning);
         const all = gatherer.all(pool);
         seenInPools += all.filter((c) => user.items.has(c.itemId)).length;
+        // each candidate says whether it is the user's own (the ranker's seen feature reads it)
+        expect(all.map((c) => c.seen)).toEqual(all.map((c) => user.items.has(c.itemId)));
         const unseen = (id: string): boolean => !user.items.has(id);
         expect(gatherer.top(pool, 10, null, true)).toEqual(topCandidates(all, 10, unseen));
         expect(gatherer.top(pool, 10, odd, true)).toEqual(topCandidates(all, 10, (id) => unseen(id) && odd(id)));
