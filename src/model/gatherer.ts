@@ -211,8 +211,8 @@ export class CandidateGatherer {
     if (this.selected.length < n) this.selected = new Int32Array(n * 2);
     const sel = this.selected;
     let m = -1;
-    if (n > size * 3) {
-      // filters cost lookups: try the best 3·size by affinity first, fall back to all if too few pass
+    if (keep !== null && n > size * 3) {
+      // keep costs lookups: try the best 3·size by affinity first, fall back to all if too few pass
       const view = this.selection.view(n);
       view.set(aff.subarray(0, n));
       const threshold = kthLargest(view, size * 3);
