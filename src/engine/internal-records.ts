@@ -10,7 +10,7 @@ import { encodeRows } from './row-codec.js';
  * tagged binary forms (delta-codec.ts, row-codec.ts). A record of another format is refused.
  */
 
-export { decodeDeltas, encodeDeltas } from './delta-codec.js';
+export { decodeDeltas } from './delta-codec.js';
 export { decodeRow } from './row-codec.js';
 
 /**

@@ -298,7 +298,6 @@ export class CandidateGatherer {
     this.supporterCounts = new Int32Array(size);
     this.seenFlags = new Uint8Array(size);
     this.affinities = new Float64Array(size);
-    this.current = null;
     while (supporterIds.length < size * MAX_SUPPORTERS) supporterIds.push('');
   }
 

@@ -18,12 +18,7 @@ export interface FollowRow {
   readonly shares: readonly number[];
 }
 
-/**
- * What answering (candidates, ranker features, trending fill, similar items) reads of item state:
- * the item owner's live state in one process (ItemSide), or the global table every process follows
- * (NeighborTable). Lists are built from exactly this, so they do not depend on where rows come from.
- */
-/** What the ranker reads of one item besides its row, in one go (ItemView.itemFacts). */
+/** An item's trending, popularity and price, read in one go (ItemView.itemFacts). */
 export interface ItemFacts {
   /** Trending in stored units. */
   trend: number;
@@ -32,6 +27,11 @@ export interface ItemFacts {
   price: number;
 }
 
+/**
+ * What answering (candidates, ranker features, trending fill, similar items) reads of item state:
+ * the item owner's live state in one process (ItemSide), or the global table every process follows
+ * (NeighborTable). Lists are built from exactly this, so they do not depend on where rows come from.
+ */
 export interface ItemView {
   /** Changes whenever anything readable here changes (memoised candidate pools check it). */
   readonly version: number;

@@ -30,15 +30,16 @@ export function neighborRecord(items: ItemSide, itemId: string): NeighborRecord 
   const follows: Array<[string, number]> = [];
   const f = items.follows(itemId);
   if (f !== undefined) for (let k = 0; k < f.ids.length; k++) follows.push([f.ids[k], f.shares[k]]);
+  const facts = items.itemFacts(itemId, node.index, { trend: 0, popularity: 0, price: 0 });
   return {
     item: itemId,
     neighbors,
     follows,
     norm2: node.norm2,
     t0: items.landmark,
-    trend: items.trendingStored(itemId),
+    trend: facts.trend,
     trendT0: items.trendingLandmark,
-    popularity: items.popularity(itemId),
-    price: items.priceOf(itemId),
+    popularity: facts.popularity,
+    price: facts.price,
   };
 }

@@ -236,7 +236,6 @@ export class UserSide {
     const excludeSeen = options.excludeSeen === true;
     const purchased = config.excludePurchased ? user?.purchased : undefined;
     const keepListed = (id: string): boolean => !exclude.has(id) && !purchased?.has(id);
-    const keep = (id: string): boolean => keepListed(id) && !(excludeSeen && user?.items.has(id));
     const poolSize = Math.max(config.candidates.poolSize, limit);
     // the pool knows which candidates the user has seen: keep's other filters only when they can refuse
     const filtersPool = exclude.size > 0 || (purchased !== undefined && purchased.size > 0);
@@ -249,11 +248,13 @@ export class UserSide {
       const inPool = new Set(top.map((c) => c.itemId));
       for (const id of view.topTrending()) {
         if (top.length >= fillTo) break;
-        if (inPool.has(id) || !keep(id)) continue;
+        if (inPool.has(id) || !keepListed(id)) continue;
+        const seen = user?.items.has(id) ?? false;
+        if (excludeSeen && seen) continue;
         const c = blankCandidate();
         c.itemId = id;
         c.index = view.indexOf(id);
-        c.seen = user?.items.has(id) ?? false;
+        c.seen = seen;
         c.trendingOnly = true;
         top.push(c);
         inPool.add(id);
