@@ -19,6 +19,7 @@ import { ERASURE_KEY_PREFIX, type Erasure, Erasures } from './erasures.js';
 import { EngineNotStarted, StatePartitionsMismatch } from './errors.js';
 import { EventClock } from './event-clock.js';
 import { HeapPressure } from './heap-pressure.js';
+import { commitWhenIdle } from './idle-commit.js';
 import { inputRecord } from './input-record.js';
 import { deltaRecords } from './internal-records.js';
 import { ItemOwner } from './item-owner.js';
@@ -213,6 +214,20 @@ export class Engine implements EngineApi {
     );
 
     this.timers.push(setInterval(() => void this.refreshGauges(), 5_000).unref());
+    this.timers.push(
+      commitWhenIdle(
+        this.config.stateCommitMs,
+        () =>
+          this.joined &&
+          !this.stopping &&
+          this.batchesInFlight === 0 &&
+          this.restoring === 0 &&
+          this.userStore.pending &&
+          this.userStore.due(this.wall()),
+        () => this.commitUserState(),
+        (err) => this.logger.warn({ err }, 'writing the user state failed; tried again at the next interval'),
+      ),
+    );
     this.sampleHeap();
     this.timers.push(
       setInterval(() => {
@@ -394,6 +409,8 @@ export class Engine implements EngineApi {
     this.batchesInFlight++;
     let applied: BatchApplied;
     try {
+      // an idle commit makes its records while no batch is half learnt
+      await this.userCommit;
       applied = await this.applyBatch(batch);
     } finally {
       this.batchesInFlight--;

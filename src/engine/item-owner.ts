@@ -8,6 +8,7 @@ import type { ChangedKeys } from '../model/changed-keys.js';
 import type { ItemSide } from '../model/item-side.js';
 import { type NeighborRecord, neighborRecord } from '../model/neighbor-row.js';
 import { StatePartitionsMismatch } from './errors.js';
+import { commitWhenIdle } from './idle-commit.js';
 import { decodeDeltas, recordValue, rowRecords } from './internal-records.js';
 import { ItemStore } from './item-store.js';
 import { PublishPacing } from './publish-pacing.js';
@@ -28,6 +29,11 @@ export function itemOwnerGroupId(groupId: string): string {
 export class ItemOwner {
   private consumer: GroupConsumer | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private commitTimer: NodeJS.Timeout | null = null;
+  /** The state commit running (or done): a batch is applied only after it, so its records match their checkpoints. */
+  private committing: Promise<void> = Promise.resolve();
+  /** Batches being handled: an idle commit waits for none. */
+  private handling = 0;
   private publishing: Promise<void> = Promise.resolve();
   /** Items changed (or forgotten) since their rows were last published. */
   private readonly changes: ChangedKeys;
@@ -71,6 +77,12 @@ export class ItemOwner {
     this.consumer = this.log.consumer({ groupId: this.groupId, topics: [this.config.topics.itemDeltas], fromBeginning: true });
     this.timer = setInterval(() => void this.publish(), this.config.neighborPublishMs);
     this.timer.unref();
+    this.commitTimer = commitWhenIdle(
+      this.config.stateCommitMs,
+      () => !this.stopping && this.handling === 0 && this.restoring === 0 && this.store.pending && this.store.due(Date.now()),
+      () => this.commitState(),
+      (err) => this.logger.warn({ err }, 'writing the item state failed; tried again at the next interval'),
+    );
     return this.consumer.run((batch) => this.handle(batch), {
       onAssigned: (partitions) => this.restore(partitions).catch(onRestoreFailed),
       onRevoked: (partitions) => this.release(partitions),
@@ -80,6 +92,7 @@ export class ItemOwner {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer !== null) clearInterval(this.timer);
+    if (this.commitTimer !== null) clearInterval(this.commitTimer);
     await this.consumer?.stop();
     await this.commitState();
     await this.publish(true);
@@ -181,8 +194,14 @@ export class ItemOwner {
     this.logger.info({ partitions: partitions.map(tpKey), items: released }, 'item partitions revoked');
   }
 
-  /** Writes the changed items of the partitions held now (and of `leaving`, revoked ones) with checkpoints. */
-  private async commitState(leaving: readonly TopicPartition[] = []): Promise<void> {
+  /** Writes the changed items of the partitions held now (and of `leaving`, revoked ones) with checkpoints, one commit at a time. */
+  private commitState(leaving: readonly TopicPartition[] = []): Promise<void> {
+    const run = this.committing.then(() => this.writeState(leaving));
+    this.committing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeState(leaving: readonly TopicPartition[]): Promise<void> {
     const consumer = this.consumer;
     if (consumer === null) return;
     const applied = new Map<number, bigint>();
@@ -211,6 +230,16 @@ export class ItemOwner {
   }
 
   private async handle(batch: PartitionBatch): Promise<void> {
+    this.handling++;
+    try {
+      await this.committing;
+      await this.applyBatch(batch);
+    } finally {
+      this.handling--;
+    }
+  }
+
+  private async applyBatch(batch: PartitionBatch): Promise<void> {
     const key = tpKey(batch);
     const applied = this.appliedUpTo.get(key);
     const records = batch.records;

@@ -51,6 +51,11 @@ export class ItemStore {
     return this.store.due(now);
   }
 
+  /** True when an item changed since the last commit. */
+  get pending(): boolean {
+    return this.changes.size > 0;
+  }
+
   /**
    * Writes the changed items of `partitions` (item-deltas partitions this process owns, with the next
    * offset applied of each) and their checkpoints. Items of other partitions (a process keeps those it

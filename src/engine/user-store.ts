@@ -61,6 +61,11 @@ export class UserStore {
     return this.store.due(now);
   }
 
+  /** True when a user changed since the last commit. */
+  get pending(): boolean {
+    return this.changes.size > 0;
+  }
+
   /** The users learnt from input partition `partition` (a batch, a replay) live there. */
   learntIn(partition: number, users: Iterable<string>): void {
     for (const id of users) this.homes.set(id, partition);
