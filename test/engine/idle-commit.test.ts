@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { generateEvents } from '../../src/eval/generate.js';
 import { collectorJson } from '../../src/events/collector-json.js';
 import type { TrackingEvent } from '../../src/events/types.js';
-import { generateEvents } from '../../src/eval/generate.js';
 import { tempDir } from '../helpers/app.js';
 import { spawnEngine, waitReady } from '../helpers/engine-process.js';
 import { ReadApi } from '../helpers/read-api.js';
@@ -48,7 +48,9 @@ describe('state commits when the input goes quiet', () => {
     cleanups.push(() => first.stop('SIGKILL'));
     await waitReady(first.url, 60_000);
     const api = new ReadApi(first, ADMIN_TOKEN);
-    const events = [...generateEvents({ seed: 'idle-commit', users: 200, items: 80, events: 1200, start: Date.now() - 3_600_000, meanGapMs: 2000 })];
+    const events = [
+      ...generateEvents({ seed: 'idle-commit', users: 200, items: 80, events: 1200, start: Date.now() - 3_600_000, meanGapMs: 2000 }),
+    ];
 
     // the first batch is written at once (nothing was before); the second comes inside the interval
     await post(first.url, events.slice(0, 600));
