@@ -684,6 +684,12 @@ export class Engine implements EngineApi {
     return this.model.digest();
   }
 
+  /** True once both state stores hold everything learnt: no change waits for a commit and none is under way. */
+  async stateWritten(): Promise<boolean> {
+    await this.userCommit;
+    return !this.userStore.pending && (await this.itemOwner.stateWritten());
+  }
+
   async settled(): Promise<boolean> {
     // a batch learned but not yet written has item increments on their way
     if (this.batchesInFlight > 0) return false;

@@ -259,6 +259,12 @@ export class ItemOwner {
     if (this.store.due(Date.now())) await this.commitState();
   }
 
+  /** True once no changed item waits for the item-state store and no commit is under way. */
+  async stateWritten(): Promise<boolean> {
+    await this.committing;
+    return !this.store.pending;
+  }
+
   /**
    * True when every delta record of the partitions this process owns has been applied and the rows it
    * changed are published.
