@@ -60,6 +60,12 @@ export interface PushLoadResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /**
+   * The same, by the second of the run its event was sent in: a tail made in a few seconds (a state
+   * commit, a full collection) shows as those seconds, one of an engine that cannot keep up as
+   * seconds that grow.
+   */
+  bySecond: SecondLatency[];
   /** The servers' own recstream_event_to_push_seconds over the run, all engines together (bucket-interpolated). */
   serverP50Ms: number | null;
   serverP99Ms: number | null;
@@ -122,9 +128,41 @@ async function connectClient(
  * `rate` per second, stamped with the send time, and each frame whose triggerEventId is a sent event
  * gives one latency sample at its arrival.
  */
+export interface SecondLatency {
+  /** Seconds since the first event was sent. */
+  second: number;
+  /** Latency samples of events sent in it. */
+  events: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** Latency samples grouped by the second (of the run) their event was sent in. */
+function bySecond(samples: ReadonlyArray<readonly [sentMs: number, latencyMs: number]>): SecondLatency[] {
+  const seconds: number[][] = [];
+  for (const [sent, latency] of samples) (seconds[Math.floor(sent / 1000)] ??= []).push(latency);
+  return seconds.flatMap((latencies, second) =>
+    latencies === undefined
+      ? []
+      : [
+          {
+            second,
+            events: latencies.length,
+            p50Ms: round1(percentile(latencies, 50)),
+            p99Ms: round1(percentile(latencies, 99)),
+            maxMs: round1(percentile(latencies, 100)),
+          },
+        ],
+  );
+}
+
 export async function runPushLoad(engines: readonly BenchEngine[], options: PushLoadOptions): Promise<PushLoadResult> {
   const sentAt = new Map<string, { at: number; order: number }>();
   const latencies: number[] = [];
+  /** [sent, latency] of every sample, sent as ms since the run's first event. */
+  const timed: Array<[number, number]> = [];
+  let firstSent = Number.POSITIVE_INFINITY;
   let duplicateFrames = 0;
   let staleFrames = 0;
   const onFrame = (w: Watched, data: string): void => {
@@ -139,7 +177,10 @@ export async function runPushLoad(engines: readonly BenchEngine[], options: Push
     const sent = sentAt.get(frame.triggerEventId);
     if (sent === undefined) return;
     if (w.seen.has(frame.triggerEventId)) duplicateFrames++;
-    else latencies.push(arrived - sent.at);
+    else {
+      latencies.push(arrived - sent.at);
+      timed.push([sent.at, arrived - sent.at]);
+    }
     w.seen.add(frame.triggerEventId);
     if (sent.order < w.newestSeen) staleFrames++;
     w.newestSeen = Math.max(w.newestSeen, sent.order);
@@ -178,6 +219,7 @@ export async function runPushLoad(engines: readonly BenchEngine[], options: Push
       continue;
     }
     const now = Date.now();
+    firstSent = Math.min(firstSent, now);
     const batch: TrackingEvent[] = [];
     for (; sent < due; sent++) {
       const w = watched[sent % watched.length]!;
@@ -222,6 +264,7 @@ export async function runPushLoad(engines: readonly BenchEngine[], options: Push
     p50Ms: round1(percentile(latencies, 50)),
     p99Ms: round1(percentile(latencies, 99)),
     maxMs: round1(percentile(latencies, 100)),
+    bySecond: bySecond(timed.map(([at, latency]) => [at - firstSent, latency] as const)),
     serverP50Ms: histogramQuantileMs(histogramBefore, histogramAfter, 0.5),
     serverP99Ms: histogramQuantileMs(histogramBefore, histogramAfter, 0.99),
     engineCores: coresUsed(before, after),

@@ -1,9 +1,12 @@
+import type { PushLoadResult } from './push-load.js';
 import type { BenchReport } from './suite.js';
 
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
 const ms = (x: number | null): string => (x === null ? '–' : `${x} ms`);
 /** CPU per second of a push run, in cores (≈ 1 per engine: saturated). */
 const cores = (x: number | null): string => (x === null ? '–' : `${x} cores of CPU`);
+/** The p99 of each second of a push run, rounded: where its tail was made. */
+const bySecond = (l: PushLoadResult): string => l.bySecond.map((s) => Math.round(s.p99Ms)).join(' ');
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 
@@ -52,6 +55,7 @@ export function formatReport(r: BenchReport): string {
       `${le.p50Ms} / ${le.p99Ms} ms`,
       `${le.rate} ev/s sent ${le.sentRate}, ${le.clients} clients, via ${le.via}; server histogram ${ms(le.serverP50Ms)} / ${ms(le.serverP99Ms)}; engine ${cores(le.engineCores)}`,
     ],
+    ['latency embedded p99 by second', `${bySecond(le)} ms`, 'events sent in each second of the run'],
     ...r.kafka.processes.flatMap(({ processes, latency: lk }): Array<[string, string, string]> => {
       const on = processes === 1 ? '1 process' : `${processes} processes`;
       return [
@@ -60,6 +64,7 @@ export function formatReport(r: BenchReport): string {
           `${lk.p50Ms} / ${lk.p99Ms} ms`,
           `${lk.rate} ev/s sent ${lk.sentRate}, ${lk.clients} clients${processes === 1 ? '' : ` over ${processes} processes`}, via a Kafka producer lingering ${lk.lingerMs} ms; server histogram ${ms(lk.serverP50Ms)} / ${ms(lk.serverP99Ms)}; engines ${cores(lk.engineCores)}`,
         ],
+        [`latency kafka p99 by second, ${on}`, `${bySecond(lk)} ms`, 'events sent in each second of the run'],
         [
           `latency kafka delivered, ${on}`,
           `${n(lk.delivered)} / ${n(lk.expected)}`,

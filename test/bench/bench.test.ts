@@ -14,6 +14,20 @@ function capture(): { stream: PassThrough; text: () => string } {
 
 const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
 
+/** A run's samples by second: every sample in one second of the run, in order, the run's worst among them. */
+function expectBySecond(run: Record<string, unknown>): void {
+  const seconds = run.bySecond as Array<{ second: number; events: number; p50Ms: number; p99Ms: number; maxMs: number }>;
+  expect(seconds.length).toBeGreaterThan(0);
+  expect(seconds.reduce((sum, s) => sum + s.events, 0)).toBe(run.framesForEvents);
+  expect(seconds.map((s) => s.second)).toEqual([...seconds.map((s) => s.second)].sort((a, b) => a - b));
+  for (const s of seconds) {
+    expect(s.second).toBeLessThanOrEqual(run.seconds as number);
+    expect(s.p50Ms).toBeLessThanOrEqual(s.p99Ms);
+    expect(s.p99Ms).toBeLessThanOrEqual(s.maxMs);
+  }
+  expect(Math.max(...seconds.map((s) => s.maxMs))).toBe(run.maxMs);
+}
+
 describe('recstream bench --quick --json', () => {
   it('prints one JSON object with every figure of the contract, measured on the embedded log, the mock Kafka cluster and live WebSocket clients', async () => {
     const out = capture();
@@ -49,6 +63,7 @@ describe('recstream bench --quick --json', () => {
       expect(positive(run.expected)).toBe(true);
       // every watched user received the list of its last event
       expect(run.delivered).toBe(run.expected);
+      expectBySecond(run);
     }
     expect(positive(websocket.clients)).toBe(true);
     expect(websocket.expected).toBe(websocket.clients);
@@ -77,6 +92,7 @@ describe('recstream bench --quick --json', () => {
       expect(l.p99Ms as number).toBeGreaterThanOrEqual(l.p50Ms as number);
       expect(positive(l.expected)).toBe(true);
       expect(l.delivered).toBe(l.expected);
+      expectBySecond(l);
     }
     // the contract's fields are the 1-process run
     expect(rows[0]!.pipelineEventsPerSecond).toBe(kafka.pipelineEventsPerSecond);
