@@ -308,6 +308,8 @@ export class Engine implements EngineApi {
     this.metrics.rebalancesTotal.inc();
     this.restoring++;
     try {
+      // an idle commit under way finishes with the partitions it began with
+      await this.userCommit;
       await this.followChangelog();
       await this.expireRefusals(partitions);
       const committed = await consumer.committed(partitions);

@@ -128,6 +128,8 @@ export class ItemOwner {
     if (consumer === null) return;
     this.restoring++;
     try {
+      // an idle commit under way finishes on the items it began with
+      await this.committing;
       for (const c of await consumer.committed(partitions)) {
         const started = performance.now();
         const key = tpKey(c);
@@ -184,6 +186,8 @@ export class ItemOwner {
    * partition comes back, it is restored from the store.
    */
   private async release(partitions: readonly TopicPartition[]): Promise<void> {
+    // an idle commit under way would write the released items as gone (tombstones)
+    await this.committing;
     if (this.stopping) await this.commitState(partitions);
     const numbers = new Set(partitions.map((tp) => tp.partition));
     for (const tp of partitions) {
