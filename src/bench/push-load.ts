@@ -121,13 +121,6 @@ async function connectClient(
   return watched;
 }
 
-/**
- * Event → push latency under load: `clients` WebSocket clients on loopback each watch one user,
- * connected to the engines in turn (with several processes of one group, a client's user is as often
- * owned by another process than by the one it is connected to); events for those users are sent at
- * `rate` per second, stamped with the send time, and each frame whose triggerEventId is a sent event
- * gives one latency sample at its arrival.
- */
 export interface SecondLatency {
   /** Seconds since the first event was sent. */
   second: number;
@@ -157,10 +150,16 @@ function bySecond(samples: ReadonlyArray<readonly [sentMs: number, latencyMs: nu
   );
 }
 
+/**
+ * Event → push latency under load: `clients` WebSocket clients on loopback each watch one user,
+ * connected to the engines in turn (with several processes of one group, a client's user is as often
+ * owned by another process than by the one it is connected to); events for those users are sent at
+ * `rate` per second, stamped with the send time, and each frame whose triggerEventId is a sent event
+ * gives one latency sample at its arrival.
+ */
 export async function runPushLoad(engines: readonly BenchEngine[], options: PushLoadOptions): Promise<PushLoadResult> {
   const sentAt = new Map<string, { at: number; order: number }>();
-  const latencies: number[] = [];
-  /** [sent, latency] of every sample, sent as ms since the run's first event. */
+  /** [sent, latency] of every sample. */
   const timed: Array<[number, number]> = [];
   let firstSent = Number.POSITIVE_INFINITY;
   let duplicateFrames = 0;
@@ -177,10 +176,7 @@ export async function runPushLoad(engines: readonly BenchEngine[], options: Push
     const sent = sentAt.get(frame.triggerEventId);
     if (sent === undefined) return;
     if (w.seen.has(frame.triggerEventId)) duplicateFrames++;
-    else {
-      latencies.push(arrived - sent.at);
-      timed.push([sent.at, arrived - sent.at]);
-    }
+    else timed.push([sent.at, arrived - sent.at]);
     w.seen.add(frame.triggerEventId);
     if (sent.order < w.newestSeen) staleFrames++;
     w.newestSeen = Math.max(w.newestSeen, sent.order);
@@ -250,6 +246,7 @@ export async function runPushLoad(engines: readonly BenchEngine[], options: Push
     ),
   );
 
+  const latencies = timed.map(([, latency]) => latency);
   return {
     clients: options.clients,
     rate: options.rate,

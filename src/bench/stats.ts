@@ -21,9 +21,9 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls until `done()` holds; throws with `what` after `timeoutMs`. */
-export async function until(done: () => boolean, what: string, timeoutMs: number, everyMs = 5): Promise<void> {
+export async function until(done: () => boolean | Promise<boolean>, what: string, timeoutMs: number, everyMs = 5): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > deadline) throw new BenchTimeout(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }

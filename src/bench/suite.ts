@@ -2,7 +2,6 @@ import type { RunningApp } from '../app.js';
 import type { TrackingEvent } from '../events/types.js';
 import { encodeEvents, type PipelineResult, timePipeline } from './embedded-pipeline.js';
 import { inProcessEngine, startBenchApp } from './engine-app.js';
-import { BenchTimeout } from './errors.js';
 import { appTarget } from './event-target.js';
 import { benchKafka, type KafkaBenchResult, type ProcessesResult } from './kafka.js';
 import { benchLearnOnly, type LearnOnlyResult } from './learn-only.js';
@@ -13,7 +12,7 @@ import type { PushLoadResult } from './push-load.js';
 import { runPushLoadInChild } from './push-load-process.js';
 import { benchRestore, type RestoreResult } from './restore.js';
 import type { BenchSizes } from './sizes.js';
-import { perSecond, sleep } from './stats.js';
+import { perSecond, until } from './stats.js';
 import { syntheticHistory } from './workload.js';
 
 export interface BenchReport {
@@ -98,11 +97,7 @@ async function timeEmbedded(app: RunningApp, history: readonly TrackingEvent[]):
   });
   // Nor while the history's last state commit (on its interval, once the input is quiet) is under
   // way: it took the first seconds of the latency run, which measures the engine at 2,000 events/s.
-  const deadline = Date.now() + STATE_WRITTEN_TIMEOUT_MS;
-  while (!(await app.engine.stateWritten())) {
-    if (Date.now() > deadline) throw new BenchTimeout(`the engine had not written its state within ${STATE_WRITTEN_TIMEOUT_MS} ms`);
-    await sleep(100);
-  }
+  await until(() => app.engine.stateWritten(), 'the engine to write its state', STATE_WRITTEN_TIMEOUT_MS, 100);
   return result;
 }
 
