@@ -1,5 +1,5 @@
 import { ChangedKeys } from './changed-keys.js';
-import type { ItemDelta, PairIncrements } from './item-delta.js';
+import type { DeltaSource, ItemDelta, PairIncrements } from './item-delta.js';
 import { forgetItems, idleItems, itemsOverCap } from './item-eviction.js';
 import { type ItemRecord, itemRecord, loadItemRecord, type StoredItemRecord } from './item-record.js';
 import type { ItemUpdates } from './item-updates.js';
@@ -23,6 +23,8 @@ export class ItemSide implements ItemUpdates, ItemView {
   private readonly followScratch = { ids: [] as string[], indices: new Int32Array(64), shares: [] as number[] };
   /** The node touch() found last: the pairs of an interaction that follow it name it first. */
   private lastNode: ItemNode | null = null;
+  /** See sourceKey. */
+  private readonly lastSourceKey = { lane: '', topic: '', partition: -1, key: '' };
 
   constructor(private readonly state: ModelState) {}
 
@@ -168,7 +170,7 @@ export class ItemSide implements ItemUpdates, ItemView {
    */
   applyDelta(d: ItemDelta, lane: string): boolean {
     // records of one source are in order only within one lane (the delta topic partition they came by)
-    const key = `${lane}|${d.source.topic}:${d.source.partition}`;
+    const key = this.sourceKey(lane, d.source);
     const done = this.state.appliedSources.get(key);
     if (done !== undefined && (d.source.to < done.to || (d.source.to === done.to && d.source.seq <= done.seq))) return false;
     this.state.appliedSources.set(key, { to: d.source.to, seq: d.source.seq });
@@ -289,6 +291,21 @@ export class ItemSide implements ItemUpdates, ItemView {
     this.lastNode = null;
     this.version++;
     return released;
+  }
+
+  /**
+   * The appliedSources key of a lane and source. The records of a batch share their lane and source,
+   * so the last key is kept: a key made per record was a new string to hash per record.
+   */
+  private sourceKey(lane: string, source: DeltaSource): string {
+    const last = this.lastSourceKey;
+    if (last.lane !== lane || last.topic !== source.topic || last.partition !== source.partition) {
+      last.lane = lane;
+      last.topic = source.topic;
+      last.partition = source.partition;
+      last.key = `${lane}|${source.topic}:${source.partition}`;
+    }
+    return last.key;
   }
 
   /** Per delta lane, what applyDelta has applied: stored with a partition's records. */
