@@ -1,4 +1,4 @@
-import type { NeighborRecord } from '../model/neighbor-row.js';
+import type { IdValues, NeighborRecord } from '../model/neighbor-row.js';
 import { RecordReader, type RecordWriter, writeRecords } from './binary-record.js';
 
 /**
@@ -12,15 +12,15 @@ const VERSION = 1;
 const JSON_FORMAT = 'recstream.item-row/1';
 
 function sizeOf(r: NeighborRecord): number {
-  return 80 + r.item.length + 24 * (r.neighbors.length + r.follows.length);
+  return 80 + r.item.length + 24 * (r.neighbors.ids.length + r.follows.ids.length);
 }
 
 function write(w: RecordWriter, r: NeighborRecord): void {
   w.u8(MAGIC);
   w.u8(VERSION);
   w.str(r.item);
-  w.pairs(r.neighbors);
-  w.pairs(r.follows);
+  w.idValues(r.neighbors.ids, r.neighbors.values);
+  w.idValues(r.follows.ids, r.follows.values);
   w.f64(r.norm2);
   w.optF64(r.t0);
   w.f64(r.trend);
@@ -28,6 +28,13 @@ function write(w: RecordWriter, r: NeighborRecord): void {
   w.f64(r.popularity);
   w.f64(r.price);
   w.end();
+}
+
+/** A row as the JSON form held it: (id, number) pairs. */
+type JsonRow = Omit<NeighborRecord, 'neighbors' | 'follows'> & { neighbors: Array<[string, number]>; follows: Array<[string, number]> };
+
+function columns(pairs: ReadonlyArray<[string, number]>): IdValues {
+  return { ids: pairs.map(([id]) => id), values: pairs.map(([, v]) => v) };
 }
 
 /** The records of `rows`, in order, each a view of one buffer. */
@@ -41,8 +48,8 @@ export function decodeRow(value: Buffer): NeighborRecord | null {
     const r = new RecordReader(value);
     r.at = 2;
     const item = r.str();
-    const neighbors = r.pairs();
-    const follows = r.pairs();
+    const neighbors = r.idValues();
+    const follows = r.idValues();
     const row: NeighborRecord = {
       item,
       neighbors,
@@ -57,8 +64,8 @@ export function decodeRow(value: Buffer): NeighborRecord | null {
     r.end();
     return row;
   }
-  const parsed = JSON.parse(value.toString('utf8')) as { f?: unknown } & NeighborRecord;
+  const parsed = JSON.parse(value.toString('utf8')) as { f?: unknown } & JsonRow;
   if (parsed.f !== JSON_FORMAT) return null;
-  const { f: _, ...row } = parsed;
-  return row;
+  const { f: _, neighbors, follows, ...row } = parsed;
+  return { ...row, neighbors: columns(neighbors), follows: columns(follows) };
 }

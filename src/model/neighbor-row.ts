@@ -1,15 +1,25 @@
 import type { ItemSide } from './item-side.js';
 
 /**
+ * Ids and a number for each, entry k being ids[k] and values[k]: two arrays where a pair per entry was
+ * an array per entry (a row of 50 neighbours made 50 arrays, and every owner publishes its changed
+ * rows every NEIGHBOR_PUBLISH_MS).
+ */
+export interface IdValues {
+  ids: string[];
+  values: number[];
+}
+
+/**
  * One item's row as its owner publishes it to the global table (`item-neighbors`, keyed by item):
  * everything answering reads of the item, in the owner's stored units where they are relative.
  */
 export interface NeighborRecord {
   item: string;
-  /** [id, score] of the top-K neighbours, best first. */
-  neighbors: Array<[string, number]>;
-  /** [id, share] of followed-by items. */
-  follows: Array<[string, number]>;
+  /** The top-K neighbours and their scores, best first. */
+  neighbors: IdValues;
+  /** Followed-by items and their shares. */
+  follows: IdValues;
   /** ‖r‖² and trending in stored units of the landmarks t0 / trendT0. */
   norm2: number;
   t0: number | null;
@@ -25,11 +35,12 @@ export function neighborRecord(items: ItemSide, itemId: string): NeighborRecord 
   const node = items.node(itemId);
   if (node === undefined) return null;
   const rows = items.rows;
-  const neighbors: Array<[string, number]> = [];
-  for (let k = 0; k < node.neighborScores.length; k++) neighbors.push([rows[node.neighborIndices[k]].id, node.neighborScores[k]]);
-  const follows: Array<[string, number]> = [];
+  const n = node.neighborScores.length;
+  const neighbors: IdValues = { ids: new Array(n), values: node.neighborScores.slice() };
+  for (let k = 0; k < n; k++) neighbors.ids[k] = rows[node.neighborIndices[k]].id;
+  // follows() returns a row it fills again on its next call
   const f = items.follows(itemId);
-  if (f !== undefined) for (let k = 0; k < f.ids.length; k++) follows.push([f.ids[k], f.shares[k]]);
+  const follows: IdValues = f === undefined ? { ids: [], values: [] } : { ids: f.ids.slice(), values: f.shares.slice() };
   const facts = items.itemFacts(itemId, node.index, { trend: 0, popularity: 0, price: 0 });
   return {
     item: itemId,

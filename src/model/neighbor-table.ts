@@ -53,29 +53,29 @@ export class NeighborTable implements ItemView {
   apply(record: NeighborRecord): void {
     const row = this.rowFor(record.item);
     row.present = true;
-    const n = record.neighbors.length;
+    const { ids, values } = record.neighbors;
+    const n = ids.length;
     // written in place when long enough (readers take the first ids.length, synchronously): a fresh
     // Int32Array per applied row was an ArrayBuffer each, several hundred thousand a minute
     const indices = row.neighborIndices.length >= n ? row.neighborIndices : new Int32Array(n);
-    const scores: number[] = new Array(n);
-    for (let k = 0; k < n; k++) {
-      const [id, score] = record.neighbors[k];
-      indices[k] = this.rowFor(id).index;
-      scores[k] = score;
-    }
+    for (let k = 0; k < n; k++) indices[k] = this.rowFor(ids[k]).index;
     row.neighborIndices = indices;
-    row.neighborScores = scores;
-    if (record.follows.length === 0) row.follows = undefined;
+    // a record is read-only once made: its scores are the row's
+    row.neighborScores = values;
+    const follows = record.follows;
+    const m = follows.ids.length;
+    if (m === 0) row.follows = undefined;
     else {
-      const followed = record.follows.map(([id]) => this.rowFor(id));
       const previous = row.follows?.indices;
-      const indices = previous !== undefined && previous.length >= followed.length ? previous : new Int32Array(followed.length);
-      for (let k = 0; k < followed.length; k++) indices[k] = followed[k].index;
-      row.follows = {
-        ids: followed.map((r) => r.id),
-        indices,
-        shares: record.follows.map(([, share]) => share),
-      };
+      const indices = previous !== undefined && previous.length >= m ? previous : new Int32Array(m);
+      // the table's own id strings, which readers compare by reference first
+      const followedIds: string[] = new Array(m);
+      for (let k = 0; k < m; k++) {
+        const followed = this.rowFor(follows.ids[k]);
+        indices[k] = followed.index;
+        followedIds[k] = followed.id;
+      }
+      row.follows = { ids: followedIds, indices, shares: follows.values };
     }
     const decay = this.trendDecay;
     if (decay.t0 === null) decay.t0 = record.trendT0;

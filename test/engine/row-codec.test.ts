@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { writeRecords } from '../../src/engine/binary-record.js';
 import { decodeRow, rowRecords } from '../../src/engine/internal-records.js';
 import { encodeRows } from '../../src/engine/row-codec.js';
-import { neighborRecord } from '../../src/model/neighbor-row.js';
+import { type IdValues, type NeighborRecord, neighborRecord } from '../../src/model/neighbor-row.js';
 import { modelWithState, randomStream } from '../model/helpers.js';
 
 /** The rows of every item a learned model owns: neighbours, followed-by shares, trends, prices. */
@@ -19,23 +20,48 @@ describe('item-neighbors records in binary', () => {
   it('round-trip exactly, every field, as JSON held them', () => {
     const all = rows();
     expect(all.length).toBeGreaterThan(50);
-    expect(all.some((r) => r.neighbors.length > 0 && r.follows.length > 0 && r.trend > 0 && r.price > 0)).toBe(true);
+    expect(all.some((r) => r.neighbors.ids.length > 0 && r.follows.ids.length > 0 && r.trend > 0 && r.price > 0)).toBe(true);
     const values = encodeRows(all);
     for (let i = 0; i < all.length; i++) {
       expect(decodeRow(values[i])).toEqual(all[i]);
       expect(decodeRow(values[i])).toEqual(JSON.parse(JSON.stringify(all[i])));
     }
-    const odd = { ...all[0], item: 'é-😀', t0: null, trendT0: null, neighbors: [], follows: [] };
+    const odd = { ...all[0], item: 'é-😀', t0: null, trendT0: null, neighbors: { ids: [], values: [] }, follows: { ids: [], values: [] } };
     expect(decodeRow(encodeRows([odd])[0])).toEqual(odd);
   });
 
   it('read the JSON rows an earlier version wrote, refuse others, and throw on a broken record', () => {
-    const [row] = rows();
-    expect(decodeRow(Buffer.from(JSON.stringify({ f: 'recstream.item-row/1', ...row })))).toEqual(JSON.parse(JSON.stringify(row)));
-    expect(decodeRow(Buffer.from(JSON.stringify({ f: 'something-else', ...row })))).toBeNull();
+    const row = rows().find((r) => r.neighbors.ids.length > 0 && r.follows.ids.length > 0) as NeighborRecord;
+    // that version held neighbours and follows as [id, number] pairs
+    const pairs = ({ ids, values }: IdValues) => ids.map((id, k) => [id, values[k]]);
+    const json = { f: 'recstream.item-row/1', ...row, neighbors: pairs(row.neighbors), follows: pairs(row.follows) };
+    expect(decodeRow(Buffer.from(JSON.stringify(json)))).toEqual(JSON.parse(JSON.stringify(row)));
+    expect(decodeRow(Buffer.from(JSON.stringify({ ...json, f: 'something-else' })))).toBeNull();
     const [bytes] = encodeRows([row]);
     expect(() => decodeRow(bytes.subarray(0, bytes.length - 2))).toThrow(RangeError);
     expect(() => decodeRow(Buffer.concat([bytes, Buffer.from([1])]))).toThrow(RangeError);
+  });
+
+  it('write the bytes rows had when they held [id, number] pairs', () => {
+    const row = rows().find((r) => r.neighbors.ids.length > 1) as NeighborRecord;
+    const pairs = ({ ids, values }: IdValues) => ids.map((id, k): [string, number] => [id, values[k]]);
+    const [columns] = writeRecords(
+      [row],
+      () => 64,
+      (w, r) => {
+        w.idValues(r.neighbors.ids, r.neighbors.values);
+        w.end();
+      },
+    );
+    const [asPairs] = writeRecords(
+      [row],
+      () => 64,
+      (w, r) => {
+        w.pairs(pairs(r.neighbors));
+        w.end();
+      },
+    );
+    expect(columns.equals(asPairs)).toBe(true);
   });
 
   it('records key rows by item, a forgotten item as a tombstone, each carrying its row for this process', () => {

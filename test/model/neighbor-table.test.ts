@@ -9,7 +9,17 @@ function record(
   neighbors: Array<[string, number]> = [],
   follows: Array<[string, number]> = [],
 ): NeighborRecord {
-  return { item, neighbors, follows, norm2: 1, t0: 0, trend, trendT0: 0, popularity: 1, price: 0 };
+  return {
+    item,
+    neighbors: { ids: neighbors.map(([id]) => id), values: neighbors.map(([, v]) => v) },
+    follows: { ids: follows.map(([id]) => id), values: follows.map(([, v]) => v) },
+    norm2: 1,
+    t0: 0,
+    trend,
+    trendT0: 0,
+    popularity: 1,
+    price: 0,
+  };
 }
 
 describe('the global neighbour table', () => {
