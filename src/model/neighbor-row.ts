@@ -1,8 +1,8 @@
 import type { ItemSide } from './item-side.js';
 
 /**
- * Ids and a number for each, entry k being ids[k] and values[k]: two arrays where a pair per entry was
- * an array per entry (a row of 50 neighbours made 50 arrays, and every owner publishes its changed
+ * Ids and a number for each, entry k being ids[k] and values[k]: two arrays, where an [id, number]
+ * array per entry made 50 arrays for a row of 50 neighbours (and every owner publishes its changed
  * rows every NEIGHBOR_PUBLISH_MS).
  */
 export interface IdValues {

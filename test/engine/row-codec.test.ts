@@ -5,6 +5,11 @@ import { encodeRows } from '../../src/engine/row-codec.js';
 import { type IdValues, type NeighborRecord, neighborRecord } from '../../src/model/neighbor-row.js';
 import { modelWithState, randomStream } from '../model/helpers.js';
 
+/** Columns as the [id, number] pairs rows held before. */
+function pairs({ ids, values }: IdValues): Array<[string, number]> {
+  return ids.map((id, k) => [id, values[k]]);
+}
+
 /** The rows of every item a learned model owns: neighbours, followed-by shares, trends, prices. */
 function rows() {
   const { model, state } = modelWithState({ minSupportUsers: 2 });
@@ -33,7 +38,6 @@ describe('item-neighbors records in binary', () => {
   it('read the JSON rows an earlier version wrote, refuse others, and throw on a broken record', () => {
     const row = rows().find((r) => r.neighbors.ids.length > 0 && r.follows.ids.length > 0) as NeighborRecord;
     // that version held neighbours and follows as [id, number] pairs
-    const pairs = ({ ids, values }: IdValues) => ids.map((id, k) => [id, values[k]]);
     const json = { f: 'recstream.item-row/1', ...row, neighbors: pairs(row.neighbors), follows: pairs(row.follows) };
     expect(decodeRow(Buffer.from(JSON.stringify(json)))).toEqual(JSON.parse(JSON.stringify(row)));
     expect(decodeRow(Buffer.from(JSON.stringify({ ...json, f: 'something-else' })))).toBeNull();
@@ -44,7 +48,6 @@ describe('item-neighbors records in binary', () => {
 
   it('write the bytes rows had when they held [id, number] pairs', () => {
     const row = rows().find((r) => r.neighbors.ids.length > 1) as NeighborRecord;
-    const pairs = ({ ids, values }: IdValues) => ids.map((id, k): [string, number] => [id, values[k]]);
     const [columns] = writeRecords(
       [row],
       () => 64,
