@@ -1,5 +1,6 @@
 import { loadConfig } from '../config.js';
 import { type BenchEngine, scrapedEngine } from './bench-engine.js';
+import { childProfile } from './cpu-profile.js';
 import { benchEnv } from './engine-app.js';
 import { type EngineProcess, spawnEngine, waitReady } from './engine-process.js';
 import { BenchTimeout } from './errors.js';
@@ -25,27 +26,36 @@ const STOP_TIMEOUT_MS = 15_000;
  * and the WebSocket clients, whose work is not the engine's (in one process with them, an engine's
  * latency counted their frames too). The others use the first one's embedded schema registry, so
  * every member decodes what the bench's producer encodes with it. Resolves once every member is ready
- * and the input partitions are split between all of them.
+ * and the input partitions are split between all of them. With `profileDir`, each member writes its CPU
+ * profile there when it stops (`kafka-<processes>p-engine-<n>.cpuprofile`).
  */
 export async function startEngineGroup(
   env: Record<string, string>,
   processes: number,
   progress: (line: string) => void,
+  profileDir: string | null = null,
 ): Promise<EngineGroup> {
   const config = loadConfig(benchEnv(env));
   const members: EngineProcess[] = [];
+  const profiles: Array<ReturnType<typeof childProfile>> = [];
   const stop = async (): Promise<void> => {
     await Promise.all(members.map((p) => stopProcess(p)));
+    await Promise.all(profiles.map((p) => p.keep()));
   };
   try {
-    const first = await spawnEngine(childEnv(env));
+    const profile = (n: number) => {
+      const p = childProfile(profileDir, `kafka-${processes}p-engine-${n}.cpuprofile`);
+      profiles.push(p);
+      return p.flags;
+    };
+    const first = await spawnEngine(childEnv(env), undefined, profile(1));
     members.push(first);
     const registryUrl = `${first.url}/registry`;
     const engines: BenchEngine[] = [scrapedEngine(first.url, config.authSecret)];
     await waitReady(first.url, SETTLE_TIMEOUT_MS);
     const partitions = ((await readyPartitions(first.url)) ?? []).length;
     for (let i = 1; i < processes; i++) {
-      const child = await spawnEngine(childEnv({ SCHEMA_REGISTRY_URL: registryUrl, ...env }));
+      const child = await spawnEngine(childEnv({ SCHEMA_REGISTRY_URL: registryUrl, ...env }), undefined, profile(i + 1));
       members.push(child);
       engines.push(scrapedEngine(child.url, config.authSecret));
     }

@@ -29,9 +29,14 @@ const START_ARGS = import.meta.url.endsWith('.ts')
 /**
  * Starts `recstream start` with exactly `env` as its environment (nothing of this process's is added)
  * and resolves once it is listening; PORT=0 is fine, the address is read from its first line.
+ * `nodeFlags` go to Node itself, before the CLI's arguments.
  */
-export async function spawnEngine(env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<EngineProcess> {
-  const child = spawn(process.execPath, START_ARGS, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnEngine(
+  env: Record<string, string | undefined>,
+  timeoutMs = 30_000,
+  nodeFlags: readonly string[] = [],
+): Promise<EngineProcess> {
+  const child = spawn(process.execPath, [...nodeFlags, ...START_ARGS], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stdout?.resume();
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -39,6 +39,8 @@ export interface KafkaBenchOptions {
   /** Groups of 1, 2, … up to this many engine processes are measured, one after the other. */
   processes: number;
   progress: (line: string) => void;
+  /** Where each engine process writes its CPU profile when it stops (null: nowhere). */
+  profileDir?: string | null;
 }
 
 const PIPELINE_TIMEOUT_MS = 900_000;
@@ -168,7 +170,7 @@ async function benchGroup(
   const n = setUp.processes;
   const label = `kafka, ${n} process${n === 1 ? '' : 'es'}`;
   options.progress(`${label}: starting (group join takes a few seconds)`);
-  const group = await startEngineGroup({ ...env, ...setUp.env }, n, options.progress);
+  const group = await startEngineGroup({ ...env, ...setUp.env }, n, options.progress, options.profileDir ?? null);
   try {
     const send = await logSender(group.target, producer);
     const settled = groupSettled(admin, setUp.env);

@@ -1,5 +1,6 @@
 import type { RunningApp } from '../app.js';
 import type { TrackingEvent } from '../events/types.js';
+import { profiled } from './cpu-profile.js';
 import { encodeEvents, type PipelineResult, timePipeline } from './embedded-pipeline.js';
 import { inProcessEngine, startBenchApp } from './engine-app.js';
 import { appTarget } from './event-target.js';
@@ -66,6 +67,8 @@ export interface SuiteOptions {
   quick: boolean;
   kafkaBrokers: string[] | null;
   progress: (line: string) => void;
+  /** Where CPU profiles of the engine during the runs go (cpu-profile.ts; null: none are taken). */
+  profileDir?: string | null;
 }
 
 const ratio = (a: number, b: number): number => (b > 0 ? Math.round((a / b) * 100) / 100 : 0);
@@ -104,6 +107,7 @@ async function timeEmbedded(app: RunningApp, history: readonly TrackingEvent[]):
 /** Every measurement of `recstream bench` (docs/BENCHMARKS.md), one after the other in this process. */
 export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
   const { sizes, progress } = options;
+  const profileDir = options.profileDir ?? null;
   const startedAt = new Date();
   const t0 = performance.now();
 
@@ -140,18 +144,21 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
     history = null;
     progress(`embedded: ${pipeline.eventsPerSecond} events/s; latency at ${sizes.latency.rate} events/s`);
     const engines = [{ url: app.url, authSecret: app.engine.config.authSecret }];
-    embeddedLatency = await runPushLoadInChild(
-      {
-        engines,
-        options: {
-          clients: sizes.latency.users,
-          rate: sizes.latency.rate,
-          seconds: sizes.latency.seconds,
-          via: 'POST /v1/events',
-          runId: 'latency',
+    // the engine shares this process, the clients are the child's: this process's profile is the engine's
+    embeddedLatency = await profiled(profileDir, 'embedded-push.cpuprofile', () =>
+      runPushLoadInChild(
+        {
+          engines,
+          options: {
+            clients: sizes.latency.users,
+            rate: sizes.latency.rate,
+            seconds: sizes.latency.seconds,
+            via: 'POST /v1/events',
+            runId: 'latency',
+          },
         },
-      },
-      progress,
+        progress,
+      ),
     );
     progress(`websocket load: ${sizes.websocket.clients} clients at ${sizes.websocket.rate} events/s`);
     websocket = await runPushLoadInChild(
@@ -178,7 +185,9 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
     partitions: 4,
     processes: 2,
     progress,
+    profileDir,
   });
+  if (profileDir !== null) progress(`CPU profiles of the engine written to ${profileDir}`);
 
   const restore = await benchRestore({ ...sizes.restore, progress });
 

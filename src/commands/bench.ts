@@ -1,9 +1,11 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { formatReport } from '../bench/report.js';
 import { FULL_SIZES, QUICK_SIZES } from '../bench/sizes.js';
 import { runSuite } from '../bench/suite.js';
-import { commandEnv, defineCommand } from './command.js';
+import { commandEnv, defineCommand, UsageError } from './command.js';
 
-const USAGE = `Usage: recstream bench [--quick] [--json]
+const USAGE = `Usage: recstream bench [--quick] [--json] [--profile DIR]
 
 Measures, in one run on this machine: learn-only and whole-engine throughput on the embedded log
 (full size: 200,000 events of a shop of 100,000 users and 20,000 items, Zipf popularity), the engine
@@ -19,7 +21,24 @@ cluster unless KAFKA_BROKERS names a cluster; the mock is built first and needs 
 
   --quick   small sizes (CI, well under a minute)
   --json    one JSON object on stdout; progress on stderr
+  --profile DIR
+            CPU profiles of the engine into DIR (made if missing), to open in Chrome DevTools or
+            VS Code: embedded-push.cpuprofile (the embedded engine during its push run) and
+            kafka-<N>p-engine-<n>.cpuprofile (each engine process on Kafka, its whole life).
+            Profiling costs the engine time: its run's figures are not comparable with others'
 `;
+
+/** The directory of `--profile`, made if missing; a usage error when it cannot be. */
+function profileDirectory(given: string): string {
+  if (given === '') throw new UsageError('--profile needs a directory');
+  const dir = path.resolve(given);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new UsageError(`--profile ${given}: cannot make the directory (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return dir;
+}
 
 /** `recstream bench`: resolves to the exit code. */
 export const runBench = defineCommand({
@@ -28,6 +47,7 @@ export const runBench = defineCommand({
   options: {
     quick: { type: 'boolean' },
     json: { type: 'boolean' },
+    profile: { type: 'string' },
   },
   async run(flags, io) {
     const brokers = (commandEnv(io).KAFKA_BROKERS ?? '')
@@ -35,11 +55,13 @@ export const runBench = defineCommand({
       .map((b) => b.trim())
       .filter((b) => b.length > 0);
     const quick = flags.quick === true;
+    const profileDir = typeof flags.profile === 'string' ? profileDirectory(flags.profile) : null;
     const started = performance.now();
     const report = await runSuite({
       sizes: quick ? QUICK_SIZES : FULL_SIZES,
       quick,
       kafkaBrokers: brokers.length > 0 ? brokers : null,
+      profileDir,
       progress: (line) => io.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)} s] ${line}\n`),
     });
     io.stdout.write(flags.json === true ? `${JSON.stringify(report)}\n` : formatReport(report));

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { formatReport } from '../../src/bench/report.js';
@@ -28,12 +31,20 @@ function expectBySecond(run: Record<string, unknown>): void {
   expect(Math.max(...seconds.map((s) => s.maxMs))).toBe(run.maxMs);
 }
 
+/** The names of the functions on the stacks a `.cpuprofile` sampled (its call tree holds only those). */
+function sampledFunctions(file: string): Set<string> {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Array<{ callFrame: { functionName: string } }>; samples: number[] };
+  expect(profile.samples.length).toBeGreaterThan(0);
+  return new Set(profile.nodes.map((n) => n.callFrame.functionName));
+}
+
 describe('recstream bench --quick --json', () => {
   it('prints one JSON object with every figure of the contract, measured on the embedded log, the mock Kafka cluster and live WebSocket clients', async () => {
     const out = capture();
     const err = capture();
+    const profiles = path.join(mkdtempSync(path.join(os.tmpdir(), 'recstream-bench-')), 'profiles');
     // the mock cluster, not whatever cluster the environment may name
-    const code = await runBench(['--quick', '--json'], { stdout: out.stream, stderr: err.stream, env: {} });
+    const code = await runBench(['--quick', '--json', '--profile', profiles], { stdout: out.stream, stderr: err.stream, env: {} });
     expect(code, err.text().slice(-4000)).toBe(0);
     const lines = out.text().trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -191,5 +202,30 @@ describe('recstream bench --quick --json', () => {
     expect(human).toMatch(/latency kafka p50 \/ p99, 2 processes +[\d.]+ \/ [\d.]+ ms/);
     expect(human).toMatch(/restore \(restart on the same DATA_DIR\) +[\d.]+ s .*digest equal/);
     expect(human).toMatch(/state stores written per event +[\d,]+ B/);
+
+    // --profile: the engine's CPU while it worked, embedded (this process during the push run) and in
+    // each engine process on Kafka; each profile holds the engine's batch handling
+    expect(readdirSync(profiles).sort()).toEqual([
+      'embedded-push.cpuprofile',
+      'kafka-1p-engine-1.cpuprofile',
+      'kafka-2p-engine-1.cpuprofile',
+      'kafka-2p-engine-2.cpuprofile',
+    ]);
+    for (const file of readdirSync(profiles)) expect(sampledFunctions(path.join(profiles, file)), file).toContain('handleBatch');
   }, 300_000);
+
+  it('refuses a --profile it cannot make a directory of, before measuring anything', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'recstream-bench-')), 'a-file');
+    writeFileSync(file, '');
+    const err = capture();
+    const code = await runBench(['--quick', '--profile', path.join(file, 'profiles')], {
+      stdout: capture().stream,
+      stderr: err.stream,
+      env: {},
+    });
+    expect(code).toBe(2);
+    expect(err.text()).toContain('--profile');
+    expect(err.text()).toContain('cannot make the directory');
+    expect(err.text()).not.toContain('[bench');
+  });
 });
