@@ -35,8 +35,8 @@ export function childProfile(dir: string | null, name: string): { flags: string[
   return {
     flags: ['--cpu-prof', `--cpu-prof-dir=${threads}`],
     async keep() {
-      // Node names them CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; the main thread's id is 0
-      // none when the process never exited on its own (killed): there is nothing to keep then
+      // named CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile, the main thread's id 0; a process
+      // killed instead of stopped wrote none
       const written = await readdir(threads).catch(() => [] as string[]);
       const main = written.find((file) => file.split('.')[4] === '0');
       if (main !== undefined) await rename(path.join(threads, main), path.join(dir, name));
