@@ -36,6 +36,7 @@ export function neighborRecord(items: ItemSide, itemId: string): NeighborRecord 
   if (node === undefined) return null;
   const rows = items.rows;
   const n = node.neighborScores.length;
+  // copied: the node's next refresh rewrites its scores in place, and a record is read-only once made
   const neighbors: IdValues = { ids: new Array(n), values: node.neighborScores.slice() };
   for (let k = 0; k < n; k++) neighbors.ids[k] = rows[node.neighborIndices[k]].id;
   // follows() returns a row it fills again on its next call

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { NeighborRecord } from '../../src/model/neighbor-row.js';
+import type { IdValues, NeighborRecord } from '../../src/model/neighbor-row.js';
 import { NeighborTable } from '../../src/model/neighbor-table.js';
 import { lcg } from './helpers.js';
+
+/** [id, number] pairs as a record's columns. */
+function columns(pairs: Array<[string, number]>): IdValues {
+  return { ids: pairs.map(([id]) => id), values: pairs.map(([, v]) => v) };
+}
 
 function record(
   item: string,
@@ -11,8 +16,8 @@ function record(
 ): NeighborRecord {
   return {
     item,
-    neighbors: { ids: neighbors.map(([id]) => id), values: neighbors.map(([, v]) => v) },
-    follows: { ids: follows.map(([id]) => id), values: follows.map(([, v]) => v) },
+    neighbors: columns(neighbors),
+    follows: columns(follows),
     norm2: 1,
     t0: 0,
     trend,
