@@ -1,55 +1,15 @@
 /**
  * Reads a partition without joining a consumer group. kafkajs has no manual partition assignment,
  * and a consumer in a throwaway group pays a full group join (about 3 s on a real broker's default
- * group.initial.rebalance.delay.ms, the same on librdkafka's mock) for every read. Instead this uses
- * kafkajs's own cluster object (the one its producer and consumer are built on) to send plain Fetch
- * requests to the partition leader: no group, no join, one round trip per batch. kafkajs keeps that
- * factory behind a private symbol, so it is looked up once here and everything else stays on the
- * public API; the dependency is pinned to kafkajs 2.2.x.
+ * group.initial.rebalance.delay.ms, the same on librdkafka's mock) for every read. Instead this sends
+ * plain Fetch requests to the partition leader through kafkajs's own cluster object
+ * (kafka-cluster.ts): no group, no join, one round trip per batch.
  */
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { KafkaClientUnsupported, NoLeader } from './errors.js';
-
-interface FetchPartitionResponse {
-  partition: number;
-  errorCode: number;
-  highWatermark: string;
-  messages: Array<KafkaMessage & { isControlRecord?: boolean }>;
-}
-
-interface InternalBroker {
-  fetch(request: {
-    replicaId: number;
-    isolationLevel: number;
-    maxWaitTime: number;
-    minBytes: number;
-    maxBytes: number;
-    topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }> }>;
-  }): Promise<{ responses: Array<{ topicName: string; partitions: FetchPartitionResponse[] }> }>;
-}
-
-interface InternalCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  addTargetTopic(topic: string): Promise<void>;
-  refreshMetadata(): Promise<void>;
-  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
-  findBroker(args: { nodeId: string }): Promise<InternalBroker>;
-  findControllerBroker(): Promise<unknown>;
-}
-
-type ClusterFactory = (options: { allowAutoTopicCreation?: boolean; metadataMaxAge?: number }) => InternalCluster;
+import { NoLeader } from './errors.js';
+import { createCluster, type InternalCluster } from './kafka-cluster.js';
 
 const READ_COMMITTED = 1;
-
-function clusterFactory(kafka: Kafka): ClusterFactory {
-  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
-  const factory = symbol ? (kafka as unknown as Record<symbol, unknown>)[symbol] : undefined;
-  if (typeof factory !== 'function') {
-    throw new KafkaClientUnsupported();
-  }
-  return factory as ClusterFactory;
-}
 
 export interface FetchedBatch {
   messages: KafkaMessage[];
@@ -66,7 +26,7 @@ export class DirectReader {
     kafka: Kafka,
     private readonly maxBytes = 4 * 1024 * 1024,
   ) {
-    this.cluster = clusterFactory(kafka)({ allowAutoTopicCreation: false });
+    this.cluster = createCluster(kafka, { allowAutoTopicCreation: false });
   }
 
   private connect(): Promise<void> {

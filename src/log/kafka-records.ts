@@ -1,5 +1,5 @@
-import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
-import type { Headers, LogRecord, OutgoingRecord } from './types.js';
+import type { IHeaders, KafkaMessage } from 'kafkajs';
+import type { Headers, LogRecord } from './types.js';
 
 /** Kafka headers may repeat and carry bytes; ours are one string per name (the last one wins). */
 function headersFromKafka(headers: IHeaders | undefined): Headers {
@@ -21,14 +21,5 @@ export function toLogRecord(topic: string, partition: number, m: KafkaMessage): 
     value: m.value ?? null,
     headers: headersFromKafka(m.headers),
     timestamp: Number(m.timestamp),
-  };
-}
-
-export function toKafkaMessage(r: OutgoingRecord): Message {
-  return {
-    key: r.key,
-    value: r.value,
-    headers: r.headers,
-    partition: r.partition,
   };
 }

@@ -1,16 +1,17 @@
 /**
- * The event log on a Kafka cluster through kafkajs: one producer for the whole process, one
- * kafkajs consumer per group member, admin calls for offsets, and direct fetches for readRange.
+ * The event log on a Kafka cluster through kafkajs: one producer for the whole process (our own
+ * requests on kafkajs's connections, kafka-producer.ts), one kafkajs consumer per group member, admin
+ * calls for offsets, and direct fetches for readRange.
  */
-import { type Admin, Kafka, type KafkaConfig, type Producer, type RetryOptions, type TopicMessages } from 'kafkajs';
+import { type Admin, Kafka, type KafkaConfig, type RetryOptions } from 'kafkajs';
 import { DEFAULT_KAFKA_TIMING } from '../config.js';
 import { messageOf, RecstreamError } from '../errors.js';
 import { LogClosed, LogOptionsInvalid, LogUnreachable, LogWriteFailed, UnknownPartition } from './errors.js';
 import { type KafkaConsumerSettings, KafkaGroupConsumer } from './kafka-consumer.js';
 import { DirectReader, type FetchedBatch } from './kafka-direct.js';
 import { type KafkaLogLevelName, kafkaLogCreator, kafkaLogLevel } from './kafka-logger.js';
-import { keyPartitioner } from './kafka-partitioner.js';
-import { toKafkaMessage, toLogRecord } from './kafka-records.js';
+import { KafkaProducer } from './kafka-producer.js';
+import { toLogRecord } from './kafka-records.js';
 import { errorFields, type LogSink, silentSink } from './log-logger.js';
 import { produceRequests } from './produce-requests.js';
 import { Backoff } from './signal.js';
@@ -48,7 +49,7 @@ export class KafkaLog implements EventLog {
   private readonly reader: DirectReader;
   private readonly consumers = new Set<KafkaGroupConsumer>();
   private readonly maxProduceBatch: number;
-  private producer: Producer | null = null;
+  private producer: KafkaProducer | null = null;
   private connecting: Promise<void> | null = null;
   private closed = false;
   /** The last offsets request: they go to the broker one at a time (see offsets()). */
@@ -101,12 +102,7 @@ export class KafkaLog implements EventLog {
     if (wanted === 'auto' && !idempotent) {
       this.logger.warn({ brokers: this.options.brokers }, 'the cluster names no reachable controller; producing without idempotence');
     }
-    const producer = this.kafka.producer({
-      createPartitioner: keyPartitioner,
-      idempotent,
-      allowAutoTopicCreation: true,
-      retry: this.retry,
-    });
+    const producer = new KafkaProducer(this.kafka, { idempotent, retry: this.retry, logger: this.logger });
     await producer.connect();
     this.producer = producer;
   }
@@ -147,14 +143,8 @@ export class KafkaLog implements EventLog {
     await this.connect();
     const producer = this.producer!;
     for (const request of produceRequests(records, this.maxProduceBatch)) {
-      const byTopic = new Map<string, TopicMessages>();
-      for (const r of request) {
-        let entry = byTopic.get(r.topic);
-        if (!entry) byTopic.set(r.topic, (entry = { topic: r.topic, messages: [] }));
-        entry.messages.push(toKafkaMessage(r));
-      }
       try {
-        await producer.sendBatch({ acks: -1, topicMessages: [...byTopic.values()] });
+        await producer.send(request);
       } catch (err) {
         throw new LogWriteFailed(err);
       }

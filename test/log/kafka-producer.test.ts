@@ -1,0 +1,104 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaLog } from '../../src/log/kafka.js';
+import { DirectReader } from '../../src/log/kafka-direct.js';
+import { type MockKafka, startMockKafka } from '../helpers/mock-kafka.js';
+
+let mock: MockKafka;
+const topic = 'idempotent';
+const PARTITIONS = 4;
+
+beforeAll(async () => {
+  mock = await startMockKafka({ brokers: 3, topics: [{ topic, partitions: PARTITIONS }] });
+}, 60_000);
+
+afterAll(async () => {
+  await mock?.stop();
+});
+
+interface StoredRecord {
+  value: string;
+  producerId: string;
+  firstSequence: number;
+}
+
+/** Every record of the topic with the producer id and first sequence of the batch it was stored in, per partition. */
+async function storedRecords(): Promise<StoredRecord[][]> {
+  const reader = new DirectReader(new Kafka({ brokers: mock.brokers, clientId: 'reader', logLevel: logLevel.NOTHING }));
+  try {
+    const partitions: StoredRecord[][] = [];
+    for (let partition = 0; partition < PARTITIONS; partition++) {
+      const records: StoredRecord[] = [];
+      for (let offset = 0; ; ) {
+        const batch = await reader.fetch(topic, partition, offset);
+        if (batch.messages.length === 0) break;
+        for (const m of batch.messages) {
+          const context = (m as unknown as { batchContext: { producerId: string; firstSequence: number } }).batchContext;
+          records.push({ value: String(m.value), producerId: context.producerId, firstSequence: context.firstSequence });
+        }
+        offset = batch.nextOffset;
+      }
+      partitions.push(records);
+    }
+    return partitions;
+  } finally {
+    await reader.close();
+  }
+}
+
+describe('the idempotent producer', () => {
+  it("numbers each partition's batches without gaps, reuses a failed request's numbers for its retry, and takes a new producer id after giving up", async () => {
+    const warnings: string[] = [];
+    const log = new KafkaLog({
+      brokers: mock.brokers,
+      clientId: 'idempotent',
+      idempotent: true,
+      logger: { error: () => undefined, warn: (_o, m) => warnings.push(String(m)), info: () => undefined, debug: () => undefined },
+      retry: { initialRetryTime: 50, retries: 3 },
+    });
+    const round = (n: number) =>
+      Array.from({ length: 40 }, (_, i) => ({ topic, key: `user-${(i * 7 + n) % 23}`, value: Buffer.from(`r${n}-${i}`) }));
+    try {
+      await log.connect();
+      for (const n of [1, 2, 3]) await log.produce(round(n));
+      // Produce (API key 0) answered with NOT_ENOUGH_REPLICAS (19) once: one leader's request fails and is sent again.
+      expect(await mock.command('error 0 19 1')).toBe('ok');
+      await log.produce(round(4));
+      expect(warnings.filter((w) => w === 'produce failed; retrying')).toHaveLength(1);
+      // TOPIC_AUTHORIZATION_FAILED (29): no retry; the records of that request may or may not be stored.
+      expect(await mock.command('error 0 29 1')).toBe('ok');
+      await expect(log.produce(round(5))).rejects.toMatchObject({ code: 'RS_LOG_WRITE_FAILED', retriable: false });
+      await log.produce(round(6));
+    } finally {
+      await mock.command('clear 0');
+      await log.close();
+    }
+
+    const partitions = await storedRecords();
+    const values = partitions.flat().map((r) => r.value);
+    for (const n of [1, 2, 3, 4, 6]) {
+      const mine = values.filter((v) => v.startsWith(`r${n}-`));
+      expect(mine.sort()).toEqual(
+        round(n)
+          .map((r) => r.value.toString())
+          .sort(),
+      );
+    }
+    const producerIds = [...new Set(partitions.flat().map((r) => r.producerId))];
+    expect(producerIds).toHaveLength(2);
+    expect(producerIds.every((id) => BigInt(id) >= 0n)).toBe(true);
+    for (const records of partitions) {
+      expect(records.length).toBeGreaterThan(0);
+      // Per producer id, each batch starts where the records before it end: no number skipped or used twice.
+      const stored = new Map<string, number>();
+      for (const [i, r] of records.entries()) {
+        const before = stored.get(r.producerId) ?? 0;
+        const startsBatch = i === 0 || records[i - 1].firstSequence !== r.firstSequence || records[i - 1].producerId !== r.producerId;
+        if (startsBatch) expect(r.firstSequence).toBe(before);
+        stored.set(r.producerId, before + 1);
+      }
+      // The second producer id numbers from 0 again, and only round 6 (and what round 5 stored) carries it.
+      expect(records.filter((r) => r.producerId === producerIds[1]).every((r) => /^r[56]-/.test(r.value))).toBe(true);
+    }
+  });
+});
