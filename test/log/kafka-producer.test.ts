@@ -9,7 +9,13 @@ const topic = 'idempotent';
 const PARTITIONS = 4;
 
 beforeAll(async () => {
-  mock = await startMockKafka({ brokers: 3, topics: [{ topic, partitions: PARTITIONS }] });
+  mock = await startMockKafka({
+    brokers: 3,
+    topics: [
+      { topic, partitions: PARTITIONS },
+      { topic: 'moving', partitions: PARTITIONS },
+    ],
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -22,8 +28,8 @@ interface StoredRecord {
   firstSequence: number;
 }
 
-/** Every record of the topic with the producer id and first sequence of the batch it was stored in, per partition. */
-async function storedRecords(): Promise<StoredRecord[][]> {
+/** Every record of `topic` with the producer id and first sequence of the batch it was stored in, per partition. */
+async function storedRecords(topic = 'idempotent'): Promise<StoredRecord[][]> {
   const reader = new DirectReader(new Kafka({ brokers: mock.brokers, clientId: 'reader', logLevel: logLevel.NOTHING }));
   try {
     const partitions: StoredRecord[][] = [];
@@ -100,5 +106,45 @@ describe('the idempotent producer', () => {
       // The second producer id numbers from 0 again, and only round 6 (and what round 5 stored) carries it.
       expect(records.filter((r) => r.producerId === producerIds[1]).every((r) => /^r[56]-/.test(r.value))).toBe(true);
     }
+  });
+});
+
+describe('the producer when a leader moves', () => {
+  it('sends to the old leader, is told it is not the leader, and sends again to the new one only what that partition had', async () => {
+    const warnings: string[] = [];
+    const log = new KafkaLog({
+      brokers: mock.brokers,
+      clientId: 'moving',
+      logger: {
+        error: () => undefined,
+        warn: (o, m) => warnings.push(`${m} ${(o as { err?: { message?: string } }).err?.message}`),
+        info: () => undefined,
+        debug: () => undefined,
+      },
+      retry: { initialRetryTime: 50, retries: 5 },
+    });
+    const tp = { topic: 'moving', partition: 0 };
+    try {
+      expect(await mock.command('leader moving 0 1')).toBe('ok');
+      expect(await mock.command('leader moving 1 1')).toBe('ok');
+      await log.connect();
+      await log.produce([{ ...tp, key: null, value: Buffer.from('first') }]);
+      // The producer's metadata still names broker 1 for partition 0; its request with partition 1's
+      // record is taken for partition 1 and refused for partition 0.
+      expect(await mock.command('leader moving 0 3')).toBe('ok');
+      await log.produce([
+        { ...tp, key: null, value: Buffer.from('second') },
+        { topic: 'moving', partition: 1, key: null, value: Buffer.from('elsewhere') },
+      ]);
+      await log.produce([{ ...tp, key: null, value: Buffer.from('third') }]);
+    } finally {
+      await log.close();
+    }
+    const retried = warnings.filter((w) => w.startsWith('produce failed; retrying'));
+    expect(retried).toHaveLength(1);
+    expect(retried[0]).toMatch(/not the leader/);
+    const [p0, p1] = await storedRecords('moving');
+    expect(p0.map((r) => r.value)).toEqual(['first', 'second', 'third']);
+    expect(p1.map((r) => r.value)).toEqual(['elsewhere']);
   });
 });
