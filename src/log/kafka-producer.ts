@@ -2,9 +2,9 @@
  * The engine's producer on Kafka: records placed by kafka-partitioner.ts, grouped per partition
  * leader, written into one Produce request per leader by kafka-produce-request.ts and sent through
  * kafkajs's cluster (kafka-cluster.ts), which keeps the connections, metadata and authentication.
- * Retries and idempotence follow kafkajs's producer, which this replaces on the hot path: with
- * idempotence one request in flight per broker and sequence numbers per partition taken back when a
- * request fails; a retry sends only the records of the partitions that failed.
+ * Retries and idempotence follow kafkajs's producer, which this replaces on the hot path: sequence
+ * numbers per partition, taken back when a request fails, and a retry sends only the records of the
+ * partitions that failed; with idempotence, one send at a time (send()).
  */
 import { createRequire } from 'node:module';
 import type { Kafka, KafkaJSError, RetryOptions } from 'kafkajs';
@@ -52,8 +52,8 @@ export class KafkaProducer {
   /** Whether the next send needs a producer id first: at the start, and after a send gave up on records the broker may have. */
   private needsProducerId: boolean;
   private readonly sequences = new Map<string, number>();
-  /** With idempotence, the last request to each broker: the next waits for it. */
-  private readonly inFlight = new Map<number, Promise<unknown>>();
+  /** With idempotence, the send under way: the next waits for it. */
+  private sending: Promise<unknown> = Promise.resolve();
 
   constructor(
     kafka: Kafka,
@@ -72,8 +72,21 @@ export class KafkaProducer {
     await this.cluster.disconnect();
   }
 
-  /** Writes `records`, each partition's in order; throws the broker's (kafkajs) error when retries run out or it cannot help. */
-  async send(records: readonly OutgoingRecord[]): Promise<void> {
+  /**
+   * Writes `records`, each partition's in order; throws the broker's (kafkajs) error when retries run
+   * out or it cannot help. With idempotence, one send at a time, retries included: a failed request's
+   * sequence numbers go to its retry and to nothing else (had another send taken them meanwhile, a
+   * broker that did store the failed request would take that send for a duplicate and drop it), and
+   * sends are stored in the order they were made.
+   */
+  send(records: readonly OutgoingRecord[]): Promise<void> {
+    if (!this.options.idempotent) return this.deliver(records);
+    const sent = this.sending.catch(() => undefined).then(() => this.deliver(records));
+    this.sending = sent;
+    return sent;
+  }
+
+  private async deliver(records: readonly OutgoingRecord[]): Promise<void> {
     const backoff = new Backoff(this.options.retry.initialRetryTime, this.options.retry.maxRetryTime);
     const retries = this.options.retry.retries ?? 5;
     const topics = [...new Set(records.map((r) => r.topic))];
@@ -115,7 +128,7 @@ export class KafkaProducer {
         try {
           if (nodeId < 0) throw createErrorFromCode(LEADER_NOT_AVAILABLE);
           const broker = await this.cluster.findBroker({ nodeId: String(nodeId) });
-          for (const result of await this.sendToBroker(broker, batches)) {
+          for (const result of await this.produceRequest(broker, batches)) {
             if (result.error === null) continue;
             if (result.error.retriable) failed.push(...result.sent.batch.records);
             else fatal ??= result.error;
@@ -157,19 +170,7 @@ export class KafkaProducer {
     return byLeader;
   }
 
-  /**
-   * One Produce request to `broker`; each batch's error (null when taken). With idempotence it waits
-   * for the one before it to the same broker, as kafkajs's producer does: one in flight keeps the
-   * sequences in order through failures. Without, requests go at once, as they did with kafkajs.
-   */
-  private sendToBroker(broker: InternalBroker, batches: Sequenced[]): Promise<BatchResult[]> {
-    if (!this.options.idempotent) return this.produceRequest(broker, batches);
-    const previous = this.inFlight.get(broker.nodeId) ?? Promise.resolve();
-    const sent = previous.catch(() => undefined).then(() => this.produceRequest(broker, batches));
-    this.inFlight.set(broker.nodeId, sent);
-    return sent;
-  }
-
+  /** One Produce request to `broker`; each batch's error (null when the broker took it). */
   private async produceRequest(broker: InternalBroker, batches: Sequenced[]): Promise<BatchResult[]> {
     const idempotent = this.producerId >= 0n;
     if (idempotent) for (const b of batches) b.batch.firstSequence = this.takeSequence(b.topic, b.batch.partition, b.batch.records.length);

@@ -14,6 +14,7 @@ beforeAll(async () => {
     topics: [
       { topic, partitions: PARTITIONS },
       { topic: 'moving', partitions: PARTITIONS },
+      { topic: 'ordered', partitions: 1 },
     ],
   });
 }, 60_000);
@@ -29,11 +30,11 @@ interface StoredRecord {
 }
 
 /** Every record of `topic` with the producer id and first sequence of the batch it was stored in, per partition. */
-async function storedRecords(topic = 'idempotent'): Promise<StoredRecord[][]> {
+async function storedRecords(topic = 'idempotent', partitionCount = PARTITIONS): Promise<StoredRecord[][]> {
   const reader = new DirectReader(new Kafka({ brokers: mock.brokers, clientId: 'reader', logLevel: logLevel.NOTHING }));
   try {
     const partitions: StoredRecord[][] = [];
-    for (let partition = 0; partition < PARTITIONS; partition++) {
+    for (let partition = 0; partition < partitionCount; partition++) {
       const records: StoredRecord[] = [];
       for (let offset = 0; ; ) {
         const batch = await reader.fetch(topic, partition, offset);
@@ -106,6 +107,42 @@ describe('the idempotent producer', () => {
       // The second producer id numbers from 0 again, and only round 6 (and what round 5 stored) carries it.
       expect(records.filter((r) => r.producerId === producerIds[1]).every((r) => /^r[56]-/.test(r.value))).toBe(true);
     }
+  });
+
+  it('holds a send made while another waits to retry until that one is stored, so each keeps its sequence numbers and its place', async () => {
+    let retrying: () => void = () => undefined;
+    const aRetries = new Promise<void>((resolve) => {
+      retrying = resolve;
+    });
+    const log = new KafkaLog({
+      brokers: mock.brokers,
+      clientId: 'ordered',
+      idempotent: true,
+      logger: {
+        error: () => undefined,
+        warn: (_o, m) => m === 'produce failed; retrying' && retrying(),
+        info: () => undefined,
+        debug: () => undefined,
+      },
+      retry: { initialRetryTime: 300, retries: 3 },
+    });
+    const record = (value: string) => ({ topic: 'ordered', key: null, partition: 0, value: Buffer.from(value) });
+    try {
+      await log.connect();
+      await log.produce([record('a0')]);
+      // Produce (API key 0) answered with NOT_ENOUGH_REPLICAS (19) once: the next send waits to retry.
+      expect(await mock.command('error 0 19 1')).toBe('ok');
+      const a = log.produce([record('a1'), record('a2')]);
+      await aRetries;
+      const b = log.produce([record('b1')]);
+      await Promise.all([a, b]);
+    } finally {
+      await mock.command('clear 0');
+      await log.close();
+    }
+    const [stored] = await storedRecords('ordered', 1);
+    expect(stored.map((r) => r.value)).toEqual(['a0', 'a1', 'a2', 'b1']);
+    expect(stored.map((r) => r.firstSequence)).toEqual([0, 1, 1, 3]);
   });
 });
 
