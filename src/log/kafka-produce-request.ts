@@ -2,8 +2,8 @@
  * A Produce request (version 3, the first with record batches v2, which every broker since Kafka 0.11
  * takes) written straight into one buffer of its exact size, and its response read back. kafkajs's
  * own encoding builds a growing, zero-filled buffer for every record, batch, partition and topic and
- * copies each into the next: at 2,000 events/s with ~4 records of ~1 KB each per event that was 15 %
- * of an engine's CPU, more than its model's learning.
+ * copies each into the next: on Kafka at 2,000 events/s, ~2 records and ~1.6 KB written per event,
+ * that was 15 % of an engine's CPU, more than its model's learning.
  */
 import { crc32c } from './crc32c.js';
 import type { Headers } from './types.js';
