@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaLog } from '../../src/log/kafka.js';
+import { KafkaLog, type KafkaLogOptions } from '../../src/log/kafka.js';
 import { DirectReader } from '../../src/log/kafka-direct.js';
 import { type MockKafka, startMockKafka } from '../helpers/mock-kafka.js';
 
@@ -53,16 +53,26 @@ async function storedRecords(topic = 'idempotent', partitionCount = PARTITIONS):
   }
 }
 
+/** A KafkaLog on the mock that keeps its warnings ("message: error message") and tells `onWarning` of each. */
+function watchedLog(clientId: string, options: Partial<KafkaLogOptions>, onWarning: (message: string) => void = () => undefined) {
+  const warnings: string[] = [];
+  const warn = (o: object, m?: string) => {
+    warnings.push(`${m}: ${(o as { err?: { message?: string } }).err?.message}`);
+    onWarning(m ?? '');
+  };
+  const log = new KafkaLog({
+    brokers: mock.brokers,
+    clientId,
+    logger: { error: () => undefined, warn, info: () => undefined, debug: () => undefined },
+    retry: { initialRetryTime: 50, retries: 3 },
+    ...options,
+  });
+  return { log, warnings };
+}
+
 describe('the idempotent producer', () => {
   it("numbers each partition's batches without gaps, reuses a failed request's numbers for its retry, and takes a new producer id after giving up", async () => {
-    const warnings: string[] = [];
-    const log = new KafkaLog({
-      brokers: mock.brokers,
-      clientId: 'idempotent',
-      idempotent: true,
-      logger: { error: () => undefined, warn: (_o, m) => warnings.push(String(m)), info: () => undefined, debug: () => undefined },
-      retry: { initialRetryTime: 50, retries: 3 },
-    });
+    const { log, warnings } = watchedLog('idempotent', { idempotent: true });
     const round = (n: number) =>
       Array.from({ length: 40 }, (_, i) => ({ topic, key: `user-${(i * 7 + n) % 23}`, value: Buffer.from(`r${n}-${i}`) }));
     try {
@@ -71,7 +81,7 @@ describe('the idempotent producer', () => {
       // Produce (API key 0) answered with NOT_ENOUGH_REPLICAS (19) once: one leader's request fails and is sent again.
       expect(await mock.command('error 0 19 1')).toBe('ok');
       await log.produce(round(4));
-      expect(warnings.filter((w) => w === 'produce failed; retrying')).toHaveLength(1);
+      expect(warnings.filter((w) => w.startsWith('produce failed; retrying:'))).toHaveLength(1);
       // TOPIC_AUTHORIZATION_FAILED (29): no retry; the records of that request may or may not be stored.
       expect(await mock.command('error 0 29 1')).toBe('ok');
       await expect(log.produce(round(5))).rejects.toMatchObject({ code: 'RS_LOG_WRITE_FAILED', retriable: false });
@@ -114,17 +124,8 @@ describe('the idempotent producer', () => {
     const aRetries = new Promise<void>((resolve) => {
       retrying = resolve;
     });
-    const log = new KafkaLog({
-      brokers: mock.brokers,
-      clientId: 'ordered',
-      idempotent: true,
-      logger: {
-        error: () => undefined,
-        warn: (_o, m) => m === 'produce failed; retrying' && retrying(),
-        info: () => undefined,
-        debug: () => undefined,
-      },
-      retry: { initialRetryTime: 300, retries: 3 },
+    const { log } = watchedLog('ordered', { idempotent: true, retry: { initialRetryTime: 300, retries: 3 } }, (m) => {
+      if (m === 'produce failed; retrying') retrying();
     });
     const record = (value: string) => ({ topic: 'ordered', key: null, partition: 0, value: Buffer.from(value) });
     try {
@@ -148,18 +149,7 @@ describe('the idempotent producer', () => {
 
 describe('the producer when a leader moves', () => {
   it('sends to the old leader, is told it is not the leader, and sends again to the new one only what that partition had', async () => {
-    const warnings: string[] = [];
-    const log = new KafkaLog({
-      brokers: mock.brokers,
-      clientId: 'moving',
-      logger: {
-        error: () => undefined,
-        warn: (o, m) => warnings.push(`${m} ${(o as { err?: { message?: string } }).err?.message}`),
-        info: () => undefined,
-        debug: () => undefined,
-      },
-      retry: { initialRetryTime: 50, retries: 5 },
-    });
+    const { log, warnings } = watchedLog('moving', { retry: { initialRetryTime: 50, retries: 5 } });
     const tp = { topic: 'moving', partition: 0 };
     try {
       expect(await mock.command('leader moving 0 1')).toBe('ok');
@@ -177,7 +167,7 @@ describe('the producer when a leader moves', () => {
     } finally {
       await log.close();
     }
-    const retried = warnings.filter((w) => w.startsWith('produce failed; retrying'));
+    const retried = warnings.filter((w) => w.startsWith('produce failed; retrying:'));
     expect(retried).toHaveLength(1);
     expect(retried[0]).toMatch(/not the leader/);
     const [p0, p1] = await storedRecords('moving');
