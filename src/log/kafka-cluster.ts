@@ -8,7 +8,7 @@
 import type { Kafka, KafkaMessage, PartitionMetadata } from 'kafkajs';
 import { KafkaClientUnsupported } from './errors.js';
 
-export interface FetchPartitionResponse {
+interface FetchPartitionResponse {
   partition: number;
   errorCode: number;
   highWatermark: string;
@@ -20,7 +20,7 @@ export interface FetchPartitionResponse {
  * after the header (an object with the bytes as both `buf` and `buffer`, the shape of its Encoder);
  * the connection hands the response body to `decode` and returns what `parse` makes of it.
  */
-export interface ProtocolRequest<T> {
+interface ProtocolRequest<T> {
   request: {
     apiKey: number;
     apiVersion: number;
@@ -31,7 +31,6 @@ export interface ProtocolRequest<T> {
 }
 
 export interface InternalBroker {
-  nodeId: number;
   fetch(request: {
     replicaId: number;
     isolationLevel: number;

@@ -41,6 +41,12 @@ interface Sequenced {
 
 type BatchResult = { sent: Sequenced; error: (Error & { retriable?: boolean }) | null };
 
+/** Records an attempt did not write, and the (first) error why. */
+interface Failed {
+  records: readonly OutgoingRecord[];
+  error: Error;
+}
+
 /** LEADER_NOT_AVAILABLE: the metadata names no leader for a partition, or no partitions for a topic. */
 const LEADER_NOT_AVAILABLE = 5;
 
@@ -92,14 +98,14 @@ export class KafkaProducer {
     const topics = [...new Set(records.map((r) => r.topic))];
     let pending = records;
     for (let failures = 0; ; failures++) {
-      let failed: { records: OutgoingRecord[]; error: Error };
+      let failed: Failed | null;
       try {
         await this.cluster.addMultipleTargetTopics(topics);
         if (this.needsProducerId) await this.initProducerId();
         failed = await this.sendOnce(pending);
-        if (failed.records.length === 0) return;
+        if (failed === null) return;
       } catch (err) {
-        failed = { records: [...pending], error: err as Error };
+        failed = { records: pending, error: err as Error };
       }
       const retriable = (failed.error as { retriable?: unknown }).retriable === true;
       if (!retriable || failures >= retries) {
@@ -116,8 +122,8 @@ export class KafkaProducer {
     }
   }
 
-  /** One request per leader; the records of partitions that failed with a retriable error come back, a fatal error is thrown. */
-  private async sendOnce(records: readonly OutgoingRecord[]): Promise<{ records: OutgoingRecord[]; error: Error }> {
+  /** One request per leader; the records of partitions that failed with a retriable error come back (null: none), a fatal error is thrown. */
+  private async sendOnce(records: readonly OutgoingRecord[]): Promise<Failed | null> {
     await this.cluster.refreshMetadataIfNecessary();
     const byLeader = this.groupByLeader(records);
     const failed: OutgoingRecord[] = [];
@@ -142,7 +148,7 @@ export class KafkaProducer {
       }),
     );
     if (fatal !== null) throw fatal;
-    return { records: failed, error: error ?? new Error('produce failed') };
+    return error === null ? null : { records: failed, error };
   }
 
   /** Records grouped per topic and partition, in their order, under the partition's leader (-1: none known). */
