@@ -1,3 +1,4 @@
+import { ColumnPool } from './counter-columns.js';
 import { RecencyList } from './item-recency.js';
 import { kthLargest, SelectionBuffer } from './quickselect.js';
 import { type Counter, SpaceSaving, type SpaceSavingColumns, type SpaceSavingJson, type StoredCounters } from './space-saving.js';
@@ -96,6 +97,8 @@ export class ItemSimilarity {
   private readonly freeIndices: number[] = [];
   /** Where row refreshes find their cut, and the counters of every item their eviction cut. */
   private readonly selection = new SelectionBuffer(512);
+  /** Where counter sets (these and the followed-by ones of Transitions) take their columns and leave outgrown ones. */
+  readonly columnPool = new ColumnPool();
   /** Scratch of row refreshes (grown on demand): scores and slots of the supported counters, their order. */
   private rowScores = new Float64Array(512);
   private rowSlots = new Int32Array(512);
@@ -111,7 +114,7 @@ export class ItemSimilarity {
 
   /** An empty set of co-occurrence counters of an item, keyed by peer. */
   private counters(): SpaceSaving {
-    return new SpaceSaving(this.options.maxCountersPerItem, this.peerName, this.options.minSupport, this.selection);
+    return new SpaceSaving(this.options.maxCountersPerItem, this.peerName, this.options.minSupport, this.selection, this.columnPool);
   }
 
   node(itemId: string): ItemNode {
@@ -370,6 +373,7 @@ export class ItemSimilarity {
       { peerOf: (key) => this.node(key).index, names: this.peerName },
       this.options.minSupport,
       this.selection,
+      this.columnPool,
     );
     if (factorSquared !== 1) node.counters.scale(factorSquared);
     node.norm2 = json.norm2 * factorSquared;

@@ -1,6 +1,7 @@
+import { type ColumnPool, type CounterColumns, counterColumns } from './counter-columns.js';
 import { DistinctUsers } from './distinct-users.js';
 import { kthSmallest, SelectionBuffer } from './quickselect.js';
-import { type SlotEntries, SlotTable, tableBytes, tableCapacity, tableIn } from './slot-table.js';
+import { SlotTable } from './slot-table.js';
 
 /**
  * One counter: `count` over-estimates the true total by at most `err`; `n` counts co-occurrences
@@ -56,36 +57,6 @@ const PEER = 0;
 const N = 1;
 const WITNESSES = 2;
 
-interface CounterColumns {
-  figures: Float64Array;
-  ints: Int32Array;
-  /** Two per slot for distinct users (DistinctUsers), empty without them. */
-  bytes: Uint8Array;
-  table: SlotEntries;
-}
-
-/**
- * The columns of `size` counters and their slot table, as views of one buffer: a typed array costs
- * ~100 bytes besides its data, its own buffer ~90 more, and a counter set of three buffers and eight
- * views spent ~1.1 KB before its first counter. Counts and errors interleave in `figures`, a slot's
- * integers (`stride` of them) in `ints`. A slot's numbers are written when a counter takes it.
- */
-function counterColumns(size: number, stride: number, distinct: boolean): CounterColumns {
-  const capacity = tableCapacity(size);
-  const intsAt = size * 16;
-  const tableAt = intsAt + size * stride * 4;
-  const bytesAt = tableAt + tableBytes(capacity, size);
-  const buffer = new ArrayBuffer(bytesAt + (distinct ? size * 2 : 0));
-  return {
-    figures: new Float64Array(buffer, 0, size * 2),
-    ints: new Int32Array(buffer, intsAt, size * stride),
-    bytes: distinct ? new Uint8Array(buffer, bytesAt, size * 2) : NO_BYTES,
-    table: tableIn(buffer, tableAt, capacity, size),
-  };
-}
-
-const NO_BYTES = new Uint8Array(0);
-
 /**
  * Space-Saving (Metwally et al.) with batched eviction: at most `capacity` counters (0 = unbounded).
  * When full, the smallest eighth is evicted at once (amortising the selection) and every later
@@ -109,6 +80,8 @@ export class SpaceSaving {
   private figures: Float64Array;
   /** `stride` integers per slot: peer, co-occurrences, distinct users. */
   private ints: Int32Array;
+  /** The columns figures and ints are views of (given back to the pool when they are outgrown). */
+  private columns: CounterColumns;
   private readonly stride: number;
   /** Count inherited by new entries: the largest count evicted so far. */
   floor = 0;
@@ -116,17 +89,21 @@ export class SpaceSaving {
   /**
    * `minUsers`: distinct users a counter needs to be `supported` (1 = any counter is). `selection`:
    * where eviction finds its cut, shared by the counters of one model (a standalone one gets its own).
+   * `pool`: where columns are taken from and outgrown ones go, shared the same way (none: always new).
    */
   constructor(
     readonly capacity: number,
     private readonly peerNames: PeerNames,
     readonly minUsers = 1,
     private readonly selection = new SelectionBuffer(),
+    private readonly pool: ColumnPool | null = null,
   ) {
     this.distinct = minUsers > 1 ? new DistinctUsers(minUsers, 0) : null;
     this.stride = WITNESSES + (minUsers > 1 ? minUsers : 0);
     const initial = capacity > 0 ? Math.min(capacity, INITIAL_SLOTS) : INITIAL_SLOTS;
-    const { figures, ints, bytes, table } = counterColumns(initial, this.stride, this.distinct !== null);
+    const columns = this.newColumns(initial);
+    const { figures, ints, bytes, table } = columns;
+    this.columns = columns;
     this.figures = figures;
     this.ints = ints;
     this.slots = new SlotTable(table, this.stride);
@@ -226,18 +203,26 @@ export class SpaceSaving {
     return s;
   }
 
+  private newColumns(size: number): CounterColumns {
+    const distinct = this.distinct !== null;
+    return this.pool?.take(size, this.stride, distinct) ?? counterColumns(size, this.stride, distinct);
+  }
+
   private grow(): void {
     // by half: doubling left a quarter of a full item's slots empty (200 counters in 256)
     const slots = this.figures.length / 2;
     const grown = Math.ceil(slots * GROWTH);
     const cap = this.capacity > 0 ? Math.min(this.capacity, grown) : grown;
     const size = Math.max(cap, slots + 1);
-    const { figures, ints, bytes, table } = counterColumns(size, this.stride, this.distinct !== null);
+    const columns = this.newColumns(size);
+    const { figures, ints, bytes, table } = columns;
     figures.set(this.figures);
     ints.set(this.ints);
+    this.distinct?.attach(ints, this.stride, WITNESSES, bytes);
+    this.pool?.give(this.columns, this.stride);
+    this.columns = columns;
     this.figures = figures;
     this.ints = ints;
-    this.distinct?.attach(ints, this.stride, WITNESSES, bytes);
     // the table shares the columns' buffer: a new one, every slot filed again
     this.slots = new SlotTable(table, this.stride);
     for (let s = 0; s < this.count; s++) this.slots.set(ints[s * this.stride + PEER], s, ints);
@@ -352,8 +337,9 @@ export class SpaceSaving {
     peers: { peerOf: (key: string) => number; names: PeerNames },
     minUsers = 1,
     selection?: SelectionBuffer,
+    pool: ColumnPool | null = null,
   ): SpaceSaving {
-    const ss = new SpaceSaving(capacity, peers.names, minUsers, selection);
+    const ss = new SpaceSaving(capacity, peers.names, minUsers, selection, pool);
     ss.floor = stored.floor;
     if ('entries' in stored) {
       for (const [key, count, n, err, users] of stored.entries) {

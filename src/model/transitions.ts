@@ -36,7 +36,10 @@ export class Transitions {
   add(from: string, to: number, weight: number, nInc = 1, user = -1): void {
     let node = this.nodes.get(from);
     if (node === undefined) {
-      node = { total: 0, next: new SpaceSaving(this.capacity, this.similarity.peerName, this.minUsers, this.selection) };
+      node = {
+        total: 0,
+        next: new SpaceSaving(this.capacity, this.similarity.peerName, this.minUsers, this.selection, this.similarity.columnPool),
+      };
       this.nodes.set(from, node);
     }
     node.total += weight;
@@ -101,7 +104,7 @@ export class Transitions {
   load(from: string, total: number, next: StoredCounters, factor = 1): void {
     const similarity = this.similarity;
     const peers = { peerOf: (key: string) => similarity.node(key).index, names: similarity.peerName };
-    const counters = SpaceSaving.fromStored(this.capacity, next, peers, this.minUsers, this.selection);
+    const counters = SpaceSaving.fromStored(this.capacity, next, peers, this.minUsers, this.selection, similarity.columnPool);
     if (factor !== 1) counters.scale(factor);
     this.nodes.set(from, { total: total * factor, next: counters });
   }
