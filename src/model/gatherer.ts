@@ -1,5 +1,6 @@
 import { blankCandidate, type Candidate, type CandidateSources, type CandidateTuning, MAX_SUPPORTERS } from './candidates.js';
 import type { NeighborRow } from './item-view.js';
+import { orderByScore } from './order-by-score.js';
 import { kthLargest, SelectionBuffer } from './quickselect.js';
 import type { UserHistory } from './user-history.js';
 
@@ -46,6 +47,8 @@ export class CandidateGatherer {
   private affinities = new Float64Array(1024);
   /** The rows the latest gathering's indices name. */
   private rows: readonly NeighborRow[] = [];
+  /** The id of the candidate at a position of the latest gathering (ties of a list's order). */
+  private readonly candidateId = (t: number): string => this.rows[this.touchedIndices[t]].id;
   private powersBase = NaN;
   private powers: number[] = [];
   /** Candidate objects of top's lists: few and reused, so they stay in cache. */
@@ -233,38 +236,13 @@ export class CandidateGatherer {
       for (let k = 0; k < m; k++) if (aff[sel[k]] >= threshold) sel[kept++] = sel[k];
       m = kept;
     }
-    this.sortSelected(m);
+    orderByScore(sel, m, aff, this.candidateId);
     const count = Math.min(m, size);
     const out: Candidate[] = [];
     const reused = this.listCandidates;
     while (reused.length < count) reused.push(blankCandidate());
     for (let k = 0; k < count; k++) out.push(this.fill(reused[k], sel[k]));
     return out;
-  }
-
-  /**
-   * Orders the first `m` selected positions by affinity, then id: by insertion, as they are few
-   * (about a list's size), over the typed arrays — a sort of candidate objects with a comparator
-   * boxed a number for every comparison.
-   */
-  private sortSelected(m: number): void {
-    const sel = this.selected;
-    const aff = this.affinities;
-    const rows = this.rows;
-    const indices = this.touchedIndices;
-    for (let k = 1; k < m; k++) {
-      const t = sel[k];
-      const a = aff[t];
-      let j = k - 1;
-      while (j >= 0) {
-        const u = sel[j];
-        const b = aff[u];
-        if (b > a || (b === a && rows[indices[u]].id <= rows[indices[t]].id)) break;
-        sel[j + 1] = u;
-        j--;
-      }
-      sel[j + 1] = t;
-    }
   }
 
   private assertCurrent(pool: GatheredPool): void {

@@ -1,5 +1,6 @@
 import { ColumnPool } from './counter-columns.js';
 import { RecencyList } from './item-recency.js';
+import { orderByScore } from './order-by-score.js';
 import { kthLargest, SelectionBuffer } from './quickselect.js';
 import { type Counter, SpaceSaving, type SpaceSavingColumns, type SpaceSavingJson, type StoredCounters } from './space-saving.js';
 import type { SimilarItem } from './types.js';
@@ -103,6 +104,9 @@ export class ItemSimilarity {
   private rowScores = new Float64Array(512);
   private rowSlots = new Int32Array(512);
   private rowOrder = new Int32Array(512);
+  /** The counters of the row being ordered, and the id of the peer at a position of its scores (ties). */
+  private rowCounters: SpaceSaving | null = null;
+  private readonly rowPeerId = (k: number): string => this.byIndex[(this.rowCounters as SpaceSaving).peerAt(this.rowSlots[k])].id;
   /** Stands in byIndex for a freed index until a new item takes it; forgotten nodes share its empty counters. */
   /** Names a counter's peer: counters keep no key of their own (space-saving.ts). */
   readonly peerName = (peer: number): string => this.byIndex[peer].id;
@@ -334,10 +338,11 @@ export class ItemSimilarity {
       }
     }
     if (this.rowOrder.length < kept) this.rowOrder = new Int32Array(kept * 2);
-    const order = this.rowOrder.subarray(0, kept);
+    const order = this.rowOrder;
     for (let k = 0; k < kept; k++) order[k] = k;
-    const byIndex = this.byIndex;
-    order.sort((x, y) => scores[y] - scores[x] || (byIndex[counters.peerAt(slots[x])].id < byIndex[counters.peerAt(slots[y])].id ? -1 : 1));
+    this.rowCounters = counters;
+    orderByScore(order, kept, scores, this.rowPeerId);
+    this.rowCounters = null;
     const n = Math.min(kept, limit);
     if (node.neighborIndices.length < n) node.neighborIndices = new Int32Array(limit);
     const indices = node.neighborIndices;
