@@ -107,9 +107,9 @@ export class ItemSimilarity {
   /** The counters of the row being ordered, and the id of the peer at a position of its scores (ties). */
   private rowCounters: SpaceSaving | null = null;
   private readonly rowPeerId = (k: number): string => this.byIndex[(this.rowCounters as SpaceSaving).peerAt(this.rowSlots[k])].id;
-  /** Stands in byIndex for a freed index until a new item takes it; forgotten nodes share its empty counters. */
   /** Names a counter's peer: counters keep no key of their own (space-saving.ts). */
   readonly peerName = (peer: number): string => this.byIndex[peer].id;
+  /** Stands in byIndex for a freed index until a new item takes it; forgotten nodes share its empty counters. */
   private readonly freed = new ItemNode('', new SpaceSaving(1, this.peerName));
   /** Where a forgotten node's norm goes: it no longer owns a slot of the packed store. */
   private readonly detachedNorms: NormStore = { values: new Float64Array(1) };
