@@ -214,14 +214,14 @@ export class KafkaProducer {
   }
 
   private takeSequence(topic: string, partition: number, count: number): number {
-    const id = `${topic}\u0000${partition}`;
+    const id = sequenceKey(topic, partition);
     const first = this.sequences.get(id) ?? 0;
     this.sequences.set(id, (first + count) % MAX_SEQUENCE);
     return first;
   }
 
   private giveBackSequence(topic: string, partition: number, count: number): void {
-    const id = `${topic}\u0000${partition}`;
+    const id = sequenceKey(topic, partition);
     this.sequences.set(id, ((this.sequences.get(id) ?? 0) - count + MAX_SEQUENCE) % MAX_SEQUENCE);
   }
 
@@ -267,4 +267,9 @@ function topicsOf(batches: readonly Sequenced[]): Array<{ topic: string; partiti
     else list.push(b.batch);
   }
   return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+/** A partition's key in the producer's sequence numbers. */
+function sequenceKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
 }

@@ -57,8 +57,8 @@ export class ColumnPool {
   }
 
   /** Columns no counter set uses any more (kept unless enough of their shape are). */
-  give(columns: CounterColumns, stride: number): void {
-    const key = shapeKey(columns.size, stride, columns.bytes.length > 0);
+  give(columns: CounterColumns): void {
+    const key = shapeKey(columns.size, columns.ints.length / columns.size, columns.bytes.length > 0);
     let shelf = this.kept.get(key);
     if (shelf === undefined) {
       shelf = [];

@@ -219,7 +219,7 @@ export class SpaceSaving {
     figures.set(this.figures);
     ints.set(this.ints);
     this.distinct?.attach(ints, this.stride, WITNESSES, bytes);
-    this.pool?.give(this.columns, this.stride);
+    this.pool?.give(this.columns);
     this.columns = columns;
     this.figures = figures;
     this.ints = ints;

@@ -38,7 +38,7 @@ describe('counter columns kept for reuse', () => {
     const given = Array.from({ length: 10 }, () => counterColumns(12, 5, true));
     for (const columns of given) {
       columns.table.fill(3);
-      pool.give(columns, 5);
+      pool.give(columns);
     }
     // another shape is not handed out for this one
     expect(given).not.toContain(pool.take(12, 4, true));
