@@ -208,6 +208,8 @@ export class Engine implements EngineApi {
         void this.refreshGauges();
       },
       (err: unknown) => {
+        // a group left before it was joined is no failure
+        if (this.stopping) return;
         this.failure = err instanceof Error ? err.message : String(err);
         this.logger.error({ err }, 'consumer failed to start');
       },
@@ -249,13 +251,15 @@ export class Engine implements EngineApi {
     for (const t of this.timers) clearInterval(t);
     // what is on its way is still written; only a failing write gives up now instead of retrying
     const outputsClosed = this.outputs.close();
-    await this.joining;
+    // No waiting for groups to finish joining first: a join can take the broker's whole rebalance,
+    // and a consumer stopped mid-join gives the join up. The readers of shared tables stop beside
+    // the rest.
+    const readersStopped = Promise.all([this.tableFollower.stop(), this.params.stop()]);
     await Promise.all([this.consumer?.stop(), this.follower?.stop()]);
     await outputsClosed;
     // the item owner goes after the user side: its last deltas are applied and their rows published
     await this.itemOwner.stop();
-    await this.tableFollower.stop();
-    await this.params.stop();
+    await readersStopped;
   }
 
   /**

@@ -74,6 +74,7 @@ export class ItemOwner {
     const stored = await this.log.partitionsFor(this.config.topics.itemState);
     if (stored !== this.partitionCount)
       throw new StatePartitionsMismatch(this.config.topics.itemState, stored, this.config.topics.itemDeltas, this.partitionCount);
+    if (this.stopping) return;
     this.consumer = this.log.consumer({ groupId: this.groupId, topics: [this.config.topics.itemDeltas], fromBeginning: true });
     this.timer = setInterval(() => void this.publish(), this.config.neighborPublishMs);
     this.timer.unref();

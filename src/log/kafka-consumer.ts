@@ -92,6 +92,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
    * batch brings the new one (the restart fetches again from the group's commit, so one comes).
    */
   private sendCommit: ((offsets: Offset[]) => Promise<unknown>) | null = null;
+  /** The runner being started (connect, subscribe, join): stop() lets it finish before disconnecting. */
+  private starting: Promise<void> | null = null;
+  /** Settles a run() still waiting for its first join when the member is stopped. */
+  private abandonJoin: () => void = () => undefined;
 
   constructor(
     kafka: Kafka,
@@ -113,7 +117,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
       heartbeatInterval: settings.heartbeatInterval,
       maxWaitTimeInMs: settings.maxWaitTimeInMs,
       maxBytesPerPartition: settings.maxBytesPerPartition,
-      retry: settings.retry,
+      // a crash while stopping must not start the member again after it left
+      retry: { ...settings.retry, restartOnFailure: async () => this.stopping === null },
     });
   }
 
@@ -131,6 +136,11 @@ export class KafkaGroupConsumer implements GroupConsumer {
       joinedOnce = resolve;
       crashedFirst = reject;
     });
+    // it may be settled before run() gets to wait for it (a member stopped while starting)
+    joined.catch(() => undefined);
+    this.abandonJoin = () => {
+      if (!hasJoined) crashedFirst(new ConsumerStopped());
+    };
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       hasJoined = true;
       attempt = 0;
@@ -174,27 +184,37 @@ export class KafkaGroupConsumer implements GroupConsumer {
   }
 
   /** Connects, subscribes and starts the fetch loop; kafkajs resolves run() once the runner started. */
-  private async startRunner(): Promise<void> {
-    if (this.stopping) return;
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning ?? true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
+  private startRunner(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    const starting = (async () => {
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning ?? true });
+      await this.consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: (payload) => this.eachBatch(payload),
+      });
+    })();
+    this.starting = starting;
+    return starting;
   }
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.backoff.cancel();
       if (this.commitTimer) clearInterval(this.commitTimer);
+      // a member stopped before its first join does not join: run() rejects instead of waiting on
+      // a join that would only be left again (or, between attempts, on one that never comes)
+      this.abandonJoin();
       // what is handled is committed before leaving: the batch in hand commits at its end (stopping
       // makes every commit due), the rest now, while the runner still runs
       await this.commitWhenDurable().catch((err: unknown) =>
         this.logger.warn({ ...errorFields(err), groupId: this.options.groupId }, 'committing offsets before leaving failed'),
       );
+      // a runner still starting would connect again after a disconnect; its join in flight is
+      // answered first either way (kafkajs waits for pending requests before closing a connection)
+      await this.starting?.catch(() => undefined);
       // disconnect() lets the batch in hand finish (and commit) before it leaves the group.
       await this.consumer.disconnect();
       const revoked = this.owned;
@@ -240,7 +260,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
   }
 
   private onGroupJoin(memberAssignment: Record<string, number[]>): void {
-    const next = flattenAssignment(memberAssignment, this.topics);
+    const assigned = flattenAssignment(memberAssignment, this.topics);
+    // a member that is stopping takes on nothing new: it is about to leave, and the next owner restores
+    const next = this.stopping ? assigned.filter((tp) => this.owns(tp)) : assigned;
     const revoked = difference(this.owned, next);
     const added = difference(next, this.owned);
     this.owned = next;
@@ -255,6 +277,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
     });
   }
 
+  private owns(tp: TopicPartition): boolean {
+    return this.owned.some((o) => o.topic === tp.topic && o.partition === tp.partition);
+  }
+
   private callListener(which: 'onAssigned' | 'onRevoked', partitions: TopicPartition[]): Promise<void> {
     return notifyAssignment(this.listener, which, partitions, this.logger, { groupId: this.options.groupId });
   }
@@ -263,7 +289,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale, pause } = payload;
     if (batch.messages.length === 0) return;
     await this.whileHeartbeating(this.listenerChain, heartbeat, null);
-    if (!isRunning() || isStale()) return;
+    if (!isRunning() || isStale() || !this.owns(batch)) return;
 
     const records = batch.messages.map((m) => toLogRecord(batch.topic, batch.partition, m));
     const last = records[records.length - 1].offset;
@@ -300,7 +326,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
    */
   private handled(next: Offset, caughtUp: boolean): void {
     const key = tpKey(next);
-    if (this.blocked.has(key) || !this.owned.some((tp) => tpKey(tp) === key)) return;
+    if (this.blocked.has(key) || !this.owns(next)) return;
     const held = this.uncommitted.get(key);
     if (held === undefined || BigInt(held.offset) < BigInt(next.offset)) this.uncommitted.set(key, next);
     if (this.stopping || !(caughtUp || this.commitDue())) return;
@@ -344,8 +370,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
         await send(offsets);
       } catch (err) {
         // carried by the next commit unless a newer offset or a revocation came meanwhile
-        for (const tp of offsets)
-          if (!this.uncommitted.has(tpKey(tp)) && this.owned.some((o) => tpKey(o) === tpKey(tp))) this.uncommitted.set(tpKey(tp), tp);
+        for (const tp of offsets) if (!this.uncommitted.has(tpKey(tp)) && this.owns(tp)) this.uncommitted.set(tpKey(tp), tp);
         throw err;
       }
     });

@@ -3,7 +3,7 @@ import { collectorJson } from '../../src/events/collector-json.js';
 import type { TrackingEvent } from '../../src/events/types.js';
 import { tempDir } from '../helpers/app.js';
 import { crashPoints, crashSeed, crashStream, expectEndsLikeStraight, restoredPartitions } from '../helpers/crash-stream.js';
-import { type EngineProcess, spawnEngine, waitReady } from '../helpers/engine-process.js';
+import { type EngineProcess, spawnEngine, stopCleanly, waitReady } from '../helpers/engine-process.js';
 import { ReadApi } from '../helpers/read-api.js';
 import { historyReasons as ownReasons, learnt as settledDigest, similarOf as similarItems } from '../helpers/settled-reads.js';
 
@@ -145,7 +145,7 @@ describe('crash and restart on the embedded log (separate OS processes, DATA_DIR
     const { dir, engine: before } = straight!;
     const digest = await learnt(before.api, EVENTS);
     expect(digest.settled).toBe(true);
-    expect(await before.process.stop('SIGTERM')).toBe(0);
+    await stopCleanly(before.process);
 
     const again = await restart(dir);
     const restored = await learnt(again.api, digest.eventsApplied, 60_000);
@@ -183,7 +183,7 @@ describe('crash and restart on the embedded log (separate OS processes, DATA_DIR
     expect(await historyReasons(e.api, erasedSecond!)).not.toEqual([]);
 
     expect(await e.api.erase(erasedSecond!)).toBe(204);
-    expect(await e.process.stop('SIGTERM')).toBe(0);
+    await stopCleanly(e.process);
 
     e = await restart(dir);
     const afterTerm = await learnt(e.api, afterKill.eventsApplied);

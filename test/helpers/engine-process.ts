@@ -21,3 +21,12 @@ export async function withLogs<T>(processes: readonly EngineProcess[], step: Pro
     throw new Error(`${(err as Error).message}\n${logs.join('\n')}`, { cause: err });
   }
 }
+
+/**
+ * Sends SIGTERM and resolves with the exit code; when that is not 0, fails with the end of the
+ * process's log, which says why its shutdown did not finish cleanly.
+ */
+export async function stopCleanly(p: EngineProcess, chars = 6000): Promise<void> {
+  const code = await p.stop('SIGTERM');
+  if (code !== 0) throw new Error(`the engine exited with ${code} on SIGTERM; its last log lines:\n${p.output().slice(-chars)}`);
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TrackingEvent } from '../../src/events/types.js';
 import { waitFor } from '../helpers/app.js';
 import { crashPoints, crashSeed, crashStream, expectEndsLikeStraight, restoredPartitions } from '../helpers/crash-stream.js';
-import { type EngineProcess, spawnEngine, waitReady, withLogs } from '../helpers/engine-process.js';
+import { type EngineProcess, spawnEngine, stopCleanly, waitReady, withLogs } from '../helpers/engine-process.js';
 import { mockKafkaForFile } from '../helpers/mock-kafka.js';
 import { ReadApi } from '../helpers/read-api.js';
 import { historyReasons as ownReasons, learnt as settledDigest, similarOf as similarItems } from '../helpers/settled-reads.js';
@@ -184,7 +184,7 @@ describe('crash and restart on Kafka (librdkafka mock cluster, separate OS proce
     expect(straight, 'the uninterrupted group of the previous test').not.toBeNull();
     const digest = await learnt(straight!.api, EVENTS);
     expect(digest.settled).toBe(true);
-    expect(await straight!.process.stop('SIGTERM')).toBe(0);
+    await stopCleanly(straight!.process);
 
     // its registry comes back with the schemas it registers itself, under the same ids
     straight = await engine(STRAIGHT);
@@ -231,7 +231,7 @@ describe('crash and restart on Kafka (librdkafka mock cluster, separate OS proce
 
     await site.events(more(second!));
     expect(await e.api.erase(second!)).toBe(204);
-    expect(await e.process.stop('SIGTERM')).toBe(0);
+    await stopCleanly(e.process);
 
     e = await engine(KILLED, { SCHEMA_REGISTRY_URL: registry });
     await caughtUp(site);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { partitionForKey } from '../../src/log/partitioner.js';
 import { waitFor } from '../helpers/app.js';
-import { type EngineProcess, spawnEngine, waitReady, withLogs } from '../helpers/engine-process.js';
+import { type EngineProcess, spawnEngine, stopCleanly, waitReady, withLogs } from '../helpers/engine-process.js';
 import { mockKafkaForFile } from '../helpers/mock-kafka.js';
 import { createTopics, type TopicSet, topicEnv, topicSet, Website } from './website.js';
 
@@ -222,7 +222,7 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
     );
     expect(pushed[0].userId).toBe(ownedByA);
 
-    expect(await b.stop('SIGTERM')).toBe(0);
+    await stopCleanly(b);
     await waitFor(
       async () => (await readyz(a.url)).partitions.length,
       (n) => n === 8,
@@ -263,7 +263,7 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
       await new Promise((r) => setTimeout(r, 20));
     }
     const stoppedAt = Date.now();
-    expect(await first.stop('SIGTERM')).toBe(0);
+    await stopCleanly(first);
     expect(Date.now() - stoppedAt).toBeLessThan(10_000);
     await site.clicks(all.slice(1500));
 

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleep } from '../../src/bench/stats.js';
+import { KafkaLog } from '../../src/log/kafka.js';
+import type { LogSink } from '../../src/log/log-logger.js';
+import type { GroupConsumer, LogRecord } from '../../src/log/types.js';
+import { type MockKafka, startMockKafka } from '../helpers/mock-kafka.js';
+
+/** Kafka API key of SyncGroup and the error librdkafka's mock answers with under load. */
+const SYNC_GROUP = 14;
+const INVALID_REQUEST = 42;
+const TOPIC = 'stop-joining';
+
+describe('a Kafka group member stopped before its first join completes', () => {
+  let mock: MockKafka;
+  let log: KafkaLog;
+  const warnings: string[] = [];
+  let onWarning: (msg: string) => void = () => undefined;
+  const sink: LogSink = {
+    error: () => undefined,
+    warn: (_o, msg) => {
+      warnings.push(msg ?? '');
+      onWarning(msg ?? '');
+    },
+    info: () => undefined,
+    debug: () => undefined,
+  };
+
+  beforeAll(async () => {
+    mock = await startMockKafka({ brokers: 1, topics: [{ topic: TOPIC, partitions: 2 }] });
+    log = new KafkaLog({
+      brokers: mock.brokers,
+      clientId: 'stop-joining',
+      logger: sink,
+      retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 5 },
+      consumer: { sessionTimeout: 6_000, heartbeatInterval: 1_000, rebalanceTimeout: 10_000 },
+    });
+    await log.connect();
+    await log.produce([{ topic: TOPIC, key: 'a', value: Buffer.from('hello') }]);
+  });
+
+  afterAll(async () => {
+    await log?.close();
+    await mock?.stop();
+  });
+
+  /** Runs a member of `groupId` that counts the records it is handed. */
+  function member(groupId: string): { consumer: GroupConsumer; running: Promise<void>; handled: LogRecord[] } {
+    const consumer = log.consumer({ groupId, topics: [TOPIC], fromBeginning: true });
+    const handled: LogRecord[] = [];
+    const running = consumer.run(async (batch) => {
+      handled.push(...batch.records);
+    });
+    running.catch(() => undefined);
+    return { consumer, running, handled };
+  }
+
+  /** Stopped, the member neither joins later nor holds partitions: a new member gets them all and the record. */
+  async function expectGone(groupId: string, left: ReturnType<typeof member>): Promise<void> {
+    await sleep(2_000);
+    expect(left.handled).toEqual([]);
+    expect(left.consumer.assignment()).toEqual([]);
+    const next = member(groupId);
+    await next.running;
+    expect(next.consumer.assignment()).toHaveLength(2);
+    await expect.poll(() => next.handled.map((r) => r.value?.toString()), { timeout: 15_000 }).toEqual(['hello']);
+    await next.consumer.stop();
+  }
+
+  it('while it waits to join again after a failed join: run() rejects with RS_CONSUMER_STOPPED and stop() resolves', async () => {
+    expect(await mock.command(`error ${SYNC_GROUP} ${INVALID_REQUEST} 1`)).toBe('ok');
+    const failedOnce = new Promise<void>((resolve) => {
+      onWarning = (msg) => {
+        if (msg === 'joining the consumer group failed; joining again') resolve();
+      };
+    });
+    const first = member('stop-between-joins');
+    await failedOnce;
+    onWarning = () => undefined;
+    await first.consumer.stop();
+    await expect(first.running).rejects.toMatchObject({ code: 'RS_CONSUMER_STOPPED' });
+    await expectGone('stop-between-joins', first);
+  }, 60_000);
+
+  it('while its join is on its way: run() rejects with RS_CONSUMER_STOPPED and stop() resolves', async () => {
+    const first = member('stop-mid-join');
+    // the mock holds a group's first join for ~3 s (its initial rebalance delay)
+    await sleep(300);
+    await first.consumer.stop();
+    await expect(first.running).rejects.toMatchObject({ code: 'RS_CONSUMER_STOPPED' });
+    await expectGone('stop-mid-join', first);
+  }, 60_000);
+});
