@@ -12,6 +12,10 @@ export {
   startMockCluster as startMockKafka,
 } from '../../src/bench/mock-cluster.js';
 
+/** Kafka API key of SyncGroup, and the error librdkafka's mock answers a join with under load (`error` injects it). */
+export const SYNC_GROUP = 14;
+export const INVALID_REQUEST = 42;
+
 export interface MockKafkaForFile {
   /** The running cluster, once the file's beforeAll has run. */
   readonly cluster: MockCluster;

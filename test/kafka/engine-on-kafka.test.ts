@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { partitionForKey } from '../../src/log/partitioner.js';
 import { waitFor } from '../helpers/app.js';
 import { type EngineProcess, spawnEngine, stopCleanly, waitReady, withLogs } from '../helpers/engine-process.js';
-import { mockKafkaForFile } from '../helpers/mock-kafka.js';
+import { INVALID_REQUEST, mockKafkaForFile, SYNC_GROUP } from '../helpers/mock-kafka.js';
 import { createTopics, type TopicSet, topicEnv, topicSet, Website } from './website.js';
 
 const DAY = 86_400_000;
@@ -247,6 +247,26 @@ describe('recstream on Kafka (librdkafka mock cluster, kafkajs, Avro over the re
     expect(d.eventsApplied).toBe(400);
     expect(d.users).toBe(200);
   }, 300_000);
+
+  it('SIGTERM while its consumer groups are still joining (the broker refused their SyncGroups) exits 0 within the shutdown budget', async () => {
+    const t = topicSet('joining');
+    await createTopics(mock.cluster, t);
+    // enough refusals that some groups are still joining again when the signal comes
+    expect(await mock.cluster.command(`error ${SYNC_GROUP} ${INVALID_REQUEST} 8`)).toBe('ok');
+    cleanups.push(() => mock.cluster.command(`clear ${SYNC_GROUP}`));
+    const p = await engine(t, 'joining-engine');
+    await waitFor(
+      () => p.output(),
+      (log) => log.includes('joining the consumer group failed; joining again'),
+      30_000,
+      50,
+    );
+    const stoppedAt = Date.now();
+    await stopCleanly(p);
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    expect(p.output()).not.toMatch(/consumer failed to start/);
+    expect(await mock.cluster.command(`clear ${SYNC_GROUP}`)).toBe('ok');
+  }, 60_000);
 
   it('SIGTERM mid-stream commits and exits 0; a restart does not re-apply committed events', async () => {
     const { t, a: first, site } = await setUp('term');

@@ -2,11 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaLog } from '../../src/log/kafka.js';
 import type { LogSink } from '../../src/log/log-logger.js';
 import type { LogRecord } from '../../src/log/types.js';
-import { type MockKafka, startMockKafka } from '../helpers/mock-kafka.js';
-
-/** Kafka API key of SyncGroup and the error librdkafka's mock answers with under load. */
-const SYNC_GROUP = 14;
-const INVALID_REQUEST = 42;
+import { INVALID_REQUEST, type MockKafka, SYNC_GROUP, startMockKafka } from '../helpers/mock-kafka.js';
 
 describe('a Kafka group member whose first SyncGroup fails with an error kafkajs does not retry', () => {
   let mock: MockKafka;

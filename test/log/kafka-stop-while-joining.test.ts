@@ -3,11 +3,8 @@ import { sleep } from '../../src/bench/stats.js';
 import { KafkaLog } from '../../src/log/kafka.js';
 import type { LogSink } from '../../src/log/log-logger.js';
 import type { GroupConsumer, LogRecord } from '../../src/log/types.js';
-import { type MockKafka, startMockKafka } from '../helpers/mock-kafka.js';
+import { INVALID_REQUEST, type MockKafka, SYNC_GROUP, startMockKafka } from '../helpers/mock-kafka.js';
 
-/** Kafka API key of SyncGroup and the error librdkafka's mock answers with under load. */
-const SYNC_GROUP = 14;
-const INVALID_REQUEST = 42;
 const TOPIC = 'stop-joining';
 
 describe('a Kafka group member stopped before its first join completes', () => {
