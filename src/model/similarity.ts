@@ -100,13 +100,12 @@ export class ItemSimilarity {
   private readonly selection = new SelectionBuffer(512);
   /** Where counter sets (these and the followed-by ones of Transitions) take their columns and leave outgrown ones. */
   readonly columnPool = new ColumnPool();
-  /** Scratch of row refreshes (grown on demand): scores and slots of the supported counters, their order. */
+  /** Scratch of row refreshes (grown on demand): scores and peers of the supported counters, their order. */
   private rowScores = new Float64Array(512);
-  private rowSlots = new Int32Array(512);
+  private rowPeers = new Int32Array(512);
   private rowOrder = new Int32Array(512);
-  /** The counters of the row being ordered, and the id of the peer at a position of its scores (ties). */
-  private rowCounters: SpaceSaving | null = null;
-  private readonly rowPeerId = (k: number): string => this.byIndex[(this.rowCounters as SpaceSaving).peerAt(this.rowSlots[k])].id;
+  /** The id of the peer at a position of the row's scores (ties of its order). */
+  private readonly rowPeerId = (k: number): string => this.byIndex[this.rowPeers[k]].id;
   /** Names a counter's peer: counters keep no key of their own (space-saving.ts). */
   readonly peerName = (peer: number): string => this.byIndex[peer].id;
   /** Stands in byIndex for a freed index until a new item takes it; forgotten nodes share its empty counters. */
@@ -299,10 +298,10 @@ export class ItemSimilarity {
     const size = counters.size;
     if (this.rowScores.length < size) {
       this.rowScores = new Float64Array(size * 2);
-      this.rowSlots = new Int32Array(size * 2);
+      this.rowPeers = new Int32Array(size * 2);
     }
     const scores = this.rowScores;
-    const slots = this.rowSlots;
+    const peers = this.rowPeers;
     const norms = this.normStore.values;
     const norm2 = node.norm2;
     const shrink = this.options.shrinkage;
@@ -311,7 +310,8 @@ export class ItemSimilarity {
       if (!counters.supported(slot)) continue;
       // inlined score(): this loop is the hottest in the model
       const dot = counters.countAt(slot) - counters.errAt(slot);
-      const denom = norm2 * norms[counters.peerAt(slot)];
+      const peer = counters.peerAt(slot);
+      const denom = norm2 * norms[peer];
       if (dot <= 0 || denom <= 0) continue;
       let score = dot / Math.sqrt(denom);
       if (shrink > 0) {
@@ -319,7 +319,7 @@ export class ItemSimilarity {
         score *= n / (n + shrink);
       }
       scores[m] = score;
-      slots[m] = slot;
+      peers[m] = peer;
       m++;
     }
     // keep every score ≥ the limit-th best (ties included), then order only those
@@ -332,7 +332,7 @@ export class ItemSimilarity {
       for (let k = 0; k < m; k++) {
         if (scores[k] >= threshold) {
           scores[kept] = scores[k];
-          slots[kept] = slots[k];
+          peers[kept] = peers[k];
           kept++;
         }
       }
@@ -340,15 +340,13 @@ export class ItemSimilarity {
     if (this.rowOrder.length < kept) this.rowOrder = new Int32Array(kept * 2);
     const order = this.rowOrder;
     for (let k = 0; k < kept; k++) order[k] = k;
-    this.rowCounters = counters;
     orderByScore(order, kept, scores, this.rowPeerId);
-    this.rowCounters = null;
     const n = Math.min(kept, limit);
     if (node.neighborIndices.length < n) node.neighborIndices = new Int32Array(limit);
     const indices = node.neighborIndices;
     const out = node.neighborScores;
     for (let k = 0; k < n; k++) {
-      indices[k] = counters.peerAt(slots[order[k]]);
+      indices[k] = peers[order[k]];
       out[k] = scores[order[k]];
     }
     if (out.length > n) out.length = n;
