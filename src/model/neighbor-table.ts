@@ -15,6 +15,8 @@ class TableRow implements NeighborRow {
   price = 0;
   /** False for an item named only as someone's neighbour, or removed by its owner. */
   present = false;
+  /** One of the table's most trending rows (see NeighborTable.topRows). */
+  inTop = false;
   constructor(
     readonly id: string,
     readonly index: number,
@@ -31,8 +33,19 @@ export class NeighborTable implements ItemView {
   readonly rows: TableRow[] = [];
   private readonly byId = new Map<string, TableRow>();
   private readonly trendDecay: ForwardDecay;
+  /**
+   * The TOP_TRENDING most trending present rows (all of them while fewer are present), kept as rows
+   * are applied: a published batch changed the list each time, and finding it again from every row at
+   * the next read was ~2 % of the engine. Unordered while `topOrdered` is false.
+   */
+  private topRows: TableRow[] = [];
+  private topOrdered = true;
+  /** The last of topRows by rank, when known. */
+  private lowest: TableRow | null = null;
+  /** A row of the top lost trend or left: only a pass over every row finds what replaces it. */
+  private topLost = false;
+  /** The ids of topRows in order, as topTrending last returned them. */
   private top: string[] = [];
-  private topStale = false;
   private readonly selection = new SelectionBuffer();
 
   constructor(trendingHalfLifeHours: number) {
@@ -52,6 +65,7 @@ export class NeighborTable implements ItemView {
   /** Takes an owner's newest row of an item. */
   apply(record: NeighborRecord): void {
     const row = this.rowFor(record.item);
+    const before = row.present ? row.trend : 0;
     row.present = true;
     const { ids, values } = record.neighbors;
     const n = ids.length;
@@ -82,7 +96,7 @@ export class NeighborTable implements ItemView {
     row.trend = record.trend * decay.fromLandmark(record.trendT0);
     row.popularity = record.popularity;
     row.price = record.price;
-    this.topStale = true;
+    this.retop(row, before);
     this.version++;
   }
 
@@ -90,12 +104,13 @@ export class NeighborTable implements ItemView {
   remove(itemId: string): void {
     const row = this.byId.get(itemId);
     if (row === undefined || !row.present) return;
+    const before = row.trend;
     row.present = false;
     row.neighborScores = [];
     row.follows = undefined;
     row.trend = 0;
     row.popularity = 0;
-    this.topStale = true;
+    this.retop(row, before);
     this.version++;
   }
 
@@ -151,20 +166,85 @@ export class NeighborTable implements ItemView {
   }
 
   topTrending(): readonly string[] {
-    if (this.topStale) {
-      let present = this.rows.filter((r) => r.present && r.trend > 0);
-      if (present.length > TOP_TRENDING) {
-        // the TOP_TRENDING-th largest trend first: only rows at or above it are sorted (every
-        // published batch of rows makes the list stale, and sorting all of them was 9 % of the engine)
-        const trends = this.selection.view(present.length);
-        for (let k = 0; k < present.length; k++) trends[k] = present[k].trend;
-        const threshold = kthLargest(trends, TOP_TRENDING);
-        present = present.filter((r) => r.trend >= threshold);
-      }
-      present.sort((a, b) => b.trend - a.trend || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      this.top = present.slice(0, TOP_TRENDING).map((r) => r.id);
-      this.topStale = false;
+    if (this.topLost) this.findTop();
+    if (!this.topOrdered) {
+      this.topRows.sort(byRank);
+      this.top = this.topRows.map((r) => r.id);
+      this.topOrdered = true;
     }
     return this.top;
   }
+
+  /**
+   * Keeps topRows after `row`'s trend went from `before` to its own: a row of the top that gained
+   * stays in it, one outside that outranks the top's last takes its place; a row of the top that lost
+   * leaves the top to be found again from every row.
+   */
+  private retop(row: TableRow, before: number): void {
+    if (this.topLost) return;
+    const counts = row.present && row.trend > 0;
+    if (row.inTop) {
+      if (!counts || row.trend < before) this.topLost = true;
+      else if (row.trend !== before) {
+        this.topOrdered = false;
+        if (row === this.lowest) this.lowest = null;
+      }
+      return;
+    }
+    if (!counts) return;
+    const top = this.topRows;
+    if (top.length < TOP_TRENDING) {
+      // fewer rows count than the top holds: every one of them is in it
+      top.push(row);
+    } else {
+      const lowest = this.lowestOfTop();
+      if (!outranks(row, lowest)) return;
+      lowest.inTop = false;
+      top[top.indexOf(lowest)] = row;
+    }
+    row.inTop = true;
+    this.lowest = null;
+    this.topOrdered = false;
+  }
+
+  private lowestOfTop(): TableRow {
+    if (this.lowest === null) {
+      const top = this.topRows;
+      let lowest = top[0];
+      for (let k = 1; k < top.length; k++) if (outranks(lowest, top[k])) lowest = top[k];
+      this.lowest = lowest;
+    }
+    return this.lowest;
+  }
+
+  /** topRows from every row. */
+  private findTop(): void {
+    for (const r of this.topRows) r.inTop = false;
+    let present = this.rows.filter((r) => r.present && r.trend > 0);
+    if (present.length > TOP_TRENDING) {
+      // the TOP_TRENDING-th largest trend first: only rows at or above it are sorted
+      const trends = this.selection.view(present.length);
+      for (let k = 0; k < present.length; k++) trends[k] = present[k].trend;
+      const threshold = kthLargest(trends, TOP_TRENDING);
+      present = present.filter((r) => r.trend >= threshold);
+    }
+    present.sort(byRank);
+    if (present.length > TOP_TRENDING) present.length = TOP_TRENDING;
+    for (const r of present) r.inTop = true;
+    this.topRows = present;
+    this.top = present.map((r) => r.id);
+    this.topOrdered = true;
+    this.lowest = null;
+    this.topLost = false;
+  }
+}
+
+/** More trending first, ties by id: the order of topTrending. */
+function byRank(a: TableRow, b: TableRow): number {
+  return b.trend - a.trend || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** True when `a` comes before `b` in topTrending's order. */
+function outranks(a: TableRow, b: TableRow): boolean {
+  return a.trend > b.trend || (a.trend === b.trend && a.id < b.id);
 }

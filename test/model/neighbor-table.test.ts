@@ -59,6 +59,34 @@ describe('the global neighbour table', () => {
     expect(few.topTrending()).toEqual(['a', 'b']);
   });
 
+  it('keeps that list as rows gain, lose and leave, read after every change', () => {
+    const table = new NeighborTable(24);
+    const rnd = lcg(11);
+    const trends = new Map<string, number>();
+    const expected = () =>
+      [...trends]
+        .filter(([, t]) => t > 0)
+        .sort(([a, ta], [b, tb]) => tb - ta || (a < b ? -1 : a > b ? 1 : 0))
+        .slice(0, 100)
+        .map(([id]) => id);
+    for (let k = 0; k < 6000; k++) {
+      const id = `item-${Math.floor(rnd() * rnd() * 400)}`;
+      const was = trends.get(id) ?? 0;
+      const draw = rnd();
+      if (draw < 0.02) {
+        table.remove(id);
+        trends.delete(id);
+      } else {
+        // mostly gains, as trending grows; now and then a loss (an erasure), a tie or a drop to 0
+        const trend = draw < 0.06 ? Math.max(0, was - 1 - Math.floor(rnd() * 3)) : draw < 0.1 ? was : was + 1 + Math.floor(rnd() * 2);
+        table.apply(record(id, trend));
+        trends.set(id, trend);
+      }
+      if (k % 3 === 0 || k > 5900) expect(table.topTrending(), `after change ${k}`).toEqual(expected());
+    }
+    expect(new Set(table.topTrending()).size).toBe(100);
+  });
+
   it('rewrites a row in place: a shorter row reads only its own neighbours and followed-by items', () => {
     const table = new NeighborTable(24);
     table.apply(
