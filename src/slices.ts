@@ -25,3 +25,19 @@ export async function inSlices<T>(items: Iterable<T>, sliceMs: number, handle: (
   }
   if (group.length > 0) handle(group);
 }
+
+/**
+ * Runs `steps` (a generator that yields between pieces of work) to its end and returns its result;
+ * once the steps since the last pause took `sliceMs` or longer, waits a turn of the event loop, as
+ * inSlices does.
+ */
+export async function stepsInSlices<R>(steps: Generator<void, R, void>, sliceMs: number): Promise<R> {
+  let sliceStarted = performance.now();
+  for (;;) {
+    const next = steps.next();
+    if (next.done === true) return next.value;
+    if (performance.now() - sliceStarted < sliceMs) continue;
+    await nextTurn();
+    sliceStarted = performance.now();
+  }
+}

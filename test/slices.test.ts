@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inSlices } from '../src/slices.js';
+import { inSlices, stepsInSlices } from '../src/slices.js';
 
 /** Runs a sweep and records, in order, its groups and the turns of the event loop taken between them. */
 async function trace(sliceMs: number, items: number[]): Promise<string[]> {
@@ -52,5 +52,35 @@ describe('inSlices', () => {
     });
     clearImmediate(timer);
     expect(seen.slice(0, 3)).toEqual(['0', 'turn', '16']);
+  });
+});
+
+describe('stepsInSlices', () => {
+  /** Five steps, each noting itself; returns how many it took. */
+  function* fiveSteps(seen: string[]): Generator<void, number, void> {
+    for (let k = 0; k < 5; k++) {
+      seen.push(`step ${k}`);
+      yield;
+    }
+    return 5;
+  }
+
+  it('runs every step and returns the result, letting the event loop turn once a slice has taken its time', async () => {
+    const sliced: string[] = [];
+    let timer = setImmediate(function tick() {
+      sliced.push('turn');
+      timer = setImmediate(tick);
+    });
+    expect(await stepsInSlices(fiveSteps(sliced), 0)).toBe(5);
+    clearImmediate(timer);
+    expect(sliced.filter((s) => s !== 'turn')).toEqual(['step 0', 'step 1', 'step 2', 'step 3', 'step 4']);
+    // a turn after each step but the last, which ends the pass
+    expect(sliced.slice(0, 4)).toEqual(['step 0', 'turn', 'step 1', 'turn']);
+
+    // without a time nothing else runs before the last step
+    const whole: string[] = [];
+    const pass = stepsInSlices(fiveSteps(whole), Number.POSITIVE_INFINITY);
+    expect(whole).toHaveLength(5);
+    expect(await pass).toBe(5);
   });
 });

@@ -1,4 +1,5 @@
 import type { ItemNode, ItemSimilarity } from './similarity.js';
+import { endsStep, type Steps } from './steps.js';
 import type { Transitions } from './transitions.js';
 import type { Trending } from './trending.js';
 
@@ -24,11 +25,15 @@ export function itemsOverCap(similarity: ItemSimilarity, maxItems: number): Item
   return similarity.recency.leastRecent(held - maxItems + Math.max(1, Math.floor(maxItems / BATCH_DIVISOR)));
 }
 
-/** Items whose latest interaction is older than `cutoff` (event time). */
-export function idleItems(similarity: ItemSimilarity, cutoff: number): ItemNode[] {
+/** Items whose latest interaction is older than `cutoff` (event time), in steps of items (steps.ts). */
+export function* idleItems(similarity: ItemSimilarity, cutoff: number): Steps<ItemNode[]> {
   const out: ItemNode[] = [];
+  let seen = 0;
   // an item held only as a peer has no interactions here: its owner decides when it is idle
-  for (const node of similarity.nodes.values()) if (node.owned && node.lastTime < cutoff) out.push(node);
+  for (const node of similarity.nodes.values()) {
+    if (node.owned && node.lastTime < cutoff) out.push(node);
+    if (endsStep(++seen)) yield;
+  }
   return out;
 }
 

@@ -7,6 +7,7 @@ import type { FollowRow, ItemFacts, ItemView, NeighborRow } from './item-view.js
 import type { ItemNode } from './similarity.js';
 import { storedKeys } from './space-saving.js';
 import type { ModelState } from './state.js';
+import { finish, type Steps } from './steps.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -330,9 +331,21 @@ export class ItemSide implements ItemUpdates, ItemView {
 
   /** Forgets items idle for longer than itemIdleDays before `now`; returns how many. */
   expireIdle(now: number): number {
+    return finish(this.expireIdleSteps(now));
+  }
+
+  /**
+   * expireIdle in steps (steps.ts): the items are found in steps of items, then forgotten at once
+   * (forgetting scans every item's counters, so it is done in one batch) — those still held and
+   * still idle by then.
+   */
+  *expireIdleSteps(now: number): Steps<number> {
     const days = this.state.config.itemIdleDays;
     if (!(days > 0)) return 0;
-    const gone = idleItems(this.state.similarity, now - days * DAY_MS);
+    const cutoff = now - days * DAY_MS;
+    const sim = this.state.similarity;
+    const found = yield* idleItems(sim, cutoff);
+    const gone = found.filter((node) => sim.nodes.get(node.id) === node && node.owned && node.lastTime < cutoff);
     if (gone.length === 0) return 0;
     this.forget(gone);
     this.state.forgotten.itemsIdle += gone.length;

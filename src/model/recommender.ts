@@ -4,7 +4,8 @@ import { ItemSide } from './item-side.js';
 import { exportParams, loadParams, type ModelParams, mergeParams, type ParamsSnapshot, paramsSnapshot } from './params.js';
 import { fromSnapshot, type ModelSnapshot, toSnapshot } from './snapshot.js';
 import { ModelState } from './state.js';
-import { computeStats } from './stats.js';
+import { computeStats, statsSteps } from './stats.js';
+import type { Steps } from './steps.js';
 import {
   type LearnResult,
   type ModelConfig,
@@ -78,6 +79,11 @@ export class Recommender implements OnlineRecommender {
     return this.users.expireIdle(now) + this.items.expireIdle(now);
   }
 
+  /** expireIdle in steps (steps.ts), for a caller that spreads it over time. */
+  *expireIdleSteps(now: number): Steps<number> {
+    return (yield* this.users.expireIdleSteps(now)) + (yield* this.items.expireIdleSteps(now));
+  }
+
   /** The ranker and regression weights this process shares with its group. */
   exportParams(): ModelParams {
     return exportParams(this.state);
@@ -104,5 +110,10 @@ export class Recommender implements OnlineRecommender {
 
   stats(): ModelStats {
     return computeStats(this.state);
+  }
+
+  /** stats() in steps (steps.ts). */
+  statsSteps(): Steps<ModelStats> {
+    return statsSteps(this.state);
   }
 }

@@ -1,4 +1,5 @@
 import type { ModelState } from './state.js';
+import { endsStep, finish, type Steps } from './steps.js';
 import type { ModelStats } from './types.js';
 
 /**
@@ -10,7 +11,16 @@ import type { ModelStats } from './types.js';
  * witnesses, an 8-bit slot table; no key: its peer names it), neighbour 20 B (its index and score), trending entry 100 B, price 60 B.
  */
 export function computeStats(state: ModelState): ModelStats {
+  return finish(statsSteps(state));
+}
+
+/**
+ * computeStats in steps of users and items (steps.ts). What changes between steps is counted as the
+ * step that reads it finds it: a user active meanwhile may be counted twice, one forgotten not at all.
+ */
+export function* statsSteps(state: ModelState): Steps<ModelStats> {
   const { users, similarity, transitions, trending, prices } = state;
+  let seen = 0;
   let historyEntries = 0;
   let dedupIds = 0;
   let purchased = 0;
@@ -18,15 +28,20 @@ export function computeStats(state: ModelState): ModelStats {
     historyEntries += u.items.size;
     purchased += u.purchased.size;
     dedupIds += u.dedupSize;
+    if (endsStep(++seen)) yield;
   }
   let counterEntries = 0;
   let neighborEntries = 0;
   for (const n of similarity.nodes.values()) {
     counterEntries += n.counters.size;
     neighborEntries += n.neighborScores.length;
+    if (endsStep(++seen)) yield;
   }
   let transitionEntries = 0;
-  for (const n of transitions.nodes.values()) transitionEntries += n.next.size;
+  for (const n of transitions.nodes.values()) {
+    transitionEntries += n.next.size;
+    if (endsStep(++seen)) yield;
+  }
   const approxBytes =
     users.size * 300 +
     historyEntries * 24 +

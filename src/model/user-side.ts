@@ -12,6 +12,7 @@ import { expectedOrderValue, learnOrderValue } from './order-value.js';
 import { ListRanker } from './ranking.js';
 import type { ModelState } from './state.js';
 import { renormaliseState } from './state-rescale.js';
+import { endsStep, finish, type Steps } from './steps.js';
 import type { LearnResult, RecommendOptions, RecommendResult } from './types.js';
 import { UserHistory } from './user-history.js';
 import { UserRecency } from './user-recency.js';
@@ -355,19 +356,30 @@ export class UserSide {
 
   /** Forgets users idle for longer than userIdleDays before `now`; returns how many. */
   expireIdle(now: number): number {
+    return finish(this.expireIdleSteps(now));
+  }
+
+  /**
+   * expireIdle in steps of users (steps.ts). A user who is active again by the step that looks at them
+   * stays; one active between steps is looked at again, at the end of the order.
+   */
+  *expireIdleSteps(now: number): Steps<number> {
     const days = this.state.config.userIdleDays;
     if (!(days > 0)) return 0;
     const cutoff = now - days * DAY_MS;
+    const users = this.state.users;
     let expired = 0;
-    for (const [id, u] of this.state.users) {
+    let seen = 0;
+    for (const [id, u] of users) {
       if (u.lastTime < cutoff) {
-        this.state.users.delete(id);
+        users.delete(id);
         this.changed?.add(id);
+        this.state.forgotten.usersIdle++;
+        this.poolCache = null;
         expired++;
       }
+      if (endsStep(++seen)) yield;
     }
-    this.state.forgotten.usersIdle += expired;
-    if (expired > 0) this.poolCache = null;
     return expired;
   }
 }

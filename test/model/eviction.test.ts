@@ -166,6 +166,33 @@ describe('user and item caps', () => {
     expectConsistent(state);
   });
 
+  it('expiring in steps, with events learnt between them, keeps whoever is active again by the end', () => {
+    const { model, state } = modelWithState({ userIdleDays: 1, itemIdleDays: 1, minSupportUsers: 1 });
+    // 200 users and 150 items, all idle a day later: several steps of each
+    for (let k = 0; k < 200; k++) model.learnOne(view(`e${k}`, `u${k}`, `i${k % 150}`, T0 + k));
+    const now = T0 + 30 * HOUR;
+    const steps = model.expireIdleSteps(now);
+    expect(steps.next().done).toBe(false);
+    // a user the pass has not reached yet comes back, on an item the pass has not reached either
+    model.learnOne(view('back', 'u150', 'i3', now - HOUR));
+    for (let k = 0; k < 3; k++) expect(steps.next().done).toBe(false);
+    // an item the pass has found idle comes back before the pass forgets what it found
+    expect(state.similarity.nodes.has('i10')).toBe(true);
+    model.learnOne(view('again', 'newcomer', 'i10', now - HOUR));
+    let last = steps.next();
+    while (last.done !== true) last = steps.next();
+    expect(last.value).toBe(199 + 148);
+    expect([...state.users.keys()]).toEqual(['u150', 'newcomer']);
+    expect([...state.similarity.nodes.keys()].sort()).toEqual(['i10', 'i3']);
+    expect(model.stats().forgotten).toMatchObject({ usersIdle: 199, itemsIdle: 148 });
+    expectConsistent(state);
+    // the stats pass in steps says what stats() says
+    const stats = model.statsSteps();
+    let done = stats.next();
+    while (done.done !== true) done = stats.next();
+    expect(done.value).toEqual(model.stats());
+  });
+
   it('snapshot → restore gives the same digest, answers and future learning after evictions', () => {
     const config = { maxItems: 50, maxUsers: 40, maxCountersPerItem: 15, neighbors: 6, maxTransitionsPerItem: 8, itemIdleDays: 2 };
     const events = randomStream(8000, 17, 120, 300);
