@@ -597,6 +597,8 @@ export class Engine implements EngineApi {
       await this.applyErasures();
       await stepsInSlices(this.model.expireIdleSteps(this.eventClock.now()), GAUGE_SLICE_MS);
       const stats = await stepsInSlices(this.model.statsSteps(), GAUGE_SLICE_MS);
+      // a pass spans turns: the engine may have stopped meanwhile, its consumers gone
+      if (this.stopping) return;
       this.countForgotten(stats.forgotten);
       this.metrics.modelUsers.set(stats.users);
       this.metrics.modelItems.set(stats.items);
