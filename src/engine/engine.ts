@@ -90,6 +90,14 @@ export class Engine implements EngineApi {
   /** Lists, dead letters and item deltas on their way to the log, in order. */
   private readonly outputs: OutputQueue;
   private userCommit: Promise<void> = Promise.resolve();
+  /**
+   * Resolves once the user commit under way has taken its offsets and the users it owes: batches wait
+   * for that only, not for its records to be written (the store takes an owed user's record before a
+   * batch changes them).
+   */
+  private userCommitOpen: Promise<void> = Promise.resolve();
+  /** User commits asked for and not yet ended. */
+  private userCommits = 0;
   private readonly owned = new Set<string>();
   private pipeline: Pipeline | null = null;
   private codec: EventCodec | null = null;
@@ -387,6 +395,11 @@ export class Engine implements EngineApi {
    * written says which erasures its writer knew of.
    */
   private commitUserState(leaving: readonly TopicPartition[] = []): Promise<void> {
+    let open = (): void => undefined;
+    this.userCommitOpen = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    this.userCommits++;
     const run = this.userCommit.then(async () => {
       const consumer = this.consumer;
       if (consumer === null) return;
@@ -403,8 +416,15 @@ export class Engine implements EngineApi {
       }
       const seen: Record<string, string> = {};
       for (const [partition, offset] of this.changelogRead) seen[String(partition)] = offset.toString();
-      await this.userStore.commit(progress, seen, this.wall());
+      await this.userStore.commit(progress, seen, this.wall(), open);
     });
+    // a commit that failed or had nothing to do lets batches go too
+    void run
+      .finally(() => {
+        open();
+        this.userCommits--;
+      })
+      .catch(() => undefined);
     this.userCommit = run.catch(() => undefined);
     return run;
   }
@@ -428,14 +448,19 @@ export class Engine implements EngineApi {
     this.batchesInFlight++;
     let applied: BatchApplied;
     try {
-      // an idle commit makes its records while no batch is half learnt
-      await this.userCommit;
+      // a commit takes its offsets and the users it owes while no batch is half learnt
+      await this.userCommitOpen;
       applied = await this.applyBatch(batch);
     } finally {
       this.batchesInFlight--;
     }
-    // durable before the consumer commits the batch; never amid another batch (its users half learnt)
-    if (this.batchesInFlight === 0 && this.userStore.due(this.wall())) await this.commitUserState();
+    // never amid another batch (its users half learnt); written while the next batches are learnt
+    if (this.batchesInFlight === 0 && this.userCommits === 0 && this.userStore.due(this.wall())) {
+      this.commitUserState().catch((err: unknown) =>
+        this.logger.warn({ err }, 'writing the user state failed; tried again at the next interval'),
+      );
+      await this.userCommitOpen;
+    }
     await this.outputs.room();
     return applied;
   }

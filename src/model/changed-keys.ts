@@ -4,8 +4,14 @@
  */
 export class ChangedKeys {
   private readonly keys = new Set<string>();
+  /**
+   * Told of each key as it is added. The user side adds a user before changing them (after taking a
+   * forgotten one out): a store still writing an earlier commit takes that user's record first.
+   */
+  beforeChange: ((key: string) => void) | null = null;
 
   add(key: string): void {
+    this.beforeChange?.(key);
     this.keys.add(key);
   }
 

@@ -82,11 +82,12 @@ export class UserSide {
       this.trainRanker(event.userId, user, chosen, event.eventId, time, view);
     }
 
+    // told before the user changes or is made: a state store may still owe the record they had
+    this.changed?.add(event.userId);
     const u = user ?? new UserHistory(state.userContext);
     if (user === undefined)
       state.forgotten.usersOverCap += this.userRecency.admit(state.users, event.userId, u, config.maxUsers, this.changed);
     else this.userRecency.touch(state.users, event.userId, u);
-    this.changed?.add(event.userId);
     u.rememberId(event.eventId);
     if (orderKey !== null) u.rememberId(orderKey);
     u.lastTime = Math.max(u.lastTime, time);
