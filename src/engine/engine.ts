@@ -244,6 +244,7 @@ export class Engine implements EngineApi {
           this.joined &&
           !this.stopping &&
           this.batchesInFlight === 0 &&
+          this.userCommits === 0 &&
           this.restoring === 0 &&
           this.userStore.pending &&
           this.userStore.due(this.wall()),
