@@ -10,26 +10,27 @@ const ITEMS_PER_LOOK = 16;
  * stalling them. Until a slice is spent it runs synchronously: with Infinity, nothing else runs
  * before it has handed over every item.
  */
-export async function inSlices<T>(items: Iterable<T>, sliceMs: number, handle: (group: T[]) => void): Promise<void> {
+export function inSlices<T>(items: Iterable<T>, sliceMs: number, handle: (group: T[]) => void): Promise<void> {
+  return stepsInSlices(groups(items, handle), sliceMs);
+}
+
+/** Hands `items` to `handle` in groups of ITEMS_PER_LOOK, a step per group. */
+function* groups<T>(items: Iterable<T>, handle: (group: T[]) => void): Generator<void, void, void> {
   let group: T[] = [];
-  let sliceStarted = performance.now();
   for (const item of items) {
     group.push(item);
     if (group.length < ITEMS_PER_LOOK) continue;
     handle(group);
     group = [];
-    if (performance.now() - sliceStarted >= sliceMs) {
-      await nextTurn();
-      sliceStarted = performance.now();
-    }
+    yield;
   }
   if (group.length > 0) handle(group);
 }
 
 /**
  * Runs `steps` (a generator that yields between pieces of work) to its end and returns its result;
- * once the steps since the last pause took `sliceMs` or longer, waits a turn of the event loop, as
- * inSlices does.
+ * once the steps since the last pause took `sliceMs` or longer, waits a turn of the event loop.
+ * Until a slice is spent it runs synchronously: with Infinity, nothing else runs before the last step.
  */
 export async function stepsInSlices<R>(steps: Generator<void, R, void>, sliceMs: number): Promise<R> {
   let sliceStarted = performance.now();

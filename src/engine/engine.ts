@@ -98,6 +98,9 @@ export class Engine implements EngineApi {
   private userCommitOpen: Promise<void> = Promise.resolve();
   /** User commits asked for and not yet ended. */
   private userCommits = 0;
+  /** A user commit no one waits for failed: the users it took are written when they change again. */
+  private readonly userCommitFailed = (err: unknown): void =>
+    this.logger.warn({ err }, 'writing the user state failed; tried again at the next interval');
   private readonly owned = new Set<string>();
   private pipeline: Pipeline | null = null;
   private codec: EventCodec | null = null;
@@ -249,7 +252,7 @@ export class Engine implements EngineApi {
           this.userStore.pending &&
           this.userStore.due(this.wall()),
         () => this.commitUserState(),
-        (err) => this.logger.warn({ err }, 'writing the user state failed; tried again at the next interval'),
+        this.userCommitFailed,
       ),
     );
     this.sampleHeap();
@@ -457,9 +460,7 @@ export class Engine implements EngineApi {
     }
     // never amid another batch (its users half learnt); written while the next batches are learnt
     if (this.batchesInFlight === 0 && this.userCommits === 0 && this.userStore.due(this.wall())) {
-      this.commitUserState().catch((err: unknown) =>
-        this.logger.warn({ err }, 'writing the user state failed; tried again at the next interval'),
-      );
+      this.commitUserState().catch(this.userCommitFailed);
       await this.userCommitOpen;
     }
     await this.outputs.room();
