@@ -30,8 +30,15 @@ export class ItemOwner {
   private consumer: GroupConsumer | null = null;
   private timer: NodeJS.Timeout | null = null;
   private commitTimer: NodeJS.Timeout | null = null;
-  /** The state commit running (or done): a batch is applied only after it, so its records match their checkpoints. */
+  /** The state commit running (or done): a rebalance or a restore waits for it. */
   private committing: Promise<void> = Promise.resolve();
+  /** Resolved once the commit under way has taken its offsets and items: batches wait for that, not for its writing. */
+  private commitOpen: Promise<void> = Promise.resolve();
+  /** Commits asked for and not finished. */
+  private commits = 0;
+  /** A commit no one waits for failed: its items are written when they change again. */
+  private readonly commitFailed = (err: unknown): void =>
+    this.logger.warn({ err }, 'writing the item state failed; tried again at the next interval');
   /** Batches being handled: an idle commit waits for none. */
   private handling = 0;
   private publishing: Promise<void> = Promise.resolve();
@@ -55,7 +62,7 @@ export class ItemOwner {
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {
-    this.changes = items.trackChanges();
+    this.changes = items.trackRows();
     this.store = new ItemStore(config, log, items, metrics);
     this.pacing = new PublishPacing(config.neighborPublishMs);
   }
@@ -80,9 +87,15 @@ export class ItemOwner {
     this.timer.unref();
     this.commitTimer = commitWhenIdle(
       this.config.stateCommitMs,
-      () => !this.stopping && this.handling === 0 && this.restoring === 0 && this.store.pending && this.store.due(Date.now()),
+      () =>
+        !this.stopping &&
+        this.handling === 0 &&
+        this.commits === 0 &&
+        this.restoring === 0 &&
+        this.store.pending &&
+        this.store.due(Date.now()),
       () => this.commitState(),
-      (err) => this.logger.warn({ err }, 'writing the item state failed; tried again at the next interval'),
+      this.commitFailed,
     );
     return this.consumer.run((batch) => this.handle(batch), {
       onAssigned: (partitions) => this.restore(partitions).catch(onRestoreFailed),
@@ -201,12 +214,24 @@ export class ItemOwner {
 
   /** Writes the changed items of the partitions held now (and of `leaving`, revoked ones) with checkpoints, one commit at a time. */
   private commitState(leaving: readonly TopicPartition[] = []): Promise<void> {
-    const run = this.committing.then(() => this.writeState(leaving));
+    let open = (): void => undefined;
+    this.commitOpen = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    this.commits++;
+    const run = this.committing.then(() => this.writeState(leaving, open));
+    // a commit that failed or had nothing to do lets batches go too
+    void run
+      .finally(() => {
+        open();
+        this.commits--;
+      })
+      .catch(() => undefined);
     this.committing = run.catch(() => undefined);
     return run;
   }
 
-  private async writeState(leaving: readonly TopicPartition[]): Promise<void> {
+  private async writeState(leaving: readonly TopicPartition[], owing: () => void): Promise<void> {
     const consumer = this.consumer;
     if (consumer === null) return;
     const applied = new Map<number, bigint>();
@@ -214,7 +239,7 @@ export class ItemOwner {
       const at = this.appliedUpTo.get(tpKey(tp));
       if (at !== undefined) applied.set(tp.partition, at);
     }
-    await this.store.commit(applied, this.partitionCount, Date.now());
+    await this.store.commit(applied, this.partitionCount, Date.now(), owing);
     await this.purge(applied);
   }
 
@@ -237,14 +262,20 @@ export class ItemOwner {
   private async handle(batch: PartitionBatch): Promise<void> {
     this.handling++;
     try {
-      await this.committing;
-      await this.applyBatch(batch);
+      // a commit takes its offsets and items while no batch is half applied
+      await this.commitOpen;
+      this.applyBatch(batch);
     } finally {
       this.handling--;
     }
+    // written while the next batches are applied
+    if (this.commits === 0 && this.store.due(Date.now())) {
+      this.commitState().catch(this.commitFailed);
+      await this.commitOpen;
+    }
   }
 
-  private async applyBatch(batch: PartitionBatch): Promise<void> {
+  private applyBatch(batch: PartitionBatch): void {
     const key = tpKey(batch);
     const applied = this.appliedUpTo.get(key);
     const records = batch.records;
@@ -260,8 +291,6 @@ export class ItemOwner {
       this.appliedUpTo.set(key, next);
       this.pacing.applied(key, next, BigInt(batch.highWatermark));
     }
-    // durable before the consumer commits the batch
-    if (this.store.due(Date.now())) await this.commitState();
   }
 
   /** True once no changed item waits for the item-state store and no commit is under way. */

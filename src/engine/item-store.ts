@@ -6,7 +6,8 @@ import type { ChangedKeys } from '../model/changed-keys.js';
 import type { ItemRecord, StoredItemRecord } from '../model/item-record.js';
 import type { ItemSide } from '../model/item-side.js';
 import { decodeItemRecord, encodeItemRecords } from './item-record-codec.js';
-import { ChangelogStore, type RestoredPartition, type StoreEntry } from './state-store.js';
+import { OwedRecords } from './owed-records.js';
+import { ChangelogStore, type RestoredPartition } from './state-store.js';
 
 const FORMAT = 'recstream.item-state/1';
 /**
@@ -33,6 +34,8 @@ export interface ItemCheckpoint {
 export class ItemStore {
   private readonly changes: ChangedKeys;
   private readonly store: ChangelogStore<StoredItemRecord, ItemCheckpoint, ItemRecord>;
+  /** What the commit under way still owes, null when none is writing. */
+  private owed: OwedRecords<ItemRecord> | null = null;
 
   constructor(
     config: Config,
@@ -41,6 +44,8 @@ export class ItemStore {
     private readonly metrics: Metrics,
   ) {
     this.changes = items.trackChanges();
+    this.changes.beforeChange = (itemId) => this.owed?.take(itemId);
+    this.changes.beforeAnyChange = () => this.owed?.takeAll();
     this.store = new ChangelogStore(log, config.topics.itemState, FORMAT, config.stateCommitMs, {
       encode: encodeItemRecords,
       decode: decodeItemRecord,
@@ -59,11 +64,21 @@ export class ItemStore {
   /**
    * Writes the changed items of `partitions` (item-deltas partitions this process owns, with the next
    * offset applied of each) and their checkpoints. Items of other partitions (a process keeps those it
-   * lost) are not this process's to write. The caller applies no delta until it returns (its
-   * records are made while it runs; rows being refreshed meanwhile is harmless, they are derived).
+   * lost) are not this process's to write. Once it has taken its items it calls `owing`: deltas may be
+   * applied from then on while it makes their records in slices — an item about to change has its
+   * record taken first (rows being refreshed meanwhile is harmless, they are derived). The caller lets
+   * no item go (a rebalance) until it returns.
    */
-  async commit(applied: ReadonlyMap<number, bigint>, partitionCount: number, now: number): Promise<void> {
-    const changed = this.changes.take();
+  async commit(
+    applied: ReadonlyMap<number, bigint>,
+    partitionCount: number,
+    now: number,
+    owing: () => void = () => undefined,
+  ): Promise<void> {
+    const ids = new Map<string, undefined>();
+    for (const id of this.changes.take()) {
+      if (!this.items.isPeer(id) && applied.has(partitionForKey(id, partitionCount))) ids.set(id, undefined);
+    }
     const checkpoints: Array<[number, ItemCheckpoint]> = [];
     for (const [partition, offset] of applied) {
       checkpoints.push([
@@ -76,19 +91,14 @@ export class ItemStore {
         },
       ]);
     }
-    const written = await this.store.write(this.entries(changed, applied, partitionCount), checkpoints, now, COMMIT_SLICE_MS);
-    this.metrics.stateCommitBytesTotal.inc({ store: 'item' }, written);
-  }
-
-  /** The records of the changed items of `applied`'s partitions, each made when the write asks for it. */
-  private *entries(
-    changed: readonly string[],
-    applied: ReadonlyMap<number, bigint>,
-    partitionCount: number,
-  ): Generator<StoreEntry<ItemRecord>> {
-    for (const id of changed) {
-      if (this.items.isPeer(id) || !applied.has(partitionForKey(id, partitionCount))) continue;
-      yield [id, this.items.record(id)];
+    const owed = new OwedRecords(ids, (id) => this.items.record(id));
+    this.owed = owed;
+    try {
+      owing();
+      const written = await this.store.write(owed.entries(), checkpoints, now, COMMIT_SLICE_MS);
+      this.metrics.stateCommitBytesTotal.inc({ store: 'item' }, written);
+    } finally {
+      this.owed = null;
     }
   }
 

@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics.js';
 import type { ChangedKeys } from '../model/changed-keys.js';
 import type { ParamsSnapshot } from '../model/params.js';
 import type { Recommender } from '../model/recommender.js';
+import { OwedRecords } from './owed-records.js';
 import { ChangelogStore, type RestoredPartition, type StoreEntry } from './state-store.js';
 import { decodeUserRecord, encodeUserRecords, type StoredUser } from './user-record-codec.js';
 
@@ -13,16 +14,6 @@ const FORMAT = 'recstream.user-state/1';
  * batches run between them: made in one turn, 2,000 changed users held the event loop ~40 ms.
  */
 const COMMIT_SLICE_MS = 8;
-
-/**
- * A commit writing its records: the users it still owes (by home partition) and the records of those
- * taken early, just before a batch changed them, so every record is the user as of the checkpoint.
- */
-interface Owed {
-  homes: Map<string, number>;
-  taken: Map<string, StoredUser | null>;
-  seen: Record<string, string>;
-}
 
 /** What a user-state partition's records cover. */
 export interface UserCheckpoint {
@@ -59,7 +50,7 @@ export class UserStore {
   /** Input partition number of every user held. */
   private readonly homes = new Map<string, number>();
   /** What the commit under way still owes, null when none is writing. */
-  private owed: Owed | null = null;
+  private owed: OwedRecords<StoredUser> | null = null;
 
   constructor(
     config: Config,
@@ -68,7 +59,7 @@ export class UserStore {
     private readonly metrics: Metrics,
   ) {
     this.changes = model.users.trackChanges();
-    this.changes.beforeChange = (userId) => this.takeOwed(userId);
+    this.changes.beforeChange = (userId) => this.owed?.take(userId);
     this.store = new ChangelogStore(log, config.topics.userState, FORMAT, config.stateCommitMs, {
       encode: encodeUserRecords,
       decode: decodeUserRecord,
@@ -102,7 +93,7 @@ export class UserStore {
     const moved = new Set<string>();
     for (const [id, home] of this.homes) {
       if (!partitions.has(home)) continue;
-      this.takeOwed(id);
+      this.owed?.take(id);
       moved.add(id);
       this.homes.delete(id);
     }
@@ -119,7 +110,7 @@ export class UserStore {
     now: number,
     owing: () => void = () => undefined,
   ): Promise<void> {
-    const homes = new Map<string, number>();
+    const homes = new Map<string, number | undefined>();
     for (const id of this.changes.take()) {
       const home = this.homes.get(id);
       if (home !== undefined && progress.has(home)) homes.set(id, home);
@@ -129,32 +120,15 @@ export class UserStore {
     const newest = this.model.users.newestTime;
     const checkpoints: Array<[number, UserCheckpoint]> = [];
     for (const [partition, p] of progress) checkpoints.push([partition, { offsets: p.offsets, events: p.events, newest, t0, params }]);
-    const owed: Owed = { homes, taken: new Map(), seen };
+    const owed = new OwedRecords(homes, (id) => this.stored(id, seen));
     this.owed = owed;
     try {
       owing();
-      const written = await this.store.write(this.owedEntries(owed), checkpoints, now, COMMIT_SLICE_MS);
+      const written = await this.store.write(owed.entries(), checkpoints, now, COMMIT_SLICE_MS);
       this.metrics.stateCommitBytesTotal.inc({ store: 'user' }, written);
     } finally {
       this.owed = null;
     }
-  }
-
-  /** The records a commit owes, each made as it is written unless taken early. */
-  private *owedEntries(owed: Owed): Generator<StoreEntry<StoredUser>> {
-    for (const [id, home] of owed.homes) {
-      const value = owed.taken.has(id) ? (owed.taken.get(id) ?? null) : this.stored(id, owed.seen);
-      // written: a later change is the next commit's
-      owed.homes.delete(id);
-      yield [id, value, home];
-    }
-  }
-
-  /** A user about to change whose record the commit under way still owes: the record as it is now. */
-  private takeOwed(userId: string): void {
-    const owed = this.owed;
-    if (owed === null || !owed.homes.has(userId) || owed.taken.has(userId)) return;
-    owed.taken.set(userId, this.stored(userId, owed.seen));
   }
 
   private stored(userId: string, seen: Record<string, string>): StoredUser | null {

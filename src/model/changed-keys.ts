@@ -9,10 +9,20 @@ export class ChangedKeys {
    * forgotten one out): a store still writing an earlier commit takes that user's record first.
    */
   beforeChange: ((key: string) => void) | null = null;
+  /**
+   * Told before a change that may reach any key: forgetting items drops their counters from every
+   * other item. A store still writing takes every record it owes first.
+   */
+  beforeAnyChange: (() => void) | null = null;
 
   add(key: string): void {
     this.beforeChange?.(key);
     this.keys.add(key);
+  }
+
+  /** A change that may reach any key is about to be made. */
+  changingAny(): void {
+    this.beforeAnyChange?.();
   }
 
   get size(): number {

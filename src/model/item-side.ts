@@ -20,6 +20,8 @@ const DAY_MS = 86_400_000;
 export class ItemSide implements ItemUpdates, ItemView {
   /** Who hears of changed items: owners publishing rows, state stores. */
   private readonly trackers: ChangedKeys[] = [];
+  /** Who hears also of rows to score again with nothing stored changed (markAllOwned): owners publishing rows. */
+  private readonly rowTrackers: ChangedKeys[] = [];
   /** The row follows() fills and returns (read before the next call: no allocation per read). */
   private readonly followScratch = { ids: [] as string[], indices: new Int32Array(64), shares: [] as number[] };
   /** The node touch() found last: the pairs of an interaction that follow it name it first. */
@@ -36,9 +38,20 @@ export class ItemSide implements ItemUpdates, ItemView {
     return tracker;
   }
 
+  /** As trackChanges, and also the items whose rows are to be scored again (markAllOwned): for publishing rows. */
+  trackRows(): ChangedKeys {
+    const tracker = this.trackChanges();
+    this.rowTrackers.push(tracker);
+    return tracker;
+  }
+
   /** See ItemView.version. */
   version = 0;
 
+  /**
+   * Tells the trackers that the item changes. Called before the change: a state store still writing
+   * an earlier commit takes the item's record as it was (ChangedKeys.beforeChange).
+   */
   private mark(itemId: string): void {
     this.version++;
     for (const t of this.trackers) t.add(itemId);
@@ -47,6 +60,7 @@ export class ItemSide implements ItemUpdates, ItemView {
   // ---- ItemUpdates (applied to live state) ----
 
   touch(itemId: string, time: number): void {
+    this.mark(itemId);
     const state = this.state;
     let node = state.similarity.nodes.get(itemId);
     if (node === undefined) {
@@ -60,7 +74,6 @@ export class ItemSide implements ItemUpdates, ItemView {
     state.similarity.touch(node, time);
     this.lastNode = node;
     if (time > state.maxTime) state.maxTime = time;
-    this.mark(itemId);
   }
 
   /** A node for an item known only as a peer here (its owner is elsewhere, or it comes later). */
@@ -83,10 +96,10 @@ export class ItemSide implements ItemUpdates, ItemView {
     // a history entry whose item was forgotten (cap or idle) adds nothing until the item comes back
     const nb = sim.nodes.get(b);
     if (nb === undefined) return;
-    const last = this.lastNode;
-    sim.addDot(last !== null && last.id === a && last.index >= 0 ? last : this.peer(a), nb, amount, nInc, who);
     this.mark(a);
     this.mark(b);
+    const last = this.lastNode;
+    sim.addDot(last !== null && last.id === a && last.index >= 0 ? last : this.peer(a), nb, amount, nInc, who);
   }
 
   /**
@@ -94,6 +107,7 @@ export class ItemSide implements ItemUpdates, ItemView {
    * owner applying its halves of the pairs.
    */
   private halfPairs(item: string, pairs: PairIncrements, f2: number): void {
+    this.mark(item);
     const sim = this.state.similarity;
     const node = sim.node(item);
     const counters = node.counters;
@@ -104,19 +118,18 @@ export class ItemSide implements ItemUpdates, ItemView {
     }
     node.dirty = true;
     node.pending += peers.length;
-    this.mark(item);
   }
 
   norm(itemId: string, amount: number): void {
-    this.state.similarity.addNorm(this.peer(itemId), amount);
     this.mark(itemId);
+    this.state.similarity.addNorm(this.peer(itemId), amount);
   }
 
   trend(itemId: string, minute: number, fromMinute: number): void {
+    this.mark(itemId);
     const trending = this.state.trending;
     if (fromMinute > 0) trending.renew(itemId, fromMinute * MINUTE_MS, minute * MINUTE_MS);
     else trending.add(itemId, 1, minute * MINUTE_MS, 1);
-    this.mark(itemId);
   }
 
   follow(from: string, to: string, weight: number, nInc: number, who: number): void {
@@ -124,11 +137,12 @@ export class ItemSide implements ItemUpdates, ItemView {
     // a forgotten previous item starts no followed-by list
     const source = sim.nodes.get(from);
     if (source === undefined) return;
+    this.mark(from);
     // the followed item is numbered by a node of its own, a peer one when it is not held here
     this.state.transitions.add(source.id, this.peer(to).index, weight, nInc, who);
-    this.mark(from);
   }
 
+  /** Not marked: a price comes with an interaction, whose touch() marked the item just before. */
   price(itemId: string, price: number): void {
     this.state.prices.set(itemId, price);
   }
@@ -138,30 +152,30 @@ export class ItemSide implements ItemUpdates, ItemView {
     const na = sim.nodes.get(a);
     const nb = sim.nodes.get(b);
     if (na === undefined || nb === undefined) return;
+    this.mark(a);
     na.counters.subtractAt(na.counters.slotOfPeer(nb.index), amount, 1, who);
     sim.invalidate(na);
-    this.mark(a);
   }
 
   unnorm(itemId: string, amount: number): void {
     const node = this.state.similarity.nodes.get(itemId);
     if (node === undefined) return;
+    this.mark(itemId);
     const before = node.norm2;
     node.norm2 = before - amount;
     if (node.norm2 <= before * 1e-12) node.norm2 = 0;
     this.state.similarity.invalidate(node);
-    this.mark(itemId);
   }
 
   unfollow(from: string, to: string, weight: number, who: number): void {
-    this.state.transitions.remove(from, to, weight, who);
     this.mark(from);
+    this.state.transitions.remove(from, to, weight, who);
   }
 
   untrend(itemId: string, minute: number): void {
+    this.mark(itemId);
     const trending = this.state.trending;
     trending.remove(itemId, trending.decay.scale(minute * MINUTE_MS), 1);
-    this.mark(itemId);
   }
 
   /**
@@ -223,13 +237,18 @@ export class ItemSide implements ItemUpdates, ItemView {
   /** True when a peer's norm changed since markAllOwned(): rows of owned items may score it differently. */
   peerNormsChanged = false;
 
-  /** Marks every owned item changed (their rows are recomputed and published again). */
+  /**
+   * Marks every owned item's row to be recomputed and published again. Only row trackers hear of it:
+   * what a record stores did not change but for its row, which is derived — a process restoring the
+   * record scores it again once it reads the peers' norms, as here.
+   */
   markAllOwned(): void {
     this.peerNormsChanged = false;
+    this.version++;
     for (const node of this.state.similarity.nodes.values()) {
       if (!node.owned) continue;
       this.state.similarity.invalidate(node);
-      this.mark(node.id);
+      for (const t of this.rowTrackers) t.add(node.id);
     }
   }
 
@@ -321,6 +340,8 @@ export class ItemSide implements ItemUpdates, ItemView {
 
   /** Forgets items everywhere on this side (cap or idle). */
   private forget(gone: readonly ItemNode[]): void {
+    // which items lose a counter is known only while it is dropped: a store still writing takes all it owes
+    for (const t of this.trackers) t.changingAny();
     // owned ones leave published views and stores (a peer's row and record are its owner's)
     const owned = gone.filter((n) => n.owned).map((n) => n.id);
     // remaining items that lost something publish their rows again
