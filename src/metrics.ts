@@ -103,7 +103,7 @@ export class Metrics {
   });
   readonly itemDeltasTotal = new Counter({
     name: 'recstream_item_deltas_total',
-    help: 'Item deltas (one item\'s increments from one batch) this process applied as item owner, or ignored as already applied (outcome="duplicate").',
+    help: 'Item deltas (one item\'s increments from one batch) this process wrote to item-deltas (outcome="sent"), applied as item owner (outcome="applied"), or ignored as already applied (outcome="duplicate").',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

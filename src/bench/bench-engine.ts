@@ -13,6 +13,24 @@ export interface BenchEngine {
   recordsHandled(): Promise<number>;
   /** Its recstream_event_to_push_seconds histogram and the CPU its process has used, to diff around a run. */
   pushSnapshot(): Promise<PushSnapshot>;
+  /** Its recstream_item_deltas_total by outcome, to diff around a run. */
+  itemDeltas(): Promise<ItemDeltaCounts>;
+}
+
+/** Item deltas written by user sides and taken by item owners (recstream_item_deltas_total). */
+export interface ItemDeltaCounts {
+  sent: number;
+  applied: number;
+  duplicate: number;
+}
+
+/** Item deltas by outcome from a metric's samples (label `outcome`). */
+export function itemDeltaCounts(samples: Iterable<{ outcome: string | undefined; value: number }>): ItemDeltaCounts {
+  const counts: ItemDeltaCounts = { sent: 0, applied: 0, duplicate: 0 };
+  for (const { outcome, value } of samples) {
+    if (outcome === 'sent' || outcome === 'applied' || outcome === 'duplicate') counts[outcome] += value;
+  }
+  return counts;
 }
 
 export interface PushSnapshot {
@@ -25,6 +43,7 @@ export interface PushSnapshot {
 
 const EVENTS_TOTAL = 'recstream_events_total';
 const EVENT_TO_PUSH_BUCKET = 'recstream_event_to_push_seconds_bucket';
+const ITEM_DELTAS_TOTAL = 'recstream_item_deltas_total';
 const PROCESS_CPU = 'process_cpu_seconds_total';
 
 // A scrape costs the engine about 2 ms of CPU: every 50 ms is 4 % of a core, and ends a run of a few
@@ -59,6 +78,10 @@ export function scrapedEngine(url: string, authSecret: string | null): BenchEngi
       let cpuSeconds: number | null = null;
       for (const { value } of series(text, PROCESS_CPU)) cpuSeconds = value;
       return { buckets, cpuSeconds, at };
+    },
+    async itemDeltas() {
+      const samples = [...series(await scrape(), ITEM_DELTAS_TOTAL)];
+      return itemDeltaCounts(samples.map(({ labels, value }) => ({ outcome: /(?:^|,)outcome="([^"]*)"/.exec(labels)?.[1], value })));
     },
   };
 }

@@ -2,14 +2,15 @@ import { inputRecord } from '../engine/input-record.js';
 import { EventSerde } from '../events/serde.js';
 import type { TrackingEvent } from '../events/types.js';
 import type { OutgoingRecord } from '../log/types.js';
-import type { BenchEngine } from './bench-engine.js';
+import type { BenchEngine, ItemDeltaCounts } from './bench-engine.js';
 import { BenchTimeout } from './errors.js';
 import type { EventTarget } from './event-target.js';
 import { perSecond, sleep } from './stats.js';
 
 const SETTLED_POLL_MS = 10;
 
-export interface PipelineResult {
+/** Records through a consumer, timed. */
+export interface ThroughputResult {
   events: number;
   /** From the first produce until every event was applied (with `settled`, until that held too). */
   ms: number;
@@ -18,6 +19,16 @@ export interface PipelineResult {
   handledMs: number;
   /** Records each engine process handled, in the order the processes were given. */
   perProcess: number[];
+}
+
+/** The engine's throughput, and whether its item side took every delta it was sent. */
+export interface PipelineResult extends ThroughputResult {
+  /**
+   * Item deltas the engines' user sides wrote during the run, and what their item owners applied or
+   * took for duplicates of them; `unapplied` is what was written and never taken (0 unless the log
+   * lost records before an owner read them: the figure is then not the whole engine's).
+   */
+  itemDeltas: ItemDeltaCounts & { unapplied: number };
 }
 
 /** The Avro records website producers would write for these events, encoded ahead of the timing. */
@@ -51,6 +62,7 @@ export async function timePipeline(
   const window = Math.max(chunk * 2, options.window ?? 10_000);
   const pollMs = Math.min(...engines.map((e) => e.pollMs));
   const baseline = await Promise.all(engines.map((e) => e.recordsHandled()));
+  const deltasBefore = await deltaTotals(engines);
   const perProcess = baseline.map(() => 0);
   const readAt = engines.map(() => performance.now());
   const handled = async (): Promise<number> => {
@@ -84,5 +96,24 @@ export async function timePipeline(
     await sleep(SETTLED_POLL_MS);
   }
   const ms = performance.now() - started;
-  return { events: records.length, ms, eventsPerSecond: perSecond(records.length, ms), handledMs, perProcess: [...perProcess] };
+  const after = await deltaTotals(engines);
+  const itemDeltas = {
+    sent: after.sent - deltasBefore.sent,
+    applied: after.applied - deltasBefore.applied,
+    duplicate: after.duplicate - deltasBefore.duplicate,
+    unapplied: 0,
+  };
+  itemDeltas.unapplied = Math.max(0, itemDeltas.sent - itemDeltas.applied - itemDeltas.duplicate);
+  return { events: records.length, ms, eventsPerSecond: perSecond(records.length, ms), handledMs, perProcess: [...perProcess], itemDeltas };
+}
+
+/** The engines' item-delta counts, summed (a delta is sent by one process and applied by another). */
+async function deltaTotals(engines: readonly BenchEngine[]): Promise<ItemDeltaCounts> {
+  const total: ItemDeltaCounts = { sent: 0, applied: 0, duplicate: 0 };
+  for (const counts of await Promise.all(engines.map((e) => e.itemDeltas()))) {
+    total.sent += counts.sent;
+    total.applied += counts.applied;
+    total.duplicate += counts.duplicate;
+  }
+  return total;
 }

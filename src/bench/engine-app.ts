@@ -1,7 +1,7 @@
 import { type RunningApp, startRecstream } from '../app.js';
 import { loadConfig } from '../config.js';
 import { silentLogger } from '../logger.js';
-import type { BenchEngine } from './bench-engine.js';
+import { type BenchEngine, itemDeltaCounts } from './bench-engine.js';
 import type { Buckets } from './histogram.js';
 
 /** A whole recstream process inside the bench process: loopback, free port, silent logs. */
@@ -31,6 +31,10 @@ export function inProcessEngine(app: RunningApp): BenchEngine {
     pollMs: 2,
     recordsHandled: () => recordsHandled(app),
     pushSnapshot: async () => ({ buckets: await pushHistogram(app), cpuSeconds: cpuSeconds(), at: performance.now() }),
+    itemDeltas: async () => {
+      const { values } = await app.engine.metrics.itemDeltasTotal.get();
+      return itemDeltaCounts(values.map((v) => ({ outcome: v.labels.outcome as string | undefined, value: v.value })));
+    },
   };
 }
 

@@ -38,7 +38,7 @@ export function formatReport(r: BenchReport): string {
     [
       'embedded pipeline (Avro in → lists out)',
       `${n(r.embedded.pipelineEventsPerSecond)} ev/s`,
-      `${n(r.embedded.pipeline.events)} events; ${r.embedded.pipelineToLearnOnly} × learn only`,
+      `${n(r.embedded.pipeline.events)} events; ${r.embedded.pipelineToLearnOnly} × learn only${unapplied(r.embedded.pipeline.itemDeltas)}`,
     ],
     ...r.kafka.processes.map((p): [string, string, string] => [
       `kafka pipeline, ${p.processes === 1 ? '1 process' : `${p.processes} processes`}`,
@@ -47,7 +47,7 @@ export function formatReport(r: BenchReport): string {
         p.processes === 1 ? `${n(r.kafka.events)} events, ${r.kafka.partitions} partitions` : 'same events, one group',
         `inputs handled at ${n(p.handledEventsPerSecond)} ev/s${p.processes === 1 ? '' : ` (${p.eventsPerProcess.map(n).join(' + ')})`}`,
         p.processes === 1 ? `${r.kafka.pipelineToRawConsume} × raw consume` : `${p.pipelineToOneProcess} × 1 process`,
-      ].join('; '),
+      ].join('; ') + unapplied(p.itemDeltas),
     ]),
     ['kafka raw consume (kafkajs eachBatch)', `${n(r.kafka.rawConsumeEventsPerSecond)} ev/s`, `same messages, no decoding: the ceiling`],
     [
@@ -121,4 +121,11 @@ export function formatReport(r: BenchReport): string {
     table(rows),
     '',
   ].join('\n');
+}
+
+/** A warning for a run whose item owners never took some of the deltas they were sent (empty when none). */
+function unapplied(d: { sent: number; unapplied: number }): string {
+  return d.unapplied > 0
+    ? `; NOT THE WHOLE ENGINE: ${n(d.unapplied)} of ${n(d.sent)} item deltas never applied (records lost before an owner read them)`
+    : '';
 }

@@ -58,6 +58,8 @@ export interface KafkaProcessesRow {
   pipelineToOneProcess: number;
   /** Events each process handled: its share of the input partitions. */
   eventsPerProcess: number[];
+  /** Item deltas written and taken during the run; `unapplied` above 0 means the figure is not the whole engine's. */
+  itemDeltas: PipelineResult['itemDeltas'];
   /** Event → push with the WebSocket clients spread over the processes. */
   latency: PushLoadResult;
 }
@@ -227,6 +229,7 @@ function processesRow(run: ProcessesResult, onePerSecond: number): KafkaProcesse
     handledEventsPerSecond: perSecond(run.pipeline.events, run.pipeline.handledMs),
     pipelineToOneProcess: ratio(run.pipeline.eventsPerSecond, onePerSecond),
     eventsPerProcess: run.pipeline.perProcess,
+    itemDeltas: run.pipeline.itemDeltas,
     latency: run.latency,
   };
 }

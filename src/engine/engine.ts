@@ -607,6 +607,7 @@ export class Engine implements EngineApi {
     const deltas = batch.take({ topic: `erasure/${this.instance}`, partition: 0, from: n - 1, to: n });
     // behind the deltas already on their way, so a take-back never passes what it takes back
     await this.outputs.send(deltaRecords(deltas, this.config.topics.itemDeltas, this.deltaPartitions));
+    this.metrics.itemDeltasTotal.inc({ outcome: 'sent' }, deltas.length);
   }
 
   /** Refreshes the model gauges once any refresh under way has ended (one at a time: each spans turns). */

@@ -195,7 +195,9 @@ export class Pipeline {
     const last = batch.records.at(-1);
     if (first !== undefined && last !== undefined) {
       const source = { topic: batch.topic, partition: batch.partition, from: Number(first.offset), to: Number(last.offset) + 1 };
-      outgoing.push(...deltaRecords(deltas.take(source), this.config.topics.itemDeltas, this.deltaPartitions));
+      const taken = deltas.take(source);
+      outgoing.push(...deltaRecords(taken, this.config.topics.itemDeltas, this.deltaPartitions));
+      if (taken.length > 0) this.metrics.itemDeltasTotal.inc({ outcome: 'sent' }, taken.length);
     }
     const lists: EmittedList[] = [];
     // One fresh list per user per batch: the newest event of the user is its trigger.

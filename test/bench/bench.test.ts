@@ -17,6 +17,14 @@ function capture(): { stream: PassThrough; text: () => string } {
 
 const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
 
+/** A run's item deltas: some were sent, and the item owners took every one (applied, or as a duplicate). */
+function expectEveryDeltaTaken(counts: unknown, where: string): void {
+  const d = counts as { sent: number; applied: number; duplicate: number; unapplied: number };
+  expect(positive(d.sent), where).toBe(true);
+  expect(d.applied + d.duplicate, where).toBeGreaterThanOrEqual(d.sent);
+  expect(d.unapplied, where).toBe(0);
+}
+
 /** A run's samples by second: every sample in one second of the run, in order, the run's worst among them. */
 function expectBySecond(run: Record<string, unknown>): void {
   const seconds = run.bySecond as Array<{ second: number; events: number; p50Ms: number; p99Ms: number; maxMs: number }>;
@@ -96,6 +104,7 @@ describe('recstream bench --quick --json', () => {
       expect(row.eventsPerProcess).toHaveLength(row.processes as number);
       for (const handled of row.eventsPerProcess) expect(positive(handled), JSON.stringify(row)).toBe(true);
       expect(row.eventsPerProcess.reduce((a, b) => a + b, 0)).toBe(kafka.events);
+      expectEveryDeltaTaken(row.itemDeltas, JSON.stringify(row));
       const l = row.latency;
       expect(positive(l.rate)).toBe(true);
       expect(positive(l.p50Ms) || l.p50Ms === 0).toBe(true);
@@ -191,7 +200,14 @@ describe('recstream bench --quick --json', () => {
     for (const row of rows) expect(row.latency.lingerMs).toBe(5);
     expect(latency.embedded!.lingerMs).toBe(0);
 
+    expectEveryDeltaTaken((embedded.pipeline as Record<string, unknown>).itemDeltas, 'embedded pipeline');
+
     const human = formatReport(report as unknown as BenchReport);
+    expect(human).not.toContain('NOT THE WHOLE ENGINE');
+    // a run whose item owners never took some deltas says so beside its throughput
+    const lossy = structuredClone(report) as unknown as BenchReport;
+    lossy.kafka.processes[0]!.itemDeltas = { sent: 3190, applied: 2050, duplicate: 0, unapplied: 1140 };
+    expect(formatReport(lossy)).toMatch(/kafka pipeline, 1 process .*NOT THE WHOLE ENGINE: 1,140 of 3,190 item deltas never applied/);
     expect(human).toMatch(/memory per user +[\d,]+ B .*20-item histories/);
     expect(human).toMatch(/memory per item +[\d,]+ B .*50 neighbours, 200 counters/);
     expect(human).toMatch(/model held vs stats\(\)\.approxBytes, [\d,]+ users +[\d.]+ × .*(within|NOT within) ±25 %/);
