@@ -16,6 +16,7 @@ import type { ForgottenCounts, ModelDigest, SimilarItem } from '../model/types.j
 import { stepsInSlices } from '../slices.js';
 import type { Admission, EngineApi, IngestResult, Readiness, RecommendationListener, RecommendationMeta } from './api.js';
 import type { EventCodec } from './codec.js';
+import { CommitGate } from './commit-gate.js';
 import { ERASURE_KEY_PREFIX, type Erasure, Erasures } from './erasures.js';
 import { EngineNotStarted, StatePartitionsMismatch } from './errors.js';
 import { EventClock } from './event-clock.js';
@@ -89,15 +90,11 @@ export class Engine implements EngineApi {
   private readonly userStore: UserStore;
   /** Lists, dead letters and item deltas on their way to the log, in order. */
   private readonly outputs: OutputQueue;
-  private userCommit: Promise<void> = Promise.resolve();
   /**
-   * Resolves once the user commit under way has taken its offsets and the users it owes: batches wait
-   * for that only, not for its records to be written (the store takes an owed user's record before a
-   * batch changes them).
+   * The user-state commits: batches wait only until one has taken its offsets and the users it owes,
+   * not for its records to be written (the store takes an owed user's record before a batch changes them).
    */
-  private userCommitOpen: Promise<void> = Promise.resolve();
-  /** User commits asked for and not yet ended. */
-  private userCommits = 0;
+  private readonly userCommits = new CommitGate();
   /** A user commit no one waits for failed: the users it took are written when they change again. */
   private readonly userCommitFailed = (err: unknown): void =>
     this.logger.warn({ err }, 'writing the user state failed; tried again at the next interval');
@@ -247,7 +244,7 @@ export class Engine implements EngineApi {
           this.joined &&
           !this.stopping &&
           this.batchesInFlight === 0 &&
-          this.userCommits === 0 &&
+          this.userCommits.running === 0 &&
           this.restoring === 0 &&
           this.userStore.pending &&
           this.userStore.due(this.wall()),
@@ -338,7 +335,7 @@ export class Engine implements EngineApi {
     this.restoring++;
     try {
       // an idle commit under way finishes with the partitions it began with
-      await this.userCommit;
+      await this.userCommits.ended;
       await this.followChangelog();
       await this.expireRefusals(partitions);
       const committed = await consumer.committed(partitions);
@@ -399,12 +396,7 @@ export class Engine implements EngineApi {
    * written says which erasures its writer knew of.
    */
   private commitUserState(leaving: readonly TopicPartition[] = []): Promise<void> {
-    let open = (): void => undefined;
-    this.userCommitOpen = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    this.userCommits++;
-    const run = this.userCommit.then(async () => {
+    return this.userCommits.run(async (owing) => {
       const consumer = this.consumer;
       if (consumer === null) return;
       // a checkpoint says the events before it need no replay: their lists and deltas must be written
@@ -420,17 +412,8 @@ export class Engine implements EngineApi {
       }
       const seen: Record<string, string> = {};
       for (const [partition, offset] of this.changelogRead) seen[String(partition)] = offset.toString();
-      await this.userStore.commit(progress, seen, this.wall(), open);
+      await this.userStore.commit(progress, seen, this.wall(), owing);
     });
-    // a commit that failed or had nothing to do lets batches go too
-    void run
-      .finally(() => {
-        open();
-        this.userCommits--;
-      })
-      .catch(() => undefined);
-    this.userCommit = run.catch(() => undefined);
-    return run;
   }
 
   /**
@@ -453,15 +436,15 @@ export class Engine implements EngineApi {
     let applied: BatchApplied;
     try {
       // a commit takes its offsets and the users it owes while no batch is half learnt
-      await this.userCommitOpen;
+      await this.userCommits.opened;
       applied = await this.applyBatch(batch);
     } finally {
       this.batchesInFlight--;
     }
     // never amid another batch (its users half learnt); written while the next batches are learnt
-    if (this.batchesInFlight === 0 && this.userCommits === 0 && this.userStore.due(this.wall())) {
+    if (this.batchesInFlight === 0 && this.userCommits.running === 0 && this.userStore.due(this.wall())) {
       this.commitUserState().catch(this.userCommitFailed);
-      await this.userCommitOpen;
+      await this.userCommits.opened;
     }
     await this.outputs.room();
     return applied;
@@ -745,7 +728,7 @@ export class Engine implements EngineApi {
 
   /** True once both state stores hold everything learnt: no change waits for a commit and none is under way. */
   async stateWritten(): Promise<boolean> {
-    await this.userCommit;
+    await this.userCommits.ended;
     return !this.userStore.pending && (await this.itemOwner.stateWritten());
   }
 

@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics.js';
 import type { ChangedKeys } from '../model/changed-keys.js';
 import type { ItemSide } from '../model/item-side.js';
 import { type NeighborRecord, neighborRecord } from '../model/neighbor-row.js';
+import { CommitGate } from './commit-gate.js';
 import { StatePartitionsMismatch } from './errors.js';
 import { commitWhenIdle } from './idle-commit.js';
 import { decodeDeltas, recordValue, rowRecords } from './internal-records.js';
@@ -30,12 +31,8 @@ export class ItemOwner {
   private consumer: GroupConsumer | null = null;
   private timer: NodeJS.Timeout | null = null;
   private commitTimer: NodeJS.Timeout | null = null;
-  /** The state commit running (or done): a rebalance or a restore waits for it. */
-  private committing: Promise<void> = Promise.resolve();
-  /** Resolved once the commit under way has taken its offsets and items: batches wait for that, not for its writing. */
-  private commitOpen: Promise<void> = Promise.resolve();
-  /** Commits asked for and not finished. */
-  private commits = 0;
+  /** The item-state commits: batches wait only until one has taken its offsets and items. */
+  private readonly commits = new CommitGate();
   /** A commit no one waits for failed: its items are written when they change again. */
   private readonly commitFailed = (err: unknown): void =>
     this.logger.warn({ err }, 'writing the item state failed; tried again at the next interval');
@@ -90,7 +87,7 @@ export class ItemOwner {
       () =>
         !this.stopping &&
         this.handling === 0 &&
-        this.commits === 0 &&
+        this.commits.running === 0 &&
         this.restoring === 0 &&
         this.store.pending &&
         this.store.due(Date.now()),
@@ -143,7 +140,7 @@ export class ItemOwner {
     this.restoring++;
     try {
       // an idle commit under way finishes on the items it began with
-      await this.committing;
+      await this.commits.ended;
       for (const c of await consumer.committed(partitions)) {
         const started = performance.now();
         const key = tpKey(c);
@@ -201,7 +198,7 @@ export class ItemOwner {
    */
   private async release(partitions: readonly TopicPartition[]): Promise<void> {
     // an idle commit under way would write the released items as gone (tombstones)
-    await this.committing;
+    await this.commits.ended;
     if (this.stopping) await this.commitState(partitions);
     const numbers = new Set(partitions.map((tp) => tp.partition));
     for (const tp of partitions) {
@@ -214,21 +211,7 @@ export class ItemOwner {
 
   /** Writes the changed items of the partitions held now (and of `leaving`, revoked ones) with checkpoints, one commit at a time. */
   private commitState(leaving: readonly TopicPartition[] = []): Promise<void> {
-    let open = (): void => undefined;
-    this.commitOpen = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    this.commits++;
-    const run = this.committing.then(() => this.writeState(leaving, open));
-    // a commit that failed or had nothing to do lets batches go too
-    void run
-      .finally(() => {
-        open();
-        this.commits--;
-      })
-      .catch(() => undefined);
-    this.committing = run.catch(() => undefined);
-    return run;
+    return this.commits.run((owing) => this.writeState(leaving, owing));
   }
 
   private async writeState(leaving: readonly TopicPartition[], owing: () => void): Promise<void> {
@@ -263,15 +246,15 @@ export class ItemOwner {
     this.handling++;
     try {
       // a commit takes its offsets and items while no batch is half applied
-      await this.commitOpen;
+      await this.commits.opened;
       this.applyBatch(batch);
     } finally {
       this.handling--;
     }
     // written while the next batches are applied
-    if (this.commits === 0 && this.store.due(Date.now())) {
+    if (this.commits.running === 0 && this.store.due(Date.now())) {
       this.commitState().catch(this.commitFailed);
-      await this.commitOpen;
+      await this.commits.opened;
     }
   }
 
@@ -295,7 +278,7 @@ export class ItemOwner {
 
   /** True once no changed item waits for the item-state store and no commit is under way. */
   async stateWritten(): Promise<boolean> {
-    await this.committing;
+    await this.commits.ended;
     return !this.store.pending;
   }
 
