@@ -7,14 +7,20 @@ export interface BenchEngine {
   readonly url: string;
   /** The AUTH_SECRET storefront tokens for it are signed with; null when subscriptions are open. */
   readonly authSecret: string | null;
-  /** How often the bench may read recordsHandled without loading the engine it measures. */
+  /** How often the bench may read its progress without loading the engine it measures. */
   readonly pollMs: number;
-  /** Input records it has handled (applied, duplicate or dead-lettered): recstream_events_total. */
-  recordsHandled(): Promise<number>;
+  /** How far it has got, in one read (another process answers it with one /metrics scrape). */
+  progress(): Promise<EngineProgress>;
   /** Its recstream_event_to_push_seconds histogram and the CPU its process has used, to diff around a run. */
   pushSnapshot(): Promise<PushSnapshot>;
-  /** Its recstream_item_deltas_total by outcome, to diff around a run. */
-  itemDeltas(): Promise<ItemDeltaCounts>;
+}
+
+/** Counters of one engine, to diff around a run. */
+export interface EngineProgress {
+  /** Input records it has handled (applied, duplicate or dead-lettered): recstream_events_total. */
+  recordsHandled: number;
+  /** Its recstream_item_deltas_total by outcome. */
+  itemDeltas: ItemDeltaCounts;
 }
 
 /** Item deltas written by user sides and taken by item owners (recstream_item_deltas_total). */
@@ -61,10 +67,15 @@ export function scrapedEngine(url: string, authSecret: string | null): BenchEngi
     url,
     authSecret,
     pollMs: SCRAPE_EVERY_MS,
-    async recordsHandled() {
-      let total = 0;
-      for (const { value } of series(await scrape(), EVENTS_TOTAL)) total += value;
-      return total;
+    async progress() {
+      const text = await scrape();
+      let recordsHandled = 0;
+      for (const { value } of series(text, EVENTS_TOTAL)) recordsHandled += value;
+      const deltas = [...series(text, ITEM_DELTAS_TOTAL)];
+      const itemDeltas = itemDeltaCounts(
+        deltas.map(({ labels, value }) => ({ outcome: /(?:^|,)outcome="([^"]*)"/.exec(labels)?.[1], value })),
+      );
+      return { recordsHandled, itemDeltas };
     },
     async pushSnapshot() {
       const text = await scrape();
@@ -78,10 +89,6 @@ export function scrapedEngine(url: string, authSecret: string | null): BenchEngi
       let cpuSeconds: number | null = null;
       for (const { value } of series(text, PROCESS_CPU)) cpuSeconds = value;
       return { buckets, cpuSeconds, at };
-    },
-    async itemDeltas() {
-      const samples = [...series(await scrape(), ITEM_DELTAS_TOTAL)];
-      return itemDeltaCounts(samples.map(({ labels, value }) => ({ outcome: /(?:^|,)outcome="([^"]*)"/.exec(labels)?.[1], value })));
     },
   };
 }

@@ -1,7 +1,7 @@
 import { type RunningApp, startRecstream } from '../app.js';
 import { loadConfig } from '../config.js';
 import { silentLogger } from '../logger.js';
-import { type BenchEngine, itemDeltaCounts } from './bench-engine.js';
+import { type BenchEngine, type ItemDeltaCounts, itemDeltaCounts } from './bench-engine.js';
 import type { Buckets } from './histogram.js';
 
 /** A whole recstream process inside the bench process: loopback, free port, silent logs. */
@@ -29,12 +29,8 @@ export function inProcessEngine(app: RunningApp): BenchEngine {
     url: app.url,
     authSecret: app.engine.config.authSecret,
     pollMs: 2,
-    recordsHandled: () => recordsHandled(app),
+    progress: async () => ({ recordsHandled: await recordsHandled(app), itemDeltas: await itemDeltas(app) }),
     pushSnapshot: async () => ({ buckets: await pushHistogram(app), cpuSeconds: cpuSeconds(), at: performance.now() }),
-    itemDeltas: async () => {
-      const { values } = await app.engine.metrics.itemDeltasTotal.get();
-      return itemDeltaCounts(values.map((v) => ({ outcome: v.labels.outcome as string | undefined, value: v.value })));
-    },
   };
 }
 
@@ -45,6 +41,11 @@ export function inProcessEngine(app: RunningApp): BenchEngine {
 async function recordsHandled(app: RunningApp): Promise<number> {
   const { values } = await app.engine.metrics.eventsTotal.get();
   return values.reduce((sum, v) => sum + v.value, 0);
+}
+
+async function itemDeltas(app: RunningApp): Promise<ItemDeltaCounts> {
+  const { values } = await app.engine.metrics.itemDeltasTotal.get();
+  return itemDeltaCounts(values.map((v) => ({ outcome: v.labels.outcome as string | undefined, value: v.value })));
 }
 
 /** CPU this process has used, as process_cpu_seconds_total counts it. */
