@@ -2,28 +2,28 @@ import { blankPairs, type ItemDelta } from '../model/item-delta.js';
 import { RecordReader as Reader, type RecordWriter as Writer, writeRecords } from './binary-record.js';
 
 /**
- * Binary form of an item-deltas record (binary-record.ts), on the hot path. Version 2 holds the deltas
- * of one batch for the items of one item-deltas partition, in order (their count, then each); version
- * 1, one item's delta, is still read (records an earlier version wrote). A missing landmark is NaN.
+ * Binary form of an item-deltas record (binary-record.ts), on the hot path. Version 3 holds the deltas
+ * of one batch for the items of one item-deltas partition, in order: the ids they name, each once (a
+ * batch's pairs name the same few items again and again), then the deltas' count and each, naming ids
+ * by their place in that table; a pair's new co-occurrences (0 or 1) are a byte and its user hash a
+ * 32-bit integer. Versions 1 (one item's delta) and 2 (a group, ids written out where they are named)
+ * are still read: records earlier versions wrote. A missing landmark is NaN.
  */
 const MAGIC = 0x52; // 'R'
 const VERSION_1 = 1;
-const VERSION = 2;
+const VERSION_2 = 2;
+const VERSION = 3;
 
-/** Bytes a delta's record takes when its strings are ASCII (ids usually are): its share of the writer's first size. */
+/** Bytes a delta takes besides its ids' table entries: its share of the writer's first size. */
 function sizeOf(d: ItemDelta): number {
-  let size = 106 + d.item.length + d.source.topic.length + 16 * d.trends.length + 8 * d.untrends.length;
-  size += 28 * d.pairs.peers.length + 28 * d.follows.length + 20 * (d.unpairs.length + d.unfollows.length);
-  for (const peer of d.pairs.peers) size += peer.length;
-  for (const f of d.follows) size += f[0].length;
-  for (const u of d.unpairs) size += u[0].length;
-  for (const u of d.unfollows) size += u[0].length;
-  return size;
+  const size = 90 + 16 * d.trends.length + 8 * d.untrends.length;
+  return size + 17 * d.pairs.peers.length + 28 * d.follows.length + 20 * (d.unpairs.length + d.unfollows.length);
 }
 
+/** A group's first size: its deltas, and its table at ~16 bytes an id for a tenth of its named ids. */
 function sizeOfGroup(group: readonly ItemDelta[]): number {
-  let size = 6;
-  for (const d of group) size += sizeOf(d);
+  let size = 10;
+  for (const d of group) size += sizeOf(d) + 2 * d.pairs.peers.length;
   return size;
 }
 
@@ -40,14 +40,51 @@ export function encodeDeltas(deltas: readonly ItemDelta[]): Buffer {
 function writeGroup(w: Writer, group: readonly ItemDelta[]): void {
   w.u8(MAGIC);
   w.u8(VERSION);
+  const { ids, named } = idTable(group);
+  w.u32(ids.length);
+  for (const id of ids) w.str(id);
   w.u32(group.length);
-  for (const d of group) write(w, d);
+  const next = { at: 0 };
+  for (const d of group) write(w, d, named, next);
   w.end();
 }
 
-function write(w: Writer, d: ItemDelta): void {
-  w.str(d.item);
-  w.str(d.source.topic);
+/**
+ * Every id a group names, each once in order of first appearance, and the place in that table of
+ * each id named, in the order write() names them (one map lookup per id named).
+ */
+function idTable(group: readonly ItemDelta[]): { ids: string[]; named: Int32Array } {
+  const places = new Map<string, number>();
+  const ids: string[] = [];
+  let count = 0;
+  for (const d of group) count += 2 + d.pairs.peers.length + d.follows.length + d.unpairs.length + d.unfollows.length;
+  const named = new Int32Array(count);
+  let at = 0;
+  const name = (id: string): void => {
+    let place = places.get(id);
+    if (place === undefined) {
+      place = ids.length;
+      places.set(id, place);
+      ids.push(id);
+    }
+    named[at++] = place;
+  };
+  for (const d of group) {
+    name(d.item);
+    name(d.source.topic);
+    for (const peer of d.pairs.peers) name(peer);
+    for (const f of d.follows) name(f[0]);
+    for (const u of d.unpairs) name(u[0]);
+    for (const u of d.unfollows) name(u[0]);
+  }
+  return { ids, named };
+}
+
+/** A delta, its ids as the next places of `named` (idTable's order). */
+function write(w: Writer, d: ItemDelta, named: Int32Array, next: { at: number }): void {
+  let at = next.at;
+  w.u32(named[at++]);
+  w.u32(named[at++]);
   w.f64(d.source.partition);
   w.f64(d.source.from);
   w.f64(d.source.to);
@@ -60,10 +97,10 @@ function write(w: Writer, d: ItemDelta): void {
   const { peers, amounts, ns, users } = d.pairs;
   w.u32(peers.length);
   for (let k = 0; k < peers.length; k++) {
-    w.str(peers[k]);
+    w.u32(named[at++]);
     w.f64(amounts[k]);
-    w.f64(ns[k]);
-    w.f64(users[k]);
+    w.u8(ns[k]);
+    w.i32(users[k]);
   }
   w.u32(d.trends.length);
   for (const [minute, from] of d.trends) {
@@ -71,43 +108,64 @@ function write(w: Writer, d: ItemDelta): void {
     w.f64(from);
   }
   w.u32(d.follows.length);
-  for (const [to, weight, nInc, who] of d.follows) {
-    w.str(to);
+  for (const [, weight, nInc, who] of d.follows) {
+    w.u32(named[at++]);
     w.f64(weight);
     w.f64(nInc);
     w.f64(who);
   }
   w.u32(d.unpairs.length);
-  for (const [peer, amount, who] of d.unpairs) {
-    w.str(peer);
+  for (const [, amount, who] of d.unpairs) {
+    w.u32(named[at++]);
     w.f64(amount);
     w.f64(who);
   }
   w.u32(d.unfollows.length);
-  for (const [to, weight, who] of d.unfollows) {
-    w.str(to);
+  for (const [, weight, who] of d.unfollows) {
+    w.u32(named[at++]);
     w.f64(weight);
     w.f64(who);
   }
   w.u32(d.untrends.length);
   for (const minute of d.untrends) w.f64(minute);
+  next.at = at;
 }
-
 /** The deltas a record holds, in order; null for a record of another format; throws on a broken one. */
 export function decodeDeltas(value: Buffer): ItemDelta[] | null {
-  if (value.length < 2 || value[0] !== MAGIC || (value[1] !== VERSION && value[1] !== VERSION_1)) return null;
+  if (value.length < 2 || value[0] !== MAGIC || value[1] < VERSION_1 || value[1] > VERSION) return null;
   const r = new Reader(value);
   r.at = 2;
   const deltas: ItemDelta[] = [];
-  if (value[1] === VERSION_1) deltas.push(read(r));
-  else for (let n = r.count(); n > 0; n--) deltas.push(read(r));
+  if (value[1] === VERSION_1) deltas.push(read(r, writtenOut(r)));
+  else if (value[1] === VERSION_2) for (let n = r.count(); n > 0; n--) deltas.push(read(r, writtenOut(r)));
+  else {
+    const table = idsOf(r);
+    const ids = (): string => {
+      const id = table[r.u32()];
+      if (id === undefined) throw new RangeError('id past the end of the table');
+      return id;
+    };
+    for (let n = r.count(); n > 0; n--) deltas.push(read(r, ids, true));
+  }
   r.end();
   return deltas;
 }
 
-function read(r: Reader): ItemDelta {
-  const item = r.str();
-  const topic = r.str();
+function idsOf(r: Reader): string[] {
+  const ids: string[] = new Array(r.count(4));
+  for (let i = 0; i < ids.length; i++) ids[i] = r.str();
+  return ids;
+}
+
+/** How versions 1 and 2 name an id: written out. */
+function writtenOut(r: Reader): () => string {
+  return () => r.str();
+}
+
+/** A delta; `compact`: a pair's count and user as version 3 writes them. */
+function read(r: Reader, id: () => string, compact = false): ItemDelta {
+  const item = id();
+  const topic = id();
   const partition = r.f64();
   const from = r.f64();
   const to = r.f64();
@@ -130,15 +188,15 @@ function read(r: Reader): ItemDelta {
   };
   const { peers, amounts, ns, users } = d.pairs;
   for (let n = r.count(); n > 0; n--) {
-    peers.push(r.str());
+    peers.push(id());
     amounts.push(r.f64());
-    ns.push(r.f64());
-    users.push(r.f64());
+    ns.push(compact ? r.u8() : r.f64());
+    users.push(compact ? r.i32() : r.f64());
   }
   for (let n = r.count(); n > 0; n--) d.trends.push([r.f64(), r.f64()]);
-  for (let n = r.count(); n > 0; n--) d.follows.push([r.str(), r.f64(), r.f64(), r.f64()]);
-  for (let n = r.count(); n > 0; n--) d.unpairs.push([r.str(), r.f64(), r.f64()]);
-  for (let n = r.count(); n > 0; n--) d.unfollows.push([r.str(), r.f64(), r.f64()]);
+  for (let n = r.count(); n > 0; n--) d.follows.push([id(), r.f64(), r.f64(), r.f64()]);
+  for (let n = r.count(); n > 0; n--) d.unpairs.push([id(), r.f64(), r.f64()]);
+  for (let n = r.count(); n > 0; n--) d.unfollows.push([id(), r.f64(), r.f64()]);
   for (let n = r.count(); n > 0; n--) d.untrends.push(r.f64());
   return d;
 }

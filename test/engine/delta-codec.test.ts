@@ -1,10 +1,26 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeDeltas, encodeDeltaGroups, encodeDeltas } from '../../src/engine/delta-codec.js';
 import { deltaRecords } from '../../src/engine/internal-records.js';
 import { partitionForKey } from '../../src/log/partitioner.js';
-import { ItemDeltaBatch } from '../../src/model/item-delta.js';
+import { type ItemDelta, ItemDeltaBatch } from '../../src/model/item-delta.js';
 import { Recommender } from '../../src/model/recommender.js';
 import { randomStream } from '../model/helpers.js';
+
+/** A group of three deltas and the first alone, as version 2 wrote them, and what they hold. */
+const VERSION_2: { group: string; single: string; deltas: ItemDelta[] } = JSON.parse(
+  readFileSync(new URL('fixtures/item-deltas-v2.json', import.meta.url), 'utf8'),
+);
+
+/** How often the string `text` is written in `bytes` (its byte length as a u32, then its bytes). */
+function occurrences(bytes: Buffer, text: string): number {
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(Buffer.byteLength(text));
+  const written = Buffer.concat([length, Buffer.from(text)]);
+  let n = 0;
+  for (let at = bytes.indexOf(written); at >= 0; at = bytes.indexOf(written, at + 1)) n++;
+  return n;
+}
 
 /** Delta records of a real batch, erasure take-backs included. */
 function records() {
@@ -41,12 +57,24 @@ describe('item delta records on the wire', () => {
     }
   });
 
-  it('still read the one-delta records of version 1', () => {
-    const d = records()[0];
-    const grouped = encodeDeltas([d]);
-    // version 1: magic, version, then the delta (no count)
-    const v1 = Buffer.concat([Buffer.from([grouped[0], 1]), grouped.subarray(6)]);
-    expect(decodeDeltas(v1)).toEqual([d]);
+  it('name each id once per record: a table the deltas point into, smaller than ids written out', () => {
+    const deltas = records();
+    const bytes = encodeDeltas(deltas);
+    const named = new Set(deltas.flatMap((d) => [d.item, ...d.pairs.peers, ...d.follows.map((f) => f[0])]));
+    expect(deltas.reduce((n, d) => n + d.pairs.peers.length, 0)).toBeGreaterThan(2 * named.size);
+    for (const id of named) expect(occurrences(bytes, id), id).toBe(1);
+    expect(encodeDeltas(VERSION_2.deltas).length).toBeLessThan(0.9 * Buffer.from(VERSION_2.group, 'base64').length);
+  });
+
+  it('still read the records of versions 1 and 2, written by earlier versions', () => {
+    const group = Buffer.from(VERSION_2.group, 'base64');
+    expect(group[1]).toBe(2);
+    expect(decodeDeltas(group)).toEqual(VERSION_2.deltas);
+    const single = Buffer.from(VERSION_2.single, 'base64');
+    expect(decodeDeltas(single)).toEqual(VERSION_2.deltas.slice(0, 1));
+    // version 1: magic, version, then the delta as version 2 writes it (no count)
+    const v1 = Buffer.concat([Buffer.from([single[0], 1]), single.subarray(6)]);
+    expect(decodeDeltas(v1)).toEqual(VERSION_2.deltas.slice(0, 1));
   });
 
   it('refuse a broken record and ignore another format', () => {

@@ -3,8 +3,12 @@ import { generateEvents } from '../../src/eval/generate.js';
 import { MemoryLog } from '../../src/log/memory.js';
 import { postEvents, startTestApp, tempDir, waitFor } from '../helpers/app.js';
 
-/** 8 MiB per partition (1 MiB segments): more than the stream writes, so retention deletes nothing. */
-const log = (dataDir: string): MemoryLog => new MemoryLog({ partitions: 2, dataDir, retention: { bytes: 8 * 1024 * 1024, ms: null } });
+/**
+ * 4 MiB per partition: more than the stream writes (under 1 MiB a partition), so retention deletes
+ * nothing; its 512 KiB segments are smaller than the item deltas a partition gets, so a purge, which
+ * drops whole segments, has some to drop.
+ */
+const log = (dataDir: string): MemoryLog => new MemoryLog({ partitions: 2, dataDir, retention: { bytes: 4 * 1024 * 1024, ms: null } });
 
 async function lows(l: MemoryLog, topic: string): Promise<number[]> {
   return Promise.all([0, 1].map(async (partition) => Number((await l.offsets({ topic, partition })).low)));
