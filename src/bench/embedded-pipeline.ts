@@ -66,8 +66,9 @@ export async function timePipeline(
 ): Promise<PipelineResult> {
   const chunk = options.chunk ?? 1_000;
   const window = Math.max(chunk * 2, options.window ?? 10_000);
-  // The bench's workload makes ~1.5 deltas per event at ~600 bytes each: half a window of them unread,
-  // with the deltas of a window of input not yet handled, is ~12 MB over 4 partitions, under 5 MiB each.
+  // The bench's workload makes ~1.5 deltas per event at ~360 bytes each (~575 before version-3 records):
+  // half a window of them unread, with the deltas of a window of input not yet handled, is ~7 MB over
+  // 4 partitions, well under 5 MiB each.
   const deltaWindow = window / 2;
   const readings = await EngineReadings.start(engines);
   const deadline = Date.now() + options.timeoutMs;
