@@ -59,6 +59,7 @@ describe('alert rules', () => {
       'RecstreamDeadLetterRatioHigh',
       'RecstreamEventLoopBlocked',
       'RecstreamInputStalled',
+      'RecstreamItemDeltasLost',
       'RecstreamNoEvents',
       'RecstreamNotReady',
       'RecstreamPushLatencyHigh',
