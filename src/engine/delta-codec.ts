@@ -20,7 +20,7 @@ function sizeOf(d: ItemDelta): number {
   return size + 17 * d.pairs.peers.length + 28 * d.follows.length + 20 * (d.unpairs.length + d.unfollows.length);
 }
 
-/** A group's first size: its deltas, and its table at ~16 bytes an id for a tenth of its named ids. */
+/** A group's first size: its deltas, and its table at ~16 bytes an id for an eighth of its named peers. */
 function sizeOfGroup(group: readonly ItemDelta[]): number {
   let size = 10;
   for (const d of group) size += sizeOf(d) + 2 * d.pairs.peers.length;
