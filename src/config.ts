@@ -102,6 +102,11 @@ const NUMBER_VARS = {
     rule: { min: 10, max: 60_000, int: true },
     hint: 'how often an item owner publishes the changed neighbour rows to the global table, e.g. NEIGHBOR_PUBLISH_MS=250',
   },
+  ITEM_DELTAS_FORMAT: {
+    def: 3,
+    rule: { min: 2, max: 3, int: true },
+    hint: 'the item-deltas record version this process writes: 3, or 2 while other processes of the group still run a version that reads only 2 (roll every process with ITEM_DELTAS_FORMAT=2, then without it), e.g. ITEM_DELTAS_FORMAT=3',
+  },
   STATE_COMMIT_MS: {
     def: 5_000,
     rule: { min: 100, max: 600_000, int: true },
@@ -340,6 +345,8 @@ export interface Config {
   modelMergeMs: number;
   /** How often changed users and items are written to the state stores. */
   stateCommitMs: number;
+  /** The item-deltas record version written: 2 only during a rolling upgrade from a version that reads no later one. */
+  itemDeltasFormat: 2 | 3;
   authSecret: string | null;
   /** A secret being rotated out: tokens it signed are still accepted; new tokens use authSecret. */
   authSecretPrevious: string | null;
@@ -582,6 +589,7 @@ export function loadConfig(env: Env = process.env): Config {
     neighborPublishMs: num('NEIGHBOR_PUBLISH_MS'),
     modelMergeMs: num('MODEL_MERGE_MS'),
     stateCommitMs: num('STATE_COMMIT_MS'),
+    itemDeltasFormat: num('ITEM_DELTAS_FORMAT') as 2 | 3,
     authSecret,
     authSecretPrevious,
     writeKeys: list(env.WRITE_KEYS),

@@ -7,12 +7,16 @@ import { RecordReader as Reader, type RecordWriter as Writer, writeRecords } fro
  * batch's pairs name the same few items again and again), then the deltas' count and each, naming ids
  * by their place in that table; a pair's new co-occurrences (0 or 1) are a byte and its user hash a
  * 32-bit integer. Versions 1 (one item's delta) and 2 (a group, ids written out where they are named)
- * are still read: records earlier versions wrote. A missing landmark is NaN.
+ * are still read: records earlier versions wrote. Version 2 can still be written, for a group whose
+ * other processes read no later one (a rolling upgrade, ITEM_DELTAS_FORMAT). A missing landmark is NaN.
  */
 const MAGIC = 0x52; // 'R'
 const VERSION_1 = 1;
 const VERSION_2 = 2;
 const VERSION = 3;
+
+/** The versions this one can write: the current, and the one before for a rolling upgrade. */
+export type DeltaFormat = typeof VERSION_2 | typeof VERSION;
 
 /** Bytes a delta takes besides its ids' table entries: its share of the writer's first size. */
 function sizeOf(d: ItemDelta): number {
@@ -20,21 +24,24 @@ function sizeOf(d: ItemDelta): number {
   return size + 17 * d.pairs.peers.length + 28 * d.follows.length + 20 * (d.unpairs.length + d.unfollows.length);
 }
 
-/** A group's first size: its deltas, and its table at ~16 bytes an id for an eighth of its named peers. */
-function sizeOfGroup(group: readonly ItemDelta[]): number {
+/**
+ * A group's first size: its deltas, and its table at ~16 bytes an id for an eighth of its named
+ * peers; twice that for version 2, which writes every id out and a pair's count and user as f64s.
+ */
+function sizeOfGroup(group: readonly ItemDelta[], format: DeltaFormat): number {
   let size = 10;
   for (const d of group) size += sizeOf(d) + 2 * d.pairs.peers.length;
-  return size;
+  return format === VERSION ? size : 2 * size;
 }
 
-/** One record for each group of deltas (a partition's share of a batch), in order. */
-export function encodeDeltaGroups(groups: ReadonlyArray<readonly ItemDelta[]>): Buffer[] {
-  return writeRecords(groups, sizeOfGroup, writeGroup);
+/** One record for each group of deltas (a partition's share of a batch), in order, in `format`. */
+export function encodeDeltaGroups(groups: ReadonlyArray<readonly ItemDelta[]>, format: DeltaFormat = VERSION): Buffer[] {
+  return writeRecords(groups, (group) => sizeOfGroup(group, format), format === VERSION ? writeGroup : writeVersion2Group);
 }
 
 /** The record of one group of deltas. */
-export function encodeDeltas(deltas: readonly ItemDelta[]): Buffer {
-  return encodeDeltaGroups([deltas])[0];
+export function encodeDeltas(deltas: readonly ItemDelta[], format: DeltaFormat = VERSION): Buffer {
+  return encodeDeltaGroups([deltas], format)[0];
 }
 
 function writeGroup(w: Writer, group: readonly ItemDelta[]): void {
@@ -44,8 +51,19 @@ function writeGroup(w: Writer, group: readonly ItemDelta[]): void {
   w.u32(ids.length);
   for (const id of ids) w.str(id);
   w.u32(group.length);
-  const next = { at: 0 };
-  for (const d of group) write(w, d, named, next);
+  let at = 0;
+  // the ids in the order write() names them: idTable's
+  const id = (): void => w.u32(named[at++]);
+  for (const d of group) write(w, d, id, true);
+  w.end();
+}
+
+function writeVersion2Group(w: Writer, group: readonly ItemDelta[]): void {
+  w.u8(MAGIC);
+  w.u8(VERSION_2);
+  w.u32(group.length);
+  const id = (s: string): void => w.str(s);
+  for (const d of group) write(w, d, id, false);
   w.end();
 }
 
@@ -80,11 +98,10 @@ function idTable(group: readonly ItemDelta[]): { ids: string[]; named: Int32Arra
   return { ids, named };
 }
 
-/** A delta, its ids as the next places of `named` (idTable's order). */
-function write(w: Writer, d: ItemDelta, named: Int32Array, next: { at: number }): void {
-  let at = next.at;
-  w.u32(named[at++]);
-  w.u32(named[at++]);
+/** A delta, naming its ids with `id` (in idTable's order); `compact`: a pair's count and user as version 3 writes them. */
+function write(w: Writer, d: ItemDelta, id: (s: string) => void, compact: boolean): void {
+  id(d.item);
+  id(d.source.topic);
   w.f64(d.source.partition);
   w.f64(d.source.from);
   w.f64(d.source.to);
@@ -97,10 +114,15 @@ function write(w: Writer, d: ItemDelta, named: Int32Array, next: { at: number })
   const { peers, amounts, ns, users } = d.pairs;
   w.u32(peers.length);
   for (let k = 0; k < peers.length; k++) {
-    w.u32(named[at++]);
+    id(peers[k]);
     w.f64(amounts[k]);
-    w.u8(ns[k]);
-    w.i32(users[k]);
+    if (compact) {
+      w.u8(ns[k]);
+      w.i32(users[k]);
+    } else {
+      w.f64(ns[k]);
+      w.f64(users[k]);
+    }
   }
   w.u32(d.trends.length);
   for (const [minute, from] of d.trends) {
@@ -108,28 +130,28 @@ function write(w: Writer, d: ItemDelta, named: Int32Array, next: { at: number })
     w.f64(from);
   }
   w.u32(d.follows.length);
-  for (const [, weight, nInc, who] of d.follows) {
-    w.u32(named[at++]);
+  for (const [to, weight, nInc, who] of d.follows) {
+    id(to);
     w.f64(weight);
     w.f64(nInc);
     w.f64(who);
   }
   w.u32(d.unpairs.length);
-  for (const [, amount, who] of d.unpairs) {
-    w.u32(named[at++]);
+  for (const [peer, amount, who] of d.unpairs) {
+    id(peer);
     w.f64(amount);
     w.f64(who);
   }
   w.u32(d.unfollows.length);
-  for (const [, weight, who] of d.unfollows) {
-    w.u32(named[at++]);
+  for (const [to, weight, who] of d.unfollows) {
+    id(to);
     w.f64(weight);
     w.f64(who);
   }
   w.u32(d.untrends.length);
   for (const minute of d.untrends) w.f64(minute);
-  next.at = at;
 }
+
 /** The deltas a record holds, in order; null for a record of another format; throws on a broken one. */
 export function decodeDeltas(value: Buffer): ItemDelta[] | null {
   if (value.length < 2 || value[0] !== MAGIC || value[1] < VERSION_1 || value[1] > VERSION) return null;

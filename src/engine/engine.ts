@@ -589,7 +589,7 @@ export class Engine implements EngineApi {
     const n = ++this.erasureBatches;
     const deltas = batch.take({ topic: `erasure/${this.instance}`, partition: 0, from: n - 1, to: n });
     // behind the deltas already on their way, so a take-back never passes what it takes back
-    await this.outputs.send(deltaRecords(deltas, this.config.topics.itemDeltas, this.deltaPartitions));
+    await this.outputs.send(deltaRecords(deltas, this.config.topics.itemDeltas, this.deltaPartitions, this.config.itemDeltasFormat));
     this.metrics.itemDeltasTotal.inc({ outcome: 'sent' }, deltas.length);
   }
 

@@ -2,7 +2,7 @@ import { partitionForKey } from '../log/partitioner.js';
 import type { LogRecord, OutgoingRecord } from '../log/types.js';
 import type { ItemDelta } from '../model/item-delta.js';
 import type { NeighborRecord } from '../model/neighbor-row.js';
-import { encodeDeltaGroups } from './delta-codec.js';
+import { type DeltaFormat, encodeDeltaGroups } from './delta-codec.js';
 import { encodeRows } from './row-codec.js';
 
 /**
@@ -19,9 +19,9 @@ export { decodeRow } from './row-codec.js';
  * an item made a batch of a few events several records an event, each a produce entry, a fetched
  * record and a handler call. Each carries its deltas too, for an owner in this process to apply
  * without decoding them (deltas are applied read-only, and nothing changes them once taken from
- * their batch).
+ * their batch). `format`: the record version written (the current one unless given).
  */
-export function deltaRecords(deltas: readonly ItemDelta[], topic: string, partitions: number): OutgoingRecord[] {
+export function deltaRecords(deltas: readonly ItemDelta[], topic: string, partitions: number, format?: DeltaFormat): OutgoingRecord[] {
   const groups = new Map<number, ItemDelta[]>();
   for (const d of deltas) {
     const p = partitionForKey(d.item, partitions);
@@ -30,7 +30,10 @@ export function deltaRecords(deltas: readonly ItemDelta[], topic: string, partit
     else group.push(d);
   }
   const lists = [...groups];
-  const values = encodeDeltaGroups(lists.map(([, group]) => group));
+  const values = encodeDeltaGroups(
+    lists.map(([, group]) => group),
+    format,
+  );
   // the partition given as well: the record goes where its items were grouped for, whatever the log's partitioner
   return lists.map(([partition, group], i) => ({ topic, key: group[0].item, partition, value: values[i], decoded: group }));
 }

@@ -196,7 +196,7 @@ export class Pipeline {
     if (first !== undefined && last !== undefined) {
       const source = { topic: batch.topic, partition: batch.partition, from: Number(first.offset), to: Number(last.offset) + 1 };
       const taken = deltas.take(source);
-      outgoing.push(...deltaRecords(taken, this.config.topics.itemDeltas, this.deltaPartitions));
+      outgoing.push(...deltaRecords(taken, this.config.topics.itemDeltas, this.deltaPartitions, this.config.itemDeltasFormat));
       if (taken.length > 0) this.metrics.itemDeltasTotal.inc({ outcome: 'sent' }, taken.length);
     }
     const lists: EmittedList[] = [];

@@ -77,6 +77,13 @@ describe('item delta records on the wire', () => {
     expect(decodeDeltas(v1)).toEqual(VERSION_2.deltas.slice(0, 1));
   });
 
+  it('write version 2 byte for byte as the version before did, for a group still running it', () => {
+    expect(encodeDeltas(VERSION_2.deltas, 2)).toEqual(Buffer.from(VERSION_2.group, 'base64'));
+    expect(encodeDeltas(VERSION_2.deltas.slice(0, 1), 2)).toEqual(Buffer.from(VERSION_2.single, 'base64'));
+    const deltas = records();
+    expect(decodeDeltas(encodeDeltas(deltas, 2))).toEqual(deltas);
+  });
+
   it('refuse a broken record and ignore another format', () => {
     const bytes = encodeDeltas(records().slice(0, 3));
     expect(() => decodeDeltas(bytes.subarray(0, bytes.length - 3))).toThrow(RangeError);
