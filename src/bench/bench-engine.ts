@@ -47,6 +47,12 @@ export interface PushSnapshot {
   at: number;
 }
 
+/** Cores an engine's process used between two snapshots (CPU seconds per second); null when it has no CPU figure. */
+export function coresBetween(before: PushSnapshot, after: PushSnapshot): number | null {
+  if (before.cpuSeconds === null || after.cpuSeconds === null || after.at <= before.at) return null;
+  return (after.cpuSeconds - before.cpuSeconds) / ((after.at - before.at) / 1000);
+}
+
 const EVENTS_TOTAL = 'recstream_events_total';
 const EVENT_TO_PUSH_BUCKET = 'recstream_event_to_push_seconds_bucket';
 const ITEM_DELTAS_TOTAL = 'recstream_item_deltas_total';

@@ -2,7 +2,7 @@ import { inputRecord } from '../engine/input-record.js';
 import { EventSerde } from '../events/serde.js';
 import type { TrackingEvent } from '../events/types.js';
 import type { OutgoingRecord } from '../log/types.js';
-import type { BenchEngine, ItemDeltaCounts } from './bench-engine.js';
+import { type BenchEngine, coresBetween, type ItemDeltaCounts } from './bench-engine.js';
 import { DeltaWindow } from './delta-window.js';
 import { EngineReadings } from './engine-readings.js';
 import { BenchTimeout } from './errors.js';
@@ -33,6 +33,12 @@ export interface PipelineResult extends ThroughputResult {
    * lost records before an owner read them: the figure is then not the whole engine's).
    */
   itemDeltas: ItemDeltaCounts & { unapplied: number };
+  /**
+   * Cores each engine's process used over the run (CPU seconds per second, in the order the engines
+   * were given; an engine in the bench's own process counts the bench's producer too); null when an
+   * engine has no CPU figure.
+   */
+  engineCores: number[] | null;
 }
 
 /** The Avro records website producers would write for these events, encoded ahead of the timing. */
@@ -71,6 +77,7 @@ export async function timePipeline(
   // 4 partitions, well under 5 MiB each.
   const deltaWindow = window / 2;
   const readings = await EngineReadings.start(engines);
+  const cpuBefore = await Promise.all(engines.map((e) => e.pushSnapshot()));
   const deadline = Date.now() + options.timeoutMs;
   const owners = new DeltaWindow(deltaWindow, OWNER_STALL_MS);
   const waitFor = async (count: number, boundDeltas: boolean): Promise<void> => {
@@ -94,6 +101,9 @@ export async function timePipeline(
     await sleep(SETTLED_POLL_MS);
   }
   const ms = performance.now() - started;
+  const cpuAfter = await Promise.all(engines.map((e) => e.pushSnapshot()));
+  const cores = cpuBefore.map((before, i) => coresBetween(before, cpuAfter[i]!));
+  const engineCores = cores.every((c) => c !== null) ? cores.map((c) => Math.round(c * 100) / 100) : null;
   await readings.refresh(true);
   const d = readings.itemDeltas();
   const itemDeltas = { ...d, unapplied: Math.max(0, d.sent - d.applied - d.duplicate) };
@@ -104,5 +114,6 @@ export async function timePipeline(
     handledMs,
     perProcess: readings.handledBy(),
     itemDeltas,
+    engineCores,
   };
 }

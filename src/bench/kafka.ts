@@ -183,7 +183,7 @@ async function benchGroup(
       settled,
     });
     options.progress(
-      `${label}: ${pipeline.eventsPerSecond} events/s; inputs handled after ${seconds(pipeline.handledMs)} s (per process: ${pipeline.perProcess.join(', ')}), every event applied after ${seconds(pipeline.ms)} s`,
+      `${label}: ${pipeline.eventsPerSecond} events/s; inputs handled after ${seconds(pipeline.handledMs)} s (per process: ${pipeline.perProcess.join(', ')}), every event applied after ${seconds(pipeline.ms)} s; engines ${pipeline.engineCores?.join(' + ') ?? '–'} cores`,
     );
     const { sent, unapplied } = pipeline.itemDeltas;
     if (unapplied > 0)

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import type { TrackingEvent } from '../events/types.js';
 import { mintToken } from '../serve/tokens.js';
-import type { BenchEngine, PushSnapshot } from './bench-engine.js';
+import { type BenchEngine, coresBetween, type PushSnapshot } from './bench-engine.js';
 import { addBuckets, histogramQuantileMs } from './histogram.js';
 import { percentile, round1, sleep } from './stats.js';
 import { LiveEvents } from './workload.js';
@@ -274,10 +274,9 @@ export async function runPushLoad(engines: readonly BenchEngine[], options: Push
 function coresUsed(before: readonly PushSnapshot[], after: readonly PushSnapshot[]): number | null {
   let cores = 0;
   for (let i = 0; i < before.length; i++) {
-    const b = before[i]!;
-    const a = after[i]!;
-    if (b.cpuSeconds === null || a.cpuSeconds === null || a.at <= b.at) return null;
-    cores += (a.cpuSeconds - b.cpuSeconds) / ((a.at - b.at) / 1000);
+    const used = coresBetween(before[i]!, after[i]!);
+    if (used === null) return null;
+    cores += used;
   }
   return Math.round(cores * 100) / 100;
 }

@@ -5,6 +5,8 @@ const n = (x: number): string => Math.round(x).toLocaleString('en-US');
 const ms = (x: number | null): string => (x === null ? '–' : `${x} ms`);
 /** CPU per second of a push run, in cores (≈ 1 per engine: saturated). */
 const cores = (x: number | null): string => (x === null ? '–' : `${x} cores of CPU`);
+/** Each engine process's cores over a throughput run, e.g. "0.91 + 0.88 cores". */
+const perEngineCores = (x: number[] | null): string => (x === null ? 'cores –' : `${x.join(' + ')} cores`);
 /** The p99 of each second of a push run, rounded: where its tail was made. */
 const bySecond = (l: PushLoadResult): string => l.bySecond.map((s) => Math.round(s.p99Ms)).join(' ');
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -38,7 +40,7 @@ export function formatReport(r: BenchReport): string {
     [
       'embedded pipeline (Avro in → lists out)',
       `${n(r.embedded.pipelineEventsPerSecond)} ev/s`,
-      `${n(r.embedded.pipeline.events)} events; ${r.embedded.pipelineToLearnOnly} × learn only${unapplied(r.embedded.pipeline.itemDeltas)}`,
+      `${n(r.embedded.pipeline.events)} events; ${r.embedded.pipelineToLearnOnly} × learn only; bench process ${perEngineCores(r.embedded.pipeline.engineCores)}${unapplied(r.embedded.pipeline.itemDeltas)}`,
     ],
     ...r.kafka.processes.map((p): [string, string, string] => [
       `kafka pipeline, ${p.processes === 1 ? '1 process' : `${p.processes} processes`}`,
@@ -47,6 +49,7 @@ export function formatReport(r: BenchReport): string {
         p.processes === 1 ? `${n(r.kafka.events)} events, ${r.kafka.partitions} partitions` : 'same events, one group',
         `inputs handled at ${n(p.handledEventsPerSecond)} ev/s${p.processes === 1 ? '' : ` (${p.eventsPerProcess.map(n).join(' + ')})`}`,
         p.processes === 1 ? `${r.kafka.pipelineToRawConsume} × raw consume` : `${p.pipelineToOneProcess} × 1 process`,
+        `engines ${perEngineCores(p.engineCores)}`,
       ].join('; ') + unapplied(p.itemDeltas),
     ]),
     ['kafka raw consume (kafkajs eachBatch)', `${n(r.kafka.rawConsumeEventsPerSecond)} ev/s`, `same messages, no decoding: the ceiling`],

@@ -60,6 +60,8 @@ export interface KafkaProcessesRow {
   eventsPerProcess: number[];
   /** Item deltas written and taken during the run; `unapplied` above 0 means the figure is not the whole engine's. */
   itemDeltas: PipelineResult['itemDeltas'];
+  /** Cores each process used over the throughput run (its thread and V8's helpers); null without CPU figures. */
+  engineCores: number[] | null;
   /** Event → push with the WebSocket clients spread over the processes. */
   latency: PushLoadResult;
 }
@@ -230,6 +232,7 @@ function processesRow(run: ProcessesResult, onePerSecond: number): KafkaProcesse
     pipelineToOneProcess: ratio(run.pipeline.eventsPerSecond, onePerSecond),
     eventsPerProcess: run.pipeline.perProcess,
     itemDeltas: run.pipeline.itemDeltas,
+    engineCores: run.pipeline.engineCores,
     latency: run.latency,
   };
 }

@@ -105,6 +105,10 @@ describe('recstream bench --quick --json', () => {
       for (const handled of row.eventsPerProcess) expect(positive(handled), JSON.stringify(row)).toBe(true);
       expect(row.eventsPerProcess.reduce((a, b) => a + b, 0)).toBe(kafka.events);
       expectEveryDeltaTaken(row.itemDeltas, JSON.stringify(row));
+      // each engine process's CPU over the throughput run: it worked, and no process is counted twice
+      const cores = row.engineCores as number[];
+      expect(cores, JSON.stringify(row)).toHaveLength(row.processes as number);
+      for (const c of cores) expect(c > 0.05 && c < 4, JSON.stringify(row)).toBe(true);
       const l = row.latency;
       expect(positive(l.rate)).toBe(true);
       expect(positive(l.p50Ms) || l.p50Ms === 0).toBe(true);
@@ -201,6 +205,9 @@ describe('recstream bench --quick --json', () => {
     expect(latency.embedded!.lingerMs).toBe(0);
 
     expectEveryDeltaTaken((embedded.pipeline as Record<string, unknown>).itemDeltas, 'embedded pipeline');
+    const embeddedCores = (embedded.pipeline as { engineCores: number[] }).engineCores;
+    expect(embeddedCores).toHaveLength(1);
+    expect(embeddedCores[0]! > 0.05).toBe(true);
 
     const human = formatReport(report as unknown as BenchReport);
     expect(human).not.toContain('NOT THE WHOLE ENGINE');
