@@ -142,7 +142,7 @@ export class Engine implements EngineApi {
     this.wall = parts.clock ?? Date.now;
     this.eventClock = new EventClock(this.config.eventMaxFutureMs, this.wall);
     this.heap = new HeapPressure(parts.config.heapShedRatio);
-    this.latest = new LatestLists(latestListCapacity(parts.config.model.maxUsers));
+    this.latest = new LatestLists(latestListCapacity(parts.config.model.maxUsers), (bytes) => this.decodeList(bytes));
     this.pseudonym = pseudonymizer(parts.config.pseudonymizeKey);
     this.metrics.countInputTopics(this.config.topics);
     this.table = new NeighborTable(this.config.model.trendingHalfLifeHours);
@@ -180,7 +180,7 @@ export class Engine implements EngineApi {
       this.instance,
       this.deltaPartitions,
     );
-    pipeline.latestFor = (userId) => this.latest.get(userId);
+    pipeline.shownTo = (userId) => this.latest.itemIds(userId);
     this.pipeline = pipeline;
     const inputPartitions = this.partitionCount.get(this.config.topics.clicks) ?? 1;
     const storePartitions = await this.log.partitionsFor(this.config.topics.userState);
@@ -474,7 +474,7 @@ export class Engine implements EngineApi {
       void durable.then(
         () => {
           this.metrics.checkpointSeconds.observe((performance.now() - sent) / 1000);
-          for (const { rec, eventTime } of result.lists) this.publish(rec, { eventTime });
+          for (const { rec, eventTime, value } of result.lists) this.publish(rec, value, { eventTime });
         },
         () => undefined,
       );
@@ -502,14 +502,24 @@ export class Engine implements EngineApi {
       if (!decoded.ok) continue;
       const rec = decoded.value as Recommendation;
       // never go back to an older list
-      const current = this.latest.get(rec.userId);
-      if (current !== undefined && current.generatedAt > rec.generatedAt) continue;
-      this.publish(rec, {});
+      const current = this.latest.generatedAt(rec.userId);
+      if (current !== undefined && current > rec.generatedAt) continue;
+      this.publish(rec, record.value, {});
     }
   }
 
-  private publish(rec: Recommendation, meta: RecommendationMeta): void {
-    this.latest.set(rec);
+  /** A held list's record value; a list held was written or read with its schema already, so it decodes synchronously. */
+  private decodeList(bytes: Buffer): Recommendation | null {
+    const decoded = this.codec?.decode(this.config.topics.recommendations, bytes);
+    if (decoded instanceof Promise) {
+      void decoded.catch(() => undefined);
+      return null;
+    }
+    return decoded?.ok === true ? (decoded.value as Recommendation) : null;
+  }
+
+  private publish(rec: Recommendation, value: Buffer, meta: RecommendationMeta): void {
+    this.latest.set(rec, value);
     for (const listener of this.listeners) {
       try {
         listener(rec, meta);

@@ -17,6 +17,8 @@ import { keyProblem } from './record-key.js';
 export interface EmittedList {
   rec: Recommendation;
   eventTime: number;
+  /** The list's record value on the recommendations topic. */
+  value: Buffer;
 }
 
 export interface BatchResult {
@@ -203,9 +205,9 @@ export class Pipeline {
     // One fresh list per user per batch: the newest event of the user is its trigger.
     for (const [userId, event] of triggers) {
       const rec = this.recommend(userId, event.timestamp, event.eventId);
-      lists.push({ rec, eventTime: event.timestamp });
       let value = this.codec.encode(this.config.topics.recommendations, rec);
       if (value instanceof Promise) value = await value;
+      lists.push({ rec, eventTime: event.timestamp, value });
       outgoing.push({ topic: this.config.topics.recommendations, key: userId, value, headers: this.listHeaders });
     }
     return { outgoing, lists, refusedAhead, applied, learnt: new Set(triggers.keys()) };
@@ -247,15 +249,17 @@ export class Pipeline {
     };
   }
 
-  /** The list a user was last shown is scored against what they chose next, before learning it. */
-  latestFor: (userId: string) => Recommendation | undefined = () => undefined;
+  /** The items of the list a user was last shown, scored against what they chose next before learning it. */
+  shownTo: (userId: string) => readonly string[] | undefined = () => undefined;
 
   private scorePrequential(event: TrackingEvent): void {
     if (event.kind === 'click' && event.type !== 'click' && event.type !== 'add_to_cart') return;
-    const shown = this.latestFor(event.userId);
-    if (shown === undefined || shown.items.length === 0) return;
-    const chosen = event.kind === 'click' ? [event.itemId] : event.items.map((l) => l.itemId);
-    const top = new Set(shown.items.slice(0, 10).map((i) => i.itemId));
-    this.prequential.record(chosen.some((id) => top.has(id)));
+    const shown = this.shownTo(event.userId);
+    if (shown === undefined || shown.length === 0) return;
+    const inTop = (id: string): boolean => {
+      const at = shown.indexOf(id);
+      return at >= 0 && at < 10;
+    };
+    this.prequential.record(event.kind === 'click' ? inTop(event.itemId) : event.items.some((l) => inTop(l.itemId)));
   }
 }
