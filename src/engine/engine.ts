@@ -585,11 +585,15 @@ export class Engine implements EngineApi {
   private async applyErasures(): Promise<void> {
     await this.followChangelog();
     const users = this.erasedElsewhere.splice(0);
+    if (users.length === 0) return;
     const deltas = new ItemDeltaBatch(() => this.model.users.landmark);
+    let held = 0;
     for (const userId of users) {
-      this.model.users.forgetUser(userId, deltas);
+      if (this.model.users.forgetUser(userId, deltas)) held++;
       this.latest.delete(userId);
     }
+    // counts only: an erasure's log line must not name whom it erased
+    this.logger.info({ erasures: users.length, held, items: deltas.size }, 'erasures applied');
     await this.produceErasureDeltas(deltas);
   }
 
@@ -727,6 +731,7 @@ export class Engine implements EngineApi {
     // what the user's history added to item state goes back to the items' owners as negative deltas
     const deltas = new ItemDeltaBatch(() => this.model.users.landmark);
     const known = this.model.users.forgetUser(userId, deltas);
+    this.logger.info({ erasures: 1, held: known ? 1 : 0, items: deltas.size }, 'erasure written');
     await this.produceErasureDeltas(deltas);
     const hadList = this.latest.delete(userId);
     return known || hadList;
