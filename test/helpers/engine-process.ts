@@ -9,15 +9,20 @@ export function spawnEngine(env: Record<string, string>, timeoutMs = 30_000): Pr
 
 /**
  * `step`'s result; when it fails, the error carries the end of each process's log (where rebalances,
- * restores and erasures show), `chars` characters of each.
+ * restores and erasures show), its last `lines` lines less kafkajs's request and response lines,
+ * which would otherwise fill it.
  */
-export async function withLogs<T>(processes: readonly EngineProcess[], step: Promise<T>, chars = 4000): Promise<T> {
+export async function withLogs<T>(processes: readonly EngineProcess[], step: Promise<T>, lines = 80): Promise<T> {
   try {
     return await step;
   } catch (err) {
-    const logs = processes.map(
-      (p, i) => `--- process ${i + 1} of ${processes.length}, its last log lines ---\n${p.output().slice(-chars)}`,
-    );
+    const logs = processes.map((p, i) => {
+      const own = p
+        .output()
+        .split('\n')
+        .filter((line) => !/"logger":"kafkajs".*"msg":"(Request|Response) /.test(line));
+      return `--- process ${i + 1} of ${processes.length}, its last log lines ---\n${own.slice(-lines).join('\n')}`;
+    });
     throw new Error(`${(err as Error).message}\n${logs.join('\n')}`, { cause: err });
   }
 }

@@ -65,7 +65,7 @@ async function engine(group: string, env: Record<string, string> = {}): Promise<
     90_000,
   );
   mock.cleanups.push(() => started.stop('SIGKILL'));
-  await withLogs([started], waitReady(started.url, 90_000), 3000);
+  await withLogs([started], waitReady(started.url, 90_000), 40);
   // no ADMIN_TOKEN: the website registers its schemas on the embedded registry, open then
   return { process: started, api: new ReadApi(started, '') };
 }
