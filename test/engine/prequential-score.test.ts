@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { postEvents, startTestApp, waitFor } from '../helpers/app.js';
+import { ReadApi } from '../helpers/read-api.js';
 
 async function recall(app: RunningApp): Promise<number | null> {
   await app.engine.refresh();
@@ -31,10 +32,7 @@ describe('the prequential score: what a user chooses next, against the list they
     // shoppers who viewed a also viewed b and c: a list for someone who views a holds them
     const crowd = Array.from({ length: 20 }, (_, u) => ['a', 'b', 'c'].map((item) => view(`u${u}`, item))).flat();
     expect((await postEvents(app, crowd)).status).toBe(202);
-    await waitFor(
-      async () => (await app.engine.digest()).eventsApplied >= crowd.length && (await app.engine.settled()),
-      (done) => done,
-    );
+    await new ReadApi(app, '').whenApplied(crowd.length);
     const first = view('x', 'a');
     expect((await postEvents(app, [first])).status).toBe(202);
     // the list made for the view, held (a list computed on demand has no trigger)
