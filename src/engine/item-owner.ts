@@ -194,7 +194,7 @@ export class ItemOwner {
    * Revoked partitions: written once more when this process is stopping (its last word, before anyone
    * restores them); on a rebalance the new owner may have restored them already, so they are only let
    * go (the new owner replays the deltas after the last checkpoint). Either way their items go: if a
-   * partition comes back, it is restored from the store.
+   * partition comes back, it is restored from the store. Returns once rows being written have landed.
    */
   private async release(partitions: readonly TopicPartition[]): Promise<void> {
     // an idle commit under way would write the released items as gone (tombstones)
@@ -206,6 +206,10 @@ export class ItemOwner {
       this.pacing.release(tpKey(tp));
     }
     const released = this.items.release((id) => numbers.has(partitionForKey(id, this.partitionCount)), [...numbers].map(String));
+    // rows made before the release are still this owner's to write: they land before the partition is
+    // given up, never after its new owner's (a compacted table keeps the last); rows made from now on
+    // skip the released items
+    await this.publishing;
     this.logger.info({ partitions: partitions.map(tpKey), items: released }, 'item partitions revoked');
   }
 
