@@ -81,8 +81,6 @@ export interface ModelConfig {
 export interface LearnResult {
   /** False when the event was a duplicate (same eventId seen for the user) and changed nothing. */
   applied: boolean;
-  /** Items whose neighbour lists may have changed. */
-  touchedItems: string[];
 }
 
 export interface RecommendOptions {

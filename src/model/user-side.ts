@@ -19,6 +19,9 @@ import { UserRecency } from './user-recency.js';
 import type { UserRecord } from './user-record.js';
 
 const DAY_MS = 86_400_000;
+/** What learnOne answers: shared, as nothing changes them (an object per event was garbage per event). */
+const APPLIED: LearnResult = Object.freeze({ applied: true });
+const NOT_APPLIED: LearnResult = Object.freeze({ applied: false });
 /** The hash draw that samples browsing events for the ranker (its negatives use draws 0, 1, …). */
 const RANKER_SAMPLE_DRAW = 0x5a17;
 
@@ -70,7 +73,7 @@ export class UserSide {
             .join(',')}`
         : null;
     if (user !== undefined && (user.hasId(event.eventId) || (orderKey !== null && user.hasId(orderKey)))) {
-      return { applied: false, touchedItems: [] };
+      return NOT_APPLIED;
     }
     this.sweepItemIds();
     const time = event.timestamp;
@@ -92,14 +95,12 @@ export class UserSide {
     if (orderKey !== null) u.rememberId(orderKey);
     u.lastTime = Math.max(u.lastTime, time);
 
-    const touched: string[] = [];
-    for (let k = 0; k < u.items.size; k++) touched.push(u.items.idAt(k));
     u.enterSession(event.sessionId, time);
     const who = userHash(event.userId);
     if (event.kind === 'click') {
-      this.applyLine(updates, u, who, view.knownId(event.itemId), event.type, event.price ?? null, time, touched);
+      this.applyLine(updates, u, who, view.knownId(event.itemId), event.type, event.price ?? null, time);
     } else {
-      for (const line of event.items) this.applyLine(updates, u, who, view.knownId(line.itemId), 'purchase', line.price, time, touched);
+      for (const line of event.items) this.applyLine(updates, u, who, view.knownId(line.itemId), 'purchase', line.price, time);
       learnOrderValue(
         state.rls,
         u,
@@ -109,13 +110,10 @@ export class UserSide {
     }
     state.eventsApplied++;
     this.poolCache = null;
-    return { applied: true, touchedItems: touched };
+    return APPLIED;
   }
 
-  /**
-   * One item line of an event by the user `u`, whose userHash is `who` (for distinct-user counts);
-   * `touched` gains the item unless already listed.
-   */
+  /** One item line of an event by the user `u`, whose userHash is `who` (for distinct-user counts). */
   private applyLine(
     updates: ItemUpdates,
     u: UserHistory,
@@ -124,10 +122,7 @@ export class UserSide {
     type: EventType,
     price: number | null,
     time: number,
-    touched: string[],
   ): void {
-    // an item still in the history is listed already (retained before the event, or an earlier line)
-    if (!u.items.has(itemId) && !touched.includes(itemId)) touched.push(itemId);
     this.applyInteraction(updates, u, who, itemId, type, time);
     if (price !== null && price > 0) {
       updates.price(itemId, price);
