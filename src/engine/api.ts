@@ -52,8 +52,12 @@ export interface EngineApi {
    */
   settled(): Promise<boolean>;
   readiness(): Readiness;
-  /** Every fresh list for any user, whichever process produced it. Returns an unsubscribe function. */
-  onRecommendation(listener: RecommendationListener): () => void;
+  /**
+   * Every fresh list for any user, whichever process produced it; with `wants`, only those of the
+   * users it names (another process's list for a user no listener wants is held without being read).
+   * Returns an unsubscribe function.
+   */
+  onRecommendation(listener: RecommendationListener, wants?: (userId: string) => boolean): () => void;
 }
 
 export interface RecommendationMeta {

@@ -29,7 +29,7 @@ import { LatestLists, latestListCapacity } from './latest-lists.js';
 import { NeighborFollower } from './neighbor-follower.js';
 import { OutputQueue } from './output-queue.js';
 import { ParamsSync } from './params-sync.js';
-import { ORIGIN_HEADER, Pipeline } from './pipeline.js';
+import { GENERATED_AT_HEADER, ORIGIN_HEADER, Pipeline } from './pipeline.js';
 import { RefusedSources } from './refused-sources.js';
 import { type PartitionProgress, UserStore } from './user-store.js';
 
@@ -77,7 +77,8 @@ export class Engine implements EngineApi {
   private readonly tableFollower: NeighborFollower;
   private readonly params: ParamsSync;
   private readonly latest: LatestLists;
-  private readonly listeners = new Set<RecommendationListener>();
+  /** Each listener and the users it wants (null: every one). */
+  private readonly listeners = new Map<RecommendationListener, ((userId: string) => boolean) | null>();
   private readonly erasures = new Erasures();
   private readonly refused = new RefusedSources();
   /** Next changelog offset to read, per changelog partition. */
@@ -498,6 +499,15 @@ export class Engine implements EngineApi {
     for (const record of batch.records) {
       // Lists this process made were delivered when they were made.
       if (record.value === null || record.headers[ORIGIN_HEADER] === this.instance) continue;
+      // Each process reads every list of the group: one no one here listens for is held as its bytes,
+      // from its key and header, and read only if asked for (a GET, a later subscription).
+      const userId = record.key?.toString('utf8');
+      const generatedAt = Number(record.headers[GENERATED_AT_HEADER] ?? Number.NaN);
+      if (userId !== undefined && Number.isFinite(generatedAt) && !this.listenedFor(userId)) {
+        const current = this.latest.generatedAt(userId);
+        if (current === undefined || current <= generatedAt) this.latest.hold(userId, record.value, generatedAt);
+        continue;
+      }
       const decoded = await codec.decode(record.topic, record.value);
       if (!decoded.ok) continue;
       const rec = decoded.value as Recommendation;
@@ -520,7 +530,8 @@ export class Engine implements EngineApi {
 
   private publish(rec: Recommendation, value: Buffer, meta: RecommendationMeta): void {
     this.latest.set(rec, value);
-    for (const listener of this.listeners) {
+    for (const [listener, wants] of this.listeners) {
+      if (wants !== null && !wants(rec.userId)) continue;
       try {
         listener(rec, meta);
       } catch (err) {
@@ -775,8 +786,14 @@ export class Engine implements EngineApi {
     return { ready: true, partitions };
   }
 
-  onRecommendation(listener: RecommendationListener): () => void {
-    this.listeners.add(listener);
+  onRecommendation(listener: RecommendationListener, wants?: (userId: string) => boolean): () => void {
+    this.listeners.set(listener, wants ?? null);
     return () => this.listeners.delete(listener);
+  }
+
+  /** True when a listener wants the user's lists. */
+  private listenedFor(userId: string): boolean {
+    for (const wants of this.listeners.values()) if (wants === null || wants(userId)) return true;
+    return false;
   }
 }

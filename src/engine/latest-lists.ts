@@ -24,7 +24,8 @@ export type ListDecoder = (bytes: Buffer) => Recommendation | null;
 interface HeldList {
   bytes: Buffer;
   generatedAt: number;
-  itemIds: readonly string[];
+  /** null until first asked for, for a list held without being read (hold). */
+  itemIds: readonly string[] | null;
 }
 
 /** The latest list per user, bounded: least recently written users fall out first. */
@@ -47,18 +48,42 @@ export class LatestLists {
     return this.lists.get(userId)?.generatedAt;
   }
 
-  /** The ids of the items of the user's latest list, in its order. */
+  /** The ids of the items of the user's latest list, in its order (empty when it cannot be read now). */
   itemIds(userId: string): readonly string[] | undefined {
-    return this.lists.get(userId)?.itemIds;
+    const held = this.lists.get(userId);
+    if (held === undefined) return undefined;
+    if (held.itemIds === null) {
+      const rec = this.decode(held.bytes);
+      if (rec === null) return [];
+      held.itemIds = rec.items.map((item) => item.itemId);
+    }
+    return held.itemIds;
   }
 
   /** Holds `rec` as the user's latest list; `bytes` is its record's value, which it decodes back to. */
   set(rec: Recommendation, bytes: Buffer): void {
+    this.keep(
+      rec.userId,
+      bytes,
+      rec.generatedAt,
+      rec.items.map((item) => item.itemId),
+    );
+  }
+
+  /**
+   * Holds a list as the user's latest without reading it, from what its record says outside its value
+   * (its key and headers): another process's list that no one here listens for, read only if asked.
+   */
+  hold(userId: string, bytes: Buffer, generatedAt: number): void {
+    this.keep(userId, bytes, generatedAt, null);
+  }
+
+  private keep(userId: string, bytes: Buffer, generatedAt: number, itemIds: readonly string[] | null): void {
     // a copy of its own: the record's bytes may be a slice of a shared pool, which it would keep whole
     const own = Buffer.allocUnsafeSlow(bytes.length);
     bytes.copy(own);
-    this.lists.delete(rec.userId);
-    this.lists.set(rec.userId, { bytes: own, generatedAt: rec.generatedAt, itemIds: rec.items.map((item) => item.itemId) });
+    this.lists.delete(userId);
+    this.lists.set(userId, { bytes: own, generatedAt, itemIds });
     if (this.lists.size > this.capacity) {
       const oldest = this.lists.keys().next().value;
       if (oldest !== undefined) this.lists.delete(oldest);

@@ -68,6 +68,12 @@ export function judgeTime(record: LogRecord, wall: number): number {
  */
 export const ORIGIN_HEADER = 'recstream-origin';
 
+/**
+ * The header of a list record with its `generatedAt` (epoch ms, decimal): with the key (the user), what
+ * a process following the topic needs to hold another process's list without decoding it.
+ */
+export const GENERATED_AT_HEADER = 'recstream-generated-at';
+
 /** A record decoded and validated into an event, or why it goes to the dead-letter topic. */
 type Decoded = { event: TrackingEvent } | { reason: string; error: string };
 
@@ -81,8 +87,6 @@ export type ErasureCheck = (userId: string, record: LogRecord) => boolean;
 export class Pipeline {
   readonly prequential = new PrequentialWindow(1000);
   private readonly pseudonym: Pseudonymize;
-  /** The headers of every list record this engine writes: one object, not one per list. */
-  private readonly listHeaders: Readonly<Record<string, string>>;
 
   /** `users` learns and answers; `items` is what lists are built from (the global table). */
   constructor(
@@ -93,12 +97,11 @@ export class Pipeline {
     private readonly metrics: Metrics,
     private readonly modelVersion: string,
     /** Names this engine in its lists' ORIGIN_HEADER. */
-    origin: string,
+    private readonly origin: string,
     /** Partitions of item-deltas: a batch's deltas go in one record per partition. */
     private readonly deltaPartitions: number,
   ) {
     this.pseudonym = pseudonymizer(config.pseudonymizeKey);
-    this.listHeaders = Object.freeze({ [ORIGIN_HEADER]: origin });
   }
 
   private kindOf(topic: string): 'click' | 'purchase' | null {
@@ -208,7 +211,8 @@ export class Pipeline {
       let value = this.codec.encode(this.config.topics.recommendations, rec);
       if (value instanceof Promise) value = await value;
       lists.push({ rec, eventTime: event.timestamp, value });
-      outgoing.push({ topic: this.config.topics.recommendations, key: userId, value, headers: this.listHeaders });
+      const headers = { [ORIGIN_HEADER]: this.origin, [GENERATED_AT_HEADER]: String(rec.generatedAt) };
+      outgoing.push({ topic: this.config.topics.recommendations, key: userId, value, headers });
     }
     return { outgoing, lists, refusedAhead, applied, learnt: new Set(triggers.keys()) };
   }

@@ -194,22 +194,25 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
     });
   });
 
-  const stopListening = engine.onRecommendation((rec, meta) => {
-    const subscribers = byUser.get(rec.userId);
-    if (subscribers === undefined) return;
-    // Each subscriber gets the list under the id it subscribed with (the original id, not the pseudonym).
-    const frames = new Map<string, string>();
-    const now = clock();
-    for (const [conn, userId] of [...subscribers]) {
-      if (expired(conn, userId, now)) {
-        expire(conn, userId);
-        continue;
+  const stopListening = engine.onRecommendation(
+    (rec, meta) => {
+      const subscribers = byUser.get(rec.userId);
+      if (subscribers === undefined) return;
+      // Each subscriber gets the list under the id it subscribed with (the original id, not the pseudonym).
+      const frames = new Map<string, string>();
+      const now = clock();
+      for (const [conn, userId] of [...subscribers]) {
+        if (expired(conn, userId, now)) {
+          expire(conn, userId);
+          continue;
+        }
+        let frame = frames.get(userId);
+        if (frame === undefined) frames.set(userId, (frame = JSON.stringify({ op: 'recommendations', ...rec, userId })));
+        conn.deliver(userId, frame, meta.eventTime);
       }
-      let frame = frames.get(userId);
-      if (frame === undefined) frames.set(userId, (frame = JSON.stringify({ op: 'recommendations', ...rec, userId })));
-      conn.deliver(userId, frame, meta.eventTime);
-    }
-  });
+    },
+    (userId) => byUser.has(userId),
+  );
 
   // In slices: one ping is a socket write, and 2,000 connections pinged in one go held the event
   // loop for 80–330 ms every interval, a stall for every list on its way meanwhile.

@@ -35,6 +35,24 @@ describe('LatestLists', () => {
     expect(lists.size).toBe(2);
   });
 
+  it('holds a list without reading it, and reads it once, when its items are first asked for', () => {
+    let reads = 0;
+    const lists = new LatestLists(10, (bytes) => {
+      reads++;
+      return fromBytes(bytes);
+    });
+    const rec = list('u-1', 3_000, ['b', 'a']);
+    const bytes = asBytes(rec);
+    lists.hold('u-1', bytes, 3_000);
+    bytes.fill(0);
+    expect(reads).toBe(0);
+    expect(lists.generatedAt('u-1')).toBe(3_000);
+    expect(lists.itemIds('u-1')).toEqual(['b', 'a']);
+    expect(lists.itemIds('u-1')).toEqual(['b', 'a']);
+    expect(reads).toBe(1);
+    expect(lists.get('u-1')).toEqual(rec);
+  });
+
   it('holds a copy of the bytes: the record’s buffer (a slice of a shared pool) may be reused', () => {
     const lists = new LatestLists(10, fromBytes);
     const rec = list('u-1', 1_000, ['a']);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
-import { ORIGIN_HEADER } from '../../src/engine/pipeline.js';
+import { GENERATED_AT_HEADER, ORIGIN_HEADER } from '../../src/engine/pipeline.js';
 import { postEvents, startTestApp, waitFor } from '../helpers/app.js';
 import { readTopic } from '../helpers/topics.js';
 import { TestClient } from '../serve/ws-client.js';
@@ -61,5 +61,64 @@ describe('lists on the recommendations topic name the engine that made them', ()
     await client.next((f) => f.triggerEventId === 'from-elsewhere');
     expect(client.frames.map((f) => f.triggerEventId)).not.toContain('as-if-mine');
     client.socket.close();
+  });
+
+  it('holds another engine’s list for a user no client here subscribes to, newest first, and answers it when asked', async () => {
+    // a list of this engine's to copy the form of (the schema is registered by then)
+    const seed = `origin-seed-${randomUUID()}`;
+    const click = { eventId: randomUUID(), userId: seed, itemId: 'i1', type: 'click', timestamp: Date.now() };
+    expect((await postEvents(app, [click])).body.accepted).toBe(1);
+    const mine = await waitFor(
+      () => readTopic(app.log, 'recommendations'),
+      (r) => r.some((x) => x.key?.toString() === seed),
+    );
+    const own = mine.find((x) => x.key?.toString() === seed)!;
+    const registry = new SchemaRegistry({ host: app.registryUrl });
+    const rec = (await registry.decode(own.value!)) as Record<string, unknown> & { generatedAt: number };
+    const schemaId = await registry.getLatestSchemaId('recommendations-value');
+    const elsewhere = randomUUID();
+    const send = async (userId: string, recommendationId: string, generatedAt: number, stamped: boolean) => {
+      const value = await registry.encode(schemaId, { ...rec, userId, recommendationId, generatedAt });
+      const headers: Record<string, string> = { [ORIGIN_HEADER]: elsewhere };
+      if (stamped) headers[GENERATED_AT_HEADER] = String(generatedAt);
+      // one partition, so the follower reads them in the order sent
+      await app.log.produce([{ topic: own.topic, partition: 0, key: userId, value, headers }]);
+    };
+    const latestId = (userId: string) => app.engine.recommendationsFor(userId).recommendationId;
+
+    const userId = `origin-held-${randomUUID()}`;
+    await send(userId, 'held-1', rec.generatedAt + 1_000, true);
+    await waitFor(
+      () => latestId(userId),
+      (id) => id === 'held-1',
+    );
+    // an older list that comes later does not replace it (read past it up to a list of another user);
+    // a newer one does
+    await send(userId, 'held-older', rec.generatedAt + 500, true);
+    const marker = `origin-marker-${randomUUID()}`;
+    await send(marker, 'marker-1', rec.generatedAt, true);
+    await waitFor(
+      () => latestId(marker),
+      (id) => id === 'marker-1',
+    );
+    expect(latestId(userId)).toBe('held-1');
+    await send(userId, 'held-2', rec.generatedAt + 2_000, true);
+    await waitFor(
+      () => latestId(userId),
+      (id) => id === 'held-2',
+    );
+    expect(app.engine.recommendationsFor(userId).items.map((i) => i.itemId)).toEqual(
+      (rec.items as Array<{ itemId: string }>).map((i) => i.itemId),
+    );
+    // a list without the header (an engine before it) is read, as before
+    const unstamped = `origin-unstamped-${randomUUID()}`;
+    await send(unstamped, 'unstamped-1', rec.generatedAt + 1_000, false);
+    await waitFor(
+      () => latestId(unstamped),
+      (id) => id === 'unstamped-1',
+    );
+    const lists = await readTopic(app.log, 'recommendations');
+    const stamped = lists.find((x) => x.key?.toString() === seed)!.headers[GENERATED_AT_HEADER];
+    expect(Number(stamped)).toBe(rec.generatedAt);
   });
 });
