@@ -77,8 +77,10 @@ describe('lists on the recommendations topic name the engine that made them', ()
     const rec = (await registry.decode(own.value!)) as Record<string, unknown> & { generatedAt: number };
     const schemaId = await registry.getLatestSchemaId('recommendations-value');
     const elsewhere = randomUUID();
+    // lists with items: an empty held list is answered by one made on the spot when that has some
+    const items = ['held-a', 'held-b', 'held-c'].map((itemId, k) => ({ itemId, score: 1 / (k + 1), reasons: ['trending'] }));
     const send = async (userId: string, recommendationId: string, generatedAt: number, stamped: boolean) => {
-      const value = await registry.encode(schemaId, { ...rec, userId, recommendationId, generatedAt });
+      const value = await registry.encode(schemaId, { ...rec, items, userId, recommendationId, generatedAt });
       const headers: Record<string, string> = { [ORIGIN_HEADER]: elsewhere };
       if (stamped) headers[GENERATED_AT_HEADER] = String(generatedAt);
       // one partition, so the follower reads them in the order sent
@@ -107,9 +109,7 @@ describe('lists on the recommendations topic name the engine that made them', ()
       () => latestId(userId),
       (id) => id === 'held-2',
     );
-    expect(app.engine.recommendationsFor(userId).items.map((i) => i.itemId)).toEqual(
-      (rec.items as Array<{ itemId: string }>).map((i) => i.itemId),
-    );
+    expect(app.engine.recommendationsFor(userId).items.map((i) => i.itemId)).toEqual(items.map((i) => i.itemId));
     // a list without the header (an engine before it) is read, as before
     const unstamped = `origin-unstamped-${randomUUID()}`;
     await send(unstamped, 'unstamped-1', rec.generatedAt + 1_000, false);
