@@ -504,18 +504,20 @@ export class Engine implements EngineApi {
       const userId = record.key?.toString('utf8');
       const generatedAt = Number(record.headers[GENERATED_AT_HEADER] ?? Number.NaN);
       if (userId !== undefined && Number.isFinite(generatedAt) && !this.listenedFor(userId)) {
-        const current = this.latest.generatedAt(userId);
-        if (current === undefined || current <= generatedAt) this.latest.hold(userId, record.value, generatedAt);
+        if (!this.olderThanHeld(userId, generatedAt)) this.latest.hold(userId, record.value, generatedAt);
         continue;
       }
       const decoded = await codec.decode(record.topic, record.value);
       if (!decoded.ok) continue;
       const rec = decoded.value as Recommendation;
-      // never go back to an older list
-      const current = this.latest.generatedAt(rec.userId);
-      if (current !== undefined && current > rec.generatedAt) continue;
-      this.publish(rec, record.value, {});
+      if (!this.olderThanHeld(rec.userId, rec.generatedAt)) this.publish(rec, record.value, {});
     }
+  }
+
+  /** True when the list held for the user is newer: a follower never goes back to an older list. */
+  private olderThanHeld(userId: string, generatedAt: number): boolean {
+    const current = this.latest.generatedAt(userId);
+    return current !== undefined && current > generatedAt;
   }
 
   /** A held list's record value; a list held was written or read with its schema already, so it decodes synchronously. */

@@ -10,8 +10,8 @@ export const mean = (xs: readonly number[]): number => xs.reduce((s, x) => s + x
 
 /**
  * Mean overlap of two runs' lists over the compared keys (`a[i]` and `b[i]` answer the same key), to 9
- * decimals: a mean of ratios that is exactly a threshold (19 lists of 20 alike: 0.95) could otherwise
- * come out a few ulps below it.
+ * decimals: a mean of ratios that is exactly a threshold (thirty lists at 0.9, thirty at 1: 0.95) could
+ * otherwise come out a few ulps below it.
  */
 export const agreement = (a: readonly string[][], b: readonly string[][]): number =>
   Math.round(mean(a.map((list, i) => overlap(list, b[i] ?? []))) * 1e9) / 1e9;
