@@ -17,6 +17,7 @@ import { stepsInSlices } from '../slices.js';
 import type { Admission, EngineApi, IngestResult, Readiness, RecommendationListener, RecommendationMeta } from './api.js';
 import type { EventCodec } from './codec.js';
 import { CommitGate } from './commit-gate.js';
+import { EmptyLists } from './empty-lists.js';
 import { ERASURE_KEY_PREFIX, type Erasure, Erasures } from './erasures.js';
 import { EngineNotStarted, StatePartitionsMismatch } from './errors.js';
 import { EventClock } from './event-clock.js';
@@ -60,6 +61,13 @@ const LAG_RETRY_AFTER_SECONDS = 1;
  * grows with the state — every list on its way waited it out.
  */
 const GAUGE_SLICE_MS = 4;
+/**
+ * Empty lists are made again at most this many a turn, this often: ~1,000 users a second, each turn
+ * holding the event loop a few milliseconds, so a catch-up's empty lists are made again within
+ * seconds of their rows without the lists of live events waiting behind them.
+ */
+const REFILL_EVERY_MS = 200;
+const REFILL_PER_TURN = 200;
 
 /**
  * The stream processor: owns the consumer group over the input topics, the pipeline, restore by
@@ -77,6 +85,8 @@ export class Engine implements EngineApi {
   private readonly tableFollower: NeighborFollower;
   private readonly params: ParamsSync;
   private readonly latest: LatestLists;
+  private readonly emptyLists = new EmptyLists();
+  private refilling = false;
   /** Each listener and the users it wants (null: every one). */
   private readonly listeners = new Map<RecommendationListener, ((userId: string) => boolean) | null>();
   private readonly erasures = new Erasures();
@@ -252,6 +262,11 @@ export class Engine implements EngineApi {
         () => this.commitUserState(),
         this.userCommitFailed,
       ),
+    );
+    this.timers.push(
+      setInterval(() => {
+        if (this.joined && !this.stopping && !this.refilling) this.refillEmptyLists().catch(this.refillFailed);
+      }, REFILL_EVERY_MS).unref(),
     );
     this.sampleHeap();
     this.timers.push(
@@ -470,7 +485,10 @@ export class Engine implements EngineApi {
       const sent = performance.now();
       durable = this.outputs.send(result.outgoing);
       this.metrics.recommendationsTotal.inc({ sink: 'topic' }, result.lists.length);
-      for (const { eventTime } of result.lists) this.eventClock.observe(eventTime);
+      for (const { rec, eventTime } of result.lists) {
+        this.eventClock.observe(eventTime);
+        this.emptyLists.made(rec.userId, rec.items.length);
+      }
       // pushed once on the topic, so a storefront never sees a list the log does not have
       void durable.then(
         () => {
@@ -513,6 +531,53 @@ export class Engine implements EngineApi {
       if (!this.olderThanHeld(rec.userId, rec.generatedAt)) this.publish(rec, record.value, {});
     }
   }
+
+  /**
+   * Makes again the empty lists of users this process holds, once the global table has changed
+   * (EmptyLists), and writes those that have items to the recommendations topic as any list: every
+   * process then answers them and subscribers get them. They have no trigger event.
+   */
+  private async refillEmptyLists(): Promise<void> {
+    const pipeline = this.pipeline;
+    const codec = this.codec;
+    if (pipeline === null || codec === null) return;
+    const users = this.emptyLists.take(this.tableFollower.version, REFILL_PER_TURN);
+    if (users.length === 0) return;
+    this.refilling = true;
+    try {
+      const lists: Array<{ rec: Recommendation; value: Buffer }> = [];
+      for (const userId of users) {
+        if (!this.model.users.knowsUser(userId)) {
+          this.emptyLists.forget(userId);
+          continue;
+        }
+        const rec = pipeline.recommend(userId, this.eventClock.now(), null);
+        this.emptyLists.made(userId, rec.items.length);
+        if (rec.items.length === 0) continue;
+        let value = codec.encode(this.config.topics.recommendations, rec);
+        if (value instanceof Promise) value = await value;
+        lists.push({ rec, value });
+      }
+      if (lists.length === 0) return;
+      try {
+        await this.outputs.send(lists.map(({ rec, value }) => pipeline.listRecord(rec, value)));
+      } catch (err) {
+        for (const { rec } of lists) this.emptyLists.made(rec.userId, 0);
+        throw err;
+      }
+      this.metrics.recommendationsTotal.inc({ sink: 'topic' }, lists.length);
+      for (const { rec, value } of lists) if (!this.olderThanHeld(rec.userId, rec.generatedAt)) this.publish(rec, value, {});
+    } finally {
+      this.refilling = false;
+    }
+  }
+
+  private readonly refillFailed = (err: unknown): void => {
+    this.logger.warn(
+      { err },
+      'writing lists made again for users whose lists were empty failed; they are made again after the next change of the item table',
+    );
+  };
 
   /** True when the list held for the user is newer: a follower never goes back to an older list. */
   private olderThanHeld(userId: string, generatedAt: number): boolean {
@@ -705,8 +770,10 @@ export class Engine implements EngineApi {
     // Answered with the id the caller asked with: it knows it already, and nothing stores the answer.
     if (fresh && this.model.users.knowsUser(user)) return { ...pipeline.recommend(user, this.eventClock.now(), null, want), userId };
     if (latest !== undefined && want <= this.config.recommendationLimit) {
-      if (latest.items.length === 0) {
-        // made before the global table had rows for the user's items: a list made now may have some
+      // made before the global table had rows for the user's items: a list made now may have some. Only
+      // where the user is held (elsewhere it would be another list than the one its owner answers);
+      // the owner also writes it for every process once the table has changed (refillEmptyLists).
+      if (latest.items.length === 0 && this.model.users.knowsUser(user)) {
         const fresh = pipeline.recommend(user, this.eventClock.now(), null, want);
         if (fresh.items.length > 0) return { ...fresh, userId };
       }

@@ -15,6 +15,7 @@ export class NeighborFollower {
   private consumer: GroupConsumer | null = null;
   /** Next offset to read, per partition. */
   private readonly readUpTo = new Map<number, bigint>();
+  private rowsRead = 0;
 
   constructor(
     private readonly config: Config,
@@ -48,9 +49,15 @@ export class NeighborFollower {
     return true;
   }
 
+  /** Rows (and removals) read into the table so far: a version that changes whenever the table may have. */
+  get version(): number {
+    return this.rowsRead;
+  }
+
   private handle(batch: PartitionBatch): void {
     const last = batch.records.at(-1);
     if (last !== undefined) this.readUpTo.set(batch.partition, BigInt(last.offset) + 1n);
+    this.rowsRead += batch.records.length;
     for (const r of batch.records) {
       const itemId = r.key?.toString('utf8');
       if (itemId === undefined) continue;

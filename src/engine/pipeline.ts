@@ -211,8 +211,7 @@ export class Pipeline {
       let value = this.codec.encode(this.config.topics.recommendations, rec);
       if (value instanceof Promise) value = await value;
       lists.push({ rec, eventTime: event.timestamp, value });
-      const headers = { [ORIGIN_HEADER]: this.origin, [GENERATED_AT_HEADER]: String(rec.generatedAt) };
-      outgoing.push({ topic: this.config.topics.recommendations, key: userId, value, headers });
+      outgoing.push(this.listRecord(rec, value));
     }
     return { outgoing, lists, refusedAhead, applied, learnt: new Set(triggers.keys()) };
   }
@@ -251,6 +250,12 @@ export class Pipeline {
       items: result.items,
       userScores: result.userScores,
     };
+  }
+
+  /** The record of a list on the recommendations topic, `value` being the list encoded. */
+  listRecord(rec: Recommendation, value: Buffer): OutgoingRecord {
+    const headers = { [ORIGIN_HEADER]: this.origin, [GENERATED_AT_HEADER]: String(rec.generatedAt) };
+    return { topic: this.config.topics.recommendations, key: rec.userId, value, headers };
   }
 
   /** The items of the list a user was last shown, scored against what they chose next before learning it. */

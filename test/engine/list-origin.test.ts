@@ -77,7 +77,7 @@ describe('lists on the recommendations topic name the engine that made them', ()
     const rec = (await registry.decode(own.value!)) as Record<string, unknown> & { generatedAt: number };
     const schemaId = await registry.getLatestSchemaId('recommendations-value');
     const elsewhere = randomUUID();
-    // lists with items: an empty held list is answered by one made on the spot when that has some
+    // lists with items, like most lists (an empty one is the next test's)
     const items = ['held-a', 'held-b', 'held-c'].map((itemId, k) => ({ itemId, score: 1 / (k + 1), reasons: ['trending'] }));
     const send = async (userId: string, recommendationId: string, generatedAt: number, stamped: boolean) => {
       const value = await registry.encode(schemaId, { ...rec, items, userId, recommendationId, generatedAt });
@@ -120,5 +120,35 @@ describe('lists on the recommendations topic name the engine that made them', ()
     const lists = await readTopic(app.log, 'recommendations');
     const stamped = lists.find((x) => x.key?.toString() === seed)!.headers[GENERATED_AT_HEADER];
     expect(Number(stamped)).toBe(rec.generatedAt);
+  });
+
+  it('answers another engine’s empty list as it is: a list made here would not be the one its owner answers', async () => {
+    const seed = `origin-empty-seed-${randomUUID()}`;
+    const click = { eventId: randomUUID(), userId: seed, itemId: 'i1', type: 'click', timestamp: Date.now() };
+    expect((await postEvents(app, [click])).body.accepted).toBe(1);
+    // by then a list made here for a user it does not hold has items (the item table has rows)
+    await waitFor(
+      () => app.engine.recommendationsFor(`origin-probe-${randomUUID()}`).items.length,
+      (n) => n > 0,
+    );
+    const own = (await readTopic(app.log, 'recommendations')).find((x) => x.key?.toString() === seed)!;
+    const registry = new SchemaRegistry({ host: app.registryUrl });
+    const rec = (await registry.decode(own.value!)) as Record<string, unknown> & { generatedAt: number };
+    const userId = `origin-empty-${randomUUID()}`;
+    const generatedAt = rec.generatedAt + 1_000;
+    const value = await registry.encode(await registry.getLatestSchemaId('recommendations-value'), {
+      ...rec,
+      userId,
+      items: [],
+      recommendationId: 'held-empty',
+      generatedAt,
+    });
+    const headers = { [ORIGIN_HEADER]: randomUUID(), [GENERATED_AT_HEADER]: String(generatedAt) };
+    await app.log.produce([{ topic: own.topic, key: userId, value, headers }]);
+    const answer = await waitFor(
+      () => app.engine.recommendationsFor(userId),
+      (r) => r.recommendationId === 'held-empty',
+    );
+    expect(answer.items).toEqual([]);
   });
 });
