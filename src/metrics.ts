@@ -112,6 +112,16 @@ export class Metrics {
     help: 'Neighbour rows (and tombstones) this process published to the global table as item owner.',
     registers: [this.registry],
   });
+  readonly listsEmpty = new Gauge({
+    name: 'recstream_lists_empty',
+    help: 'Users this process holds whose latest list it made empty (before the item table had rows to fill it), to be made again once the table changes.',
+    registers: [this.registry],
+  });
+  readonly listsRemadeTotal = new Counter({
+    name: 'recstream_lists_remade_total',
+    help: 'Lists made again, with items, for users whose latest list was empty (also counted in recstream_recommendations_total{sink="topic"}).',
+    registers: [this.registry],
+  });
   readonly heapUsedRatio = new Gauge({
     name: 'recstream_heap_used_ratio',
     help: 'V8 heap in use divided by the heap limit, sampled every second; POST /v1/events is refused above HEAP_SHED_RATIO.',

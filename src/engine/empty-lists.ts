@@ -28,6 +28,11 @@ export class EmptyLists {
     this.users.delete(userId);
   }
 
+  /** Forgets the users `released` names (their partitions went to another process). */
+  forgetWhere(released: (userId: string) => boolean): void {
+    for (const userId of this.users) if (released(userId)) this.users.delete(userId);
+  }
+
   /**
    * Up to `max` users to make a list for again, the table being at `tableVersion`: the rest of the
    * pass under way, else a new pass if the table changed since the last one started.

@@ -444,7 +444,9 @@ export class Engine implements EngineApi {
       events += this.eventsIn.get(n) ?? 0;
       this.eventsIn.delete(n);
     }
-    this.model.users.release(this.userStore.release(numbers), events);
+    const released = this.userStore.release(numbers);
+    this.emptyLists.forgetWhere(released);
+    this.model.users.release(released, events);
   }
 
   private async handleBatch(batch: PartitionBatch): Promise<BatchApplied> {
@@ -566,6 +568,7 @@ export class Engine implements EngineApi {
         throw err;
       }
       this.metrics.recommendationsTotal.inc({ sink: 'topic' }, lists.length);
+      this.metrics.listsRemadeTotal.inc(lists.length);
       for (const { rec, value } of lists) if (!this.olderThanHeld(rec.userId, rec.generatedAt)) this.publish(rec, value, {});
     } finally {
       this.refilling = false;
@@ -669,6 +672,7 @@ export class Engine implements EngineApi {
     for (const userId of users) {
       if (this.model.users.forgetUser(userId, deltas)) held++;
       this.latest.delete(userId);
+      this.emptyLists.forget(userId);
     }
     // counts only: an erasure's log line must not name whom it erased
     this.logger.info({ erasures: users.length, held, items: deltas.size }, 'erasures applied');
@@ -704,6 +708,7 @@ export class Engine implements EngineApi {
       if (this.stopping) return;
       this.countForgotten(stats.forgotten);
       this.metrics.modelUsers.set(stats.users);
+      this.metrics.listsEmpty.set(this.emptyLists.size);
       this.metrics.modelItems.set(stats.items);
       this.metrics.modelNeighborEntries.set(stats.neighborEntries);
       this.metrics.modelCounterEntries.set(stats.counterEntries);
@@ -814,6 +819,7 @@ export class Engine implements EngineApi {
     this.logger.info({ erasures: 1, held: known ? 1 : 0, items: deltas.size }, 'erasure written');
     await this.produceErasureDeltas(deltas);
     const hadList = this.latest.delete(userId);
+    this.emptyLists.forget(userId);
     return known || hadList;
   }
 

@@ -60,6 +60,8 @@ describe('lists made before the item table had rows to fill them', () => {
       expect(again.items.filter((i) => seen.includes(i.itemId))).toEqual([]);
       expect(app.engine.recommendationsFor(userId).recommendationId).toBe(again.recommendationId);
     }
+    const remade = (await app.engine.metrics.listsRemadeTotal.get()).values[0]?.value ?? 0;
+    expect(remade).toBeGreaterThanOrEqual(emptied.length);
     const pushed = await client.next((f) => f.op === 'recommendations' && f.triggerEventId === null && (f.items as unknown[]).length > 0);
     expect(pushed.recommendationId).toBe(lists.find((l) => l.userId === users[0] && l.triggerEventId === null)!.recommendationId);
     client.socket.close();

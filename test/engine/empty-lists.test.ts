@@ -29,6 +29,15 @@ describe('EmptyLists', () => {
     expect(empty.take(2, 10)).toEqual([]);
   });
 
+  it('forgets the users of partitions let go, also in a pass under way', () => {
+    const empty = new EmptyLists();
+    for (const user of ['a', 'b', 'c']) empty.made(user, 0);
+    expect(empty.take(1, 1)).toEqual(['a']);
+    empty.forgetWhere((user) => user !== 'c');
+    expect(empty.size).toBe(1);
+    expect(empty.take(1, 10)).toEqual(['c']);
+  });
+
   it('a user whose list is still empty after a pass waits for the next change', () => {
     const empty = new EmptyLists();
     empty.made('a', 0);

@@ -53,6 +53,8 @@ describe('metric catalogue', () => {
       recstream_restore_seconds: 'histogram',
       recstream_checkpoint_seconds: 'histogram',
       recstream_rebalances_total: 'counter',
+      recstream_lists_empty: 'gauge',
+      recstream_lists_remade_total: 'counter',
       recstream_ready: 'gauge',
     };
     for (const [name, type] of Object.entries(expected)) expect(t.get(name), name).toBe(type);
