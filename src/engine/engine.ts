@@ -569,13 +569,17 @@ export class Engine implements EngineApi {
       }
       this.metrics.recommendationsTotal.inc({ sink: 'topic' }, lists.length);
       this.metrics.listsRemadeTotal.inc(lists.length);
-      for (const { rec, value } of lists) if (!this.olderThanHeld(rec.userId, rec.generatedAt)) this.publish(rec, value, {});
+      for (const { rec, value } of lists) {
+        // erased (or let go) while the list was on its way: its latest list is not this process's to hold
+        if (this.model.users.knowsUser(rec.userId) && !this.olderThanHeld(rec.userId, rec.generatedAt)) this.publish(rec, value, {});
+      }
     } finally {
       this.refilling = false;
     }
   }
 
   private readonly refillFailed = (err: unknown): void => {
+    if (this.stopping) return;
     this.logger.warn(
       { err },
       'writing lists made again for users whose lists were empty failed; they are made again after the next change of the item table',
