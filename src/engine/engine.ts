@@ -541,8 +541,7 @@ export class Engine implements EngineApi {
    */
   private async refillEmptyLists(): Promise<void> {
     const pipeline = this.pipeline;
-    const codec = this.codec;
-    if (pipeline === null || codec === null) return;
+    if (pipeline === null) return;
     const users = this.emptyLists.take(this.tableFollower.version, REFILL_PER_TURN);
     if (users.length === 0) return;
     this.refilling = true;
@@ -553,12 +552,9 @@ export class Engine implements EngineApi {
           this.emptyLists.forget(userId);
           continue;
         }
-        const rec = pipeline.recommend(userId, this.eventClock.now(), null);
-        this.emptyLists.made(userId, rec.items.length);
-        if (rec.items.length === 0) continue;
-        let value = codec.encode(this.config.topics.recommendations, rec);
-        if (value instanceof Promise) value = await value;
-        lists.push({ rec, value });
+        const list = await pipeline.filledList(userId, this.eventClock.now());
+        this.emptyLists.made(userId, list?.rec.items.length ?? 0);
+        if (list !== null) lists.push(list);
       }
       if (lists.length === 0) return;
       try {

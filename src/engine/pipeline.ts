@@ -252,6 +252,13 @@ export class Pipeline {
     };
   }
 
+  /** A list made now for the user, with no trigger event, and its encoding; null while it would have no items. */
+  async filledList(userId: string, now: number): Promise<{ rec: Recommendation; value: Buffer } | null> {
+    const rec = this.recommend(userId, now, null);
+    if (rec.items.length === 0) return null;
+    return { rec, value: await this.codec.encode(this.config.topics.recommendations, rec) };
+  }
+
   /** The record of a list on the recommendations topic, `value` being the list encoded. */
   listRecord(rec: Recommendation, value: Buffer): OutgoingRecord {
     const headers = { [ORIGIN_HEADER]: this.origin, [GENERATED_AT_HEADER]: String(rec.generatedAt) };
