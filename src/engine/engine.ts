@@ -9,7 +9,6 @@ import { tpKey } from '../log/topic-partition.js';
 import type { BatchApplied, EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { ItemDeltaBatch } from '../model/item-delta.js';
 import { NeighborTable } from '../model/neighbor-table.js';
 import type { Recommender } from '../model/recommender.js';
 import type { ForgottenCounts, ModelDigest, SimilarItem } from '../model/types.js';
@@ -18,20 +17,21 @@ import type { Admission, EngineApi, IngestResult, Readiness, RecommendationListe
 import type { EventCodec } from './codec.js';
 import { CommitGate } from './commit-gate.js';
 import { EmptyLists } from './empty-lists.js';
+import { ErasureTakeBacks } from './erasure-take-backs.js';
 import { ERASURE_KEY_PREFIX, type Erasure, Erasures } from './erasures.js';
 import { EngineNotStarted, StatePartitionsMismatch } from './errors.js';
 import { EventClock } from './event-clock.js';
 import { HeapPressure } from './heap-pressure.js';
 import { commitWhenIdle } from './idle-commit.js';
 import { inputRecord } from './input-record.js';
-import { deltaRecords } from './internal-records.js';
 import { ItemOwner } from './item-owner.js';
 import { LatestLists, latestListCapacity } from './latest-lists.js';
 import { NeighborFollower } from './neighbor-follower.js';
 import { OutputQueue } from './output-queue.js';
 import { ParamsSync } from './params-sync.js';
-import { GENERATED_AT_HEADER, ORIGIN_HEADER, Pipeline } from './pipeline.js';
+import { type ErasureCheck, GENERATED_AT_HEADER, ORIGIN_HEADER, Pipeline } from './pipeline.js';
 import { RefusedSources } from './refused-sources.js';
+import { UnappliedErasures } from './unapplied-erasures.js';
 import { type PartitionProgress, UserStore } from './user-store.js';
 
 const MODEL_VERSION = 'recstream-knn-ftrl/1';
@@ -117,13 +117,12 @@ export class Engine implements EngineApi {
   private timers: NodeJS.Timeout[] = [];
   private restoring = 0;
   private batchesInFlight = 0;
-  /** Users erased by changelog records read since the last applyErasures(). */
-  private readonly erasedElsewhere: string[] = [];
+  /** Erasures read from the changelog since the last applyErasures(). */
+  private readonly erasedElsewhere: Erasure[] = [];
   /** Erasures this process made and applied at once (`user@erasedAt`), skipped when read back. */
   private readonly erasedHere = new Set<string>();
-  /** Names this process: its erasure take-backs as a delta source of their own, its lists in ORIGIN_HEADER. */
+  /** Names this process: its lists in ORIGIN_HEADER. */
   private readonly instance = randomUUID();
-  private erasureBatches = 0;
   private started = false;
   private joined = false;
   private joining: Promise<void> = Promise.resolve();
@@ -315,8 +314,7 @@ export class Engine implements EngineApi {
         await this.log.readRange({ topic, partition }, from.toString(), high, (records) => {
           for (const r of records) {
             const erasure = this.erasures.load(r);
-            if (erasure !== null && !this.erasedHere.delete(`${erasure.userId}@${erasure.erasedAt}`))
-              this.erasedElsewhere.push(erasure.userId);
+            if (erasure !== null && !this.erasedHere.delete(`${erasure.userId}@${erasure.erasedAt}`)) this.erasedElsewhere.push(erasure);
             this.refused.load(r);
           }
         });
@@ -359,8 +357,18 @@ export class Engine implements EngineApi {
         const started = performance.now();
         const inputs = committed.filter((c) => c.partition === number);
         let stored: { keys: number; bytes: number } | null = null;
+        // replays the input skipping the events of erasures this process applied before
+        let erased: ErasureCheck = (userId, record) => this.erasures.covers(userId, record);
+        const takeBacks = new ErasureTakeBacks(this.model.users);
+        let unapplied: UnappliedErasures | null = null;
         if (inputs.every((c) => !this.appliedUpTo.has(tpKey(c)))) {
-          const restored = await this.userStore.restore(number, (userId, seen) => this.erasures.unseenBy(userId, seen));
+          const pending = new UnappliedErasures(this.erasures, number, takeBacks);
+          unapplied = pending;
+          const restored = await this.userStore.restore(number, (userId, seen, checkpointSeen) =>
+            pending.keep(userId, seen, checkpointSeen),
+          );
+          pending.opened(restored.checkpoint?.seen ?? {});
+          erased = (userId, record) => pending.skip(userId, record);
           stored = restored;
           this.eventsIn.set(number, restored.checkpoint?.events ?? 0);
           if (restored.checkpoint !== null) this.eventClock.observe(restored.checkpoint.newest);
@@ -386,7 +394,7 @@ export class Engine implements EngineApi {
           if (to <= from) continue;
           await this.log.readRange(c, from.toString(), to.toString(), async (records) => {
             const judged = records.filter((r) => !this.refused.covers(r));
-            const result = await pipeline.replay(judged, this.wall(), (userId, record) => this.erasures.covers(userId, record));
+            const result = await pipeline.replay(judged, this.wall(), erased);
             replayed += result.applied;
             this.eventsIn.set(number, (this.eventsIn.get(number) ?? 0) + result.applied);
             this.userStore.learntIn(number, result.learnt);
@@ -394,6 +402,8 @@ export class Engine implements EngineApi {
           });
           this.appliedUpTo.set(key, to);
         }
+        unapplied?.finish();
+        await this.sendTakeBacks(takeBacks, 'erasures applied on restore');
         const seconds = (performance.now() - started) / 1000;
         this.metrics.restoreSeconds.observe({ store: 'user' }, seconds);
         this.logger.info(
@@ -665,28 +675,38 @@ export class Engine implements EngineApi {
    */
   private async applyErasures(): Promise<void> {
     await this.followChangelog();
-    const users = this.erasedElsewhere.splice(0);
-    if (users.length === 0) return;
-    const deltas = new ItemDeltaBatch(() => this.model.users.landmark);
-    let held = 0;
-    for (const userId of users) {
-      if (this.model.users.forgetUser(userId, deltas)) held++;
+    const erasures = this.erasedElsewhere.splice(0);
+    if (erasures.length === 0) return;
+    const takeBacks = new ErasureTakeBacks(this.model.users);
+    for (const erasure of erasures) {
+      const home = this.userStore.homeOf(erasure.userId);
+      if (home !== undefined) takeBacks.forget(erasure, home);
+      this.latest.delete(erasure.userId);
+      this.emptyLists.forget(erasure.userId);
+    }
+    await this.sendTakeBacks(takeBacks, 'erasures applied', erasures.length);
+  }
+
+  /**
+   * Sends the take-backs of users forgotten for their erasure to the items' owners, behind the deltas
+   * already on their way (a take-back never passes what it takes back), then deletes their records:
+   * a crash in between leaves the record to a restore, which sends the take-backs again as the same
+   * source (applied once).
+   */
+  private async sendTakeBacks(takeBacks: ErasureTakeBacks, message: string, erasures = takeBacks.homes().length): Promise<void> {
+    const homes = takeBacks.homes();
+    if (erasures > 0)
+      // counts only: an erasure's log line must not name whom it erased
+      this.logger.info({ erasures, held: homes.length, items: takeBacks.items }, message);
+    if (homes.length === 0) return;
+    const { records, deltas } = takeBacks.records(this.config.topics.itemDeltas, this.deltaPartitions, this.config.itemDeltasFormat);
+    await this.outputs.send(records);
+    this.metrics.itemDeltasTotal.inc({ outcome: 'sent' }, deltas);
+    await this.userStore.tombstone(homes);
+    for (const [userId] of homes) {
       this.latest.delete(userId);
       this.emptyLists.forget(userId);
     }
-    // counts only: an erasure's log line must not name whom it erased
-    this.logger.info({ erasures: users.length, held, items: deltas.size }, 'erasures applied');
-    await this.produceErasureDeltas(deltas);
-  }
-
-  /** Take-backs of erasures, numbered in order as a delta source of this process's own (applied once). */
-  private async produceErasureDeltas(batch: ItemDeltaBatch): Promise<void> {
-    if (batch.size === 0) return;
-    const n = ++this.erasureBatches;
-    const deltas = batch.take({ topic: `erasure/${this.instance}`, partition: 0, from: n - 1, to: n });
-    // behind the deltas already on their way, so a take-back never passes what it takes back
-    await this.outputs.send(deltaRecords(deltas, this.config.topics.itemDeltas, this.deltaPartitions, this.config.itemDeltasFormat));
-    this.metrics.itemDeltasTotal.inc({ outcome: 'sent' }, deltas.length);
   }
 
   /** Refreshes the model gauges once any refresh under way has ended (one at a time: each spans turns). */
@@ -811,16 +831,27 @@ export class Engine implements EngineApi {
       },
     ]);
     this.erasures.add(erasure);
-    const count = this.partitionCount.get(this.config.topics.clicks) ?? 1;
-    await this.userStore.tombstone(userId, [partitionForKey(asked, count), partitionForKey(userId, count)]);
-    // what the user's history added to item state goes back to the items' owners as negative deltas
-    const deltas = new ItemDeltaBatch(() => this.model.users.landmark);
-    const known = this.model.users.forgetUser(userId, deltas);
-    this.logger.info({ erasures: 1, held: known ? 1 : 0, items: deltas.size }, 'erasure written');
-    await this.produceErasureDeltas(deltas);
+    // Held here, the user is forgotten now. Held elsewhere, their process reads the marker and forgets
+    // them; held nowhere (mid-rebalance), the process restoring their partition does, from their record.
+    const takeBacks = new ErasureTakeBacks(this.model.users);
+    const home = this.userStore.homeOf(userId);
+    const known = home !== undefined && takeBacks.forget(erasure, home);
+    await this.sendTakeBacks(takeBacks, 'erasure written', 1);
     const hadList = this.latest.delete(userId);
     this.emptyLists.forget(userId);
-    return known || hadList;
+    return known || hadList || !this.holdsEveryHomeOf(asked, userId);
+  }
+
+  /**
+   * True when this process holds, restored, every input partition the user's events can come by (by
+   * the id as sent or its pseudonym): knowing nothing of them, it can then say no process does.
+   */
+  private holdsEveryHomeOf(asked: string, userId: string): boolean {
+    if (this.restoring > 0) return false;
+    const count = this.partitionCount.get(this.config.topics.clicks) ?? 1;
+    return [asked, userId].every((id) =>
+      this.owned.has(tpKey({ topic: this.config.topics.clicks, partition: partitionForKey(id, count) })),
+    );
   }
 
   digest(): ModelDigest {

@@ -5,9 +5,11 @@ import type { EventLog, GroupConsumer, LogRecord, PartitionBatch, TopicPartition
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ChangedKeys } from '../model/changed-keys.js';
+import type { ItemDelta } from '../model/item-delta.js';
 import type { ItemSide } from '../model/item-side.js';
 import { type NeighborRecord, neighborRecord } from '../model/neighbor-row.js';
 import { CommitGate } from './commit-gate.js';
+import { ERASURE_SOURCE_PREFIX, erasureSourceEnded } from './erasures.js';
 import { StatePartitionsMismatch } from './errors.js';
 import { commitWhenIdle } from './idle-commit.js';
 import { decodeDeltas, recordValue, rowRecords } from './internal-records.js';
@@ -120,6 +122,10 @@ export class ItemOwner {
         continue;
       }
       const lane = String(r.partition);
+      if (this.anotherSending(deltas, lane)) {
+        duplicates += deltas.length;
+        continue;
+      }
       for (const delta of deltas) {
         if (this.items.applyDelta(delta, lane)) applied++;
         else duplicates++;
@@ -127,6 +133,18 @@ export class ItemOwner {
     }
     if (applied > 0) this.metrics.itemDeltasTotal.inc({ outcome: 'applied' }, applied);
     if (duplicates > 0) this.metrics.itemDeltasTotal.inc({ outcome: 'duplicate' }, duplicates);
+  }
+
+  /**
+   * True for a record of an erasure's take-backs of which another sending was applied in this lane:
+   * the process holding the user may have sent them before it crashed, and the one restoring the
+   * user's record sends them again (each sending's deltas are its own, so only one may count).
+   */
+  private anotherSending(deltas: readonly ItemDelta[], lane: string): boolean {
+    const source = deltas[0]?.source;
+    if (source === undefined || !source.topic.startsWith(ERASURE_SOURCE_PREFIX)) return false;
+    const done = this.items.appliedOf(lane, source);
+    return done !== undefined && done.to !== source.to;
   }
 
   /**
@@ -226,7 +244,9 @@ export class ItemOwner {
       const at = this.appliedUpTo.get(tpKey(tp));
       if (at !== undefined) applied.set(tp.partition, at);
     }
-    await this.store.commit(applied, this.partitionCount, Date.now(), owing);
+    const now = Date.now();
+    this.items.forgetSources((topic) => erasureSourceEnded(topic, now));
+    await this.store.commit(applied, this.partitionCount, now, owing);
     await this.purge(applied);
   }
 

@@ -26,6 +26,11 @@ export interface UserCheckpoint {
   t0: number | null;
   /** The writer's ranker and regression, taken by a restarted process that has trained on nothing yet. */
   params: ParamsSnapshot;
+  /**
+   * How far the writer had read the changelog (partition → next offset), every erasure up to there
+   * applied to the partition's users. Absent in checkpoints written before it was kept: none known applied.
+   */
+  seen?: Record<string, string>;
 }
 
 /** What a partition's commit covers: the input offsets applied and the events learnt up to them. */
@@ -119,7 +124,8 @@ export class UserStore {
     const t0 = this.model.users.landmark;
     const newest = this.model.users.newestTime;
     const checkpoints: Array<[number, UserCheckpoint]> = [];
-    for (const [partition, p] of progress) checkpoints.push([partition, { offsets: p.offsets, events: p.events, newest, t0, params }]);
+    for (const [partition, p] of progress)
+      checkpoints.push([partition, { offsets: p.offsets, events: p.events, newest, t0, params, seen }]);
     const owed = new OwedRecords(homes, (id) => this.stored(id, seen));
     this.owed = owed;
     try {
@@ -138,21 +144,24 @@ export class UserStore {
   }
 
   /**
-   * Loads a user-state partition into the user side, leaving out users whose record may predate an
-   * erasure (`erased`); returns its checkpoint (null: never written).
+   * Loads a user-state partition into the user side, each record `kept` by the record's `seen` and the
+   * checkpoint's (what its writer and the partition's last writer had read of the changelog); returns
+   * its checkpoint (null: never written).
    */
   restore(
     partition: number,
-    erased: (userId: string, seen: Record<string, string>) => boolean,
+    kept: (userId: string, seen: Readonly<Record<string, string>>, checkpointSeen: Readonly<Record<string, string>>) => boolean,
   ): Promise<RestoredPartition<UserCheckpoint>> {
+    let checkpointSeen: Readonly<Record<string, string>> = {};
     return this.store.restore(
       partition,
       (id, stored) => {
-        if (erased(id, stored.seen)) return;
+        if (!kept(id, stored.seen, checkpointSeen)) return;
         this.model.users.loadRecord(id, stored.user);
         this.homes.set(id, partition);
       },
       (checkpoint) => {
+        checkpointSeen = checkpoint.seen ?? {};
         this.model.users.adoptLandmark(checkpoint.t0);
         this.model.users.countRestored(checkpoint.events);
         this.model.loadParams(checkpoint.params);
@@ -160,17 +169,10 @@ export class UserStore {
     );
   }
 
-  /**
-   * Erasure: the user's record goes at once (a restore must never bring the user back), from every
-   * partition it may live in: where it is held, and where the original id's or the pseudonym's hash
-   * puts it (a process not holding the user cannot know which kind of producer wrote its events).
-   */
-  tombstone(userId: string, partitions: Iterable<number>): Promise<number> {
-    const where = new Set(partitions);
-    const home = this.homes.get(userId);
-    if (home !== undefined) where.add(home);
+  /** Erasure: the records of users forgotten, each in its partition (a restore must never bring them back). */
+  tombstone(users: ReadonlyArray<[userId: string, partition: number]>): Promise<number> {
     return this.store.write(
-      [...where].map((p): StoreEntry<StoredUser> => [userId, null, p]),
+      users.map(([userId, partition]): StoreEntry<StoredUser> => [userId, null, partition]),
       [],
     );
   }

@@ -328,6 +328,22 @@ export class ItemSide implements ItemUpdates, ItemView {
     return last.key;
   }
 
+  /** How far applyDelta has applied the source in the lane (undefined: nothing of it). */
+  appliedOf(lane: string, source: DeltaSource): { to: number; seq: number } | undefined {
+    return this.state.appliedSources.get(this.sourceKey(lane, source));
+  }
+
+  /** Forgets what applyDelta applied of the sources whose topic `ended` names (they send nothing more); returns how many. */
+  forgetSources(ended: (topic: string) => boolean): number {
+    let forgotten = 0;
+    for (const key of this.state.appliedSources.keys()) {
+      if (!ended(key.slice(key.indexOf('|') + 1, key.lastIndexOf(':')))) continue;
+      this.state.appliedSources.delete(key);
+      forgotten++;
+    }
+    return forgotten;
+  }
+
   /** Per delta lane, what applyDelta has applied: stored with a partition's records. */
   appliedSources(lane: string): Array<[string, { to: number; seq: number }]> {
     const prefix = `${lane}|`;

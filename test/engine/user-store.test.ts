@@ -17,8 +17,8 @@ function storeOf(log: MemoryLog): { model: Recommender; store: UserStore } {
 /** The item ids of each user a fresh process restores from the log's two user-state partitions. */
 async function restoredHistories(log: MemoryLog, users: readonly string[]): Promise<Record<string, string[]>> {
   const { model, store } = storeOf(log);
-  await store.restore(0, () => false);
-  await store.restore(1, () => false);
+  await store.restore(0, () => true);
+  await store.restore(1, () => true);
   return Object.fromEntries(users.map((id) => [id, (model.users.record(id)?.history.items ?? []).map((entry) => entry[0])]));
 }
 

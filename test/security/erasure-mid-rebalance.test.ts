@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunningApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { MemoryLog } from '../../src/log/memory.js';
+import type { EventLog } from '../../src/log/types.js';
+import { postEvents, startTestApp, waitFor } from '../helpers/app.js';
+import { ReadApi } from '../helpers/read-api.js';
+
+const ADMIN_TOKEN = 'erasure-mid-rebalance-admin-token';
+const MINUTE = 60_000;
+// a pair or transition is shown once two users are behind it: one taken back too many hides it
+const env = { ADMIN_TOKEN, MODEL_MIN_SUPPORT_USERS: '2' };
+const userStateTopic = loadConfig(env).topics.userState;
+
+function trail(userId: string, items: string[], start: number): unknown[] {
+  return items.map((itemId, k) => ({ eventId: `${userId}-${items[0]}-${k}`, userId, type: 'view', itemId, timestamp: start + k * MINUTE }));
+}
+
+/**
+ * `log` as one process sees it: closing it leaves it to the next process (the app closes its log when
+ * it stops), and with `held`, its restore of the user state waits until `open` is called.
+ */
+function processView(log: MemoryLog, held = false): { log: EventLog; reached: Promise<void>; open: () => void } {
+  let open = (): void => undefined;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let reach = (): void => undefined;
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  const view = new Proxy(log, {
+    get(target, name) {
+      if (name === 'close') return async () => undefined;
+      if (name === 'readRange' && held)
+        return async (...args: Parameters<MemoryLog['readRange']>) => {
+          if (args[0].topic === userStateTopic) {
+            reach();
+            await opened;
+          }
+          return target.readRange(...args);
+        };
+      const value = Reflect.get(target, name, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { log: view, reached, open };
+}
+
+const ids = (similar: Array<{ itemId: string }>): string[] => similar.map((s) => s.itemId);
+
+describe('an erasure while no process holds the user', () => {
+  const apps: RunningApp[] = [];
+  const gates: Array<() => void> = [];
+  afterEach(async () => {
+    for (const open of gates.splice(0)) open();
+    for (const app of apps.splice(0)) await app.stop();
+  });
+
+  it('is taken back from the item counts by the process that restores the user, once, and holds after a restart', async () => {
+    const log = new MemoryLog({ partitions: 1 });
+    const first = await startTestApp(env, { log: processView(log).log });
+    apps.push(first);
+    const base = Date.now() - 3 * 60 * MINUTE;
+    const events = [
+      // two people walked secret-a → secret-b → secret-c, one of whom will be erased
+      ...trail('erased-e', ['secret-a', 'secret-b', 'secret-c'], base),
+      ...trail('other-f', ['secret-a', 'secret-b', 'secret-c'], base + 10 * MINUTE),
+      // three walked open-a → open-b → open-c, the erased one among them
+      ...trail('erased-e', ['open-a', 'open-b', 'open-c'], base + 20 * MINUTE),
+      ...trail('other-g', ['open-a', 'open-b', 'open-c'], base + 30 * MINUTE),
+      ...trail('other-h', ['open-a', 'open-b', 'open-c'], base + 40 * MINUTE),
+    ];
+    expect((await postEvents(first, events)).body.accepted).toBe(events.length);
+    const before = await new ReadApi(first, ADMIN_TOKEN).whenApplied(events.length);
+    expect(ids(await new ReadApi(first, ADMIN_TOKEN).similar('secret-a'))).toEqual(expect.arrayContaining(['secret-b', 'secret-c']));
+    // the process holding everyone stops: its state is in the stores, and nobody holds the users
+    await first.stop();
+    apps.length = 0;
+
+    // the next process is asked to erase while it is still restoring the partition
+    const held = processView(log, true);
+    gates.push(held.open);
+    const second = await startTestApp(env, { log: held.log, waitForJoin: false });
+    apps.push(second);
+    const api = new ReadApi(second, ADMIN_TOKEN);
+    await held.reached;
+    expect(await api.erase('erased-e')).toBe(204);
+    held.open();
+
+    const erased = await waitFor(
+      () => api.digest(),
+      (d) => d.users === before.users - 1 && d.settled,
+      20_000,
+    );
+    expect(erased.users).toBe(before.users - 1);
+    await waitFor(
+      () => api.similar('secret-a'),
+      (s) => s.length === 0,
+      20_000,
+    );
+    // taken back once: the two walkers left behind open-a are still shown
+    expect(ids(await api.similar('open-a'))).toEqual(expect.arrayContaining(['open-b', 'open-c']));
+    await second.stop();
+    apps.length = 0;
+
+    const third = await startTestApp(env, { log: processView(log).log });
+    apps.push(third);
+    const again = new ReadApi(third, ADMIN_TOKEN);
+    const restarted = await waitFor(
+      () => again.digest(),
+      (d) => d.settled && d.users > 0,
+      20_000,
+    );
+    expect(restarted.users).toBe(before.users - 1);
+    expect(await again.similar('secret-a')).toEqual([]);
+    expect(ids(await again.similar('open-a'))).toEqual(expect.arrayContaining(['open-b', 'open-c']));
+  });
+});
