@@ -201,14 +201,18 @@ export class PartitionLog {
 
   /**
    * True when compaction in steps has fallen behind: the sealed bytes are more than three times what
-   * the last pass left (a pass at once would have begun at twice). Passes in steps begin well before,
-   * so this is reached when appends outrun them, or when one produce brings about as many bytes as
-   * the partition holds (a state store's commit); compacting at once then keeps the partition within
-   * three times what a pass leaves, plus one produce and the active segment.
+   * the last pass left, plus a segment (a pass at once would have begun at twice). Passes in steps
+   * begin well before, so this is reached when appends outrun them, or when one produce brings about
+   * as many bytes as the partition holds (a state store's commit); compacting at once then keeps the
+   * partition within three times what a pass leaves, plus a segment, one produce and the active
+   * segment. The segment's worth of slack is for a roll, which seals a whole segment at once: in a
+   * table much smaller than a segment (the global table's rows, each rewritten many times over) every
+   * roll made the partition overdue, and the produce that rolled it ran a pass over the segment
+   * (~100 ms) where steps would have compacted it beside the work.
    */
   compactionOverdue(): boolean {
     const sealedBytes = this.totalBytes - this.active.size;
-    return this.compacted && this.dirtyBytes > 0 && sealedBytes > OVERDUE_FACTOR * this.keptBytes;
+    return this.compacted && this.dirtyBytes > 0 && sealedBytes > OVERDUE_FACTOR * this.keptBytes + this.policy.segmentBytes;
   }
 
   /** Compacts now, to the end: a pass under way is finished, then one over what it left if due. */

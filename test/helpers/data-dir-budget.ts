@@ -102,9 +102,9 @@ function indexBudget(logBytes: number, segments: number): number {
  *   most MAX_BATCH events, its lists and item deltas) stay under one segment, so R + S.
  * - compacted: a pass leaves at most one frame per key in the sealed segments, its newest (L: those
  *   frames together, tombstones kept for their 24 h included); the next pass runs in steps beside the
- *   work, and a produce that leaves the sealed bytes above three times what the last pass left
- *   compacts at once, so sealed ≤ 3·L plus one produce (each key at most once, its newest frame:
- *   ≤ L), and the active segment ≤ S: 4·L + S.
+ *   work, and a produce that leaves the sealed bytes above three times what the last pass left plus
+ *   a segment compacts at once, so sealed ≤ 3·L + S plus one produce (each key at most once, its
+ *   newest frame: ≤ L), and the active segment ≤ S: 4·L + 2·S.
  * Both plus the index files of their sealed segments.
  */
 export function dataDirUsage(dataDir: string, retention: RetentionLimits): DataDirUsage {
@@ -124,7 +124,7 @@ export function dataDirUsage(dataDir: string, retention: RetentionLimits): DataD
       inTopics += logBytes + indexBytes;
       const { keys, liveBytes } = spec.compacted ? liveKeys(logs.map((f) => f.path).sort()) : { keys: 0, liveBytes: 0 };
       const logBudget = spec.compacted
-        ? 4 * liveBytes + policy.segmentBytes
+        ? 4 * liveBytes + 2 * policy.segmentBytes
         : (retention.bytes ?? Number.POSITIVE_INFINITY) + policy.segmentBytes;
       // neighbouring segments together exceed S (rolled once full, or merged by compaction while they fit)
       const segmentsBudget = 2 * Math.ceil(logBudget / policy.segmentBytes) + 1;
