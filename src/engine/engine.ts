@@ -110,6 +110,11 @@ export class Engine implements EngineApi {
   private readonly userCommitFailed = (err: unknown): void =>
     this.logger.warn({ err }, 'writing the user state failed; tried again at the next interval');
   private readonly owned = new Set<string>();
+  /**
+   * User-state partition numbers being restored: an erasure of a user of one of them waits for the
+   * restore to end, which may be replaying the user's events from before it (and then forgets them).
+   */
+  private readonly restoringNumbers = new Set<number>();
   private pipeline: Pipeline | null = null;
   private codec: EventCodec | null = null;
   private consumer: GroupConsumer | null = null;
@@ -354,6 +359,7 @@ export class Engine implements EngineApi {
       await this.expireRefusals(partitions);
       const committed = await consumer.committed(partitions);
       for (const number of new Set(partitions.map((tp) => tp.partition))) {
+        this.restoringNumbers.add(number);
         const started = performance.now();
         const inputs = committed.filter((c) => c.partition === number);
         let stored: { keys: number; bytes: number } | null = null;
@@ -403,6 +409,7 @@ export class Engine implements EngineApi {
           this.appliedUpTo.set(key, to);
         }
         unapplied?.finish();
+        this.restoringNumbers.delete(number);
         await this.sendTakeBacks(takeBacks, 'erasures applied on restore');
         const seconds = (performance.now() - started) / 1000;
         this.metrics.restoreSeconds.observe({ store: 'user' }, seconds);
@@ -413,6 +420,7 @@ export class Engine implements EngineApi {
       }
     } finally {
       this.restoring--;
+      if (this.restoring === 0) this.restoringNumbers.clear();
     }
   }
 
@@ -678,13 +686,19 @@ export class Engine implements EngineApi {
     const erasures = this.erasedElsewhere.splice(0);
     if (erasures.length === 0) return;
     const takeBacks = new ErasureTakeBacks(this.model.users);
+    let applied = 0;
     for (const erasure of erasures) {
-      const home = this.userStore.homeOf(erasure.userId);
-      if (home !== undefined) takeBacks.forget(erasure, home);
       this.latest.delete(erasure.userId);
       this.emptyLists.forget(erasure.userId);
+      const home = this.userStore.homeOf(erasure.userId);
+      if (home !== undefined && this.restoringNumbers.has(home)) {
+        this.erasedElsewhere.push(erasure);
+        continue;
+      }
+      applied++;
+      if (home !== undefined) takeBacks.forget(erasure, home);
     }
-    await this.sendTakeBacks(takeBacks, 'erasures applied', erasures.length);
+    await this.sendTakeBacks(takeBacks, 'erasures applied', applied);
   }
 
   /**
@@ -835,7 +849,10 @@ export class Engine implements EngineApi {
     // them; held nowhere (mid-rebalance), the process restoring their partition does, from their record.
     const takeBacks = new ErasureTakeBacks(this.model.users);
     const home = this.userStore.homeOf(userId);
-    const known = home !== undefined && takeBacks.forget(erasure, home);
+    // their partition's restore may be replaying their events from before the erasure: after it
+    const afterRestore = home !== undefined && this.restoringNumbers.has(home);
+    if (afterRestore) this.erasedElsewhere.push(erasure);
+    const known = home !== undefined && (afterRestore || takeBacks.forget(erasure, home));
     await this.sendTakeBacks(takeBacks, 'erasure written', 1);
     const hadList = this.latest.delete(userId);
     this.emptyLists.forget(userId);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { MemoryLog } from '../../src/log/memory.js';
-import type { EventLog } from '../../src/log/types.js';
+import type { EventLog, OutgoingRecord } from '../../src/log/types.js';
 import { postEvents, startTestApp, waitFor } from '../helpers/app.js';
 import { ReadApi } from '../helpers/read-api.js';
 
@@ -10,17 +10,24 @@ const ADMIN_TOKEN = 'erasure-mid-rebalance-admin-token';
 const MINUTE = 60_000;
 // a pair or transition is shown once two users are behind it: one taken back too many hides it
 const env = { ADMIN_TOKEN, MODEL_MIN_SUPPORT_USERS: '2' };
-const userStateTopic = loadConfig(env).topics.userState;
+const topics = loadConfig(env).topics;
 
 function trail(userId: string, items: string[], start: number): unknown[] {
   return items.map((itemId, k) => ({ eventId: `${userId}-${items[0]}-${k}`, userId, type: 'view', itemId, timestamp: start + k * MINUTE }));
 }
 
+interface ViewOptions {
+  /** A topic whose reads wait until `open` is called. */
+  hold?: string;
+  /** While true, writes to the user-state store are lost, as if the process died before making them. */
+  losesState?: () => boolean;
+}
+
 /**
  * `log` as one process sees it: closing it leaves it to the next process (the app closes its log when
- * it stops), and with `held`, its restore of the user state waits until `open` is called.
+ * it stops); `hold` and `losesState` as their comments say.
  */
-function processView(log: MemoryLog, held = false): { log: EventLog; reached: Promise<void>; open: () => void } {
+function processView(log: MemoryLog, options: ViewOptions = {}): { log: EventLog; reached: Promise<void>; open: () => void } {
   let open = (): void => undefined;
   const opened = new Promise<void>((resolve) => {
     open = resolve;
@@ -32,13 +39,18 @@ function processView(log: MemoryLog, held = false): { log: EventLog; reached: Pr
   const view = new Proxy(log, {
     get(target, name) {
       if (name === 'close') return async () => undefined;
-      if (name === 'readRange' && held)
+      if (name === 'readRange' && options.hold !== undefined)
         return async (...args: Parameters<MemoryLog['readRange']>) => {
-          if (args[0].topic === userStateTopic) {
+          if (args[0].topic === options.hold) {
             reach();
             await opened;
           }
           return target.readRange(...args);
+        };
+      if (name === 'produce' && options.losesState !== undefined)
+        return async (records: OutgoingRecord[]) => {
+          const kept = options.losesState?.() ? records.filter((r) => r.topic !== topics.userState) : records;
+          if (kept.length > 0) await target.produce(kept);
         };
       const value = Reflect.get(target, name, target) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
@@ -79,7 +91,7 @@ describe('an erasure while no process holds the user', () => {
     apps.length = 0;
 
     // the next process is asked to erase while it is still restoring the partition
-    const held = processView(log, true);
+    const held = processView(log, { hold: topics.userState });
     gates.push(held.open);
     const second = await startTestApp(env, { log: held.log, waitForJoin: false });
     apps.push(second);
@@ -115,5 +127,57 @@ describe('an erasure while no process holds the user', () => {
     expect(restarted.users).toBe(before.users - 1);
     expect(await again.similar('secret-a')).toEqual([]);
     expect(ids(await again.similar('open-a'))).toEqual(expect.arrayContaining(['open-b', 'open-c']));
+  });
+
+  it('asked of the process replaying the user’s events, takes back all of them once the replay has them', async () => {
+    const log = new MemoryLog({ partitions: 1 });
+    let died = false;
+    const first = await startTestApp({ ...env, STATE_COMMIT_MS: '200' }, { log: processView(log, { losesState: () => died }).log });
+    apps.push(first);
+    const firstApi = new ReadApi(first, ADMIN_TOKEN);
+    const base = Date.now() - 3 * 60 * MINUTE;
+    const stored = [
+      ...trail('erased-e', ['secret-a', 'secret-b', 'secret-c'], base),
+      ...trail('other-f', ['secret-a', 'secret-b', 'secret-c'], base + 10 * MINUTE),
+    ];
+    expect((await postEvents(first, stored)).body.accepted).toBe(stored.length);
+    await firstApi.whenApplied(stored.length);
+    await waitFor(
+      () => first.engine.stateWritten(),
+      (written) => written,
+    );
+    // the process dies before its next user-state commit: what follows is in the input, not the store
+    died = true;
+    const replayed = [
+      ...trail('erased-e', ['secret-x', 'secret-y'], base + 20 * MINUTE),
+      ...trail('other-f', ['secret-x', 'secret-y'], base + 30 * MINUTE),
+    ];
+    expect((await postEvents(first, replayed)).body.accepted).toBe(replayed.length);
+    const before = await firstApi.whenApplied(stored.length + replayed.length);
+    expect(ids(await firstApi.similar('secret-x'))).toContain('secret-y');
+    await first.stop();
+    apps.length = 0;
+
+    // the next process has the user from the store and is asked to erase while it replays the rest
+    const held = processView(log, { hold: topics.clicks });
+    gates.push(held.open);
+    const second = await startTestApp(env, { log: held.log, waitForJoin: false });
+    apps.push(second);
+    const api = new ReadApi(second, ADMIN_TOKEN);
+    await held.reached;
+    expect(await api.erase('erased-e')).toBe(204);
+    held.open();
+
+    await waitFor(
+      () => api.digest(),
+      (d) => d.users === before.users - 1 && d.settled,
+      20_000,
+    );
+    // the pairs of the stored history and of the replayed events are both taken back
+    await waitFor(
+      async () => [await api.similar('secret-a'), await api.similar('secret-x')],
+      ([a, x]) => a!.length === 0 && x!.length === 0,
+      20_000,
+    );
   });
 });
