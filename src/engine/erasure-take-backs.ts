@@ -1,10 +1,25 @@
 import { randomInt } from 'node:crypto';
+import { partitionForKey } from '../log/partitioner.js';
 import type { OutgoingRecord } from '../log/types.js';
 import { ItemDeltaBatch } from '../model/item-delta.js';
 import type { UserSide } from '../model/user-side.js';
 import type { DeltaFormat } from './delta-codec.js';
 import { type Erasure, erasureSource } from './erasures.js';
 import { deltaRecords } from './internal-records.js';
+
+const laneMarks = new Map<string, string>();
+
+/** An item id no item has (it starts with NUL), routed to `lane` of `partitions`. */
+function laneMark(lane: number, partitions: number): string {
+  const key = `${lane}/${partitions}`;
+  let mark = laneMarks.get(key);
+  for (let k = 0; mark === undefined; k++) {
+    const id = `\u0000erasure-${k}`;
+    if (partitionForKey(id, partitions) === lane) mark = id;
+  }
+  laneMarks.set(key, mark);
+  return mark;
+}
 
 interface Forgotten {
   erasure: Erasure;
@@ -41,15 +56,24 @@ export class ErasureTakeBacks {
     return this.forgotten.reduce((n, f) => n + f.deltas.size, 0);
   }
 
-  /** The take-backs as item-delta records, each erasure and partition a source of its own. */
+  /**
+   * The take-backs as item-delta records, each erasure and partition a source of its own. Every lane
+   * (item-deltas partition) hears of the sending, one it has no take-back for by an empty delta: an
+   * owner ignores another sending of the erasure only in a lane that heard of one, and another
+   * sending may hold events this one's holder never applied (it skipped them once it knew).
+   */
   records(topic: string, partitions: number, format: DeltaFormat | undefined): { records: OutgoingRecord[]; deltas: number } {
     const records: OutgoingRecord[] = [];
     let deltas = 0;
     for (const f of this.forgotten) {
-      if (f.deltas.size === 0) continue;
-      const taken = f.deltas.take(erasureSource(f.erasure, f.home, this.attempt));
-      deltas += taken.length;
-      records.push(...deltaRecords(taken, topic, partitions, format));
+      const source = erasureSource(f.erasure, f.home, this.attempt);
+      const taken = f.deltas.take(source);
+      const reached = new Set(taken.map((d) => partitionForKey(d.item, partitions)));
+      const marks = new ItemDeltaBatch(() => this.users.landmark);
+      for (let lane = 0; lane < partitions; lane++) if (!reached.has(lane)) marks.mark(laneMark(lane, partitions));
+      const all = [...taken, ...marks.take(source)];
+      deltas += all.length;
+      records.push(...deltaRecords(all, topic, partitions, format));
     }
     return { records, deltas };
   }

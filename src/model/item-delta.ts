@@ -108,6 +108,11 @@ export class ItemDeltaBatch implements ItemUpdates {
     return this.entry(item).delta;
   }
 
+  /** An empty delta for the item: its record says only that the batch's source reached the item's owner. */
+  mark(itemId: string): void {
+    this.of(itemId);
+  }
+
   touch(itemId: string, time: number): void {
     const e = this.entry(itemId);
     if (time > e.delta.touch) e.delta.touch = time;

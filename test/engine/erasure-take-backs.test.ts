@@ -12,11 +12,12 @@ import { ItemSide } from '../../src/model/item-side.js';
 import { ModelState } from '../../src/model/state.js';
 import { UserSide } from '../../src/model/user-side.js';
 import { waitFor } from '../helpers/app.js';
-import { randomStream } from '../model/helpers.js';
+import { randomStream, view } from '../model/helpers.js';
 
 const config = loadConfig({ LOG_LEVEL: 'silent', NEIGHBOR_PUBLISH_MS: '60000', STATE_COMMIT_MS: '60000' });
 const PARTITIONS = 2;
 const ITEMS = 80;
+const LANES = 4;
 
 describe("an erasure's take-backs", () => {
   // The process holding the user may send them and crash before the user's record goes; the process
@@ -85,6 +86,59 @@ describe("an erasure's take-backs", () => {
       const other = new ErasureTakeBacks(restorer);
       expect(other.forget({ userId: 'u4', erasedAt: Date.now(), offsets: {} }, 0)).toBe(true);
       expect(await sent(other.records(itemDeltas, PARTITIONS, undefined).records)).not.toBe(takenBack);
+    } finally {
+      await owner.stop();
+      await log.close();
+    }
+  });
+
+  it('of another sending are ignored in every lane, also lanes the first one had nothing for', async () => {
+    const log = new MemoryLog({ partitions: LANES });
+    const items = new ItemSide(new ModelState(config.model));
+    const owner = new ItemOwner(config, log, items, new Metrics({ defaultMetrics: false }), silentLogger());
+    const itemIds = ['i0', 'i1', 'i2', 'i3', 'i4', 'i5'];
+    const itemState = (): string => JSON.stringify(itemIds.map((id) => items.record(id)));
+    const sent = async (records: ReturnType<typeof deltaRecords>): Promise<string> => {
+      await log.produce(records);
+      await waitFor(
+        async () => {
+          await owner.publish(true);
+          return owner.settled();
+        },
+        (done) => done,
+      );
+      return itemState();
+    };
+    try {
+      const { itemDeltas, itemState: stateTopic, itemNeighbors } = config.topics;
+      await log.ensureTopics([itemDeltas, stateTopic, itemNeighbors].map((topic) => ({ topic, partitions: LANES })));
+      await owner.start();
+      const t = Date.UTC(2026, 0, 1);
+      const step = (userId: string, itemId: string, k: number) => view(`${userId}-${k}`, userId, itemId, t + k * 60_000);
+      // another shopper walked every item; the erased one's first event was applied, then they were
+      // erased and their later events skipped (never applied): a restorer replays all of them
+      const others = itemIds.map((id, k) => step('other', id, k));
+      const first = step('erased', 'i0', 10);
+      const skipped = itemIds.slice(1).map((id, k) => step('erased', id, 11 + k));
+      const holder = new UserSide(new ModelState(config.model));
+      const restorer = new UserSide(new ModelState(config.model));
+      const scratch = new ItemSide(new ModelState(config.model));
+      const batch = new ItemDeltaBatch(() => holder.landmark);
+      for (const e of [...others, first]) holder.learnOne(e, batch, scratch);
+      for (const e of [...others, first, ...skipped]) restorer.learnOne(e, DISCARD_UPDATES, scratch);
+      await sent(deltaRecords(batch.take({ topic: 'clicks', partition: 0, from: 0, to: 7 }), itemDeltas, LANES));
+
+      const erasure: Erasure = { userId: 'erased', erasedAt: Date.now(), offsets: {} };
+      const once = new ErasureTakeBacks(holder, 500);
+      expect(once.forget(erasure, 0)).toBe(true);
+      const onceRecords = once.records(itemDeltas, LANES, undefined).records;
+      const takenBack = await sent(onceRecords);
+      const again = new ErasureTakeBacks(restorer, 900);
+      expect(again.forget(erasure, 0)).toBe(true);
+      const againRecords = again.records(itemDeltas, LANES, undefined).records;
+      // every lane hears of each sending
+      expect(new Set(onceRecords.map((r) => r.partition)).size).toBe(LANES);
+      expect(await sent(againRecords)).toBe(takenBack);
     } finally {
       await owner.stop();
       await log.close();
