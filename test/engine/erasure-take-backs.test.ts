@@ -19,31 +19,44 @@ const PARTITIONS = 2;
 const ITEMS = 80;
 const LANES = 4;
 
+/** An item owner on its own log, and `sent`: records written, applied and their rows published, then the owner's state of `itemIds`. */
+async function ownerOn(lanes: number, itemIds: string[]) {
+  const log = new MemoryLog({ partitions: lanes });
+  const items = new ItemSide(new ModelState(config.model));
+  const metrics = new Metrics({ defaultMetrics: false });
+  const owner = new ItemOwner(config, log, items, metrics, silentLogger());
+  const { itemDeltas, itemState, itemNeighbors } = config.topics;
+  await log.ensureTopics([itemDeltas, itemState, itemNeighbors].map((topic) => ({ topic, partitions: lanes })));
+  await owner.start();
+  const sent = async (records: ReturnType<typeof deltaRecords>): Promise<string> => {
+    await log.produce(records);
+    // no timer publishes during the test
+    await waitFor(
+      async () => {
+        await owner.publish(true);
+        return owner.settled();
+      },
+      (done) => done,
+    );
+    return JSON.stringify(itemIds.map((id) => items.record(id)));
+  };
+  const stop = async (): Promise<void> => {
+    await owner.stop();
+    await log.close();
+  };
+  return { metrics, sent, stop };
+}
+
 describe("an erasure's take-backs", () => {
   // The process holding the user may send them and crash before the user's record goes; the process
   // restoring the record sends them again, from its own copy of the history.
   it('are applied once per erasure, whichever process sends them and however often', async () => {
-    const log = new MemoryLog({ partitions: PARTITIONS });
-    const items = new ItemSide(new ModelState(config.model));
-    const metrics = new Metrics({ defaultMetrics: false });
-    const owner = new ItemOwner(config, log, items, metrics, silentLogger());
-    const itemState = (): string => JSON.stringify(Array.from({ length: ITEMS }, (_, i) => items.record(`i${i}`)));
-    const sent = async (records: ReturnType<typeof deltaRecords>): Promise<string> => {
-      await log.produce(records);
-      // applied, and the rows of what changed published (no timer publishes during the test)
-      await waitFor(
-        async () => {
-          await owner.publish(true);
-          return owner.settled();
-        },
-        (done) => done,
-      );
-      return itemState();
-    };
+    const { metrics, sent, stop } = await ownerOn(
+      PARTITIONS,
+      Array.from({ length: ITEMS }, (_, i) => `i${i}`),
+    );
+    const { itemDeltas } = config.topics;
     try {
-      const { itemDeltas, itemState: stateTopic, itemNeighbors } = config.topics;
-      await log.ensureTopics([itemDeltas, stateTopic, itemNeighbors].map((topic) => ({ topic, partitions: PARTITIONS })));
-      await owner.start();
       const events = randomStream(400, 11, 20, ITEMS);
       // the process holding the users, and one that restored them (a replay sends nothing)
       const holder = new UserSide(new ModelState(config.model));
@@ -87,32 +100,15 @@ describe("an erasure's take-backs", () => {
       expect(other.forget({ userId: 'u4', erasedAt: Date.now(), offsets: {} }, 0)).toBe(true);
       expect(await sent(other.records(itemDeltas, PARTITIONS, undefined).records)).not.toBe(takenBack);
     } finally {
-      await owner.stop();
-      await log.close();
+      await stop();
     }
   });
 
   it('of another sending are ignored in every lane, also lanes the first one had nothing for', async () => {
-    const log = new MemoryLog({ partitions: LANES });
-    const items = new ItemSide(new ModelState(config.model));
-    const owner = new ItemOwner(config, log, items, new Metrics({ defaultMetrics: false }), silentLogger());
     const itemIds = ['i0', 'i1', 'i2', 'i3', 'i4', 'i5'];
-    const itemState = (): string => JSON.stringify(itemIds.map((id) => items.record(id)));
-    const sent = async (records: ReturnType<typeof deltaRecords>): Promise<string> => {
-      await log.produce(records);
-      await waitFor(
-        async () => {
-          await owner.publish(true);
-          return owner.settled();
-        },
-        (done) => done,
-      );
-      return itemState();
-    };
+    const { sent, stop } = await ownerOn(LANES, itemIds);
+    const { itemDeltas } = config.topics;
     try {
-      const { itemDeltas, itemState: stateTopic, itemNeighbors } = config.topics;
-      await log.ensureTopics([itemDeltas, stateTopic, itemNeighbors].map((topic) => ({ topic, partitions: LANES })));
-      await owner.start();
       const t = Date.UTC(2026, 0, 1);
       const step = (userId: string, itemId: string, k: number) => view(`${userId}-${k}`, userId, itemId, t + k * 60_000);
       // another shopper walked every item; the erased one's first event was applied, then they were
@@ -140,8 +136,7 @@ describe("an erasure's take-backs", () => {
       expect(new Set(onceRecords.map((r) => r.partition)).size).toBe(LANES);
       expect(await sent(againRecords)).toBe(takenBack);
     } finally {
-      await owner.stop();
-      await log.close();
+      await stop();
     }
   });
 

@@ -69,6 +69,19 @@ describe('an erasure while no process holds the user', () => {
     for (const app of apps.splice(0)) await app.stop();
   });
 
+  /** The next process on `log`, asked to erase erased-e while its reads of `topic` wait (its restore under way). */
+  async function erasingWhileHeld(log: MemoryLog, topic: string): Promise<{ app: RunningApp; api: ReadApi }> {
+    const held = processView(log, { hold: topic });
+    gates.push(held.open);
+    const app = await startTestApp(env, { log: held.log, waitForJoin: false });
+    apps.push(app);
+    const api = new ReadApi(app, ADMIN_TOKEN);
+    await held.reached;
+    expect(await api.erase('erased-e')).toBe(204);
+    held.open();
+    return { app, api };
+  }
+
   it('is taken back from the item counts by the process that restores the user, once, and holds after a restart', async () => {
     const log = new MemoryLog({ partitions: 1 });
     const first = await startTestApp(env, { log: processView(log).log });
@@ -91,14 +104,7 @@ describe('an erasure while no process holds the user', () => {
     apps.length = 0;
 
     // the next process is asked to erase while it is still restoring the partition
-    const held = processView(log, { hold: topics.userState });
-    gates.push(held.open);
-    const second = await startTestApp(env, { log: held.log, waitForJoin: false });
-    apps.push(second);
-    const api = new ReadApi(second, ADMIN_TOKEN);
-    await held.reached;
-    expect(await api.erase('erased-e')).toBe(204);
-    held.open();
+    const { app: second, api } = await erasingWhileHeld(log, topics.userState);
 
     const erased = await waitFor(
       () => api.digest(),
@@ -159,14 +165,7 @@ describe('an erasure while no process holds the user', () => {
     apps.length = 0;
 
     // the next process has the user from the store and is asked to erase while it replays the rest
-    const held = processView(log, { hold: topics.clicks });
-    gates.push(held.open);
-    const second = await startTestApp(env, { log: held.log, waitForJoin: false });
-    apps.push(second);
-    const api = new ReadApi(second, ADMIN_TOKEN);
-    await held.reached;
-    expect(await api.erase('erased-e')).toBe(204);
-    held.open();
+    const { api } = await erasingWhileHeld(log, topics.clicks);
 
     await waitFor(
       () => api.digest(),
