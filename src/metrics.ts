@@ -7,6 +7,7 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 /** Where recommendation lists go: produced to the topic, sent on a WebSocket, answered over HTTP. */
 const RECOMMENDATION_SINKS = ['topic', 'websocket', 'http'] as const;
+const ERASURE_STEPS = ['written', 'applied', 'applied_on_restore'] as const;
 const WS_DROP_REASONS = ['coalesced', 'closed', 'error-frame'] as const;
 const FORGOTTEN_STATES = ['user', 'item'] as const;
 const FORGOTTEN_CAUSES = ['cap', 'idle'] as const;
@@ -105,6 +106,12 @@ export class Metrics {
     name: 'recstream_item_deltas_total',
     help: 'Item deltas (one item\'s increments from one batch) this process wrote to item-deltas (outcome="sent"), applied as item owner (outcome="applied"), or ignored as already applied (outcome="duplicate").',
     labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly erasuresTotal = new Counter({
+    name: 'recstream_erasures_total',
+    help: 'Erasures this process wrote (step="written", DELETE asked here), and users it forgot for an erasure with their take-backs sent: held when asked or when it read the erasure (step="applied"), or found restoring their partition (step="applied_on_restore").',
+    labelNames: ['step'] as const,
     registers: [this.registry],
   });
   readonly neighborRowsPublishedTotal = new Counter({
@@ -213,6 +220,7 @@ export class Metrics {
     for (const reason of DEAD_LETTER_REASONS) this.dlqTotal.inc({ reason }, 0);
     for (const sink of RECOMMENDATION_SINKS) this.recommendationsTotal.inc({ sink }, 0);
     for (const reason of WS_DROP_REASONS) this.wsDroppedTotal.inc({ reason }, 0);
+    for (const step of ERASURE_STEPS) this.erasuresTotal.inc({ step }, 0);
     for (const state of FORGOTTEN_STATES) for (const cause of FORGOTTEN_CAUSES) this.modelForgottenTotal.inc({ state, cause }, 0);
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }

@@ -410,7 +410,7 @@ export class Engine implements EngineApi {
         }
         unapplied?.finish();
         this.restoringNumbers.delete(number);
-        await this.sendTakeBacks(takeBacks, 'erasures applied on restore');
+        await this.sendTakeBacks(takeBacks, 'erasures applied on restore', 'applied_on_restore');
         const seconds = (performance.now() - started) / 1000;
         this.metrics.restoreSeconds.observe({ store: 'user' }, seconds);
         this.logger.info(
@@ -698,7 +698,7 @@ export class Engine implements EngineApi {
       applied++;
       if (home !== undefined) takeBacks.forget(erasure, home);
     }
-    await this.sendTakeBacks(takeBacks, 'erasures applied', applied);
+    await this.sendTakeBacks(takeBacks, 'erasures applied', 'applied', applied);
   }
 
   /**
@@ -707,7 +707,12 @@ export class Engine implements EngineApi {
    * a crash in between leaves the record to a restore, which sends the take-backs again as the same
    * source (applied once).
    */
-  private async sendTakeBacks(takeBacks: ErasureTakeBacks, message: string, erasures = takeBacks.homes().length): Promise<void> {
+  private async sendTakeBacks(
+    takeBacks: ErasureTakeBacks,
+    message: string,
+    step: 'applied' | 'applied_on_restore',
+    erasures = takeBacks.homes().length,
+  ): Promise<void> {
     const homes = takeBacks.homes();
     if (erasures > 0)
       // counts only: an erasure's log line must not name whom it erased
@@ -717,6 +722,7 @@ export class Engine implements EngineApi {
     await this.outputs.send(records);
     this.metrics.itemDeltasTotal.inc({ outcome: 'sent' }, deltas);
     await this.userStore.tombstone(homes);
+    this.metrics.erasuresTotal.inc({ step }, homes.length);
     for (const [userId] of homes) {
       this.latest.delete(userId);
       this.emptyLists.forget(userId);
@@ -845,6 +851,7 @@ export class Engine implements EngineApi {
       },
     ]);
     this.erasures.add(erasure);
+    this.metrics.erasuresTotal.inc({ step: 'written' });
     // Held here, the user is forgotten now. Held elsewhere, their process reads the marker and forgets
     // them; held nowhere (mid-rebalance), the process restoring their partition does, from their record.
     const takeBacks = new ErasureTakeBacks(this.model.users);
@@ -853,7 +860,7 @@ export class Engine implements EngineApi {
     const afterRestore = home !== undefined && this.restoringNumbers.has(home);
     if (afterRestore) this.erasedElsewhere.push(erasure);
     const known = home !== undefined && (afterRestore || takeBacks.forget(erasure, home));
-    await this.sendTakeBacks(takeBacks, 'erasure written', 1);
+    await this.sendTakeBacks(takeBacks, 'erasure written', 'applied', 1);
     const hadList = this.latest.delete(userId);
     this.emptyLists.forget(userId);
     return known || hadList || !this.holdsEveryHomeOf(asked, userId);

@@ -52,6 +52,14 @@ export class ReadApi {
     return res.status;
   }
 
+  /** A metric with one label, by the label's value, from one /metrics scrape. */
+  async byLabel(name: string, label: string): Promise<Record<string, number>> {
+    const text = await (await fetch(`${this.app.url}/metrics`, { headers: { authorization: `Bearer ${this.adminToken}` } })).text();
+    const values: Record<string, number> = {};
+    for (const m of text.matchAll(new RegExp(`^${name}\\{${label}="([^"]*)"\\} (\\S+)$`, 'gm'))) values[m[1]!] = Number(m[2]);
+    return values;
+  }
+
   /** Every unlabelled metric of one /metrics scrape by name (NaN and ±Inf as JavaScript reads them). */
   async metrics(): Promise<Map<string, number>> {
     const text = await (await fetch(`${this.app.url}/metrics`, { headers: { authorization: `Bearer ${this.adminToken}` } })).text();

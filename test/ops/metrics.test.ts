@@ -55,6 +55,7 @@ describe('metric catalogue', () => {
       recstream_rebalances_total: 'counter',
       recstream_lists_empty: 'gauge',
       recstream_lists_remade_total: 'counter',
+      recstream_erasures_total: 'counter',
       recstream_ready: 'gauge',
     };
     for (const [name, type] of Object.entries(expected)) expect(t.get(name), name).toBe(type);
@@ -63,6 +64,7 @@ describe('metric catalogue', () => {
     expect(labelNames(text, 'recstream_dlq_total')).toEqual(['reason']);
     expect(labelNames(text, 'recstream_recommendations_total')).toEqual(['sink']);
     expect(labelNames(text, 'recstream_prequential_recall')).toEqual(['k']);
+    expect(labelNames(text, 'recstream_erasures_total')).toEqual(['step']);
   });
 
   it('never labels by user, item, event or recommendation', async () => {

@@ -51,6 +51,7 @@ describe('erasing a user takes back what their trail taught the model', () => {
     expect((await api.similar('secret-a')).map((s) => s.itemId)).toEqual(expect.arrayContaining(['secret-b', 'secret-c']));
 
     expect(await api.erase('erased-e')).toBe(204);
+    expect(await api.byLabel('recstream_erasures_total', 'step')).toEqual({ written: 1, applied: 1, applied_on_restore: 0 });
 
     const later = trail('visitor-n2', ['secret-a'], base + 50 * MINUTE);
     expect((await postEvents(first, later)).body.accepted).toBe(1);

@@ -119,6 +119,7 @@ describe('an erasure while no process holds the user', () => {
     );
     // taken back once: the two walkers left behind open-a are still shown
     expect(ids(await api.similar('open-a'))).toEqual(expect.arrayContaining(['open-b', 'open-c']));
+    expect(await api.byLabel('recstream_erasures_total', 'step')).toEqual({ written: 1, applied: 0, applied_on_restore: 1 });
     await second.stop();
     apps.length = 0;
 
@@ -178,5 +179,8 @@ describe('an erasure while no process holds the user', () => {
       ([a, x]) => a!.length === 0 && x!.length === 0,
       20_000,
     );
+    // forgotten once, by the restore, after which the erasure asked meanwhile finds no one to forget
+    await new Promise((r) => setTimeout(r, 6_000));
+    expect(await api.byLabel('recstream_erasures_total', 'step')).toEqual({ written: 1, applied: 0, applied_on_restore: 1 });
   });
 });
