@@ -30,6 +30,7 @@ import { NeighborFollower } from './neighbor-follower.js';
 import { OutputQueue } from './output-queue.js';
 import { ParamsSync } from './params-sync.js';
 import { type ErasureCheck, GENERATED_AT_HEADER, ORIGIN_HEADER, Pipeline } from './pipeline.js';
+import { readRecentLists } from './recent-lists.js';
 import { RefusedSources } from './refused-sources.js';
 import { UnappliedErasures } from './unapplied-erasures.js';
 import { type PartitionProgress, UserStore } from './user-store.js';
@@ -68,6 +69,11 @@ const GAUGE_SLICE_MS = 4;
  */
 const REFILL_EVERY_MS = 200;
 const REFILL_PER_TURN = 200;
+/**
+ * Lists a starting process reads back from the recommendations topic (readRecentLists): the users
+ * active most recently, ~0.1 GB to hold, a second or two to read.
+ */
+const RECENT_LISTS_READ = 100_000;
 
 /**
  * The stream processor: owns the consumer group over the input topics, the pipeline, restore by
@@ -126,6 +132,8 @@ export class Engine implements EngineApi {
   private readonly erasedElsewhere: Erasure[] = [];
   /** Erasures this process made and applied at once (`user@erasedAt`), skipped when read back. */
   private readonly erasedHere = new Set<string>();
+  /** Reading back the lists made before this process started (readRecentLists), once joined. */
+  private recentLists: Promise<void> = Promise.resolve();
   /** Names this process: its lists in ORIGIN_HEADER. */
   private readonly instance = randomUUID();
   private started = false;
@@ -238,6 +246,7 @@ export class Engine implements EngineApi {
         this.joined = true;
         this.logger.info('consumer groups joined');
         void this.refreshGauges();
+        this.recentLists = this.readRecentLists();
       },
       (err: unknown) => {
         // a group left before it was joined is no failure
@@ -301,6 +310,7 @@ export class Engine implements EngineApi {
     await outputsClosed;
     // the item owner goes after the user side: its last deltas are applied and their rows published
     await this.itemOwner.stop();
+    await this.recentLists;
     await readersStopped;
   }
 
@@ -549,6 +559,29 @@ export class Engine implements EngineApi {
       if (!decoded.ok) continue;
       const rec = decoded.value as Recommendation;
       if (!this.olderThanHeld(rec.userId, rec.generatedAt)) this.publish(rec, record.value, {});
+    }
+  }
+
+  /**
+   * Holds the newest lists made before this process started (read back from the recommendations
+   * topic, at most RECENT_LISTS_READ), so a process joining a running group — a restart, a scale-out —
+   * answers reads and subscriptions for users held elsewhere with the list their owner answers, not one
+   * made here without their history. Read once the fan-out follower has joined, so no list falls
+   * between the two (of two copies of a user's list the newer is held); lists of users erased since
+   * they were made are left out.
+   */
+  private async readRecentLists(): Promise<void> {
+    const started = performance.now();
+    try {
+      const most = Math.min(RECENT_LISTS_READ, this.latest.capacity);
+      const read = await readRecentLists(this.log, this.config.topics.recommendations, most, (userId, value, generatedAt) => {
+        const erasure = this.erasures.of(userId);
+        if (this.stopping || (erasure !== undefined && generatedAt <= erasure.erasedAt)) return;
+        if (!this.olderThanHeld(userId, generatedAt)) this.latest.hold(userId, value, generatedAt);
+      });
+      this.logger.info({ lists: read, seconds: (performance.now() - started) / 1000 }, 'recent lists read');
+    } catch (err) {
+      if (!this.stopping) this.logger.warn({ err }, 'reading the recent lists failed; lists made from now on are held as usual');
     }
   }
 

@@ -33,7 +33,7 @@ export class LatestLists {
   private readonly lists = new Map<string, HeldList>();
 
   constructor(
-    private readonly capacity: number,
+    readonly capacity: number,
     private readonly decode: ListDecoder,
   ) {}
 

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { MemoryLog } from '../../src/log/memory.js';
-import type { EventLog, OutgoingRecord } from '../../src/log/types.js';
 import { postEvents, startTestApp, waitFor } from '../helpers/app.js';
+import { processView } from '../helpers/process-view.js';
 import { ReadApi } from '../helpers/read-api.js';
 
 const ADMIN_TOKEN = 'erasure-mid-rebalance-admin-token';
@@ -14,49 +14,6 @@ const topics = loadConfig(env).topics;
 
 function trail(userId: string, items: string[], start: number): unknown[] {
   return items.map((itemId, k) => ({ eventId: `${userId}-${items[0]}-${k}`, userId, type: 'view', itemId, timestamp: start + k * MINUTE }));
-}
-
-interface ViewOptions {
-  /** A topic whose reads wait until `open` is called. */
-  hold?: string;
-  /** While true, writes to the user-state store are lost, as if the process died before making them. */
-  losesState?: () => boolean;
-}
-
-/**
- * `log` as one process sees it: closing it leaves it to the next process (the app closes its log when
- * it stops); `hold` and `losesState` as their comments say.
- */
-function processView(log: MemoryLog, options: ViewOptions = {}): { log: EventLog; reached: Promise<void>; open: () => void } {
-  let open = (): void => undefined;
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  let reach = (): void => undefined;
-  const reached = new Promise<void>((resolve) => {
-    reach = resolve;
-  });
-  const view = new Proxy(log, {
-    get(target, name) {
-      if (name === 'close') return async () => undefined;
-      if (name === 'readRange' && options.hold !== undefined)
-        return async (...args: Parameters<MemoryLog['readRange']>) => {
-          if (args[0].topic === options.hold) {
-            reach();
-            await opened;
-          }
-          return target.readRange(...args);
-        };
-      if (name === 'produce' && options.losesState !== undefined)
-        return async (records: OutgoingRecord[]) => {
-          const kept = options.losesState?.() ? records.filter((r) => r.topic !== topics.userState) : records;
-          if (kept.length > 0) await target.produce(kept);
-        };
-      const value = Reflect.get(target, name, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return { log: view, reached, open };
 }
 
 const ids = (similar: Array<{ itemId: string }>): string[] => similar.map((s) => s.itemId);
@@ -139,7 +96,10 @@ describe('an erasure while no process holds the user', () => {
   it('asked of the process replaying the user’s events, takes back all of them once the replay has them', async () => {
     const log = new MemoryLog({ partitions: 1 });
     let died = false;
-    const first = await startTestApp({ ...env, STATE_COMMIT_MS: '200' }, { log: processView(log, { losesState: () => died }).log });
+    const first = await startTestApp(
+      { ...env, STATE_COMMIT_MS: '200' },
+      { log: processView(log, { losesState: () => died, lostTopic: topics.userState }).log },
+    );
     apps.push(first);
     const firstApi = new ReadApi(first, ADMIN_TOKEN);
     const base = Date.now() - 3 * 60 * MINUTE;

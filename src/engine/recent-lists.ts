@@ -1,0 +1,33 @@
+import type { EventLog } from '../log/types.js';
+import { GENERATED_AT_HEADER } from './pipeline.js';
+
+/** A list record read back: its user (the record's key), its value and when it was made. */
+export type RecentList = (userId: string, value: Buffer, generatedAt: number) => void;
+
+/**
+ * Reads back the newest list records of the recommendations topic, at most `most` of them spread over
+ * its partitions (the tail of each), handing each to `each` oldest first; returns how many it read.
+ * Records without a key or a generated-at header (not written by an engine) are left out.
+ */
+export async function readRecentLists(log: EventLog, topic: string, most: number, each: RecentList): Promise<number> {
+  const partitions = await log.partitionsFor(topic);
+  const perPartition = BigInt(Math.ceil(most / partitions));
+  let read = 0;
+  for (let partition = 0; partition < partitions; partition++) {
+    const tp = { topic, partition };
+    const { low, high } = await log.offsets(tp);
+    const tail = BigInt(high) - perPartition;
+    const from = tail > BigInt(low) ? tail : BigInt(low);
+    if (from >= BigInt(high)) continue;
+    await log.readRange(tp, from.toString(), high, (records) => {
+      for (const r of records) {
+        const userId = r.key?.toString('utf8');
+        const generatedAt = Number(r.headers[GENERATED_AT_HEADER] ?? Number.NaN);
+        if (r.value === null || userId === undefined || !Number.isFinite(generatedAt)) continue;
+        each(userId, r.value, generatedAt);
+        read++;
+      }
+    });
+  }
+  return read;
+}

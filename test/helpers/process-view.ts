@@ -1,0 +1,46 @@
+import type { MemoryLog } from '../../src/log/memory.js';
+import type { EventLog, OutgoingRecord } from '../../src/log/types.js';
+
+export interface ViewOptions {
+  /** A topic whose reads wait until `open` is called. */
+  hold?: string;
+  /** While true, writes to `lostTopic` are lost, as if the process died before making them. */
+  losesState?: () => boolean;
+  lostTopic?: string;
+}
+
+/**
+ * `log` as one process sees it: closing it leaves it to the next process (the app closes its log when
+ * it stops); `hold` and `losesState` as their comments say.
+ */
+export function processView(log: MemoryLog, options: ViewOptions = {}): { log: EventLog; reached: Promise<void>; open: () => void } {
+  let open = (): void => undefined;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let reach = (): void => undefined;
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  const view = new Proxy(log, {
+    get(target, name) {
+      if (name === 'close') return async () => undefined;
+      if (name === 'readRange' && options.hold !== undefined)
+        return async (...args: Parameters<MemoryLog['readRange']>) => {
+          if (args[0].topic === options.hold) {
+            reach();
+            await opened;
+          }
+          return target.readRange(...args);
+        };
+      if (name === 'produce' && options.losesState !== undefined)
+        return async (records: OutgoingRecord[]) => {
+          const kept = options.losesState?.() ? records.filter((r) => r.topic !== options.lostTopic) : records;
+          if (kept.length > 0) await target.produce(kept);
+        };
+      const value = Reflect.get(target, name, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { log: view, reached, open };
+}
