@@ -19,7 +19,8 @@ describe('a process joining a running group', () => {
   });
 
   it('answers a user held elsewhere with the list made before it started, and not an erased user’s', async () => {
-    const log = new MemoryLog({ partitions: 1 });
+    // four partitions: the second process holds some of them, the first the others
+    const log = new MemoryLog({ partitions: 4 });
     const first = await startTestApp({ ADMIN_TOKEN }, { log: processView(log).log });
     apps.push(first);
     const api = new ReadApi(first, ADMIN_TOKEN);
