@@ -29,7 +29,7 @@ import { LatestLists, latestListCapacity } from './latest-lists.js';
 import { NeighborFollower } from './neighbor-follower.js';
 import { OutputQueue } from './output-queue.js';
 import { ParamsSync } from './params-sync.js';
-import { type ErasureCheck, GENERATED_AT_HEADER, ORIGIN_HEADER, Pipeline } from './pipeline.js';
+import { type ErasureCheck, listStamp, ORIGIN_HEADER, Pipeline } from './pipeline.js';
 import { readRecentLists } from './recent-lists.js';
 import { RefusedSources } from './refused-sources.js';
 import { UnappliedErasures } from './unapplied-erasures.js';
@@ -420,6 +420,7 @@ export class Engine implements EngineApi {
         }
         unapplied?.finish();
         this.restoringNumbers.delete(number);
+        for (const [userId] of takeBacks.homes()) this.dropLists(userId);
         await this.sendTakeBacks(takeBacks, 'erasures applied on restore', 'applied_on_restore');
         const seconds = (performance.now() - started) / 1000;
         this.metrics.restoreSeconds.observe({ store: 'user' }, seconds);
@@ -549,10 +550,9 @@ export class Engine implements EngineApi {
       if (record.value === null || record.headers[ORIGIN_HEADER] === this.instance) continue;
       // Each process reads every list of the group: one no one here listens for is held as its bytes,
       // from its key and header, and read only if asked for (a GET, a later subscription).
-      const userId = record.key?.toString('utf8');
-      const generatedAt = Number(record.headers[GENERATED_AT_HEADER] ?? Number.NaN);
-      if (userId !== undefined && Number.isFinite(generatedAt) && !this.listenedFor(userId)) {
-        if (!this.olderThanHeld(userId, generatedAt)) this.latest.hold(userId, record.value, generatedAt);
+      const stamp = listStamp(record);
+      if (stamp !== null && !this.listenedFor(stamp.userId)) {
+        this.holdList(stamp.userId, stamp.value, stamp.generatedAt);
         continue;
       }
       const decoded = await codec.decode(record.topic, record.value);
@@ -581,7 +581,7 @@ export class Engine implements EngineApi {
       const read = await readRecentLists(this.log, this.config.topics.recommendations, most, (userId, value, generatedAt) => {
         const erasure = this.erasures.of(userId);
         if (this.stopping || (erasure !== undefined && generatedAt <= erasure.erasedAt)) return;
-        if (!this.olderThanHeld(userId, generatedAt)) this.latest.hold(userId, value, generatedAt);
+        this.holdList(userId, value, generatedAt);
       });
       this.logger.info({ lists: read, seconds: (performance.now() - started) / 1000 }, 'recent lists read');
     } catch (err) {
@@ -638,6 +638,11 @@ export class Engine implements EngineApi {
   };
 
   /** True when the list held for the user is newer: a follower never goes back to an older list. */
+  /** Holds another process's list, as its bytes, unless a newer one of the user's is held. */
+  private holdList(userId: string, value: Buffer, generatedAt: number): void {
+    if (!this.olderThanHeld(userId, generatedAt)) this.latest.hold(userId, value, generatedAt);
+  }
+
   private olderThanHeld(userId: string, generatedAt: number): boolean {
     const current = this.latest.generatedAt(userId);
     return current !== undefined && current > generatedAt;
@@ -720,13 +725,20 @@ export class Engine implements EngineApi {
    */
   private async applyErasures(): Promise<void> {
     await this.followChangelog();
-    const erasures = this.erasedElsewhere.splice(0);
+    await this.forgetErased(this.erasedElsewhere.splice(0), 'erasures applied');
+  }
+
+  /**
+   * Applies `erasures` here: their users' lists go, and the users held here are forgotten with their
+   * take-backs — except those whose partition is being restored, which may be replaying their events
+   * from before the erasure: they wait with the erasures read from the changelog until it has ended.
+   */
+  private async forgetErased(erasures: Erasure[], message: string): Promise<void> {
     if (erasures.length === 0) return;
     const takeBacks = new ErasureTakeBacks(this.model.users);
     let applied = 0;
     for (const erasure of erasures) {
-      this.latest.delete(erasure.userId);
-      this.emptyLists.forget(erasure.userId);
+      this.dropLists(erasure.userId);
       const home = this.userStore.homeOf(erasure.userId);
       if (home !== undefined && this.restoringNumbers.has(home)) {
         this.erasedElsewhere.push(erasure);
@@ -735,7 +747,13 @@ export class Engine implements EngineApi {
       applied++;
       if (home !== undefined) takeBacks.forget(erasure, home);
     }
-    await this.sendTakeBacks(takeBacks, 'erasures applied', 'applied', applied);
+    await this.sendTakeBacks(takeBacks, message, 'applied', applied);
+  }
+
+  /** An erased user's latest list, and their wait for a list made again. */
+  private dropLists(userId: string): boolean {
+    this.emptyLists.forget(userId);
+    return this.latest.delete(userId);
   }
 
   /**
@@ -760,10 +778,6 @@ export class Engine implements EngineApi {
     this.metrics.itemDeltasTotal.inc({ outcome: 'sent' }, deltas);
     await this.userStore.tombstone(homes);
     this.metrics.erasuresTotal.inc({ step }, homes.length);
-    for (const [userId] of homes) {
-      this.latest.delete(userId);
-      this.emptyLists.forget(userId);
-    }
   }
 
   /** Refreshes the model gauges once any refresh under way has ended (one at a time: each spans turns). */
@@ -891,15 +905,9 @@ export class Engine implements EngineApi {
     this.metrics.erasuresTotal.inc({ step: 'written' });
     // Held here, the user is forgotten now. Held elsewhere, their process reads the marker and forgets
     // them; held nowhere (mid-rebalance), the process restoring their partition does, from their record.
-    const takeBacks = new ErasureTakeBacks(this.model.users);
-    const home = this.userStore.homeOf(userId);
-    // their partition's restore may be replaying their events from before the erasure: after it
-    const afterRestore = home !== undefined && this.restoringNumbers.has(home);
-    if (afterRestore) this.erasedElsewhere.push(erasure);
-    const known = home !== undefined && (afterRestore || takeBacks.forget(erasure, home));
-    await this.sendTakeBacks(takeBacks, 'erasure written', 'applied', 1);
-    const hadList = this.latest.delete(userId);
-    this.emptyLists.forget(userId);
+    const known = this.userStore.homeOf(userId) !== undefined && this.model.users.knowsUser(userId);
+    const hadList = this.latest.generatedAt(userId) !== undefined;
+    await this.forgetErased([erasure], 'erasure written');
     return known || hadList || !this.holdsEveryHomeOf(asked, userId);
   }
 

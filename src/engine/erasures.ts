@@ -14,6 +14,7 @@ export interface Erasure {
 export const ERASURE_KEY_PREFIX = 'erasure:';
 /** Delta sources of erasure take-backs are named `erasure/<erasedAt>-<id>`, one per erasure. */
 export const ERASURE_SOURCE_PREFIX = 'erasure/';
+const ERASURE_SOURCE_TOPIC = new RegExp(`^${ERASURE_SOURCE_PREFIX}(\\d+)-`);
 /**
  * How long the items' owners remember that an erasure's take-backs were applied. Another sending comes
  * only from a process restoring a partition whose last checkpoint predates the erasure: within a state
@@ -34,7 +35,7 @@ export function erasureSource(erasure: Erasure, partition: number, attempt: numb
 
 /** True for the take-back source of an erasure older than TAKE_BACKS_REMEMBERED_MS at `now`. */
 export function erasureSourceEnded(topic: string, now: number): boolean {
-  const at = /^erasure\/(\d+)-/.exec(topic);
+  const at = ERASURE_SOURCE_TOPIC.exec(topic);
   return at !== null && Number(at[1]) < now - TAKE_BACKS_REMEMBERED_MS;
 }
 

@@ -74,6 +74,17 @@ export const ORIGIN_HEADER = 'recstream-origin';
  */
 export const GENERATED_AT_HEADER = 'recstream-generated-at';
 
+/**
+ * The user and the making time a list record carries in its key and GENERATED_AT_HEADER (read without
+ * decoding the list); null for a record no engine wrote, or a tombstone.
+ */
+export function listStamp(record: LogRecord): { userId: string; generatedAt: number; value: Buffer } | null {
+  const userId = record.key?.toString('utf8');
+  const generatedAt = Number(record.headers[GENERATED_AT_HEADER] ?? Number.NaN);
+  if (record.value === null || userId === undefined || !Number.isFinite(generatedAt)) return null;
+  return { userId, generatedAt, value: record.value };
+}
+
 /** A record decoded and validated into an event, or why it goes to the dead-letter topic. */
 type Decoded = { event: TrackingEvent } | { reason: string; error: string };
 

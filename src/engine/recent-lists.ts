@@ -1,5 +1,5 @@
 import type { EventLog } from '../log/types.js';
-import { GENERATED_AT_HEADER } from './pipeline.js';
+import { listStamp } from './pipeline.js';
 
 /** A list record read back: its user (the record's key), its value and when it was made. */
 export type RecentList = (userId: string, value: Buffer, generatedAt: number) => void;
@@ -21,10 +21,9 @@ export async function readRecentLists(log: EventLog, topic: string, most: number
     if (from >= BigInt(high)) continue;
     await log.readRange(tp, from.toString(), high, (records) => {
       for (const r of records) {
-        const userId = r.key?.toString('utf8');
-        const generatedAt = Number(r.headers[GENERATED_AT_HEADER] ?? Number.NaN);
-        if (r.value === null || userId === undefined || !Number.isFinite(generatedAt)) continue;
-        each(userId, r.value, generatedAt);
+        const stamp = listStamp(r);
+        if (stamp === null) continue;
+        each(stamp.userId, stamp.value, stamp.generatedAt);
         read++;
       }
     });
