@@ -26,6 +26,7 @@ function table(rows: Array<[string, string, string]>): string {
 export function formatReport(r: BenchReport): string {
   const m = r.machine;
   const le = r.latency.embedded;
+  const ld = r.latency.embeddedDataDir;
   const ws = r.websocket;
   const rs = r.restore;
   const mem = r.memory;
@@ -41,6 +42,11 @@ export function formatReport(r: BenchReport): string {
       'embedded pipeline (Avro in → lists out)',
       `${n(r.embedded.pipelineEventsPerSecond)} ev/s`,
       `${n(r.embedded.pipeline.events)} events; ${r.embedded.pipelineToLearnOnly} × learn only; bench process ${perEngineCores(r.embedded.pipeline.engineCores)}${unapplied(r.embedded.pipeline.itemDeltas)}`,
+    ],
+    [
+      'embedded pipeline with DATA_DIR',
+      `${n(r.embedded.dataDirPipelineEventsPerSecond)} ev/s`,
+      `the same events on an engine keeping its log and state stores in files (${mib(r.embedded.dataDirDiskBytes)} on disk after its push run); bench process ${perEngineCores(r.embedded.dataDirPipeline.engineCores)}${unapplied(r.embedded.dataDirPipeline.itemDeltas)}`,
     ],
     ...r.kafka.processes.map((p): [string, string, string] => [
       `kafka pipeline, ${p.processes === 1 ? '1 process' : `${p.processes} processes`}`,
@@ -59,6 +65,12 @@ export function formatReport(r: BenchReport): string {
       `${le.rate} ev/s sent ${le.sentRate}, ${le.clients} clients, via ${le.via}; server histogram ${ms(le.serverP50Ms)} / ${ms(le.serverP99Ms)}; engine ${cores(le.engineCores)}`,
     ],
     ['latency embedded p99 by second', `${bySecond(le)} ms`, 'events sent in each second of the run'],
+    [
+      'latency embedded with DATA_DIR p50 / p99',
+      `${ld.p50Ms} / ${ld.p99Ms} ms`,
+      `the same run on the engine with a data directory; server histogram ${ms(ld.serverP50Ms)} / ${ms(ld.serverP99Ms)}; engine ${cores(ld.engineCores)}`,
+    ],
+    ['latency embedded with DATA_DIR p99 by second', `${bySecond(ld)} ms`, 'events sent in each second of the run'],
     ...r.kafka.processes.flatMap(({ processes, latency: lk }): Array<[string, string, string]> => {
       const on = processes === 1 ? '1 process' : `${processes} processes`;
       return [

@@ -1,19 +1,17 @@
 import type { RunningApp } from '../app.js';
 import type { TrackingEvent } from '../events/types.js';
 import { profiled } from './cpu-profile.js';
-import { encodeEvents, type PipelineResult, timePipeline } from './embedded-pipeline.js';
-import { inProcessEngine, startBenchApp } from './engine-app.js';
-import { appTarget } from './event-target.js';
+import type { PipelineResult } from './embedded-pipeline.js';
+import { benchDataDir, type DataDirResult, latencyLoad, pushThroughCollector, startEmbedded, timeEmbedded } from './embedded-run.js';
 import { benchKafka, type KafkaBenchResult, type ProcessesResult } from './kafka.js';
 import { benchLearnOnly, type LearnOnlyResult } from './learn-only.js';
 import { type MachineInfo, machineInfo } from './machine.js';
 import { benchMemory, MEMORY_SHAPE, type MemoryResult } from './memory.js';
 import { buildMockCluster } from './mock-cluster.js';
 import type { PushLoadResult } from './push-load.js';
-import { runPushLoadInChild } from './push-load-process.js';
 import { benchRestore, type RestoreResult } from './restore.js';
 import type { BenchSizes } from './sizes.js';
-import { perSecond, until } from './stats.js';
+import { perSecond } from './stats.js';
 import { syntheticHistory } from './workload.js';
 
 export interface BenchReport {
@@ -30,6 +28,11 @@ export interface BenchReport {
     pipelineToLearnOnly: number;
     learnOnly: LearnOnlyResult;
     pipeline: PipelineResult;
+    /** The same pipeline on an engine with a data directory (log segments and state stores in files). */
+    dataDirPipelineEventsPerSecond: number;
+    dataDirPipeline: PipelineResult;
+    /** Bytes under that data directory once the engine stopped (after the pipeline and its push run). */
+    dataDirDiskBytes: number;
   };
   kafka: {
     pipelineEventsPerSecond: number;
@@ -42,7 +45,8 @@ export interface BenchReport {
     /** The engine with 1 and with 2 processes in one consumer group (the fields above are the 1-process run). */
     processes: KafkaProcessesRow[];
   };
-  latency: { embedded: PushLoadResult; kafka: PushLoadResult };
+  /** `embeddedDataDir`: the embedded run on the engine with a data directory. */
+  latency: { embedded: PushLoadResult; embeddedDataDir: PushLoadResult; kafka: PushLoadResult };
   websocket: PushLoadResult;
   memory: MemoryResult;
   restore: RestoreResult;
@@ -77,9 +81,6 @@ export interface SuiteOptions {
 
 const ratio = (a: number, b: number): number => (b > 0 ? Math.round((a / b) * 100) / 100 : 0);
 
-/** Longest wait after the pipeline run for the engine's state commit (STATE_COMMIT_MS and the commit itself). */
-const STATE_WRITTEN_TIMEOUT_MS = 60_000;
-
 /** The synthetic history of the throughput figures (the same events at every call). */
 function throughputHistory(sizes: BenchSizes): TrackingEvent[] {
   return syntheticHistory({
@@ -89,23 +90,6 @@ function throughputHistory(sizes: BenchSizes): TrackingEvent[] {
     events: sizes.throughputEvents,
     idPrefix: 'bench-',
   });
-}
-
-/**
- * The embedded pipeline over `history` as Avro, until the item side has applied every delta too, as
- * on Kafka: the latency runs start on a settled engine, not one still working off the history. The
- * records are let go with this call.
- */
-async function timeEmbedded(app: RunningApp, history: readonly TrackingEvent[]): Promise<PipelineResult> {
-  const records = await encodeEvents(appTarget(app), history);
-  const result = await timePipeline([inProcessEngine(app)], records, (chunk) => app.log.produce(chunk), {
-    timeoutMs: 900_000,
-    settled: () => app.engine.settled(),
-  });
-  // Nor while the history's last state commit (on its interval, once the input is quiet) is under
-  // way: it took the first seconds of the latency run, which measures the engine at 2,000 events/s.
-  await until(() => app.engine.stateWritten(), 'the engine to write its state', STATE_WRITTEN_TIMEOUT_MS, 100);
-  return result;
 }
 
 /** Every measurement of `recstream bench` (docs/BENCHMARKS.md), one after the other in this process. */
@@ -138,49 +122,26 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
   let pipeline: PipelineResult;
   let embeddedLatency: PushLoadResult;
   let websocket: PushLoadResult;
-  const app: RunningApp = await startBenchApp({ AUTH_SECRET: `bench-secret-${process.pid}-${Date.now()}` });
+  const app: RunningApp = await startEmbedded();
   try {
     progress(`embedded: the same ${history.length} events as Avro through the embedded log`);
     pipeline = await timeEmbedded(app, history);
     // The engine shares this process: the history and its records (~50 MB of small objects) would
     // be marked by every full collection of the latency runs, which no engine's heap holds. Drawn
-    // again (the same events) for the Kafka part.
+    // again (the same events) for the runs that follow.
     history = null;
     progress(`embedded: ${pipeline.eventsPerSecond} events/s; latency at ${sizes.latency.rate} events/s`);
-    const engines = [{ url: app.url, authSecret: app.engine.config.authSecret }];
     // the engine shares this process, the clients are the child's: this process's profile is the engine's
     embeddedLatency = await profiled(profileDir, 'embedded-push.cpuprofile', () =>
-      runPushLoadInChild(
-        {
-          engines,
-          options: {
-            clients: sizes.latency.users,
-            rate: sizes.latency.rate,
-            seconds: sizes.latency.seconds,
-            via: 'POST /v1/events',
-            runId: 'latency',
-          },
-        },
-        progress,
-      ),
+      pushThroughCollector(app, latencyLoad(sizes.latency), 'latency', progress),
     );
     progress(`websocket load: ${sizes.websocket.clients} clients at ${sizes.websocket.rate} events/s`);
-    websocket = await runPushLoadInChild(
-      {
-        engines,
-        options: {
-          clients: sizes.websocket.clients,
-          rate: sizes.websocket.rate,
-          seconds: sizes.websocket.seconds,
-          via: 'POST /v1/events',
-          runId: 'ws',
-        },
-      },
-      progress,
-    );
+    websocket = await pushThroughCollector(app, sizes.websocket, 'ws', progress);
   } finally {
     await app.stop();
   }
+
+  const dataDir: DataDirResult = await benchDataDir({ history: throughputHistory(sizes), latency: sizes.latency, progress });
 
   const kafka: KafkaBenchResult = await benchKafka({
     events: throughputHistory(sizes),
@@ -207,6 +168,9 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
       pipelineToLearnOnly: ratio(pipeline.eventsPerSecond, learnOnly.eventsPerSecond),
       learnOnly,
       pipeline,
+      dataDirPipelineEventsPerSecond: dataDir.pipeline.eventsPerSecond,
+      dataDirPipeline: dataDir.pipeline,
+      dataDirDiskBytes: dataDir.diskBytes,
     },
     kafka: {
       pipelineEventsPerSecond: kafka.pipeline.eventsPerSecond,
@@ -217,7 +181,7 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
       events: kafka.pipeline.events,
       processes: kafka.byProcesses.map((run) => processesRow(run, kafka.pipeline.eventsPerSecond)),
     },
-    latency: { embedded: embeddedLatency, kafka: kafka.latency },
+    latency: { embedded: embeddedLatency, embeddedDataDir: dataDir.latency, kafka: kafka.latency },
     websocket,
     memory,
     restore,

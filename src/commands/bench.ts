@@ -8,7 +8,8 @@ import { commandEnv, defineCommand, UsageError } from './command.js';
 const USAGE = `Usage: recstream bench [--quick] [--json] [--profile DIR]
 
 Measures, in one run on this machine: learn-only and whole-engine throughput on the embedded log
-(full size: 200,000 events of a shop of 100,000 users and 20,000 items, Zipf popularity), the engine
+(full size: 200,000 events of a shop of 100,000 users and 20,000 items, Zipf popularity; again with
+a data directory, with its push latency and bytes on disk), the engine
 on Kafka with 1 and with 2 processes in one consumer group (the second one a separate
 \`recstream start\`) against a raw kafkajs consumer of the same messages, event → WebSocket push
 latency at 2,000 events/s with 2,000 subscribed clients (embedded, and on Kafka with 1 and 2

@@ -67,6 +67,8 @@ describe('recstream bench --quick --json', () => {
     for (const x of [
       embedded.learnOnlyEventsPerSecond,
       embedded.pipelineEventsPerSecond,
+      embedded.dataDirPipelineEventsPerSecond,
+      embedded.dataDirDiskBytes,
       kafka.pipelineEventsPerSecond,
       kafka.rawConsumeEventsPerSecond,
       memory.bytesPerUser,
@@ -74,7 +76,7 @@ describe('recstream bench --quick --json', () => {
     ]) {
       expect(positive(x), JSON.stringify(report)).toBe(true);
     }
-    for (const run of [latency.embedded!, latency.kafka!, websocket]) {
+    for (const run of [latency.embedded!, latency.embeddedDataDir!, latency.kafka!, websocket]) {
       expect(positive(run.rate)).toBe(true);
       expect(positive(run.p50Ms) || run.p50Ms === 0).toBe(true);
       expect(positive(run.p99Ms)).toBe(true);
@@ -205,6 +207,8 @@ describe('recstream bench --quick --json', () => {
     expect(latency.embedded!.lingerMs).toBe(0);
 
     expectEveryDeltaTaken((embedded.pipeline as Record<string, unknown>).itemDeltas, 'embedded pipeline');
+    expectEveryDeltaTaken((embedded.dataDirPipeline as Record<string, unknown>).itemDeltas, 'embedded pipeline with DATA_DIR');
+    expect(latency.embeddedDataDir!.lingerMs).toBe(0);
     const embeddedCores = (embedded.pipeline as { engineCores: number[] }).engineCores;
     expect(embeddedCores).toHaveLength(1);
     expect(embeddedCores[0]! > 0.05).toBe(true);
@@ -225,6 +229,8 @@ describe('recstream bench --quick --json', () => {
     expect(human).toMatch(/latency kafka p50 \/ p99, 2 processes +[\d.]+ \/ [\d.]+ ms/);
     expect(human).toMatch(/restore \(restart on the same DATA_DIR\) +[\d.]+ s .*digest equal/);
     expect(human).toMatch(/state stores written per event +[\d,]+ B/);
+    expect(human).toMatch(/embedded pipeline with DATA_DIR +[\d,]+ ev\/s .*[\d.]+ MiB on disk/);
+    expect(human).toMatch(/latency embedded with DATA_DIR p50 \/ p99 +[\d.]+ \/ [\d.]+ ms/);
 
     // --profile: the engine's CPU while it worked, embedded (this process during the push run) and in
     // each engine process on Kafka; each profile holds the engine's batch handling
