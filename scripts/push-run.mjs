@@ -1,12 +1,13 @@
 // The bench's embedded push run alone, for profiling its tail: the embedded pipeline over the bench's
-// full-size history (so the engine holds a shop's state), then 2,000 events/s over 2,000 WebSocket
-// clients for 10 s through the collector, as `recstream bench` does. Prints the pipeline's events/s,
-// the push's p50 / p99, the engine's CPU seconds over the push, and every turn of the event loop
-// longer than 60 ms during it. Run after `npm run build`:
+// full-size history (so the engine holds a shop's state), then its latency run through the collector
+// (2,000 events/s over 2,000 WebSocket clients for 10 s), with the bench's own functions
+// (src/bench/embedded-run.ts). Prints the pipeline's events/s, the push's p50 / p99 (and by second),
+// the engine's CPU seconds over the push, and every turn of the event loop longer than 60 ms during
+// it. Run after `npm run build`:
 //   node --max-semi-space-size=64 scripts/push-run.mjs [--data-dir] [--profile FILE] [--root DIR]
 // --data-dir: the engine on a fresh temporary DATA_DIR; --profile: a CPU profile of the push to FILE;
-// --root: the built tree to load (another checkout's, for alternated comparisons). Add --trace-gc to
-// node's flags to see the collector's part.
+// --root: the built tree to load (another checkout's, for alternated comparisons; one with
+// src/bench/embedded-run.ts). Add --trace-gc to node's flags to see the collector's part.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
@@ -19,24 +20,22 @@ const { values } = parseArgs({
 const root = resolve(values.root ?? join(import.meta.dirname, '..'));
 const load = (path) => import(join(root, 'dist', path));
 const { syntheticHistory } = await load('bench/workload.js');
-const { startBenchApp, inProcessEngine } = await load('bench/engine-app.js');
-const { encodeEvents, timePipeline } = await load('bench/embedded-pipeline.js');
-const { appTarget } = await load('bench/event-target.js');
-const { runPushLoadInChild } = await load('bench/push-load-process.js');
+const { FULL_SIZES: sizes } = await load('bench/sizes.js');
+const { latencyLoad, pushThroughCollector, startEmbedded, timeEmbedded } = await load('bench/embedded-run.js');
 
 const dataDir = values['data-dir'] ? mkdtempSync(join(tmpdir(), 'recstream-push-run-')) : null;
-const app = await startBenchApp({ AUTH_SECRET: `push-run-${process.pid}-${Date.now()}`, ...(dataDir ? { DATA_DIR: dataDir } : {}) });
+const app = await startEmbedded(dataDir ? { DATA_DIR: dataDir } : {});
 try {
-  // in a function of its own: the history and its records are out of reach during the push
-  const pipeline = await (async () => {
-    const history = syntheticHistory({ seed: 'throughput', users: 100_000, items: 20_000, events: 200_000, idPrefix: 'bench-' });
-    const records = await encodeEvents(appTarget(app), history);
-    return timePipeline([inProcessEngine(app)], records, (chunk) => app.log.produce(chunk), {
-      timeoutMs: 900_000,
-      settled: () => app.engine.settled(),
-    });
-  })();
-  for (let waited = 0; waited < 60_000 && !app.engine.stateWritten(); waited += 100) await new Promise((r) => setTimeout(r, 100));
+  const pipeline = await timeEmbedded(
+    app,
+    syntheticHistory({
+      seed: 'throughput',
+      users: sizes.throughputUsers,
+      items: sizes.throughputItems,
+      events: sizes.throughputEvents,
+      idPrefix: 'bench-',
+    }),
+  );
 
   let session = null;
   if (values.profile) {
@@ -53,10 +52,7 @@ try {
     last = now;
   }, 1);
   const cpuBefore = process.cpuUsage();
-  const push = await runPushLoadInChild({
-    engines: [{ url: app.url, authSecret: app.engine.config.authSecret }],
-    options: { clients: 2_000, rate: 2_000, seconds: 10, via: 'POST /v1/events', runId: 'push-run' },
-  });
+  const push = await pushThroughCollector(app, latencyLoad(sizes.latency), 'push-run', () => undefined);
   const cpu = process.cpuUsage(cpuBefore);
   clearInterval(ticker);
   if (session !== null) {

@@ -1,9 +1,9 @@
-import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningApp } from '../app.js';
 import type { TrackingEvent } from '../events/types.js';
+import { bytesOnDisk } from '../log/memory-store.js';
 import { encodeEvents, type PipelineResult, timePipeline } from './embedded-pipeline.js';
 import { inProcessEngine, startBenchApp } from './engine-app.js';
 import { appTarget } from './event-target.js';
@@ -65,14 +65,6 @@ export interface DataDirResult {
   diskBytes: number;
 }
 
-function bytesUnder(dir: string): number {
-  let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
-  }
-  return total;
-}
-
 /**
  * The embedded pipeline and its push run again on an engine with a data directory (a fresh temporary
  * one), as an embedded deployment that keeps its state runs: the log's segments and the state stores
@@ -96,7 +88,7 @@ export async function benchDataDir(options: {
     } finally {
       await app.stop();
     }
-    return { pipeline, latency, diskBytes: bytesUnder(dir) };
+    return { pipeline, latency, diskBytes: bytesOnDisk(dir) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

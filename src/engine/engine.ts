@@ -637,12 +637,12 @@ export class Engine implements EngineApi {
     );
   };
 
-  /** True when the list held for the user is newer: a follower never goes back to an older list. */
   /** Holds another process's list, as its bytes, unless a newer one of the user's is held. */
   private holdList(userId: string, value: Buffer, generatedAt: number): void {
     if (!this.olderThanHeld(userId, generatedAt)) this.latest.hold(userId, value, generatedAt);
   }
 
+  /** True when the list held for the user is newer: a follower never goes back to an older list. */
   private olderThanHeld(userId: string, generatedAt: number): boolean {
     const current = this.latest.generatedAt(userId);
     return current !== undefined && current > generatedAt;

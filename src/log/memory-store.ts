@@ -38,10 +38,14 @@ function topicDir(dir: string, topic: string): string {
 
 /** Bytes of a topic's files (segments and their indexes) under a data directory: 0 when it has none. */
 export function topicBytesOnDisk(dir: string, topic: string): number {
-  const root = topicDir(dir, topic);
-  if (!existsSync(root)) return 0;
+  return bytesOnDisk(topicDir(dir, topic));
+}
+
+/** Bytes of every file under `dir` (0 when it does not exist). */
+export function bytesOnDisk(dir: string): number {
+  if (!existsSync(dir)) return 0;
   let bytes = 0;
-  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
     if (entry.isFile()) bytes += statSync(join(entry.parentPath, entry.name)).size;
   }
   return bytes;
