@@ -32,6 +32,7 @@ import { ParamsSync } from './params-sync.js';
 import { type ErasureCheck, listStamp, ORIGIN_HEADER, Pipeline } from './pipeline.js';
 import { readRecentLists } from './recent-lists.js';
 import { RefusedSources } from './refused-sources.js';
+import { positionHolds } from './state-store.js';
 import { UnappliedErasures } from './unapplied-erasures.js';
 import { type PartitionProgress, UserStore } from './user-store.js';
 
@@ -377,6 +378,8 @@ export class Engine implements EngineApi {
         let erased: ErasureCheck = (userId, record) => this.erasures.covers(userId, record);
         const takeBacks = new ErasureTakeBacks(this.model.users);
         let unapplied: UnappliedErasures | null = null;
+        /** Per input partition, where replayed events start counting: those before are in the restored count. */
+        const countFrom = new Map<string, bigint>();
         if (inputs.every((c) => !this.appliedUpTo.has(tpKey(c)))) {
           const pending = new UnappliedErasures(this.erasures, number, takeBacks);
           unapplied = pending;
@@ -384,9 +387,22 @@ export class Engine implements EngineApi {
             pending.keep(userId, seen, checkpointSeen),
           );
           pending.opened(restored.checkpoint?.seen ?? {});
-          erased = (userId, record) => pending.skip(userId, record);
+          // a user whose record a commit cut short wrote ahead of its checkpoint holds the events before its position
+          const held = restored.heldUpTo;
+          erased =
+            held.size === 0
+              ? (userId, record) => pending.skip(userId, record)
+              : (userId, record) => pending.skip(userId, record) || positionHolds(held.get(userId), record);
           stored = restored;
-          this.eventsIn.set(number, restored.checkpoint?.events ?? 0);
+          const furthest = restored.furthest;
+          this.eventsIn.set(number, furthest?.events ?? restored.checkpoint?.events ?? 0);
+          if (furthest !== null) {
+            for (const [tp, offset] of Object.entries(furthest.offsets)) countFrom.set(tp, BigInt(offset));
+            this.logger.warn(
+              { partition: number, users: held.size, position: furthest.offsets },
+              'user records were written ahead of their checkpoint (a state commit cut short); the events they hold are not learnt again',
+            );
+          }
           if (restored.checkpoint !== null) this.eventClock.observe(restored.checkpoint.newest);
           for (const c of inputs) {
             const low = BigInt((await this.log.offsets(c)).low);
@@ -408,13 +424,24 @@ export class Engine implements EngineApi {
           const from = this.appliedUpTo.get(key) ?? BigInt((await this.log.offsets(c)).low);
           const to = c.offset === null ? from : BigInt(c.offset);
           if (to <= from) continue;
+          const counted = countFrom.get(key) ?? from;
           await this.log.readRange(c, from.toString(), to.toString(), async (records) => {
             const judged = records.filter((r) => !this.refused.covers(r));
-            const result = await pipeline.replay(judged, this.wall(), erased);
-            replayed += result.applied;
-            this.eventsIn.set(number, (this.eventsIn.get(number) ?? 0) + result.applied);
-            this.userStore.learntIn(number, result.learnt);
-            this.eventClock.observe(result.newestEventTime);
+            // events before `counted` are learnt again (users whose records did not get that far) but already counted
+            let split = 0;
+            while (split < judged.length && BigInt(judged[split].offset) < counted) split++;
+            for (const [part, counts] of [
+              [judged.slice(0, split), false],
+              [judged.slice(split), true],
+            ] as const) {
+              if (part.length === 0) continue;
+              const result = await pipeline.replay(part, this.wall(), erased);
+              replayed += result.applied;
+              if (counts) this.eventsIn.set(number, (this.eventsIn.get(number) ?? 0) + result.applied);
+              else this.userStore.learntAgain(result.applied);
+              this.userStore.learntIn(number, result.learnt);
+              this.eventClock.observe(result.newestEventTime);
+            }
           });
           this.appliedUpTo.set(key, to);
         }

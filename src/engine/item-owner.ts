@@ -45,6 +45,12 @@ export class ItemOwner {
   private readonly changes: ChangedKeys;
   /** Next item-deltas offset not yet applied, per partition this process has held. */
   private readonly appliedUpTo = new Map<string, bigint>();
+  /**
+   * Per lane (item-deltas partition number) restored with records a commit wrote ahead of its
+   * checkpoint: the offset each such item holds the deltas before, and the highest of them (past it
+   * the lane is dropped from here).
+   */
+  private readonly held = new Map<string, { items: Map<string, bigint>; upTo: bigint }>();
   restoring = 0;
   private readonly store: ItemStore;
   private partitionCount = 1;
@@ -126,6 +132,20 @@ export class ItemOwner {
         duplicates += deltas.length;
         continue;
       }
+      const held = this.held.get(lane);
+      if (held !== undefined) {
+        const offset = BigInt(r.offset);
+        for (const delta of deltas) {
+          // the item's restored record already holds it: only its source position is noted
+          if (offset < (held.items.get(delta.item) ?? 0n)) {
+            this.items.markDeltaHeld(delta, lane);
+            duplicates++;
+          } else if (this.items.applyDelta(delta, lane)) applied++;
+          else duplicates++;
+        }
+        if (offset + 1n >= held.upTo) this.held.delete(lane);
+        continue;
+      }
       for (const delta of deltas) {
         if (this.items.applyDelta(delta, lane)) applied++;
         else duplicates++;
@@ -169,6 +189,7 @@ export class ItemOwner {
           const restored = await this.store.restore(c.partition);
           stored = restored;
           from = BigInt(low);
+          this.holdAhead(String(c.partition), restored.heldUpTo);
           if (restored.checkpoint !== null) {
             const covered = BigInt(restored.checkpoint.deltas);
             if (covered < from)
@@ -209,6 +230,22 @@ export class ItemOwner {
   }
 
   /**
+   * Items of a lane whose records a commit cut short wrote ahead of its checkpoint: the deltas before
+   * each record's position are in it already, and the replay from the checkpoint must not apply them
+   * again (nor the consumer, when the group's commit is behind the records).
+   */
+  private holdAhead(lane: string, heldUpTo: Map<string, bigint>): void {
+    if (heldUpTo.size === 0) return;
+    let upTo = 0n;
+    for (const offset of heldUpTo.values()) if (offset > upTo) upTo = offset;
+    this.held.set(lane, { items: heldUpTo, upTo });
+    this.logger.warn(
+      { partition: lane, items: heldUpTo.size, upTo: upTo.toString() },
+      'item records were written ahead of their checkpoint (a state commit cut short); the deltas they hold are not applied again',
+    );
+  }
+
+  /**
    * Revoked partitions: written once more when this process is stopping (its last word, before anyone
    * restores them); on a rebalance the new owner may have restored them already, so they are only let
    * go (the new owner replays the deltas after the last checkpoint). Either way their items go: if a
@@ -221,6 +258,7 @@ export class ItemOwner {
     const numbers = new Set(partitions.map((tp) => tp.partition));
     for (const tp of partitions) {
       this.appliedUpTo.delete(tpKey(tp));
+      this.held.delete(String(tp.partition));
       this.pacing.release(tpKey(tp));
     }
     const released = this.items.release((id) => numbers.has(partitionForKey(id, this.partitionCount)), [...numbers].map(String));

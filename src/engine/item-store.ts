@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { partitionForKey } from '../log/partitioner.js';
+import { tpKey } from '../log/topic-partition.js';
 import type { EventLog } from '../log/types.js';
 import type { Metrics } from '../metrics.js';
 import type { ChangedKeys } from '../model/changed-keys.js';
@@ -7,7 +8,7 @@ import type { ItemRecord, StoredItemRecord } from '../model/item-record.js';
 import type { ItemSide } from '../model/item-side.js';
 import { decodeItemRecord, encodeItemRecords } from './item-record-codec.js';
 import { OwedRecords } from './owed-records.js';
-import { ChangelogStore, type RestoredPartition } from './state-store.js';
+import { ChangelogStore, type PartitionCommit, type RestoredPartition } from './state-store.js';
 
 const FORMAT = 'recstream.item-state/1';
 /**
@@ -26,6 +27,12 @@ export interface ItemCheckpoint {
   trendT0: number | null;
 }
 
+/** A restored item-state partition, with the items whose records a commit wrote ahead of its checkpoint. */
+export interface RestoredItems extends RestoredPartition<ItemCheckpoint> {
+  /** Item → the item-deltas offset its record holds the deltas before (a delta below it is not applied again). */
+  heldUpTo: Map<string, bigint>;
+}
+
 /**
  * The item side's state store: every STATE_COMMIT_MS, the items of owned item-deltas partitions that
  * changed go to `<GROUP_ID>.item-state` (keyed by item, so a record lands in its item-deltas
@@ -34,6 +41,7 @@ export interface ItemCheckpoint {
 export class ItemStore {
   private readonly changes: ChangedKeys;
   private readonly store: ChangelogStore<StoredItemRecord, ItemCheckpoint, ItemRecord>;
+  private readonly deltasTopic: string;
   /** What the commit under way still owes, null when none is writing. */
   private owed: OwedRecords<ItemRecord> | null = null;
 
@@ -46,6 +54,7 @@ export class ItemStore {
     this.changes = items.trackChanges();
     this.changes.beforeChange = (itemId) => this.owed?.take(itemId);
     this.changes.beforeAnyChange = () => this.owed?.takeAll();
+    this.deltasTopic = config.topics.itemDeltas;
     this.store = new ChangelogStore(log, config.topics.itemState, FORMAT, config.stateCommitMs, {
       encode: encodeItemRecords,
       decode: decodeItemRecord,
@@ -75,27 +84,30 @@ export class ItemStore {
     now: number,
     owing: () => void = () => undefined,
   ): Promise<void> {
-    const ids = new Map<string, undefined>();
+    const ids = new Map<string, number>();
     for (const id of this.changes.take()) {
-      if (!this.items.isPeer(id) && applied.has(partitionForKey(id, partitionCount))) ids.set(id, undefined);
+      if (this.items.isPeer(id)) continue;
+      const partition = partitionForKey(id, partitionCount);
+      if (applied.has(partition)) ids.set(id, partition);
     }
-    const checkpoints: Array<[number, ItemCheckpoint]> = [];
+    const commits: Array<PartitionCommit<ItemCheckpoint>> = [];
     for (const [partition, offset] of applied) {
-      checkpoints.push([
+      commits.push({
         partition,
-        {
+        checkpoint: {
           deltas: offset.toString(),
           sources: this.items.appliedSources(String(partition)),
           t0: this.items.landmark,
           trendT0: this.items.trendingLandmark,
         },
-      ]);
+        position: { [tpKey({ topic: this.deltasTopic, partition })]: offset.toString() },
+      });
     }
     const owed = new OwedRecords(ids, (id) => this.items.record(id));
     this.owed = owed;
     try {
       owing();
-      const written = await this.store.write(owed.entries(), checkpoints, now, COMMIT_SLICE_MS);
+      const written = await this.store.write(owed.entries(), commits, now, COMMIT_SLICE_MS);
       this.metrics.stateCommitBytesTotal.inc({ store: 'item' }, written);
     } finally {
       this.owed = null;
@@ -103,8 +115,8 @@ export class ItemStore {
   }
 
   /** Loads an item-state partition into the item side; returns its checkpoint (null: never written). */
-  restore(partition: number): Promise<RestoredPartition<ItemCheckpoint>> {
-    return this.store.restore(
+  async restore(partition: number): Promise<RestoredItems> {
+    const restored = await this.store.restore(
       partition,
       (id, record) => this.items.loadRecord(id, record),
       (checkpoint) => {
@@ -112,5 +124,12 @@ export class ItemStore {
         this.items.loadAppliedSources(checkpoint.sources);
       },
     );
+    const lane = tpKey({ topic: this.deltasTopic, partition });
+    const heldUpTo = new Map<string, bigint>();
+    for (const [id, position] of restored.ahead) {
+      const offset = position[lane];
+      if (offset !== undefined) heldUpTo.set(id, BigInt(offset));
+    }
+    return { ...restored, heldUpTo };
   }
 }

@@ -1,4 +1,5 @@
-import type { EventLog, OutgoingRecord, TopicPartition } from '../log/types.js';
+import { tpKey } from '../log/topic-partition.js';
+import type { EventLog, Headers, LogRecord, OutgoingRecord, TopicPartition } from '../log/types.js';
 import { inSlices } from '../slices.js';
 import { StateRecordUnreadable } from './errors.js';
 
@@ -12,6 +13,45 @@ export const CHECKPOINT_KEY = '\u0000checkpoint';
 
 /** A key's record (null: a tombstone), in the partition named or else the key's (Kafka's murmur2). */
 export type StoreEntry<R> = [key: string, value: R | null, partition?: number];
+
+/**
+ * What a record reflects, as Kafka Streams' changelog records carry their position: each input
+ * topic-partition (tpKey) → the next offset not held. A commit's records and checkpoint in a
+ * partition share one; a record whose position is ahead of the checkpoint's was written by a commit
+ * that never wrote its checkpoint (a crash between its produce requests), and a restore must not
+ * apply to its key again what the record already holds.
+ */
+export type Position = Readonly<Record<string, string>>;
+
+/**
+ * The header carrying a record's Position, as `topic/partition=offset` pairs separated by spaces
+ * (Kafka topic names hold neither): every record carries it, so it is kept short.
+ */
+export const POSITION_HEADER = 'recstream-position';
+
+export function positionText(position: Position): string {
+  return Object.entries(position)
+    .map(([tp, offset]) => `${tp}=${offset}`)
+    .join(' ');
+}
+
+export function parsePosition(text: string): Position {
+  const position: Record<string, string> = {};
+  for (const pair of text.split(' ')) {
+    const at = pair.lastIndexOf('=');
+    if (at > 0) position[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return position;
+}
+
+/** One partition's part of a commit: its checkpoint, the position of its records, and what else they carry. */
+export interface PartitionCommit<C> {
+  partition: number;
+  checkpoint: C;
+  position: Position;
+  /** More headers every record of the partition's commit carries, read back with RestoredPartition.aheadHeaders. */
+  headers?: Headers;
+}
 
 /**
  * A binary form of a store's values; records it does not recognise are read as JSON (older writers).
@@ -29,6 +69,34 @@ export interface RestoredPartition<C> {
   /** Keys with a record (tombstones left out), in order of their newest write. */
   keys: number;
   bytes: number;
+  /**
+   * Keys (tombstones included) whose newest record is ahead of the checkpoint, with its position:
+   * written by a commit whose checkpoint never landed. Empty after a whole commit.
+   */
+  ahead: Map<string, Position>;
+  /** The headers of the last record written ahead of the checkpoint (the commit that got furthest), or null. */
+  aheadHeaders: Headers | null;
+}
+
+/** True when `position` holds an offset beyond `than`'s for some topic-partition. */
+export function positionAhead(position: Position, than: Position): boolean {
+  for (const tp in position) {
+    const other = than[tp];
+    if (other === undefined || offsetAbove(position[tp], other)) return true;
+  }
+  return false;
+}
+
+/** True when a record at `position` holds the input `record` (it is before the position's offset of its partition). */
+export function positionHolds(position: Position | undefined, record: LogRecord): boolean {
+  if (position === undefined) return false;
+  const at = position[tpKey(record)];
+  return at !== undefined && offsetAbove(at, record.offset);
+}
+
+/** a > b for two offsets as decimal strings (no BigInt per record). */
+function offsetAbove(a: string, b: string): boolean {
+  return a.length !== b.length ? a.length > b.length : a > b;
 }
 
 /** Values written are W, values restored R: what this version writes or an earlier one did. */
@@ -57,37 +125,51 @@ export class ChangelogStore<R, C, W extends R = R> {
    * after them; returns the bytes written. `entries` is iterated as the records are made: an iterator
    * that builds each value when asked spreads that work over the write. With `sliceMs`, the write
    * lets other work run whenever it has made records that long, so a large commit is not one stall of
-   * the event loop; the caller keeps what it stores from changing until the write returns.
+   * the event loop; the caller keeps what it stores from changing until the write returns. Each record of a
+   * partition named in `commits` carries its position (entries must then name their partition);
+   * a crash before the checkpoints leaves records a restore reports as ahead of them.
    */
   async write(
     entries: Iterable<StoreEntry<W>>,
-    checkpoints: ReadonlyArray<[number, C]>,
+    commits: ReadonlyArray<PartitionCommit<C>>,
     now?: number,
     sliceMs = Number.POSITIVE_INFINITY,
   ): Promise<number> {
     if (now !== undefined) this.writtenAt = now;
-    const out: OutgoingRecord[] = [];
-    await inSlices(entries, sliceMs, (group) => this.entryRecords(group, out));
-    for (const [partition, checkpoint] of checkpoints) {
+    const headers = new Map<number, Headers>();
+    // frozen: every record of the partition shares the one object (the log keeps it, not a copy)
+    for (const c of commits) headers.set(c.partition, Object.freeze({ ...c.headers, [POSITION_HEADER]: positionText(c.position) }));
+    let out: OutgoingRecord[] = [];
+    let bytes = 0;
+    const produced = async (): Promise<void> => {
+      if (out.length === 0) return;
+      const records = out;
+      out = [];
+      for (const r of records) bytes += r.value?.length ?? 0;
+      await this.log.produce(records);
+    };
+    await inSlices(entries, sliceMs, (group) => this.entryRecords(group, headers, out));
+    for (const c of commits) {
       out.push({
         topic: this.topic,
-        partition,
+        partition: c.partition,
         key: CHECKPOINT_KEY,
-        value: Buffer.from(JSON.stringify({ f: this.format, c: checkpoint })),
+        value: Buffer.from(JSON.stringify({ f: this.format, c: c.checkpoint })),
+        headers: headers.get(c.partition),
       });
     }
-    if (out.length === 0) return 0;
-    await this.log.produce(out);
-    return out.reduce((n, r) => n + (r.value?.length ?? 0), 0);
+    await produced();
+    return bytes;
   }
 
-  private entryRecords(entries: ReadonlyArray<StoreEntry<W>>, out: OutgoingRecord[]): void {
+  private entryRecords(entries: ReadonlyArray<StoreEntry<W>>, headers: ReadonlyMap<number, Headers>, out: OutgoingRecord[]): void {
     const encoded = this.codec?.encode(entries.flatMap(([, value]) => (value === null ? [] : [value])));
     let next = 0;
     for (const [key, value, partition] of entries) {
       const bytes =
         value === null ? null : encoded !== undefined ? encoded[next++] : Buffer.from(JSON.stringify({ f: this.format, v: value }));
-      out.push(partition === undefined ? { topic: this.topic, key, value: bytes } : { topic: this.topic, key, value: bytes, partition });
+      if (partition === undefined) out.push({ topic: this.topic, key, value: bytes });
+      else out.push({ topic: this.topic, key, value: bytes, partition, headers: headers.get(partition) });
     }
   }
 
@@ -104,19 +186,31 @@ export class ChangelogStore<R, C, W extends R = R> {
     const tp: TopicPartition = { topic: this.topic, partition };
     const { low, high } = await this.log.offsets(tp);
     const newest = new Map<string, Buffer | null>();
+    /** The position header of each key's newest record, when it has one, in order of that write. */
+    const positions = new Map<string, string>();
+    /** The headers of one record per position (a commit's records carry the same ones). */
+    const headersAt = new Map<string, Headers>();
     let checkpoint: Buffer | null = null;
+    let checkpointPosition: string | null = null;
     let bytes = 0;
     if (BigInt(high) > BigInt(low)) {
       await this.log.readRange(tp, low, high, (records) => {
         for (const r of records) {
           const key = r.key?.toString('utf8') ?? '';
           bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0);
+          const position = r.headers[POSITION_HEADER];
           if (key === CHECKPOINT_KEY) {
-            if (r.value !== null) checkpoint = r.value;
+            if (r.value === null) continue;
+            checkpoint = r.value;
+            checkpointPosition = position ?? null;
             continue;
           }
           newest.delete(key);
           newest.set(key, r.value);
+          positions.delete(key);
+          if (position === undefined) continue;
+          positions.set(key, position);
+          if (!headersAt.has(position)) headersAt.set(position, r.headers);
         }
       });
     }
@@ -127,13 +221,41 @@ export class ChangelogStore<R, C, W extends R = R> {
       restored = parsed.c;
     }
     if (restored !== null) opened(restored);
+    const { ahead, last } = this.aheadOf(positions, checkpointPosition);
     let keys = 0;
     for (const [key, value] of newest) {
       if (value === null) continue;
       load(key, this.value(value, partition, key));
       keys++;
     }
-    return { checkpoint: restored, keys, bytes };
+    return { checkpoint: restored, keys, bytes, ahead, aheadHeaders: last === null ? null : (headersAt.get(last) ?? null) };
+  }
+
+  /**
+   * The keys whose position is ahead of the checkpoint's (every positioned key when the checkpoint
+   * has none: it was written before positions were, or never), and the last of them written.
+   */
+  private aheadOf(
+    positions: ReadonlyMap<string, string>,
+    checkpoint: string | null,
+  ): { ahead: Map<string, Position>; last: string | null } {
+    const covered: Position = checkpoint === null ? {} : parsePosition(checkpoint);
+    // a commit's records share one header string: each is parsed and compared once
+    const judged = new Map<string, Position | null>();
+    const ahead = new Map<string, Position>();
+    let last: string | null = null;
+    for (const [key, header] of positions) {
+      let position = judged.get(header);
+      if (position === undefined) {
+        const parsed = parsePosition(header);
+        position = positionAhead(parsed, covered) ? parsed : null;
+        judged.set(header, position);
+      }
+      if (position === null) continue;
+      ahead.set(key, position);
+      last = header;
+    }
+    return { ahead, last };
   }
 
   private value(bytes: Buffer, partition: number, key: string): R {

@@ -5,7 +5,15 @@ import type { ChangedKeys } from '../model/changed-keys.js';
 import type { ParamsSnapshot } from '../model/params.js';
 import type { Recommender } from '../model/recommender.js';
 import { OwedRecords } from './owed-records.js';
-import { ChangelogStore, type RestoredPartition, type StoreEntry } from './state-store.js';
+import {
+  ChangelogStore,
+  type PartitionCommit,
+  POSITION_HEADER,
+  type Position,
+  parsePosition,
+  type RestoredPartition,
+  type StoreEntry,
+} from './state-store.js';
 import { decodeUserRecord, encodeUserRecords, type StoredUser } from './user-record-codec.js';
 
 const FORMAT = 'recstream.user-state/1';
@@ -14,6 +22,8 @@ const FORMAT = 'recstream.user-state/1';
  * batches run between them: made in one turn, 2,000 changed users held the event loop ~40 ms.
  */
 const COMMIT_SLICE_MS = 8;
+/** The header carrying a commit's count of events learnt into the partition (PartitionProgress.events). */
+const EVENTS_HEADER = 'recstream-events';
 
 /** What a user-state partition's records cover. */
 export interface UserCheckpoint {
@@ -37,6 +47,17 @@ export interface UserCheckpoint {
 export interface PartitionProgress {
   offsets: Record<string, string>;
   events: number;
+}
+
+/** A restored user-state partition, with what a commit wrote ahead of its checkpoint. */
+export interface RestoredUsers extends RestoredPartition<UserCheckpoint> {
+  /** User → the input position their record holds the events before (ahead of the checkpoint's). */
+  heldUpTo: Map<string, Position>;
+  /**
+   * The furthest commit written ahead of the checkpoint: its position and the events learnt into the
+   * partition up to it (what a restore counts from, instead of the checkpoint's), or null.
+   */
+  furthest: PartitionProgress | null;
 }
 
 /**
@@ -123,14 +144,19 @@ export class UserStore {
     const params = this.model.paramsSnapshot();
     const t0 = this.model.users.landmark;
     const newest = this.model.users.newestTime;
-    const checkpoints: Array<[number, UserCheckpoint]> = [];
+    const commits: Array<PartitionCommit<UserCheckpoint>> = [];
     for (const [partition, p] of progress)
-      checkpoints.push([partition, { offsets: p.offsets, events: p.events, newest, t0, params, seen }]);
+      commits.push({
+        partition,
+        checkpoint: { offsets: p.offsets, events: p.events, newest, t0, params, seen },
+        position: p.offsets,
+        headers: { [EVENTS_HEADER]: String(p.events) },
+      });
     const owed = new OwedRecords(homes, (id) => this.stored(id, seen));
     this.owed = owed;
     try {
       owing();
-      const written = await this.store.write(owed.entries(), checkpoints, now, COMMIT_SLICE_MS);
+      const written = await this.store.write(owed.entries(), commits, now, COMMIT_SLICE_MS);
       this.metrics.stateCommitBytesTotal.inc({ store: 'user' }, written);
     } finally {
       this.owed = null;
@@ -148,12 +174,12 @@ export class UserStore {
    * checkpoint's (what its writer and the partition's last writer had read of the changelog); returns
    * its checkpoint (null: never written).
    */
-  restore(
+  async restore(
     partition: number,
     kept: (userId: string, seen: Readonly<Record<string, string>>, checkpointSeen: Readonly<Record<string, string>>) => boolean,
-  ): Promise<RestoredPartition<UserCheckpoint>> {
+  ): Promise<RestoredUsers> {
     let checkpointSeen: Readonly<Record<string, string>> = {};
-    return this.store.restore(
+    const restored = await this.store.restore(
       partition,
       (id, stored) => {
         if (!kept(id, stored.seen, checkpointSeen)) return;
@@ -163,10 +189,21 @@ export class UserStore {
       (checkpoint) => {
         checkpointSeen = checkpoint.seen ?? {};
         this.model.users.adoptLandmark(checkpoint.t0);
-        this.model.users.countRestored(checkpoint.events);
         this.model.loadParams(checkpoint.params);
       },
     );
+    const headers = restored.aheadHeaders;
+    const events = headers?.[EVENTS_HEADER];
+    const position = headers?.[POSITION_HEADER];
+    const furthest =
+      events === undefined || position === undefined ? null : { offsets: { ...parsePosition(position) }, events: Number(events) };
+    this.model.users.countRestored(furthest?.events ?? restored.checkpoint?.events ?? 0);
+    return { ...restored, heldUpTo: restored.ahead, furthest };
+  }
+
+  /** Events a restore learnt again that the count it restored already holds (replayed before the furthest commit's position). */
+  learntAgain(events: number): void {
+    this.model.users.countRestored(-events);
   }
 
   /** Erasure: the records of users forgotten, each in its partition (a restore must never bring them back). */

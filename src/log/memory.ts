@@ -149,7 +149,8 @@ export class MemoryLog implements EventLog, PartitionSource {
         offset: '', // given by the partition on append
         key,
         value: r.value,
-        headers: r.headers === undefined || !hasHeaders(r.headers) ? NO_HEADERS : { ...r.headers },
+        // a frozen object cannot change under the log: records sharing one keep it
+        headers: r.headers === undefined || !hasHeaders(r.headers) ? NO_HEADERS : Object.isFrozen(r.headers) ? r.headers : { ...r.headers },
         timestamp,
         decoded: r.decoded,
       });

@@ -40,14 +40,25 @@ function writeField(buf: Buffer, view: DataView, at: number, data: Buffer | null
   return at + 4 + data.length;
 }
 
+/** The last frozen headers encoded and their bytes: records of one write often share one object. */
+let lastHeaders: Headers | null = null;
+let lastHeaderBytes: Buffer | null = null;
+
 /** Headers as stored: JSON, or nothing when there are none. */
 function headerBytes(headers: Headers): Buffer | null {
-  return hasHeaders(headers) ? Buffer.from(JSON.stringify(headers), 'utf8') : null;
+  if (headers === lastHeaders) return lastHeaderBytes;
+  const bytes = hasHeaders(headers) ? Buffer.from(JSON.stringify(headers), 'utf8') : null;
+  if (Object.isFrozen(headers)) {
+    lastHeaders = headers;
+    lastHeaderBytes = bytes;
+  }
+  return bytes;
 }
 
 /** Bytes of the record's frame: what retention budgets count, on disk and in memory alike. */
 export function frameSize(r: NewRecord): number {
-  const headers = hasHeaders(r.headers) ? Buffer.byteLength(JSON.stringify(r.headers), 'utf8') : 0;
+  const h = r.headers;
+  const headers = Object.isFrozen(h) ? (headerBytes(h)?.length ?? 0) : hasHeaders(h) ? Buffer.byteLength(JSON.stringify(h), 'utf8') : 0;
   return FRAME_OVERHEAD + (r.key === null ? 0 : r.key.length) + (r.value === null ? 0 : r.value.length) + headers;
 }
 

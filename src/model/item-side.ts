@@ -184,11 +184,7 @@ export class ItemSide implements ItemUpdates, ItemView {
    * `lane` names the partition the record came by. Returns false when ignored. Amounts are converted from the sender's decay landmark to this one.
    */
   applyDelta(d: ItemDelta, lane: string): boolean {
-    // records of one source are in order only within one lane (the delta topic partition they came by)
-    const key = this.sourceKey(lane, d.source);
-    const done = this.state.appliedSources.get(key);
-    if (done !== undefined && (d.source.to < done.to || (d.source.to === done.to && d.source.seq <= done.seq))) return false;
-    this.state.appliedSources.set(key, { to: d.source.to, seq: d.source.seq });
+    if (!this.markDeltaHeld(d, lane)) return false;
     const decay = this.state.decay;
     if (decay.t0 === null && d.t0 !== null) decay.t0 = d.t0;
     const f = decay.fromLandmark(d.t0);
@@ -204,6 +200,20 @@ export class ItemSide implements ItemUpdates, ItemView {
     if (d.unnorm > 0) this.unnorm(item, d.unnorm * f2);
     for (const [to, weight, who] of d.unfollows) this.unfollow(item, to, weight * f, who);
     for (const minute of d.untrends) this.untrend(item, minute);
+    return true;
+  }
+
+  /**
+   * Marks the delta's source position applied, as applyDelta does, without applying its amounts: for
+   * a delta the item already holds (its restored record was written after it). False when the
+   * position was applied already.
+   */
+  markDeltaHeld(d: ItemDelta, lane: string): boolean {
+    // records of one source are in order only within one lane (the delta topic partition they came by)
+    const key = this.sourceKey(lane, d.source);
+    const done = this.state.appliedSources.get(key);
+    if (done !== undefined && (d.source.to < done.to || (d.source.to === done.to && d.source.seq <= done.seq))) return false;
+    this.state.appliedSources.set(key, { to: d.source.to, seq: d.source.seq });
     return true;
   }
 

@@ -298,7 +298,10 @@ export class UserSide {
     this.poolCache = null;
   }
 
-  /** Adds the events a restored partition's users were learnt from (the store's checkpoint counts them). */
+  /**
+   * Adds the events a restored partition's users were learnt from (the store counts them); negative:
+   * takes back events learnt again that such a count already held.
+   */
   countRestored(events: number): void {
     this.state.eventsApplied += events;
   }

@@ -144,7 +144,7 @@ describe('item-state records in binary', () => {
       const jsonBytes = await log.offsets({ topic: 'items', partition: 0 });
       await newer.write(
         all.slice(10).map(([id, r]) => [id, r, 0]),
-        [[0, { n: 1 }]],
+        [{ partition: 0, checkpoint: { n: 1 }, position: { 'input/0': '1' } }],
       );
       const loaded = new Map<string, StoredItemRecord>();
       const restored = await newer.restore(0, (id, r) => loaded.set(id, r));

@@ -1,28 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RunningApp } from '../../src/app.js';
 import { postEvents, startTestApp, tempDir, waitFor } from '../helpers/app.js';
-
-/** The digest once `events` are learnt and the item side has applied their deltas too. */
-async function settledAt(app: RunningApp, events: (applied: number) => boolean) {
-  const { settled: _, ...digest } = await waitFor(
-    async () => ({ ...app.engine.digest(), settled: await app.engine.settled() }),
-    (d) => events(d.eventsApplied) && d.settled,
-  );
-  return digest;
-}
-
-function clicks(from: number, to: number, base: number) {
-  return Array.from({ length: to - from }, (_, j) => {
-    const i = from + j;
-    return {
-      eventId: `ev-${i}`,
-      userId: `user-${i % 23}`,
-      timestamp: base + i * 1000,
-      type: i % 5 === 0 ? 'add_to_cart' : 'view',
-      itemId: `sku-${(i * 7) % 41}`,
-    };
-  });
-}
+import { clicks, settledAt } from '../helpers/restart-stream.js';
 
 describe('restart and restore (embedded log with DATA_DIR)', () => {
   it('restored state plus replay equals an uninterrupted run, and committed events are not applied twice', async () => {

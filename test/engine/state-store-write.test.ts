@@ -16,7 +16,7 @@ describe('a state store write', () => {
       }
       const turns = setInterval(() => events.push('other work'), 0);
       // a slice of 0 ms: the write lets other work run after every look at the clock
-      const bytes = await store.write(entries(), [[0, { upTo: 100 }]], 0, 0);
+      const bytes = await store.write(entries(), [{ partition: 0, checkpoint: { upTo: 100 }, position: { 'input/0': '100' } }], 0, 0);
       clearInterval(turns);
       const firstOther = events.indexOf('other work');
       expect(firstOther).toBeGreaterThan(0);

@@ -118,7 +118,7 @@ describe('user-state records in binary', () => {
       );
       await newer.write(
         all.slice(10).map(([id, r]) => [id, r, 0]),
-        [[0, { n: 1 }]],
+        [{ partition: 0, checkpoint: { n: 1 }, position: { 'input/0': '1' } }],
       );
       const loaded = new Map<string, StoredUser>();
       const restored = await newer.restore(0, (id, r) => loaded.set(id, r));
