@@ -84,8 +84,9 @@ describe('an item-state commit cut short by a crash', () => {
 
       // stopping writes the items changed since: the process dies before the checkpoints land
       dying.arm();
-      void first.stop();
+      const stopped = first.stop().catch(() => undefined);
       await dying.died;
+      await stopped;
       expect(await stateRecords(), 'records of the cut commit landed').toBeGreaterThan(checkpointed);
 
       await second.start();
