@@ -422,9 +422,13 @@ export class Engine implements EngineApi {
           const key = tpKey(c);
           this.owned.add(key);
           const from = this.appliedUpTo.get(key) ?? BigInt((await this.log.offsets(c)).low);
-          const to = c.offset === null ? from : BigInt(c.offset);
-          if (to <= from) continue;
           const counted = countFrom.get(key) ?? from;
+          // through the furthest commit's position even where the group's commit is behind it: the
+          // events before it had their lists and deltas written (a commit waits for them), and its
+          // count holds them
+          let to = c.offset === null ? from : BigInt(c.offset);
+          if (counted > to) to = counted;
+          if (to <= from) continue;
           await this.log.readRange(c, from.toString(), to.toString(), async (records) => {
             const judged = records.filter((r) => !this.refused.covers(r));
             // events before `counted` are learnt again (users whose records did not get that far) but already counted

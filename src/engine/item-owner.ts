@@ -202,7 +202,11 @@ export class ItemOwner {
           this.appliedUpTo.set(key, from);
         }
         let replayed = 0;
-        const to = c.offset === null ? from : BigInt(c.offset);
+        // through the furthest position a record holds even where the group's commit is behind it:
+        // its owner had applied every delta before it
+        let to = c.offset === null ? from : BigInt(c.offset);
+        const held = this.held.get(String(c.partition));
+        if (held !== undefined && held.upTo > to) to = held.upTo;
         if (to > from) {
           await this.log.readRange(c, from.toString(), to.toString(), (records) => {
             replayed += records.length;
@@ -231,8 +235,8 @@ export class ItemOwner {
 
   /**
    * Items of a lane whose records a commit cut short wrote ahead of its checkpoint: the deltas before
-   * each record's position are in it already, and the replay from the checkpoint must not apply them
-   * again (nor the consumer, when the group's commit is behind the records).
+   * each record's position are in it already, and the replay from the checkpoint (which runs through
+   * the furthest of them) must not apply them again.
    */
   private holdAhead(lane: string, heldUpTo: Map<string, bigint>): void {
     if (heldUpTo.size === 0) return;
