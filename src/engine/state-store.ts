@@ -125,9 +125,9 @@ export class ChangelogStore<R, C, W extends R = R> {
    * after them; returns the bytes written. `entries` is iterated as the records are made: an iterator
    * that builds each value when asked spreads that work over the write. With `sliceMs`, the write
    * lets other work run whenever it has made records that long, so a large commit is not one stall of
-   * the event loop; the caller keeps what it stores from changing until the write returns. Each record of a
-   * partition named in `commits` carries its position (entries must then name their partition);
-   * a crash before the checkpoints leaves records a restore reports as ahead of them.
+   * the event loop; the caller keeps what it stores from changing until the write returns. Each
+   * record of a partition named in `commits` carries its position (entries must then name their
+   * partition): a crash before the checkpoints land leaves records a restore reports as ahead.
    */
   async write(
     entries: Iterable<StoreEntry<W>>,
@@ -139,15 +139,7 @@ export class ChangelogStore<R, C, W extends R = R> {
     const headers = new Map<number, Headers>();
     // frozen: every record of the partition shares the one object (the log keeps it, not a copy)
     for (const c of commits) headers.set(c.partition, Object.freeze({ ...c.headers, [POSITION_HEADER]: positionText(c.position) }));
-    let out: OutgoingRecord[] = [];
-    let bytes = 0;
-    const produced = async (): Promise<void> => {
-      if (out.length === 0) return;
-      const records = out;
-      out = [];
-      for (const r of records) bytes += r.value?.length ?? 0;
-      await this.log.produce(records);
-    };
+    const out: OutgoingRecord[] = [];
     await inSlices(entries, sliceMs, (group) => this.entryRecords(group, headers, out));
     for (const c of commits) {
       out.push({
@@ -158,8 +150,9 @@ export class ChangelogStore<R, C, W extends R = R> {
         headers: headers.get(c.partition),
       });
     }
-    await produced();
-    return bytes;
+    if (out.length === 0) return 0;
+    await this.log.produce(out);
+    return out.reduce((n, r) => n + (r.value?.length ?? 0), 0);
   }
 
   private entryRecords(entries: ReadonlyArray<StoreEntry<W>>, headers: ReadonlyMap<number, Headers>, out: OutgoingRecord[]): void {
