@@ -475,8 +475,6 @@ export class Engine implements EngineApi {
     return this.userCommits.run(async (owing) => {
       const consumer = this.consumer;
       if (consumer === null) return;
-      // a checkpoint says the events before it need no replay: their lists and deltas must be written
-      await this.outputs.drained();
       await this.applyErasures();
       const progress = new Map<number, PartitionProgress>();
       for (const tp of [...consumer.assignment(), ...leaving]) {
@@ -488,7 +486,10 @@ export class Engine implements EngineApi {
       }
       const seen: Record<string, string> = {};
       for (const [partition, offset] of this.changelogRead) seen[String(partition)] = offset.toString();
-      await this.userStore.commit(progress, seen, this.wall(), owing);
+      // the records say the events before their position need no replay: those events' lists and
+      // deltas are written before any record is, while the batches after them go on
+      const written = this.outputs.send([]);
+      await this.userStore.commit(progress, seen, this.wall(), owing, written);
     });
   }
 

@@ -128,12 +128,14 @@ export class ChangelogStore<R, C, W extends R = R> {
    * the event loop; the caller keeps what it stores from changing until the write returns. Each
    * record of a partition named in `commits` carries its position (entries must then name their
    * partition): a crash before the checkpoints land leaves records a restore reports as ahead.
+   * Nothing is produced before `after` resolves (what must be durable before the records are).
    */
   async write(
     entries: Iterable<StoreEntry<W>>,
     commits: ReadonlyArray<PartitionCommit<C>>,
     now?: number,
     sliceMs = Number.POSITIVE_INFINITY,
+    after: Promise<void> = Promise.resolve(),
   ): Promise<number> {
     if (now !== undefined) this.writtenAt = now;
     const headers = new Map<number, Headers>();
@@ -151,6 +153,7 @@ export class ChangelogStore<R, C, W extends R = R> {
       });
     }
     if (out.length === 0) return 0;
+    await after;
     await this.log.produce(out);
     return out.reduce((n, r) => n + (r.value?.length ?? 0), 0);
   }

@@ -128,13 +128,15 @@ export class UserStore {
 
   /**
    * Writes the changed users of the partitions in `progress` (by partition number) and a checkpoint
-   * for each; `seen` is how far this process has read the changelog's erasures, all applied.
+   * for each; `seen` is how far this process has read the changelog's erasures, all applied; nothing
+   * is produced before `after` (the outputs of the events before the position) is durable.
    */
   async commit(
     progress: ReadonlyMap<number, PartitionProgress>,
     seen: Record<string, string>,
     now: number,
     owing: () => void = () => undefined,
+    after: Promise<void> = Promise.resolve(),
   ): Promise<void> {
     const homes = new Map<string, number | undefined>();
     for (const id of this.changes.take()) {
@@ -156,7 +158,7 @@ export class UserStore {
     this.owed = owed;
     try {
       owing();
-      const written = await this.store.write(owed.entries(), commits, now, COMMIT_SLICE_MS);
+      const written = await this.store.write(owed.entries(), commits, now, COMMIT_SLICE_MS, after);
       this.metrics.stateCommitBytesTotal.inc({ store: 'user' }, written);
     } finally {
       this.owed = null;
