@@ -489,6 +489,8 @@ export class Engine implements EngineApi {
       // the records say the events before their position need no replay: those events' lists and
       // deltas are written before any record is, while the batches after them go on
       const written = this.outputs.send([]);
+      // awaited only once the records are made: a failure meanwhile must not count as unhandled
+      written.catch(() => undefined);
       await this.userStore.commit(progress, seen, this.wall(), owing, written);
     });
   }
