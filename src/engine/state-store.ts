@@ -35,7 +35,7 @@ export function positionText(position: Position): string {
     .join(' ');
 }
 
-export function parsePosition(text: string): Position {
+export function parsePosition(text: string): Record<string, string> {
   const position: Record<string, string> = {};
   for (const pair of text.split(' ')) {
     const at = pair.lastIndexOf('=');

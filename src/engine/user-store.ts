@@ -197,8 +197,7 @@ export class UserStore {
     const headers = restored.aheadHeaders;
     const events = headers?.[EVENTS_HEADER];
     const position = headers?.[POSITION_HEADER];
-    const furthest =
-      events === undefined || position === undefined ? null : { offsets: { ...parsePosition(position) }, events: Number(events) };
+    const furthest = events === undefined || position === undefined ? null : { offsets: parsePosition(position), events: Number(events) };
     this.model.users.countRestored(furthest?.events ?? restored.checkpoint?.events ?? 0);
     return { ...restored, heldUpTo: restored.ahead, furthest };
   }

@@ -1,5 +1,6 @@
 import { CHECKPOINT_KEY } from '../../src/engine/state-store.js';
 import type { EventLog, OutgoingRecord } from '../../src/log/types.js';
+import { processView } from './process-view.js';
 
 export interface DyingLog<L extends EventLog> {
   /** The log as the process that dies sees it. */
@@ -14,7 +15,7 @@ export interface DyingLog<L extends EventLog> {
  * `log` as one process sees it that dies while writing a commit of the state store `store` (its
  * topic): of the produce carrying the commit's checkpoints, the first `landed` share of the records
  * before them land and the checkpoints never do; from then on nothing it writes lands (the process is
- * gone) and closing it leaves the log to the processes after it.
+ * gone). A processView: closing it leaves the log to the processes after it.
  */
 export function dyingInCommit<L extends EventLog>(log: L, store: string, landed: number): DyingLog<L> {
   let armed = false;
@@ -24,22 +25,14 @@ export function dyingInCommit<L extends EventLog>(log: L, store: string, landed:
     die = resolve;
   });
   const checkpoint = (r: OutgoingRecord) => r.topic === store && r.key === CHECKPOINT_KEY;
-  const produce = async (records: OutgoingRecord[]): Promise<void> => {
+  const produce = async (records: OutgoingRecord[], write: (records: OutgoingRecord[]) => Promise<void>): Promise<void> => {
     if (dead) throw new Error('the process is gone');
-    if (!armed || !records.some(checkpoint)) return log.produce(records);
+    if (!armed || !records.some(checkpoint)) return write(records);
     const before = records.filter((r) => !checkpoint(r));
-    await log.produce(before.slice(0, Math.round(before.length * landed)));
+    await write(before.slice(0, Math.round(before.length * landed)));
     dead = true;
     die();
     throw new Error('the process died writing its commit');
   };
-  const view = new Proxy(log, {
-    get(target, name) {
-      if (name === 'produce') return produce;
-      if (name === 'close') return async () => undefined;
-      const value = Reflect.get(target, name, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return { log: view, arm: () => (armed = true), died };
+  return { log: processView(log, { produce }).log, arm: () => (armed = true), died };
 }

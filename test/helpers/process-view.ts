@@ -1,4 +1,3 @@
-import type { MemoryLog } from '../../src/log/memory.js';
 import type { EventLog, OutgoingRecord } from '../../src/log/types.js';
 
 export interface ViewOptions {
@@ -7,13 +6,15 @@ export interface ViewOptions {
   /** While true, writes to `lostTopic` are lost, as if the process died before making them. */
   losesState?: () => boolean;
   lostTopic?: string;
+  /** Stands in for the process's writes: gets the records and the log's own produce. */
+  produce?: (records: OutgoingRecord[], write: (records: OutgoingRecord[]) => Promise<void>) => Promise<void>;
 }
 
 /**
  * `log` as one process sees it: closing it leaves it to the next process (the app closes its log when
- * it stops); `hold` and `losesState` as their comments say.
+ * it stops); `hold`, `losesState` and `produce` as their comments say.
  */
-export function processView(log: MemoryLog, options: ViewOptions = {}): { log: EventLog; reached: Promise<void>; open: () => void } {
+export function processView<L extends EventLog>(log: L, options: ViewOptions = {}): { log: L; reached: Promise<void>; open: () => void } {
   let open = (): void => undefined;
   const opened = new Promise<void>((resolve) => {
     open = resolve;
@@ -26,13 +27,15 @@ export function processView(log: MemoryLog, options: ViewOptions = {}): { log: E
     get(target, name) {
       if (name === 'close') return async () => undefined;
       if (name === 'readRange' && options.hold !== undefined)
-        return async (...args: Parameters<MemoryLog['readRange']>) => {
+        return async (...args: Parameters<EventLog['readRange']>) => {
           if (args[0].topic === options.hold) {
             reach();
             await opened;
           }
           return target.readRange(...args);
         };
+      if (name === 'produce' && options.produce !== undefined)
+        return (records: OutgoingRecord[]) => options.produce?.(records, (kept) => target.produce(kept));
       if (name === 'produce' && options.losesState !== undefined)
         return async (records: OutgoingRecord[]) => {
           const kept = options.losesState?.() ? records.filter((r) => r.topic !== options.lostTopic) : records;
