@@ -58,46 +58,51 @@ describe('an item-state commit cut short by a crash', () => {
   // write cut short): the owner restoring them replays the deltas after the last checkpoint, and an
   // item whose record already holds some of them must not get them twice
   it.each([
-    ['every record of the commit landed', 1],
-    ['half of them landed', 0.5],
-  ])('restores every item as the crashed owner held it (%s): deltas a record holds are not applied again', async (_, landed) => {
-    const log = new MemoryLog({ partitions: 2 });
-    const dying = dyingInCommit(log, itemState, landed);
-    const { owner: first, items: firstItems } = ownerOn(dying.log);
-    const { owner: second, items: secondItems } = ownerOn(log);
-    try {
-      await log.ensureTopics([itemDeltas, itemState, itemNeighbors].map((topic) => ({ topic, partitions: 2 })));
-      await first.start();
-      const users = new UserSide(new ModelState(config.model));
-      const events = randomStream(600, 11, 40, 30);
-      // a first commit is due at once: the first delta batch is checkpointed
-      const ids = new Set(await produceDeltas(log, users, events.slice(0, 300), 0));
-      await settled(first);
-      await first.stateWritten();
-      const stateRecords = async () =>
-        Number((await log.offsets({ topic: itemState, partition: 0 })).high) +
-        Number((await log.offsets({ topic: itemState, partition: 1 })).high);
-      const checkpointed = await stateRecords();
-      for (const id of await produceDeltas(log, users, events.slice(300), 300)) ids.add(id);
-      await settled(first);
-      const held = new Map([...ids].map((id) => [id, heldOf(firstItems, id)]));
+    ['every record of the commit landed', 1, false],
+    ['half of them landed', 0.5, false],
+    // its group commits after the deltas are applied, asynchronously: a crash can lose them
+    ["half of them landed, the group's commits lost", 0.5, true],
+  ])(
+    'restores every item as the crashed owner held it (%s): deltas a record holds are not applied again',
+    async (_, landed, commitsLost) => {
+      const log = new MemoryLog({ partitions: 2 });
+      const dying = dyingInCommit(log, itemState, landed, { commitsLost });
+      const { owner: first, items: firstItems } = ownerOn(dying.log);
+      const { owner: second, items: secondItems } = ownerOn(log);
+      try {
+        await log.ensureTopics([itemDeltas, itemState, itemNeighbors].map((topic) => ({ topic, partitions: 2 })));
+        await first.start();
+        const users = new UserSide(new ModelState(config.model));
+        const events = randomStream(600, 11, 40, 30);
+        // a first commit is due at once: the first delta batch is checkpointed
+        const ids = new Set(await produceDeltas(log, users, events.slice(0, 300), 0));
+        await settled(first);
+        await first.stateWritten();
+        const stateRecords = async () =>
+          Number((await log.offsets({ topic: itemState, partition: 0 })).high) +
+          Number((await log.offsets({ topic: itemState, partition: 1 })).high);
+        const checkpointed = await stateRecords();
+        for (const id of await produceDeltas(log, users, events.slice(300), 300)) ids.add(id);
+        await settled(first);
+        const held = new Map([...ids].map((id) => [id, heldOf(firstItems, id)]));
 
-      // stopping writes the items changed since: the process dies before the checkpoints land
-      dying.arm();
-      const stopped = first.stop().catch(() => undefined);
-      await dying.died;
-      await stopped;
-      expect(await stateRecords(), 'records of the cut commit landed').toBeGreaterThan(checkpointed);
+        // stopping writes the items changed since: the process dies before the checkpoints land
+        dying.arm();
+        const stopped = first.stop().catch(() => undefined);
+        await dying.died;
+        await stopped;
+        expect(await stateRecords(), 'records of the cut commit landed').toBeGreaterThan(checkpointed);
 
-      await second.start();
-      await settled(second);
-      const restored = new Map([...ids].map((id) => [id, heldOf(secondItems, id)]));
-      const differing = [...ids].filter((id) => restored.get(id) !== held.get(id));
-      expect(differing.length, `items restored unlike the crashed owner held them: ${differing.slice(0, 5).join(', ')}`).toBe(0);
-      expect(ids.size).toBeGreaterThan(20);
-    } finally {
-      await second.stop();
-      await log.close();
-    }
-  });
+        await second.start();
+        await settled(second);
+        const restored = new Map([...ids].map((id) => [id, heldOf(secondItems, id)]));
+        const differing = [...ids].filter((id) => restored.get(id) !== held.get(id));
+        expect(differing.length, `items restored unlike the crashed owner held them: ${differing.slice(0, 5).join(', ')}`).toBe(0);
+        expect(ids.size).toBeGreaterThan(20);
+      } finally {
+        await second.stop();
+        await log.close();
+      }
+    },
+  );
 });

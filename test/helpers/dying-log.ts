@@ -1,6 +1,6 @@
 import { CHECKPOINT_KEY } from '../../src/engine/state-store.js';
 import type { EventLog, OutgoingRecord } from '../../src/log/types.js';
-import { processView } from './process-view.js';
+import { processView, type ViewOptions } from './process-view.js';
 
 export interface DyingLog<L extends EventLog> {
   /** The log as the process that dies sees it. */
@@ -15,9 +15,14 @@ export interface DyingLog<L extends EventLog> {
  * `log` as one process sees it that dies while writing a commit of the state store `store` (its
  * topic): of the produce carrying the commit's checkpoints, the first `landed` share of the records
  * before them land and the checkpoints never do; from then on nothing it writes lands (the process is
- * gone). A processView: closing it leaves the log to the processes after it.
+ * gone). A processView (`options` as its own): closing it leaves the log to the processes after it.
  */
-export function dyingInCommit<L extends EventLog>(log: L, store: string, landed: number): DyingLog<L> {
+export function dyingInCommit<L extends EventLog>(
+  log: L,
+  store: string,
+  landed: number,
+  options: Pick<ViewOptions, 'commitsLost'> = {},
+): DyingLog<L> {
   let armed = false;
   let dead = false;
   let die = (): void => undefined;
@@ -34,5 +39,5 @@ export function dyingInCommit<L extends EventLog>(log: L, store: string, landed:
     die();
     throw new Error('the process died writing its commit');
   };
-  return { log: processView(log, { produce }).log, arm: () => (armed = true), died };
+  return { log: processView(log, { ...options, produce }).log, arm: () => (armed = true), died };
 }

@@ -1,4 +1,4 @@
-import type { EventLog, OutgoingRecord } from '../../src/log/types.js';
+import type { ConsumerOptions, EventLog, OutgoingRecord } from '../../src/log/types.js';
 
 export interface ViewOptions {
   /** A topic whose reads wait until `open` is called. */
@@ -8,11 +8,17 @@ export interface ViewOptions {
   lostTopic?: string;
   /** Stands in for the process's writes: gets the records and the log's own produce. */
   produce?: (records: OutgoingRecord[], write: (records: OutgoingRecord[]) => Promise<void>) => Promise<void>;
+  /**
+   * The process's group commits never land where the next process reads them (a crash after its
+   * batches and state records were written, before the consumer's asynchronous commit): its consumers
+   * commit, and read their commits, under another group id.
+   */
+  commitsLost?: boolean;
 }
 
 /**
  * `log` as one process sees it: closing it leaves it to the next process (the app closes its log when
- * it stops); `hold`, `losesState` and `produce` as their comments say.
+ * it stops); `hold`, `losesState`, `produce` and `commitsLost` as their comments say.
  */
 export function processView<L extends EventLog>(log: L, options: ViewOptions = {}): { log: L; reached: Promise<void>; open: () => void } {
   let open = (): void => undefined;
@@ -34,6 +40,8 @@ export function processView<L extends EventLog>(log: L, options: ViewOptions = {
           }
           return target.readRange(...args);
         };
+      if (name === 'consumer' && options.commitsLost === true)
+        return (consumer: ConsumerOptions) => target.consumer({ ...consumer, groupId: `${consumer.groupId}.lost` });
       if (name === 'produce' && options.produce !== undefined)
         return (records: OutgoingRecord[]) => options.produce?.(records, (kept) => target.produce(kept));
       if (name === 'produce' && options.losesState !== undefined)
