@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { CHECKPOINT_KEY, POSITION_HEADER } from '../../src/engine/state-store.js';
 import { MemoryLog } from '../../src/log/memory.js';
 import { postEvents, startTestApp } from '../helpers/app.js';
 import { dyingInCommit } from '../helpers/dying-log.js';
@@ -84,6 +85,59 @@ describe('a user-state commit cut short by a crash', () => {
       await log.close();
     }
   });
+
+  // the restarted process crashes in its own first commit, before a checkpoint landed: the store then
+  // holds records of two cut commits ahead of the one checkpoint, each with its own position
+  it('restores after two commits in a row were cut short, ending where an uninterrupted process ends', async () => {
+    const base = Date.now() - 3_600_000;
+    const env = { PARTITIONS: '2', STATE_COMMIT_MS: '60000' };
+    const batches = [clicks(0, 300, base), clicks(300, 600, base), clicks(600, 900, base)];
+    const straightLog = new MemoryLog({ partitions: 2 });
+    const log = new MemoryLog({ partitions: 2 });
+    let third: RunningApp | null = null;
+    try {
+      const straight = await startTestApp(env, { log: straightLog });
+      for (const [i, batch] of batches.entries()) {
+        expect((await postEvents(straight, batch)).body.accepted).toBe(300);
+        await settledAt(straight, (n) => n >= 300 * (i + 1));
+        if (i === 0) await straight.engine.stateWritten();
+      }
+      const expected = await settledAt(straight, (n) => n >= 900);
+      await straight.stop();
+
+      const dyingAtStop = dyingInCommit(log, userState, 0.5);
+      const first = await startTestApp(env, { log: dyingAtStop.log });
+      expect((await postEvents(first, batches[0])).body.accepted).toBe(300);
+      await settledAt(first, (n) => n >= 300);
+      await first.engine.stateWritten();
+      expect((await postEvents(first, batches[1])).body.accepted).toBe(300);
+      await settledAt(first, (n) => n >= 600);
+      dyingAtStop.arm();
+      const stopped = first.stop().catch(() => undefined);
+      await dyingAtStop.died;
+      await stopped;
+
+      // the next process's first commit is due with its first batch: it dies there
+      const dyingAtOnce = dyingInCommit(log, userState, 0.5);
+      dyingAtOnce.arm();
+      const second = await startTestApp(env, { log: dyingAtOnce.log });
+      expect((await postEvents(second, batches[2])).body.accepted).toBe(300);
+      await dyingAtOnce.died;
+      await second.stop().catch(() => undefined);
+      const cut = await positionsAfterCheckpoint(log);
+      expect(
+        cut.some((positions) => positions.length === 2),
+        `positions ahead of each checkpoint: ${JSON.stringify(cut)}`,
+      ).toBe(true);
+
+      third = await startTestApp(env, { log });
+      expect(await settledAt(third, (n) => n >= 900)).toEqual(expected);
+    } finally {
+      await third?.stop();
+      await log.close();
+      await straightLog.close();
+    }
+  });
 });
 
 /** The group's committed offsets of the input partitions (its GROUP_ID is the default one). */
@@ -92,4 +146,23 @@ async function committedOffsets(log: MemoryLog): Promise<Array<string | null>> {
   const consumer = log.consumer({ groupId: config.groupId, topics: [config.topics.clicks] });
   const partitions = [0, 1].map((partition) => ({ topic: config.topics.clicks, partition }));
   return (await consumer.committed(partitions)).map((c) => c.offset);
+}
+
+/** Per partition of the user-state store, the positions of the records written after its last checkpoint. */
+async function positionsAfterCheckpoint(log: MemoryLog): Promise<string[][]> {
+  return Promise.all(
+    [0, 1].map(async (partition) => {
+      const tp = { topic: userState, partition };
+      const { low, high } = await log.offsets(tp);
+      let after: string[] = [];
+      await log.readRange(tp, low, high, (records) => {
+        for (const r of records) {
+          const position = r.headers[POSITION_HEADER] ?? '';
+          if (r.key?.toString('utf8') === CHECKPOINT_KEY) after = [];
+          else if (!after.includes(position)) after.push(position);
+        }
+      });
+      return after;
+    }),
+  );
 }
