@@ -376,6 +376,8 @@ export class Engine implements EngineApi {
         let stored: { keys: number; bytes: number } | null = null;
         // replays the input skipping the events of erasures this process applied before
         let erased: ErasureCheck = (userId, record) => this.erasures.covers(userId, record);
+        /** Events a user's restored record holds already (a commit cut short wrote it ahead of its checkpoint). */
+        let holds: ErasureCheck | undefined;
         const takeBacks = new ErasureTakeBacks(this.model.users);
         let unapplied: UnappliedErasures | null = null;
         /** Per input partition, where replayed events start counting: those before are in the restored count. */
@@ -389,10 +391,8 @@ export class Engine implements EngineApi {
           pending.opened(restored.checkpoint?.seen ?? {});
           // a user whose record a commit cut short wrote ahead of its checkpoint holds the events before its position
           const held = restored.heldUpTo;
-          erased =
-            held.size === 0
-              ? (userId, record) => pending.skip(userId, record)
-              : (userId, record) => pending.skip(userId, record) || positionHolds(held.get(userId), record);
+          erased = (userId, record) => pending.skip(userId, record);
+          if (held.size > 0) holds = (userId, record) => positionHolds(held.get(userId), record);
           stored = restored;
           const furthest = restored.furthest;
           this.eventsIn.set(number, furthest?.events ?? restored.checkpoint?.events ?? 0);
@@ -439,7 +439,7 @@ export class Engine implements EngineApi {
               [judged.slice(split), true],
             ] as const) {
               if (part.length === 0) continue;
-              const result = await pipeline.replay(part, this.wall(), erased);
+              const result = await pipeline.replay(part, this.wall(), erased, holds);
               replayed += result.applied;
               if (counts) this.eventsIn.set(number, (this.eventsIn.get(number) ?? 0) + result.applied);
               else this.userStore.learntAgain(result.applied);

@@ -90,6 +90,7 @@ type Decoded = { event: TrackingEvent } | { reason: string; error: string };
 
 /** Decides, per user, which events of a replayed partition an erasure has removed. */
 export type ErasureCheck = (userId: string, record: LogRecord) => boolean;
+const NOTHING_HELD: ErasureCheck = () => false;
 
 /**
  * consume → decode → validate → learn → recommend. Pure of I/O itself: it returns what must be written
@@ -229,9 +230,10 @@ export class Pipeline {
 
   /**
    * Re-applies already committed records to rebuild state, judged against the wall clock `wall`;
-   * emits nothing. Records a refusal marker covers must be left out by the caller.
+   * emits nothing. Records a refusal marker covers must be left out by the caller; those of erased
+   * users are skipped, and those `held` (already in a restored record) skipped but for their time.
    */
-  async replay(records: LogRecord[], wall: number, erased: ErasureCheck): Promise<ReplayResult> {
+  async replay(records: LogRecord[], wall: number, erased: ErasureCheck, held: ErasureCheck = NOTHING_HELD): Promise<ReplayResult> {
     let applied = 0;
     let newestEventTime = 0;
     const learnt = new Set<string>();
@@ -240,6 +242,11 @@ export class Pipeline {
       if (result instanceof Promise) result = await result;
       if ('reason' in result) continue;
       if (erased(result.event.userId, record)) continue;
+      if (held(result.event.userId, record)) {
+        // in the user's restored record already, not learnt again; but the crashed process's clock had it
+        if (result.event.timestamp > newestEventTime) newestEventTime = result.event.timestamp;
+        continue;
+      }
       // the item increments of replayed records reached their owners when the records were first applied
       if (this.users.learnOne(result.event, DISCARD_UPDATES, this.items).applied) {
         applied++;

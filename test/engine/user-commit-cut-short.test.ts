@@ -47,6 +47,42 @@ describe('a user-state commit cut short by a crash', () => {
     }
   });
 
+  // the events a held user's record holds are not learnt again, yet they were the crashed process's
+  // newest: idle expiry must judge by them, not by the older checkpoint's clock
+  it("judges idle users by the crashed process's clock, which only the cut commit's users hold", async () => {
+    const base = Date.now() - 610_000;
+    const idleMs = 350_000;
+    const log = new MemoryLog({ partitions: 2 });
+    const dying = dyingInCommit(log, userState, 1);
+    const env = { PARTITIONS: '2', STATE_COMMIT_MS: '60000', MODEL_USER_IDLE_DAYS: String(idleMs / 86_400_000) };
+    const first = await startTestApp(env, { log: dying.log });
+    let second: RunningApp | null = null;
+    try {
+      // one visit 100 s in; the others shop until 599 s
+      const lapsed = { eventId: 'ev-lapsed', userId: 'user-lapsed', timestamp: base + 100_000, type: 'view', itemId: 'sku-1' };
+      expect((await postEvents(first, [...clicks(0, 300, base), lapsed])).body.accepted).toBe(301);
+      await settledAt(first, (n) => n >= 301);
+      await first.engine.stateWritten();
+      expect((await postEvents(first, clicks(300, 600, base))).body.accepted).toBe(300);
+      // (had its own gauge refresh come by now, it would have forgotten the lapsed user: a tombstone in
+      // the cut commit, and nothing left for this test to tell; none is due in its first 5 s)
+      await settledAt(first, (n) => n >= 601);
+      dying.arm();
+      const stopped = first.stop().catch(() => undefined);
+      await dying.died;
+      await stopped;
+
+      second = await startTestApp(env, { log });
+      expect((await settledAt(second, (n) => n >= 601)).eventsApplied).toBe(601);
+      await second.engine.refresh();
+      // 499 s idle by the newest event (599 s), past 350 s; by the checkpoint's (at most 299 s), not
+      expect(second.engine.digest().users).toBe(23);
+    } finally {
+      await second?.stop();
+      await log.close();
+    }
+  });
+
   // the group commits a batch after its outputs are written, asynchronously: a crash can lose the
   // commits of batches whose users a state commit had already written. The replay must run through
   // the cut commit's position, and the batches the group hands out again after it add nothing.
