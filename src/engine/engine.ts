@@ -29,7 +29,7 @@ import { LatestLists, latestListCapacity } from './latest-lists.js';
 import { NeighborFollower } from './neighbor-follower.js';
 import { OutputQueue } from './output-queue.js';
 import { ParamsSync } from './params-sync.js';
-import { type ErasureCheck, listStamp, ORIGIN_HEADER, Pipeline } from './pipeline.js';
+import { type ErasureCheck, listStamp, ORIGIN_HEADER, Pipeline, type UserRecordCheck } from './pipeline.js';
 import { readRecentLists } from './recent-lists.js';
 import { RefusedSources } from './refused-sources.js';
 import { positionHolds } from './state-store.js';
@@ -377,7 +377,7 @@ export class Engine implements EngineApi {
         // replays the input skipping the events of erasures this process applied before
         let erased: ErasureCheck = (userId, record) => this.erasures.covers(userId, record);
         /** Events a user's restored record holds already (a commit cut short wrote it ahead of its checkpoint). */
-        let holds: ErasureCheck | undefined;
+        let holds: UserRecordCheck | undefined;
         const takeBacks = new ErasureTakeBacks(this.model.users);
         let unapplied: UnappliedErasures | null = null;
         /** Per input partition, where replayed events start counting: those before are in the restored count. */

@@ -88,9 +88,11 @@ export function listStamp(record: LogRecord): { userId: string; generatedAt: num
 /** A record decoded and validated into an event, or why it goes to the dead-letter topic. */
 type Decoded = { event: TrackingEvent } | { reason: string; error: string };
 
+/** A judgement on a replayed record of a user's. */
+export type UserRecordCheck = (userId: string, record: LogRecord) => boolean;
 /** Decides, per user, which events of a replayed partition an erasure has removed. */
-export type ErasureCheck = (userId: string, record: LogRecord) => boolean;
-const NOTHING_HELD: ErasureCheck = () => false;
+export type ErasureCheck = UserRecordCheck;
+const NOTHING_HELD: UserRecordCheck = () => false;
 
 /**
  * consume → decode → validate → learn → recommend. Pure of I/O itself: it returns what must be written
@@ -233,7 +235,7 @@ export class Pipeline {
    * emits nothing. Records a refusal marker covers must be left out by the caller; those of erased
    * users are skipped, and those `held` (already in a restored record) skipped but for their time.
    */
-  async replay(records: LogRecord[], wall: number, erased: ErasureCheck, held: ErasureCheck = NOTHING_HELD): Promise<ReplayResult> {
+  async replay(records: LogRecord[], wall: number, erased: ErasureCheck, held: UserRecordCheck = NOTHING_HELD): Promise<ReplayResult> {
     let applied = 0;
     let newestEventTime = 0;
     const learnt = new Set<string>();

@@ -87,10 +87,7 @@ describe('an item-state commit cut short by a crash', () => {
         const held = new Map([...ids].map((id) => [id, heldOf(firstItems, id)]));
 
         // stopping writes the items changed since: the process dies before the checkpoints land
-        dying.arm();
-        const stopped = first.stop().catch(() => undefined);
-        await dying.died;
-        await stopped;
+        await dying.stopDying(first);
         expect(await stateRecords(), 'records of the cut commit landed').toBeGreaterThan(checkpointed);
 
         await second.start();

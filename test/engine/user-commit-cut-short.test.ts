@@ -23,7 +23,6 @@ describe('a user-state commit cut short by a crash', () => {
     const dying = dyingInCommit(log, userState, landed);
     const env = { PARTITIONS: '2', STATE_COMMIT_MS: '60000' };
     const first = await startTestApp(env, { log: dying.log });
-    let second: RunningApp | null = null;
     try {
       // a first commit is due at once: the first batch is checkpointed
       expect((await postEvents(first, clicks(0, 300, base))).body.accepted).toBe(300);
@@ -34,15 +33,10 @@ describe('a user-state commit cut short by a crash', () => {
       expect(before.eventsApplied).toBe(600);
 
       // stopping writes the users changed since: the process dies before the checkpoints land
-      dying.arm();
-      const stopped = first.stop().catch(() => undefined);
-      await dying.died;
-      await stopped;
+      await dying.stopDying(first);
 
-      second = await startTestApp(env, { log });
-      expect(await settledAt(second, (n) => n >= 600)).toEqual(before);
+      await restoresTo(log, env, before);
     } finally {
-      await second?.stop();
       await log.close();
     }
   });
@@ -67,10 +61,7 @@ describe('a user-state commit cut short by a crash', () => {
       // (had its own gauge refresh come by now, it would have forgotten the lapsed user: a tombstone in
       // the cut commit, and nothing left for this test to tell; none is due in its first 5 s)
       await settledAt(first, (n) => n >= 601);
-      dying.arm();
-      const stopped = first.stop().catch(() => undefined);
-      await dying.died;
-      await stopped;
+      await dying.stopDying(first);
 
       second = await startTestApp(env, { log });
       expect((await settledAt(second, (n) => n >= 601)).eventsApplied).toBe(601);
@@ -90,7 +81,6 @@ describe('a user-state commit cut short by a crash', () => {
     const base = Date.now() - 3_600_000;
     const log = new MemoryLog({ partitions: 2 });
     const env = { PARTITIONS: '2', STATE_COMMIT_MS: '60000' };
-    let second: RunningApp | null = null;
     try {
       // a clean start and stop: the group's commit and the checkpoint both at the first 300 events
       const first = await startTestApp(env, { log: processView(log).log });
@@ -108,16 +98,11 @@ describe('a user-state commit cut short by a crash', () => {
       expect((await postEvents(crashing, clicks(320, 600, base))).body.accepted).toBe(280);
       const before = await settledAt(crashing, (n) => n >= 600);
       expect(before.eventsApplied).toBe(600);
-      dying.arm();
-      const stopped = crashing.stop().catch(() => undefined);
-      await dying.died;
-      await stopped;
+      await dying.stopDying(crashing);
       expect(await committedOffsets(log), 'the group commits of the crashed process were lost').toEqual(groupAt);
 
-      second = await startTestApp(env, { log });
-      expect(await settledAt(second, (n) => n >= 600)).toEqual(before);
+      await restoresTo(log, env, before);
     } finally {
-      await second?.stop();
       await log.close();
     }
   });
@@ -148,10 +133,7 @@ describe('a user-state commit cut short by a crash', () => {
       await first.engine.stateWritten();
       expect((await postEvents(first, batches[1])).body.accepted).toBe(300);
       await settledAt(first, (n) => n >= 600);
-      dyingAtStop.arm();
-      const stopped = first.stop().catch(() => undefined);
-      await dyingAtStop.died;
-      await stopped;
+      await dyingAtStop.stopDying(first);
 
       // the next process's first commit is due with its first batch: it dies there
       const dyingAtOnce = dyingInCommit(log, userState, 0.5);
@@ -201,4 +183,14 @@ async function positionsAfterCheckpoint(log: MemoryLog): Promise<string[][]> {
       return after;
     }),
   );
+}
+
+/** A process restoring from `log` settles with the digest `before` (the crashed process's). */
+async function restoresTo(log: MemoryLog, env: Record<string, string>, before: Awaited<ReturnType<typeof settledAt>>): Promise<void> {
+  const app = await startTestApp(env, { log });
+  try {
+    expect(await settledAt(app, (n) => n >= before.eventsApplied)).toEqual(before);
+  } finally {
+    await app.stop();
+  }
 }

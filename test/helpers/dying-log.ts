@@ -9,6 +9,8 @@ export interface DyingLog<L extends EventLog> {
   arm: () => void;
   /** Resolves once the process has died. */
   died: Promise<void>;
+  /** Stops the process after arming: it dies in the commit its stop writes. Resolves once it is gone. */
+  stopDying: (process: { stop(): Promise<void> }) => Promise<void>;
 }
 
 /**
@@ -39,5 +41,15 @@ export function dyingInCommit<L extends EventLog>(
     die();
     throw new Error('the process died writing its commit');
   };
-  return { log: processView(log, { ...options, produce }).log, arm: () => (armed = true), died };
+  const arm = (): void => {
+    armed = true;
+  };
+  const stopDying = async (process: { stop(): Promise<void> }): Promise<void> => {
+    arm();
+    // its stop fails with its log: the process is gone
+    const stopped = process.stop().catch(() => undefined);
+    await died;
+    await stopped;
+  };
+  return { log: processView(log, { ...options, produce }).log, arm, died, stopDying };
 }
