@@ -96,6 +96,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
   private starting: Promise<void> | null = null;
   /** Settles a run() still waiting for its first join when the member is stopped. */
   private abandonJoin: () => void = () => undefined;
+  /** `startAt`'s offsets of the partitions no batch was handled of yet: sought to on every join that assigns them. */
+  private readonly startAt = new Map<string, TopicPartition & { offset: string }>();
 
   constructor(
     kafka: Kafka,
@@ -108,6 +110,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     private readonly onStopped: (consumer: KafkaGroupConsumer) => void,
   ) {
     this.topics = [...new Set(options.topics)];
+    for (const tp of options.startAt ?? []) this.startAt.set(tpKey(tp), { ...tp });
     this.backoff = new Backoff(settings.retry.initialRetryTime ?? 300, settings.retry.maxRetryTime ?? 30_000);
     this.consumer = kafka.consumer({
       groupId: options.groupId,
@@ -153,6 +156,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
     // that keeps failing gives up after JOIN_ATTEMPTS in a row.
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload;
+      // it joins again, as after a rebalance
+      this.listener.onRebalancing?.();
       this.logger.error({ ...errorFields(error), groupId: this.options.groupId, restart }, 'kafka consumer crashed');
       if (restart) return;
       if (this.stopping || attempt >= JOIN_ATTEMPTS) {
@@ -168,6 +173,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
     // a rebalance starting: what this member handled is committed while its generation still may,
     // so the next owner of a partition does not get it again
     this.consumer.on(this.consumer.events.REBALANCING, () => {
+      // kafkajs emits this before it joins again: no member has the new assignment yet
+      this.listener.onRebalancing?.();
       this.commit().catch(() => undefined);
     });
     await this.ready();
@@ -266,6 +273,11 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const revoked = difference(this.owned, next);
     const added = difference(next, this.owned);
     this.owned = next;
+    // before this generation's first fetch, which applies what was sought
+    for (const tp of next) {
+      const start = this.startAt.get(tpKey(tp));
+      if (start !== undefined) this.consumer.seek(start);
+    }
     // their new owner goes on from the group's commit; an offset of this member's would be stale
     for (const tp of revoked) {
       this.uncommitted.delete(tpKey(tp));
@@ -308,6 +320,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
       return;
     }
     this.backoff.reset();
+    this.startAt.delete(tpKey(batch));
     resolveOffset(last);
     const next = { topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) };
     const caughtUp = BigInt(next.offset) >= BigInt(batch.highWatermark);

@@ -33,6 +33,7 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
   readonly id = `member-${++memberSeq}`;
   readonly topics: readonly string[];
   private readonly fromBeginning: boolean;
+  private readonly startAt: ReadonlyArray<TopicPartition & { offset: string }>;
   private readonly signal = new Signal();
   private readonly backoff = new Backoff();
   private readonly positions = new Map<string, number>();
@@ -57,6 +58,7 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
   ) {
     this.topics = [...new Set(options.topics)];
     this.fromBeginning = options.fromBeginning ?? true;
+    this.startAt = options.startAt ?? [];
   }
 
   /** Resolves once the member has joined and its first partitions are assigned. */
@@ -67,6 +69,7 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
     this.listener = listener;
     this.unwatch = this.source.watch(this.topics, this.signal);
     this.loopDone = this.loop();
+    for (const tp of this.startAt) if (this.group.committed(tp) === null) this.group.commit(tp, Number(tp.offset));
     await this.group.join(this);
   }
 
@@ -107,6 +110,7 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
 
   async quiesce(): Promise<void> {
     this.paused = true;
+    this.listener.onRebalancing?.();
     await this.busy;
   }
 

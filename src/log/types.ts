@@ -61,6 +61,12 @@ export interface ConsumerOptions {
   topics: string[];
   /** Where to start when the group has no committed offset. Default: earliest. */
   fromBeginning?: boolean;
+  /**
+   * Where to start on these partitions instead, while this member has handled nothing of them: a
+   * reader that must go on exactly where an earlier reader of the process stopped (a new group
+   * starts at the end otherwise, wherever the end is once it has joined).
+   */
+  startAt?: Array<TopicPartition & { offset: string }>;
 }
 
 export interface AssignmentListener {
@@ -72,6 +78,13 @@ export interface AssignmentListener {
    * uncommitted, and the next owner is handed it again.
    */
   onRevoked?(partitions: TopicPartition[]): Promise<void> | void;
+  /**
+   * A rebalance began: called as this member learns of it, before it joins the group again, so
+   * before any member is given partitions by it (the eager protocol waits for every member's join).
+   * Also called when the member's consumer starts again after a failure. A member the group dropped
+   * (its session expired while it stalled) learns of the new assignment only when it next joins.
+   */
+  onRebalancing?(): void;
 }
 
 /**

@@ -358,6 +358,59 @@ export function describeEventLogConformance(name: string, create: () => Promise<
       expect(none).toHaveLength(0);
     });
 
+    it('starts a new group where `startAt` says, at the end on the partitions it does not name', async () => {
+      const topic = unique('start-at');
+      await target.createTopic(topic, 2);
+      for (const partition of [0, 1])
+        await log.produce(
+          Array.from({ length: 10 }, (_, i) => ({ topic, key: null, value: Buffer.from(`p${partition}-${i}`), partition })),
+        );
+      const received = new Received();
+      const consumer = log.consumer({
+        groupId: unique('g'),
+        topics: [topic],
+        fromBeginning: false,
+        startAt: [{ topic, partition: 0, offset: '4' }],
+      });
+      running.push(consumer);
+      await consumer.run(async (batch) => received.add('a', batch));
+      await received.until(() => received.count() === 6, 'partition 0 from offset 4');
+      await log.produce([{ topic, key: null, value: Buffer.from('p1-new'), partition: 1 }]);
+      await received.until(() => received.count() === 7, 'the record produced on partition 1 after the join');
+      expect(values(received.records)).toEqual(['p0-4', 'p0-5', 'p0-6', 'p0-7', 'p0-8', 'p0-9', 'p1-new']);
+      await stop(consumer);
+    });
+
+    it('tells a member that a rebalance began before the group gives a joining member partitions', async () => {
+      const topic = unique('rebalancing');
+      const groupId = unique('g');
+      await target.createTopic(topic, 2);
+      const events: string[] = [];
+      const received = new Received();
+      const member = (name: string) => {
+        const consumer = log.consumer({ groupId, topics: [topic] });
+        running.push(consumer);
+        return consumer.run(async (batch) => received.add(name, batch), {
+          onRebalancing: () => {
+            events.push(`${name} rebalancing`);
+          },
+          onAssigned: (tps) => {
+            events.push(`${name} assigned ${tps.length}`);
+            received.poke();
+          },
+        });
+      };
+      await member('a');
+      await received.until(() => events.includes('a assigned 2'), 'a to own both partitions');
+      const before = events.length;
+      await member('b');
+      await received.until(() => events.some((e) => e.startsWith('b assigned')), 'b to be given partitions');
+      const later = events.slice(before);
+      expect(later).toContain('a rebalancing');
+      expect(later.indexOf('a rebalancing')).toBeLessThan(later.findIndex((e) => e.startsWith('b assigned')));
+      for (const c of [...running]) await stop(c);
+    });
+
     it('reports lag as high watermark minus committed offset', async () => {
       const topic = unique('lag');
       await target.createTopic(topic, 1);
