@@ -26,6 +26,7 @@ import { commitWhenIdle } from './idle-commit.js';
 import { inputRecord } from './input-record.js';
 import { ItemOwner } from './item-owner.js';
 import { LatestLists, latestListCapacity } from './latest-lists.js';
+import { ListFollower } from './list-follower.js';
 import { NeighborFollower } from './neighbor-follower.js';
 import { OutputQueue } from './output-queue.js';
 import { ParamsSync } from './params-sync.js';
@@ -125,7 +126,7 @@ export class Engine implements EngineApi {
   private pipeline: Pipeline | null = null;
   private codec: EventCodec | null = null;
   private consumer: GroupConsumer | null = null;
-  private follower: GroupConsumer | null = null;
+  private lists: ListFollower | null = null;
   private timers: NodeJS.Timeout[] = [];
   private restoring = 0;
   private batchesInFlight = 0;
@@ -218,11 +219,14 @@ export class Engine implements EngineApi {
     this.consumer = this.log.consumer({ groupId: this.config.groupId, topics: this.inputTopics, fromBeginning: true });
     // Every process follows the recommendations topic so a storefront connected anywhere gets
     // the lists of users whose partitions another process owns.
-    this.follower = this.log.consumer({
-      groupId: `${this.config.groupId}.fanout.${randomUUID()}`,
-      topics: [this.config.topics.recommendations],
-      fromBeginning: false,
-    });
+    const lists = new ListFollower(
+      this.log,
+      this.config.topics.recommendations,
+      this.config.groupId,
+      (batch) => this.followRecommendations(batch),
+      this.logger,
+    );
+    this.lists = lists;
     // Joining a Kafka group takes seconds; the process serves /healthz meanwhile and /readyz says why
     // it is not ready yet.
     this.joining = Promise.all([
@@ -237,8 +241,10 @@ export class Engine implements EngineApi {
           this.release(partitions);
           this.logger.info({ partitions }, 'partitions revoked');
         },
+        onRebalancing: () => lists.rebalancing(),
+        onJoined: () => void lists.joined(this.holdsEveryInput()),
       }),
-      this.follower.run((batch) => this.followRecommendations(batch)),
+      lists.start(),
       this.itemOwner.start((err) => this.restoreFailed(err)),
       this.tableFollower.start(),
       this.params.start(),
@@ -307,7 +313,7 @@ export class Engine implements EngineApi {
     // and a consumer stopped mid-join gives the join up. The readers of shared tables stop beside
     // the rest.
     const readersStopped = Promise.all([this.tableFollower.stop(), this.params.stop()]);
-    await Promise.all([this.consumer?.stop(), this.follower?.stop()]);
+    await Promise.all([this.consumer?.stop(), this.lists?.stop()]);
     await outputsClosed;
     // the item owner goes after the user side: its last deltas are applied and their rows published
     await this.itemOwner.stop();
@@ -607,9 +613,7 @@ export class Engine implements EngineApi {
    */
   private async readRecentLists(): Promise<void> {
     const started = performance.now();
-    const assigned = this.consumer?.assignment().length ?? 0;
-    const inputs = this.inputTopics.reduce((n, topic) => n + (this.partitionCount.get(topic) ?? 1), 0);
-    if (assigned >= inputs) return;
+    if (this.holdsEveryInput()) return;
     try {
       const most = Math.min(RECENT_LISTS_READ, this.latest.capacity);
       const read = await readRecentLists(this.log, this.config.topics.recommendations, most, (userId, value, generatedAt) => {
@@ -674,6 +678,13 @@ export class Engine implements EngineApi {
   /** Holds another process's list, as its bytes, unless a newer one of the user's is held. */
   private holdList(userId: string, value: Buffer, generatedAt: number): void {
     if (!this.olderThanHeld(userId, generatedAt)) this.latest.hold(userId, value, generatedAt);
+  }
+
+  /** True when this process holds every input partition: alone in its group, it makes every list. */
+  private holdsEveryInput(): boolean {
+    const assigned = this.consumer?.assignment().length ?? 0;
+    const inputs = this.inputTopics.reduce((n, topic) => n + (this.partitionCount.get(topic) ?? 1), 0);
+    return assigned >= inputs;
   }
 
   /** True when the list held for the user is newer: a follower never goes back to an older list. */

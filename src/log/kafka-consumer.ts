@@ -286,6 +286,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.listenerChain = this.listenerChain.then(async () => {
       if (revoked.length > 0) await this.callListener('onRevoked', revoked);
       if (added.length > 0) await this.callListener('onAssigned', added);
+      this.listener.onJoined?.();
     });
   }
 

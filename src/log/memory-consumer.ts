@@ -130,6 +130,7 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
       this.positions.set(tpKey(tp), committed ?? (this.fromBeginning ? low : high));
     }
     if (added.length > 0) await this.notifyListener('onAssigned', added);
+    this.listener.onJoined?.();
   }
 
   resume(): void {

@@ -85,6 +85,11 @@ export interface AssignmentListener {
    * (its session expired while it stalled) learns of the new assignment only when it next joins.
    */
   onRebalancing?(): void;
+  /**
+   * The member has joined the group, first or again after a rebalance, and `assignment()` is what it
+   * holds now, changed or not; after that join's onRevoked and onAssigned.
+   */
+  onJoined?(): void;
 }
 
 /**

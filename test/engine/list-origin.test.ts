@@ -2,23 +2,43 @@ import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 import { GENERATED_AT_HEADER, ORIGIN_HEADER } from '../../src/engine/pipeline.js';
+import { partitionForKey } from '../../src/log/partitioner.js';
 import { postEvents, startTestApp, waitFor } from '../helpers/app.js';
+import { processView } from '../helpers/process-view.js';
 import { readTopic } from '../helpers/topics.js';
 import { TestClient } from '../serve/ws-client.js';
 
 describe('lists on the recommendations topic name the engine that made them', () => {
   let app: RunningApp;
   let other: RunningApp;
+  /** In app's group, on its log: an engine alone in its group reads no lists back (every one is its own). */
+  let peer: RunningApp;
   beforeAll(async () => {
     [app, other] = await Promise.all([startTestApp(), startTestApp()]);
+    peer = await startTestApp({}, { log: processView(app.log).log });
+    await waitFor(
+      () => [app, peer].map((a) => a.engine.readiness().partitions?.length ?? 0),
+      ([mine, theirs]) => mine > 0 && theirs > 0,
+    );
   });
   afterAll(async () => {
+    await peer?.stop();
     await Promise.all([app?.stop(), other?.stop()]);
   });
 
+  /** A user whose input partition app holds, so app learns their events and makes their lists. */
+  const userOfApp = (prefix: string): string => {
+    const held = new Set((app.engine.readiness().partitions ?? []).map((tp) => Number(/(\d+)$/.exec(tp)?.[1])));
+    for (;;) {
+      const userId = `${prefix}-${randomUUID()}`;
+      if (held.has(partitionForKey(userId, loadConfig({}).partitions))) return userId;
+    }
+  };
+
   it('each engine stamps its own origin; a follower skips its own lists and delivers another engine’s', async () => {
-    const userId = `origin-${randomUUID()}`;
+    const userId = userOfApp('origin');
     const client = await TestClient.connect(`${app.url.replace(/^http/, 'ws')}/v1/stream`);
     client.send({ op: 'subscribe', userId });
     await client.next((f) => f.op === 'recommendations');

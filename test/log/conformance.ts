@@ -398,16 +398,31 @@ export function describeEventLogConformance(name: string, create: () => Promise<
             events.push(`${name} assigned ${tps.length}`);
             received.poke();
           },
+          onRevoked: (tps) => {
+            events.push(`${name} revoked ${tps.length}`);
+          },
+          onJoined: () => {
+            events.push(`${name} joined`);
+            received.poke();
+          },
         });
       };
       await member('a');
-      await received.until(() => events.includes('a assigned 2'), 'a to own both partitions');
+      await received.until(() => events.includes('a joined'), 'a to own both partitions');
+      expect(events).toEqual(expect.arrayContaining(['a assigned 2']));
+      expect(events.indexOf('a assigned 2')).toBeLessThan(events.indexOf('a joined'));
       const before = events.length;
       await member('b');
       await received.until(() => events.some((e) => e.startsWith('b assigned')), 'b to be given partitions');
       const later = events.slice(before);
       expect(later).toContain('a rebalancing');
       expect(later.indexOf('a rebalancing')).toBeLessThan(later.findIndex((e) => e.startsWith('b assigned')));
+      // each hears it joined after what the join changed: a after losing a partition, b after being given one
+      await received.until(() => events.slice(before).filter((e) => e.endsWith('joined')).length >= 2, 'both to have joined');
+      const joins = events.slice(before);
+      expect(joins).toEqual(expect.arrayContaining(['a revoked 1', 'a joined', 'b assigned 1', 'b joined']));
+      expect(joins.indexOf('a revoked 1')).toBeLessThan(joins.lastIndexOf('a joined'));
+      expect(joins.indexOf('b assigned 1')).toBeLessThan(joins.lastIndexOf('b joined'));
       for (const c of [...running]) await stop(c);
     });
 
