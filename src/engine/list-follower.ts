@@ -30,9 +30,9 @@ export class ListFollower {
   private stopAt: Offsets | null = null;
   /** Where a new reader starts: where the last one stopped, or a later note taken while alone. */
   private resumeAt: Offsets | null = null;
+  /** Rebalances of the input's group begun so far, and their count when this process last joined it. */
   private rebalances = 0;
-  /** This process joined the input's group and no rebalance has begun since. */
-  private settled = false;
+  private joinedAfter = -1;
   private noting: NodeJS.Timeout | null = null;
   private changes: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -59,12 +59,11 @@ export class ListFollower {
   /** A rebalance of the input's group began: ends noted from now on may hold another owner's lists. */
   rebalancing(): void {
     this.rebalances++;
-    this.settled = false;
   }
 
   /** This process joined the input's group (first, or again after a rebalance); `alone`: it holds every input partition. */
   joined(alone: boolean): Promise<void> {
-    this.settled = true;
+    this.joinedAfter = this.rebalances;
     return this.change(async () => {
       if (this.stopped || alone === this.alone) return;
       this.alone = alone;
@@ -138,8 +137,9 @@ export class ListFollower {
   }
 
   private async noteEnds(): Promise<void> {
-    if (!this.alone || !this.settled || this.consumer !== null || this.stopped) return;
     const rebalances = this.rebalances;
+    // none began since the last join, nor (below) while the note was taken
+    if (!this.alone || this.joinedAfter !== rebalances || this.consumer !== null || this.stopped) return;
     const ends = await this.ends();
     if (rebalances === this.rebalances && this.alone) this.resumeAt = ends;
   }
