@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
 import { ListFollower } from '../../src/engine/list-follower.js';
 import { GENERATED_AT_HEADER, ORIGIN_HEADER } from '../../src/engine/pipeline.js';
 import { MemoryLog } from '../../src/log/memory.js';
-import { partitionForKey } from '../../src/log/partitioner.js';
 import { silentLogger } from '../../src/logger.js';
 import { postEvents, startTestApp, waitFor } from '../helpers/app.js';
-import { processView } from '../helpers/process-view.js';
+import { startPeer, userOf } from '../helpers/peer-engine.js';
 import { readTopic } from '../helpers/topics.js';
 import { TestClient } from '../serve/ws-client.js';
 
@@ -114,9 +112,6 @@ describe('an engine alone in its group', () => {
     for (const a of apps.splice(0).reverse()) await a.stop();
   });
 
-  const heldPartitions = (a: RunningApp): Set<number> =>
-    new Set((a.engine.readiness().partitions ?? []).map((tp) => Number(/(\d+)$/.exec(tp)?.[1])));
-
   it('reads no list back, and follows another engine’s lists once that engine joins its group', async () => {
     const app = await startTestApp();
     apps.push(app);
@@ -144,17 +139,10 @@ describe('an engine alone in its group', () => {
     expect(app.engine.recommendationsFor(stranger).userId).toBe(stranger);
     expect(app.engine.recommendationsFor(stranger).recommendationId).not.toBe(app.engine.recommendationsFor(seed).recommendationId);
 
-    const peer = await startTestApp({}, { log: processView(app.log).log });
+    const peer = await startPeer(app);
     apps.push(peer);
-    await waitFor(
-      () => [app, peer].map((a) => heldPartitions(a).size),
-      ([mine, theirs]) => mine > 0 && theirs > 0,
-    );
     // a user the peer learns: their lists reach a client of this engine only through the topic
-    const partitions = loadConfig({}).partitions;
-    let userId = '';
-    do userId = `alone-peer-${randomUUID()}`;
-    while (!heldPartitions(peer).has(partitionForKey(userId, partitions)));
+    const userId = userOf(peer, 'alone-peer');
     const client = await TestClient.connect(`${app.url.replace(/^http/, 'ws')}/v1/stream`);
     client.send({ op: 'subscribe', userId });
     await client.next((f) => f.op === 'recommendations');

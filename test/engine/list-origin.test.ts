@@ -2,11 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
 import { GENERATED_AT_HEADER, ORIGIN_HEADER } from '../../src/engine/pipeline.js';
-import { partitionForKey } from '../../src/log/partitioner.js';
 import { postEvents, startTestApp, waitFor } from '../helpers/app.js';
-import { processView } from '../helpers/process-view.js';
+import { startPeer, userOf } from '../helpers/peer-engine.js';
 import { readTopic } from '../helpers/topics.js';
 import { TestClient } from '../serve/ws-client.js';
 
@@ -17,28 +15,16 @@ describe('lists on the recommendations topic name the engine that made them', ()
   let peer: RunningApp;
   beforeAll(async () => {
     [app, other] = await Promise.all([startTestApp(), startTestApp()]);
-    peer = await startTestApp({}, { log: processView(app.log).log });
-    await waitFor(
-      () => [app, peer].map((a) => a.engine.readiness().partitions?.length ?? 0),
-      ([mine, theirs]) => mine > 0 && theirs > 0,
-    );
+    peer = await startPeer(app);
   });
   afterAll(async () => {
     await peer?.stop();
     await Promise.all([app?.stop(), other?.stop()]);
   });
 
-  /** A user whose input partition app holds, so app learns their events and makes their lists. */
-  const userOfApp = (prefix: string): string => {
-    const held = new Set((app.engine.readiness().partitions ?? []).map((tp) => Number(/(\d+)$/.exec(tp)?.[1])));
-    for (;;) {
-      const userId = `${prefix}-${randomUUID()}`;
-      if (held.has(partitionForKey(userId, loadConfig({}).partitions))) return userId;
-    }
-  };
-
   it('each engine stamps its own origin; a follower skips its own lists and delivers another engine’s', async () => {
-    const userId = userOfApp('origin');
+    // app learns their events and makes their lists
+    const userId = userOf(app, 'origin');
     const client = await TestClient.connect(`${app.url.replace(/^http/, 'ws')}/v1/stream`);
     client.send({ op: 'subscribe', userId });
     await client.next((f) => f.op === 'recommendations');
