@@ -27,6 +27,7 @@ export class ListRanker {
   private readonly context: PairContext = { maxKnn: 0, trend: 0, popularity: 0, seen: false, inCart: false, price: 0, averageSpend: 0 };
   private readonly features = new Float64Array(FEATURE_COUNT);
   private readonly facts: ItemFacts = { trend: 0, popularity: 0, price: 0 };
+  private scores = new Float64Array(64);
 
   constructor(private readonly state: ModelState) {}
 
@@ -58,16 +59,26 @@ export class ListRanker {
     }
   }
 
-  /** The ranker's score of each candidate of `top` for `user` at `now`, in list order. */
-  score(user: UserHistory | undefined, top: readonly Candidate[], now: number, view: ItemView): number[] {
+  /**
+   * The ranker's score of each candidate of `top` for `user` at `now`, in list order, in one reused
+   * array (valid until the next call): not a new array of boxed numbers per list.
+   */
+  score(user: UserHistory | undefined, top: readonly Candidate[], now: number, view: ItemView): Float64Array {
     const maxKnn = top.reduce((m, c) => Math.max(m, c.knn), 0);
     const maxAffinity = top.reduce((m, c) => Math.max(m, c.affinity), 0);
     const ranker = this.state.ranker;
     const x = this.features;
     const trendFactor = view.trendingFactor(now);
-    return top.map((c) =>
-      ranker.predict(pairFeatures(c, this.pairContext(user, c, maxKnn, trendFactor, view), x), affinityOffset(c.affinity, maxAffinity)),
-    );
+    if (this.scores.length < top.length) this.scores = new Float64Array(Math.max(top.length, 2 * this.scores.length));
+    const scores = this.scores;
+    for (let k = 0; k < top.length; k++) {
+      const c = top[k];
+      scores[k] = ranker.predict(
+        pairFeatures(c, this.pairContext(user, c, maxKnn, trendFactor, view), x),
+        affinityOffset(c.affinity, maxAffinity),
+      );
+    }
+    return scores;
   }
 
   /**

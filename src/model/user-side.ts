@@ -1,4 +1,5 @@
 import type { EventType, RecommendedItem, TrackingEvent } from '../events/types.js';
+import { bestFirst } from './best-first.js';
 import { blankCandidate, type Candidate } from './candidates.js';
 import { ChangedKeys } from './changed-keys.js';
 import { addFollow, addTrending, eraseContributions } from './contributions.js';
@@ -22,6 +23,8 @@ const DAY_MS = 86_400_000;
 /** What learnOne answers: shared, as nothing changes them (an object per event was garbage per event). */
 const APPLIED: LearnResult = Object.freeze({ applied: true });
 const NOT_APPLIED: LearnResult = Object.freeze({ applied: false });
+/** What a list excludes when its caller names nothing. */
+const NO_IDS: ReadonlySet<string> = new Set();
 /** The hash draw that samples browsing events for the ranker (its negatives use draws 0, 1, …). */
 const RANKER_SAMPLE_DRAW = 0x5a17;
 
@@ -229,7 +232,8 @@ export class UserSide {
     const { limit, now } = options;
     const config = this.state.config;
     const user = this.state.users.get(userId);
-    const exclude: ReadonlySet<string> = options.exclude instanceof Set ? options.exclude : new Set(options.exclude ?? []);
+    const exclude: ReadonlySet<string> =
+      options.exclude instanceof Set ? options.exclude : options.exclude === undefined ? NO_IDS : new Set(options.exclude);
     const excludeSeen = options.excludeSeen === true;
     const purchased = config.excludePurchased ? user?.purchased : undefined;
     const keepListed = (id: string): boolean => !exclude.has(id) && !purchased?.has(id);
@@ -257,15 +261,15 @@ export class UserSide {
         inPool.add(id);
       }
     }
-    const useRanker = this.ranking.ready;
-    const scores = useRanker ? this.ranking.score(user, top, now, view) : null;
-    const scored = top.map((c, order) => ({ c, order, score: scores === null ? c.affinity : scores[order] }));
-    if (useRanker) scored.sort((a, b) => b.score - a.score || a.order - b.order);
-    const items: RecommendedItem[] = scored.slice(0, limit).map(({ c, score }) => ({
-      itemId: c.itemId,
-      score,
-      reasons: reasonsFor(user, c),
-    }));
+    const items: RecommendedItem[] = [];
+    if (this.ranking.ready) {
+      const scores = this.ranking.score(user, top, now, view);
+      for (const k of bestFirst(scores, top.length, limit))
+        items.push({ itemId: top[k].itemId, score: scores[k], reasons: reasonsFor(user, top[k]) });
+    } else {
+      for (let k = 0; k < top.length && k < limit; k++)
+        items.push({ itemId: top[k].itemId, score: top[k].affinity, reasons: reasonsFor(user, top[k]) });
+    }
     return { items, userScores: { expectedOrderValue: expectedOrderValue(this.state.rls, user, now) } };
   }
 
