@@ -329,8 +329,9 @@ export class Engine implements EngineApi {
     const read = this.changelogFollowed.then(async () => {
       const topic = this.config.topics.changelog;
       const partitions = await this.log.partitionsFor(topic);
+      const offsets = partitions === 0 ? [] : await this.log.topicOffsets(topic);
       for (let partition = 0; partition < partitions; partition++) {
-        const { low, high } = await this.log.offsets({ topic, partition });
+        const { low, high } = offsets[partition];
         const from = this.changelogRead.get(partition) ?? BigInt(low);
         if (BigInt(high) <= from) continue;
         await this.log.readRange({ topic, partition }, from.toString(), high, (records) => {
@@ -932,9 +933,8 @@ export class Engine implements EngineApi {
     const offsets: Record<string, string> = {};
     for (const topic of this.inputTopics) {
       const partitions = this.partitionCount.get(topic) ?? (await this.log.partitionsFor(topic));
-      for (let partition = 0; partition < partitions; partition++) {
-        offsets[tpKey({ topic, partition })] = (await this.log.offsets({ topic, partition })).high;
-      }
+      const ends = partitions === 0 ? [] : await this.log.topicOffsets(topic);
+      for (let partition = 0; partition < partitions; partition++) offsets[tpKey({ topic, partition })] = ends[partition].high;
     }
     const erasure: Erasure = { userId, erasedAt: Date.now(), offsets };
     this.erasedHere.add(`${userId}@${erasure.erasedAt}`);

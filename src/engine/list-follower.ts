@@ -146,10 +146,8 @@ export class ListFollower {
 
   private async ends(): Promise<Offsets> {
     const ends: Offsets = new Map();
-    for (let partition = 0; partition < this.partitions; partition++) {
-      const { high } = await this.log.offsets({ topic: this.topic, partition });
-      ends.set(partition, BigInt(high));
-    }
+    const offsets = await this.log.topicOffsets(this.topic);
+    for (let partition = 0; partition < this.partitions; partition++) ends.set(partition, BigInt(offsets[partition].high));
     return ends;
   }
 

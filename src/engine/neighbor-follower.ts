@@ -42,8 +42,10 @@ export class NeighborFollower {
   async settled(): Promise<boolean> {
     const topic = this.config.topics.itemNeighbors;
     const partitions = await this.log.partitionsFor(topic);
+    if (partitions === 0) return true;
+    const offsets = await this.log.topicOffsets(topic);
     for (let partition = 0; partition < partitions; partition++) {
-      const { low, high } = await this.log.offsets({ topic, partition });
+      const { low, high } = offsets[partition];
       if (BigInt(high) > BigInt(low) && (this.readUpTo.get(partition) ?? -1n) < BigInt(high)) return false;
     }
     return true;

@@ -13,9 +13,10 @@ export async function readRecentLists(log: EventLog, topic: string, most: number
   const partitions = await log.partitionsFor(topic);
   const perPartition = BigInt(Math.ceil(most / partitions));
   let read = 0;
+  const offsets = partitions === 0 ? [] : await log.topicOffsets(topic);
   for (let partition = 0; partition < partitions; partition++) {
     const tp = { topic, partition };
-    const { low, high } = await log.offsets(tp);
+    const { low, high } = offsets[partition];
     const tail = BigInt(high) - perPartition;
     const from = tail > BigInt(low) ? tail : BigInt(low);
     if (from >= BigInt(high)) continue;

@@ -15,7 +15,16 @@ import { toLogRecord } from './kafka-records.js';
 import { errorFields, type LogSink, silentSink } from './log-logger.js';
 import { produceRequests } from './produce-requests.js';
 import { Backoff } from './signal.js';
-import type { ConsumerOptions, EventLog, GroupConsumer, LogRecord, OutgoingRecord, TopicPartition, TopicSpec } from './types.js';
+import type {
+  ConsumerOptions,
+  EventLog,
+  GroupConsumer,
+  LogRecord,
+  OutgoingRecord,
+  PartitionOffsets,
+  TopicPartition,
+  TopicSpec,
+} from './types.js';
 
 export interface KafkaLogOptions {
   brokers: string[];
@@ -52,7 +61,7 @@ export class KafkaLog implements EventLog {
   private producer: KafkaProducer | null = null;
   private connecting: Promise<void> | null = null;
   private closed = false;
-  /** The last offsets request: they go to the broker one at a time (see offsets()). */
+  /** The last offsets request: they go to the broker one at a time (see askOffsets()). */
   private offsetsQueue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: KafkaLogOptions) {
@@ -213,22 +222,28 @@ export class KafkaLog implements EventLog {
     await this.admin.deleteTopicRecords({ topic: tp.topic, partitions: [{ partition: tp.partition, offset }] });
   }
 
-  async offsets(tp: TopicPartition): Promise<{ low: string; high: string }> {
+  async offsets(tp: TopicPartition): Promise<PartitionOffsets> {
+    const found = (await this.topicOffsets(tp.topic))[tp.partition];
+    if (found === undefined) throw new UnknownPartition(tp);
+    return found;
+  }
+
+  async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
     await this.connect();
-    const asked = this.offsetsQueue.then(() => this.topicOffsets(tp.topic));
+    const asked = this.offsetsQueue.then(() => this.askOffsets(topic));
     this.offsetsQueue = asked.catch(() => undefined);
-    const found = (await asked).find((p) => p.partition === tp.partition);
-    if (!found) throw new UnknownPartition(tp);
-    return { low: found.low, high: found.high };
+    const offsets: PartitionOffsets[] = [];
+    for (const p of await asked) offsets[p.partition] = { low: p.low, high: p.high };
+    return offsets;
   }
 
   /**
    * kafkajs' fetchTopicOffsets throws a TypeError ("Cannot destructure property 'partitions' of
    * 'low.pop(...)'") when a ListOffsets answer comes back without the topic, a known kafkajs bug seen
-   * with concurrent calls: requests go one at a time (offsets()) and such an answer is asked again,
+   * with concurrent calls: requests go one at a time (topicOffsets()) and such an answer is asked again,
    * as the retry options say. A restore that met it once lost the state of the partitions after it.
    */
-  private async topicOffsets(topic: string): Promise<Array<{ partition: number; low: string; high: string }>> {
+  private async askOffsets(topic: string): Promise<Array<{ partition: number; low: string; high: string }>> {
     const backoff = new Backoff(this.retry.initialRetryTime, this.retry.maxRetryTime);
     for (let failures = 0; ; ) {
       try {

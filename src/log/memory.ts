@@ -17,7 +17,17 @@ import { type PartitionPolicy, partitionPolicy, type RetentionLimits } from './r
 import { hasHeaders } from './segment-frames.js';
 import { MemorySegments } from './segment-storage.js';
 import type { Signal } from './signal.js';
-import type { ConsumerOptions, EventLog, GroupConsumer, Headers, LogRecord, OutgoingRecord, TopicPartition, TopicSpec } from './types.js';
+import type {
+  ConsumerOptions,
+  EventLog,
+  GroupConsumer,
+  Headers,
+  LogRecord,
+  OutgoingRecord,
+  PartitionOffsets,
+  TopicPartition,
+  TopicSpec,
+} from './types.js';
 
 interface Topic {
   partitions: PartitionLog[];
@@ -201,9 +211,15 @@ export class MemoryLog implements EventLog, PartitionSource {
     this.partitionLog(tp).deleteBefore(Number(offset));
   }
 
-  async offsets(tp: TopicPartition): Promise<{ low: string; high: string }> {
+  async offsets(tp: TopicPartition): Promise<PartitionOffsets> {
     const { low, high } = this.bounds(tp);
     return { low: String(low), high: String(high) };
+  }
+
+  async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const found = this.topics.get(topic);
+    if (found === undefined) throw new UnknownPartition({ topic, partition: 0 });
+    return found.partitions.map((log) => ({ low: String(log.low), high: String(log.high) }));
   }
 
   async close(): Promise<void> {

@@ -119,6 +119,12 @@ export interface GroupConsumer {
   lag(): Promise<Array<TopicPartition & { lag: number }>>;
 }
 
+/** Where a partition's records begin and where the next one goes. */
+export interface PartitionOffsets {
+  low: string;
+  high: string;
+}
+
 export interface EventLog {
   readonly kind: 'embedded' | 'kafka';
   connect(): Promise<void>;
@@ -143,6 +149,11 @@ export interface EventLog {
    */
   deleteRecordsBefore(tp: TopicPartition, offset: string): Promise<void>;
   /** Earliest and next offsets of a partition. */
-  offsets(tp: TopicPartition): Promise<{ low: string; high: string }>;
+  offsets(tp: TopicPartition): Promise<PartitionOffsets>;
+  /**
+   * Earliest and next offsets of every partition of a topic that exists, by partition number: one
+   * question to the log where asking partition by partition takes one each (Kafka: ListOffsets).
+   */
+  topicOffsets(topic: string): Promise<PartitionOffsets[]>;
   close(): Promise<void>;
 }

@@ -334,6 +334,10 @@ export function describeEventLogConformance(name: string, create: () => Promise<
       await log.produce(Array.from({ length: 30 }, (_, i) => ({ topic, key: null, value: Buffer.from(`r${i}`), partition: 1 })));
       expect(await log.offsets({ topic, partition: 1 })).toEqual({ low: '0', high: '30' });
       expect(await log.offsets({ topic, partition: 0 })).toEqual({ low: '0', high: '0' });
+      expect(await log.topicOffsets(topic)).toEqual([
+        { low: '0', high: '0' },
+        { low: '0', high: '30' },
+      ]);
 
       const got: LogRecord[] = [];
       await log.readRange({ topic, partition: 1 }, '10', '20', (records) => {
