@@ -234,6 +234,9 @@ export class KafkaLog implements EventLog {
     this.offsetsQueue = asked.catch(() => undefined);
     const offsets: PartitionOffsets[] = [];
     for (const p of await asked) offsets[p.partition] = { low: p.low, high: p.high };
+    for (let partition = 0; partition < offsets.length; partition++) {
+      if (offsets[partition] === undefined) throw new UnknownPartition({ topic, partition });
+    }
     return offsets;
   }
 
