@@ -170,7 +170,13 @@ export class ItemDeltaBatch implements ItemUpdates {
     const out: ItemDelta[] = new Array(entries.length);
     for (let seq = 0; seq < entries.length; seq++) {
       const d = entries[seq].delta;
-      d.source = { ...source, seq };
+      // its blank source, filled in: a new one per delta was an object per item touched per batch
+      const own = d.source;
+      own.topic = source.topic;
+      own.partition = source.partition;
+      own.from = source.from;
+      own.to = source.to;
+      own.seq = seq;
       d.t0 = t0;
       out[seq] = d;
     }
