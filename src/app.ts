@@ -46,25 +46,24 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
   const log = options.log ?? createEventLog(config, logger);
   await log.connect();
   const { topics, partitions } = config;
+  // internal topics are partitioned as the input topics (as Kafka Streams sizes its repartition
+  // topics and state changelogs), whatever count those were created with; the item store as
+  // item-deltas, which an older deployment may have created with another count. Asked for at once,
+  // so a cluster that cannot create them names every missing one.
+  const inputPartitions = (await log.partitionsFor(topics.clicks)) || partitions;
+  const deltaPartitions = (await log.partitionsFor(topics.itemDeltas)) || inputPartitions;
   await log.ensureTopics([
     { topic: topics.clicks, partitions },
     { topic: topics.purchases, partitions },
     { topic: topics.recommendations, partitions },
     { topic: topics.dlq, partitions: 1 },
     { topic: topics.changelog, partitions: 1, compacted: true },
-  ]);
-  // internal topics are partitioned as the input topics (as Kafka Streams sizes its repartition
-  // topics and state changelogs), whatever count those were created with
-  const inputPartitions = (await log.partitionsFor(topics.clicks)) || partitions;
-  await log.ensureTopics([
     { topic: topics.itemDeltas, partitions: inputPartitions },
     { topic: topics.itemNeighbors, partitions: inputPartitions, compacted: true },
     { topic: topics.modelParams, partitions: 1, compacted: true },
     { topic: topics.userState, partitions: inputPartitions, compacted: true },
+    { topic: topics.itemState, partitions: deltaPartitions, compacted: true },
   ]);
-  // the item store as item-deltas, which an older deployment may have created with another count
-  const deltaPartitions = (await log.partitionsFor(topics.itemDeltas)) || inputPartitions;
-  await log.ensureTopics([{ topic: topics.itemState, partitions: deltaPartitions, compacted: true }]);
   const metrics = new Metrics();
   const engine = new Engine({ config, log, model: new Recommender(config.model), metrics, logger, clock: options.clock });
   metrics.trackReadiness(() => engine.readiness().ready);

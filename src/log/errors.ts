@@ -1,6 +1,6 @@
 /** The event log's members of the error family (src/errors.ts), shared by the embedded log and Kafka. */
 import { createError, messageOf, RecstreamError } from '../errors.js';
-import type { TopicPartition } from './types.js';
+import type { TopicPartition, TopicSpec } from './types.js';
 
 export const LogClosed = createError('RS_LOG_CLOSED', 'LogClosed', () => 'the log is closed');
 
@@ -8,6 +8,19 @@ export const UnknownPartition = createError(
   'RS_LOG_UNKNOWN_PARTITION',
   'UnknownPartition',
   (tp: TopicPartition) => `unknown partition ${tp.topic}[${tp.partition}]`,
+);
+
+/**
+ * Topics the process needs do not exist and the cluster did not create them (it refuses CreateTopics,
+ * or the request failed): the process would run with no partitions to write its state to.
+ */
+export const TopicsMissing = createError(
+  'RS_LOG_TOPICS_MISSING',
+  'TopicsMissing',
+  (specs: readonly TopicSpec[], why: string) =>
+    `topics missing: ${why}; create them beforehand (${specs
+      .map((s) => `${s.topic}: ${s.partitions} partition${s.partitions === 1 ? '' : 's'}${s.compacted ? ', cleanup.policy=compact' : ''}`)
+      .join('; ')}), or let this client's principal create topics`,
 );
 
 /** A consumer, or a log, made without what it cannot work without (topics, brokers). */

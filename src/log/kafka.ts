@@ -6,7 +6,7 @@
 import { type Admin, Kafka, type KafkaConfig, type RetryOptions } from 'kafkajs';
 import { DEFAULT_KAFKA_TIMING } from '../config.js';
 import { messageOf, RecstreamError } from '../errors.js';
-import { LogClosed, LogOptionsInvalid, LogUnreachable, LogWriteFailed, UnknownPartition } from './errors.js';
+import { LogClosed, LogOptionsInvalid, LogUnreachable, LogWriteFailed, TopicsMissing, UnknownPartition } from './errors.js';
 import { type KafkaConsumerSettings, KafkaGroupConsumer } from './kafka-consumer.js';
 import { DirectReader, type FetchedBatch } from './kafka-direct.js';
 import { type KafkaLogLevelName, kafkaLogCreator, kafkaLogLevel } from './kafka-logger.js';
@@ -121,15 +121,8 @@ export class KafkaLog implements EventLog {
     const existing = new Set(await this.admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length === 0) return;
-    if (!(await this.reader.hasController())) {
-      // librdkafka's mock cluster (and some managed services) refuse CreateTopics: rely on topics
-      // created beforehand or auto-created on first produce.
-      this.logger.warn(
-        { topics: missing.map((s) => s.topic) },
-        'cannot create topics on this cluster; expecting them pre-created or auto-created',
-      );
-      return;
-    }
+    // librdkafka's mock cluster (and some managed services) refuse CreateTopics: topics must exist
+    if (!(await this.reader.hasController())) throw new TopicsMissing(missing, 'this cluster names no controller to create them');
     try {
       await this.admin.createTopics({
         waitForLeaders: true,
@@ -140,10 +133,10 @@ export class KafkaLog implements EventLog {
         })),
       });
     } catch (err) {
-      this.logger.warn(
-        { ...errorFields(err), topics: missing.map((s) => s.topic) },
-        'creating topics failed; expecting them pre-created or auto-created',
-      );
+      // another process of the group may have created them meanwhile
+      const now = new Set(await this.admin.listTopics());
+      const still = missing.filter((s) => !now.has(s.topic));
+      if (still.length > 0) throw new TopicsMissing(still, `creating them failed (${messageOf(err)})`, { cause: err });
     }
   }
 

@@ -54,26 +54,23 @@ describe('KafkaLog', () => {
     }
   });
 
-  it('tolerates a cluster that refuses CreateTopics and sends kafkajs logs to the given logger', async () => {
-    const lines: Array<{ level: string; msg?: string }> = [];
-    const sink: LogSink = {
-      error: (_o, msg) => lines.push({ level: 'error', msg }),
-      warn: (_o, msg) => lines.push({ level: 'warn', msg }),
-      info: (_o, msg) => lines.push({ level: 'info', msg }),
-      debug: (_o, msg) => lines.push({ level: 'debug', msg }),
-    };
-    const log = kafkaLog(sink);
+  it('stops without topics a cluster will not create, naming each with its partitions and cleanup policy', async () => {
+    const log = kafkaLog();
     try {
       await createTopic('kafka-existing', 2);
-      await log.ensureTopics([
+      // the mock cluster refuses CreateTopics: topics that exist are enough, a missing one is not
+      await log.ensureTopics([{ topic: 'kafka-existing', partitions: 2 }]);
+      const refused = log.ensureTopics([
         { topic: 'kafka-existing', partitions: 2 },
         { topic: 'kafka-not-creatable', partitions: 3, compacted: true },
+        { topic: 'kafka-not-creatable-either', partitions: 1 },
       ]);
-      expect(await log.partitionsFor('kafka-existing')).toBe(2);
-      expect(lines.some((l) => l.level === 'warn' && /pre-created or auto-created/.test(l.msg ?? ''))).toBe(true);
-      // The mock cluster auto-creates a topic on first produce.
-      await log.produce([{ topic: 'kafka-auto', key: 'k', value: Buffer.from('v') }]);
-      expect(await log.partitionsFor('kafka-auto')).toBeGreaterThan(0);
+      await expect(refused).rejects.toMatchObject({ code: 'RS_LOG_TOPICS_MISSING', retriable: false });
+      const message = String(await refused.catch((err: Error) => err.message));
+      expect(message).toContain('kafka-not-creatable: 3 partitions, cleanup.policy=compact');
+      expect(message).toContain('kafka-not-creatable-either: 1 partition)');
+      expect(message).not.toContain('kafka-existing');
+      expect(await log.partitionsFor('kafka-not-creatable')).toBe(0);
     } finally {
       await log.close();
     }
