@@ -97,30 +97,28 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
   const port = (http.server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
   const registryUrl = config.schemaRegistryUrl ?? `${url}/registry`;
-  await engine.start(serde);
+  let stopped: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      await engine.stop();
+      gateway.close();
+      await http.close();
+      await log.close();
+    })();
+    return stopped;
+  };
+  try {
+    await engine.start(serde);
+  } catch (e) {
+    // a start refused (a topic's partitions, say) leaves nothing listening or connected behind it
+    await stop();
+    throw e;
+  }
   if (options.waitForJoin !== false) await engine.whenJoined();
   if (config.authSecret === null) {
     logger.warn('AUTH_SECRET is unset: WebSocket subscriptions are open to anyone; set AUTH_SECRET outside demos');
   }
   logger.info({ url, log: log.kind, registry: registryUrl }, 'recstream started');
 
-  let stopped: Promise<void> | null = null;
-  return {
-    engine,
-    http,
-    gateway,
-    log,
-    port,
-    url,
-    registryUrl,
-    stop() {
-      stopped ??= (async () => {
-        await engine.stop();
-        gateway.close();
-        await http.close();
-        await log.close();
-      })();
-      return stopped;
-    },
-  };
+  return { engine, http, gateway, log, port, url, registryUrl, stop };
 }

@@ -19,7 +19,7 @@ import { CommitGate } from './commit-gate.js';
 import { EmptyLists } from './empty-lists.js';
 import { ErasureTakeBacks } from './erasure-take-backs.js';
 import { ERASURE_KEY_PREFIX, type Erasure, Erasures } from './erasures.js';
-import { EngineNotStarted, StatePartitionsMismatch } from './errors.js';
+import { EngineNotStarted, InputPartitionsMismatch, StatePartitionsMismatch } from './errors.js';
 import { EventClock } from './event-clock.js';
 import { HeapPressure } from './heap-pressure.js';
 import { commitWhenIdle } from './idle-commit.js';
@@ -195,6 +195,10 @@ export class Engine implements EngineApi {
     this.codec = codec;
     for (const topic of [...this.inputTopics, this.config.topics.itemDeltas])
       this.partitionCount.set(topic, await this.log.partitionsFor(topic));
+    const { clicks, purchases } = this.config.topics;
+    const clickPartitions = this.partitionCount.get(clicks) ?? 0;
+    const purchasePartitions = this.partitionCount.get(purchases) ?? 0;
+    if (clickPartitions !== purchasePartitions) throw new InputPartitionsMismatch(clicks, clickPartitions, purchases, purchasePartitions);
     const pipeline = new Pipeline(
       this.config,
       this.model.users,

@@ -21,3 +21,14 @@ export const StatePartitionsMismatch = createError(
   (store: string, has: number, source: string, wants: number) =>
     `state store topic ${store} has ${has} partitions but ${source} has ${wants}; a store is partitioned as what it stores: recreate ${store} with ${wants} partitions (or delete it: it is rebuilt from the input)`,
 );
+
+/**
+ * The input topics have different partition counts: a user's clicks and purchases, both keyed by the
+ * user, would land in partitions of different numbers, held by different processes.
+ */
+export const InputPartitionsMismatch = createError(
+  'RS_INPUT_PARTITIONS_MISMATCH',
+  'InputPartitionsMismatch',
+  (clicks: string, clickPartitions: number, purchases: string, purchasePartitions: number) =>
+    `input topics ${clicks} (${clickPartitions} partitions) and ${purchases} (${purchasePartitions}) must have as many partitions: a user's clicks and purchases are keyed by the user and must reach the process holding the user (co-partitioned, as Kafka Streams requires of topics it joins); create both with one count (TOPIC_CLICKS, TOPIC_PURCHASES)`,
+);
