@@ -2,7 +2,7 @@
  * The event-log layer's face to the rest of the engine: the log types and a factory that picks the
  * implementation from the configuration (Kafka when brokers are configured, the embedded log otherwise).
  */
-import type { Config } from '../config.js';
+import { type Config, ConfigError } from '../config.js';
 import { KafkaLog } from './kafka.js';
 import { kafkaSecurityOptions } from './kafka-security.js';
 import type { LogSink } from './log-logger.js';
@@ -44,5 +44,18 @@ export function createEventLog(
       },
     });
   }
-  return new MemoryLog({ partitions: config.partitions, dataDir: config.dataDir ?? undefined, retention: config.logRetention, logger });
+  try {
+    return new MemoryLog({ partitions: config.partitions, dataDir: config.dataDir ?? undefined, retention: config.logRetention, logger });
+  } catch (err) {
+    // the file system refusing the directory (not one, no permission, read-only) is the setting's fault
+    if (config.dataDir === null || !isSystemError(err)) throw err;
+    throw new ConfigError([
+      `DATA_DIR=${JSON.stringify(config.dataDir)} cannot hold the embedded log (${err.message}); set a directory this process can create and write, e.g. DATA_DIR=/var/lib/recstream`,
+    ]);
+  }
+}
+
+/** An error of a system call (fs, net): it carries the call's name and an errno code. */
+function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string';
 }
