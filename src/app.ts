@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config.js';
+import { type Config, ConfigError } from './config.js';
 import { Engine } from './engine/engine.js';
+import { isSystemError } from './errors.js';
 import { EventSerde } from './events/serde.js';
 import { createEventLog, type EventLog } from './log/index.js';
 import { createLogger, type Logger } from './logger.js';
@@ -92,7 +93,13 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
     await http.register(registryPlugin, { prefix: '/registry', store: embeddedRegistry, adminToken: config.adminToken });
   }
   if (options.extend) await options.extend(http, engine);
-  await http.listen({ port: config.port, host: config.host });
+  try {
+    await http.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await http.close().catch(() => undefined);
+    await log.close();
+    throw listenRefused(err, config.port, config.host);
+  }
   const gateway = attachGateway(http.server, engine);
   const port = (http.server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
@@ -121,4 +128,16 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
   logger.info({ url, log: log.kind, registry: registryUrl }, 'recstream started');
 
   return { engine, http, gateway, log, port, url, registryUrl, stop };
+}
+
+/** Why the server could not listen, as the setting to change when the address is the cause. */
+function listenRefused(err: unknown, port: number, host: string): unknown {
+  if (!isSystemError(err)) return err;
+  const fix: Record<string, string> = {
+    EADDRINUSE: 'another process listens there: stop it, or set another port, e.g. PORT=8081 (0 picks a free one)',
+    EACCES: 'ports below 1024 need privileges this process lacks: set one above, e.g. PORT=8080',
+    EADDRNOTAVAIL: 'HOST is not an address of this machine: set one of its addresses, or HOST=0.0.0.0 for all',
+  };
+  const how = err.code === undefined ? undefined : fix[err.code];
+  return how === undefined ? err : new ConfigError([`PORT=${port} on HOST=${host} cannot be listened on (${err.message}); ${how}`]);
 }

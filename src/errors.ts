@@ -76,3 +76,8 @@ export function createError<A extends unknown[]>(
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** An error of a system call (fs, net): it carries the call's name and an errno code. */
+export function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+}

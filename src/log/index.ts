@@ -3,6 +3,7 @@
  * implementation from the configuration (Kafka when brokers are configured, the embedded log otherwise).
  */
 import { type Config, ConfigError } from '../config.js';
+import { isSystemError } from '../errors.js';
 import { KafkaLog } from './kafka.js';
 import { kafkaSecurityOptions } from './kafka-security.js';
 import type { LogSink } from './log-logger.js';
@@ -53,9 +54,4 @@ export function createEventLog(
       `DATA_DIR=${JSON.stringify(config.dataDir)} cannot hold the embedded log (${err.message}); set a directory this process can create and write, e.g. DATA_DIR=/var/lib/recstream`,
     ]);
   }
-}
-
-/** An error of a system call (fs, net): it carries the call's name and an errno code. */
-function isSystemError(err: unknown): err is NodeJS.ErrnoException {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string';
 }
