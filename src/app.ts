@@ -46,25 +46,6 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
   const logger = options.logger ?? createLogger(config.logLevel);
   const log = options.log ?? createEventLog(config, logger);
   await log.connect();
-  const { topics, partitions } = config;
-  // internal topics are partitioned as the input topics (as Kafka Streams sizes its repartition
-  // topics and state changelogs), whatever count those were created with; the item store as
-  // item-deltas, which an older deployment may have created with another count. Asked for at once,
-  // so a cluster that cannot create them names every missing one.
-  const inputPartitions = (await log.partitionsFor(topics.clicks)) || partitions;
-  const deltaPartitions = (await log.partitionsFor(topics.itemDeltas)) || inputPartitions;
-  await log.ensureTopics([
-    { topic: topics.clicks, partitions },
-    { topic: topics.purchases, partitions },
-    { topic: topics.recommendations, partitions },
-    { topic: topics.dlq, partitions: 1 },
-    { topic: topics.changelog, partitions: 1, compacted: true },
-    { topic: topics.itemDeltas, partitions: inputPartitions },
-    { topic: topics.itemNeighbors, partitions: inputPartitions, compacted: true },
-    { topic: topics.modelParams, partitions: 1, compacted: true },
-    { topic: topics.userState, partitions: inputPartitions, compacted: true },
-    { topic: topics.itemState, partitions: deltaPartitions, compacted: true },
-  ]);
   const metrics = new Metrics();
   const engine = new Engine({ config, log, model: new Recommender(config.model), metrics, logger, clock: options.clock });
   metrics.trackReadiness(() => engine.readiness().ready);
@@ -83,8 +64,10 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
     logger,
   });
   try {
-    await serde.registerAll(topics);
+    await ensureTopics(log, config);
+    await serde.registerAll(config.topics);
   } catch (e) {
+    // nothing stays connected behind a refused start
     await log.close();
     throw e;
   }
@@ -128,6 +111,29 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
   logger.info({ url, log: log.kind, registry: registryUrl }, 'recstream started');
 
   return { engine, http, gateway, log, port, url, registryUrl, stop };
+}
+
+/** The topics a process needs, made where missing (and the cluster lets it). */
+async function ensureTopics(log: EventLog, config: Config): Promise<void> {
+  const { topics, partitions } = config;
+  // internal topics are partitioned as the input topics (as Kafka Streams sizes its repartition
+  // topics and state changelogs), whatever count those were created with; the item store as
+  // item-deltas, which an older deployment may have created with another count. Asked for at once,
+  // so a cluster that cannot create them names every missing one.
+  const inputPartitions = (await log.partitionsFor(topics.clicks)) || partitions;
+  const deltaPartitions = (await log.partitionsFor(topics.itemDeltas)) || inputPartitions;
+  await log.ensureTopics([
+    { topic: topics.clicks, partitions },
+    { topic: topics.purchases, partitions },
+    { topic: topics.recommendations, partitions },
+    { topic: topics.dlq, partitions: 1 },
+    { topic: topics.changelog, partitions: 1, compacted: true },
+    { topic: topics.itemDeltas, partitions: inputPartitions },
+    { topic: topics.itemNeighbors, partitions: inputPartitions, compacted: true },
+    { topic: topics.modelParams, partitions: 1, compacted: true },
+    { topic: topics.userState, partitions: inputPartitions, compacted: true },
+    { topic: topics.itemState, partitions: deltaPartitions, compacted: true },
+  ]);
 }
 
 /** Why the server could not listen, as the setting to change when the address is the cause. */
