@@ -11,9 +11,11 @@ export type RecentList = (userId: string, value: Buffer, generatedAt: number) =>
  */
 export async function readRecentLists(log: EventLog, topic: string, most: number, each: RecentList): Promise<number> {
   const partitions = await log.partitionsFor(topic);
+  // a topic that does not exist holds no list (and no partition to share `most` among)
+  if (partitions === 0) return 0;
   const perPartition = BigInt(Math.ceil(most / partitions));
   let read = 0;
-  const offsets = partitions === 0 ? [] : await log.topicOffsets(topic);
+  const offsets = await log.topicOffsets(topic);
   for (let partition = 0; partition < partitions; partition++) {
     const tp = { topic, partition };
     const { low, high } = offsets[partition];

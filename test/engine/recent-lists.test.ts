@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
+import { readRecentLists } from '../../src/engine/recent-lists.js';
 import { MemoryLog } from '../../src/log/memory.js';
 import { postEvents, startTestApp, waitFor } from '../helpers/app.js';
 import { processView } from '../helpers/process-view.js';
@@ -54,5 +55,15 @@ describe('a process joining a running group', () => {
     const gone = await later.recommendations('gone-v', 10);
     expect(gone.recommendationId).not.toBe(erased.recommendationId);
     expect(gone.triggerEventId).toBeNull();
+  });
+});
+
+describe('readRecentLists', () => {
+  it('reads nothing from a topic that does not exist', async () => {
+    const log = new MemoryLog({ partitions: 4 });
+    const seen: string[] = [];
+    expect(await readRecentLists(log, 'no-such-topic', 100, (userId) => seen.push(userId))).toBe(0);
+    expect(seen).toEqual([]);
+    await log.close();
   });
 });
