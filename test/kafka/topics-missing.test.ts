@@ -16,6 +16,8 @@ describe('recstream start on a cluster that cannot create its topics', () => {
     const err = cap.err();
     expect(err).toContain('error code RS_LOG_TOPICS_MISSING');
     for (const topic of [t.clicks, t.purchases, t.recommendations, t.dlq, t.itemDeltas]) expect(err).toContain(`${topic}: `);
+    expect(err).toContain(`${t.itemNeighbors}: 4 partitions, cleanup.policy=compact`);
+    expect(err).toContain(`${t.modelParams}: 1 partition, cleanup.policy=compact`);
     expect(err).toContain(`${t.changelog}: 1 partition, cleanup.policy=compact`);
     expect(err).toContain(`${t.userState}: 4 partitions, cleanup.policy=compact`);
     expect(err).toContain(`${t.itemState}: 4 partitions, cleanup.policy=compact`);
