@@ -261,15 +261,15 @@ export class UserSide {
         inPool.add(id);
       }
     }
-    const items: RecommendedItem[] = [];
-    if (this.ranking.ready) {
-      const scores = this.ranking.score(user, top, now, view);
-      for (const k of bestFirst(scores, top.length, limit))
-        items.push({ itemId: top[k].itemId, score: scores[k], reasons: reasonsFor(user, top[k]) });
-    } else {
-      for (let k = 0; k < top.length && k < limit; k++)
-        items.push({ itemId: top[k].itemId, score: top[k].affinity, reasons: reasonsFor(user, top[k]) });
-    }
+    const scores = this.ranking.ready ? this.ranking.score(user, top, now, view) : null;
+    // without the ranker the pool's own order (by affinity) stands
+    const places =
+      scores === null ? Array.from({ length: Math.min(top.length, limit) }, (_, k) => k) : bestFirst(scores, top.length, limit);
+    const items: RecommendedItem[] = places.map((k) => ({
+      itemId: top[k].itemId,
+      score: scores === null ? top[k].affinity : scores[k],
+      reasons: reasonsFor(user, top[k]),
+    }));
     return { items, userScores: { expectedOrderValue: expectedOrderValue(this.state.rls, user, now) } };
   }
 
