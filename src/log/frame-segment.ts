@@ -1,9 +1,9 @@
 /**
- * A segment under a data directory: frames (segment-frames.ts) in a file, and a sparse offset index
- * in memory. Records are decoded only when read.
+ * A segment: frames (segment-frames.ts) in a file under a data directory or in memory without one,
+ * and a sparse offset index. Records are decoded only when read.
  */
 import type { Segment } from './segment.js';
-import type { SegmentFile } from './segment-file.js';
+import type { SegmentBytes } from './segment-bytes.js';
 import { decodeFrame, frameIsTombstone, frameKey, frameLength, frameLengthNeeded, frameOffset, frameTimestamp } from './segment-frames.js';
 import { INDEX_INTERVAL_BYTES, OffsetIndex, type SegmentSummary } from './segment-index.js';
 import type { LogRecord, TopicPartition } from './types.js';
@@ -21,14 +21,14 @@ export class FrameSegment implements Segment {
 
   constructor(
     readonly base: number,
-    readonly file: SegmentFile,
+    readonly bytes: SegmentBytes,
   ) {
     this.next = base;
   }
 
   /** A segment whose summary and index were kept beside it. */
-  static summarised(file: SegmentFile, summary: SegmentSummary, index: OffsetIndex): FrameSegment {
-    const segment = new FrameSegment(summary.base, file);
+  static summarised(bytes: SegmentBytes, summary: SegmentSummary, index: OffsetIndex): FrameSegment {
+    const segment = new FrameSegment(summary.base, bytes);
     segment.next = summary.next;
     segment.count = summary.count;
     segment.firstTimestamp = summary.firstTimestamp;
@@ -37,15 +37,15 @@ export class FrameSegment implements Segment {
     return segment;
   }
 
-  /** A segment over a file that holds exactly `frames`. */
-  static holding(base: number, file: SegmentFile, frames: Buffer): FrameSegment {
-    const segment = new FrameSegment(base, file);
+  /** A segment over bytes that hold exactly `frames`. */
+  static holding(base: number, bytes: SegmentBytes, frames: Buffer): FrameSegment {
+    const segment = new FrameSegment(base, bytes);
     segment.track(frames, 0, frames.length, 0);
     return segment;
   }
 
   get size(): number {
-    return this.file.size;
+    return this.bytes.size;
   }
 
   get indexEntries(): OffsetIndex {
@@ -63,20 +63,10 @@ export class FrameSegment implements Segment {
     };
   }
 
-  /**
-   * Appends the frames of `records[from, to)`, whose offsets run from `firstOffset` and whose frame
-   * lengths are `sizes[from, to)`: what the index needs is known without reading the frames back.
-   */
-  append(
-    frames: Buffer,
-    records: readonly { timestamp: number }[],
-    sizes: readonly number[],
-    from: number,
-    to: number,
-    firstOffset: number,
-  ): void {
-    let position = this.file.size;
-    this.file.append(frames);
+  /** Appends the frames of `records[from, to)`, whose offsets run from `firstOffset` and whose frame sizes are `sizes[from, to)`. */
+  append(records: LogRecord[], sizes: readonly number[], from: number, to: number, firstOffset: number): void {
+    let position = this.bytes.size;
+    this.bytes.appendFrames(records, sizes, from, to, firstOffset);
     for (let i = from; i < to; i++) {
       this.note(firstOffset + i - from, records[i].timestamp, sizes[i], position);
       position += sizes[i];
@@ -91,7 +81,7 @@ export class FrameSegment implements Segment {
     const valid = this.forEachFrame((buf, at, length, position) => {
       this.track(buf, at, at + length, position);
     });
-    this.file.truncate(valid);
+    this.bytes.truncate(valid);
   }
 
   private track(buf: Buffer, start: number, end: number, position: number): void {
@@ -121,8 +111,8 @@ export class FrameSegment implements Segment {
   forEachFrame(visit: (buf: Buffer, at: number, length: number, position: number) => boolean | undefined, from = 0): number {
     let position = from;
     let chunk = READ_CHUNK_BYTES;
-    while (position < this.file.size) {
-      const buf = this.file.read(position, chunk);
+    while (position < this.bytes.size) {
+      const buf = this.bytes.read(position, chunk);
       let at = 0;
       for (let length = frameLength(buf, at); length > 0; length = frameLength(buf, at)) {
         if (visit(buf, at, length, position + at) === false) return position + at;
@@ -130,7 +120,7 @@ export class FrameSegment implements Segment {
       }
       if (at === 0) {
         const needed = frameLengthNeeded(buf, 0);
-        if (buf.length >= this.file.size - position || needed <= chunk) return position;
+        if (buf.length >= this.bytes.size - position || needed <= chunk) return position;
         chunk = needed;
         continue;
       }

@@ -1,8 +1,8 @@
 /**
- * One partition of the embedded log: its segments (frames in files under a data directory, the
- * records themselves without one) and the policy that bounds them (retention, or compaction for a
- * compacted topic). With files, memory holds each segment's sparse index and the newest records
- * decoded for consumers that keep up; anything older is decoded from its segment when read.
+ * One partition of the embedded log: its segments (frames in files under a data directory, in
+ * memory without one) and the policy that bounds them (retention, or compaction for a compacted
+ * topic). Memory holds each segment's sparse index and the newest records decoded for consumers
+ * that keep up; anything older is decoded from its segment when read.
  */
 import { type CompactedSegments, compaction } from './compaction.js';
 import { DecodedValues } from './decoded-values.js';
@@ -22,8 +22,7 @@ const OVERDUE_FACTOR = 3;
 
 export class PartitionLog {
   private segments: Segment[];
-  /** Only for segments in files: segments in memory hold the records themselves. */
-  private readonly recent: RecentRecords | null;
+  private readonly recent: RecentRecords;
   /** The producers' decoded values of the newest records, for consumers in this process. */
   private readonly decoded = new DecodedValues(RECENT_RECORDS, RECENT_BYTES);
   private totalBytes = 0;
@@ -46,7 +45,7 @@ export class PartitionLog {
     if (this.segments.length === 0) this.segments.push(storage.create(0));
     for (const s of this.segments) this.totalBytes += s.size;
     this.dirtyBytes = this.totalBytes - this.active.size;
-    this.recent = storage.holdsRecords ? null : new RecentRecords(this.high, RECENT_RECORDS, RECENT_BYTES);
+    this.recent = new RecentRecords(this.high, RECENT_RECORDS, RECENT_BYTES);
   }
 
   private get active(): Segment {
@@ -97,8 +96,8 @@ export class PartitionLog {
       this.totalBytes += bytes;
       start = end;
     }
-    // the decoded values of the records consumers will read: the recent copies when there are any
-    this.decoded.push(this.recent?.push(records, sizes) ?? records);
+    // the decoded values of the records consumers will read: the recent ones
+    this.decoded.push(this.recent.push(records, sizes, this.storage.appendLeavesViews));
   }
 
   /** The active segment would grow past its size or time with this record. */
@@ -124,14 +123,14 @@ export class PartitionLog {
     let at = Math.max(from, this.low);
     const end = Math.min(stop, this.high);
     const recent = this.recent;
-    const recentStart = recent?.start ?? Number.POSITIVE_INFINITY;
-    if (recent !== null && at >= recentStart) {
+    const recentStart = recent.start;
+    if (at >= recentStart) {
       const records = at < end ? recent.slice(at, end, max) : [];
       return { records, next: at + records.length };
     }
     const out: LogRecord[] = [];
     while (at < end && out.length < max) {
-      if (recent !== null && at >= recentStart) {
+      if (at >= recentStart) {
         const records = recent.slice(at, end, max - out.length);
         for (const r of records) out.push(r);
         at += records.length;
@@ -186,7 +185,7 @@ export class PartitionLog {
       this.dirtyBytes = Math.max(0, this.dirtyBytes - segment.size);
       this.storage.remove(segment);
     }
-    this.recent?.dropBelow(this.low);
+    this.recent.dropBelow(this.low);
   }
 
   /**
@@ -253,7 +252,7 @@ export class PartitionLog {
     this.keptBytes = 0;
     for (const segment of this.segments) if (segment.base < this.passEnd) this.keptBytes += segment.size;
     // Records of the compacted segments are read back compacted from now on.
-    this.recent?.dropBelow(this.passEnd);
+    this.recent.dropBelow(this.passEnd);
   }
 
   private readonly compactedSegments: CompactedSegments = {

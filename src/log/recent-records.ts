@@ -45,11 +45,12 @@ export class RecentRecords {
   }
 
   /**
-   * Holds copies of the appended records (see ownCopies) and returns them: what consumers will read.
-   * Only the newest that fit the bounds are copied: the rest would go again at once (a state store's
-   * commit of 45 MB was copied whole to keep its last 8 MiB).
+   * Holds copies of the appended records (see ownCopies), or the records themselves when their keys
+   * and values are `viewsOfFrames` (bytes of the log's own, held once), and returns them: what
+   * consumers will read. Only the newest that fit the bounds are copied: the rest would go again at
+   * once (a state store's commit of 45 MB was copied whole to keep its last 8 MiB).
    */
-  push(appended: readonly LogRecord[], sizes: readonly number[]): LogRecord[] {
+  push(appended: LogRecord[], sizes: readonly number[], viewsOfFrames = false): LogRecord[] {
     const n = appended.length;
     let fit = 0;
     let fitBytes = 0;
@@ -64,7 +65,7 @@ export class RecentRecords {
       appended = appended.slice(n - fit);
       sizes = sizes.slice(n - fit);
     }
-    const records = ownCopies(appended);
+    const records = viewsOfFrames ? appended : ownCopies(appended);
     for (let i = 0; i < records.length; i++) {
       this.records.push(records[i]);
       this.sizes.push(sizes[i]);

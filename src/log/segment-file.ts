@@ -3,9 +3,12 @@
  * (survives a process crash; no fsync, so not a power cut) before its promise resolves.
  */
 import { closeSync, ftruncateSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import type { SegmentBytes } from './segment-bytes.js';
+import { encodeFrames } from './segment-frames.js';
+import type { LogRecord } from './types.js';
 
 /** A segment file, opened on first use; a sealed one is reopened only when read. */
-export class SegmentFile {
+export class SegmentFile implements SegmentBytes {
   private fd: number | null = null;
 
   constructor(
@@ -22,7 +25,11 @@ export class SegmentFile {
     return this.fd;
   }
 
-  append(data: Buffer): void {
+  appendFrames(records: LogRecord[], sizes: readonly number[], from: number, to: number, firstOffset: number): void {
+    this.append(encodeFrames(records, from, to, firstOffset, sizes));
+  }
+
+  private append(data: Buffer): void {
     const fd = this.handle();
     try {
       let written = 0;

@@ -88,15 +88,31 @@ export function encodeFrames(
   }
   let at = 0;
   for (let i = from; i < to; i++) {
-    const r = records[i];
-    view.setUint32(at, sizes[i] - 4);
-    view.setFloat64(at + 4, firstOffset + i - from);
-    view.setFloat64(at + 12, r.timestamp);
-    at = writeField(buf, view, at + 20, r.key, -1);
-    at = writeField(buf, view, at, r.value, -1);
-    at = writeField(buf, view, at, headerBytes(r.headers), 0);
+    writeFrame(records[i], firstOffset + i - from, sizes[i], buf, view, at);
+    at += sizes[i];
   }
   return buf.subarray(0, total);
+}
+
+/** Writes the frame of `r` at `offset`, `size` bytes (frameSize), into `buf` (seen through `view`) at `at`. */
+export function writeFrame(r: NewRecord, offset: number, size: number, buf: Buffer, view: DataView, at: number): void {
+  view.setUint32(at, size - 4);
+  view.setFloat64(at + 4, offset);
+  view.setFloat64(at + 12, r.timestamp);
+  const valueAt = writeField(buf, view, at + 20, r.key, -1);
+  writeField(buf, view, writeField(buf, view, valueAt, r.value, -1), headerBytes(r.headers), 0);
+}
+
+/**
+ * Makes `r`'s key and value views of the same bytes in its frame, written at `at` in `buf`: a record
+ * held beside its frame holds its bytes once.
+ */
+export function viewFrameFields(r: NewRecord, buf: Buffer, at: number): void {
+  const keyAt = at + 24;
+  const keyLength = r.key === null ? 0 : r.key.length;
+  if (r.key !== null) r.key = buf.subarray(keyAt, keyAt + keyLength);
+  const valueAt = keyAt + keyLength + 4;
+  if (r.value !== null) r.value = buf.subarray(valueAt, valueAt + r.value.length);
 }
 
 /** Length of the whole frame starting at `at`, or 0 when `buf` does not hold all of it. */

@@ -5,21 +5,24 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FrameSegment } from './frame-segment.js';
-import { RecordSegment } from './record-segment.js';
+import { MemoryBytes } from './memory-bytes.js';
 import type { KeepRecord, Segment } from './segment.js';
 import { SegmentFile } from './segment-file.js';
-import { encodeFrames, frameIsTombstone, frameKey, frameOffset, frameSize, frameTimestamp } from './segment-frames.js';
+import { frameIsTombstone, frameKey, frameOffset, frameTimestamp } from './segment-frames.js';
 import { decodeIndexFile, encodeIndexFile } from './segment-index.js';
 import type { LogRecord } from './types.js';
 
 export interface SegmentStorage {
-  /** Its segments hold the records themselves, so reading one back costs nothing. */
-  readonly holdsRecords: boolean;
+  /**
+   * Appending leaves the records' keys and values views of their stored frames: holding the records
+   * decoded takes no copy of their bytes.
+   */
+  readonly appendLeavesViews: boolean;
   /** The stored segments in offset order (none for a new partition). */
   load(): Segment[];
   create(base: number): Segment;
   /** Appends `records[from, to)` (offsets given; `sizes[i]` is record i's frame size) to the active segment. */
-  append(segment: Segment, records: readonly LogRecord[], sizes: readonly number[], from: number, to: number): void;
+  append(segment: Segment, records: LogRecord[], sizes: readonly number[], from: number, to: number): void;
   /** The segment takes no more appends. */
   seal(segment: Segment): void;
   remove(segment: Segment): void;
@@ -31,46 +34,59 @@ export interface SegmentStorage {
   close(segments: readonly Segment[]): void;
 }
 
-function recordSegment(segment: Segment): RecordSegment {
-  if (!(segment instanceof RecordSegment)) throw new TypeError(`segment ${segment.base} is not held in memory`);
-  return segment;
-}
-
 function frameSegment(segment: Segment): FrameSegment {
-  if (!(segment instanceof FrameSegment)) throw new TypeError(`segment ${segment.base} is not a file`);
+  if (!(segment instanceof FrameSegment)) throw new TypeError(`segment ${segment.base} holds no frames`);
   return segment;
 }
 
-/** Segments that hold the records themselves: nothing is encoded, read back or copied. */
+function appendFrames(segment: Segment, records: LogRecord[], sizes: readonly number[], from: number, to: number): void {
+  frameSegment(segment).append(records, sizes, from, to, Number(records[from].offset));
+}
+
+/** The frames of `group` that `keep` accepts (`bytes` at most), or null when it accepts none. */
+function keptFrames(group: readonly Segment[], keep: KeepRecord, bytes: number): Buffer | null {
+  const frames = Buffer.allocUnsafeSlow(bytes);
+  let filled = 0;
+  for (const segment of group) {
+    frameSegment(segment).forEachFrame((buf, at, length) => {
+      if (keep(frameKey(buf, at), frameOffset(buf, at), frameTimestamp(buf, at), frameIsTombstone(buf, at))) {
+        filled += buf.copy(frames, filled, at, at + length);
+      }
+    });
+  }
+  return filled === 0 ? null : frames.subarray(0, filled);
+}
+
+/** Segments whose frames are held in memory, for a log without a data directory. */
 export class MemorySegments implements SegmentStorage {
-  readonly holdsRecords = true;
+  readonly appendLeavesViews = true;
 
   load(): Segment[] {
     return [];
   }
 
   create(base: number): Segment {
-    return new RecordSegment(base);
+    return new FrameSegment(base, new MemoryBytes());
   }
 
-  append(segment: Segment, records: readonly LogRecord[], sizes: readonly number[], from: number, to: number): void {
-    recordSegment(segment).append(records, sizes, from, to);
+  append(segment: Segment, records: LogRecord[], sizes: readonly number[], from: number, to: number): void {
+    appendFrames(segment, records, sizes, from, to);
   }
 
-  seal(): void {}
+  seal(segment: Segment): void {
+    frameSegment(segment).bytes.seal();
+  }
 
-  remove(): void {}
+  remove(segment: Segment): void {
+    frameSegment(segment).bytes.remove();
+  }
 
-  rewrite(group: readonly Segment[], keep: KeepRecord): Segment | null {
-    const kept = group.flatMap((segment) =>
-      recordSegment(segment)
-        .entries()
-        .filter((r) => keep(r.key, Number(r.offset), r.timestamp, r.value === null)),
-    );
-    if (kept.length === 0) return null;
-    const result = new RecordSegment(group[0].base);
-    result.append(kept, kept.map(frameSize), 0, kept.length);
-    return result;
+  rewrite(group: readonly Segment[], keep: KeepRecord, bytes: number): Segment | null {
+    const kept = keptFrames(group, keep, bytes);
+    if (kept === null) return null;
+    // held at exactly their size: what the compaction dropped is given back
+    const frames = kept.length === bytes ? kept : Buffer.from(kept.buffer.slice(kept.byteOffset, kept.byteOffset + kept.length));
+    return FrameSegment.holding(group[0].base, MemoryBytes.holding(frames), frames);
   }
 
   close(): void {}
@@ -83,7 +99,7 @@ function baseName(base: number): string {
 }
 
 export class FileSegments implements SegmentStorage {
-  readonly holdsRecords = false;
+  readonly appendLeavesViews = false;
 
   constructor(readonly dir: string) {}
 
@@ -147,47 +163,38 @@ export class FileSegments implements SegmentStorage {
     return new FrameSegment(base, new SegmentFile(path, 0));
   }
 
-  append(segment: Segment, records: readonly LogRecord[], sizes: readonly number[], from: number, to: number): void {
-    const firstOffset = Number(records[from].offset);
-    frameSegment(segment).append(encodeFrames(records, from, to, firstOffset, sizes), records, sizes, from, to, firstOffset);
+  append(segment: Segment, records: LogRecord[], sizes: readonly number[], from: number, to: number): void {
+    appendFrames(segment, records, sizes, from, to);
   }
 
   seal(segment: Segment): void {
     const frames = frameSegment(segment);
-    frames.file.seal();
+    frames.bytes.seal();
     const path = this.indexPath(segment.base);
     writeFileSync(`${path}.tmp`, encodeIndexFile(frames.summary(), frames.indexEntries));
     renameSync(`${path}.tmp`, path);
   }
 
   remove(segment: Segment): void {
-    frameSegment(segment).file.remove();
+    frameSegment(segment).bytes.remove();
     unlinkIfThere(this.indexPath(segment.base));
   }
 
   rewrite(group: readonly Segment[], keep: KeepRecord, bytes: number): Segment | null {
-    const frames = Buffer.allocUnsafe(bytes);
-    let filled = 0;
-    for (const segment of group) {
-      frameSegment(segment).forEachFrame((buf, at, length) => {
-        if (keep(frameKey(buf, at), frameOffset(buf, at), frameTimestamp(buf, at), frameIsTombstone(buf, at))) {
-          filled += buf.copy(frames, filled, at, at + length);
-        }
-      });
-    }
+    const frames = keptFrames(group, keep, bytes);
     const base = group[0].base;
-    for (const s of group) frameSegment(s).file.close();
+    for (const s of group) frameSegment(s).bytes.close();
     let result: FrameSegment | null = null;
-    if (filled === 0) {
+    if (frames === null) {
       this.remove(group[0]);
     } else {
       // Written aside, then renamed over the first segment: a crash leaves either the old segment
       // or the whole new one. Its old summary goes first so it can never describe the new file.
       const path = this.logPath(base);
-      writeFileSync(`${path}.cleaned`, frames.subarray(0, filled));
+      writeFileSync(`${path}.cleaned`, frames);
       unlinkIfThere(this.indexPath(base));
       renameSync(`${path}.cleaned`, path);
-      result = FrameSegment.holding(base, new SegmentFile(path, filled), frames.subarray(0, filled));
+      result = FrameSegment.holding(base, new SegmentFile(path, frames.length), frames);
       this.seal(result);
     }
     for (const s of group.slice(1)) this.remove(s);
@@ -195,7 +202,7 @@ export class FileSegments implements SegmentStorage {
   }
 
   close(segments: readonly Segment[]): void {
-    for (const s of segments) frameSegment(s).file.close();
+    for (const s of segments) frameSegment(s).bytes.close();
   }
 }
 

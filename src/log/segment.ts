@@ -1,8 +1,7 @@
 /**
- * One segment of a partition: records with offsets from `base` on. Under a data directory its
- * records are frames in a file (frame-segment.ts); without one, the records themselves
- * (record-segment.ts). Either way its size is counted in frame bytes, so retention budgets mean the
- * same in both.
+ * One segment of a partition: records with offsets from `base` on, as frames (frame-segment.ts) in a
+ * file under a data directory (segment-file.ts) or in memory without one (memory-bytes.ts). Its size
+ * is counted in frame bytes, so retention budgets mean the same in both.
  */
 import type { LogRecord, TopicPartition } from './types.js';
 
