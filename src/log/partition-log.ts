@@ -13,8 +13,7 @@ import { frameSize } from './segment-frames.js';
 import type { SegmentStorage } from './segment-storage.js';
 import type { LogRecord, TopicPartition } from './types.js';
 
-/** Recent records held decoded per partition: enough for a consumer a few batches behind. */
-const RECENT_RECORDS = 8192;
+/** Bytes of the recent records held decoded per partition (their count is the storage's `recentRecords`). */
 const RECENT_BYTES = 8 * 1024 * 1024;
 /** Compaction in steps begins when a third of the sealed bytes are new; compactionOverdue says when it is late. */
 const STEPPED_SHARE = 3;
@@ -24,7 +23,7 @@ export class PartitionLog {
   private segments: Segment[];
   private readonly recent: RecentRecords;
   /** The producers' decoded values of the newest records, for consumers in this process. */
-  private readonly decoded = new DecodedValues(RECENT_RECORDS, RECENT_BYTES);
+  private readonly decoded: DecodedValues;
   private totalBytes = 0;
   /** Bytes of sealed segments not compacted since this process opened the partition. */
   private dirtyBytes = 0;
@@ -45,7 +44,8 @@ export class PartitionLog {
     if (this.segments.length === 0) this.segments.push(storage.create(0));
     for (const s of this.segments) this.totalBytes += s.size;
     this.dirtyBytes = this.totalBytes - this.active.size;
-    this.recent = new RecentRecords(this.high, RECENT_RECORDS, RECENT_BYTES);
+    this.recent = new RecentRecords(this.high, storage.recentRecords, RECENT_BYTES);
+    this.decoded = new DecodedValues(storage.recentRecords, RECENT_BYTES);
   }
 
   private get active(): Segment {

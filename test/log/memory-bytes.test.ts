@@ -77,7 +77,7 @@ describe('the embedded log without a data directory', () => {
   it('reads every record back as produced when most of them are older than the decoded recent ones', async () => {
     const log = open({ partitions: 1, now: () => 5_000 });
     const rnd = lcg(11);
-    // ~30,000 records of up to 900 bytes: far more than a partition keeps decoded (8,192 records, 8 MiB)
+    // ~30,000 records of up to 900 bytes: far more than a partition keeps decoded (1,024 records in memory)
     const produced = Array.from({ length: 30_000 }, (_, i) => ({
       topic: 't',
       key: i % 7 === 0 ? null : `key-${i}`,
