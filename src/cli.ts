@@ -1,4 +1,5 @@
 import type { Command, CommandIo } from './commands/command.js';
+import { tuneHeap } from './heap-tuning.js';
 
 interface CommandEntry {
   /** One line for `recstream --help`. */
@@ -67,6 +68,7 @@ export async function main(argv: string[], io: CommandIo = { stdout: process.std
     io.stderr.write(`recstream: unknown command '${word}'; the commands are ${NAMES.join(', ')}\n\n${HELP}`);
     return 2;
   }
+  tuneHeap();
   const command = await COMMANDS[word].load();
   return command(rest, io);
 }
