@@ -19,6 +19,8 @@ const { values } = parseArgs({
 });
 const root = resolve(values.root ?? join(import.meta.dirname, '..'));
 const load = (path) => import(join(root, 'dist', path));
+// as every recstream command does at start (a tree from before src/heap-tuning.ts has none)
+(await load('heap-tuning.js').catch(() => null))?.tuneHeap();
 const { syntheticHistory } = await load('bench/workload.js');
 const { FULL_SIZES: sizes } = await load('bench/sizes.js');
 const { latencyLoad, pushThroughCollector, startEmbedded, timeEmbedded } = await load('bench/embedded-run.js');
