@@ -21,6 +21,8 @@ export interface EngineProgress {
   recordsHandled: number;
   /** Its recstream_item_deltas_total by outcome. */
   itemDeltas: ItemDeltaCounts;
+  /** Bytes it has written to its state stores: recstream_state_commit_bytes_total. */
+  stateBytesWritten: number;
 }
 
 /** Item deltas written by user sides and taken by item owners (recstream_item_deltas_total). */
@@ -57,6 +59,7 @@ const EVENTS_TOTAL = 'recstream_events_total';
 const EVENT_TO_PUSH_BUCKET = 'recstream_event_to_push_seconds_bucket';
 const ITEM_DELTAS_TOTAL = 'recstream_item_deltas_total';
 const PROCESS_CPU = 'process_cpu_seconds_total';
+const STATE_COMMIT_BYTES_TOTAL = 'recstream_state_commit_bytes_total';
 
 // A scrape costs the engine about 2 ms of CPU: every 50 ms is 4 % of a core, and ends a run of a few
 // seconds within 1 % of when it ended.
@@ -81,7 +84,9 @@ export function scrapedEngine(url: string, authSecret: string | null): BenchEngi
       const itemDeltas = itemDeltaCounts(
         deltas.map(({ labels, value }) => ({ outcome: /(?:^|,)outcome="([^"]*)"/.exec(labels)?.[1], value })),
       );
-      return { recordsHandled, itemDeltas };
+      let stateBytesWritten = 0;
+      for (const { value } of series(text, STATE_COMMIT_BYTES_TOTAL)) stateBytesWritten += value;
+      return { recordsHandled, itemDeltas, stateBytesWritten };
     },
     async pushSnapshot() {
       const text = await scrape();

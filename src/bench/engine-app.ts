@@ -29,7 +29,11 @@ export function inProcessEngine(app: RunningApp): BenchEngine {
     url: app.url,
     authSecret: app.engine.config.authSecret,
     pollMs: 2,
-    progress: async () => ({ recordsHandled: await recordsHandled(app), itemDeltas: await itemDeltas(app) }),
+    progress: async () => ({
+      recordsHandled: await recordsHandled(app),
+      itemDeltas: await itemDeltas(app),
+      stateBytesWritten: (await app.engine.metrics.stateCommitBytesTotal.get()).values.reduce((sum, v) => sum + v.value, 0),
+    }),
     pushSnapshot: async () => ({ buckets: await pushHistogram(app), cpuSeconds: cpuSeconds(), at: performance.now() }),
   };
 }
