@@ -171,6 +171,33 @@ export class CandidateGatherer {
   }
 
   /**
+   * Whether a gathering for `user` could hold any of the item indices `wanted`: whether a row it would
+   * read names one (a neighbour row of the user's gathered history items, within `neighborsPerItem`,
+   * or a followed-by row of their session items). False means none of them can be a candidate, so
+   * learning from the pool can be skipped without gathering it. Reads the rows `gather` reads, in its
+   * order, even with nothing wanted: a view may bring a row up to date as it is read (ItemSide's
+   * amortised refresh), and reading a row sooner or later changes which state a later read returns.
+   */
+  mayHold(user: UserHistory, sources: CandidateSources, tuning: CandidateTuning, wanted: readonly number[]): boolean {
+    const items = sources.items;
+    const history = user.items;
+    const total = history.size;
+    const count = Math.min(total, tuning.historyItems);
+    for (let pos = 0; pos < count; pos++) {
+      const node = items.row(history.idAt(total - 1 - pos));
+      if (node === undefined) continue;
+      const n = Math.min(node.neighborScores.length, tuning.neighborsPerItem);
+      if (namesAny(node.neighborIndices, n, wanted)) return true;
+    }
+    const inSession = user.sessionSize;
+    for (let k = 0; k < tuning.followWeights.length && k < inSession; k++) {
+      const row = items.follows(user.sessionItemAt(inSession - 1 - k));
+      if (row !== undefined && namesAny(row.indices, row.shares.length, wanted)) return true;
+    }
+    return false;
+  }
+
+  /**
    * Item index `i` becomes touched position `t` of gathering `stamp`, from a history item at position
    * `best` (kNN: support 1) or from a session item (`best` −1: support 0), named `supporter`.
    */
@@ -314,4 +341,13 @@ export class CandidateGatherer {
     c.trendingOnly = false;
     return c;
   }
+}
+
+/** Whether the first `n` of `indices` hold any of `wanted`. */
+function namesAny(indices: ArrayLike<number>, n: number, wanted: readonly number[]): boolean {
+  for (let k = 0; k < n; k++) {
+    const i = indices[k];
+    for (let w = 0; w < wanted.length; w++) if (wanted[w] === i) return true;
+  }
+  return false;
 }

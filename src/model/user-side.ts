@@ -1,6 +1,6 @@
 import type { EventType, RecommendedItem, TrackingEvent } from '../events/types.js';
 import { bestFirst } from './best-first.js';
-import { blankCandidate, type Candidate } from './candidates.js';
+import { blankCandidate, type Candidate, type CandidateSources } from './candidates.js';
 import { ChangedKeys } from './changed-keys.js';
 import { addFollow, addTrending, eraseContributions } from './contributions.js';
 import { userHash } from './distinct-users.js';
@@ -191,20 +191,28 @@ export class UserSide {
 
   /** Candidate pool for a user at `now`, memoised until the state or the view changes. */
   private pool(userId: string, user: UserHistory, now: number, view: ItemView): GatheredPool {
+    const cached = this.cachedPool(userId, now, view);
+    if (cached !== null) return cached;
+    const pool = this.gatherer.gather(user, this.sources(now, view), this.state.config.candidates);
+    this.poolCache = { userId, eventsApplied: this.state.eventsApplied, viewVersion: view.version, now, pool };
+    return pool;
+  }
+
+  /** The memoised pool when it is still the user's at `now` in `view`; null otherwise. */
+  private cachedPool(userId: string, now: number, view: ItemView): GatheredPool | null {
     const cached = this.poolCache;
-    if (
-      cached !== null &&
+    return cached !== null &&
       cached.userId === userId &&
       cached.eventsApplied === this.state.eventsApplied &&
       cached.viewVersion === view.version &&
       cached.now === now &&
       this.gatherer.isCurrent(cached.pool)
-    ) {
-      return cached.pool;
-    }
-    const pool = this.gatherer.gather(user, { items: view, weightFactor: this.state.decay.valueFactor(now) }, this.state.config.candidates);
-    this.poolCache = { userId, eventsApplied: this.state.eventsApplied, viewVersion: view.version, now, pool };
-    return pool;
+      ? cached.pool
+      : null;
+  }
+
+  private sources(now: number, view: ItemView): CandidateSources {
+    return { items: view, weightFactor: this.state.decay.valueFactor(now) };
   }
 
   /**
@@ -217,6 +225,12 @@ export class UserSide {
     const fresh = chosen.filter((id) => !user.items.has(id));
     if (fresh.length === 0) return;
     const config = this.state.config;
+    // Most chosen items are named by no row the pool is gathered from (two trainings in three over
+    // the bench's history): the ranker would find no positive there, so no pool is gathered.
+    if (this.cachedPool(userId, now, view) === null) {
+      const indices = fresh.map((id) => view.indexOf(id)).filter((i) => i >= 0);
+      if (!this.gatherer.mayHold(user, this.sources(now, view), config.candidates, indices)) return;
+    }
     const pool = this.pool(userId, user, now, view);
     const purchased = user.purchased;
     const top = this.gatherer.top(

@@ -71,6 +71,63 @@ describe('candidate gatherer', () => {
     expect(priced).toBeGreaterThan(20);
   });
 
+  it('says a gathering could hold every candidate its pool holds, and holds none it says no to, on both views', () => {
+    const table = new NeighborTable(state.config.trendingHalfLifeHours);
+    for (const id of state.similarity.nodes.keys()) {
+      const row = neighborRecord(model.items, id);
+      if (row !== null) table.apply(row);
+    }
+    let refused = 0;
+    for (const items of [model.items, table]) {
+      const gatherer = new CandidateGatherer();
+      const sources = { items, weightFactor: 1 };
+      for (const user of [...state.users.values()].slice(0, 40)) {
+        const inPool = new Set(gatherer.all(gatherer.gather(user, sources, tuning)).map((c) => c.index));
+        for (let i = 0; i < items.rows.length; i++) {
+          const may = gatherer.mayHold(user, sources, tuning, [i]);
+          if (inPool.has(i)) expect(may).toBe(true);
+          if (!may) refused++;
+        }
+        // any of several: one candidate among items the pool does not hold is enough
+        const outside = [...Array(items.rows.length).keys()].filter((i) => !inPool.has(i)).slice(0, 3);
+        for (const i of inPool) {
+          expect(gatherer.mayHold(user, sources, tuning, [...outside, i])).toBe(true);
+          break;
+        }
+      }
+    }
+    // the answer no was given, for items that are nobody's candidate here
+    expect(refused).toBeGreaterThan(100);
+  });
+
+  it('reads the rows a gathering reads, in its order, whatever it is asked (a row read may bring it up to date)', () => {
+    const reads = (ask: (g: CandidateGatherer, s: CandidateSources) => void): string[] => {
+      const log: string[] = [];
+      const items = new Proxy(model.items, {
+        get(target, key, receiver) {
+          const value = Reflect.get(target, key, receiver);
+          if (key !== 'row' && key !== 'follows') return typeof value === 'function' ? value.bind(target) : value;
+          return (id: string) => {
+            log.push(`${String(key)}:${id}`);
+            return value.call(target, id);
+          };
+        },
+      });
+      ask(new CandidateGatherer(), { items, weightFactor: 1 });
+      return log;
+    };
+    let read = 0;
+    for (const user of users) {
+      const gathered = reads((g, s) => g.gather(user, s, tuning));
+      expect(gathered.some((r) => r.startsWith('follows:'))).toBe(true);
+      // asked for nothing, or for what no row names: every row is read all the same
+      expect(reads((g, s) => g.mayHold(user, s, tuning, []))).toEqual(gathered);
+      expect(reads((g, s) => g.mayHold(user, s, tuning, [-7]))).toEqual(gathered);
+      read += gathered.length;
+    }
+    expect(read).toBeGreaterThan(50);
+  });
+
   it('refuses a pool replaced by a later gathering', () => {
     const gatherer = new CandidateGatherer();
     const first = gatherer.gather(users[0], sources, tuning);
