@@ -64,7 +64,7 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
     logger,
   });
   try {
-    await ensureTopics(log, config);
+    await ensureTopics(log, config, logger);
     await serde.registerAll(config.topics);
   } catch (e) {
     // nothing stays connected behind a refused start
@@ -114,13 +114,21 @@ export async function startRecstream(config: Config, options: AppOptions = {}): 
 }
 
 /** The topics a process needs, made where missing (and the cluster lets it). */
-async function ensureTopics(log: EventLog, config: Config): Promise<void> {
+async function ensureTopics(log: EventLog, config: Config, logger: Logger): Promise<void> {
   const { topics, partitions } = config;
   // internal topics are partitioned as the input topics (as Kafka Streams sizes its repartition
   // topics and state changelogs), whatever count those were created with; the item store as
   // item-deltas, which an older deployment may have created with another count. Asked for at once,
-  // so a cluster that cannot create them names every missing one.
-  const inputPartitions = (await log.partitionsFor(topics.clicks)) || partitions;
+  // so a cluster that cannot create them names every missing one. A topic that exists keeps its
+  // count (on Kafka and in the embedded log alike).
+  const existingInput = await log.partitionsFor(topics.clicks);
+  if (existingInput > 0 && existingInput !== partitions) {
+    logger.warn(
+      { topic: topics.clicks, partitions: existingInput, PARTITIONS: partitions },
+      `PARTITIONS=${partitions} applies to topics this process creates: ${topics.clicks} has ${existingInput} and keeps them, as every topic partitioned as it does (more partitions would send a user's events, and their state, to another partition); to run with ${partitions}, start on new topics (an empty DATA_DIR)`,
+    );
+  }
+  const inputPartitions = existingInput || partitions;
   const deltaPartitions = (await log.partitionsFor(topics.itemDeltas)) || inputPartitions;
   await log.ensureTopics([
     { topic: topics.clicks, partitions },

@@ -136,9 +136,23 @@ export class MemoryLog implements EventLog, PartitionSource {
     this.assertOpen();
   }
 
+  /**
+   * Creates the topics that do not exist; an existing one keeps its partitions, as Kafka's
+   * CreateTopics leaves it (more partitions would send a key's later records to another partition
+   * than its earlier ones, and a user's state with them). Only its cleanup policy may become compact.
+   */
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
     this.assertOpen();
-    for (const spec of specs) this.createTopic(spec.topic, spec.partitions, spec.compacted === true);
+    for (const spec of specs) {
+      const partitions = this.topics.get(spec.topic)?.partitions.length ?? spec.partitions;
+      this.createTopic(spec.topic, partitions, spec.compacted === true);
+    }
+  }
+
+  /** Grows a topic to `partitions` (never shrinks one): Kafka's CreatePartitions, an operator's deliberate step. */
+  async createPartitions(topic: string, partitions: number): Promise<void> {
+    this.assertOpen();
+    this.createTopic(topic, partitions, this.topics.get(topic)?.compacted ?? false);
   }
 
   async produce(records: OutgoingRecord[]): Promise<void> {

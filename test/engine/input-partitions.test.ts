@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { MemoryLog } from '../../src/log/memory.js';
-import { startTestApp } from '../helpers/app.js';
+import { postEvents, startTestApp, tempDir, waitFor } from '../helpers/app.js';
+import { captureLog } from '../helpers/log-capture.js';
 
 /** A port nothing listens on now. */
 function freePort(): Promise<number> {
@@ -48,6 +49,58 @@ describe('input topics of different partition counts', () => {
       expect(app.engine.readiness().ready).toBe(true);
     } finally {
       await app.stop();
+    }
+  });
+});
+
+describe('a restart with another PARTITIONS on a data directory', () => {
+  it("keeps every topic's partitions, starts, says why, and the state restores", { timeout: 60_000 }, async () => {
+    const dataDir = tempDir();
+    const now = Date.now();
+    const events = Array.from({ length: 24 }, (_, i) => ({
+      type: 'view',
+      userId: `u${i % 6}`,
+      itemId: `i${i % 5}`,
+      eventId: `e${i}`,
+      timestamp: now + i,
+    }));
+    const first = await startTestApp({ DATA_DIR: dataDir, PARTITIONS: '4', STATE_COMMIT_MS: '200' });
+    let digest: unknown;
+    try {
+      expect((await postEvents(first, events)).body.accepted).toBe(24);
+      await waitFor(
+        () => first.engine.digest(),
+        (d) => d.eventsApplied === 24,
+      );
+      await waitFor(
+        () => first.engine.settled(),
+        (settled) => settled,
+      );
+      digest = first.engine.digest();
+    } finally {
+      await first.stop();
+    }
+    const partitionCounts = async (app: Awaited<ReturnType<typeof startTestApp>>) =>
+      Promise.all(
+        ['clickstream', 'purchases', 'recstream.item-deltas', 'recstream.user-state', 'recstream.item-state'].map((t) =>
+          app.log.partitionsFor(t),
+        ),
+      );
+    for (const PARTITIONS of ['8', '4']) {
+      const captured = captureLog('warn');
+      const app = await startTestApp({ DATA_DIR: dataDir, PARTITIONS, STATE_COMMIT_MS: '200' }, { logger: captured.logger });
+      try {
+        await waitFor(
+          () => app.engine.readiness().ready,
+          (ready) => ready,
+        );
+        expect(await partitionCounts(app)).toEqual([4, 4, 4, 4, 4]);
+        expect(app.engine.digest()).toEqual(digest);
+        const warned = captured.entries().filter((e) => String(e.msg).includes('PARTITIONS='));
+        expect(warned.length).toBe(PARTITIONS === '8' ? 1 : 0);
+      } finally {
+        await app.stop();
+      }
     }
   });
 });

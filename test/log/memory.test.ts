@@ -135,7 +135,7 @@ describe('MemoryLog', () => {
         if (assigned.length === 2) grown.resolve();
       },
     });
-    await log.ensureTopics([{ topic: 't', partitions: 3 }]);
+    await log.createPartitions('t', 3);
     await grown.promise;
     expect(assigned[1]).toEqual([
       { topic: 't', partition: 1 },
@@ -186,6 +186,34 @@ describe('MemoryLog', () => {
       expect(after.every((r) => r.decoded === undefined)).toBe(true);
     },
   );
+
+  it.each([
+    ['in memory', false],
+    ['under a data directory, reopened with another default', true],
+  ])("keeps an existing topic's partitions when asked for another count, as Kafka's CreateTopics does, %s", async (_, onDisk) => {
+    const dataDir = onDisk ? tempDir() : undefined;
+    let log = open({ partitions: 4, dataDir });
+    await log.ensureTopics([{ topic: 'clicks', partitions: 4 }]);
+    const keys = Array.from({ length: 40 }, (_, i) => `user-${i}`);
+    await log.produce(keys.map((key) => ({ topic: 'clicks', key, value: Buffer.from('before') })));
+    if (dataDir !== undefined) {
+      await log.close();
+      log = open({ partitions: 8, dataDir });
+    }
+    await log.ensureTopics([{ topic: 'clicks', partitions: 8 }]);
+    expect(await log.partitionsFor('clicks')).toBe(4);
+    // every key's later record lands beside its earlier one
+    await log.produce(keys.map((key) => ({ topic: 'clicks', key, value: Buffer.from('after') })));
+    for (let partition = 0; partition < 4; partition++) {
+      const records = await readAll(log, { topic: 'clicks', partition });
+      const before = records.filter((r) => r.value!.toString() === 'before').map((r) => r.key!.toString());
+      const after = records.filter((r) => r.value!.toString() === 'after').map((r) => r.key!.toString());
+      expect(after).toEqual(before);
+    }
+    // a deliberate grow still grows it
+    await log.createPartitions('clicks', 6);
+    expect(await log.partitionsFor('clicks')).toBe(6);
+  });
 
   it('persists records and commits under dataDir and resumes from them in a new instance', async () => {
     const dataDir = tempDir();
