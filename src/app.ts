@@ -122,7 +122,8 @@ async function ensureTopics(log: EventLog, config: Config, logger: Logger): Prom
   // so a cluster that cannot create them names every missing one. A topic that exists keeps its
   // count (on Kafka and in the embedded log alike).
   const existingInput = await log.partitionsFor(topics.clicks);
-  if (existingInput > 0 && existingInput !== partitions) {
+  // PARTITIONS is the embedded log's setting; on Kafka the topics are the operators'
+  if (!config.kafka && existingInput > 0 && existingInput !== partitions) {
     logger.warn(
       { topic: topics.clicks, partitions: existingInput, PARTITIONS: partitions },
       `PARTITIONS=${partitions} applies to topics this process creates: ${topics.clicks} has ${existingInput} and keeps them, as every topic partitioned as it does (more partitions would send a user's events, and their state, to another partition); to run with ${partitions}, start on new topics (an empty DATA_DIR)`,
