@@ -42,8 +42,9 @@ export interface ModelConfig {
   negativesPerPositive: number;
   /**
    * Browsing events (view, click, remove_from_cart) train the ranker one in this many, chosen by the
-   * event id's hash (deterministic); add-to-cart and purchase events always do. Each training gathers
-   * a candidate pool, most of the cost of learning an event; 1 = every event.
+   * event id's hash (deterministic); add-to-cart and purchase events always do. A training whose
+   * chosen items some row of the user's could name gathers a candidate pool, a large part of the cost
+   * of learning an event; 1 = every event.
    */
   rankerBrowseEvery: number;
   ftrl: { alpha: number; beta: number; l1: number; l2: number };
