@@ -4,20 +4,10 @@
  * per consumer group. Writes are synchronous so a produce or commit has reached the operating system
  * (survives a process crash; no fsync, so not a power cut) before its promise resolves.
  */
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrateLegacyPartition } from './legacy-partition.js';
+import { makeDirectory } from './make-directory.js';
 import type { PartitionPolicy } from './retention.js';
 import { FileSegments } from './segment-storage.js';
 import { tpKey } from './topic-partition.js';
@@ -66,8 +56,8 @@ export class LogStore {
   private readonly journals = new Map<string, { fd: number; lines: number; latest: Map<string, CommitEntry> }>();
 
   constructor(private readonly dir: string) {
-    mkdirSync(join(dir, 'topics'), { recursive: true });
-    mkdirSync(join(dir, 'groups'), { recursive: true });
+    makeDirectory(join(dir, 'topics'));
+    makeDirectory(join(dir, 'groups'));
   }
 
   private get topicsFile(): string {

@@ -2,9 +2,10 @@
  * Where a partition keeps its segments: a directory of `<base offset>.log` files, each sealed one
  * with a `<base offset>.index` summary beside it, or memory when the log has no data directory.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FrameSegment } from './frame-segment.js';
+import { makeDirectory } from './make-directory.js';
 import { MemoryBytes } from './memory-bytes.js';
 import type { KeepRecord, Segment } from './segment.js';
 import { SegmentFile } from './segment-file.js';
@@ -169,7 +170,7 @@ export class FileSegments implements SegmentStorage {
   }
 
   create(base: number): Segment {
-    mkdirSync(this.dir, { recursive: true });
+    makeDirectory(this.dir);
     const path = this.logPath(base);
     writeFileSync(path, Buffer.alloc(0));
     return new FrameSegment(base, new SegmentFile(path, 0));
