@@ -308,19 +308,20 @@ export class ItemSide implements ItemUpdates, ItemView {
    */
   release(moved: (itemId: string) => boolean, lanes: readonly string[]): number {
     const state = this.state;
-    let released = 0;
+    const released: string[] = [];
     for (const node of state.similarity.nodes.values()) {
       if (!node.owned || !moved(node.id)) continue;
       state.similarity.makePeer(node);
       state.transitions.nodes.delete(node.id);
-      state.trending.forget([node.id]);
       state.prices.delete(node.id);
-      released++;
+      released.push(node.id);
     }
+    // at once: each call that takes an item of the top list rebuilds it from every count
+    state.trending.forget(released);
     for (const lane of lanes) for (const [key] of this.appliedSources(lane)) state.appliedSources.delete(key);
     this.lastNode = null;
     this.version++;
-    return released;
+    return released.length;
   }
 
   /**

@@ -70,3 +70,30 @@ describe('state records (the state stores’ unit)', () => {
     for (let k = 0; k < a.length; k++) expect(a[k]).toBeCloseTo(b[k] * factor, 12);
   });
 });
+
+describe('releasing items (their partition moved to another process)', () => {
+  it('lets go of the moved items only: they become peers, their trending counts go, the top list is the best of the rest', () => {
+    const stream = randomStream(3000, 11, 80, 60);
+    const model = new Recommender(config);
+    for (const e of stream) model.learnOne(e);
+    const before = [...model.items.topTrending()];
+    const ids = model.snapshot().items.map(([id]) => id);
+    // every other item of the top list moves, and a third of all
+    const moving = new Set([...before.filter((_, k) => k % 2 === 0), ...ids.filter((_, k) => k % 3 === 0)]);
+    const staying = ids.filter((id) => !moving.has(id));
+    const trendingOf = new Map(staying.map((id) => [id, model.items.trendingStored(id)]));
+
+    expect(model.items.release((id) => moving.has(id), [])).toBe(moving.size);
+
+    for (const id of moving) {
+      expect(model.items.isPeer(id)).toBe(true);
+      expect(model.items.trendingStored(id)).toBe(0);
+    }
+    for (const id of staying) expect(model.items.trendingStored(id)).toBe(trendingOf.get(id));
+    const expected = staying
+      .filter((id) => (trendingOf.get(id) ?? 0) > 0)
+      .sort((a, b) => (trendingOf.get(b) ?? 0) - (trendingOf.get(a) ?? 0) || (a < b ? -1 : 1))
+      .slice(0, before.length);
+    expect(model.items.topTrending()).toEqual(expected);
+  });
+});
