@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { formatReport } from '../bench/report.js';
 import { FULL_SIZES, QUICK_SIZES } from '../bench/sizes.js';
 import { runSuite } from '../bench/suite.js';
+import { makeDirectory } from '../log/make-directory.js';
 import { commandEnv, defineCommand, UsageError } from './command.js';
 
 const USAGE = `Usage: recstream bench [--quick] [--json] [--profile DIR]
@@ -34,7 +34,7 @@ function profileDirectory(given: string): string {
   if (given === '') throw new UsageError('--profile needs a directory');
   const dir = path.resolve(given);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
   } catch (err) {
     throw new UsageError(`--profile ${given}: cannot make the directory (${err instanceof Error ? err.message : String(err)})`);
   }

@@ -257,4 +257,16 @@ describe('recstream bench --quick --json', () => {
     expect(err.text()).toContain('cannot make the directory');
     expect(err.text()).not.toContain('[bench');
   });
+
+  it('refuses a --profile under procfs instead of hanging in the making of it', async () => {
+    const err = capture();
+    const code = await runBench(['--quick', '--profile', '/proc/recstream-bench-profiles'], {
+      stdout: capture().stream,
+      stderr: err.stream,
+      env: {},
+    });
+    expect(code).toBe(2);
+    expect(err.text()).toContain('--profile /proc/recstream-bench-profiles: cannot make the directory (ENOENT');
+    expect(err.text()).not.toContain('[bench');
+  }, 10_000);
 });
