@@ -1,13 +1,14 @@
 import type { Config } from '../config.js';
 import { partitionForKey } from '../log/partitioner.js';
 import { tpKey } from '../log/topic-partition.js';
-import type { EventLog, GroupConsumer, LogRecord, PartitionBatch, TopicPartition } from '../log/types.js';
+import type { EventLog, GroupConsumer, LogRecord, OutgoingRecord, PartitionBatch, TopicPartition } from '../log/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ChangedKeys } from '../model/changed-keys.js';
 import type { ItemDelta } from '../model/item-delta.js';
 import type { ItemSide } from '../model/item-side.js';
 import { type NeighborRecord, neighborRecord } from '../model/neighbor-row.js';
+import { inSlices } from '../slices.js';
 import { CommitGate } from './commit-gate.js';
 import { ERASURE_SOURCE_PREFIX, erasureSourceEnded } from './erasures.js';
 import { StatePartitionsMismatch } from './errors.js';
@@ -18,6 +19,8 @@ import { PublishPacing } from './publish-pacing.js';
 
 /** Longest time rows go on scoring peers with norms their owners have since changed. */
 const PEER_REFRESH_MS = 10_000;
+/** Rows scored per turn of the event loop before events get their turn. */
+const ROWS_SLICE_MS = 4;
 
 /** The consumer group of a group's item owners on `item-deltas`. */
 export function itemOwnerGroupId(groupId: string): string {
@@ -66,6 +69,8 @@ export class ItemOwner {
     private readonly items: ItemSide,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
+    /** Rows scored before other work gets a turn (Infinity: a publication's rows all at once). */
+    private readonly rowsSliceMs = ROWS_SLICE_MS,
   ) {
     this.changes = items.trackRows();
     this.store = new ItemStore(config, log, items, metrics);
@@ -378,13 +383,17 @@ export class ItemOwner {
         this.items.markAllOwned();
         this.peersRefreshedAt = at;
       }
-      const rows: Array<[string, NeighborRecord | null]> = [];
-      for (const id of this.changes.take()) {
-        // let go in a rebalance since it changed: its new owner publishes it
-        if (this.items.isPeer(id)) continue;
-        rows.push([id, neighborRecord(this.items, id)]);
-      }
-      const out = rowRecords(rows, topic);
+      const out: OutgoingRecord[] = [];
+      // in slices: a publication's rows are scored afresh, ~5–20 ms of them at a shop's event rate
+      // every NEIGHBOR_PUBLISH_MS, which held the events arriving meanwhile
+      await inSlices(this.changes.take(), this.rowsSliceMs, (ids) => {
+        const rows: Array<[string, NeighborRecord | null]> = [];
+        for (const id of ids) {
+          // let go in a rebalance since it changed: its new owner publishes it
+          if (!this.items.isPeer(id)) rows.push([id, neighborRecord(this.items, id)]);
+        }
+        for (const record of rowRecords(rows, topic)) out.push(record);
+      });
       if (out.length > 0) {
         await this.log.produce(out);
         this.metrics.neighborRowsPublishedTotal.inc(out.length);

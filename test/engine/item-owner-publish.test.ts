@@ -1,0 +1,92 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { deltaRecords } from '../../src/engine/internal-records.js';
+import { ItemOwner } from '../../src/engine/item-owner.js';
+import { MemoryLog } from '../../src/log/memory.js';
+import type { OutgoingRecord } from '../../src/log/types.js';
+import { silentLogger } from '../../src/logger.js';
+import { Metrics } from '../../src/metrics.js';
+import { ItemDeltaBatch } from '../../src/model/item-delta.js';
+import { ItemSide } from '../../src/model/item-side.js';
+import { ModelState } from '../../src/model/state.js';
+import { UserSide } from '../../src/model/user-side.js';
+import { waitFor } from '../helpers/app.js';
+import { randomStream } from '../model/helpers.js';
+
+// no timer publishes or commits during the test: it asks for each publication itself
+const config = loadConfig({ LOG_LEVEL: 'silent', MODEL_MIN_SUPPORT_USERS: '1', NEIGHBOR_PUBLISH_MS: '60000', STATE_COMMIT_MS: '60000' });
+const { itemDeltas, itemState, itemNeighbors } = config.topics;
+
+/**
+ * An owner (rows scored `rowsSliceMs` at a time) of every item of a random stream, all applied; then
+ * one publication of their rows, while other work asks for a turn of the event loop again and again.
+ * Returns the items whose rows were produced and how many turns the other work had before they were.
+ */
+async function publishBesideOtherWork(rowsSliceMs: number): Promise<{ items: string[]; turnsBeforeRows: number; held: number }> {
+  const log = new MemoryLog({ partitions: 1 });
+  let turns = 0;
+  let turnsBeforeRows = -1;
+  const items: string[] = [];
+  const view = new Proxy(log, {
+    get(target, name) {
+      if (name === 'produce')
+        return (records: OutgoingRecord[]) => {
+          const rows = records.filter((r) => r.topic === itemNeighbors);
+          if (rows.length > 0 && turnsBeforeRows < 0) turnsBeforeRows = turns;
+          for (const r of rows) items.push(String(r.key));
+          return target.produce(records);
+        };
+      const value = Reflect.get(target, name, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const side = new ItemSide(new ModelState(config.model));
+  const owner = new ItemOwner(config, view, side, new Metrics({ defaultMetrics: false }), silentLogger(), rowsSliceMs);
+  try {
+    await log.ensureTopics([itemDeltas, itemState, itemNeighbors].map((topic) => ({ topic, partitions: 1 })));
+    await owner.start();
+    const users = new UserSide(new ModelState(config.model));
+    const events = randomStream(400, 5, 40, 120);
+    const batch = new ItemDeltaBatch(() => users.landmark);
+    for (const e of events) users.learnOne(e, batch, new ItemSide(new ModelState(config.model)));
+    const deltas = batch.take({ topic: 'clicks', partition: 0, from: 0, to: events.length });
+    await log.produce(deltaRecords(deltas, itemDeltas, 1));
+    const last = deltas[deltas.length - 1].item;
+    await waitFor(
+      () => side.record(last),
+      (record) => record !== null,
+    );
+
+    let working = true;
+    const otherWork = (async () => {
+      while (working) {
+        await nextTurn();
+        turns++;
+      }
+    })();
+    await owner.publish(true);
+    working = false;
+    await otherWork;
+    return { items, turnsBeforeRows, held: new Set(deltas.map((d) => d.item)).size };
+  } finally {
+    await owner.stop();
+    await log.close();
+  }
+}
+
+describe('an item owner publishing its rows', () => {
+  it('scores a publication’s rows in slices, letting other work run between them, and publishes each changed item once', async () => {
+    const sliced = await publishBesideOtherWork(0);
+    const whole = await publishBesideOtherWork(Number.POSITIVE_INFINITY);
+    // a slice of 0 ms gives other work a turn after every group of rows: ~120 items, groups of 16
+    expect(sliced.turnsBeforeRows).toBeGreaterThanOrEqual(5);
+    // without slices the rows are made and produced before anything else runs
+    expect(whole.turnsBeforeRows).toBe(0);
+    for (const run of [sliced, whole]) {
+      expect(run.items.length).toBe(run.held);
+      expect(new Set(run.items).size).toBe(run.held);
+    }
+    expect([...sliced.items].sort()).toEqual([...whole.items].sort());
+  });
+});
