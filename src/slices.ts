@@ -1,5 +1,11 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
+/**
+ * A slice of work done beside the event path (publishing and reading neighbour rows): long enough to
+ * amortise the turn it gives away, short beside the event → push latency it delays.
+ */
+export const BACKGROUND_SLICE_MS = 4;
+
 /** Items handed over between two looks at the clock. */
 const ITEMS_PER_LOOK = 16;
 

@@ -8,7 +8,7 @@ import type { ChangedKeys } from '../model/changed-keys.js';
 import type { ItemDelta } from '../model/item-delta.js';
 import type { ItemSide } from '../model/item-side.js';
 import { type NeighborRecord, neighborRecord } from '../model/neighbor-row.js';
-import { inSlices } from '../slices.js';
+import { BACKGROUND_SLICE_MS, inSlices } from '../slices.js';
 import { CommitGate } from './commit-gate.js';
 import { ERASURE_SOURCE_PREFIX, erasureSourceEnded } from './erasures.js';
 import { StatePartitionsMismatch } from './errors.js';
@@ -19,8 +19,6 @@ import { PublishPacing } from './publish-pacing.js';
 
 /** Longest time rows go on scoring peers with norms their owners have since changed. */
 const PEER_REFRESH_MS = 10_000;
-/** Rows scored per turn of the event loop before events get their turn. */
-const ROWS_SLICE_MS = 4;
 
 /** The consumer group of a group's item owners on `item-deltas`. */
 export function itemOwnerGroupId(groupId: string): string {
@@ -70,7 +68,7 @@ export class ItemOwner {
     private readonly metrics: Metrics,
     private readonly logger: Logger,
     /** Rows scored before other work gets a turn (Infinity: a publication's rows all at once). */
-    private readonly rowsSliceMs = ROWS_SLICE_MS,
+    private readonly rowsSliceMs = BACKGROUND_SLICE_MS,
   ) {
     this.changes = items.trackRows();
     this.store = new ItemStore(config, log, items, metrics);

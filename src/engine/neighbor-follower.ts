@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
-import type { EventLog, GroupConsumer, PartitionBatch } from '../log/types.js';
+import type { EventLog, GroupConsumer, LogRecord, PartitionBatch } from '../log/types.js';
 import type { Logger } from '../logger.js';
 import type { ItemSide } from '../model/item-side.js';
 import type { NeighborTable } from '../model/neighbor-table.js';
+import { BACKGROUND_SLICE_MS, inSlices } from '../slices.js';
 import { decodeRow, recordValue } from './internal-records.js';
 
 /**
@@ -23,6 +24,8 @@ export class NeighborFollower {
     private readonly table: NeighborTable,
     private readonly items: ItemSide,
     private readonly logger: Logger,
+    /** Rows read before other work gets a turn (Infinity: a batch's rows all at once). */
+    private readonly rowsSliceMs = BACKGROUND_SLICE_MS,
   ) {}
 
   start(): Promise<void> {
@@ -56,25 +59,30 @@ export class NeighborFollower {
     return this.rowsRead;
   }
 
-  private handle(batch: PartitionBatch): void {
+  private async handle(batch: PartitionBatch): Promise<void> {
+    // in slices: an owner's publication is thousands of rows at a shop's event rate
+    await inSlices(batch.records, this.rowsSliceMs, (records) => {
+      for (const r of records) this.read(r);
+    });
     const last = batch.records.at(-1);
     if (last !== undefined) this.readUpTo.set(batch.partition, BigInt(last.offset) + 1n);
     this.rowsRead += batch.records.length;
-    for (const r of batch.records) {
-      const itemId = r.key?.toString('utf8');
-      if (itemId === undefined) continue;
-      if (r.value === null) {
-        this.table.remove(itemId);
-        this.items.forgetPeerNorm(itemId);
-        continue;
-      }
-      const row = recordValue(r, r.value, decodeRow);
-      if (row === null) {
-        this.logger.warn({ partition: r.partition, offset: r.offset }, 'neighbour row not readable; skipped');
-        continue;
-      }
-      this.table.apply(row);
-      this.items.setPeerNorm(row.item, row.norm2, row.t0);
+  }
+
+  private read(r: LogRecord): void {
+    const itemId = r.key?.toString('utf8');
+    if (itemId === undefined) return;
+    if (r.value === null) {
+      this.table.remove(itemId);
+      this.items.forgetPeerNorm(itemId);
+      return;
     }
+    const row = recordValue(r, r.value, decodeRow);
+    if (row === null) {
+      this.logger.warn({ partition: r.partition, offset: r.offset }, 'neighbour row not readable; skipped');
+      return;
+    }
+    this.table.apply(row);
+    this.items.setPeerNorm(row.item, row.norm2, row.t0);
   }
 }
