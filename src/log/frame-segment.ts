@@ -148,9 +148,17 @@ export class FrameSegment implements Segment {
     return reached;
   }
 
-  scan(visit: (key: Buffer | null, offset: number, timestamp: number, tombstone: boolean, size: number) => void): void {
-    this.forEachFrame((buf, at, length) => {
+  scan(
+    visit: (key: Buffer | null, offset: number, timestamp: number, tombstone: boolean, size: number) => void,
+    from = 0,
+    maxBytes = Number.POSITIVE_INFINITY,
+  ): number {
+    let visited = 0;
+    return this.forEachFrame((buf, at, length) => {
+      if (visited >= maxBytes) return false;
+      visited += length;
       visit(frameKey(buf, at), frameOffset(buf, at), frameTimestamp(buf, at), frameIsTombstone(buf, at), length);
-    });
+      return undefined;
+    }, from);
   }
 }

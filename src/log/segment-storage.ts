@@ -33,10 +33,11 @@ export interface SegmentStorage {
   seal(segment: Segment): void;
   remove(segment: Segment): void;
   /**
-   * Compaction: the records of `group` (consecutive sealed segments) that `keep` accepts, `bytes` in
-   * all, take its place as one sealed segment based at the first one's base, or as none.
+   * Compaction: `frames`, the frames of `group` (consecutive sealed segments) it keeps (keptFrames;
+   * null: none), take the group's place as one sealed segment based at the first one's base, or as
+   * none. `bytes`: the kept frames' size as counted before they were gathered.
    */
-  rewrite(group: readonly Segment[], keep: KeepRecord, bytes: number): Segment | null;
+  rewrite(group: readonly Segment[], frames: Buffer | null, bytes: number): Segment | null;
   close(segments: readonly Segment[]): void;
 }
 
@@ -49,16 +50,39 @@ function appendFrames(segment: Segment, records: LogRecord[], sizes: readonly nu
   frameSegment(segment).append(records, sizes, from, to, Number(records[from].offset));
 }
 
-/** The frames of `group` that `keep` accepts (`bytes` at most), or null when it accepts none. */
-function keptFrames(group: readonly Segment[], keep: KeepRecord, bytes: number): Buffer | null {
+/**
+ * The frames of `group` that `keep` accepts (`bytes` at most), or null when it accepts none: gathered
+ * a step at a time, each reading at most `stepBytes` of frames (a group is up to a segment's 16 MiB,
+ * whose copy in one go held the event loop 15–130 ms). Ends with undefined when `held` says, before a
+ * step, that the partition let go of the group meanwhile.
+ */
+export function* keptFrames(
+  group: readonly Segment[],
+  keep: KeepRecord,
+  bytes: number,
+  stepBytes: number,
+  held: () => boolean,
+): Generator<void, Buffer | null | undefined> {
   const frames = Buffer.allocUnsafeSlow(bytes);
   let filled = 0;
   for (const segment of group) {
-    frameSegment(segment).forEachFrame((buf, at, length) => {
-      if (keep(frameKey(buf, at), frameOffset(buf, at), frameTimestamp(buf, at), frameIsTombstone(buf, at))) {
-        filled += buf.copy(frames, filled, at, at + length);
-      }
-    });
+    const source = frameSegment(segment);
+    for (let from = 0; from < source.size; ) {
+      if (!held()) return undefined;
+      let read = 0;
+      const next = source.forEachFrame((buf, at, length) => {
+        if (read >= stepBytes) return false;
+        read += length;
+        if (keep(frameKey(buf, at), frameOffset(buf, at), frameTimestamp(buf, at), frameIsTombstone(buf, at))) {
+          filled += buf.copy(frames, filled, at, at + length);
+        }
+        return undefined;
+      }, from);
+      // no whole frame where one should be: nothing more to read
+      if (next <= from) break;
+      from = next;
+      yield;
+    }
   }
   return filled === 0 ? null : frames.subarray(0, filled);
 }
@@ -92,8 +116,7 @@ export class MemorySegments implements SegmentStorage {
     frameSegment(segment).bytes.remove();
   }
 
-  rewrite(group: readonly Segment[], keep: KeepRecord, bytes: number): Segment | null {
-    const kept = keptFrames(group, keep, bytes);
+  rewrite(group: readonly Segment[], kept: Buffer | null, bytes: number): Segment | null {
     if (kept === null) return null;
     // held at exactly their size: what the compaction dropped is given back
     const frames = kept.length === bytes ? kept : Buffer.from(kept.buffer.slice(kept.byteOffset, kept.byteOffset + kept.length));
@@ -193,8 +216,7 @@ export class FileSegments implements SegmentStorage {
     unlinkIfThere(this.indexPath(segment.base));
   }
 
-  rewrite(group: readonly Segment[], keep: KeepRecord, bytes: number): Segment | null {
-    const frames = keptFrames(group, keep, bytes);
+  rewrite(group: readonly Segment[], frames: Buffer | null): Segment | null {
     const base = group[0].base;
     for (const s of group) frameSegment(s).bytes.close();
     let result: FrameSegment | null = null;

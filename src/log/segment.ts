@@ -21,8 +21,16 @@ export interface Segment {
    * to read on from.
    */
   read(from: number, stop: number, max: number, tp: TopicPartition, out: LogRecord[]): number;
-  /** Every record in offset order, as compaction needs it. */
-  scan(visit: (key: Buffer | null, offset: number, timestamp: number, tombstone: boolean, size: number) => void): void;
+  /**
+   * The records in offset order, as compaction needs them, from the frame at position `from` (0: the
+   * first) until `maxBytes` of frames have been visited; returns the position to scan on from (the
+   * segment's size once every record was visited).
+   */
+  scan(
+    visit: (key: Buffer | null, offset: number, timestamp: number, tombstone: boolean, size: number) => void,
+    from?: number,
+    maxBytes?: number,
+  ): number;
 }
 
 /** Compaction's verdict on one record. */

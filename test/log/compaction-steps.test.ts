@@ -64,7 +64,8 @@ describe.each([
     let more = log.compactInSteps(2_000_000, oneStep());
     while (more || rounds < 120) {
       steps++;
-      if (steps % 3 === 0 && rounds < 120) log.append(round(rounds++));
+      // a round (~800 bytes) every 8 steps: a step reads a quarter of a segment (512 bytes here)
+      if (steps % 8 === 0 && rounds < 120) log.append(round(rounds++));
       const { records, newest } = readBack(log);
       expect(newest).toEqual(truth(rounds));
       const offsets = records.map((r) => Number(r.offset));
@@ -76,6 +77,36 @@ describe.each([
     expect(passes).toBeGreaterThan(0);
     // the passes shrank what is held: 120 rounds appended, fewer than the 60 before the first pass are read back
     expect(readBack(log).records.length).toBeLessThan(before);
+    log.close();
+  });
+
+  it('reads at most a quarter of a segment a step: a pass over n sealed segments takes at least 8n steps', () => {
+    const storage = persisted ? new FileSegments(tempDir()) : new MemorySegments();
+    const policy = partitionPolicy({ bytes: 16_384, ms: null });
+    const log = new PartitionLog(tp, storage, policy, true);
+    let rounds = 0;
+    for (; rounds < 60; rounds++) log.append(round(rounds));
+    const sizeBefore = log.size;
+    // segments are full but for less than a frame: at least this many are sealed
+    const sealed = Math.floor(sizeBefore / policy.segmentBytes) - 1;
+    expect(sealed).toBeGreaterThan(10);
+    let steps = 0;
+    let more = true;
+    for (let calls = 0; more; calls++) {
+      // one step per call, as in the test above
+      let taken = false;
+      more = log.compactInSteps(2_000_000, () => {
+        const stop = taken;
+        taken = true;
+        if (!stop) steps++;
+        return stop;
+      });
+      expect(calls).toBeLessThan(10_000);
+    }
+    // each sealed segment is read twice (newest keys, then what it keeps), four steps a read at least
+    expect(steps).toBeGreaterThanOrEqual(8 * sealed);
+    expect(readBack(log).newest).toEqual(truth(rounds));
+    expect(log.size).toBeLessThan(sizeBefore);
     log.close();
   });
 
