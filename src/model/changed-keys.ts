@@ -20,6 +20,14 @@ export class ChangedKeys {
     this.keys.add(key);
   }
 
+  /**
+   * The key's changes so far are accounted for (a row was just made from its state): it leaves the
+   * keys to take, unless it changes again.
+   */
+  settle(key: string): void {
+    this.keys.delete(key);
+  }
+
   /** A change that may reach any key is about to be made. */
   changingAny(): void {
     this.beforeAnyChange?.();

@@ -23,7 +23,10 @@ const { itemDeltas, itemState, itemNeighbors } = config.topics;
  * one publication of their rows, while other work asks for a turn of the event loop again and again.
  * Returns the items whose rows were produced and how many turns the other work had before they were.
  */
-async function publishBesideOtherWork(rowsSliceMs: number): Promise<{ items: string[]; turnsBeforeRows: number; held: number }> {
+async function publishBesideOtherWork(
+  rowsSliceMs: number,
+  onFirstTurn: (side: ItemSide, items: readonly string[]) => void = () => undefined,
+): Promise<{ items: string[]; turnsBeforeRows: number; held: number; next: string[] }> {
   const log = new MemoryLog({ partitions: 1 });
   let turns = 0;
   let turnsBeforeRows = -1;
@@ -62,13 +65,24 @@ async function publishBesideOtherWork(rowsSliceMs: number): Promise<{ items: str
     const otherWork = (async () => {
       while (working) {
         await nextTurn();
-        turns++;
+        if (turns++ === 0)
+          onFirstTurn(
+            side,
+            deltas.map((d) => d.item),
+          );
       }
     })();
     await owner.publish(true);
     working = false;
     await otherWork;
-    return { items, turnsBeforeRows, held: new Set(deltas.map((d) => d.item)).size };
+    const published = items.length;
+    await owner.publish(true);
+    return {
+      items: items.slice(0, published),
+      turnsBeforeRows,
+      held: new Set(deltas.map((d) => d.item)).size,
+      next: items.slice(published),
+    };
   } finally {
     await owner.stop();
     await log.close();
@@ -88,5 +102,20 @@ describe('an item owner publishing its rows', () => {
       expect(new Set(run.items).size).toBe(run.held);
     }
     expect([...sliced.items].sort()).toEqual([...whole.items].sort());
+  });
+
+  it('publishes an item changed during a publication again only when its row was made before the change', async () => {
+    let first = '';
+    let last = '';
+    const run = await publishBesideOtherWork(0, (side, items) => {
+      // between the first slice and the rest: the first item's row is made, the last one's is not
+      first = items[0];
+      last = items[items.length - 1];
+      side.touch(first, Date.now());
+      side.touch(last, Date.now());
+    });
+    expect(run.items[0]).toBe(first);
+    expect(run.items.at(-1)).toBe(last);
+    expect(run.next).toEqual([first]);
   });
 });
