@@ -42,6 +42,8 @@ export class ItemOwner {
   /** Batches being handled: an idle commit waits for none. */
   private handling = 0;
   private publishing: Promise<void> = Promise.resolve();
+  /** Publications asked for and not yet ended. */
+  private publications = 0;
   /** Items changed (or forgotten) since their rows were last published. */
   private readonly changes: ChangedKeys;
   /** Next item-deltas offset not yet applied, per partition this process has held. */
@@ -91,7 +93,11 @@ export class ItemOwner {
       throw new StatePartitionsMismatch(this.config.topics.itemState, stored, this.config.topics.itemDeltas, this.partitionCount);
     if (this.stopping) return;
     this.consumer = this.log.consumer({ groupId: this.groupId, topics: [this.config.topics.itemDeltas], fromBeginning: true });
-    this.timer = setInterval(() => void this.publish(), this.config.neighborPublishMs);
+    // a tick while a publication is under way (its slices span turns, its produce a round trip) is
+    // skipped, not queued: the next one takes what changed meanwhile, each item once
+    this.timer = setInterval(() => {
+      if (this.publications === 0) void this.publish();
+    }, this.config.neighborPublishMs);
     this.timer.unref();
     this.commitTimer = commitWhenIdle(
       this.config.stateCommitMs,
@@ -371,6 +377,7 @@ export class ItemOwner {
    * while deltas are waiting, less often (PublishPacing) unless `now` is asked.
    */
   publish(now = false): Promise<void> {
+    this.publications++;
     const run = this.publishing.then(async () => {
       const topic = this.config.topics.itemNeighbors;
       // Rows score peers owned elsewhere with the norms their owners published; when those moved, the
@@ -401,7 +408,9 @@ export class ItemOwner {
         this.metrics.neighborRowsPublishedTotal.inc(out.length);
       }
     });
-    this.publishing = run.catch((err: unknown) => this.logger.warn({ err }, 'publishing neighbour rows failed'));
+    this.publishing = run
+      .catch((err: unknown) => this.logger.warn({ err }, 'publishing neighbour rows failed'))
+      .finally(() => this.publications--);
     return run;
   }
 }
