@@ -119,3 +119,67 @@ describe('an item owner publishing its rows', () => {
     expect(run.next).toEqual([first]);
   });
 });
+
+describe('an item owner’s publication timer', () => {
+  it('skips its ticks while a publication is under way instead of queueing publications behind it', async () => {
+    const fast = loadConfig({ LOG_LEVEL: 'silent', MODEL_MIN_SUPPORT_USERS: '1', NEIGHBOR_PUBLISH_MS: '10', STATE_COMMIT_MS: '60000' });
+    const log = new MemoryLog({ partitions: 1 });
+    const side = new ItemSide(new ModelState(fast.model));
+    let land = (): void => undefined;
+    const landing = new Promise<void>((resolve) => {
+      land = resolve;
+    });
+    let holding = true;
+    let rowWrites = 0;
+    let changed = '';
+    const view = new Proxy(log, {
+      get(target, name) {
+        if (name === 'produce')
+          return async (records: OutgoingRecord[]) => {
+            if (records.some((r) => r.topic === fast.topics.itemNeighbors)) {
+              rowWrites++;
+              // every publication leaves an item changed for the next one
+              if (changed !== '') side.touch(changed, Date.now());
+              if (holding) {
+                holding = false;
+                await landing;
+              }
+            }
+            return target.produce(records);
+          };
+        const value = Reflect.get(target, name, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const owner = new ItemOwner(fast, view, side, new Metrics({ defaultMetrics: false }), silentLogger());
+    try {
+      await log.ensureTopics(
+        [fast.topics.itemDeltas, fast.topics.itemState, fast.topics.itemNeighbors].map((topic) => ({ topic, partitions: 1 })),
+      );
+      const users = new UserSide(new ModelState(fast.model));
+      const events = randomStream(200, 9, 20, 40);
+      const batch = new ItemDeltaBatch(() => users.landmark);
+      for (const e of events) users.learnOne(e, batch, new ItemSide(new ModelState(fast.model)));
+      const deltas = batch.take({ topic: 'clicks', partition: 0, from: 0, to: events.length });
+      changed = deltas[0].item;
+      await log.produce(deltaRecords(deltas, fast.topics.itemDeltas, 1));
+      await owner.start();
+      // the timer's first publication with rows is held by a slow write while ~20 ticks pass
+      await waitFor(
+        () => rowWrites,
+        (n) => n === 1,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(rowWrites).toBe(1);
+      const before = rowWrites;
+      land();
+      await owner.publish(true);
+      // the held publication ends and this one runs: no tick queued behind the held one ran between
+      expect(rowWrites - before).toBe(1);
+    } finally {
+      land();
+      await owner.stop();
+      await log.close();
+    }
+  });
+});
