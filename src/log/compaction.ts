@@ -6,7 +6,7 @@
  * shrank are merged while they fit in one segment, so a compacted partition does not splinter.
  */
 import type { PartitionPolicy } from './retention.js';
-import type { KeepRecord, Segment } from './segment.js';
+import { type KeepRecord, readInSteps, type Segment } from './segment.js';
 import { keptFrames, type SegmentStorage } from './segment-storage.js';
 
 /** The partition a compaction pass works on. */
@@ -26,25 +26,21 @@ const STEP_BYTES = 256 * 1024;
 
 /**
  * Scans `segment` a step at a time from its start to its size as it is now (records appended later
- * are not looked at), handing each record to `visit`. Ends with false when, before a step, the
- * partition no longer holds the segment.
+ * are not looked at), handing each record to `visit`. Ends with false when the partition no longer
+ * holds the segment.
  */
-function* scanInSteps(
+function scanInSteps(
   segment: Segment,
   stepBytes: number,
   partition: CompactedSegments,
   visit: (key: Buffer | null, offset: number, timestamp: number, tombstone: boolean, size: number) => void,
 ): Generator<void, boolean> {
   const end = segment.size;
-  for (let at = 0; at < end; ) {
-    if (!partition.holds([segment])) return false;
-    const next = segment.scan(visit, at, Math.min(stepBytes, end - at));
-    // no whole frame where one should be: nothing more to read
-    if (next <= at) break;
-    at = next;
-    yield;
-  }
-  return partition.holds([segment]);
+  return readInSteps(
+    end,
+    () => partition.holds([segment]),
+    (at) => segment.scan(visit, at, Math.min(stepBytes, end - at)),
+  );
 }
 
 /**

@@ -106,15 +106,23 @@ export class FrameSegment implements Segment {
 
   /**
    * Calls `visit` for each whole frame from `from` on (the frame starts at `at` in `buf`, at
-   * `position` in the segment); returns the position after the last whole frame.
+   * `position` in the segment) until it answers false or `maxBytes` of frames were visited; returns
+   * the position of the first frame not visited (after the last whole frame when all were).
    */
-  forEachFrame(visit: (buf: Buffer, at: number, length: number, position: number) => boolean | undefined, from = 0): number {
+  forEachFrame(
+    visit: (buf: Buffer, at: number, length: number, position: number) => boolean | undefined,
+    from = 0,
+    maxBytes = Number.POSITIVE_INFINITY,
+  ): number {
     let position = from;
     let chunk = READ_CHUNK_BYTES;
+    let visited = 0;
     while (position < this.bytes.size) {
       const buf = this.bytes.read(position, chunk);
       let at = 0;
       for (let length = frameLength(buf, at); length > 0; length = frameLength(buf, at)) {
+        if (visited >= maxBytes) return position + at;
+        visited += length;
         if (visit(buf, at, length, position + at) === false) return position + at;
         at += length;
       }
@@ -153,12 +161,13 @@ export class FrameSegment implements Segment {
     from = 0,
     maxBytes = Number.POSITIVE_INFINITY,
   ): number {
-    let visited = 0;
-    return this.forEachFrame((buf, at, length) => {
-      if (visited >= maxBytes) return false;
-      visited += length;
-      visit(frameKey(buf, at), frameOffset(buf, at), frameTimestamp(buf, at), frameIsTombstone(buf, at), length);
-      return undefined;
-    }, from);
+    return this.forEachFrame(
+      (buf, at, length) => {
+        visit(frameKey(buf, at), frameOffset(buf, at), frameTimestamp(buf, at), frameIsTombstone(buf, at), length);
+        return undefined;
+      },
+      from,
+      maxBytes,
+    );
   }
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { FrameSegment } from './frame-segment.js';
 import { makeDirectory } from './make-directory.js';
 import { MemoryBytes } from './memory-bytes.js';
-import type { KeepRecord, Segment } from './segment.js';
+import { type KeepRecord, readInSteps, type Segment } from './segment.js';
 import { SegmentFile } from './segment-file.js';
 import { frameIsTombstone, frameKey, frameOffset, frameTimestamp } from './segment-frames.js';
 import { decodeIndexFile, encodeIndexFile } from './segment-index.js';
@@ -54,7 +54,7 @@ function appendFrames(segment: Segment, records: LogRecord[], sizes: readonly nu
  * The frames of `group` that `keep` accepts (`bytes` at most), or null when it accepts none: gathered
  * a step at a time, each reading at most `stepBytes` of frames (a group is up to a segment's 16 MiB,
  * whose copy in one go held the event loop 15–130 ms). Ends with undefined when `held` says, before a
- * step, that the partition let go of the group meanwhile.
+ * step or after the last, that the partition let go of the group meanwhile.
  */
 export function* keptFrames(
   group: readonly Segment[],
@@ -65,24 +65,15 @@ export function* keptFrames(
 ): Generator<void, Buffer | null | undefined> {
   const frames = Buffer.allocUnsafeSlow(bytes);
   let filled = 0;
+  const copyKept = (buf: Buffer, at: number, length: number): undefined => {
+    if (keep(frameKey(buf, at), frameOffset(buf, at), frameTimestamp(buf, at), frameIsTombstone(buf, at))) {
+      filled += buf.copy(frames, filled, at, at + length);
+    }
+    return undefined;
+  };
   for (const segment of group) {
     const source = frameSegment(segment);
-    for (let from = 0; from < source.size; ) {
-      if (!held()) return undefined;
-      let read = 0;
-      const next = source.forEachFrame((buf, at, length) => {
-        if (read >= stepBytes) return false;
-        read += length;
-        if (keep(frameKey(buf, at), frameOffset(buf, at), frameTimestamp(buf, at), frameIsTombstone(buf, at))) {
-          filled += buf.copy(frames, filled, at, at + length);
-        }
-        return undefined;
-      }, from);
-      // no whole frame where one should be: nothing more to read
-      if (next <= from) break;
-      from = next;
-      yield;
-    }
+    if (!(yield* readInSteps(source.size, held, (from) => source.forEachFrame(copyKept, from, stepBytes)))) return undefined;
   }
   return filled === 0 ? null : frames.subarray(0, filled);
 }

@@ -35,3 +35,20 @@ export interface Segment {
 
 /** Compaction's verdict on one record. */
 export type KeepRecord = (key: Buffer | null, offset: number, timestamp: number, tombstone: boolean) => boolean;
+
+/**
+ * Reads a segment's first `end` bytes a step at a time: `step(from)` reads on from position `from`
+ * and returns where to go on from. Ends with false when, before a step or after the last, `held` says
+ * the partition let go of the segment meanwhile.
+ */
+export function* readInSteps(end: number, held: () => boolean, step: (from: number) => number): Generator<void, boolean> {
+  for (let at = 0; at < end; ) {
+    if (!held()) return false;
+    const next = step(at);
+    // no whole frame where one should be: nothing more to read
+    if (next <= at) break;
+    at = next;
+    yield;
+  }
+  return held();
+}
