@@ -1,8 +1,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /**
- * A slice of work done beside the event path (publishing and reading neighbour rows): long enough to
- * amortise the turn it gives away, short beside the event → push latency it delays.
+ * A slice of work done beside the event path (the gauge refresh's passes, the WebSocket heartbeat,
+ * publishing and reading neighbour rows): long enough to amortise the turn it gives away, short
+ * beside the event → push latency it delays.
  */
 export const BACKGROUND_SLICE_MS = 4;
 

@@ -12,7 +12,7 @@ import type { Metrics } from '../metrics.js';
 import { NeighborTable } from '../model/neighbor-table.js';
 import type { Recommender } from '../model/recommender.js';
 import type { ForgottenCounts, ModelDigest, SimilarItem } from '../model/types.js';
-import { stepsInSlices } from '../slices.js';
+import { BACKGROUND_SLICE_MS, stepsInSlices } from '../slices.js';
 import type { Admission, EngineApi, IngestResult, Readiness, RecommendationListener, RecommendationMeta } from './api.js';
 import type { EventCodec } from './codec.js';
 import { CommitGate } from './commit-gate.js';
@@ -58,12 +58,6 @@ const MAX_OUTPUT_WAITING = 20_000;
 const HEAP_RETRY_AFTER_SECONDS = 5;
 /** A backlog drains in seconds: the sender comes back sooner than after a full heap. */
 const LAG_RETRY_AFTER_SECONDS = 1;
-/**
- * Slices of the gauge refresh's passes over every user and item (idle expiry, model stats): in one
- * turn they held the event loop 20–50 ms every 5 s with the bench's 16,000 users and items, and that
- * grows with the state — every list on its way waited it out.
- */
-const GAUGE_SLICE_MS = 4;
 /**
  * Empty lists are made again at most this many a turn, this often: ~1,000 users a second, each turn
  * holding the event loop a few milliseconds, so a catch-up's empty lists are made again within
@@ -843,8 +837,10 @@ export class Engine implements EngineApi {
   private async refreshGaugesNow(): Promise<void> {
     try {
       await this.applyErasures();
-      await stepsInSlices(this.model.expireIdleSteps(this.eventClock.now()), GAUGE_SLICE_MS);
-      const stats = await stepsInSlices(this.model.statsSteps(), GAUGE_SLICE_MS);
+      // in slices: in one turn these passes over every user and item held the event loop 20–50 ms
+      // every 5 s with the bench's 16,000 users and items, and that grows with the state
+      await stepsInSlices(this.model.expireIdleSteps(this.eventClock.now()), BACKGROUND_SLICE_MS);
+      const stats = await stepsInSlices(this.model.statsSteps(), BACKGROUND_SLICE_MS);
       // a pass spans turns: the engine may have stopped meanwhile, its consumers gone
       if (this.stopping) return;
       this.countForgotten(stats.forgotten);

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { EngineApi } from '../engine/api.js';
-import { inSlices } from '../slices.js';
+import { BACKGROUND_SLICE_MS, inSlices } from '../slices.js';
 import { tokenRefusalMessage, verificationSecrets, verifyToken } from './tokens.js';
 import { type ConnectionLoad, WsConnection } from './ws-connection.js';
 import { type ClientMessage, type ErrorFrame, parseClientFrame } from './ws-protocol.js';
@@ -36,8 +36,6 @@ export interface Gateway {
 }
 
 const DEFAULT_HIGH_WATER_BYTES = 64 * 1024;
-/** Longest the heartbeat holds the event loop before letting other work run. */
-const HEARTBEAT_SLICE_MS = 4;
 
 /** An upgrade that never reaches Fastify, answered in the same `{error, code}` shape as sendError. */
 function refuseUpgrade(socket: Duplex, status: number, code: string, reason: string): void {
@@ -222,7 +220,7 @@ export function attachGateway(server: Server, engine: EngineApi, options: Gatewa
     sweeping = true;
     const now = clock();
     try {
-      await inSlices([...connections], HEARTBEAT_SLICE_MS, (group) => {
+      await inSlices([...connections], BACKGROUND_SLICE_MS, (group) => {
         for (const conn of group) {
           if (!connections.has(conn)) continue;
           if (!conn.alive) {
