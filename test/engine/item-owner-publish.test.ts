@@ -4,7 +4,6 @@ import { loadConfig } from '../../src/config.js';
 import { deltaRecords } from '../../src/engine/internal-records.js';
 import { ItemOwner } from '../../src/engine/item-owner.js';
 import { MemoryLog } from '../../src/log/memory.js';
-import type { OutgoingRecord } from '../../src/log/types.js';
 import { silentLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/metrics.js';
 import { ItemDeltaBatch } from '../../src/model/item-delta.js';
@@ -12,6 +11,7 @@ import { ItemSide } from '../../src/model/item-side.js';
 import { ModelState } from '../../src/model/state.js';
 import { UserSide } from '../../src/model/user-side.js';
 import { waitFor } from '../helpers/app.js';
+import { processView } from '../helpers/process-view.js';
 import { randomStream } from '../model/helpers.js';
 
 // no timer publishes or commits during the test: it asks for each publication itself
@@ -31,17 +31,12 @@ async function publishBesideOtherWork(
   let turns = 0;
   let turnsBeforeRows = -1;
   const items: string[] = [];
-  const view = new Proxy(log, {
-    get(target, name) {
-      if (name === 'produce')
-        return (records: OutgoingRecord[]) => {
-          const rows = records.filter((r) => r.topic === itemNeighbors);
-          if (rows.length > 0 && turnsBeforeRows < 0) turnsBeforeRows = turns;
-          for (const r of rows) items.push(String(r.key));
-          return target.produce(records);
-        };
-      const value = Reflect.get(target, name, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
+  const { log: view } = processView(log, {
+    produce: (records, write) => {
+      const rows = records.filter((r) => r.topic === itemNeighbors);
+      if (rows.length > 0 && turnsBeforeRows < 0) turnsBeforeRows = turns;
+      for (const r of rows) items.push(String(r.key));
+      return write(records);
     },
   });
   const side = new ItemSide(new ModelState(config.model));
@@ -132,23 +127,18 @@ describe('an item owner’s publication timer', () => {
     let holding = true;
     let rowWrites = 0;
     let changed = '';
-    const view = new Proxy(log, {
-      get(target, name) {
-        if (name === 'produce')
-          return async (records: OutgoingRecord[]) => {
-            if (records.some((r) => r.topic === fast.topics.itemNeighbors)) {
-              rowWrites++;
-              // every publication leaves an item changed for the next one
-              if (changed !== '') side.touch(changed, Date.now());
-              if (holding) {
-                holding = false;
-                await landing;
-              }
-            }
-            return target.produce(records);
-          };
-        const value = Reflect.get(target, name, target) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
+    const { log: view } = processView(log, {
+      produce: async (records, write) => {
+        if (records.some((r) => r.topic === fast.topics.itemNeighbors)) {
+          rowWrites++;
+          // every publication leaves an item changed for the next one
+          if (changed !== '') side.touch(changed, Date.now());
+          if (holding) {
+            holding = false;
+            await landing;
+          }
+        }
+        return write(records);
       },
     });
     const owner = new ItemOwner(fast, view, side, new Metrics({ defaultMetrics: false }), silentLogger());
