@@ -7,7 +7,7 @@
  */
 import type { PartitionPolicy } from './retention.js';
 import { type KeepRecord, readInSteps, type Segment } from './segment.js';
-import { keptFrames, type SegmentStorage } from './segment-storage.js';
+import { keptFrames, type SegmentStorage, type StagedFrames } from './segment-storage.js';
 
 /** The partition a compaction pass works on. */
 export interface CompactedSegments {
@@ -43,6 +43,15 @@ function scanInSteps(
   );
 }
 
+/** Writes `frames` to `staged` a step of at most `stepBytes` at a time; false when `held` turns false first. */
+function writeInSteps(staged: StagedFrames, frames: Buffer, stepBytes: number, held: () => boolean): Generator<void, boolean> {
+  return readInSteps(frames.length, held, (at) => {
+    const to = Math.min(frames.length, at + stepBytes);
+    staged.write(frames, at, to);
+    return to;
+  });
+}
+
 /**
  * One compaction pass over `sealed`, in steps that each read at most a quarter of a segment (and 256
  * KiB) of frames (the partition takes appends, and its readers read, between steps): the newest
@@ -76,7 +85,11 @@ export function* compaction(
   let groupBytes = 0;
   let groupChanged = false;
 
-  /** Rewrites the group when it changed; false when the partition let go of it first. */
+  /**
+   * Rewrites the group when it changed; false when the partition let go of it first. Its kept frames
+   * are gathered, then written where the storage stages them, a step at a time; the staged frames are
+   * given up when the pass ends (or is ended) before they take the group's place.
+   */
   function* flush(): Generator<void, boolean> {
     const changed = groupChanged && group.length > 0;
     const rewritten = group;
@@ -85,11 +98,21 @@ export function* compaction(
     groupBytes = 0;
     groupChanged = false;
     if (!changed) return true;
-    const frames = yield* keptFrames(rewritten, keep, bytes, stepBytes, () => partition.holds(rewritten));
-    // rewritten only while held: a rewrite replaces the group's files at once
-    if (frames === undefined || !partition.holds(rewritten)) return false;
-    partition.replace(rewritten, storage.rewrite(rewritten, frames, bytes));
-    return true;
+    const held = (): boolean => partition.holds(rewritten);
+    const frames = yield* keptFrames(rewritten, keep, bytes, stepBytes, held);
+    if (frames === undefined) return false;
+    const staged = frames === null ? null : storage.stage(rewritten);
+    let installed = false;
+    try {
+      if (frames !== null && staged !== null && !(yield* writeInSteps(staged, frames, stepBytes, held))) return false;
+      // rewritten only while held: a rewrite replaces the group's files at once
+      if (!held()) return false;
+      partition.replace(rewritten, storage.rewrite(rewritten, frames, bytes, staged));
+      installed = true;
+      return true;
+    } finally {
+      if (!installed) staged?.discard();
+    }
   }
 
   for (const segment of sealed) {

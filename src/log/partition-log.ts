@@ -272,6 +272,9 @@ export class PartitionLog {
   };
 
   close(): void {
+    // a pass ended here gives up what it staged
+    this.pass?.return(Number.POSITIVE_INFINITY);
+    this.pass = null;
     this.storage.close(this.segments);
   }
 }

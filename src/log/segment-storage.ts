@@ -2,7 +2,18 @@
  * Where a partition keeps its segments: a directory of `<base offset>.log` files, each sealed one
  * with a `<base offset>.index` summary beside it, or memory when the log has no data directory.
  */
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { FrameSegment } from './frame-segment.js';
 import { makeDirectory } from './make-directory.js';
@@ -33,12 +44,52 @@ export interface SegmentStorage {
   seal(segment: Segment): void;
   remove(segment: Segment): void;
   /**
+   * Compaction, before `rewrite`: where the kept frames of `group` are written a part at a time, so
+   * that no step of a pass writes a whole segment (16 MiB in one write held the event loop 17–26 ms);
+   * null when `rewrite` takes the frames as they are (memory).
+   */
+  stage(group: readonly Segment[]): StagedFrames | null;
+  /**
    * Compaction: `frames`, the frames of `group` (consecutive sealed segments) it keeps (keptFrames;
    * null: none), take the group's place as one sealed segment based at the first one's base, or as
-   * none. `bytes`: the kept frames' size as counted before they were gathered.
+   * none. `bytes`: the kept frames' size as counted before they were gathered. `staged`: where
+   * `stage` had the whole of `frames` written, or null.
    */
-  rewrite(group: readonly Segment[], frames: Buffer | null, bytes: number): Segment | null;
+  rewrite(group: readonly Segment[], frames: Buffer | null, bytes: number, staged: StagedFrames | null): Segment | null;
   close(segments: readonly Segment[]): void;
+}
+
+/** Where a rewrite's frames are written before they take their group's place (SegmentStorage.stage). */
+export interface StagedFrames {
+  /** Writes `frames[from, to)` after what was written before. */
+  write(frames: Buffer, from: number, to: number): void;
+  /** Gives up what was written (the partition let go of the group, or closed, first). */
+  discard(): void;
+}
+
+/** A rewrite's frames written beside the first segment of its group, as `<base>.log.cleaned`. */
+class StagedFile implements StagedFrames {
+  private fd: number | null;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  write(frames: Buffer, from: number, to: number): void {
+    if (this.fd === null) throw new Error(`${this.path} is no longer staged`);
+    for (let at = from; at < to; ) at += writeSync(this.fd, frames, at, to - at);
+  }
+
+  /** The file is whole: closed, to be renamed into place. */
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+
+  discard(): void {
+    this.close();
+    unlinkIfThere(this.path);
+  }
 }
 
 function frameSegment(segment: Segment): FrameSegment {
@@ -105,6 +156,10 @@ export class MemorySegments implements SegmentStorage {
 
   remove(segment: Segment): void {
     frameSegment(segment).bytes.remove();
+  }
+
+  stage(): null {
+    return null;
   }
 
   rewrite(group: readonly Segment[], kept: Buffer | null, bytes: number): Segment | null {
@@ -207,17 +262,23 @@ export class FileSegments implements SegmentStorage {
     unlinkIfThere(this.indexPath(segment.base));
   }
 
-  rewrite(group: readonly Segment[], frames: Buffer | null): Segment | null {
+  stage(group: readonly Segment[]): StagedFile {
+    return new StagedFile(`${this.logPath(group[0].base)}.cleaned`);
+  }
+
+  rewrite(group: readonly Segment[], frames: Buffer | null, _bytes: number, staged: StagedFrames | null): Segment | null {
     const base = group[0].base;
     for (const s of group) frameSegment(s).bytes.close();
     let result: FrameSegment | null = null;
     if (frames === null) {
+      staged?.discard();
       this.remove(group[0]);
     } else {
       // Written aside, then renamed over the first segment: a crash leaves either the old segment
       // or the whole new one. Its old summary goes first so it can never describe the new file.
       const path = this.logPath(base);
-      writeFileSync(`${path}.cleaned`, frames);
+      if (staged instanceof StagedFile && staged.path === `${path}.cleaned`) staged.close();
+      else writeFileSync(`${path}.cleaned`, frames);
       unlinkIfThere(this.indexPath(base));
       renameSync(`${path}.cleaned`, path);
       result = FrameSegment.holding(base, new SegmentFile(path, frames.length), frames);

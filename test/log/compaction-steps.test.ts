@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { MemoryLog } from '../../src/log/memory.js';
@@ -150,5 +152,115 @@ describe.each([
     const all = await readAll(log, tp);
     expect(all.length).toBeLessThan(300 * 20 * 0.4);
     expect(newestOf(all)).toEqual(wideTruth(300));
+  });
+});
+
+describe('compaction under a data directory writes a rewritten segment in steps', () => {
+  const { tempDir } = embeddedLogs();
+  const policy = partitionPolicy({ bytes: 16_384, ms: null });
+  const QUARTER = policy.segmentBytes / 4;
+  /** Keys of the stream: more than a segment holds, so sealed segments keep some newest records. */
+  const WIDE = 400;
+  const PRODUCES = 60;
+
+  /** A partition of 60 appends of 20 records each over WIDE keys in `dir`, and the newest value of each key. */
+  function filled(dir: string): { log: PartitionLog; newest: Map<string, string> } {
+    const log = new PartitionLog(tp, new FileSegments(dir), policy, true);
+    const newest = new Map<string, string>();
+    for (let n = 0; n < PRODUCES; n++) {
+      const records = Array.from({ length: 20 }, (_, j) => {
+        const i = n * 20 + j;
+        newest.set(`w${i % WIDE}`, `@${i}`);
+        return { ...tp, offset: '', key: Buffer.from(`w${i % WIDE}`), value: Buffer.from(`@${i}`), headers: {}, timestamp: 1_000_000 + n };
+      });
+      log.append(records);
+    }
+    return { log, newest };
+  }
+
+  /** Sizes of the staged rewrites (`<base>.log.cleaned`) in `dir`, by name. */
+  const staged = (dir: string): Map<string, number> =>
+    new Map(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.cleaned'))
+        .map((f) => [f, statSync(join(dir, f)).size]),
+    );
+
+  /** Takes one step of the pass; true while it has steps left. */
+  const step = (log: PartitionLog): boolean => {
+    let taken = false;
+    return log.compactInSteps(2_000_000, () => {
+      const stop = taken;
+      taken = true;
+      return stop;
+    });
+  };
+
+  it('grows the staged file by at most a quarter of a segment a step, and installs it whole', () => {
+    const dir = tempDir();
+    const { log, newest } = filled(dir);
+    const sizeBefore = log.size;
+    const seen = new Map<string, number>();
+    let stepsWithStaging = 0;
+    for (let more = true, calls = 0; more; calls++) {
+      more = step(log);
+      const now = staged(dir);
+      if (now.size > 0) stepsWithStaging++;
+      for (const [file, size] of now) {
+        expect(size - (seen.get(file) ?? 0)).toBeLessThanOrEqual(QUARTER);
+        seen.set(file, size);
+      }
+      expect(calls).toBeLessThan(10_000);
+    }
+    // seen part-written between steps (a rewrite written at once is never seen staged): more than a
+    // quarter of a segment, so over several steps
+    expect(Math.max(...seen.values())).toBeGreaterThan(QUARTER);
+    expect(stepsWithStaging).toBeGreaterThanOrEqual(2);
+    expect(staged(dir).size).toBe(0);
+    expect(log.size).toBeLessThan(sizeBefore);
+    expect(readBack(log).newest).toEqual(newest);
+    log.close();
+    // what was installed is what a restart reads
+    const reopened = new PartitionLog(tp, new FileSegments(dir), policy, true);
+    expect(readBack(reopened).newest).toEqual(newest);
+    reopened.close();
+  });
+
+  it('gives up a staged rewrite whose segments the partition lets go of meanwhile', () => {
+    const dir = tempDir();
+    const { log, newest } = filled(dir);
+    let calls = 0;
+    for (; staged(dir).size === 0; calls++) {
+      expect(step(log)).toBe(true);
+      expect(calls).toBeLessThan(10_000);
+    }
+    // every sealed segment goes: the group being written among them
+    const low = log.deleteBefore(log.high);
+    for (let more = true; more; calls++) {
+      more = step(log);
+      expect(calls).toBeLessThan(10_000);
+    }
+    expect(staged(dir).size).toBe(0);
+    const { records } = readBack(log);
+    expect(records.length).toBeGreaterThan(0);
+    for (const r of records) {
+      expect(Number(r.offset)).toBeGreaterThanOrEqual(low);
+      expect(newest.get(String(r.key))).toBe(String(r.value));
+    }
+    log.close();
+  });
+
+  it('gives up a staged rewrite when the partition is closed in the middle of it', () => {
+    const dir = tempDir();
+    const { log, newest } = filled(dir);
+    for (let calls = 0; staged(dir).size === 0; calls++) {
+      expect(step(log)).toBe(true);
+      expect(calls).toBeLessThan(10_000);
+    }
+    log.close();
+    expect(staged(dir).size).toBe(0);
+    const reopened = new PartitionLog(tp, new FileSegments(dir), policy, true);
+    expect(readBack(reopened).newest).toEqual(newest);
+    reopened.close();
   });
 });
