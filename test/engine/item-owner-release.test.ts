@@ -3,7 +3,6 @@ import { loadConfig } from '../../src/config.js';
 import { deltaRecords } from '../../src/engine/internal-records.js';
 import { ItemOwner } from '../../src/engine/item-owner.js';
 import { MemoryLog } from '../../src/log/memory.js';
-import type { OutgoingRecord } from '../../src/log/types.js';
 import { silentLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/metrics.js';
 import { ItemDeltaBatch } from '../../src/model/item-delta.js';
@@ -11,6 +10,7 @@ import { ItemSide } from '../../src/model/item-side.js';
 import { ModelState } from '../../src/model/state.js';
 import { UserSide } from '../../src/model/user-side.js';
 import { waitFor } from '../helpers/app.js';
+import { processView } from '../helpers/process-view.js';
 import { randomStream } from '../model/helpers.js';
 
 // no timer publishes or commits during the test: it asks for each publication itself
@@ -30,21 +30,16 @@ function slowRowsTo(log: MemoryLog): { log: MemoryLog; land: () => void; landed:
   });
   let holding = true;
   let landed = false;
-  const produce = async (records: OutgoingRecord[]): Promise<void> => {
-    if (holding && records.some((r) => r.topic === rowsTopic)) {
-      holding = false;
-      await held;
-      await log.produce(records);
-      landed = true;
-      return;
-    }
-    await log.produce(records);
-  };
-  const view = new Proxy(log, {
-    get(target, name) {
-      if (name === 'produce') return produce;
-      const value = Reflect.get(target, name, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
+  const { log: view } = processView(log, {
+    produce: async (records, write) => {
+      if (holding && records.some((r) => r.topic === rowsTopic)) {
+        holding = false;
+        await held;
+        await write(records);
+        landed = true;
+        return;
+      }
+      await write(records);
     },
   });
   return { log: view, land, landed: () => landed };
