@@ -4,6 +4,7 @@
  * collector to mark. Each frame is written where it stays, and the appended records' keys and values
  * become views of it: their bytes are held once, and holding the records decoded copies nothing.
  */
+import { frameMemory } from './frame-memory.js';
 import type { SegmentBytes } from './segment-bytes.js';
 import { viewFrameFields, writeFrame } from './segment-frames.js';
 import type { LogRecord } from './types.js';
@@ -23,9 +24,10 @@ export class MemoryBytes implements SegmentBytes {
   private used = 0;
   private bytes = 0;
 
-  /** Bytes holding exactly `frames`, which they keep (not a copy). */
+  /** Bytes holding exactly `frames` (from `frameMemory.take`), which they keep (not a copy). */
   static holding(frames: Buffer): MemoryBytes {
     const bytes = new MemoryBytes();
+    frameMemory.hold(frames);
     bytes.chunks.push(frames);
     bytes.starts.push(0);
     bytes.used = frames.length;
@@ -52,7 +54,8 @@ export class MemoryBytes implements SegmentBytes {
   private room(size: number): Buffer {
     const last = this.chunks.at(-1);
     if (last !== undefined && this.view !== null && last.length - this.used >= size) return last;
-    const chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, size));
+    const chunk = frameMemory.take(Math.max(CHUNK_BYTES, size));
+    frameMemory.hold(chunk);
     this.chunks.push(chunk);
     this.starts.push(this.bytes);
     this.view = new DataView(chunk.buffer, chunk.byteOffset, chunk.length);
@@ -88,6 +91,7 @@ export class MemoryBytes implements SegmentBytes {
       return;
     }
     const i = this.chunkAt(size - 1);
+    for (const dropped of this.chunks.slice(i + 1)) frameMemory.letGo(dropped);
     this.chunks.length = i + 1;
     this.starts.length = i + 1;
     this.used = size - this.starts[i];
@@ -98,13 +102,16 @@ export class MemoryBytes implements SegmentBytes {
   seal(): void {
     const last = this.chunks.at(-1);
     if (last === undefined || this.used === last.length) return;
-    const exact = Buffer.allocUnsafeSlow(this.used);
+    const exact = frameMemory.take(this.used);
     last.copy(exact, 0, 0, this.used);
+    frameMemory.hold(exact);
+    frameMemory.letGo(last);
     this.chunks[this.chunks.length - 1] = exact;
     this.view = null;
   }
 
   remove(): void {
+    for (const chunk of this.chunks) frameMemory.letGo(chunk);
     this.chunks.length = 0;
     this.starts.length = 0;
     this.view = null;

@@ -15,6 +15,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { frameMemory } from './frame-memory.js';
 import { FrameSegment } from './frame-segment.js';
 import { makeDirectory } from './make-directory.js';
 import { MemoryBytes } from './memory-bytes.js';
@@ -114,7 +115,7 @@ export function* keptFrames(
   stepBytes: number,
   held: () => boolean,
 ): Generator<void, Buffer | null | undefined> {
-  const frames = Buffer.allocUnsafeSlow(bytes);
+  const frames = frameMemory.take(bytes);
   let filled = 0;
   const copyKept = (buf: Buffer, at: number, length: number): undefined => {
     if (keep(frameKey(buf, at), frameOffset(buf, at), frameTimestamp(buf, at), frameIsTombstone(buf, at))) {
@@ -165,11 +166,18 @@ export class MemorySegments implements SegmentStorage {
   rewrite(group: readonly Segment[], kept: Buffer | null, bytes: number): Segment | null {
     if (kept === null) return null;
     // held at exactly their size: what the compaction dropped is given back
-    const frames = kept.length === bytes ? kept : Buffer.from(kept.buffer.slice(kept.byteOffset, kept.byteOffset + kept.length));
+    const frames = kept.length === bytes ? kept : exactCopy(kept);
     return FrameSegment.holding(group[0].base, MemoryBytes.holding(frames), frames);
   }
 
   close(): void {}
+}
+
+/** `frames` in a chunk of their own size. */
+function exactCopy(frames: Buffer): Buffer {
+  const copy = frameMemory.take(frames.length);
+  frames.copy(copy);
+  return copy;
 }
 
 const NAME_DIGITS = 20;
