@@ -23,11 +23,13 @@ export class MemoryBytes implements SegmentBytes {
   private view: DataView | null = null;
   private used = 0;
   private bytes = 0;
+  /** Whether frameMemory counts the chunks as held: until the log is closed. */
+  private counted = true;
 
   /** Bytes holding exactly `frames` (from `frameMemory.take`), which they keep (not a copy). */
   static holding(frames: Buffer): MemoryBytes {
     const bytes = new MemoryBytes();
-    frameMemory.hold(frames);
+    bytes.hold(frames);
     bytes.chunks.push(frames);
     bytes.starts.push(0);
     bytes.used = frames.length;
@@ -55,7 +57,7 @@ export class MemoryBytes implements SegmentBytes {
     const last = this.chunks.at(-1);
     if (last !== undefined && this.view !== null && last.length - this.used >= size) return last;
     const chunk = frameMemory.take(Math.max(CHUNK_BYTES, size));
-    frameMemory.hold(chunk);
+    this.hold(chunk);
     this.chunks.push(chunk);
     this.starts.push(this.bytes);
     this.view = new DataView(chunk.buffer, chunk.byteOffset, chunk.length);
@@ -91,7 +93,7 @@ export class MemoryBytes implements SegmentBytes {
       return;
     }
     const i = this.chunkAt(size - 1);
-    for (const dropped of this.chunks.slice(i + 1)) frameMemory.letGo(dropped);
+    for (const dropped of this.chunks.slice(i + 1)) this.letGo(dropped);
     this.chunks.length = i + 1;
     this.starts.length = i + 1;
     this.used = size - this.starts[i];
@@ -104,14 +106,14 @@ export class MemoryBytes implements SegmentBytes {
     if (last === undefined || this.used === last.length) return;
     const exact = frameMemory.take(this.used);
     last.copy(exact, 0, 0, this.used);
-    frameMemory.hold(exact);
-    frameMemory.letGo(last);
+    this.hold(exact);
+    this.letGo(last);
     this.chunks[this.chunks.length - 1] = exact;
     this.view = null;
   }
 
   remove(): void {
-    for (const chunk of this.chunks) frameMemory.letGo(chunk);
+    for (const chunk of this.chunks) this.letGo(chunk);
     this.chunks.length = 0;
     this.starts.length = 0;
     this.view = null;
@@ -119,5 +121,17 @@ export class MemoryBytes implements SegmentBytes {
     this.bytes = 0;
   }
 
-  close(): void {}
+  /** The log is closed: its frames stay readable, but it holds them no longer. */
+  close(): void {
+    for (const chunk of this.chunks) this.letGo(chunk);
+    this.counted = false;
+  }
+
+  private hold(chunk: Buffer): void {
+    if (this.counted) frameMemory.hold(chunk);
+  }
+
+  private letGo(chunk: Buffer): void {
+    if (this.counted) frameMemory.letGo(chunk);
+  }
 }

@@ -170,7 +170,9 @@ export class MemorySegments implements SegmentStorage {
     return FrameSegment.holding(group[0].base, MemoryBytes.holding(frames), frames);
   }
 
-  close(): void {}
+  close(segments: readonly Segment[]): void {
+    for (const s of segments) frameSegment(s).bytes.close();
+  }
 }
 
 /** `frames` in a chunk of their own size. */

@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { FrameMemory, frameMemory } from '../../src/log/frame-memory.js';
-import type { MemoryLog } from '../../src/log/memory.js';
+import { MemoryLog } from '../../src/log/memory.js';
 import { embeddedLogs, readAll } from './embedded-log-helpers.js';
 
 setFlagsFromString('--expose-gc');
@@ -51,6 +51,19 @@ describe('the memory of an in-memory log’s frames', () => {
     await log.deleteRecordsBefore({ topic: 'd', partition: 0 }, '1000');
     // the segments wholly before offset 1,000 went: about half
     expect(frameMemory.held - heldBefore).toBeLessThan(held * 0.75);
+  });
+});
+
+describe('a closed in-memory log', () => {
+  it('holds its frames no longer', async () => {
+    const heldBefore = frameMemory.held;
+    const log = new MemoryLog({ partitions: 2, retention: { bytes: 16 * 1024 * 1024, ms: null } });
+    await log.ensureTopics([{ topic: 'c', partitions: 2, compacted: true }]);
+    const value = Buffer.alloc(5_000, 2);
+    for (let n = 0; n < 20; n++) await log.produce(Array.from({ length: 50 }, (_, j) => ({ topic: 'c', key: `k${n}-${j}`, value })));
+    expect(frameMemory.held - heldBefore).toBeGreaterThan(5_000_000);
+    await log.close();
+    expect(frameMemory.held).toBe(heldBefore);
   });
 });
 
