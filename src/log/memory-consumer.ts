@@ -18,8 +18,8 @@ import type {
 
 /** What a consumer needs from the embedded log. */
 export interface PartitionSource {
-  /** The partition's first and next offsets. */
-  bounds(tp: TopicPartition): { low: number; high: number };
+  /** The partition's first and next offsets, and whether its topic is compacted. */
+  bounds(tp: TopicPartition): { low: number; high: number; compacted: boolean };
   /** Up to `max` records from `from` on (from the low when `from` is below it); `next` is where to read on. */
   read(tp: TopicPartition, from: number, max: number): { records: LogRecord[]; next: number };
   /** Registers a member for wake-ups on new records; returns the unregister function. */
@@ -27,6 +27,9 @@ export interface PartitionSource {
 }
 
 let memberSeq = 0;
+
+/** A partition whose unread records retention keeps deleting is warned of at most this often. */
+const DELETED_WARNING_MS = 10_000;
 
 /** One member of a consumer group on the embedded log: one batch of one partition at a time. */
 export class MemoryConsumer implements GroupConsumer, GroupMember {
@@ -47,6 +50,8 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
   private stopping: Promise<void> | null = null;
   private unwatch: (() => void) | null = null;
   private turn = 0;
+  /** Per partition: records retention deleted before they were read, not yet warned of, and when it last warned. */
+  private readonly deletedUnread = new Map<string, { records: number; warnedAt: number }>();
 
   constructor(
     options: ConsumerOptions,
@@ -172,8 +177,11 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
     for (let i = 0; i < count; i++) {
       const tp = this.owned[(this.turn + i) % count];
       const key = tpKey(tp);
-      const { high } = this.source.bounds(tp);
-      const position = this.positions.get(key) ?? 0;
+      const { low, high, compacted } = this.source.bounds(tp);
+      let position = this.positions.get(key) ?? 0;
+      // on a compacted topic what went was superseded; elsewhere it is input no one will learn
+      if (position < low && !compacted) this.noteDeletedUnread(tp, position, low);
+      position = Math.max(position, low);
       if (position >= high) continue;
       const { records, next } = this.source.read(tp, position, this.maxBatch);
       if (records.length === 0) {
@@ -185,6 +193,23 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
       return { topic: tp.topic, partition: tp.partition, records, highWatermark: String(high) };
     }
     return null;
+  }
+
+  /** Records from `position` to `low` were deleted before this group read them: said, at most every DELETED_WARNING_MS. */
+  private noteDeletedUnread(tp: TopicPartition, position: number, low: number): void {
+    const key = tpKey(tp);
+    const entry = this.deletedUnread.get(key) ?? { records: 0, warnedAt: Number.NEGATIVE_INFINITY };
+    entry.records += low - position;
+    this.deletedUnread.set(key, entry);
+    this.positions.set(key, low);
+    const now = Date.now();
+    if (now - entry.warnedAt < DELETED_WARNING_MS) return;
+    this.logger.warn(
+      { topic: tp.topic, partition: tp.partition, groupId: this.group.id, records: entry.records, readingFrom: low },
+      `${tp.topic}/${tp.partition}: ${entry.records} records were deleted by retention before group ${this.group.id} read them; it reads on from offset ${low}. Keep LOG_RETENTION_BYTES and LOG_RETENTION_MS above the backlog the group can have`,
+    );
+    entry.records = 0;
+    entry.warnedAt = now;
   }
 
   /** Handles one batch and commits after it; on failure the batch is offered again after a backoff. */

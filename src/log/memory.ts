@@ -248,9 +248,9 @@ export class MemoryLog implements EventLog, PartitionSource {
 
   // PartitionSource, for the consumers.
 
-  bounds(tp: TopicPartition): { low: number; high: number } {
+  bounds(tp: TopicPartition): { low: number; high: number; compacted: boolean } {
     const log = this.partitionLog(tp);
-    return { low: log.low, high: log.high };
+    return { low: log.low, high: log.high, compacted: this.topics.get(tp.topic)?.compacted ?? false };
   }
 
   read(tp: TopicPartition, from: number, max: number): { records: LogRecord[]; next: number } {

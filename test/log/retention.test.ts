@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { silentSink } from '../../src/log/log-logger.js';
 import type { MemoryLog } from '../../src/log/memory.js';
 import type { PartitionBatch } from '../../src/log/types.js';
 import { bytesUnder, embeddedLogs, offsets, readAll, segmentFiles, values } from './embedded-log-helpers.js';
@@ -63,8 +64,10 @@ describe.each([
     expect(after.map((r) => [r.offset, r.value!.toString()])).toEqual([['100', 'after']]);
   });
 
-  it('a consumer whose committed offset retention deleted resumes at the new low', async () => {
-    const log = open({ partitions: 1, dataDir: dataDir(), retention: { bytes: 16_384, ms: null } });
+  it('a consumer whose committed offset retention deleted resumes at the new low, and says how many records it never read', async () => {
+    const warnings: Array<{ fields: Record<string, unknown>; msg: string }> = [];
+    const logger = { ...silentSink, warn: (fields: object, msg = '') => warnings.push({ fields: fields as Record<string, unknown>, msg }) };
+    const log = open({ partitions: 1, dataDir: dataDir(), retention: { bytes: 16_384, ms: null }, logger });
     await fill(log, 0, 100);
     const first = log.consumer({ groupId: 'g', topics: ['t'] });
     let seen = 0;
@@ -105,6 +108,52 @@ describe.each([
     expect(got).toEqual(Array.from({ length: Number(high) - Number(low) }, (_, i) => Number(low) + i));
     await second.stop();
     expect((await second.committed([tp]))[0].offset).toBe(high);
+    // the group had read up to 100: what retention took from there on is said once
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].fields).toMatchObject({
+      topic: 't',
+      partition: 0,
+      groupId: 'g',
+      records: Number(low) - 100,
+      readingFrom: Number(low),
+    });
+    expect(warnings[0].msg).toContain('LOG_RETENTION_BYTES');
+  });
+
+  it('says nothing of what compaction took from a compacted topic before a group read it', async () => {
+    const warnings: string[] = [];
+    const logger = { ...silentSink, warn: (_fields: object, msg = '') => warnings.push(msg) };
+    const log = open({ partitions: 1, dataDir: dataDir(), retention: { bytes: 16_384, ms: null }, logger });
+    await log.ensureTopics([{ topic: 'c', partitions: 1, compacted: true }]);
+    const produce = (from: number, count: number) =>
+      log.produce(
+        Array.from({ length: count }, (_, i) => ({
+          topic: 'c',
+          key: `k${(from + i) % 5}`,
+          value: Buffer.from(`v${from + i}`.padEnd(40, '.')),
+        })),
+      );
+    await produce(0, 10);
+    const first = log.consumer({ groupId: 'g', topics: ['c'] });
+    const caughtUp = new Promise<void>((resolve) => {
+      void first.run(async (batch) => {
+        if (batch.records.at(-1)?.offset === '9') resolve();
+      });
+    });
+    await caughtUp;
+    await first.stop();
+    for (let n = 10; n < 3_000; n += 10) await produce(n, 10);
+    const { low, high } = await log.offsets({ topic: 'c', partition: 0 });
+    expect(Number(low)).toBeGreaterThan(10);
+    const second = log.consumer({ groupId: 'g', topics: ['c'] });
+    const done = new Promise<void>((resolve) => {
+      void second.run(async (batch) => {
+        if (batch.records.at(-1)?.offset === String(Number(high) - 1)) resolve();
+      });
+    });
+    await done;
+    await second.stop();
+    expect(warnings).toEqual([]);
   });
 });
 
