@@ -2,6 +2,24 @@ import { describe, expect, it } from 'vitest';
 import { CHECKPOINT_KEY, ChangelogStore, type StoreEntry } from '../../src/engine/state-store.js';
 import { MemoryLog } from '../../src/log/memory.js';
 
+/**
+ * Notes 'other work' at every turn of the event loop until the returned function is called: an
+ * immediate re-armed from itself, so it comes between any two turns however fast they are (an
+ * interval's 1 ms could pass wholly inside a quick write).
+ */
+function otherWorkEachTurn(events: string[]): () => void {
+  let on = true;
+  const turn = (): void => {
+    if (!on) return;
+    events.push('other work');
+    setImmediate(turn);
+  };
+  setImmediate(turn);
+  return () => {
+    on = false;
+  };
+}
+
 describe('a state store write', () => {
   it('makes each value when its turn comes, lets other work run between slices, and ends with the checkpoint', async () => {
     const log = new MemoryLog({ partitions: 1 });
@@ -14,10 +32,10 @@ describe('a state store write', () => {
           yield [`k${n}`, n === 50 ? null : { n }, 0];
         }
       }
-      const turns = setInterval(() => events.push('other work'), 0);
+      const stopOtherWork = otherWorkEachTurn(events);
       // a slice of 0 ms: the write lets other work run after every look at the clock
       const bytes = await store.write(entries(), [{ partition: 0, checkpoint: { upTo: 100 }, position: { 'input/0': '100' } }], 0, 0);
-      clearInterval(turns);
+      stopOtherWork();
       const firstOther = events.indexOf('other work');
       expect(firstOther).toBeGreaterThan(0);
       expect(events.indexOf('made 99')).toBeGreaterThan(firstOther);
@@ -33,11 +51,11 @@ describe('a state store write', () => {
 
       // without a slice, nothing else runs until the records are produced
       events.length = 0;
-      const again = setInterval(() => events.push('other work'), 0);
+      const stopAgain = otherWorkEachTurn(events);
       const pending = store.write(entries(), [], 0);
       const madeBeforeAnyOther = events.filter((e) => e.startsWith('made')).length;
       await pending;
-      clearInterval(again);
+      stopAgain();
       expect(madeBeforeAnyOther).toBe(100);
     } finally {
       await log.close();
