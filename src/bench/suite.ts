@@ -141,7 +141,7 @@ export async function runSuite(options: SuiteOptions): Promise<BenchReport> {
     await app.stop();
   }
 
-  const dataDir: DataDirResult = await benchDataDir({ history: throughputHistory(sizes), latency: sizes.latency, progress });
+  const dataDir: DataDirResult = await benchDataDir({ history: () => throughputHistory(sizes), latency: sizes.latency, progress });
 
   const kafka: KafkaBenchResult = await benchKafka({
     events: throughputHistory(sizes),
