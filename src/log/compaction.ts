@@ -6,7 +6,7 @@
  * shrank are merged while they fit in one segment, so a compacted partition does not splinter.
  */
 import type { PartitionPolicy } from './retention.js';
-import { type KeepRecord, readInSteps, type Segment } from './segment.js';
+import { type KeepRecord, type Segment, stepThroughBytes } from './segment.js';
 import { keptFrames, type SegmentStorage, type StagedFrames } from './segment-storage.js';
 
 /** The partition a compaction pass works on. */
@@ -36,7 +36,7 @@ function scanInSteps(
   visit: (key: Buffer | null, offset: number, timestamp: number, tombstone: boolean, size: number) => void,
 ): Generator<void, boolean> {
   const end = segment.size;
-  return readInSteps(
+  return stepThroughBytes(
     end,
     () => partition.holds([segment]),
     (at) => segment.scan(visit, at, Math.min(stepBytes, end - at)),
@@ -45,7 +45,7 @@ function scanInSteps(
 
 /** Writes `frames` to `staged` a step of at most `stepBytes` at a time; false when `held` turns false first. */
 function writeInSteps(staged: StagedFrames, frames: Buffer, stepBytes: number, held: () => boolean): Generator<void, boolean> {
-  return readInSteps(frames.length, held, (at) => {
+  return stepThroughBytes(frames.length, held, (at) => {
     const to = Math.min(frames.length, at + stepBytes);
     staged.write(frames, at, to);
     return to;

@@ -250,7 +250,7 @@ export class MemoryLog implements EventLog, PartitionSource {
 
   bounds(tp: TopicPartition): { low: number; high: number; compacted: boolean } {
     const log = this.partitionLog(tp);
-    return { low: log.low, high: log.high, compacted: this.topics.get(tp.topic)?.compacted ?? false };
+    return { low: log.low, high: log.high, compacted: log.compacted };
   }
 
   read(tp: TopicPartition, from: number, max: number): { records: LogRecord[]; next: number } {

@@ -19,7 +19,7 @@ import { frameMemory } from './frame-memory.js';
 import { FrameSegment } from './frame-segment.js';
 import { makeDirectory } from './make-directory.js';
 import { MemoryBytes } from './memory-bytes.js';
-import { type KeepRecord, readInSteps, type Segment } from './segment.js';
+import { type KeepRecord, type Segment, stepThroughBytes } from './segment.js';
 import { SegmentFile } from './segment-file.js';
 import { frameIsTombstone, frameKey, frameOffset, frameTimestamp } from './segment-frames.js';
 import { decodeIndexFile, encodeIndexFile } from './segment-index.js';
@@ -53,8 +53,8 @@ export interface SegmentStorage {
   /**
    * Compaction: `frames`, the frames of `group` (consecutive sealed segments) it keeps (keptFrames;
    * null: none), take the group's place as one sealed segment based at the first one's base, or as
-   * none. `bytes`: the kept frames' size as counted before they were gathered. `staged`: where
-   * `stage` had the whole of `frames` written, or null.
+   * none. `bytes`: the kept frames' size as counted before they were gathered. `staged`: what `stage`
+   * gave for the group, the whole of `frames` written to it.
    */
   rewrite(group: readonly Segment[], frames: Buffer | null, bytes: number, staged: StagedFrames | null): Segment | null;
   close(segments: readonly Segment[]): void;
@@ -64,6 +64,8 @@ export interface SegmentStorage {
 export interface StagedFrames {
   /** Writes `frames[from, to)` after what was written before. */
   write(frames: Buffer, from: number, to: number): void;
+  /** Every frame is written: ready to take the group's place. */
+  close(): void;
   /** Gives up what was written (the partition let go of the group, or closed, first). */
   discard(): void;
 }
@@ -81,7 +83,7 @@ class StagedFile implements StagedFrames {
     for (let at = from; at < to; ) at += writeSync(this.fd, frames, at, to - at);
   }
 
-  /** The file is whole: closed, to be renamed into place. */
+  /** The file is whole, to be renamed into place. */
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
@@ -125,7 +127,7 @@ export function* keptFrames(
   };
   for (const segment of group) {
     const source = frameSegment(segment);
-    if (!(yield* readInSteps(source.size, held, (from) => source.forEachFrame(copyKept, from, stepBytes)))) return undefined;
+    if (!(yield* stepThroughBytes(source.size, held, (from) => source.forEachFrame(copyKept, from, stepBytes)))) return undefined;
   }
   return filled === 0 ? null : frames.subarray(0, filled);
 }
@@ -277,6 +279,8 @@ export class FileSegments implements SegmentStorage {
   }
 
   rewrite(group: readonly Segment[], frames: Buffer | null, _bytes: number, staged: StagedFrames | null): Segment | null {
+    if (frames !== null && staged === null)
+      throw new Error(`segment ${group[0].base}: a rewrite under a data directory writes its frames through stage()`);
     const base = group[0].base;
     for (const s of group) frameSegment(s).bytes.close();
     let result: FrameSegment | null = null;
@@ -287,8 +291,7 @@ export class FileSegments implements SegmentStorage {
       // Written aside, then renamed over the first segment: a crash leaves either the old segment
       // or the whole new one. Its old summary goes first so it can never describe the new file.
       const path = this.logPath(base);
-      if (staged instanceof StagedFile && staged.path === `${path}.cleaned`) staged.close();
-      else writeFileSync(`${path}.cleaned`, frames);
+      staged?.close();
       unlinkIfThere(this.indexPath(base));
       renameSync(`${path}.cleaned`, path);
       result = FrameSegment.holding(base, new SegmentFile(path, frames.length), frames);

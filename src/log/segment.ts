@@ -37,11 +37,12 @@ export interface Segment {
 export type KeepRecord = (key: Buffer | null, offset: number, timestamp: number, tombstone: boolean) => boolean;
 
 /**
- * Reads a segment's first `end` bytes a step at a time: `step(from)` reads on from position `from`
- * and returns where to go on from. Ends with false when, before a step or after the last, `held` says
- * the partition let go of the segment meanwhile.
+ * Goes through a segment's first `end` bytes a step at a time (compaction reads segments so, and
+ * writes a rewrite): `step(from)` works on from position `from` and returns where to go on from.
+ * Ends with false when, before a step or after the last, `held` says the partition let go of the
+ * segment meanwhile.
  */
-export function* readInSteps(end: number, held: () => boolean, step: (from: number) => number): Generator<void, boolean> {
+export function* stepThroughBytes(end: number, held: () => boolean, step: (from: number) => number): Generator<void, boolean> {
   for (let at = 0; at < end; ) {
     if (!held()) return false;
     const next = step(at);

@@ -34,7 +34,7 @@ describe('the memory of an in-memory log’s frames', () => {
     expect(after.arrayBuffers - before.arrayBuffers).toBeGreaterThan(20_000_000);
     expect(after.external - before.external).toBeLessThan(5_000_000);
     expect(frameMemory.held - heldBefore).toBeGreaterThan(20_000_000);
-    const records = await readAll(log as MemoryLog, { topic: 't', partition: 0 });
+    const records = await readAll(log, { topic: 't', partition: 0 });
     expect(records).toHaveLength(2_000);
     expect(records.every((r) => r.value?.equals(value))).toBe(true);
   });
