@@ -108,6 +108,12 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly inputLostTotal = new Counter({
+    name: 'recstream_input_lost_total',
+    help: "Records of the engine's input (its event topics and item-deltas) the log's retention deleted before this process's consumer group read them: events never learned from.",
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
   readonly erasuresTotal = new Counter({
     name: 'recstream_erasures_total',
     help: 'Erasures this process wrote (step="written", DELETE asked here), and users it forgot for an erasure with their take-backs sent: held when asked or when it read the erasure (step="applied"), or found restoring their partition (step="applied_on_restore").',
@@ -225,8 +231,12 @@ export class Metrics {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Exports the recstream_events_total series of these input topics at 0: each event type by outcome. */
-  countInputTopics(topics: { clicks: string; purchases: string }): void {
+  /**
+   * Exports the recstream_events_total series of these input topics at 0 (each event type by outcome),
+   * and recstream_input_lost_total's of them and the item-delta topic.
+   */
+  countInputTopics(topics: { clicks: string; purchases: string; itemDeltas: string }): void {
+    for (const topic of [topics.clicks, topics.purchases, topics.itemDeltas]) this.inputLostTotal.inc({ topic }, 0);
     const typesOf: Array<[string, readonly string[]]> = [
       [topics.clicks, CLICK_TYPES],
       [topics.purchases, ['purchase']],

@@ -241,6 +241,7 @@ export class Engine implements EngineApi {
         },
         onRebalancing: () => lists.rebalancing(),
         onJoined: () => void lists.joined(this.holdsEveryInput()),
+        onRecordsLost: (lost) => this.metrics.inputLostTotal.inc({ topic: lost.topic }, lost.records),
       }),
       lists.start(),
       this.itemOwner.start((err) => this.restoreFailed(err)),

@@ -13,8 +13,10 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, RetryOptions } from 'kaf
 import { difference, notifyAssignment } from './assignment.js';
 import { CoPartitionedAssigner } from './co-partitioned-assigner.js';
 import { ConsumerAlreadyRunning, ConsumerStopped } from './errors.js';
+import type { OffsetReset } from './kafka-logger.js';
 import { toLogRecord } from './kafka-records.js';
 import { errorFields, type LogSink } from './log-logger.js';
+import { recordsLostMessage } from './records-lost.js';
 import { Backoff } from './signal.js';
 import { compareTp, tpKey } from './topic-partition.js';
 import type {
@@ -28,6 +30,7 @@ import type {
 } from './types.js';
 
 const JOIN_ATTEMPTS = 5;
+const KAFKA_RETENTION_FIX = "Keep the topic's retention.ms and retention.bytes above the backlog the group can have";
 
 export interface KafkaConsumerSettings {
   sessionTimeout: number;
@@ -98,6 +101,16 @@ export class KafkaGroupConsumer implements GroupConsumer {
   private abandonJoin: () => void = () => undefined;
   /** `startAt`'s offsets of the partitions no batch was handled of yet: sought to on every join that assigns them. */
   private readonly startAt = new Map<string, TopicPartition & { offset: string }>();
+  /** The member id of the group's last join (kafkajs's log lines name it). */
+  private memberId = '';
+  /**
+   * Where this member reads a partition it holds from, for a listener of lost records: the group's
+   * commit (or `startAt`) as it was assigned, then the end of each batch handled. Asked as the member
+   * joins: kafkajs commits its reset position before a question asked then would be answered.
+   */
+  private readonly reading = new Map<string, Promise<bigint | null>>();
+  /** Partitions whose position kafkajs reset: where the member was to read on from (null: unknown). */
+  private readonly resets = new Map<string, Promise<bigint | null>>();
 
   constructor(
     kafka: Kafka,
@@ -147,6 +160,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       hasJoined = true;
       attempt = 0;
+      this.memberId = event.payload.memberId;
       this.onGroupJoin(event.payload.memberAssignment);
       joinedOnce();
     });
@@ -278,16 +292,60 @@ export class KafkaGroupConsumer implements GroupConsumer {
       const start = this.startAt.get(tpKey(tp));
       if (start !== undefined) this.consumer.seek(start);
     }
+    if (this.listener.onRecordsLost !== undefined) this.noteReading(added);
     // their new owner goes on from the group's commit; an offset of this member's would be stale
     for (const tp of revoked) {
       this.uncommitted.delete(tpKey(tp));
       this.blocked.delete(tpKey(tp));
+      this.reading.delete(tpKey(tp));
+      this.resets.delete(tpKey(tp));
     }
     this.listenerChain = this.listenerChain.then(async () => {
       if (revoked.length > 0) await this.callListener('onRevoked', revoked);
       if (added.length > 0) await this.callListener('onAssigned', added);
       this.listener.onJoined?.();
     });
+  }
+
+  /**
+   * kafkajs reset this member's position on a partition: the broker had deleted it (retention), and
+   * kafkajs reads on from the partition's start (or end); the next batch says how far that was from
+   * where the member was to read.
+   */
+  offsetReset(reset: OffsetReset): void {
+    if (reset.groupId !== this.options.groupId || reset.memberId !== this.memberId || !this.owns(reset)) return;
+    const key = tpKey(reset);
+    this.resets.set(key, this.reading.get(key) ?? Promise.resolve(null));
+  }
+
+  /** Tells the listener of records deleted between where the member was to read and `batch`'s first. */
+  private async noteReset(topic: string, partition: number, first: string): Promise<void> {
+    const key = tpKey({ topic, partition });
+    const from = await this.resets.get(key);
+    this.resets.delete(key);
+    if (from === null || from === undefined || BigInt(first) <= from) return;
+    const lost = { topic, partition, records: Number(BigInt(first) - from), resumedAt: first };
+    this.logger.warn(
+      { topic, partition, groupId: this.options.groupId, records: lost.records, readingFrom: first },
+      recordsLostMessage(lost, this.options.groupId, KAFKA_RETENTION_FIX),
+    );
+    this.listener.onRecordsLost?.(lost);
+  }
+
+  /** Where the member reads `added` from: `startAt`, else the group's commit. */
+  private noteReading(added: TopicPartition[]): void {
+    const committed = this.committed(added.filter((tp) => !this.startAt.has(tpKey(tp)))).catch(() => []);
+    for (const tp of added) {
+      const start = this.startAt.get(tpKey(tp));
+      const from =
+        start !== undefined
+          ? Promise.resolve(BigInt(start.offset))
+          : committed.then((offsets) => {
+              const offset = offsets.find((c) => c.topic === tp.topic && c.partition === tp.partition)?.offset;
+              return offset === undefined || offset === null ? null : BigInt(offset);
+            });
+      this.reading.set(tpKey(tp), from);
+    }
   }
 
   private owns(tp: TopicPartition): boolean {
@@ -305,6 +363,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     if (!isRunning() || isStale() || !this.owns(batch)) return;
 
     const records = batch.messages.map((m) => toLogRecord(batch.topic, batch.partition, m));
+    if (this.resets.has(tpKey(batch))) await this.noteReset(batch.topic, batch.partition, records[0].offset);
     const last = records[records.length - 1].offset;
     const partitionBatch: PartitionBatch = { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark };
     let applied: BatchApplied | undefined;
@@ -324,6 +383,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.startAt.delete(tpKey(batch));
     resolveOffset(last);
     const next = { topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) };
+    this.reading.set(tpKey(batch), Promise.resolve(BigInt(next.offset)));
     const caughtUp = BigInt(next.offset) >= BigInt(batch.highWatermark);
     this.sendCommit = (offsets) => commitOffsetsIfNecessary(byTopic(offsets));
     if (applied) this.whenDurable(applied.durable, next, caughtUp);

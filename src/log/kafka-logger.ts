@@ -1,5 +1,6 @@
 /**
- * Routes kafkajs's own log lines into our structured logger instead of its console logger.
+ * Routes kafkajs's own log lines into our structured logger instead of its console logger, and hands
+ * the one line kafkajs reports an offset reset by to whoever listens for it.
  */
 import { logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
 import type { LogSink } from './log-logger.js';
@@ -21,10 +22,30 @@ export function kafkaLogLevel(name: KafkaLogLevelName): KafkaLogLevel {
   }
 }
 
-export function kafkaLogCreator(sink: LogSink): logCreator {
+/** kafkajs's consumer reset a member's position the broker refused as out of range (it says so only in this line). */
+export interface OffsetReset {
+  groupId: string;
+  memberId: string;
+  topic: string;
+  partition: number;
+}
+
+const OFFSET_RESET_LINE = 'Offset out of range, resetting to default offset';
+
+/**
+ * The level to give kafkajs: at least ERROR, the level of the offset-reset line, whatever the sink is
+ * to hear (kafkaLogCreator filters for the sink).
+ */
+export function kafkajsLevel(sinkLevel: KafkaLogLevel): KafkaLogLevel {
+  return Math.max(sinkLevel, KafkaLogLevel.ERROR);
+}
+
+export function kafkaLogCreator(sink: LogSink, sinkLevel: KafkaLogLevel, onOffsetReset: (reset: OffsetReset) => void): logCreator {
   return () =>
     ({ namespace, level, log }) => {
       const { message, ...extra } = log;
+      if (message === OFFSET_RESET_LINE) onOffsetReset(extra as unknown as OffsetReset);
+      if (level > sinkLevel) return;
       const fields = { ...extra, kafkajs: namespace };
       switch (level) {
         case KafkaLogLevel.ERROR:

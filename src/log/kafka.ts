@@ -9,7 +9,7 @@ import { messageOf, RecstreamError } from '../errors.js';
 import { LogClosed, LogOptionsInvalid, LogUnreachable, LogWriteFailed, TopicsMissing, UnknownPartition } from './errors.js';
 import { type KafkaConsumerSettings, KafkaGroupConsumer } from './kafka-consumer.js';
 import { DirectReader, type FetchedBatch } from './kafka-direct.js';
-import { type KafkaLogLevelName, kafkaLogCreator, kafkaLogLevel } from './kafka-logger.js';
+import { type KafkaLogLevelName, kafkajsLevel, kafkaLogCreator, kafkaLogLevel } from './kafka-logger.js';
 import { KafkaProducer } from './kafka-producer.js';
 import { toLogRecord } from './kafka-records.js';
 import { errorFields, type LogSink, silentSink } from './log-logger.js';
@@ -69,6 +69,7 @@ export class KafkaLog implements EventLog {
     this.logger = options.logger ?? silentSink;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.maxProduceBatch = options.maxProduceBatch ?? 5_000;
+    const sinkLevel = kafkaLogLevel(options.logLevel ?? 'error');
     this.kafka = new Kafka({
       brokers: options.brokers,
       clientId: options.clientId,
@@ -77,8 +78,10 @@ export class KafkaLog implements EventLog {
       connectionTimeout: options.connectionTimeout,
       requestTimeout: options.requestTimeout,
       retry: this.retry,
-      logLevel: kafkaLogLevel(options.logLevel ?? 'error'),
-      logCreator: kafkaLogCreator(this.logger),
+      logLevel: kafkajsLevel(sinkLevel),
+      logCreator: kafkaLogCreator(this.logger, sinkLevel, (reset) => {
+        for (const consumer of this.consumers) consumer.offsetReset(reset);
+      }),
     });
     this.consumerSettings = {
       sessionTimeout: DEFAULT_KAFKA_TIMING.sessionTimeoutMs,

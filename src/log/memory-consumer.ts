@@ -3,6 +3,7 @@ import { difference, notifyAssignment } from './assignment.js';
 import { ConsumerAlreadyRunning, ConsumerStopped } from './errors.js';
 import { errorFields, type LogSink } from './log-logger.js';
 import type { GroupMember, MemoryGroup } from './memory-group.js';
+import { recordsLostMessage } from './records-lost.js';
 import { Backoff, Signal } from './signal.js';
 import { compareTp, tpKey } from './topic-partition.js';
 import type {
@@ -30,6 +31,7 @@ let memberSeq = 0;
 
 /** A partition whose unread records retention keeps deleting is warned of at most this often. */
 const DELETED_WARNING_MS = 10_000;
+const EMBEDDED_RETENTION_FIX = 'Keep LOG_RETENTION_BYTES and LOG_RETENTION_MS above the backlog the group can have';
 
 /** One member of a consumer group on the embedded log: one batch of one partition at a time. */
 export class MemoryConsumer implements GroupConsumer, GroupMember {
@@ -195,18 +197,20 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
     return null;
   }
 
-  /** Records from `position` to `low` were deleted before this group read them: said, at most every DELETED_WARNING_MS. */
+  /** Records from `position` to `low` were deleted before this group read them: counted each time, said at most every DELETED_WARNING_MS. */
   private noteDeletedUnread(tp: TopicPartition, position: number, low: number): void {
     const key = tpKey(tp);
     const entry = this.deletedUnread.get(key) ?? { records: 0, warnedAt: Number.NEGATIVE_INFINITY };
     entry.records += low - position;
     this.deletedUnread.set(key, entry);
     this.positions.set(key, low);
+    this.listener.onRecordsLost?.({ topic: tp.topic, partition: tp.partition, records: low - position, resumedAt: String(low) });
     const now = Date.now();
     if (now - entry.warnedAt < DELETED_WARNING_MS) return;
+    const lost = { topic: tp.topic, partition: tp.partition, records: entry.records, resumedAt: String(low) };
     this.logger.warn(
       { topic: tp.topic, partition: tp.partition, groupId: this.group.id, records: entry.records, readingFrom: low },
-      `${tp.topic}/${tp.partition}: ${entry.records} records were deleted by retention before group ${this.group.id} read them; it reads on from offset ${low}. Keep LOG_RETENTION_BYTES and LOG_RETENTION_MS above the backlog the group can have`,
+      recordsLostMessage(lost, this.group.id, EMBEDDED_RETENTION_FIX),
     );
     entry.records = 0;
     entry.warnedAt = now;

@@ -90,6 +90,18 @@ export interface AssignmentListener {
    * holds now, changed or not; after that join's onRevoked and onAssigned.
    */
   onJoined?(): void;
+  /**
+   * Records of a partition this member holds were deleted by the log's retention before the group read
+   * them: it reads on from `resumedAt`, and `records` offsets before it were never handed to a batch.
+   * Called before the batch that starts at `resumedAt` (embedded: each time it is found; Kafka: when
+   * the broker refused the group's position and the consumer was reset).
+   */
+  onRecordsLost?(lost: RecordsLost): void;
+}
+
+export interface RecordsLost extends TopicPartition {
+  records: number;
+  resumedAt: string;
 }
 
 /**

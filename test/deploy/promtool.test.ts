@@ -58,6 +58,7 @@ describe('alert rules', () => {
       'RecstreamConsumerLagGrowing',
       'RecstreamDeadLetterRatioHigh',
       'RecstreamEventLoopBlocked',
+      'RecstreamInputLost',
       'RecstreamInputStalled',
       'RecstreamItemDeltasLost',
       'RecstreamNoEvents',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KafkaLog } from '../../src/log/kafka.js';
-import type { LogSink } from '../../src/log/log-logger.js';
+import { type LogSink, silentSink } from '../../src/log/log-logger.js';
+import type { RecordsLost } from '../../src/log/types.js';
 import { type MockKafka, startMockKafka } from '../helpers/mock-kafka.js';
 import { describeEventLogConformance } from './conformance.js';
 
@@ -200,6 +201,68 @@ describe('KafkaLog', () => {
       await log.close();
     }
   });
+
+  it('says how many records the broker deleted before the group read them, when kafkajs resets its position (both kafkajs log levels)', async () => {
+    for (const logLevel of ['error', 'nothing'] as const) {
+      const warnings: Array<{ fields: Record<string, unknown>; msg: string }> = [];
+      const logger = {
+        ...silentSink,
+        warn: (fields: object, msg = '') => warnings.push({ fields: fields as Record<string, unknown>, msg }),
+      };
+      const log = new KafkaLog({
+        brokers: mock.brokers,
+        clientId: 'records-lost',
+        logger,
+        logLevel,
+        retry: { initialRetryTime: 100, retries: 5 },
+        consumer: { heartbeatInterval: 300, sessionTimeout: 2_500, rebalanceTimeout: 2_500, maxWaitTimeInMs: 200 },
+      });
+      const topic = `kafka-records-lost-${logLevel}`;
+      const tp = { topic, partition: 0 };
+      try {
+        await createTopic(topic, 1);
+        await log.produce(Array.from({ length: 10 }, (_, n) => ({ topic, key: null, value: Buffer.from(`early-${n}`), partition: 0 })));
+        const first = log.consumer({ groupId: 'records-lost-group', topics: [topic] });
+        let seen = 0;
+        await first.run(async (batch) => {
+          seen += batch.records.length;
+        });
+        await vi.waitFor(() => expect(seen).toBe(10), { timeout: 10_000, interval: 20 });
+        await first.stop();
+        expect((await first.committed([tp]))[0].offset).toBe('10');
+
+        // the mock keeps 5 MiB a partition: 7 MB more deletes what the group had not read yet
+        for (let n = 0; n < 7; n++) {
+          await log.produce(Array.from({ length: 100 }, () => ({ topic, key: null, value: Buffer.alloc(10_000, n), partition: 0 })));
+        }
+        const { low, high } = await log.offsets(tp);
+        expect(Number(low)).toBeGreaterThan(10);
+
+        const lost: RecordsLost[] = [];
+        const firstOffsets: string[] = [];
+        const second = log.consumer({ groupId: 'records-lost-group', topics: [topic] });
+        let last = '';
+        await second.run(
+          async (batch) => {
+            firstOffsets.push(batch.records[0].offset);
+            last = batch.records.at(-1)!.offset;
+          },
+          { onRecordsLost: (l) => lost.push(l) },
+        );
+        await vi.waitFor(() => expect(last).toBe(String(Number(high) - 1)), { timeout: 20_000, interval: 20 });
+        await second.stop();
+        // read on from where the broker's log now starts, with what went between said once
+        expect(firstOffsets[0]).toBe(low);
+        expect(lost).toEqual([{ ...tp, records: Number(low) - 10, resumedAt: low }]);
+        const said = warnings.filter((w) => w.msg.includes('deleted by retention'));
+        expect(said).toHaveLength(1);
+        expect(said[0].fields).toMatchObject({ topic, partition: 0, groupId: 'records-lost-group', records: Number(low) - 10 });
+        expect(said[0].msg).toContain('retention.bytes');
+      } finally {
+        await log.close();
+      }
+    }
+  }, 60_000);
 
   it('reports no partitions for a topic that does not exist, without creating it', async () => {
     const log = kafkaLog();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentSink } from '../../src/log/log-logger.js';
 import type { MemoryLog } from '../../src/log/memory.js';
-import type { PartitionBatch } from '../../src/log/types.js';
+import type { PartitionBatch, RecordsLost } from '../../src/log/types.js';
 import { bytesUnder, embeddedLogs, offsets, readAll, segmentFiles, values } from './embedded-log-helpers.js';
 
 const tp = { topic: 't', partition: 0 };
@@ -64,7 +64,7 @@ describe.each([
     expect(after.map((r) => [r.offset, r.value!.toString()])).toEqual([['100', 'after']]);
   });
 
-  it('a consumer whose committed offset retention deleted resumes at the new low, and says how many records it never read', async () => {
+  it('a consumer whose committed offset retention deleted resumes at the new low, and says how many records it never read, to its log and its listener', async () => {
     const warnings: Array<{ fields: Record<string, unknown>; msg: string }> = [];
     const logger = { ...silentSink, warn: (fields: object, msg = '') => warnings.push({ fields: fields as Record<string, unknown>, msg }) };
     const log = open({ partitions: 1, dataDir: dataDir(), retention: { bytes: 16_384, ms: null }, logger });
@@ -87,6 +87,8 @@ describe.each([
     const batches: PartitionBatch[] = [];
     const second = log.consumer({ groupId: 'g', topics: ['t'] });
     let lagAtStart: unknown;
+    const lost: RecordsLost[] = [];
+    let batchesBeforeLost = -1;
     const done = new Promise<void>((resolve) => {
       void second.run(
         async (batch) => {
@@ -96,6 +98,10 @@ describe.each([
         {
           onAssigned: async () => {
             lagAtStart = await second.lag();
+          },
+          onRecordsLost: (l) => {
+            lost.push(l);
+            batchesBeforeLost = batches.length;
           },
         },
       );
@@ -118,6 +124,9 @@ describe.each([
       readingFrom: Number(low),
     });
     expect(warnings[0].msg).toContain('LOG_RETENTION_BYTES');
+    // and to the listener (the engine counts it in recstream_input_lost_total), before the batch it resumes with
+    expect(lost).toEqual([{ ...tp, records: Number(low) - 100, resumedAt: low }]);
+    expect(batchesBeforeLost).toBe(0);
   });
 
   it('says nothing of what compaction took from a compacted topic before a group read it', async () => {
