@@ -105,10 +105,15 @@ export class KafkaGroupConsumer implements GroupConsumer {
   private memberId = '';
   /**
    * Where this member reads a partition it holds from, for a listener of lost records: the group's
-   * commit (or `startAt`) as it was assigned, then the end of each batch handled. Asked as the member
-   * joins: kafkajs commits its reset position before a question asked then would be answered.
+   * commit (or `startAt`) as it was assigned, then the end of each batch handled.
    */
   private readonly reading = new Map<string, Promise<bigint | null>>();
+  /**
+   * The group's commits as last read, per partition: before the first join, then as partitions are
+   * assigned. kafkajs commits its reset position (−2) right after a refused fetch, so a read racing it
+   * can find that instead; a negative commit leaves the last one read in place.
+   */
+  private readonly groupCommits = new Map<string, bigint>();
   /** Partitions whose position kafkajs reset: where the member was to read on from (null: unknown). */
   private readonly resets = new Map<string, Promise<bigint | null>>();
 
@@ -199,6 +204,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
       }, this.settings.commitIntervalMs);
       this.commitTimer.unref();
     }
+    // read before kafkajs joins, so a position it resets at once is known (a restart after an outage)
+    if (listener.onRecordsLost !== undefined) await this.readGroupCommits(this.topics);
     await this.startRunner();
     await joined;
     await this.listenerChain;
@@ -334,17 +341,27 @@ export class KafkaGroupConsumer implements GroupConsumer {
 
   /** Where the member reads `added` from: `startAt`, else the group's commit. */
   private noteReading(added: TopicPartition[]): void {
-    const committed = this.committed(added.filter((tp) => !this.startAt.has(tpKey(tp)))).catch(() => []);
+    if (added.length === 0) return;
+    const read = this.readGroupCommits([...new Set(added.map((tp) => tp.topic))]);
     for (const tp of added) {
-      const start = this.startAt.get(tpKey(tp));
-      const from =
-        start !== undefined
-          ? Promise.resolve(BigInt(start.offset))
-          : committed.then((offsets) => {
-              const offset = offsets.find((c) => c.topic === tp.topic && c.partition === tp.partition)?.offset;
-              return offset === undefined || offset === null ? null : BigInt(offset);
-            });
-      this.reading.set(tpKey(tp), from);
+      const key = tpKey(tp);
+      const start = this.startAt.get(key);
+      const from = start !== undefined ? Promise.resolve(BigInt(start.offset)) : read.then(() => this.groupCommits.get(key) ?? null);
+      this.reading.set(key, from);
+    }
+  }
+
+  /** Reads the group's commits on `topics` into groupCommits (negative ones, and failures, change nothing). */
+  private async readGroupCommits(topics: string[]): Promise<void> {
+    try {
+      await this.ready();
+      for (const { topic, partitions } of await this.admin.fetchOffsets({ groupId: this.options.groupId, topics })) {
+        for (const { partition, offset } of partitions) {
+          if (Number(offset) >= 0) this.groupCommits.set(tpKey({ topic, partition }), BigInt(offset));
+        }
+      }
+    } catch (err) {
+      this.logger.debug({ ...errorFields(err), groupId: this.options.groupId }, "reading the group's commits failed");
     }
   }
 
