@@ -2,7 +2,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { collectorJson } from '../../src/events/collector-json.js';
 import type { TrackingEvent } from '../../src/events/types.js';
 import { tempDir } from '../helpers/app.js';
-import { crashPoints, crashSeed, crashStream, expectEndsLikeStraight, restoredPartitions } from '../helpers/crash-stream.js';
+import {
+  crashPoints,
+  crashSeed,
+  crashStream,
+  expectEndsLikeStraight,
+  ORDER_FREE_MODEL,
+  restoredPartitions,
+} from '../helpers/crash-stream.js';
 import { type EngineProcess, spawnEngine, stopCleanly, waitReady } from '../helpers/engine-process.js';
 import { ReadApi } from '../helpers/read-api.js';
 import { historyReasons as ownReasons, learnt as settledDigest, similarOf as similarItems } from '../helpers/settled-reads.js';
@@ -32,7 +39,7 @@ interface Engine {
 
 /** An engine on the embedded log kept in `dir`, ready; state checkpoints every second so a run has many. */
 async function engine(dir: string): Promise<Engine> {
-  const started = await spawnEngine({ DATA_DIR: dir, STATE_COMMIT_MS: '1000', ADMIN_TOKEN }, 60_000);
+  const started = await spawnEngine({ DATA_DIR: dir, STATE_COMMIT_MS: '1000', ADMIN_TOKEN, ...ORDER_FREE_MODEL }, 60_000);
   cleanups.push(() => started.stop('SIGKILL'));
   await waitReady(started.url, 60_000);
   return { process: started, api: new ReadApi(started, ADMIN_TOKEN) };

@@ -80,10 +80,19 @@ interface EndDigest {
 }
 
 /**
+ * The engines' model settings for a crash test: a user's history unbounded. With the default bound
+ * (30 items) a user's history evicts in the order the engine applies their events, and a user's
+ * clicks and purchases come by two topics, consumed batch by batch in whatever order they arrive:
+ * two uninterrupted runs of one stream agreed on 95–98 % of their similar items (and 100 % with the
+ * history unbounded). Without that noise a crash's lost or doubled learning shows.
+ */
+export const ORDER_FREE_MODEL = { MODEL_HISTORY_LENGTH: '0' };
+
+/**
  * Logs how a crashed-and-restarted run ended beside the uninterrupted one, then asserts they end
  * alike: every event applied once, the same users and items, and top-`limit` similar items of the
- * `compared` items overlapping at least 95 % (every straight list full, so nothing agrees by being
- * empty). `report` is added to the logged line.
+ * `compared` items overlapping at least 99 % (every straight list full, so nothing agrees by being
+ * empty; the engines run with ORDER_FREE_MODEL). `report` is added to the logged line.
  */
 export function expectEndsLikeStraight(
   label: string,
@@ -116,5 +125,5 @@ export function expectEndsLikeStraight(
   expect(run.crashed.users).toBe(run.straight.users);
   expect(run.crashed.items).toBe(run.straight.items);
   expect(run.fromStraight.filter((s) => s.length === run.limit)).toHaveLength(run.compared);
-  expect(overlap).toBeGreaterThanOrEqual(0.95);
+  expect(overlap).toBeGreaterThanOrEqual(0.99);
 }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { TrackingEvent } from '../../src/events/types.js';
 import { waitFor } from '../helpers/app.js';
-import { crashPoints, crashSeed, crashStream, expectEndsLikeStraight, restoredPartitions } from '../helpers/crash-stream.js';
+import {
+  crashPoints,
+  crashSeed,
+  crashStream,
+  expectEndsLikeStraight,
+  ORDER_FREE_MODEL,
+  restoredPartitions,
+} from '../helpers/crash-stream.js';
 import { type EngineProcess, spawnEngine, stopCleanly, waitReady, withLogs } from '../helpers/engine-process.js';
 import { mockKafkaForFile } from '../helpers/mock-kafka.js';
 import { ReadApi } from '../helpers/read-api.js';
@@ -59,6 +66,7 @@ async function engine(group: string, env: Record<string, string> = {}): Promise<
       // fewer rewritten items and republished rows: every topic must stay under the mock's size limit
       NEIGHBOR_PUBLISH_MS: '1000',
       MODEL_MAX_COUNTERS_PER_ITEM: '0',
+      ...ORDER_FREE_MODEL,
       ...topicEnv(topicsOf(group)),
       ...env,
     },
