@@ -29,6 +29,17 @@ export interface PartitionSource {
 
 let memberSeq = 0;
 
+interface DeletedUnread {
+  tp: TopicPartition;
+  /** Deleted unread since the last warning. */
+  records: number;
+  /** The offset the group reads on from after the latest of them. */
+  readingFrom: number;
+  warnedAt: number;
+  /** The warning held back by DELETED_WARNING_MS, due when it has passed. */
+  due: NodeJS.Timeout | null;
+}
+
 /** A partition whose unread records retention keeps deleting is warned of at most this often. */
 const DELETED_WARNING_MS = 10_000;
 const EMBEDDED_RETENTION_FIX = 'Keep LOG_RETENTION_BYTES and LOG_RETENTION_MS above the backlog the group can have';
@@ -53,7 +64,7 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
   private unwatch: (() => void) | null = null;
   private turn = 0;
   /** Per partition: records retention deleted before they were read, not yet warned of, and when it last warned. */
-  private readonly deletedUnread = new Map<string, { records: number; warnedAt: number }>();
+  private readonly deletedUnread = new Map<string, DeletedUnread>();
 
   constructor(
     options: ConsumerOptions,
@@ -87,6 +98,8 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
       this.backoff.cancel();
       this.signal.notify();
       await this.loopDone;
+      // what retention took since the last warning is said before the member goes
+      for (const entry of this.deletedUnread.values()) this.warnDeletedUnread(entry);
       this.unwatch?.();
       this.onStopped(this);
     })();
@@ -197,23 +210,49 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
     return null;
   }
 
-  /** Records from `position` to `low` were deleted before this group read them: counted each time, said at most every DELETED_WARNING_MS. */
+  /**
+   * Records from `position` to `low` were deleted before this group read them: counted each time,
+   * said at most every DELETED_WARNING_MS (what comes within it is said once it has passed, or when
+   * the member stops).
+   */
   private noteDeletedUnread(tp: TopicPartition, position: number, low: number): void {
     const key = tpKey(tp);
-    const entry = this.deletedUnread.get(key) ?? { records: 0, warnedAt: Number.NEGATIVE_INFINITY };
+    let entry = this.deletedUnread.get(key);
+    if (entry === undefined) {
+      entry = {
+        tp: { topic: tp.topic, partition: tp.partition },
+        records: 0,
+        readingFrom: low,
+        warnedAt: Number.NEGATIVE_INFINITY,
+        due: null,
+      };
+      this.deletedUnread.set(key, entry);
+    }
     entry.records += low - position;
-    this.deletedUnread.set(key, entry);
+    entry.readingFrom = low;
     this.positions.set(key, low);
     this.listener.onRecordsLost?.({ topic: tp.topic, partition: tp.partition, records: low - position, resumedAt: String(low) });
-    const now = Date.now();
-    if (now - entry.warnedAt < DELETED_WARNING_MS) return;
-    const lost = { topic: tp.topic, partition: tp.partition, records: entry.records, resumedAt: String(low) };
+    const wait = entry.warnedAt + DELETED_WARNING_MS - Date.now();
+    if (wait <= 0) this.warnDeletedUnread(entry);
+    else if (entry.due === null) {
+      const held = entry;
+      entry.due = setTimeout(() => this.warnDeletedUnread(held), wait);
+      entry.due.unref();
+    }
+  }
+
+  private warnDeletedUnread(entry: DeletedUnread): void {
+    if (entry.due !== null) clearTimeout(entry.due);
+    entry.due = null;
+    if (entry.records === 0) return;
+    const { tp, records, readingFrom } = entry;
+    const lost = { topic: tp.topic, partition: tp.partition, records, resumedAt: String(readingFrom) };
     this.logger.warn(
-      { topic: tp.topic, partition: tp.partition, groupId: this.group.id, records: entry.records, readingFrom: low },
+      { topic: tp.topic, partition: tp.partition, groupId: this.group.id, records, readingFrom },
       recordsLostMessage(lost, this.group.id, EMBEDDED_RETENTION_FIX),
     );
     entry.records = 0;
-    entry.warnedAt = now;
+    entry.warnedAt = Date.now();
   }
 
   /** Handles one batch and commits after it; on failure the batch is offered again after a backoff. */

@@ -129,6 +129,64 @@ describe.each([
     expect(batchesBeforeLost).toBe(0);
   });
 
+  it('says what retention took within ten seconds of its last warning when the member stops, with the metric-exact total', async () => {
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = { ...silentSink, warn: (fields: object) => warnings.push(fields as Record<string, unknown>) };
+    const log = open({ partitions: 1, dataDir: dataDir(), retention: { bytes: 16_384, ms: null }, logger });
+    await fill(log, 0, 100);
+    const first = log.consumer({ groupId: 'g', topics: ['t'] });
+    let read = 0;
+    await new Promise<void>((resolve) => {
+      void first.run(async (batch) => {
+        read += batch.records.length;
+        if (read === 100) resolve();
+      });
+    });
+    await first.stop();
+    await fill(log, 100, 2000);
+
+    // the second member is held in its first batch while retention deletes past it again
+    const lost: RecordsLost[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let batches = 0;
+    let inFirst: () => void = () => undefined;
+    const firstBatch = new Promise<void>((resolve) => {
+      inFirst = resolve;
+    });
+    const second = log.consumer({ groupId: 'g', topics: ['t'] });
+    void second.run(
+      async () => {
+        if (batches++ === 0) {
+          inFirst();
+          await held;
+        }
+      },
+      { onRecordsLost: (l) => lost.push(l) },
+    );
+    await firstBatch;
+    await fill(log, 2100, 2000);
+    release();
+    const { high } = await log.offsets(tp);
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(async () => {
+        if ((await second.committed([tp]))[0].offset === high) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 10);
+    });
+    // the second loss came within the window of the first warning: not said yet
+    expect(lost).toHaveLength(2);
+    expect(warnings).toHaveLength(1);
+    await second.stop();
+    expect(warnings).toHaveLength(2);
+    expect(warnings.map((w) => w.records)).toEqual(lost.map((l) => l.records));
+    expect(warnings[1].readingFrom).toBe(Number(lost[1].resumedAt));
+  });
+
   it('says nothing of what compaction took from a compacted topic before a group read it', async () => {
     const warnings: string[] = [];
     const logger = { ...silentSink, warn: (_fields: object, msg = '') => warnings.push(msg) };
