@@ -40,6 +40,9 @@ interface DeletedUnread {
   due: NodeJS.Timeout | null;
 }
 
+/** How many times `maxBatch` a batch of a partition far behind may hold (batchFor). */
+const BACKLOG_BATCH_FACTOR = 4;
+
 /** A partition whose unread records retention keeps deleting is warned of at most this often. */
 const DELETED_WARNING_MS = 10_000;
 const EMBEDDED_RETENTION_FIX = 'Keep LOG_RETENTION_BYTES and LOG_RETENTION_MS above the backlog the group can have';
@@ -198,7 +201,7 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
       if (position < low && !compacted) this.noteDeletedUnread(tp, position, low);
       position = Math.max(position, low);
       if (position >= high) continue;
-      const { records, next } = this.source.read(tp, position, this.maxBatch);
+      const { records, next } = this.source.read(tp, position, this.batchFor(high - position));
       if (records.length === 0) {
         // Only gaps (compaction) up to the end: nothing to hand over, and nothing to read again.
         this.positions.set(key, next);
@@ -208,6 +211,17 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
       return { topic: tp.topic, partition: tp.partition, records, highWatermark: String(high) };
     }
     return null;
+  }
+
+  /**
+   * Records for a batch of a partition `behind` records from its end: `maxBatch`, or while more than
+   * two batches are waiting (a restart's backlog, a burst), up to BACKLOG_BATCH_FACTOR times as many.
+   * A batch's own work — a list per user, an item delta per item, a commit — is shared by its events:
+   * the bench's embedded pipeline ran 13–20 % faster in 198 batches than in 762, and a push at 2,000
+   * events/s, near the end, kept its small ones (a fixed 2,000 made its p99 2–3 times worse).
+   */
+  private batchFor(behind: number): number {
+    return behind > 2 * this.maxBatch ? Math.min(behind, BACKLOG_BATCH_FACTOR * this.maxBatch) : this.maxBatch;
   }
 
   /**

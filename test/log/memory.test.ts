@@ -78,6 +78,38 @@ describe('MemoryLog', () => {
     expect(batch.highWatermark).toBe('1');
   });
 
+  it('hands a partition far behind its end batches of up to four times maxBatch, and maxBatch near it', async () => {
+    const log = open({ partitions: 1, maxBatch: 100 });
+    const produce = (from: number, count: number) =>
+      log.produce(Array.from({ length: count }, (_, i) => ({ topic: 't', key: 'k', value: Buffer.from(`v${from + i}`) })));
+    await produce(0, 1_000);
+    const sizes: number[] = [];
+    let seen = 0;
+    const caughtUp = deferred();
+    const consumer = log.consumer({ groupId: 'g', topics: ['t'] });
+    await consumer.run(async (batch) => {
+      sizes.push(batch.records.length);
+      seen += batch.records.length;
+      if (seen === 1_000 || seen === 1_150) caughtUp.resolve();
+    });
+    await caughtUp.promise;
+    // 1,000 and 600 behind: 400; then 200 (not more than two batches): 100 at a time
+    expect(sizes).toEqual([400, 400, 100, 100]);
+    sizes.length = 0;
+    const again = deferred();
+    await consumer.stop();
+    const second = log.consumer({ groupId: 'g', topics: ['t'] });
+    await produce(1_000, 150);
+    await second.run(async (batch) => {
+      sizes.push(batch.records.length);
+      seen += batch.records.length;
+      if (seen === 1_150) again.resolve();
+    });
+    await again.promise;
+    expect(sizes).toEqual([100, 50]);
+    await second.stop();
+  });
+
   it('starts at the end when fromBeginning is false and nothing is committed', async () => {
     const log = open({ partitions: 1 });
     await log.produce([{ topic: 't', key: null, value: Buffer.from('old') }]);
