@@ -78,7 +78,7 @@ describe('MemoryLog', () => {
     expect(batch.highWatermark).toBe('1');
   });
 
-  it('hands a partition far behind its end batches of up to four times maxBatch, and maxBatch near it', async () => {
+  it("hands a member that asks, far behind a partition's end, batches of up to four times maxBatch, and maxBatch near it", async () => {
     const log = open({ partitions: 1, maxBatch: 100 });
     const produce = (from: number, count: number) =>
       log.produce(Array.from({ length: count }, (_, i) => ({ topic: 't', key: 'k', value: Buffer.from(`v${from + i}`) })));
@@ -86,7 +86,7 @@ describe('MemoryLog', () => {
     const sizes: number[] = [];
     let seen = 0;
     const caughtUp = deferred();
-    const consumer = log.consumer({ groupId: 'g', topics: ['t'] });
+    const consumer = log.consumer({ groupId: 'g', topics: ['t'], largerBatchesBehind: true });
     await consumer.run(async (batch) => {
       sizes.push(batch.records.length);
       seen += batch.records.length;
@@ -98,7 +98,7 @@ describe('MemoryLog', () => {
     sizes.length = 0;
     const again = deferred();
     await consumer.stop();
-    const second = log.consumer({ groupId: 'g', topics: ['t'] });
+    const second = log.consumer({ groupId: 'g', topics: ['t'], largerBatchesBehind: true });
     await produce(1_000, 150);
     await second.run(async (batch) => {
       sizes.push(batch.records.length);
@@ -108,6 +108,17 @@ describe('MemoryLog', () => {
     await again.promise;
     expect(sizes).toEqual([100, 50]);
     await second.stop();
+    // a member that does not ask keeps maxBatch
+    const plain = log.consumer({ groupId: 'other', topics: ['t'] });
+    const plainSizes: number[] = [];
+    const plainDone = deferred();
+    await plain.run(async (batch) => {
+      plainSizes.push(batch.records.length);
+      if (plainSizes.reduce((a, b) => a + b, 0) === 1_150) plainDone.resolve();
+    });
+    await plainDone.promise;
+    expect(plainSizes.every((n) => n <= 100)).toBe(true);
+    await plain.stop();
   });
 
   it('starts at the end when fromBeginning is false and nothing is committed', async () => {
