@@ -24,19 +24,28 @@ function sizeOf(d: ItemDelta): number {
   return size + 17 * d.pairs.peers.length + 28 * d.follows.length + 20 * (d.unpairs.length + d.unfollows.length);
 }
 
-/**
- * A group's first size: its deltas, and its table at ~16 bytes an id for an eighth of its named
- * peers; twice that for version 2, which writes every id out and a pair's count and user as f64s.
- */
-function sizeOfGroup(group: readonly ItemDelta[], format: DeltaFormat): number {
+/** A version-2 group's size: its deltas with every id written out and a pair's count and user as f64s. */
+function sizeOfVersion2Group(group: readonly ItemDelta[]): number {
   let size = 10;
   for (const d of group) size += sizeOf(d) + 2 * d.pairs.peers.length;
-  return format === VERSION ? size : 2 * size;
+  return 2 * size;
 }
 
 /** One record for each group of deltas (a partition's share of a batch), in order, in `format`. */
 export function encodeDeltaGroups(groups: ReadonlyArray<readonly ItemDelta[]>, format: DeltaFormat = VERSION): Buffer[] {
-  return writeRecords(groups, (group) => sizeOfGroup(group, format), format === VERSION ? writeGroup : writeVersion2Group);
+  if (format !== VERSION) return writeRecords(groups, sizeOfVersion2Group, writeVersion2Group);
+  // the id tables first, so the buffer is sized for them: guessed, nearly every record outgrew it and
+  // was copied into one twice as large (~1 GB of buffers over a million events, half of them garbage)
+  const tabled = groups.map((group) => ({ group, table: idTable(group) }));
+  return writeRecords(tabled, sizeOfTabled, (w, { group, table }) => writeGroup(w, group, table));
+}
+
+/** A group's size with its id table known: its deltas, and each id as `str` makes room for it. */
+function sizeOfTabled({ group, table }: { group: readonly ItemDelta[]; table: IdTable }): number {
+  let size = 10;
+  for (const d of group) size += sizeOf(d);
+  for (const id of table.ids) size += 4 + 3 * id.length;
+  return size;
 }
 
 /** The record of one group of deltas. */
@@ -44,10 +53,9 @@ export function encodeDeltas(deltas: readonly ItemDelta[], format: DeltaFormat =
   return encodeDeltaGroups([deltas], format)[0];
 }
 
-function writeGroup(w: Writer, group: readonly ItemDelta[]): void {
+function writeGroup(w: Writer, group: readonly ItemDelta[], { ids, named }: IdTable): void {
   w.u8(MAGIC);
   w.u8(VERSION);
-  const { ids, named } = idTable(group);
   w.u32(ids.length);
   for (const id of ids) w.str(id);
   w.u32(group.length);
@@ -71,7 +79,12 @@ function writeVersion2Group(w: Writer, group: readonly ItemDelta[]): void {
  * Every id a group names, each once in order of first appearance, and the place in that table of
  * each id named, in the order write() names them (one map lookup per id named).
  */
-function idTable(group: readonly ItemDelta[]): { ids: string[]; named: Int32Array } {
+interface IdTable {
+  ids: string[];
+  named: Int32Array;
+}
+
+function idTable(group: readonly ItemDelta[]): IdTable {
   const places = new Map<string, number>();
   const ids: string[] = [];
   let count = 0;
