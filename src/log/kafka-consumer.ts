@@ -103,19 +103,18 @@ export class KafkaGroupConsumer implements GroupConsumer {
   private readonly startAt = new Map<string, TopicPartition & { offset: string }>();
   /** The member id of the group's last join (kafkajs's log lines name it). */
   private memberId = '';
+  /** The offset after the last batch handled, per partition held. */
+  private readonly handledEnd = new Map<string, number>();
   /**
-   * Where this member reads a partition it holds from, for a listener of lost records: the group's
-   * commit (or `startAt`) as it was assigned, then the end of each batch handled.
+   * The group's commits as last read, per partition, for a listener of lost records: before the first
+   * join, then as partitions are assigned (`commitsRead`: the latest read). kafkajs commits its reset
+   * position (−2) right after a refused fetch, so a read racing it can find that instead; a negative
+   * commit leaves the last one read in place.
    */
-  private readonly reading = new Map<string, Promise<bigint | null>>();
-  /**
-   * The group's commits as last read, per partition: before the first join, then as partitions are
-   * assigned. kafkajs commits its reset position (−2) right after a refused fetch, so a read racing it
-   * can find that instead; a negative commit leaves the last one read in place.
-   */
-  private readonly groupCommits = new Map<string, bigint>();
-  /** Partitions whose position kafkajs reset: where the member was to read on from (null: unknown). */
-  private readonly resets = new Map<string, Promise<bigint | null>>();
+  private readonly groupCommits = new Map<string, number>();
+  private commitsRead: Promise<void> = Promise.resolve();
+  /** Partitions whose position kafkajs reset: where the member was to read on from (null: the group's commit). */
+  private readonly resets = new Map<string, number | null>();
 
   constructor(
     kafka: Kafka,
@@ -205,7 +204,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
       this.commitTimer.unref();
     }
     // read before kafkajs joins, so a position it resets at once is known (a restart after an outage)
-    if (listener.onRecordsLost !== undefined) await this.readGroupCommits(this.topics);
+    if (listener.onRecordsLost !== undefined) {
+      this.commitsRead = this.readGroupCommits(this.topics);
+      await this.commitsRead;
+    }
     await this.startRunner();
     await joined;
     await this.listenerChain;
@@ -299,12 +301,13 @@ export class KafkaGroupConsumer implements GroupConsumer {
       const start = this.startAt.get(tpKey(tp));
       if (start !== undefined) this.consumer.seek(start);
     }
-    if (this.listener.onRecordsLost !== undefined) this.noteReading(added);
+    if (this.listener.onRecordsLost !== undefined && added.length > 0)
+      this.commitsRead = this.readGroupCommits([...new Set(added.map((tp) => tp.topic))]);
     // their new owner goes on from the group's commit; an offset of this member's would be stale
     for (const tp of revoked) {
       this.uncommitted.delete(tpKey(tp));
       this.blocked.delete(tpKey(tp));
-      this.reading.delete(tpKey(tp));
+      this.handledEnd.delete(tpKey(tp));
       this.resets.delete(tpKey(tp));
     }
     this.listenerChain = this.listenerChain.then(async () => {
@@ -322,33 +325,26 @@ export class KafkaGroupConsumer implements GroupConsumer {
   offsetReset(reset: OffsetReset): void {
     if (reset.groupId !== this.options.groupId || reset.memberId !== this.memberId || !this.owns(reset)) return;
     const key = tpKey(reset);
-    this.resets.set(key, this.reading.get(key) ?? Promise.resolve(null));
+    const start = this.startAt.get(key);
+    this.resets.set(key, this.handledEnd.get(key) ?? (start === undefined ? null : Number(start.offset)));
   }
 
   /** Tells the listener of records deleted between where the member was to read and `batch`'s first. */
   private async noteReset(topic: string, partition: number, first: string): Promise<void> {
     const key = tpKey({ topic, partition });
-    const from = await this.resets.get(key);
+    let from = this.resets.get(key) ?? null;
     this.resets.delete(key);
-    if (from === null || from === undefined || BigInt(first) <= from) return;
-    const lost = { topic, partition, records: Number(BigInt(first) - from), resumedAt: first };
+    if (from === null) {
+      await this.commitsRead;
+      from = this.groupCommits.get(key) ?? null;
+    }
+    if (from === null || Number(first) <= from) return;
+    const lost = { topic, partition, records: Number(first) - from, resumedAt: first };
     this.logger.warn(
       { topic, partition, groupId: this.options.groupId, records: lost.records, readingFrom: first },
       recordsLostMessage(lost, this.options.groupId, KAFKA_RETENTION_FIX),
     );
     this.listener.onRecordsLost?.(lost);
-  }
-
-  /** Where the member reads `added` from: `startAt`, else the group's commit. */
-  private noteReading(added: TopicPartition[]): void {
-    if (added.length === 0) return;
-    const read = this.readGroupCommits([...new Set(added.map((tp) => tp.topic))]);
-    for (const tp of added) {
-      const key = tpKey(tp);
-      const start = this.startAt.get(key);
-      const from = start !== undefined ? Promise.resolve(BigInt(start.offset)) : read.then(() => this.groupCommits.get(key) ?? null);
-      this.reading.set(key, from);
-    }
   }
 
   /** Reads the group's commits on `topics` into groupCommits (negative ones, and failures, change nothing). */
@@ -357,7 +353,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
       await this.ready();
       for (const { topic, partitions } of await this.admin.fetchOffsets({ groupId: this.options.groupId, topics })) {
         for (const { partition, offset } of partitions) {
-          if (Number(offset) >= 0) this.groupCommits.set(tpKey({ topic, partition }), BigInt(offset));
+          if (Number(offset) >= 0) this.groupCommits.set(tpKey({ topic, partition }), Number(offset));
         }
       }
     } catch (err) {
@@ -400,7 +396,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.startAt.delete(tpKey(batch));
     resolveOffset(last);
     const next = { topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) };
-    this.reading.set(tpKey(batch), Promise.resolve(BigInt(next.offset)));
+    this.handledEnd.set(tpKey(batch), Number(last) + 1);
     const caughtUp = BigInt(next.offset) >= BigInt(batch.highWatermark);
     this.sendCommit = (offsets) => commitOffsetsIfNecessary(byTopic(offsets));
     if (applied) this.whenDurable(applied.durable, next, caughtUp);
