@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { MemoryLog } from '../../src/log/memory.js';
 import { postEvents, startTestApp, tempDir, waitFor } from '../helpers/app.js';
+import { clickEncoder } from '../helpers/click-encoder.js';
 import { readTopic } from '../helpers/topics.js';
 
 const DAY = 86_400_000;
-const clickSchema = readFileSync(new URL('../../schemas/ClickEvent.avsc', import.meta.url), 'utf8');
 
 const apps: RunningApp[] = [];
 afterEach(async () => {
@@ -23,12 +21,6 @@ async function start(env: Record<string, string>, options: Parameters<typeof sta
     (r) => r.ready && r.partitions?.length === 8,
   );
   return app;
-}
-
-async function clickEncoder(app: RunningApp): Promise<(event: Record<string, unknown>) => Promise<Buffer>> {
-  const registry = new SchemaRegistry({ host: app.registryUrl });
-  const { id } = await registry.register({ type: SchemaType.AVRO, schema: clickSchema }, { subject: 'clickstream-value' });
-  return (event) => registry.encode(id, { type: 'view', recommendationId: null, sessionId: null, price: null, ...event });
 }
 
 describe('event times ahead of the wall clock (embedded log)', () => {

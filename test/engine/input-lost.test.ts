@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { describe, expect, it } from 'vitest';
 import { MemoryLog } from '../../src/log/memory.js';
 import { postEvents, startTestApp, tempDir, waitFor } from '../helpers/app.js';
+import { clickEncoder } from '../helpers/click-encoder.js';
 import { ReadApi } from '../helpers/read-api.js';
-
-const clickSchema = readFileSync(new URL('../../schemas/ClickEvent.avsc', import.meta.url), 'utf8');
 
 /** 4 KiB per partition: what arrives while the engine is away outruns its group. */
 const smallLog = (dataDir: string): MemoryLog => new MemoryLog({ partitions: 4, dataDir, retention: { bytes: 4096, ms: null } });
@@ -25,22 +22,12 @@ describe('input the log deleted before the engine read it', () => {
     await postEvents(first, clicks);
     await new ReadApi(first, '').whenApplied(20);
     // records a website writes while the engine is down, in the schema the engine registered
-    const registry = new SchemaRegistry({ host: first.registryUrl });
-    const { id } = await registry.register({ type: SchemaType.AVRO, schema: clickSchema }, { subject: 'clickstream-value' });
+    const encode = await clickEncoder(first);
     const later = await Promise.all(
       Array.from({ length: 400 }, async (_, i) => {
         const userId = `away-${i % 31}`;
-        const event = {
-          eventId: `away-${i}`,
-          userId,
-          timestamp: base + 1_000 + i,
-          type: 'view',
-          itemId: `sku-${i % 9}`,
-          recommendationId: null,
-          sessionId: null,
-          price: null,
-        };
-        return { topic: 'clickstream', key: userId, value: await registry.encode(id, event) };
+        const event = { eventId: `away-${i}`, userId, timestamp: base + 1_000 + i, itemId: `sku-${i % 9}` };
+        return { topic: 'clickstream', key: userId, value: await encode(event) };
       }),
     );
     await first.stop();

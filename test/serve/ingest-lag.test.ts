@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { startTestApp, waitFor } from '../helpers/app.js';
+import { clickEncoder } from '../helpers/click-encoder.js';
 
-const clickSchema = readFileSync(new URL('../../schemas/ClickEvent.avsc', import.meta.url), 'utf8');
 const base = Date.now() - 3_600_000;
 const views = (from: number, n: number) =>
   Array.from({ length: n }, (_, k) => ({
@@ -40,15 +38,8 @@ describe('the collector under a backlog', () => {
     // 60,000 events written straight to the input topic, as a website's producer on Kafka would: seconds
     // of learning, far beyond 50 waiting (through the collector, a machine may learn them as fast as
     // it takes them in)
-    const registry = new SchemaRegistry({ host: running.registryUrl });
-    const { id } = await registry.register({ type: SchemaType.AVRO, schema: clickSchema }, { subject: 'clickstream-value' });
-    const backlog = await Promise.all(
-      views(0, 60_000).map(async (e) => ({
-        topic: 'clickstream',
-        key: e.userId,
-        value: await registry.encode(id, { ...e, recommendationId: null, sessionId: null, price: null }),
-      })),
-    );
+    const encode = await clickEncoder(running);
+    const backlog = await Promise.all(views(0, 60_000).map(async (e) => ({ topic: 'clickstream', key: e.userId, value: await encode(e) })));
     await running.log.produce(backlog);
     next = 60_000;
     const refused = await waitFor(
