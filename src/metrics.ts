@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DEAD_LETTER_REASONS } from './events/reasons.js';
 import { CLICK_TYPES } from './events/types.js';
+import type { RecordsLost } from './log/types.js';
 
 /** Buckets from 1 ms to 30 s, for both processing and event-time → push latency. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -245,6 +246,11 @@ export class Metrics {
       for (const type of types) for (const outcome of ['applied', 'duplicate']) this.eventsTotal.inc({ topic, type, outcome }, 0);
       this.eventsTotal.inc({ topic, type: 'unknown', outcome: 'invalid' }, 0);
     }
+  }
+
+  /** Counts what the log's retention deleted before this process's group read it (AssignmentListener.onRecordsLost). */
+  countInputLost(lost: RecordsLost): void {
+    this.inputLostTotal.inc({ topic: lost.topic }, lost.records);
   }
 
   /** Makes recstream_ready follow the probe on every scrape, e.g. `() => engine.readiness().ready`. */

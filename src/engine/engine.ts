@@ -241,7 +241,7 @@ export class Engine implements EngineApi {
         },
         onRebalancing: () => lists.rebalancing(),
         onJoined: () => void lists.joined(this.holdsEveryInput()),
-        onRecordsLost: (lost) => this.metrics.inputLostTotal.inc({ topic: lost.topic }, lost.records),
+        onRecordsLost: (lost) => this.metrics.countInputLost(lost),
       }),
       lists.start(),
       this.itemOwner.start((err) => this.restoreFailed(err)),

@@ -114,7 +114,7 @@ export class ItemOwner {
     return this.consumer.run((batch) => this.handle(batch), {
       onAssigned: (partitions) => this.restore(partitions).catch(onRestoreFailed),
       onRevoked: (partitions) => this.release(partitions),
-      onRecordsLost: (lost) => this.metrics.inputLostTotal.inc({ topic: lost.topic }, lost.records),
+      onRecordsLost: (lost) => this.metrics.countInputLost(lost),
     });
   }
 
