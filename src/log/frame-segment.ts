@@ -107,7 +107,8 @@ export class FrameSegment implements Segment {
   /**
    * Calls `visit` for each whole frame from `from` on (the frame starts at `at` in `buf`, at
    * `position` in the segment) until it answers false or `maxBytes` of frames were visited; returns
-   * the position of the first frame not visited (after the last whole frame when all were).
+   * the position of the first frame not visited (after the last whole frame when all were). `buf` is
+   * good only during the visit (see SegmentBytes.read).
    */
   forEachFrame(
     visit: (buf: Buffer, at: number, length: number, position: number) => boolean | undefined,
