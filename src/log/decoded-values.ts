@@ -4,12 +4,11 @@
  * that far behind decodes their bytes like any other reader. Never persisted. (A consumer group that
  * handled a record drops its value sooner, see MemoryConsumer.)
  */
+import { RecordWindow } from './record-window.js';
 import type { LogRecord } from './types.js';
 
 export class DecodedValues {
-  private records: LogRecord[] = [];
-  private head = 0;
-  private bytes = 0;
+  private readonly window = new RecordWindow();
 
   constructor(
     private readonly maxRecords: number,
@@ -18,19 +17,8 @@ export class DecodedValues {
 
   /** Takes note of the records that carry a decoded value, dropping the oldest values past the bounds. */
   push(records: readonly LogRecord[]): void {
-    for (const r of records) {
-      if (r.decoded === undefined) continue;
-      this.records.push(r);
-      this.bytes += r.value?.length ?? 0;
-    }
-    while (this.records.length - this.head > 0 && (this.records.length - this.head > this.maxRecords || this.bytes > this.maxBytes)) {
-      const r = this.records[this.head++];
-      this.bytes -= r.value?.length ?? 0;
-      r.decoded = undefined;
-    }
-    if (this.head > 1024 && this.head * 2 > this.records.length) {
-      this.records = this.records.slice(this.head);
-      this.head = 0;
-    }
+    const window = this.window;
+    for (const r of records) if (r.decoded !== undefined) window.push(r, r.value?.length ?? 0);
+    while (window.held > 0 && (window.held > this.maxRecords || window.weight > this.maxBytes)) window.dropOldest().decoded = undefined;
   }
 }

@@ -3,6 +3,7 @@
  * Holds a contiguous run of offsets ending at the partition's high watermark, bounded by a record
  * count and by the bytes of their frames.
  */
+import { RecordWindow } from './record-window.js';
 import type { LogRecord } from './types.js';
 
 /**
@@ -25,10 +26,8 @@ function ownCopies(records: readonly LogRecord[]): LogRecord[] {
 }
 
 export class RecentRecords {
-  private records: LogRecord[] = [];
-  private sizes: number[] = [];
-  private head = 0;
-  private bytes = 0;
+  /** Weighed by their frames' sizes. */
+  private readonly window = new RecordWindow();
   /** Offset of the oldest record held (the high watermark when none is). */
   start: number;
 
@@ -41,7 +40,7 @@ export class RecentRecords {
   }
 
   get held(): number {
-    return this.records.length - this.head;
+    return this.window.held;
   }
 
   /**
@@ -58,49 +57,31 @@ export class RecentRecords {
     if (fit < n) {
       // everything held before, and the appended records older than the fitting ones, goes
       this.start = Number(appended[n - 1].offset) + 1 - fit;
-      this.records = [];
-      this.sizes = [];
-      this.head = 0;
-      this.bytes = 0;
+      this.window.clear();
       appended = appended.slice(n - fit);
       sizes = sizes.slice(n - fit);
     }
     const records = viewsOfFrames ? appended : ownCopies(appended);
-    for (let i = 0; i < records.length; i++) {
-      this.records.push(records[i]);
-      this.sizes.push(sizes[i]);
-      this.bytes += sizes[i];
-    }
-    while (this.held > 0 && (this.held > this.maxRecords || this.bytes > this.maxBytes)) this.dropOne();
-    this.pack();
+    const window = this.window;
+    for (let i = 0; i < records.length; i++) window.push(records[i], sizes[i]);
+    while (window.held > 0 && (window.held > this.maxRecords || window.weight > this.maxBytes)) this.dropOne();
     return records;
   }
 
   /** Forgets records below `offset` (retention or compaction reached them). */
   dropBelow(offset: number): void {
     while (this.held > 0 && this.start < offset) this.dropOne();
-    this.pack();
   }
 
   /** Up to `max` records from `from` (≥ start) until `stop`. */
   slice(from: number, stop: number, max: number): LogRecord[] {
-    const first = this.head + (from - this.start);
-    const last = this.head + Math.min(stop - this.start, from - this.start + max, this.held);
-    return first < last ? this.records.slice(first, last) : [];
+    const first = from - this.start;
+    const last = Math.min(stop - this.start, from - this.start + max, this.held);
+    return first < last ? this.window.slice(first, last) : [];
   }
 
   private dropOne(): void {
-    this.bytes -= this.sizes[this.head];
-    this.head++;
+    this.window.dropOldest();
     this.start++;
-  }
-
-  /** Gives back the array room of dropped records once they are the larger part. */
-  private pack(): void {
-    if (this.head > 1024 && this.head * 2 > this.records.length) {
-      this.records = this.records.slice(this.head);
-      this.sizes = this.sizes.slice(this.head);
-      this.head = 0;
-    }
   }
 }

@@ -79,4 +79,19 @@ describe('the newest records a partition keeps decoded', () => {
     // 8,192 slabs would be 64 MiB; the records themselves, objects included, well under 8 MiB.
     expect(held).toBeLessThan(8 * 1024 * 1024);
   });
+
+  it('hold no more than their bound of large records: the records they let go of are let go of at once', async () => {
+    const log = open({ partitions: 1, dataDir: tempDir(), retention: { bytes: null, ms: null } });
+    const before = retainedBytes();
+    // as a batch's item deltas for one partition: a record of ~100 KB a produce, carrying its decoded value
+    for (let i = 0; i < 1100; i++) {
+      await log.produce([{ topic: 't', key: `items-${i}`, value: Buffer.alloc(100_000, i), decoded: { batch: i } }]);
+    }
+    const held = retainedBytes() - before;
+    const newest = await readAll(log, { topic: 't', partition: 0 }, '1099');
+    expect(newest[0].value?.[0]).toBe(1099 % 256);
+    // a partition keeps 8 MiB of recent records (and of decoded values, the same records): ~84 of
+    // these. Slots of dropped records that still referred to them held up to 1,024 more, ~100 MB.
+    expect(held).toBeLessThan(20 * 1024 * 1024);
+  });
 });
