@@ -214,7 +214,13 @@ export class Engine implements EngineApi {
       this.logger.info({ erasures: this.erasures.size, refusedAhead: this.refused.size }, 'changelog loaded');
     }
 
-    this.consumer = this.log.consumer({ groupId: this.config.groupId, topics: this.inputTopics, fromBeginning: true });
+    // a backlog in larger batches: each costs a list per user, an item delta per item and a commit
+    this.consumer = this.log.consumer({
+      groupId: this.config.groupId,
+      topics: this.inputTopics,
+      fromBeginning: true,
+      largerBatchesBehind: true,
+    });
     // Every process follows the recommendations topic so a storefront connected anywhere gets
     // the lists of users whose partitions another process owns.
     const lists = new ListFollower(

@@ -52,7 +52,7 @@ export interface MemoryLogOptions {
   retentionCheckMs?: number;
   /** Compacted topics: how long a tombstone stays after its append. Default 24 h (Kafka's delete.retention.ms). */
   tombstoneRetentionMs?: number;
-  /** Most records handed to a batch handler at once. Default 500. */
+  /** Most records handed to a batch handler at once (four times as many far behind a partition's end, for a member that asks: MemoryConsumer.batchFor). Default 500. */
   maxBatch?: number;
   logger?: LogSink;
 }

@@ -67,6 +67,12 @@ export interface ConsumerOptions {
    * starts at the end otherwise, wherever the end is once it has joined).
    */
   startAt?: Array<TopicPartition & { offset: string }>;
+  /**
+   * Embedded log: while a partition is more than two batches behind its end, its batches hold up to
+   * four times as many records (a backlog's per-batch work shared by more records). Off, every batch
+   * holds at most the log's `maxBatch`. Kafka: a batch is what one fetch brought either way.
+   */
+  largerBatchesBehind?: boolean;
 }
 
 export interface AssignmentListener {

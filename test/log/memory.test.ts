@@ -78,6 +78,49 @@ describe('MemoryLog', () => {
     expect(batch.highWatermark).toBe('1');
   });
 
+  it("hands a member that asks, far behind a partition's end, batches of up to four times maxBatch, and maxBatch near it", async () => {
+    const log = open({ partitions: 1, maxBatch: 100 });
+    const produce = (from: number, count: number) =>
+      log.produce(Array.from({ length: count }, (_, i) => ({ topic: 't', key: 'k', value: Buffer.from(`v${from + i}`) })));
+    await produce(0, 1_000);
+    const sizes: number[] = [];
+    let seen = 0;
+    const caughtUp = deferred();
+    const consumer = log.consumer({ groupId: 'g', topics: ['t'], largerBatchesBehind: true });
+    await consumer.run(async (batch) => {
+      sizes.push(batch.records.length);
+      seen += batch.records.length;
+      if (seen === 1_000 || seen === 1_150) caughtUp.resolve();
+    });
+    await caughtUp.promise;
+    // 1,000 and 600 behind: 400; then 200 (not more than two batches): 100 at a time
+    expect(sizes).toEqual([400, 400, 100, 100]);
+    sizes.length = 0;
+    const again = deferred();
+    await consumer.stop();
+    const second = log.consumer({ groupId: 'g', topics: ['t'], largerBatchesBehind: true });
+    await produce(1_000, 150);
+    await second.run(async (batch) => {
+      sizes.push(batch.records.length);
+      seen += batch.records.length;
+      if (seen === 1_150) again.resolve();
+    });
+    await again.promise;
+    expect(sizes).toEqual([100, 50]);
+    await second.stop();
+    // a member that does not ask keeps maxBatch
+    const plain = log.consumer({ groupId: 'other', topics: ['t'] });
+    const plainSizes: number[] = [];
+    const plainDone = deferred();
+    await plain.run(async (batch) => {
+      plainSizes.push(batch.records.length);
+      if (plainSizes.reduce((a, b) => a + b, 0) === 1_150) plainDone.resolve();
+    });
+    await plainDone.promise;
+    expect(plainSizes.every((n) => n <= 100)).toBe(true);
+    await plain.stop();
+  });
+
   it('starts at the end when fromBeginning is false and nothing is committed', async () => {
     const log = open({ partitions: 1 });
     await log.produce([{ topic: 't', key: null, value: Buffer.from('old') }]);
