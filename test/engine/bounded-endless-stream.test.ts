@@ -25,10 +25,10 @@ const STEP = 100_000;
 const WARM_UP = 500_000;
 /**
  * RSS may grow by a quarter after warm-up. Measured on 2 shared cores: with the state caps holding,
- * 751 → 862 MiB (1.15×) from 500,000 to 1,000,000 events, the model's counters still filling (its
- * own estimate 49 → 53 MiB) and V8 keeping the old space it grew to; the heap after a full collection
- * grows 6% in a harness (325 → 347 MiB from 400,000 to 900,000). With latest lists kept for 200,000
- * users instead, 1,009 → 1,314 MiB (1.30×), and on to about 1.6 GB at their cap.
+ * 563 → 578 MiB (1.03×) from 500,000 to 1,000,000 events (CI, 5c6fa7e), the model's counters still
+ * filling (its own estimate 13.7 → 14.8 MiB). Earlier: 751 → 862 MiB (1.15×), while a partition's
+ * recent records held up to 1,024 dropped ones (f05b107); and with latest lists kept for 200,000 users
+ * instead of their cap, 1,009 → 1,314 MiB (1.30×), and on to about 1.6 GB.
  */
 const RSS_GROWTH = 1.25;
 const USERS = 200_000;
