@@ -22,8 +22,12 @@ export class RecordWindow {
   private records: LogRecord[] = [];
   private weights: number[] = [];
   private head = 0;
+  private total = 0;
+
   /** The held records' weights summed. */
-  weight = 0;
+  get weight(): number {
+    return this.total;
+  }
 
   get held(): number {
     return this.records.length - this.head;
@@ -32,7 +36,7 @@ export class RecordWindow {
   push(record: LogRecord, weight: number): void {
     this.records.push(record);
     this.weights.push(weight);
-    this.weight += weight;
+    this.total += weight;
   }
 
   /**
@@ -43,7 +47,7 @@ export class RecordWindow {
   dropOldest(): LogRecord {
     const record = this.records[this.head];
     this.records[this.head] = DROPPED;
-    this.weight -= this.weights[this.head];
+    this.total -= this.weights[this.head];
     this.head++;
     if (this.head > DROPPED_SLOTS_KEPT && this.head * 2 > this.records.length) {
       this.records = this.records.slice(this.head);
@@ -62,6 +66,6 @@ export class RecordWindow {
     this.records = [];
     this.weights = [];
     this.head = 0;
-    this.weight = 0;
+    this.total = 0;
   }
 }
