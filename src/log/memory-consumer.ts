@@ -27,6 +27,9 @@ export interface PartitionSource {
   watch(topics: readonly string[], signal: Signal): () => void;
 }
 
+/** Batches handed over one after the other within one turn of the event loop, until they have taken this long. */
+const HANDOVER_SLICE_MS = 4;
+
 let memberSeq = 0;
 
 interface DeletedUnread {
@@ -169,10 +172,12 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
   }
 
   private async loop(): Promise<void> {
+    let turnStarted = performance.now();
     while (!this.stopped) {
       const batch = this.paused ? null : this.nextBatch();
       if (!batch) {
         await this.signal.wait();
+        turnStarted = performance.now();
         continue;
       }
       const work = this.process(batch);
@@ -181,10 +186,13 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
       this.busy = null;
       if (ok) this.backoff.reset();
       else await this.backoff.sleep();
-      // Batch after batch would otherwise follow as microtasks: a consumer with a backlog would hold
-      // the event loop (sockets, timers, the other consumers' turns) until it caught up, where a
-      // Kafka consumer does I/O between fetches.
+      // Small batches of several partitions (one request's events spread over them) go one after the
+      // other, as a Kafka consumer hands over the partitions of one fetch; once they have taken a
+      // slice, the next waits a turn of the event loop: a consumer with a backlog would otherwise hold
+      // the event loop (sockets, timers, the other consumers' turns) until it caught up.
+      if (ok && performance.now() - turnStarted < HANDOVER_SLICE_MS) continue;
       await nextTurn();
+      turnStarted = performance.now();
     }
   }
 

@@ -121,6 +121,42 @@ describe('MemoryLog', () => {
     await plain.stop();
   });
 
+  it('hands over small batches of several partitions within one turn of the event loop, and waits a turn after a slice of work', async () => {
+    const log = open({ partitions: 4 });
+    const events: string[] = [];
+    let batchMs = 0;
+    let expected = 4;
+    let done = deferred();
+    const consumer = log.consumer({ groupId: 'g', topics: ['t'] });
+    await consumer.run(async (batch) => {
+      // a mark for the next turn of the event loop, set by the first batch of each produce
+      if (events.length === 0) setImmediate(() => events.push('turn'));
+      const until = performance.now() + batchMs;
+      while (performance.now() < until) {
+        // a batch that takes batchMs of work
+      }
+      events.push(`batch ${batch.partition}`);
+      if (--expected === 0) setImmediate(() => done.resolve());
+    });
+    const oneEach = (): Promise<void> =>
+      log.produce([0, 1, 2, 3].map((partition) => ({ topic: 't', partition, key: null, value: Buffer.from(`p${partition}`) })));
+    await oneEach();
+    await done.promise;
+    // one produce's records in four partitions: four batches before the event loop turns
+    expect(events.slice(0, 4).every((e) => e.startsWith('batch'))).toBe(true);
+    expect(events[4]).toBe('turn');
+
+    events.length = 0;
+    batchMs = 5;
+    expected = 4;
+    done = deferred();
+    await oneEach();
+    await done.promise;
+    // batches of 5 ms each: the event loop turns after every one
+    expect(events.slice(0, 3)).toEqual([expect.stringMatching(/^batch/), 'turn', expect.stringMatching(/^batch/)]);
+    await consumer.stop();
+  });
+
   it('starts at the end when fromBeginning is false and nothing is committed', async () => {
     const log = open({ partitions: 1 });
     await log.produce([{ topic: 't', key: null, value: Buffer.from('old') }]);
