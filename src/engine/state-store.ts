@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { tpKey } from '../log/topic-partition.js';
 import type { EventLog, Headers, LogRecord, OutgoingRecord, TopicPartition } from '../log/types.js';
 import { inSlices } from '../slices.js';
@@ -10,6 +11,9 @@ import { StateRecordUnreadable } from './errors.js';
  * record of neither is refused.
  */
 export const CHECKPOINT_KEY = '\u0000checkpoint';
+
+/** Bytes of values per produce of a sliced write (the embedded log copies a produce's records in one go). */
+const PIECE_BYTES = 1 << 20;
 
 /** A key's record (null: a tombstone), in the partition named or else the key's (Kafka's murmur2). */
 export type StoreEntry<R> = [key: string, value: R | null, partition?: number];
@@ -124,8 +128,9 @@ export class ChangelogStore<R, C, W extends R = R> {
    * Writes `entries` (null: the key's state is gone, a tombstone) and one checkpoint per partition
    * after them; returns the bytes written. `entries` is iterated as the records are made: an iterator
    * that builds each value when asked spreads that work over the write. With `sliceMs`, the write
-   * lets other work run whenever it has made records that long, so a large commit is not one stall of
-   * the event loop; the caller keeps what it stores from changing until the write returns. Each
+   * starts on the next turn of the event loop, lets other work run whenever it has made records that
+   * long and produces them a piece at a time, so a large commit is not one stall of the event loop;
+   * the caller keeps what it stores from changing until the write returns. Each
    * record of a partition named in `commits` carries its position (entries must then name their
    * partition): a crash before the checkpoints land leaves records a restore reports as ahead.
    * Nothing is produced before `after` resolves (what must be durable before the records are).
@@ -142,6 +147,10 @@ export class ChangelogStore<R, C, W extends R = R> {
     // frozen: every record of the partition shares the one object (the log keeps it, not a copy)
     for (const c of commits) headers.set(c.partition, Object.freeze({ ...c.headers, [POSITION_HEADER]: positionText(c.position) }));
     const out: OutgoingRecord[] = [];
+    const sliced = sliceMs !== Number.POSITIVE_INFINITY;
+    // asked for at the end of a batch: that batch's pushes (and the other consumers' batches of this
+    // turn) go first
+    if (sliced) await nextTurn();
     await inSlices(entries, sliceMs, (group) => this.entryRecords(group, headers, out));
     for (const c of commits) {
       out.push({
@@ -154,8 +163,32 @@ export class ChangelogStore<R, C, W extends R = R> {
     }
     if (out.length === 0) return 0;
     await after;
-    await this.log.produce(out);
-    return out.reduce((n, r) => n + (r.value?.length ?? 0), 0);
+    return this.produceInPieces(out, sliced);
+  }
+
+  /**
+   * Produces `out` in order; when `sliced`, in pieces of at most PIECE_BYTES of values (or one larger
+   * record) with a turn of the event loop between them (a commit's records are megabytes). The
+   * checkpoints, last, land after every record they cover. Returns the bytes written.
+   */
+  private async produceInPieces(out: OutgoingRecord[], sliced: boolean): Promise<number> {
+    const limit = sliced ? PIECE_BYTES : Number.POSITIVE_INFINITY;
+    let written = 0;
+    let start = 0;
+    let pieceBytes = 0;
+    for (let i = 0; i < out.length; i++) {
+      const bytes = out[i].value?.length ?? 0;
+      if (i > start && pieceBytes + bytes > limit) {
+        await this.log.produce(out.slice(start, i));
+        await nextTurn();
+        start = i;
+        pieceBytes = 0;
+      }
+      pieceBytes += bytes;
+      written += bytes;
+    }
+    await this.log.produce(start === 0 ? out : out.slice(start));
+    return written;
   }
 
   private entryRecords(entries: ReadonlyArray<StoreEntry<W>>, headers: ReadonlyMap<number, Headers>, out: OutgoingRecord[]): void {

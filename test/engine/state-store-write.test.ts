@@ -21,7 +21,7 @@ function otherWorkEachTurn(events: string[]): () => void {
 }
 
 describe('a state store write', () => {
-  it('makes each value when its turn comes, lets other work run between slices, and ends with the checkpoint', async () => {
+  it('makes each value when its turn comes, from the next turn of the event loop on, lets other work run between slices, and ends with the checkpoint', async () => {
     const log = new MemoryLog({ partitions: 1 });
     try {
       const store = new ChangelogStore<{ n: number }, { upTo: number }>(log, 'state', 'test/1', 0);
@@ -36,9 +36,11 @@ describe('a state store write', () => {
       // a slice of 0 ms: the write lets other work run after every look at the clock
       const bytes = await store.write(entries(), [{ partition: 0, checkpoint: { upTo: 100 }, position: { 'input/0': '100' } }], 0, 0);
       stopOtherWork();
-      const firstOther = events.indexOf('other work');
-      expect(firstOther).toBeGreaterThan(0);
-      expect(events.indexOf('made 99')).toBeGreaterThan(firstOther);
+      // asked for at the end of a batch, the write leaves the rest of that turn to it
+      expect(events[0]).toBe('other work');
+      const otherAfterFirst = events.indexOf('other work', events.indexOf('made 0'));
+      expect(otherAfterFirst).toBeGreaterThan(0);
+      expect(events.indexOf('made 99')).toBeGreaterThan(otherAfterFirst);
 
       const written: Array<[string, string | null]> = [];
       await log.readRange({ topic: 'state', partition: 0 }, '0', '101', (records) => {
@@ -57,6 +59,50 @@ describe('a state store write', () => {
       await pending;
       stopAgain();
       expect(madeBeforeAnyOther).toBe(100);
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('produces a sliced write a MiB at a time with turns of the event loop between, the checkpoint last; an unsliced one at once', async () => {
+    const log = new MemoryLog({ partitions: 1 });
+    try {
+      const store = new ChangelogStore<{ s: string }, { upTo: number }>(log, 'state', 'test/1', 0);
+      const tp = { topic: 'state', partition: 0 };
+      await log.ensureTopics([{ topic: 'state', partitions: 1 }]);
+      // 12 values of ~300 KB: four pieces of three
+      const entries = (): Array<StoreEntry<{ s: string }>> =>
+        Array.from({ length: 12 }, (_, n) => [`k${n}`, { s: 'x'.repeat(300_000) }, 0]);
+      const commit = [{ partition: 0, checkpoint: { upTo: 12 }, position: { 'input/0': '12' } }];
+      const seen: string[] = [];
+      let on = true;
+      const look = async (): Promise<void> => {
+        if (!on) return;
+        seen.push((await log.offsets(tp)).high);
+        setImmediate(look);
+      };
+      setImmediate(look);
+      await store.write(entries(), commit, 0, 1);
+      on = false;
+      const high = Number((await log.offsets(tp)).high);
+      expect(high).toBe(13);
+      // the log seen part written between pieces, and never a piece over 1 MiB
+      const partial = [...new Set(seen.map(Number))].filter((h) => h > 0 && h < 13);
+      expect(partial).toEqual([3, 6, 9]);
+      const keys: string[] = [];
+      await log.readRange(tp, '0', '13', (records) => {
+        for (const r of records) keys.push(r.key?.toString() ?? '');
+      });
+      expect(keys.at(-1)).toBe(CHECKPOINT_KEY);
+
+      // without slices: one produce, nothing seen in between
+      seen.length = 0;
+      on = true;
+      setImmediate(look);
+      await store.write(entries(), commit, 0);
+      on = false;
+      expect(seen.map(Number).filter((h) => h > 13 && h < 26)).toEqual([]);
+      expect((await log.offsets(tp)).high).toBe('26');
     } finally {
       await log.close();
     }
