@@ -108,8 +108,9 @@ export class ChangelogStore<R, C, W extends R = R> {
   private writtenAt = 0;
 
   /**
-   * `intervalMs`: how long after a write the next one is due (STATE_COMMIT_MS). `format` tags JSON
-   * records; with a `codec`, values are written in its form instead (checkpoints stay JSON).
+   * `intervalMs`: how often a write is due (STATE_COMMIT_MS), at the multiples of it on the wall clock
+   * shifted by `phaseMs`. `format` tags JSON records; with a `codec`, values are written in its form
+   * instead (checkpoints stay JSON).
    */
   constructor(
     private readonly log: EventLog,
@@ -117,11 +118,21 @@ export class ChangelogStore<R, C, W extends R = R> {
     private readonly format: string,
     private readonly intervalMs: number,
     private readonly codec: StoreCodec<R, W> | null = null,
+    private readonly phaseMs = 0,
   ) {}
 
-  /** True when the last write is at least the interval ago (wall clock `now`). */
+  /**
+   * True when one of the store's write times has passed since its last write (wall clock `now`). The
+   * times are fixed on the clock rather than counted from the last write, so two stores of a process
+   * given phases half an interval apart keep their writes apart however late each one starts.
+   */
   due(now: number): boolean {
-    return now - this.writtenAt >= this.intervalMs;
+    if (this.intervalMs <= 0) return true;
+    return this.period(now) > this.period(this.writtenAt);
+  }
+
+  private period(at: number): number {
+    return Math.floor((at - this.phaseMs) / this.intervalMs);
   }
 
   /**
