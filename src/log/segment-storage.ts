@@ -166,6 +166,8 @@ export class MemorySegments implements SegmentStorage {
   }
 
   rewrite(group: readonly Segment[], kept: Buffer | null, bytes: number): Segment | null {
+    // the group's frames are the log's no longer (readers may still hold views of them)
+    for (const s of group) frameSegment(s).bytes.close();
     if (kept === null) return null;
     // held at exactly their size: what the compaction dropped is given back
     const frames = kept.length === bytes ? kept : exactCopy(kept);

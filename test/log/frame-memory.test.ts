@@ -52,6 +52,22 @@ describe('the memory of an in-memory log’s frames', () => {
     // the segments wholly before offset 1,000 went: about half
     expect(frameMemory.held - heldBefore).toBeLessThan(held * 0.75);
   });
+
+  it('gives back the segments a compaction rewrote', async () => {
+    const log = open({ partitions: 1, retention: { bytes: 16 * 1024 * 1024, ms: null } });
+    await log.ensureTopics([{ topic: 'k', partitions: 1, compacted: true }]);
+    const heldBefore = frameMemory.held;
+    const value = Buffer.alloc(10_000, 3);
+    for (let n = 0; n < 20; n++) await log.produce(Array.from({ length: 50 }, (_, j) => ({ topic: 'k', key: `k${j}`, value })));
+    log.enforceRetention();
+    // 10 MB produced (in segments of 2 MiB); left: 50 keys of 10 KB in the sealed segments, and the
+    // active segment (2 MiB at most)
+    const left = frameMemory.held - heldBefore;
+    expect(left).toBeLessThan(3_000_000);
+    expect(left).toBeGreaterThan(500_000);
+    await log.close();
+    expect(frameMemory.held).toBe(heldBefore);
+  });
 });
 
 describe('a closed in-memory log', () => {
