@@ -64,15 +64,15 @@ describe('a state store write', () => {
     }
   });
 
-  it('produces a sliced write a MiB at a time with turns of the event loop between, the checkpoint last; an unsliced one at once', async () => {
+  it('produces a sliced write half a MiB at a time with turns of the event loop between, the checkpoint last; an unsliced one at once', async () => {
     const log = new MemoryLog({ partitions: 1 });
     try {
       const store = new ChangelogStore<{ s: string }, { upTo: number }>(log, 'state', 'test/1', 0);
       const tp = { topic: 'state', partition: 0 };
       await log.ensureTopics([{ topic: 'state', partitions: 1 }]);
-      // 12 values of ~300 KB: four pieces of three
+      // 12 values of ~150 KB: four pieces of three
       const entries = (): Array<StoreEntry<{ s: string }>> =>
-        Array.from({ length: 12 }, (_, n) => [`k${n}`, { s: 'x'.repeat(300_000) }, 0]);
+        Array.from({ length: 12 }, (_, n) => [`k${n}`, { s: 'x'.repeat(150_000) }, 0]);
       const commit = [{ partition: 0, checkpoint: { upTo: 12 }, position: { 'input/0': '12' } }];
       const seen: string[] = [];
       let on = true;
@@ -86,7 +86,7 @@ describe('a state store write', () => {
       on = false;
       const high = Number((await log.offsets(tp)).high);
       expect(high).toBe(13);
-      // the log seen part written between pieces, and never a piece over 1 MiB
+      // the log seen part written between pieces, and never a piece over half a MiB
       const partial = [...new Set(seen.map(Number))].filter((h) => h > 0 && h < 13);
       expect(partial).toEqual([3, 6, 9]);
       const keys: string[] = [];
