@@ -37,7 +37,8 @@ export interface RestoredItems extends RestoredPartition<ItemCheckpoint> {
  * The item side's state store: every STATE_COMMIT_MS, the items of owned item-deltas partitions that
  * changed go to `<GROUP_ID>.item-state` (keyed by item, so a record lands in its item-deltas
  * partition's number), each partition closed by a checkpoint of the delta offset its records cover.
- * Its writes are due half an interval after the user store's, so a process's two commits do not fall together.
+ * Its writes are due half an interval after the user store's, so a process's two commits do not
+ * fall together.
  */
 export class ItemStore {
   private readonly changes: ChangedKeys;
