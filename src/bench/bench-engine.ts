@@ -11,7 +11,7 @@ export interface BenchEngine {
   readonly pollMs: number;
   /** How far it has got, in one read (another process answers it with one /metrics scrape). */
   progress(): Promise<EngineProgress>;
-  /** Its recstream_event_to_push_seconds histogram and the CPU its process has used, to diff around a run. */
+  /** Its recstream_event_to_push_seconds histogram, the CPU its process has used and its full collections, to diff around a run. */
   pushSnapshot(): Promise<PushSnapshot>;
 }
 
@@ -45,8 +45,26 @@ export interface PushSnapshot {
   buckets: Buckets;
   /** process_cpu_seconds_total of the engine's process (its thread and V8's helpers); null when it has none. */
   cpuSeconds: number | null;
+  /**
+   * V8's full (mark-compact) collections in the engine's process so far, from Node's default metric
+   * nodejs_gc_duration_seconds{kind="major"}; null when the engine has no default metrics. Each one
+   * marks the whole heap, and the seconds of a push run it falls in are its worst.
+   */
+  fullCollections: number | null;
   /** performance.now() of the reader when it was taken. */
   at: number;
+}
+
+/** Full collections between two snapshots of every engine (summed); null when one has no count. */
+export function fullCollectionsBetween(before: readonly PushSnapshot[], after: readonly PushSnapshot[]): number | null {
+  let count = 0;
+  for (let i = 0; i < before.length; i++) {
+    const from = before[i]!.fullCollections;
+    const to = after[i]!.fullCollections;
+    if (from === null || to === null) return null;
+    count += to - from;
+  }
+  return count;
 }
 
 /** Cores an engine's process used between two snapshots (CPU seconds per second); null when it has no CPU figure. */
@@ -59,6 +77,8 @@ const EVENTS_TOTAL = 'recstream_events_total';
 const EVENT_TO_PUSH_BUCKET = 'recstream_event_to_push_seconds_bucket';
 const ITEM_DELTAS_TOTAL = 'recstream_item_deltas_total';
 const PROCESS_CPU = 'process_cpu_seconds_total';
+/** Node's default metric (prom-client): a histogram of collections by kind. */
+export const GC_DURATION = 'nodejs_gc_duration_seconds';
 const STATE_COMMIT_BYTES_TOTAL = 'recstream_state_commit_bytes_total';
 
 // A scrape costs the engine about 2 ms of CPU: every 50 ms is 4 % of a core, and ends a run of a few
@@ -99,7 +119,10 @@ export function scrapedEngine(url: string, authSecret: string | null): BenchEngi
       }
       let cpuSeconds: number | null = null;
       for (const { value } of series(text, PROCESS_CPU)) cpuSeconds = value;
-      return { buckets, cpuSeconds, at };
+      // the histogram's count appears once the process has had a collection of that kind
+      let fullCollections: number | null = text.includes(`# TYPE ${GC_DURATION} `) ? 0 : null;
+      for (const { labels, value } of series(text, `${GC_DURATION}_count`)) if (/(?:^|,)kind="major"/.test(labels)) fullCollections = value;
+      return { buckets, cpuSeconds, fullCollections, at };
     },
   };
 }

@@ -1,7 +1,7 @@
 import { type RunningApp, startRecstream } from '../app.js';
 import { loadConfig } from '../config.js';
 import { silentLogger } from '../logger.js';
-import { type BenchEngine, type ItemDeltaCounts, itemDeltaCounts } from './bench-engine.js';
+import { type BenchEngine, GC_DURATION, type ItemDeltaCounts, itemDeltaCounts } from './bench-engine.js';
 import type { Buckets } from './histogram.js';
 
 /** A whole recstream process inside the bench process: loopback, free port, silent logs. */
@@ -34,7 +34,12 @@ export function inProcessEngine(app: RunningApp): BenchEngine {
       itemDeltas: await itemDeltas(app),
       stateBytesWritten: (await app.engine.metrics.stateCommitBytesTotal.get()).values.reduce((sum, v) => sum + v.value, 0),
     }),
-    pushSnapshot: async () => ({ buckets: await pushHistogram(app), cpuSeconds: cpuSeconds(), at: performance.now() }),
+    pushSnapshot: async () => ({
+      buckets: await pushHistogram(app),
+      cpuSeconds: cpuSeconds(),
+      fullCollections: await fullCollections(app),
+      at: performance.now(),
+    }),
   };
 }
 
@@ -56,6 +61,18 @@ async function itemDeltas(app: RunningApp): Promise<ItemDeltaCounts> {
 function cpuSeconds(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
+}
+
+/** V8's full collections in this process so far, from the engine's nodejs_gc_duration_seconds; null without default metrics. */
+async function fullCollections(app: RunningApp): Promise<number | null> {
+  const metric = app.engine.metrics.registry.getSingleMetric(GC_DURATION);
+  if (metric === undefined) return null;
+  const { values } = await metric.get();
+  let count = 0;
+  // a histogram's values carry their series' name (_bucket, _sum, _count)
+  for (const v of values as Array<{ metricName?: string; labels: { kind?: unknown }; value: number }>)
+    if (v.metricName === `${GC_DURATION}_count` && v.labels.kind === 'major') count = v.value;
+  return count;
 }
 
 /** Cumulative bucket counts of the server's event → push histogram, to diff around a run. */

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import type { TrackingEvent } from '../events/types.js';
 import { mintToken } from '../serve/tokens.js';
-import { type BenchEngine, coresBetween, type PushSnapshot } from './bench-engine.js';
+import { type BenchEngine, coresBetween, fullCollectionsBetween, type PushSnapshot } from './bench-engine.js';
 import { addBuckets, histogramQuantileMs } from './histogram.js';
 import { percentile, round1, sleep } from './stats.js';
 import { LiveEvents } from './workload.js';
@@ -75,6 +75,12 @@ export interface PushLoadResult {
    * not keep up, and its latency is a queue's. Null when an engine's metrics have no process CPU.
    */
   engineCores: number | null;
+  /**
+   * V8's full collections in the engines' processes over the same time (all engines together): each
+   * marks the whole heap, and the seconds it falls in are the run's worst. Null when an engine has no
+   * count.
+   */
+  engineFullCollections: number | null;
   via: string;
   /** How long the sender lingers to batch events into one request (0 = the tick's batch is posted at once). */
   lingerMs: number;
@@ -265,6 +271,7 @@ export async function runPushLoad(engines: readonly BenchEngine[], options: Push
     serverP50Ms: histogramQuantileMs(histogramBefore, histogramAfter, 0.5),
     serverP99Ms: histogramQuantileMs(histogramBefore, histogramAfter, 0.99),
     engineCores: coresUsed(before, after),
+    engineFullCollections: fullCollectionsBetween(before, after),
     via: options.via,
     lingerMs: options.lingerMs ?? 0,
   };

@@ -7,6 +7,10 @@ const ms = (x: number | null): string => (x === null ? '–' : `${x} ms`);
 const cores = (x: number | null): string => (x === null ? '–' : `${x} cores of CPU`);
 /** Each engine process's cores over a throughput run, e.g. "0.91 + 0.88 cores". */
 const perEngineCores = (x: number[] | null): string => (x === null ? 'cores –' : `${x.join(' + ')} cores`);
+/** V8's full collections in the engines during a push run, when they are counted. */
+const fullCollections = (l: PushLoadResult): string =>
+  l.engineFullCollections === null ? '' : `; full collections ${l.engineFullCollections}`;
+
 /** The p99 of each second of a push run, rounded: where its tail was made. */
 const bySecond = (l: PushLoadResult): string => l.bySecond.map((s) => Math.round(s.p99Ms)).join(' ');
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -62,13 +66,13 @@ export function formatReport(r: BenchReport): string {
     [
       'latency embedded p50 / p99',
       `${le.p50Ms} / ${le.p99Ms} ms`,
-      `${le.rate} ev/s sent ${le.sentRate}, ${le.clients} clients, via ${le.via}; server histogram ${ms(le.serverP50Ms)} / ${ms(le.serverP99Ms)}; engine ${cores(le.engineCores)}`,
+      `${le.rate} ev/s sent ${le.sentRate}, ${le.clients} clients, via ${le.via}; server histogram ${ms(le.serverP50Ms)} / ${ms(le.serverP99Ms)}; engine ${cores(le.engineCores)}${fullCollections(le)}`,
     ],
     ['latency embedded p99 by second', `${bySecond(le)} ms`, 'events sent in each second of the run'],
     [
       'latency embedded with DATA_DIR p50 / p99',
       `${ld.p50Ms} / ${ld.p99Ms} ms`,
-      `the same run on the engine with a data directory; server histogram ${ms(ld.serverP50Ms)} / ${ms(ld.serverP99Ms)}; engine ${cores(ld.engineCores)}`,
+      `the same run on the engine with a data directory; server histogram ${ms(ld.serverP50Ms)} / ${ms(ld.serverP99Ms)}; engine ${cores(ld.engineCores)}${fullCollections(ld)}`,
     ],
     ['latency embedded with DATA_DIR p99 by second', `${bySecond(ld)} ms`, 'events sent in each second of the run'],
     ...r.kafka.processes.flatMap(({ processes, latency: lk }): Array<[string, string, string]> => {
@@ -77,7 +81,7 @@ export function formatReport(r: BenchReport): string {
         [
           `latency kafka p50 / p99, ${on}`,
           `${lk.p50Ms} / ${lk.p99Ms} ms`,
-          `${lk.rate} ev/s sent ${lk.sentRate}, ${lk.clients} clients${processes === 1 ? '' : ` over ${processes} processes`}, via a Kafka producer lingering ${lk.lingerMs} ms; server histogram ${ms(lk.serverP50Ms)} / ${ms(lk.serverP99Ms)}; engines ${cores(lk.engineCores)}`,
+          `${lk.rate} ev/s sent ${lk.sentRate}, ${lk.clients} clients${processes === 1 ? '' : ` over ${processes} processes`}, via a Kafka producer lingering ${lk.lingerMs} ms; server histogram ${ms(lk.serverP50Ms)} / ${ms(lk.serverP99Ms)}; engines ${cores(lk.engineCores)}${fullCollections(lk)}`,
         ],
         [`latency kafka p99 by second, ${on}`, `${bySecond(lk)} ms`, 'events sent in each second of the run'],
         [
@@ -90,7 +94,7 @@ export function formatReport(r: BenchReport): string {
     [
       'websocket load p50 / p99',
       `${ws.p50Ms} / ${ws.p99Ms} ms`,
-      `${ws.clients} clients, ${ws.rate} ev/s for ${ws.seconds} s (sent ${ws.sentRate}/s); engine ${cores(ws.engineCores)}`,
+      `${ws.clients} clients, ${ws.rate} ev/s for ${ws.seconds} s (sent ${ws.sentRate}/s); engine ${cores(ws.engineCores)}${fullCollections(ws)}`,
     ],
     [
       'websocket load delivered',

@@ -85,6 +85,8 @@ describe('recstream bench --quick --json', () => {
       // every watched user received the list of its last event
       expect(run.delivered).toBe(run.expected);
       expectBySecond(run);
+      // counted in the engines' processes (the bench's own, or scraped): none or some, never missing
+      expect(Number.isInteger(run.engineFullCollections) && (run.engineFullCollections as number) >= 0).toBe(true);
     }
     expect(positive(websocket.clients)).toBe(true);
     expect(websocket.expected).toBe(websocket.clients);
@@ -223,7 +225,7 @@ describe('recstream bench --quick --json', () => {
     expect(human).toMatch(/memory per item +[\d,]+ B .*50 neighbours, 200 counters/);
     expect(human).toMatch(/model held vs stats\(\)\.approxBytes, [\d,]+ users +[\d.]+ × .*(within|NOT within) ±25 %/);
     expect(human).toMatch(/heap of 1,000,000 users and 50,000 items +[\d.]+ GiB +EXTRAPOLATED, not measured/);
-    expect(human).toMatch(/latency kafka p50 \/ p99, 1 process .*lingering 5 ms/);
+    expect(human).toMatch(/latency kafka p50 \/ p99, 1 process .*lingering 5 ms.*; full collections \d+/);
     expect(human).toMatch(/kafka pipeline, 1 process +[\d,]+ ev\/s/);
     expect(human).toMatch(/kafka pipeline, 2 processes +[\d,]+ ev\/s/);
     expect(human).toMatch(/latency kafka p50 \/ p99, 2 processes +[\d.]+ \/ [\d.]+ ms/);

@@ -1,7 +1,10 @@
 import { availableParallelism } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { scrapedEngine } from '../../src/bench/bench-engine.js';
-import { startBenchApp } from '../../src/bench/engine-app.js';
+import { fullCollectionsBetween, scrapedEngine } from '../../src/bench/bench-engine.js';
+import { inProcessEngine, startBenchApp } from '../../src/bench/engine-app.js';
 import { runPushLoadInChild } from '../../src/bench/push-load-process.js';
 
 const cpuMs = ({ user, system }: NodeJS.CpuUsage): number => (user + system) / 1000;
@@ -40,6 +43,29 @@ describe('a push load in a process of its own', () => {
 });
 
 describe("an engine's snapshot through its /metrics", () => {
+  it('counts the full collections of its process, read from its metrics or scraped, and a forced one adds to both', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const app = await startBenchApp();
+    try {
+      const scraped = scrapedEngine(app.url, null);
+      const inProcess = inProcessEngine(app);
+      const before = [await scraped.pushSnapshot(), await inProcess.pushSnapshot()];
+      gc();
+      // the collection reach the metric through a performance observer, a turn later
+      await sleep(100);
+      const after = [await scraped.pushSnapshot(), await inProcess.pushSnapshot()];
+      for (let i = 0; i < 2; i++) {
+        expect(before[i]!.fullCollections).not.toBeNull();
+        expect((after[i]!.fullCollections ?? 0) - (before[i]!.fullCollections ?? 0)).toBeGreaterThanOrEqual(1);
+      }
+      expect(fullCollectionsBetween(before, after)).toBeGreaterThanOrEqual(2);
+      expect(fullCollectionsBetween(before, [after[0]!, { ...after[1]!, fullCollections: null }])).toBeNull();
+    } finally {
+      await app.stop();
+    }
+  });
+
   it('reads the push histogram and the CPU its process has used, which grows with work', async () => {
     const app = await startBenchApp({ AUTH_SECRET: 'push-load-scrape-secret' });
     try {
