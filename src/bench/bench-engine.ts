@@ -11,7 +11,10 @@ export interface BenchEngine {
   readonly pollMs: number;
   /** How far it has got, in one read (another process answers it with one /metrics scrape). */
   progress(): Promise<EngineProgress>;
-  /** Its recstream_event_to_push_seconds histogram, the CPU its process has used and its full collections, to diff around a run. */
+  /**
+   * Its recstream_event_to_push_seconds histogram, the CPU its process has used and its full
+   * collections, to diff around a run.
+   */
   pushSnapshot(): Promise<PushSnapshot>;
 }
 

@@ -63,7 +63,10 @@ function cpuSeconds(): number {
   return (user + system) / 1e6;
 }
 
-/** V8's full collections in this process so far, from the engine's nodejs_gc_duration_seconds; null without default metrics. */
+/**
+ * V8's full collections in this process so far, from the engine's nodejs_gc_duration_seconds; null
+ * without default metrics.
+ */
 async function fullCollections(app: RunningApp): Promise<number | null> {
   const metric = app.engine.metrics.registry.getSingleMetric(GC_DURATION);
   if (metric === undefined) return null;
