@@ -2,20 +2,24 @@
 // full-size history (so the engine holds a shop's state), then its latency run through the collector
 // (2,000 events/s over 2,000 WebSocket clients for 10 s), with the bench's own functions
 // (src/bench/embedded-run.ts). Prints the pipeline's events/s, the push's p50 / p99 (and by second),
-// the engine's CPU seconds over the push, and every turn of the event loop longer than 60 ms during
-// it. Run after `npm run build`:
-//   node --max-semi-space-size=64 scripts/push-run.mjs [--data-dir] [--profile FILE] [--root DIR]
+// the engine's CPU seconds over the push, every turn of the event loop longer than 60 ms during it,
+// and when V8's full collections fell (ms into the push: the seconds they fall in are its worst).
+// Run after `npm run build`:
+//   node --max-semi-space-size=64 scripts/push-run.mjs [--data-dir] [--profile FILE] [--root DIR] [--seconds N]
 // --data-dir: the engine on a fresh temporary DATA_DIR; --profile: a CPU profile of the push to FILE;
 // --root: the built tree to load (another checkout's, for alternated comparisons; one with
-// src/bench/embedded-run.ts). Add --trace-gc to node's flags to see the collector's part.
+// src/bench/embedded-run.ts); --seconds: a push this long instead of the bench's 10 s (a full
+// collection comes every 5–10 s: a minute's p99 says more than one window's). Add --trace-gc to
+// node's flags to see the collector's part.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { 'data-dir': { type: 'boolean' }, profile: { type: 'string' }, root: { type: 'string' } },
+  options: { 'data-dir': { type: 'boolean' }, profile: { type: 'string' }, root: { type: 'string' }, seconds: { type: 'string' } },
 });
 const root = resolve(values.root ?? join(import.meta.dirname, '..'));
 const load = (path) => import(join(root, 'dist', path));
@@ -53,10 +57,21 @@ try {
     if (now - last > 60) longTurns.push(Math.round(now - last));
     last = now;
   }, 1);
+  const pushStarted = performance.now();
+  const fullCollections = [];
+  const collections = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) fullCollections.push(Math.round(entry.startTime - pushStarted));
+    }
+  });
+  collections.observe({ entryTypes: ['gc'] });
+  const load = latencyLoad(sizes.latency);
+  if (values.seconds !== undefined) load.seconds = Number(values.seconds);
   const cpuBefore = process.cpuUsage();
-  const push = await pushThroughCollector(app, latencyLoad(sizes.latency), 'push-run', () => undefined);
+  const push = await pushThroughCollector(app, load, 'push-run', () => undefined);
   const cpu = process.cpuUsage(cpuBefore);
   clearInterval(ticker);
+  collections.disconnect();
   if (session !== null) {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(values.profile, JSON.stringify(profile));
@@ -72,6 +87,8 @@ try {
       cpuSeconds: Math.round((cpu.user + cpu.system) / 1e5) / 10,
       // the clients' connecting and closing count too: the first and last of these are usually theirs
       turnsOver60Ms: longTurns,
+      // from the clients' connecting on: the push's seconds start ~1 s later
+      fullCollectionsAtMs: fullCollections,
     }),
   );
 } finally {
