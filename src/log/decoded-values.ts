@@ -19,6 +19,6 @@ export class DecodedValues {
   push(records: readonly LogRecord[]): void {
     const window = this.window;
     for (const r of records) if (r.decoded !== undefined) window.push(r, r.value?.length ?? 0);
-    while (window.held > 0 && (window.held > this.maxRecords || window.weight > this.maxBytes)) window.dropOldest().decoded = undefined;
+    while (window.exceeds(this.maxRecords, this.maxBytes)) window.dropOldest().decoded = undefined;
   }
 }

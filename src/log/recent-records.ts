@@ -64,7 +64,7 @@ export class RecentRecords {
     const records = viewsOfFrames ? appended : ownCopies(appended);
     const window = this.window;
     for (let i = 0; i < records.length; i++) window.push(records[i], sizes[i]);
-    while (window.held > 0 && (window.held > this.maxRecords || window.weight > this.maxBytes)) this.dropOne();
+    while (window.exceeds(this.maxRecords, this.maxBytes)) this.dropOne();
     return records;
   }
 

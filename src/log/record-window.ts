@@ -24,13 +24,13 @@ export class RecordWindow {
   private head = 0;
   private total = 0;
 
-  /** The held records' weights summed. */
-  get weight(): number {
-    return this.total;
-  }
-
   get held(): number {
     return this.records.length - this.head;
+  }
+
+  /** True while records are held past either bound (their count, their summed weight). */
+  exceeds(maxRecords: number, maxWeight: number): boolean {
+    return this.held > 0 && (this.held > maxRecords || this.total > maxWeight);
   }
 
   push(record: LogRecord, weight: number): void {
