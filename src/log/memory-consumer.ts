@@ -27,9 +27,6 @@ export interface PartitionSource {
   watch(topics: readonly string[], signal: Signal): () => void;
 }
 
-/** Batches handed over one after the other within one turn of the event loop, until they have taken this long. */
-const HANDOVER_SLICE_MS = 4;
-
 let memberSeq = 0;
 
 interface DeletedUnread {
@@ -45,6 +42,9 @@ interface DeletedUnread {
 
 /** How many times `maxBatch` a batch of a partition far behind may hold (batchFor). */
 const BACKLOG_BATCH_FACTOR = 4;
+
+/** Batches handed over one after the other within one turn of the event loop, until they have taken this long. */
+const HANDOVER_SLICE_MS = 4;
 
 /** A partition whose unread records retention keeps deleting is warned of at most this often. */
 const DELETED_WARNING_MS = 10_000;
