@@ -104,9 +104,7 @@ export function scrapedEngine(url: string, authSecret: string | null): BenchEngi
       let recordsHandled = 0;
       for (const { value } of series(text, EVENTS_TOTAL)) recordsHandled += value;
       const deltas = [...series(text, ITEM_DELTAS_TOTAL)];
-      const itemDeltas = itemDeltaCounts(
-        deltas.map(({ labels, value }) => ({ outcome: /(?:^|,)outcome="([^"]*)"/.exec(labels)?.[1], value })),
-      );
+      const itemDeltas = itemDeltaCounts(deltas.map(({ labels, value }) => ({ outcome: labelValue(labels, 'outcome'), value })));
       let stateBytesWritten = 0;
       for (const { value } of series(text, STATE_COMMIT_BYTES_TOTAL)) stateBytesWritten += value;
       return { recordsHandled, itemDeltas, stateBytesWritten };
@@ -116,7 +114,7 @@ export function scrapedEngine(url: string, authSecret: string | null): BenchEngi
       const at = performance.now();
       const buckets: Buckets = new Map();
       for (const { labels, value } of series(text, EVENT_TO_PUSH_BUCKET)) {
-        const le = /(?:^|,)le="([^"]*)"/.exec(labels)?.[1];
+        const le = labelValue(labels, 'le');
         const bound = le === '+Inf' || le === undefined ? Infinity : Number(le);
         buckets.set(bound, (buckets.get(bound) ?? 0) + value);
       }
@@ -124,10 +122,16 @@ export function scrapedEngine(url: string, authSecret: string | null): BenchEngi
       for (const { value } of series(text, PROCESS_CPU)) cpuSeconds = value;
       // the histogram's count appears once the process has had a collection of that kind
       let fullCollections: number | null = text.includes(`# TYPE ${GC_DURATION} `) ? 0 : null;
-      for (const { labels, value } of series(text, `${GC_DURATION}_count`)) if (/(?:^|,)kind="major"/.test(labels)) fullCollections = value;
+      for (const { labels, value } of series(text, `${GC_DURATION}_count`))
+        if (labelValue(labels, 'kind') === 'major') fullCollections = value;
       return { buckets, cpuSeconds, fullCollections, at };
     },
   };
+}
+
+/** The value of label `name` in a sample's raw label text (`a="x",b="y"`), when it has one. */
+function labelValue(labels: string, name: string): string | undefined {
+  return new RegExp(`(?:^|,)${name}="([^"]*)"`).exec(labels)?.[1];
 }
 
 /** The samples of one metric in a Prometheus text scrape, with their raw label text. */
