@@ -169,7 +169,9 @@ export function measureModel(clusters: number, usersPerCluster: number, config: 
     itemsPerUser: MEMORY_SHAPE.historyItems,
     idPrefix: `mem${clusters}-`,
   });
-  let state: ModelState | null = new ModelState(resolveConfig({ neighbors: MEMORY_SHAPE.neighbors, ...config }));
+  let state: ModelState | null = new ModelState(
+    resolveConfig({ historyLength: MEMORY_SHAPE.historyItems, neighbors: MEMORY_SHAPE.neighbors, ...config }),
+  );
   let model: Recommender | null = new Recommender(state);
   for (const event of history) model.learnOne(event);
   history = [];

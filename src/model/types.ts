@@ -149,7 +149,9 @@ export interface OnlineRecommender {
 }
 
 export const DEFAULT_MODEL_CONFIG: ModelConfig = {
-  historyLength: 30,
+  // a new interaction pairs with every item held: 15 recalled more than 30 on the synthetic logs and
+  // Online Retail, with a quarter fewer counter updates (docs/BENCHMARKS.md, thirty-fourth sitting)
+  historyLength: 15,
   neighbors: 50,
   maxCountersPerItem: 300,
   halfLifeHours: 24 * 14,
