@@ -1,7 +1,7 @@
 import { type ColumnPool, type CounterColumns, counterColumns } from './counter-columns.js';
 import { DistinctUsers } from './distinct-users.js';
 import { kthSmallest, SelectionBuffer } from './quickselect.js';
-import { SlotTable } from './slot-table.js';
+import { fileSlot, type SlotEntries, slotOf, unfileSlot } from './slot-table.js';
 
 /**
  * One counter: `count` over-estimates the true total by at most `err`; `n` counts co-occurrences
@@ -71,8 +71,8 @@ const WITNESSES = 2;
  * name scan (they are rare: inspection).
  */
 export class SpaceSaving {
-  /** Slots by peer. */
-  private slots: SlotTable;
+  /** Slots by peer (slot-table.ts), in the columns' buffer. */
+  private table: SlotEntries;
   /** Distinct users per counter when a support threshold above 1 is asked for, else null. */
   private readonly distinct: DistinctUsers | null;
   private count = 0;
@@ -80,8 +80,8 @@ export class SpaceSaving {
   private figures: Float64Array;
   /** `stride` integers per slot: peer, co-occurrences, distinct users. */
   private ints: Int32Array;
-  /** The columns figures and ints are views of (given back to the pool when they are outgrown). */
-  private columns: CounterColumns;
+  /** Distinct users' two bytes per slot (empty without them). */
+  private bytes: Uint8Array;
   private readonly stride: number;
   /** Count inherited by new entries: the largest count evicted so far. */
   floor = 0;
@@ -101,12 +101,11 @@ export class SpaceSaving {
     this.distinct = minUsers > 1 ? new DistinctUsers(minUsers, 0) : null;
     this.stride = WITNESSES + (minUsers > 1 ? minUsers : 0);
     const initial = capacity > 0 ? Math.min(capacity, INITIAL_SLOTS) : INITIAL_SLOTS;
-    const columns = this.newColumns(initial);
-    const { figures, ints, bytes, table } = columns;
-    this.columns = columns;
+    const { figures, ints, bytes, table } = this.newColumns(initial);
     this.figures = figures;
     this.ints = ints;
-    this.slots = new SlotTable(table, this.stride);
+    this.bytes = bytes;
+    this.table = table;
     this.distinct?.attach(ints, this.stride, WITNESSES, bytes);
   }
 
@@ -151,7 +150,7 @@ export class SpaceSaving {
 
   /** The slot of the counter with this peer, or −1. */
   slotOfPeer(peer: number): number {
-    return this.slots.get(peer, this.ints);
+    return slotOf(this.table, this.stride, peer, this.ints);
   }
 
   /** A copy of the key's counter. */
@@ -177,7 +176,7 @@ export class SpaceSaving {
    * of `user` (a 32-bit hash of the user id; −1 = not known); returns its slot.
    */
   addPeer(peer: number, delta: number, nInc: number, user = -1): number {
-    let s = this.slots.get(peer, this.ints);
+    let s = slotOf(this.table, this.stride, peer, this.ints);
     if (s >= 0) {
       this.figures[2 * s] += delta;
       this.ints[s * this.stride + N] += nInc;
@@ -199,7 +198,7 @@ export class SpaceSaving {
     this.ints[at + PEER] = peer;
     this.ints[at + N] = n;
     this.distinct?.clear(s);
-    this.slots.set(peer, s, this.ints);
+    fileSlot(this.table, this.stride, peer, s, this.ints);
     return s;
   }
 
@@ -214,24 +213,23 @@ export class SpaceSaving {
     const grown = Math.ceil(slots * GROWTH);
     const cap = this.capacity > 0 ? Math.min(this.capacity, grown) : grown;
     const size = Math.max(cap, slots + 1);
-    const columns = this.newColumns(size);
-    const { figures, ints, bytes, table } = columns;
+    const { figures, ints, bytes, table } = this.newColumns(size);
     figures.set(this.figures);
     ints.set(this.ints);
     this.distinct?.attach(ints, this.stride, WITNESSES, bytes);
-    this.pool?.give(this.columns);
-    this.columns = columns;
+    this.pool?.give({ size: slots, figures: this.figures, ints: this.ints, bytes: this.bytes, table: this.table });
     this.figures = figures;
     this.ints = ints;
+    this.bytes = bytes;
     // the table shares the columns' buffer: a new one, every slot filed again
-    this.slots = new SlotTable(table, this.stride);
-    for (let s = 0; s < this.count; s++) this.slots.set(ints[s * this.stride + PEER], s, ints);
+    this.table = table;
+    for (let s = 0; s < this.count; s++) fileSlot(table, this.stride, ints[s * this.stride + PEER], s, ints);
   }
 
   /** Removes slot `s`, moving the last slot into it. */
   private removeAt(s: number): void {
     const stride = this.stride;
-    this.slots.delete(this.peerAt(s), this.ints);
+    unfileSlot(this.table, stride, this.peerAt(s), this.ints);
     const last = this.count - 1;
     if (s !== last) {
       this.figures[2 * s] = this.figures[2 * last];
@@ -239,7 +237,7 @@ export class SpaceSaving {
       this.ints[s * stride + PEER] = this.ints[last * stride + PEER];
       this.ints[s * stride + N] = this.ints[last * stride + N];
       this.distinct?.move(last, s);
-      this.slots.set(this.peerAt(s), s, this.ints);
+      fileSlot(this.table, stride, this.peerAt(s), s, this.ints);
     }
     this.count--;
   }
@@ -299,7 +297,7 @@ export class SpaceSaving {
     if (dropped + atCut.length > drop) atCut.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     for (let k = 0; dropped < drop && k < atCut.length; k++, dropped++) {
       const peer = atCut[k][1];
-      this.removeAt(this.slots.get(peer, this.ints));
+      this.removeAt(slotOf(this.table, this.stride, peer, this.ints));
     }
     if (cut > this.floor) this.floor = cut;
   }

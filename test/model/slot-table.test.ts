@@ -1,27 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { SlotTable, tableBytes, tableCapacity, tableIn } from '../../src/model/slot-table.js';
+import { fileSlot, type SlotEntries, slotOf, tableBytes, tableCapacity, tableIn, unfileSlot } from '../../src/model/slot-table.js';
 import { SpaceSaving } from '../../src/model/space-saving.js';
 import { lcg } from './helpers.js';
 
 /** Dense slots as SpaceSaving keeps them: a removal moves the last slot into the hole. */
 class DenseOwner {
   keys: number[] = [];
-  constructor(readonly table: SlotTable) {}
+  constructor(readonly table: SlotEntries) {}
 
   add(key: number): void {
     this.keys.push(key);
-    this.table.set(key, this.keys.length - 1, this.keys);
+    fileSlot(this.table, 1, key, this.keys.length - 1, this.keys);
   }
 
   remove(key: number): void {
-    const s = this.table.get(key, this.keys);
-    this.table.delete(key, this.keys);
+    const s = this.slotOf(key);
+    unfileSlot(this.table, 1, key, this.keys);
     const last = this.keys.length - 1;
     if (s !== last) {
       this.keys[s] = this.keys[last];
-      this.table.set(this.keys[s], s, this.keys);
+      fileSlot(this.table, 1, this.keys[s], s, this.keys);
     }
     this.keys.pop();
+  }
+
+  slotOf(key: number): number {
+    return slotOf(this.table, 1, key, this.keys);
+  }
+
+  /** Entries filed in the table. */
+  get filed(): number {
+    let n = 0;
+    for (const entry of this.table) if (entry !== 0) n++;
+    return n;
   }
 }
 
@@ -39,23 +50,23 @@ function churn(owner: DenseOwner, keyOf: (n: number) => number): void {
       owner.remove(key);
       truth.delete(key);
     }
-    const s = owner.table.get(key, owner.keys);
+    const s = owner.slotOf(key);
     if (truth.has(key)) expect(owner.keys[s]).toBe(key);
     else expect(s).toBe(-1);
-    expect(owner.table.size).toBe(truth.size);
+    expect(owner.filed).toBe(truth.size);
   }
   for (let n = 0; n < 600; n++) {
     const key = keyOf(n);
-    const s = owner.table.get(key, owner.keys);
+    const s = owner.slotOf(key);
     expect(s >= 0 ? owner.keys[s] : null).toBe(truth.has(key) ? key : null);
     if (s >= 0) expect(s).toBeLessThan(owner.keys.length);
   }
 }
 
-describe('SlotTable', () => {
+describe('slot table', () => {
   it('finds every integer key at its slot through random inserts and removals of dense slots', () => {
     const capacity = tableCapacity(600);
-    churn(new DenseOwner(new SlotTable(tableIn(new ArrayBuffer(tableBytes(capacity, 600)), 0, capacity, 600), 1)), (n) => n);
+    churn(new DenseOwner(tableIn(new ArrayBuffer(tableBytes(capacity, 600)), 0, capacity, 600)), (n) => n);
   });
 
   it('finds every peer of a counter set at its slot through adds, removals and growth (keys strided, the table in the columns buffer)', () => {
