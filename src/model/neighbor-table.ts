@@ -1,18 +1,13 @@
 import { ForwardDecay } from './decay.js';
 import type { FollowRow, ItemFacts, ItemView, NeighborRow } from './item-view.js';
 import type { NeighborRecord } from './neighbor-row.js';
+import { type PackedDoubles, packedDoubles, reserve } from './packed-doubles.js';
 import { kthLargest, SelectionBuffer } from './quickselect.js';
 
 const TOP_TRENDING = 100;
 
-/**
- * Every row's trend, popularity and price, three numbers a row at 3 · index (replaced when it grows).
- * As fields of the row they were three boxed doubles each: V8 keeps a double field in an object of
- * its own, ~47,000 of them in a shop's table for every full collection to mark.
- */
-interface RowFacts {
-  values: Float64Array;
-}
+/** Every row's trend, popularity and price at 3 · index: as fields of the row they were three boxed numbers each. */
+type RowFacts = PackedDoubles;
 
 const TREND = 0;
 const POPULARITY = 1;
@@ -71,7 +66,7 @@ export class NeighborTable implements ItemView {
   version = 0;
   readonly rows: TableRow[] = [];
   private readonly byId = new Map<string, TableRow>();
-  private readonly facts: RowFacts = { values: new Float64Array(3 * 64) };
+  private readonly facts: RowFacts = packedDoubles(3 * 64);
   private readonly trendDecay: ForwardDecay;
   /**
    * The TOP_TRENDING most trending present rows (all of them while fewer are present), kept as rows
@@ -96,13 +91,8 @@ export class NeighborTable implements ItemView {
     let row = this.byId.get(itemId);
     if (row === undefined) {
       const index = this.rows.length;
-      const facts = this.facts;
-      if (3 * index + 3 > facts.values.length) {
-        const grown = new Float64Array(2 * facts.values.length);
-        grown.set(facts.values);
-        facts.values = grown;
-      }
-      row = new TableRow(itemId, index, facts);
+      reserve(this.facts, 3 * index + 3);
+      row = new TableRow(itemId, index, this.facts);
       this.rows.push(row);
       this.byId.set(itemId, row);
     }

@@ -1,19 +1,18 @@
 import { ColumnPool } from './counter-columns.js';
 import { RecencyList } from './item-recency.js';
 import { orderByScore } from './order-by-score.js';
+import { type PackedDoubles, packedDoubles, reserve } from './packed-doubles.js';
 import { kthLargest, SelectionBuffer } from './quickselect.js';
 import { type Counter, SpaceSaving, type SpaceSavingColumns, type SpaceSavingJson, type StoredCounters } from './space-saving.js';
 import type { SimilarItem } from './types.js';
 
-/** Packed ‖r_i‖² of all items of one ItemSimilarity, by ItemNode.index (replaced when it grows). */
-export interface NormStore {
-  values: Float64Array;
-}
+/** Packed ‖r_i‖² of all items of one ItemSimilarity, by ItemNode.index. */
+export type NormStore = PackedDoubles;
 
 /** Per-item similarity state: ‖r_i‖², co-occurrence counters and the cached top-K neighbour row. */
 export class ItemNode {
   /** Where ‖r_i‖² lives: the similarity's packed array, so row refreshes read norms without the nodes. */
-  normStore: NormStore = { values: new Float64Array(1) };
+  normStore: NormStore = packedDoubles(1);
   normAt = 0;
   /** The neighbours' indices (the first neighborScores.length entries are valid): byIndex names their nodes. */
   neighborIndices = new Int32Array(0);
@@ -91,7 +90,7 @@ export class ItemSimilarity {
   readonly nodes = new Map<string, ItemNode>();
   /** nodes by ItemNode.index (the counters' `peers` hold these indices). */
   readonly byIndex: ItemNode[] = [];
-  readonly normStore: NormStore = { values: new Float64Array(64) };
+  readonly normStore: NormStore = packedDoubles(64);
   /** Items by last interaction, least recent first: who goes when the item cap is reached. */
   readonly recency = new RecencyList<ItemNode>();
   /** Indices of forgotten items, reused before byIndex grows. */
@@ -111,7 +110,7 @@ export class ItemSimilarity {
   /** Stands in byIndex for a freed index until a new item takes it; forgotten nodes share its empty counters. */
   private readonly freed = new ItemNode('', new SpaceSaving(1, this.peerName));
   /** Where a forgotten node's norm goes: it no longer owns a slot of the packed store. */
-  private readonly detachedNorms: NormStore = { values: new Float64Array(1) };
+  private readonly detachedNorms: NormStore = packedDoubles(1);
 
   constructor(readonly options: SimilarityOptions) {}
 
@@ -144,11 +143,7 @@ export class ItemSimilarity {
     const index = this.freeIndices.pop() ?? this.byIndex.length;
     const norm2 = node.norm2;
     const store = this.normStore;
-    if (index >= store.values.length) {
-      const grown = new Float64Array(store.values.length * 2);
-      grown.set(store.values);
-      store.values = grown;
-    }
+    reserve(store, index + 1);
     node.index = index;
     node.normStore = store;
     node.normAt = index;
