@@ -65,10 +65,10 @@ try {
     }
   });
   collections.observe({ entryTypes: ['gc'] });
-  const load = latencyLoad(sizes.latency);
-  if (values.seconds !== undefined) load.seconds = Number(values.seconds);
+  const pushLoad = latencyLoad(sizes.latency);
+  if (values.seconds !== undefined) pushLoad.seconds = Number(values.seconds);
   const cpuBefore = process.cpuUsage();
-  const push = await pushThroughCollector(app, load, 'push-run', () => undefined);
+  const push = await pushThroughCollector(app, pushLoad, 'push-run', () => undefined);
   const cpu = process.cpuUsage(cpuBefore);
   clearInterval(ticker);
   collections.disconnect();
